@@ -1,0 +1,128 @@
+import { MlsError } from "./errors.js";
+import { MAX_VARINT, varintSize } from "./varint.js";
+
+/**
+ * An append-only byte buffer for TLS-presentation encoding. Length-prefixed
+ * blocks are written in place: the body is encoded first behind room for the
+ * largest prefix, then moved down to sit behind the minimal prefix, so nested
+ * structures cost no intermediate arrays.
+ */
+export class Writer {
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buf = new Uint8Array(initialCapacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  private reserve(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  uint8(v: number): void {
+    checkUint(v, 0xff, "uint8");
+    this.reserve(1);
+    this.buf[this.pos++] = v;
+  }
+
+  uint16(v: number): void {
+    checkUint(v, 0xffff, "uint16");
+    this.reserve(2);
+    this.view.setUint16(this.pos, v);
+    this.pos += 2;
+  }
+
+  uint32(v: number): void {
+    checkUint(v, 0xffffffff, "uint32");
+    this.reserve(4);
+    this.view.setUint32(this.pos, v);
+    this.pos += 4;
+  }
+
+  uint64(v: bigint): void {
+    if (typeof v !== "bigint" || v < 0n || v > 0xffffffffffffffffn) {
+      throw new MlsError("codec/value-out-of-range", `uint64 value out of range: ${String(v)}`);
+    }
+    this.reserve(8);
+    this.view.setBigUint64(this.pos, v);
+    this.pos += 8;
+  }
+
+  /** A varint (RFC 9420 §2.1.2) in its minimal encoding. */
+  varint(v: number): void {
+    checkUint(v, MAX_VARINT, "varint");
+    const size = varintSize(v);
+    this.reserve(size);
+    writeVarintAt(this.buf, this.pos, v, size);
+    this.pos += size;
+  }
+
+  /** Raw bytes with no length prefix (fixed-size fields). */
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** `opaque data<V>`: a varint length then the bytes. */
+  opaque(b: Uint8Array): void {
+    this.varint(b.length);
+    this.bytes(b);
+  }
+
+  /**
+   * A varint-length-prefixed block whose body `writeBody` writes into this writer.
+   * Used for vectors `T items<V>`, whose prefix counts bytes, not items.
+   */
+  prefixed(writeBody: (w: Writer) => void): void {
+    this.reserve(4);
+    const start = this.pos;
+    this.pos += 4;
+    writeBody(this);
+    const bodyLen = this.pos - start - 4;
+    checkUint(bodyLen, MAX_VARINT, "vector length");
+    const size = varintSize(bodyLen);
+    if (size !== 4) this.buf.copyWithin(start + size, start + 4, this.pos);
+    writeVarintAt(this.buf, start, bodyLen, size);
+    this.pos -= 4 - size;
+  }
+
+  /** The encoded bytes (a copy, so the writer can be reused or dropped). */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+function writeVarintAt(buf: Uint8Array, at: number, v: number, size: 1 | 2 | 4): void {
+  if (size === 1) {
+    buf[at] = v;
+  } else if (size === 2) {
+    buf[at] = 0x40 | (v >>> 8);
+    buf[at + 1] = v & 0xff;
+  } else {
+    buf[at] = 0x80 | (v >>> 24);
+    buf[at + 1] = (v >>> 16) & 0xff;
+    buf[at + 2] = (v >>> 8) & 0xff;
+    buf[at + 3] = v & 0xff;
+  }
+}
+
+function checkUint(v: number, max: number, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new MlsError("codec/value-out-of-range", `${what} value out of range: ${String(v)}`);
+  }
+}

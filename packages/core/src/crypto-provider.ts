@@ -1,0 +1,111 @@
+/**
+ * The crypto provider interface (DESIGN.md: "provider bound to a suite").
+ * A {@link CryptoProvider} hands out one {@link CipherSuiteProvider} per MLS
+ * cipher suite; that object knows its sizes and performs every primitive the
+ * protocol needs, so protocol code never passes algorithm ids around.
+ *
+ * Key encodings are canonical across providers, so state made with one works
+ * with another:
+ * - HPKE keys: RFC 9180 SerializePublicKey / SerializePrivateKey (X25519/X448
+ *   raw 32/56 bytes; NIST curves uncompressed point and big-endian scalar).
+ * - Signature keys: Ed25519/Ed448 raw public key and raw secret seed; ECDSA
+ *   uncompressed point and big-endian scalar. ECDSA signatures are DER
+ *   (RFC 9420 §5.1.2).
+ */
+import type { CipherSuiteDescription, CipherSuiteId } from "./ids.js";
+
+/** A key pair in the canonical encodings above. */
+export interface KeyPair {
+  readonly publicKey: Uint8Array;
+  readonly privateKey: Uint8Array;
+}
+
+/** Result of HPKE single-shot encryption: RFC 9420 `HPKECiphertext`. */
+export interface HpkeCiphertext {
+  readonly kemOutput: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
+/** Operations of one cipher suite. Every operation may be async (WebCrypto is). */
+export interface CipherSuiteProvider {
+  readonly suite: CipherSuiteDescription;
+  /** Hash output size, KDF.Nh (RFC 9420 uses it for secrets). */
+  readonly hashLength: number;
+  /** AEAD.Nk and AEAD.Nn. */
+  readonly aeadKeyLength: number;
+  readonly aeadNonceLength: number;
+
+  hash(data: Uint8Array): Promise<Uint8Array>;
+  /** MAC(key, data) = HMAC with the suite's hash (RFC 9420 §5.1). */
+  mac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+  /** HKDF-Extract with the suite's KDF. */
+  kdfExtract(salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array>;
+  /** HKDF-Expand with the suite's KDF. */
+  kdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>;
+
+  /** AEAD encryption; returns ciphertext || tag. */
+  aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  /** AEAD decryption; throws {@link CryptoError} `crypto/aead-open` on failure. */
+  aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>;
+
+  /** RFC 9180 SealBase. */
+  hpkeSeal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext>;
+  /**
+   * RFC 9180 OpenBase. `publicKey` (the recipient's, if known) spares a
+   * scalar multiplication. Throws {@link CryptoError} `crypto/hpke-open`.
+   */
+  hpkeOpen(
+    ciphertext: HpkeCiphertext,
+    privateKey: Uint8Array,
+    info: Uint8Array,
+    aad: Uint8Array,
+    publicKey?: Uint8Array,
+  ): Promise<Uint8Array>;
+  /** RFC 9180 SetupBaseS + Context.Export (used by MLS external init, §8.3). */
+  hpkeExportSender(
+    publicKey: Uint8Array,
+    info: Uint8Array,
+    exporterContext: Uint8Array,
+    length: number,
+  ): Promise<{ kemOutput: Uint8Array; exportedSecret: Uint8Array }>;
+  /** RFC 9180 SetupBaseR + Context.Export. */
+  hpkeExportReceiver(
+    kemOutput: Uint8Array,
+    privateKey: Uint8Array,
+    info: Uint8Array,
+    exporterContext: Uint8Array,
+    length: number,
+    publicKey?: Uint8Array,
+  ): Promise<Uint8Array>;
+  /** A fresh random HPKE key pair. */
+  hpkeGenerateKeyPair(): Promise<KeyPair>;
+  /** RFC 9180 DeriveKeyPair (used for TreeKEM node keys, RFC 9420 §7.4). */
+  hpkeDeriveKeyPair(ikm: Uint8Array): Promise<KeyPair>;
+
+  /** A fresh signature key pair. */
+  signatureGenerateKeyPair(): Promise<KeyPair>;
+  /** The public key for a signature private key. */
+  signaturePublicKey(privateKey: Uint8Array): Promise<Uint8Array>;
+  sign(privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
+  /** False for a bad signature or a malformed key/signature; never throws for those. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+
+  /** Cryptographically secure random bytes. */
+  randomBytes(length: number): Uint8Array;
+}
+
+/** A source of cipher-suite providers. */
+export interface CryptoProvider {
+  /** A short name for reports and benches ("noble", "webcrypto"). */
+  readonly name: string;
+  /**
+   * The suites this provider can serve in this runtime (async: a WebCrypto
+   * provider probes what `crypto.subtle` offers).
+   */
+  supportedCipherSuites(): Promise<readonly CipherSuiteId[]>;
+  /**
+   * The provider for one suite. Throws {@link CryptoError} `crypto/unsupported`
+   * for a suite it cannot serve, naming what is missing.
+   */
+  cipherSuite(id: CipherSuiteId): Promise<CipherSuiteProvider>;
+}

@@ -1,0 +1,52 @@
+/**
+ * The error taxonomy (DESIGN.md "Errors"): one base {@link MlsError} from the
+ * codec, and a subclass per source of failure. Each carries a stable `code`.
+ */
+import { MlsError, type MlsErrorOptions } from "@mlskit/codec";
+
+export { MlsError, CodecError, type CodecErrorCode, type MlsErrorOptions } from "@mlskit/codec";
+
+function markedIs(marker: symbol) {
+  return (value: unknown): boolean =>
+    MlsError.isInstance(value) && (value as unknown as Record<symbol, unknown>)[marker] === true;
+}
+
+const VALIDATION = Symbol.for("@mlskit/error/validation");
+/**
+ * Input from the network broke a rule of the protocol. `rfcSection` names the
+ * RFC 9420 section whose MUST was violated (for example `"7.9.2"`).
+ */
+export class ValidationError extends MlsError {
+  readonly [VALIDATION] = true;
+  readonly rfcSection: string;
+  constructor(code: string, rfcSection: string, message: string, options: MlsErrorOptions = {}) {
+    super(code, `${message} (RFC 9420 §${rfcSection})`, options);
+    this.rfcSection = rfcSection;
+  }
+  static override isInstance = markedIs(VALIDATION) as (v: unknown) => v is ValidationError;
+}
+
+const USAGE = Symbol.for("@mlskit/error/usage");
+/** The library was called wrongly (bad argument, operation not allowed in this state). */
+export class UsageError extends MlsError {
+  readonly [USAGE] = true;
+  static override isInstance = markedIs(USAGE) as (v: unknown) => v is UsageError;
+}
+
+const CRYPTO = Symbol.for("@mlskit/error/crypto");
+/**
+ * A crypto provider failed or refused: decryption or authentication failure,
+ * an invalid key, or an algorithm the runtime does not offer
+ * (`crypto/unsupported`).
+ */
+export class CryptoError extends MlsError {
+  readonly [CRYPTO] = true;
+  static override isInstance = markedIs(CRYPTO) as (v: unknown) => v is CryptoError;
+}
+
+const INTERNAL = Symbol.for("@mlskit/error/internal");
+/** A bug in mlskit: an invariant did not hold. */
+export class InternalError extends MlsError {
+  readonly [INTERNAL] = true;
+  static override isInstance = markedIs(INTERNAL) as (v: unknown) => v is InternalError;
+}

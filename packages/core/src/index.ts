@@ -1,0 +1,32 @@
+/**
+ * `@mlskit/core`: the spec package — identifiers, provider interfaces, the
+ * error taxonomy, and RFC 9420's labeled cryptographic operations.
+ * @packageDocumentation
+ */
+export * from "./ids.js";
+export * from "./errors.js";
+export type { CipherSuiteProvider, CryptoProvider, KeyPair, HpkeCiphertext } from "./crypto-provider.js";
+export {
+  expandWithLabel,
+  deriveSecret,
+  deriveTreeSecret,
+  encodeSignContent,
+  signWithLabel,
+  verifyWithLabel,
+  encryptWithLabel,
+  decryptWithLabel,
+  refHash,
+  makeKeyPackageRef,
+  makeProposalRef,
+  assertValidSignature,
+} from "./labeled.js";
+export { type Extension, extensionCodec, extensionsCodec } from "./extension.js";
+export {
+  type Credential,
+  type BasicCredential,
+  type X509Credential,
+  type CustomCredential,
+  credentialCodec,
+  isBasicCredential,
+  isX509Credential,
+} from "./credential.js";

@@ -1,0 +1,140 @@
+/**
+ * Labeled operations of RFC 9420 §5 and §8: every use of the KDF, signature
+ * and HPKE is domain-separated by a label prefixed with "MLS 1.0 ".
+ */
+import { Writer, utf8 } from "@mlskit/codec";
+import type { CipherSuiteProvider, HpkeCiphertext } from "./crypto-provider.js";
+import { ValidationError } from "./errors.js";
+
+const PREFIX = "MLS 1.0 ";
+
+function labelBytes(label: string): Uint8Array {
+  return utf8(PREFIX + label);
+}
+
+/** Encodes `struct { uint16 length; opaque label<V>; opaque context<V>; } KDFLabel` (§8). */
+function encodeKdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
+  const w = new Writer(16 + label.length + context.length);
+  w.uint16(length);
+  w.opaque(labelBytes(label));
+  w.opaque(context);
+  return w.finish();
+}
+
+/** Two opaque<V> fields: the shape of SignContent, EncryptContext and RefHashInput. */
+function encodeTwoOpaque(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const w = new Writer(8 + a.length + b.length);
+  w.opaque(a);
+  w.opaque(b);
+  return w.finish();
+}
+
+/** ExpandWithLabel(Secret, Label, Context, Length) (RFC 9420 §8). */
+export function expandWithLabel(
+  cs: CipherSuiteProvider,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
+  return cs.kdfExpand(secret, encodeKdfLabel(label, context, length), length);
+}
+
+/** DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", KDF.Nh) (RFC 9420 §8). */
+export function deriveSecret(cs: CipherSuiteProvider, secret: Uint8Array, label: string): Promise<Uint8Array> {
+  return expandWithLabel(cs, secret, label, new Uint8Array(0), cs.hashLength);
+}
+
+/** DeriveTreeSecret(Secret, Label, Generation, Length) (RFC 9420 §9.1). */
+export function deriveTreeSecret(
+  cs: CipherSuiteProvider,
+  secret: Uint8Array,
+  label: string,
+  generation: number,
+  length: number,
+): Promise<Uint8Array> {
+  const ctx = new Uint8Array(4);
+  new DataView(ctx.buffer).setUint32(0, generation);
+  return expandWithLabel(cs, secret, label, ctx, length);
+}
+
+/** The bytes signed by SignWithLabel: `SignContent` (RFC 9420 §5.1.2). */
+export function encodeSignContent(label: string, content: Uint8Array): Uint8Array {
+  return encodeTwoOpaque(labelBytes(label), content);
+}
+
+/** SignWithLabel(SignatureKey, Label, Content) (RFC 9420 §5.1.2). */
+export function signWithLabel(
+  cs: CipherSuiteProvider,
+  privateKey: Uint8Array,
+  label: string,
+  content: Uint8Array,
+): Promise<Uint8Array> {
+  return cs.sign(privateKey, encodeSignContent(label, content));
+}
+
+/** VerifyWithLabel(VerificationKey, Label, Content, SignatureValue) (RFC 9420 §5.1.2). */
+export function verifyWithLabel(
+  cs: CipherSuiteProvider,
+  publicKey: Uint8Array,
+  label: string,
+  content: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return cs.verify(publicKey, encodeSignContent(label, content), signature);
+}
+
+/** EncryptWithLabel(PublicKey, Label, Context, Plaintext) (RFC 9420 §5.1.3). */
+export function encryptWithLabel(
+  cs: CipherSuiteProvider,
+  publicKey: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  plaintext: Uint8Array,
+): Promise<HpkeCiphertext> {
+  return cs.hpkeSeal(publicKey, encodeTwoOpaque(labelBytes(label), context), new Uint8Array(0), plaintext);
+}
+
+/** DecryptWithLabel(PrivateKey, Label, Context, KEMOutput, Ciphertext) (RFC 9420 §5.1.3). */
+export function decryptWithLabel(
+  cs: CipherSuiteProvider,
+  privateKey: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  ciphertext: HpkeCiphertext,
+  publicKey?: Uint8Array,
+): Promise<Uint8Array> {
+  return cs.hpkeOpen(ciphertext, privateKey, encodeTwoOpaque(labelBytes(label), context), new Uint8Array(0), publicKey);
+}
+
+/** RefHash(label, value) (RFC 9420 §5.2). `label` is used as given, without the "MLS 1.0 " prefix. */
+export function refHash(cs: CipherSuiteProvider, label: string, value: Uint8Array): Promise<Uint8Array> {
+  return cs.hash(encodeTwoOpaque(utf8(label), value));
+}
+
+/** KeyPackageRef = RefHash("MLS 1.0 KeyPackage Reference", encoded KeyPackage) (RFC 9420 §5.2). */
+export function makeKeyPackageRef(cs: CipherSuiteProvider, encodedKeyPackage: Uint8Array): Promise<Uint8Array> {
+  return refHash(cs, "MLS 1.0 KeyPackage Reference", encodedKeyPackage);
+}
+
+/** ProposalRef = RefHash("MLS 1.0 Proposal Reference", encoded AuthenticatedContent) (RFC 9420 §5.2). */
+export function makeProposalRef(cs: CipherSuiteProvider, encodedAuthenticatedContent: Uint8Array): Promise<Uint8Array> {
+  return refHash(cs, "MLS 1.0 Proposal Reference", encodedAuthenticatedContent);
+}
+
+/**
+ * Verifies a labeled signature and throws a {@link ValidationError} when it
+ * does not hold, for the many receiver checks that require a valid signature.
+ */
+export async function assertValidSignature(
+  cs: CipherSuiteProvider,
+  publicKey: Uint8Array,
+  label: string,
+  content: Uint8Array,
+  signature: Uint8Array,
+  what: { code: string; rfcSection: string; description: string },
+): Promise<void> {
+  if (!(await verifyWithLabel(cs, publicKey, label, content, signature))) {
+    throw new ValidationError(what.code, what.rfcSection, `invalid signature on ${what.description}`);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The primitive interfaces HPKE (RFC 9180) and the MLS cipher suites are
+ * written over. A crypto provider implements only these (on noble, on
+ * WebCrypto, ...); the protocol logic — DHKEM, the HPKE key schedule, labeled
+ * operations — is written once, in this package and in `@mlskit/core`.
+ */
+import type { CipherSuiteDescription, KeyPair } from "@mlskit/core";
+
+/** A hash function. */
+export interface HashPrimitive {
+  readonly name: "SHA-256" | "SHA-384" | "SHA-512";
+  /** Output size in bytes. */
+  readonly outputLength: number;
+  digest(data: Uint8Array): Promise<Uint8Array>;
+  /** HMAC with this hash. */
+  hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+}
+
+/** An HPKE KDF (RFC 9180 §4): HKDF over a hash. */
+export interface Kdf {
+  /** RFC 9180 KDF id. */
+  readonly id: number;
+  /** Nh. */
+  readonly hashLength: number;
+  extract(salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array>;
+  expand(prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>;
+}
+
+/** An HPKE AEAD (RFC 9180 §5.2). `seal` returns ciphertext || tag. */
+export interface Aead {
+  /** RFC 9180 AEAD id. */
+  readonly id: number;
+  /** Nk, Nn, Nt. */
+  readonly keyLength: number;
+  readonly nonceLength: number;
+  readonly tagLength: number;
+  seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  /** Throws on authentication failure (the caller maps it to a CryptoError). */
+  open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * A Diffie-Hellman group for DHKEM (RFC 9180 §4.1), with keys in the RFC 9180
+ * Serialize/Deserialize encodings.
+ */
+export interface DhGroup {
+  /** RFC 9180 KEM id of the DHKEM built on this group. */
+  readonly kemId: number;
+  /** Npk, Nsk, Ndh (Nenc = Npk for DHKEM). */
+  readonly publicKeyLength: number;
+  readonly privateKeyLength: number;
+  readonly dhLength: number;
+  /**
+   * DeriveKeyPair's rejection-sampling mask for the first byte (RFC 9180
+   * §7.1.3): 0xff for P-256/P-384, 0x01 for P-521; `undefined` for X25519/X448,
+   * whose private key is the expanded bytes directly.
+   */
+  readonly bitmask: number | undefined;
+  /** True when `sk` is a valid private scalar (non-zero, below the order). */
+  isValidPrivateKey(sk: Uint8Array): boolean;
+  /** pk(sk), serialized. */
+  publicKey(sk: Uint8Array): Promise<Uint8Array>;
+  /**
+   * DH(sk, pk), serialized. Throws on an invalid public key or an all-zero
+   * shared secret (RFC 9180 §7.1.4).
+   */
+  dh(sk: Uint8Array, pk: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A signature scheme, with the key and signature encodings of `@mlskit/core`'s provider docs. */
+export interface SignaturePrimitive {
+  readonly scheme: number;
+  generateKeyPair(): Promise<KeyPair>;
+  publicKey(privateKey: Uint8Array): Promise<Uint8Array>;
+  sign(privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
+  /** False for a bad or malformed signature or key. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+}
+
+/** Everything one MLS cipher suite is built from. */
+export interface SuitePrimitives {
+  readonly suite: CipherSuiteDescription;
+  readonly hash: HashPrimitive;
+  /** The suite's KDF (also HPKE's KDF). */
+  readonly kdf: Kdf;
+  /** The KDF inside the DHKEM (RFC 9180 §4.1; same hash family as the group). */
+  readonly kemKdf: Kdf;
+  readonly aead: Aead;
+  readonly dh: DhGroup;
+  readonly signature: SignaturePrimitive;
+  randomBytes(length: number): Uint8Array;
+}
+
+/**
+ * A source of primitives (noble, WebCrypto, ...). Each lookup returns
+ * `undefined` when the source cannot offer that algorithm, so sources compose:
+ * a WebCrypto provider can take what `crypto.subtle` lacks from another source.
+ */
+export interface PrimitiveSource {
+  readonly name: string;
+  hash(name: HashPrimitive["name"]): HashPrimitive | undefined;
+  /** By RFC 9180 KDF id. */
+  kdf(id: number): Kdf | undefined;
+  /** By RFC 9180 AEAD id. */
+  aead(id: number): Aead | undefined;
+  /** By RFC 9180 KEM id. */
+  dh(kemId: number): DhGroup | undefined;
+  /** By TLS SignatureScheme value. */
+  signature(scheme: number): SignaturePrimitive | undefined;
+  randomBytes(length: number): Uint8Array;
+}

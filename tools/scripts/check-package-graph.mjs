@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Lint for the workspace's package graph (DESIGN.md "Dependency order, no cycles"):
+// fails on a dependency cycle between @mlskit packages, on a package that depends on
+// one above it in the layer order, and on third-party runtime dependencies in the
+// packages that must take all crypto through a provider.
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("../../", import.meta.url).pathname;
+const pkgs = new Map();
+for (const group of ["packages", "apps", "tools"]) {
+  const dir = join(root, group);
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name, "package.json");
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, "utf8"));
+    pkgs.set(pkg.name, { group, pkg });
+  }
+}
+
+const errors = [];
+const edges = new Map();
+for (const [name, { pkg }] of pkgs) {
+  const deps = { ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies };
+  edges.set(name, Object.keys(deps).filter((d) => pkgs.has(d)));
+}
+
+// Cycle detection (depth-first, colouring).
+const state = new Map();
+const stack = [];
+function visit(n) {
+  if (state.get(n) === "done") return;
+  if (state.get(n) === "active") {
+    errors.push(`dependency cycle: ${[...stack.slice(stack.indexOf(n)), n].join(" -> ")}`);
+    return;
+  }
+  state.set(n, "active");
+  stack.push(n);
+  for (const d of edges.get(n) ?? []) visit(d);
+  stack.pop();
+  state.set(n, "done");
+}
+for (const n of edges.keys()) visit(n);
+
+// Layers: a package may depend only on packages of a lower layer.
+const layer = {
+  "@mlskit/codec": 0,
+  "@mlskit/core": 1,
+  "@mlskit/hpke": 2,
+  "@mlskit/crypto-noble": 3,
+  "@mlskit/crypto-webcrypto": 3,
+  "@mlskit/credential-x509": 2,
+  "@mlskit/ratchet-tree": 2,
+  "@mlskit/key-schedule": 2,
+  "@mlskit/group": 4,
+  "@mlskit/mls": 5,
+};
+for (const [name, deps] of edges) {
+  if (!(name in layer)) continue;
+  for (const d of deps) {
+    if (d in layer && layer[d] >= layer[name]) errors.push(`${name} must not depend on ${d} (layer order)`);
+    if (pkgs.get(d)?.group !== "packages") errors.push(`${name} must not depend on non-library ${d}`);
+  }
+}
+
+// Protocol packages take all crypto through the provider: no third-party runtime deps.
+const pure = ["@mlskit/codec", "@mlskit/core", "@mlskit/hpke", "@mlskit/ratchet-tree", "@mlskit/key-schedule", "@mlskit/group"];
+for (const name of pure) {
+  const p = pkgs.get(name)?.pkg;
+  if (!p) continue;
+  for (const d of Object.keys(p.dependencies ?? {})) {
+    if (!pkgs.has(d)) errors.push(`${name} must have no third-party runtime dependency, found ${d}`);
+  }
+}
+
+if (errors.length) {
+  for (const e of errors) console.error(`package graph: ${e}`);
+  process.exit(1);
+}
+console.log(`package graph: ${pkgs.size} packages, no cycles, layers respected`);

@@ -1,0 +1,29 @@
+/**
+ * Typed loaders for the official MLS test vectors (copied from the MLS working
+ * group's public `mlswg/mls-implementations` repository, see vectors/ORIGIN.md)
+ * and the RFC 9180 HPKE vectors. Test-only; uses Node's `fs`.
+ */
+import { loadJson } from "./load.js";
+import type {
+  CryptoBasicsVector,
+  DeserializationVector,
+  HpkeVector,
+  KeyScheduleVector,
+  PskSecretVector,
+  SecretTreeVector,
+  TranscriptHashesVector,
+} from "./types.js";
+
+export * from "./types.js";
+export { loadJson, hex } from "./load.js";
+export { vectorReport, type VectorReport } from "./report.js";
+
+export const vectors = {
+  deserialization: () => loadJson<DeserializationVector[]>("deserialization.json"),
+  cryptoBasics: () => loadJson<CryptoBasicsVector[]>("crypto-basics.json"),
+  keySchedule: () => loadJson<KeyScheduleVector[]>("key-schedule.json"),
+  pskSecret: () => loadJson<PskSecretVector[]>("psk_secret.json"),
+  secretTree: () => loadJson<SecretTreeVector[]>("secret-tree.json"),
+  transcriptHashes: () => loadJson<TranscriptHashesVector[]>("transcript-hashes.json"),
+  hpke: () => loadJson<HpkeVector[]>("rfc9180-hpke.json"),
+} as const;

@@ -1,0 +1,105 @@
+/** Shapes of the official vector files (fields as in README-test-vectors.md). */
+export type Hex = string;
+
+export interface DeserializationVector {
+  vlbytes_header: Hex;
+  length: number;
+}
+
+export interface CryptoBasicsVector {
+  cipher_suite: number;
+  ref_hash: { label: string; value: Hex; out: Hex };
+  expand_with_label: { secret: Hex; label: string; context: Hex; length: number; out: Hex };
+  derive_secret: { secret: Hex; label: string; out: Hex };
+  derive_tree_secret: { secret: Hex; label: string; generation: number; length: number; out: Hex };
+  sign_with_label: { priv: Hex; pub: Hex; content: Hex; label: string; signature: Hex };
+  encrypt_with_label: {
+    priv: Hex;
+    pub: Hex;
+    label: string;
+    context: Hex;
+    plaintext: Hex;
+    kem_output: Hex;
+    ciphertext: Hex;
+  };
+}
+
+export interface KeyScheduleEpoch {
+  tree_hash: Hex;
+  commit_secret: Hex;
+  psk_secret: Hex;
+  confirmed_transcript_hash: Hex;
+  group_context: Hex;
+  joiner_secret: Hex;
+  welcome_secret: Hex;
+  init_secret: Hex;
+  sender_data_secret: Hex;
+  encryption_secret: Hex;
+  exporter_secret: Hex;
+  epoch_authenticator: Hex;
+  external_secret: Hex;
+  confirmation_key: Hex;
+  membership_key: Hex;
+  resumption_psk: Hex;
+  external_pub: Hex;
+  exporter: { label: Hex; context: Hex; length: number; secret: Hex };
+}
+
+export interface KeyScheduleVector {
+  cipher_suite: number;
+  group_id: Hex;
+  initial_init_secret: Hex;
+  epochs: KeyScheduleEpoch[];
+}
+
+export interface PskSecretVector {
+  cipher_suite: number;
+  psks: { psk_id: Hex; psk: Hex; psk_nonce: Hex }[];
+  psk_secret: Hex;
+}
+
+export interface SecretTreeLeafGeneration {
+  generation: number;
+  handshake_key: Hex;
+  handshake_nonce: Hex;
+  application_key: Hex;
+  application_nonce: Hex;
+}
+
+export interface SecretTreeVector {
+  cipher_suite: number;
+  sender_data: { sender_data_secret: Hex; ciphertext: Hex; key: Hex; nonce: Hex };
+  encryption_secret: Hex;
+  leaves: SecretTreeLeafGeneration[][];
+}
+
+export interface TranscriptHashesVector {
+  cipher_suite: number;
+  confirmation_key: Hex;
+  authenticated_content: Hex;
+  interim_transcript_hash_before: Hex;
+  confirmed_transcript_hash_after: Hex;
+  interim_transcript_hash_after: Hex;
+}
+
+/** One RFC 9180 Appendix A test (Base mode), as extracted into rfc9180-hpke.json. */
+export interface HpkeVector {
+  mode: number;
+  kem_id: number;
+  kdf_id: number;
+  aead_id: number;
+  info: Hex;
+  ikmE: Hex;
+  pkEm: Hex;
+  skEm: Hex;
+  ikmR: Hex;
+  pkRm: Hex;
+  skRm: Hex;
+  enc: Hex;
+  shared_secret: Hex;
+  key: Hex;
+  base_nonce: Hex;
+  exporter_secret: Hex;
+  encryptions: { seq: number; pt: Hex; aad: Hex; nonce: Hex; ct: Hex }[];
+  exports: { exporter_context: Hex; L: number; exported_value: Hex }[];
+}
