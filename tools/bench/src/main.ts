@@ -1,0 +1,24 @@
+/**
+ * `pnpm bench` / `npm run bench`: prints throughput figures for this machine.
+ * Options: `--quick` (shorter time budget), `--only=primitives,overhead`.
+ */
+import { nobleCryptoProvider } from "@mlskit/crypto-noble";
+import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
+import { benchProviderOverhead } from "./overhead.js";
+import { benchPrimitives } from "./primitives.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const wants = (name: string) => !only || only.includes(name);
+const budgetMs = quick ? 100 : 400;
+
+console.log(`mlskit bench — Node ${process.version}, ${process.platform}/${process.arch}${quick ? ", quick" : ""}`);
+const noble = nobleCryptoProvider();
+const webcrypto = webCryptoProvider();
+
+if (wants("primitives")) await benchPrimitives([noble, webcrypto], budgetMs);
+if (wants("overhead")) {
+  const ok = await benchProviderOverhead(webcrypto, budgetMs);
+  console.log(ok ? "overhead target met" : "overhead target NOT met");
+}
