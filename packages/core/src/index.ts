@@ -30,3 +30,24 @@ export {
   isBasicCredential,
   isX509Credential,
 } from "./credential.js";
+export {
+  type IdentityProvider,
+  type CredentialEvent,
+  type CredentialContext,
+  type CredentialGroup,
+  type CredentialValidationInput,
+  type ValidatedIdentity,
+  type CompositeIdentityProviderOptions,
+  CompositeIdentityProvider,
+  validationTime,
+  unsupportedCredentialType,
+} from "./identity-provider.js";
+export {
+  type BasicCredentialPolicy,
+  type BasicIdentityProviderOptions,
+  type DirectoryEntry,
+  type DirectoryLookup,
+  BasicIdentityProvider,
+  acceptAll,
+  directoryPolicy,
+} from "./basic-identity-provider.js";

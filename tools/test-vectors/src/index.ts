@@ -12,6 +12,10 @@ import type {
   PskSecretVector,
   SecretTreeVector,
   TranscriptHashesVector,
+  TreeMathVector,
+  TreeOperationsVector,
+  TreeValidationVector,
+  TreeKemVector,
 } from "./types.js";
 
 export * from "./types.js";
@@ -26,4 +30,8 @@ export const vectors = {
   secretTree: () => loadJson<SecretTreeVector[]>("secret-tree.json"),
   transcriptHashes: () => loadJson<TranscriptHashesVector[]>("transcript-hashes.json"),
   hpke: () => loadJson<HpkeVector[]>("rfc9180-hpke.json"),
+  treeMath: () => loadJson<TreeMathVector[]>("tree-math.json"),
+  treeOperations: () => loadJson<TreeOperationsVector[]>("tree-operations.json"),
+  treeValidation: () => loadJson<TreeValidationVector[]>("tree-validation.json"),
+  treeKem: () => loadJson<TreeKemVector[]>("treekem.json"),
 } as const;

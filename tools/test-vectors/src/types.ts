@@ -103,3 +103,56 @@ export interface HpkeVector {
   encryptions: { seq: number; pt: Hex; aad: Hex; nonce: Hex; ct: Hex }[];
   exports: { exporter_context: Hex; L: number; exported_value: Hex }[];
 }
+
+/** tree-math.json (RFC 9420 Appendix C): `null` where the relation does not exist. */
+export interface TreeMathVector {
+  n_leaves: number;
+  n_nodes: number;
+  root: number;
+  left: (number | null)[];
+  right: (number | null)[];
+  parent: (number | null)[];
+  sibling: (number | null)[];
+}
+
+/** tree-operations.json: one Add, Update or Remove proposal applied to a tree. */
+export interface TreeOperationsVector {
+  cipher_suite: number;
+  tree_before: Hex;
+  proposal: Hex;
+  proposal_sender: number;
+  tree_hash_before: Hex;
+  tree_after: Hex;
+  tree_hash_after: Hex;
+}
+
+/** tree-validation.json: per-node resolutions and tree hashes of a valid tree. */
+export interface TreeValidationVector {
+  cipher_suite: number;
+  tree: Hex;
+  group_id: Hex;
+  resolutions: number[][];
+  tree_hashes: Hex[];
+}
+
+/** treekem.json: private TreeKEM states and UpdatePaths to process. */
+export interface TreeKemVector {
+  cipher_suite: number;
+  group_id: Hex;
+  epoch: number;
+  confirmed_transcript_hash: Hex;
+  ratchet_tree: Hex;
+  leaves_private: {
+    index: number;
+    encryption_priv: Hex;
+    signature_priv: Hex;
+    path_secrets: { node: number; path_secret: Hex }[];
+  }[];
+  update_paths: {
+    sender: number;
+    update_path: Hex;
+    path_secrets: (Hex | null)[];
+    commit_secret: Hex;
+    tree_hash_after: Hex;
+  }[];
+}

@@ -1,0 +1,77 @@
+import { CIPHER_SUITES, CryptoError } from "@mlskit/core";
+import { cipherSuiteConformance, crossProviderChecks } from "@mlskit/core/conformance";
+import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
+import { describe, expect, it } from "vitest";
+import { webCryptoProvider } from "./index.js";
+
+const native = webCryptoProvider();
+const withFallback = webCryptoProvider({ fallback: noblePrimitives() });
+const noble = nobleCryptoProvider();
+const capabilities = await native.capabilities();
+const chacha = capabilities["ChaCha20-Poly1305"];
+/** Suites crypto.subtle serves alone in this runtime (1, 2, 4, 5, 7 in Node 20). */
+const nativeSuites = await native.supportedCipherSuites();
+
+describe("webcrypto provider: what it serves", () => {
+  it("is named after its sources", () => {
+    expect(native.name).toBe("webcrypto");
+    expect(withFallback.name).toBe("webcrypto+noble");
+  });
+
+  it("serves the suites whose algorithms crypto.subtle offers", () => {
+    const expected = chacha ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 4, 5, 7];
+    expect(nativeSuites).toEqual(expected);
+  });
+
+  it("serves all seven suites with the noble fallback", async () => {
+    expect(await withFallback.supportedCipherSuites()).toEqual([...CIPHER_SUITES.keys()]);
+  });
+
+  it.skipIf(chacha)("refuses suite 3 without a fallback, naming ChaCha20-Poly1305 and the remedy", async () => {
+    const error = await native.cipherSuite(0x0003).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(CryptoError.isInstance(error)).toBe(true);
+    const e = error as CryptoError;
+    expect(e.code).toBe("crypto/unsupported");
+    expect(e.message).toContain("MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519");
+    expect(e.message).toContain("ChaCha20-Poly1305");
+    expect(e.message).toContain("crypto.subtle");
+    expect(e.message).toContain("fallback: noblePrimitives()");
+  });
+
+  it.skipIf(chacha)("refuses suite 6 without a fallback too", async () => {
+    await expect(native.cipherSuite(0x0006)).rejects.toMatchObject({
+      code: "crypto/unsupported",
+      message: expect.stringContaining("ChaCha20-Poly1305"),
+    });
+  });
+
+  it("refuses an unknown suite with crypto/unsupported", async () => {
+    await expect(native.cipherSuite(0x0a0a)).rejects.toMatchObject({ code: "crypto/unsupported" });
+  });
+
+  it("returns one cached CipherSuiteProvider per suite", async () => {
+    const [a, b] = await Promise.all([native.cipherSuite(1), native.cipherSuite(1)]);
+    expect(a).toBe(b);
+  });
+
+  it("reports a capability for every algorithm", () => {
+    for (const a of ["SHA-256", "AES-128-GCM", "X25519", "ECDH-P-256", "Ed25519", "ECDSA-P-521"] as const) {
+      expect(capabilities[a]).toBe(true);
+    }
+  });
+});
+
+for (const suite of CIPHER_SUITES.values()) {
+  const provider = nativeSuites.includes(suite.id) ? native : withFallback;
+  describe(`cipherSuiteConformance × ${provider.name}: ${suite.name}`, async () => {
+    const cs = await provider.cipherSuite(suite.id);
+    for (const c of cipherSuiteConformance(cs)) it(c.name, c.run);
+  });
+  describe(`crossProviderChecks ${provider.name} × noble: ${suite.name}`, async () => {
+    const [a, b] = await Promise.all([provider.cipherSuite(suite.id), noble.cipherSuite(suite.id)]);
+    for (const c of crossProviderChecks(a, b)) it(c.name, c.run);
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The MLS signature schemes on `crypto.subtle`: Ed25519 and Ed448 (RFC 8032)
+ * and ECDSA on P-256/SHA-256, P-384/SHA-384, P-521/SHA-512. Keys use the
+ * canonical encodings of `@mlskit/core` (raw seeds and scalars, raw or
+ * uncompressed public keys); ECDSA signatures are DER (RFC 9420 §5.1.2) and
+ * converted to and from WebCrypto's `r || s` here.
+ */
+import { CryptoError, type KeyPair } from "@mlskit/core";
+import type { SignaturePrimitive } from "@mlskit/hpke";
+import { NIST_CURVES, OKP_CURVES } from "./curves.js";
+import { ecdsaDerToRaw, ecdsaRawToDer } from "./der.js";
+import { PrivateKeys, PublicKeys } from "./keys.js";
+import type { NistCurve } from "./pkcs8.js";
+import { bs, bytesToBigInt, type WebCryptoContext } from "./util.js";
+
+/** The signature algorithms this package can run on `crypto.subtle`. */
+export type SignatureName = "Ed25519" | "Ed448" | `ECDSA-${NistCurve}`;
+
+const EDDSA_SCHEME = { Ed25519: 0x0807, Ed448: 0x0808 } as const;
+const EDDSA_SIGNATURE_LENGTH = { Ed25519: 64, Ed448: 114 } as const;
+
+/** The signature algorithm `name` on `ctx.subtle`. */
+export function webCryptoSignature(ctx: WebCryptoContext, name: SignatureName): SignaturePrimitive {
+  return name === "Ed25519" || name === "Ed448" ? eddsa(ctx, name) : ecdsa(ctx, name.slice(6) as NistCurve);
+}
+
+function eddsa(ctx: WebCryptoContext, name: "Ed25519" | "Ed448"): SignaturePrimitive {
+  const { privateKeyLength, publicKeyLength } = OKP_CURVES[name];
+  const signatureLength = EDDSA_SIGNATURE_LENGTH[name];
+  const algorithm = { name };
+  const privateKeys = new PrivateKeys(ctx, name, algorithm, ["sign"]);
+  const publicKeys = new PublicKeys(ctx, name, algorithm, ["verify"]);
+  const checkPrivateKey = (sk: Uint8Array): void => {
+    if (sk.length !== privateKeyLength) {
+      throw new CryptoError("crypto/invalid-key", `${name} private key must be ${privateKeyLength} bytes, got ${sk.length}`);
+    }
+  };
+  return {
+    scheme: EDDSA_SCHEME[name],
+    async generateKeyPair(): Promise<KeyPair> {
+      const pair = (await ctx.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
+      const out = await privateKeys.exportKeyPair(pair.privateKey, privateKeyLength);
+      privateKeys.adopt(out.privateKey, pair.privateKey, out.publicKey);
+      return out;
+    },
+    async publicKey(sk) {
+      checkPrivateKey(sk);
+      return privateKeys.publicKey(sk);
+    },
+    async sign(sk, message) {
+      checkPrivateKey(sk);
+      const key = await privateKeys.import(sk);
+      return new Uint8Array(await ctx.subtle.sign(algorithm, key, bs(message)));
+    },
+    async verify(pk, message, signature) {
+      if (pk.length !== publicKeyLength || signature.length !== signatureLength) return false;
+      try {
+        const key = await publicKeys.import(pk);
+        return await ctx.subtle.verify(algorithm, key, bs(signature), bs(message));
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function ecdsa(ctx: WebCryptoContext, curve: NistCurve): SignaturePrimitive {
+  const c = NIST_CURVES[curve];
+  const keyAlgorithm: EcKeyImportParams = { name: "ECDSA", namedCurve: curve };
+  const signAlgorithm: EcdsaParams = { name: "ECDSA", hash: c.hash };
+  const privateKeys = new PrivateKeys(ctx, curve, keyAlgorithm, ["sign"]);
+  const publicKeys = new PublicKeys(ctx, curve, keyAlgorithm, ["verify"]);
+  const checkPrivateKey = (sk: Uint8Array): void => {
+    if (sk.length !== c.scalarLength) {
+      throw new CryptoError("crypto/invalid-key", `ECDSA ${curve} private key must be ${c.scalarLength} bytes, got ${sk.length}`);
+    }
+    const d = bytesToBigInt(sk);
+    if (d === 0n || d >= c.order) throw new CryptoError("crypto/invalid-key", `ECDSA ${curve} private key is not a scalar in [1, n)`);
+  };
+  return {
+    scheme: c.signatureScheme,
+    async generateKeyPair(): Promise<KeyPair> {
+      const pair = (await ctx.subtle.generateKey(keyAlgorithm, true, ["sign", "verify"])) as CryptoKeyPair;
+      const out = await privateKeys.exportKeyPair(pair.privateKey, c.scalarLength);
+      privateKeys.adopt(out.privateKey, pair.privateKey, out.publicKey);
+      return out;
+    },
+    async publicKey(sk) {
+      checkPrivateKey(sk);
+      return privateKeys.publicKey(sk);
+    },
+    async sign(sk, message) {
+      checkPrivateKey(sk);
+      const key = await privateKeys.import(sk);
+      const raw = new Uint8Array(await ctx.subtle.sign(signAlgorithm, key, bs(message)));
+      return ecdsaRawToDer(raw);
+    },
+    async verify(pk, message, signature) {
+      if (pk.length !== c.pointLength || pk[0] !== 0x04) return false;
+      const raw = ecdsaDerToRaw(signature, c.scalarLength);
+      if (raw === undefined) return false;
+      try {
+        const key = await publicKeys.import(pk);
+        return await ctx.subtle.verify(signAlgorithm, key, bs(raw), bs(message));
+      } catch {
+        return false;
+      }
+    },
+  };
+}

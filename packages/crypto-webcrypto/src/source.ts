@@ -1,0 +1,275 @@
+/**
+ * The WebCrypto {@link PrimitiveSource}: every algorithm `crypto.subtle`
+ * offers (found out by probing, once per algorithm), and the rest from an
+ * optional fallback source.
+ */
+import type { Aead, DhGroup, HashPrimitive, Kdf, PrimitiveSource, SignaturePrimitive } from "@mlskit/hpke";
+import { webCryptoAead, type AeadName } from "./aead.js";
+import { webCryptoDh } from "./dh.js";
+import { webCryptoHash } from "./hash.js";
+import { Hmac, type HashName } from "./hmac.js";
+import { webCryptoKdf } from "./kdf.js";
+import { probeAead, probeDh, probeHash, probeSignature } from "./probe.js";
+import { webCryptoSignature } from "./signature.js";
+import { randomBytes, type WebCryptoContext } from "./util.js";
+
+/**
+ * The algorithms this package can run on `crypto.subtle`. A hash name stands
+ * for its digest, its HMAC and the HKDF built on that HMAC.
+ */
+export type WebCryptoAlgorithm =
+  | HashName
+  | AeadName
+  | "X25519"
+  | "X448"
+  | "ECDH-P-256"
+  | "ECDH-P-384"
+  | "ECDH-P-521"
+  | "Ed25519"
+  | "Ed448"
+  | "ECDSA-P-256"
+  | "ECDSA-P-384"
+  | "ECDSA-P-521";
+
+/** Every {@link WebCryptoAlgorithm}, in a stable order. */
+export const WEBCRYPTO_ALGORITHMS: readonly WebCryptoAlgorithm[] = [
+  "SHA-256",
+  "SHA-384",
+  "SHA-512",
+  "AES-128-GCM",
+  "AES-256-GCM",
+  "ChaCha20-Poly1305",
+  "X25519",
+  "X448",
+  "ECDH-P-256",
+  "ECDH-P-384",
+  "ECDH-P-521",
+  "Ed25519",
+  "Ed448",
+  "ECDSA-P-256",
+  "ECDSA-P-384",
+  "ECDSA-P-521",
+];
+
+/** RFC 9180 KDF id → hash. */
+export const KDF_HASH: Readonly<Record<number, HashName>> = { 0x0001: "SHA-256", 0x0002: "SHA-384", 0x0003: "SHA-512" };
+/** RFC 9180 AEAD id → algorithm. */
+export const AEAD_ALGORITHM: Readonly<Record<number, AeadName>> = {
+  0x0001: "AES-128-GCM",
+  0x0002: "AES-256-GCM",
+  0x0003: "ChaCha20-Poly1305",
+};
+/** RFC 9180 KEM id → DH algorithm. */
+export const DH_ALGORITHM: Readonly<Record<number, "X25519" | "X448" | "ECDH-P-256" | "ECDH-P-384" | "ECDH-P-521">> = {
+  0x0010: "ECDH-P-256",
+  0x0011: "ECDH-P-384",
+  0x0012: "ECDH-P-521",
+  0x0020: "X25519",
+  0x0021: "X448",
+};
+/** TLS SignatureScheme → signature algorithm. */
+export const SIGNATURE_ALGORITHM: Readonly<Record<number, "Ed25519" | "Ed448" | "ECDSA-P-256" | "ECDSA-P-384" | "ECDSA-P-521">> = {
+  0x0403: "ECDSA-P-256",
+  0x0503: "ECDSA-P-384",
+  0x0603: "ECDSA-P-521",
+  0x0807: "Ed25519",
+  0x0808: "Ed448",
+};
+
+/** Options shared by {@link webCryptoPrimitives} and `webCryptoProvider`. */
+export interface WebCryptoOptions {
+  /** The WebCrypto implementation to use; default `globalThis.crypto`. */
+  readonly crypto?: Crypto;
+  /**
+   * Where to take what `crypto.subtle` lacks (ChaCha20-Poly1305 in Node 20,
+   * Ed448/X448 in most browsers), for example `noblePrimitives()` from
+   * `@mlskit/crypto-noble`. Without it, suites needing those are unsupported.
+   */
+  readonly fallback?: PrimitiveSource;
+  /** Imported public keys kept per algorithm, by value (LRU); default 1024. */
+  readonly publicKeyCacheSize?: number;
+  /**
+   * Imported secret keys (private, HMAC, AEAD keys) kept per algorithm by
+   * value (LRU) besides the per-array cache; default 64. 0 keeps only the
+   * per-array cache.
+   */
+  readonly secretKeyCacheSize?: number;
+}
+
+/**
+ * A {@link PrimitiveSource} on WebCrypto whose lookups are synchronous and
+ * answer from probe results: call {@link WebCryptoSource.probe} (or
+ * {@link WebCryptoSource.probeAll}) first. An algorithm not (yet) known to be
+ * native is taken from the fallback, if any.
+ * @internal Use {@link webCryptoPrimitives} or `webCryptoProvider`.
+ */
+export class WebCryptoSource implements PrimitiveSource {
+  readonly name: string;
+  readonly fallback: PrimitiveSource | undefined;
+  private readonly ctx: WebCryptoContext | undefined;
+  private readonly crypto: Crypto | undefined;
+  private readonly probes = new Map<WebCryptoAlgorithm, Promise<boolean>>();
+  private readonly known = new Map<WebCryptoAlgorithm, boolean>();
+  private readonly natives = new Map<string, unknown>();
+
+  constructor(options: WebCryptoOptions = {}) {
+    this.fallback = options.fallback;
+    this.name = options.fallback === undefined ? "webcrypto" : `webcrypto+${options.fallback.name}`;
+    const crypto = options.crypto ?? (globalThis as { crypto?: Crypto }).crypto;
+    this.crypto = crypto;
+    const subtle = crypto?.subtle;
+    this.ctx =
+      crypto === undefined || subtle === undefined
+        ? undefined
+        : {
+            crypto,
+            subtle,
+            publicKeyCacheSize: options.publicKeyCacheSize ?? 1024,
+            secretKeyCacheSize: options.secretKeyCacheSize ?? 64,
+          };
+  }
+
+  /** True when `crypto.subtle` exists at all. */
+  get hasSubtle(): boolean {
+    return this.ctx !== undefined;
+  }
+
+  /** Whether `crypto.subtle` offers `algorithm`: probed once, memoised. */
+  probe(algorithm: WebCryptoAlgorithm): Promise<boolean> {
+    let p = this.probes.get(algorithm);
+    if (p === undefined) {
+      p = this.runProbe(algorithm).then((ok) => {
+        this.known.set(algorithm, ok);
+        return ok;
+      });
+      this.probes.set(algorithm, p);
+    }
+    return p;
+  }
+
+  /** Probes every algorithm (concurrently) and returns the results. */
+  async probeAll(): Promise<Record<WebCryptoAlgorithm, boolean>> {
+    const results = await Promise.all(WEBCRYPTO_ALGORITHMS.map((a) => this.probe(a)));
+    return Object.fromEntries(WEBCRYPTO_ALGORITHMS.map((a, i) => [a, results[i]])) as Record<WebCryptoAlgorithm, boolean>;
+  }
+
+  /** The probe result for `algorithm`, or `undefined` before it finished. */
+  isNative(algorithm: WebCryptoAlgorithm): boolean | undefined {
+    return this.known.get(algorithm);
+  }
+
+  private async runProbe(algorithm: WebCryptoAlgorithm): Promise<boolean> {
+    const ctx = this.ctx;
+    if (ctx === undefined) return false;
+    const random = (n: number): Uint8Array => randomBytes(ctx.crypto, n);
+    switch (algorithm) {
+      case "SHA-256":
+      case "SHA-384":
+      case "SHA-512":
+        return probeHash(webCryptoHash(ctx, new Hmac(ctx, algorithm)));
+      case "AES-128-GCM":
+      case "AES-256-GCM":
+      case "ChaCha20-Poly1305":
+        return probeAead(webCryptoAead(ctx, algorithm), random);
+      case "X25519":
+      case "X448":
+        return probeDh(webCryptoDh(ctx, algorithm), random);
+      case "ECDH-P-256":
+      case "ECDH-P-384":
+      case "ECDH-P-521":
+        return probeDh(webCryptoDh(ctx, algorithm.slice(5) as "P-256"), random);
+      case "Ed25519":
+      case "Ed448":
+      case "ECDSA-P-256":
+      case "ECDSA-P-384":
+      case "ECDSA-P-521":
+        return probeSignature(() => webCryptoSignature(ctx, algorithm));
+    }
+  }
+
+  /** The native primitive for `algorithm` once probed true, memoised (one key cache per algorithm). */
+  private native<T>(key: string, algorithm: WebCryptoAlgorithm | undefined, make: (ctx: WebCryptoContext) => T): T | undefined {
+    if (algorithm === undefined || this.ctx === undefined || this.known.get(algorithm) !== true) return undefined;
+    let p = this.natives.get(key) as T | undefined;
+    if (p === undefined) {
+      p = make(this.ctx);
+      this.natives.set(key, p);
+    }
+    return p;
+  }
+
+  private hmac(name: HashName): Hmac | undefined {
+    return this.native(`hmac/${name}`, name, (ctx) => new Hmac(ctx, name));
+  }
+
+  hash(name: HashPrimitive["name"]): HashPrimitive | undefined {
+    const hmac = this.hmac(name);
+    const native = hmac && this.native(`hash/${name}`, name, (ctx) => webCryptoHash(ctx, hmac));
+    return native ?? this.fallback?.hash(name);
+  }
+
+  kdf(id: number): Kdf | undefined {
+    const name = KDF_HASH[id];
+    const hmac = name === undefined ? undefined : this.hmac(name);
+    const native = hmac && this.native(`kdf/${id}`, name, () => webCryptoKdf(id, hmac));
+    return native ?? this.fallback?.kdf(id);
+  }
+
+  aead(id: number): Aead | undefined {
+    const name = AEAD_ALGORITHM[id];
+    const native = name && this.native(`aead/${id}`, name, (ctx) => webCryptoAead(ctx, name));
+    return native ?? this.fallback?.aead(id);
+  }
+
+  dh(kemId: number): DhGroup | undefined {
+    const name = DH_ALGORITHM[kemId];
+    const group = name === undefined ? undefined : name.startsWith("ECDH-") ? (name.slice(5) as "P-256") : (name as "X25519");
+    const native = name && group && this.native(`dh/${kemId}`, name, (ctx) => webCryptoDh(ctx, group));
+    return native ?? this.fallback?.dh(kemId);
+  }
+
+  signature(scheme: number): SignaturePrimitive | undefined {
+    const name = SIGNATURE_ALGORITHM[scheme];
+    const native = name && this.native(`signature/${scheme}`, name, (ctx) => webCryptoSignature(ctx, name));
+    return native ?? this.fallback?.signature(scheme);
+  }
+
+  randomBytes(length: number): Uint8Array {
+    if (this.crypto !== undefined && typeof this.crypto.getRandomValues === "function") return randomBytes(this.crypto, length);
+    if (this.fallback !== undefined) return this.fallback.randomBytes(length);
+    throw new TypeError("randomBytes: no crypto.getRandomValues in this runtime");
+  }
+}
+
+/** A WebCrypto primitive source with every algorithm already probed. */
+export interface WebCryptoPrimitiveSource extends PrimitiveSource {
+  /** For each algorithm, whether `crypto.subtle` offers it natively in this runtime. */
+  readonly native: Readonly<Record<WebCryptoAlgorithm, boolean>>;
+}
+
+/**
+ * The primitives of `crypto.subtle` (default `globalThis.crypto`) as a
+ * {@link PrimitiveSource}, after probing once what the runtime offers. What it
+ * lacks comes from `options.fallback` when given; otherwise that lookup
+ * returns `undefined`.
+ *
+ * @example
+ * ```ts
+ * const source = await webCryptoPrimitives({ fallback: noblePrimitives() });
+ * source.native["ChaCha20-Poly1305"]; // false in Node 20: served by noble
+ * ```
+ */
+export async function webCryptoPrimitives(options: WebCryptoOptions = {}): Promise<WebCryptoPrimitiveSource> {
+  const source = new WebCryptoSource(options);
+  const native = await source.probeAll();
+  return {
+    name: source.name,
+    native,
+    hash: (name) => source.hash(name),
+    kdf: (id) => source.kdf(id),
+    aead: (id) => source.aead(id),
+    dh: (kemId) => source.dh(kemId),
+    signature: (scheme) => source.signature(scheme),
+    randomBytes: (length) => source.randomBytes(length),
+  };
+}

@@ -1,0 +1,89 @@
+/** Small helpers shared by the WebCrypto primitives (no Node-only APIs). */
+import { CryptoError } from "@mlskit/core";
+
+/**
+ * The `Crypto` a provider runs on, with `subtle` read once. Every primitive
+ * holds one of these instead of reaching for `globalThis.crypto`.
+ */
+export interface WebCryptoContext {
+  readonly crypto: Crypto;
+  readonly subtle: SubtleCrypto;
+  /** Bound of the by-value cache of imported public keys (per algorithm). */
+  readonly publicKeyCacheSize: number;
+  /** Bound of the by-value cache of imported secret keys (per algorithm). */
+  readonly secretKeyCacheSize: number;
+}
+
+/**
+ * A `Uint8Array` as a WebCrypto `BufferSource`. TypeScript's DOM types reject
+ * views that might sit on a `SharedArrayBuffer`; our inputs are ordinary
+ * arrays, and `crypto.subtle` copies its inputs when called.
+ */
+export const bs = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
+
+/** Largest request `getRandomValues` accepts in one call (WebCrypto §10.1.1). */
+const RANDOM_CHUNK = 65536;
+
+/** `length` random bytes from `crypto.getRandomValues`, in 64 KiB chunks. */
+export function randomBytes(crypto: Crypto, length: number): Uint8Array {
+  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`randomBytes: invalid length ${length}`);
+  const out = new Uint8Array(length);
+  for (let at = 0; at < length; at += RANDOM_CHUNK) {
+    crypto.getRandomValues(out.subarray(at, Math.min(length, at + RANDOM_CHUNK)));
+  }
+  return out;
+}
+
+const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const B64URL_VALUE = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64URL.length; i++) B64URL_VALUE[B64URL.charCodeAt(i)] = i;
+
+/** Decodes unpadded base64url (RFC 4648 §5), as JWK members are (RFC 7518 §2). */
+export function base64UrlDecode(text: string): Uint8Array {
+  if (text.length % 4 === 1) throw new CryptoError("crypto/invalid-key", "malformed base64url in JWK");
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? B64URL_VALUE[c]! : -1;
+    if (v < 0) throw new CryptoError("crypto/invalid-key", "malformed base64url in JWK");
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (acc >>> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+/**
+ * A JWK member as exactly `length` bytes, left-padded with zeros (RFC 7518
+ * §6.2.1.2 requires full-length coordinates; we accept shorter ones too).
+ */
+export function jwkBytes(value: string | undefined, length: number, what: string): Uint8Array {
+  if (value === undefined) throw new CryptoError("crypto/invalid-key", `exported JWK lacks "${what}"`);
+  const raw = base64UrlDecode(value);
+  if (raw.length === length) return raw;
+  if (raw.length > length) throw new CryptoError("crypto/invalid-key", `exported JWK "${what}" is ${raw.length} bytes, expected ${length}`);
+  const out = new Uint8Array(length);
+  out.set(raw, length - raw.length);
+  raw.fill(0);
+  return out;
+}
+
+/** Big-endian unsigned integer. */
+export function bytesToBigInt(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = 0; i < bytes.length; i++) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+/** True when every byte is zero (examines every byte). */
+export function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
+  return acc === 0;
+}

@@ -1,0 +1,163 @@
+/**
+ * Base-mode setup (RFC 9180 §5.1.1) and the single-shot APIs (§6): seal/open
+ * one message, or export one secret, without keeping a context. Single-shot
+ * calls derive only the key-schedule outputs they use and wipe every
+ * intermediate secret (shared secret, key, nonce, exporter secret).
+ */
+import { UsageError } from "@mlskit/core";
+import { HpkeContext } from "./context.js";
+import { asCryptoError } from "./errors.js";
+import { keyScheduleBase, type HpkeSuite, type KeyScheduleSecrets } from "./key-schedule.js";
+import { LABEL } from "./labeled.js";
+
+/** SetupBaseS's output: the encapsulated key and the sender context. */
+export interface SenderSetup {
+  readonly enc: Uint8Array;
+  readonly context: HpkeContext;
+}
+
+/** SealBase's output. */
+export interface SealResult {
+  readonly enc: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
+/** SendExport's output. */
+export interface SendExportResult {
+  readonly enc: Uint8Array;
+  readonly exportedSecret: Uint8Array;
+}
+
+function wipeSecrets(s: KeyScheduleSecrets): void {
+  s.key.fill(0);
+  s.baseNonce.fill(0);
+  s.exporterSecret.fill(0);
+}
+
+/** SetupBaseS(pkR, info) (RFC 9180 §5.1.1). */
+export async function setupBaseS(suite: HpkeSuite, pkR: Uint8Array, info: Uint8Array): Promise<SenderSetup> {
+  const { sharedSecret, enc } = await suite.kem.encap(pkR);
+  try {
+    return { enc, context: new HpkeContext(suite, "sender", await keyScheduleBase(suite, sharedSecret, info)) };
+  } finally {
+    sharedSecret.fill(0);
+  }
+}
+
+/**
+ * SetupBaseR(enc, skR, info) (RFC 9180 §5.1.1). `pkR`, if known, spares
+ * recomputing pk(skR).
+ */
+export async function setupBaseR(
+  suite: HpkeSuite,
+  enc: Uint8Array,
+  skR: Uint8Array,
+  info: Uint8Array,
+  pkR?: Uint8Array,
+): Promise<HpkeContext> {
+  const sharedSecret = await suite.kem.decap(enc, skR, pkR);
+  try {
+    return new HpkeContext(suite, "recipient", await keyScheduleBase(suite, sharedSecret, info));
+  } finally {
+    sharedSecret.fill(0);
+  }
+}
+
+function refuseExportOnly(suite: HpkeSuite): void {
+  if (suite.exportOnly) throw new UsageError("hpke/export-only", "the export-only AEAD (0xFFFF) cannot seal or open (RFC 9180 §5.3)");
+}
+
+/**
+ * SealBase(pkR, info, aad, pt) (RFC 9180 §6.1): SetupBaseS then one Seal at
+ * sequence number 0, whose nonce is base_nonce itself.
+ */
+export async function sealBase(
+  suite: HpkeSuite,
+  pkR: Uint8Array,
+  info: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+): Promise<SealResult> {
+  refuseExportOnly(suite);
+  const { sharedSecret, enc } = await suite.kem.encap(pkR);
+  let secrets: KeyScheduleSecrets | undefined;
+  try {
+    secrets = await keyScheduleBase(suite, sharedSecret, info, "aead");
+    const ciphertext = await suite.aead.seal(secrets.key, secrets.baseNonce, aad, plaintext);
+    return { enc, ciphertext };
+  } finally {
+    sharedSecret.fill(0);
+    if (secrets) wipeSecrets(secrets);
+  }
+}
+
+/**
+ * OpenBase(enc, skR, info, aad, ct) (RFC 9180 §6.1). Throws `crypto/hpke-open`
+ * when decapsulation or decryption fails, `crypto/invalid-key` for a
+ * malformed key.
+ */
+export async function openBase(
+  suite: HpkeSuite,
+  enc: Uint8Array,
+  skR: Uint8Array,
+  info: Uint8Array,
+  aad: Uint8Array,
+  ciphertext: Uint8Array,
+  pkR?: Uint8Array,
+): Promise<Uint8Array> {
+  refuseExportOnly(suite);
+  const sharedSecret = await suite.kem.decap(enc, skR, pkR);
+  let secrets: KeyScheduleSecrets | undefined;
+  try {
+    secrets = await keyScheduleBase(suite, sharedSecret, info, "aead");
+    try {
+      return await suite.aead.open(secrets.key, secrets.baseNonce, aad, ciphertext);
+    } catch (e) {
+      throw asCryptoError(e, "crypto/hpke-open", "HPKE open failed");
+    }
+  } finally {
+    sharedSecret.fill(0);
+    if (secrets) wipeSecrets(secrets);
+  }
+}
+
+/** SendExport(pkR, info, exporter_context, L) (RFC 9180 §6.2). */
+export async function sendExport(
+  suite: HpkeSuite,
+  pkR: Uint8Array,
+  info: Uint8Array,
+  exporterContext: Uint8Array,
+  length: number,
+): Promise<SendExportResult> {
+  const { sharedSecret, enc } = await suite.kem.encap(pkR);
+  let secrets: KeyScheduleSecrets | undefined;
+  try {
+    secrets = await keyScheduleBase(suite, sharedSecret, info, "export");
+    const exportedSecret = await suite.labeled.expand(secrets.exporterSecret, LABEL.sec, exporterContext, length);
+    return { enc, exportedSecret };
+  } finally {
+    sharedSecret.fill(0);
+    if (secrets) wipeSecrets(secrets);
+  }
+}
+
+/** ReceiveExport(enc, skR, info, exporter_context, L) (RFC 9180 §6.2). */
+export async function receiveExport(
+  suite: HpkeSuite,
+  enc: Uint8Array,
+  skR: Uint8Array,
+  info: Uint8Array,
+  exporterContext: Uint8Array,
+  length: number,
+  pkR?: Uint8Array,
+): Promise<Uint8Array> {
+  const sharedSecret = await suite.kem.decap(enc, skR, pkR);
+  let secrets: KeyScheduleSecrets | undefined;
+  try {
+    secrets = await keyScheduleBase(suite, sharedSecret, info, "export");
+    return await suite.labeled.expand(secrets.exporterSecret, LABEL.sec, exporterContext, length);
+  } finally {
+    sharedSecret.fill(0);
+    if (secrets) wipeSecrets(secrets);
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The per-sender hash ratchet of RFC 9420 §9.1, with the out-of-order window
+ * and forward limit that §15.3 asks applications to define.
+ *
+ * ```
+ * ratchet_secret_[N]_[j]
+ *   +--> DeriveTreeSecret(., "nonce", j, AEAD.Nn) = ratchet_nonce_[N]_[j]
+ *   +--> DeriveTreeSecret(., "key",   j, AEAD.Nk) = ratchet_key_[N]_[j]
+ *   V
+ * DeriveTreeSecret(., "secret", j, KDF.Nh) = ratchet_secret_[N]_[j+1]
+ * ```
+ */
+import { wipe } from "@mlskit/codec";
+import { type CipherSuiteProvider, UsageError, ValidationError, deriveTreeSecret } from "@mlskit/core";
+import { RatchetKeyNonce } from "./key-nonce.js";
+import { Redacted } from "./redact.js";
+import { SerialQueue } from "./serial-queue.js";
+
+/** Limits on a receiving ratchet (RFC 9420 §15.3 "Delayed and Reordered Application Messages"). */
+export interface RatchetPolicy {
+  /**
+   * How many generations behind the newest derived one keep their unused key
+   * and nonce for out-of-order messages: at most this many skipped keys are
+   * retained per ratchet. 0 keeps none.
+   */
+  readonly outOfOrderWindow: number;
+  /**
+   * How many generations past the next expected one a receiver may be asked
+   * to ratchet forward in one step; bounds the work a malicious sender can cause.
+   */
+  readonly maxForwardDistance: number;
+}
+
+/** Defaults: 1000 retained out-of-order keys, jumps of up to 1000 generations. */
+export const DEFAULT_RATCHET_POLICY: RatchetPolicy = Object.freeze({ outOfOrderWindow: 1000, maxForwardDistance: 1000 });
+
+/** Generations are uint32 (RFC 9420 §6.3.2 SenderData, §9.1 DeriveTreeSecret). */
+const MAX_GENERATION = 0xffffffff;
+
+/** Options of a {@link HashRatchet}. */
+export interface HashRatchetOptions {
+  readonly policy?: RatchetPolicy;
+  /** Names the ratchet in error messages, such as `"application ratchet of leaf 3"`. */
+  readonly description?: string;
+}
+
+/** Throws unless `policy` holds non-negative integers. */
+export function assertRatchetPolicy(policy: RatchetPolicy): void {
+  for (const name of ["outOfOrderWindow", "maxForwardDistance"] as const) {
+    const v = policy[name];
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw new UsageError("secret-tree/invalid-policy", `RatchetPolicy.${name} must be a non-negative integer, got ${String(v)}`);
+    }
+  }
+}
+
+/**
+ * One hash ratchet (handshake or application) of one leaf. Every key/nonce
+ * pair is handed out at most once; consumed and evicted values are wiped
+ * (RFC 9420 §9.2). Operations are serialised internally.
+ */
+export class HashRatchet extends Redacted {
+  readonly #cs: CipherSuiteProvider;
+  readonly #policy: RatchetPolicy;
+  readonly #description: string;
+  readonly #queue = new SerialQueue();
+  /** `ratchet_secret_[#generation]`; undefined once exhausted or wiped. */
+  #secret: Uint8Array | undefined;
+  #generation = 0;
+  /** Unused keys of generations below #generation, inside the window. */
+  readonly #skipped = new Map<number, RatchetKeyNonce>();
+  #wiped = false;
+
+  /** Starts at generation 0 from `baseSecret`, which the ratchet takes ownership of (and wipes). */
+  constructor(cs: CipherSuiteProvider, baseSecret: Uint8Array, options: HashRatchetOptions = {}) {
+    super("HashRatchet");
+    const policy = options.policy ?? DEFAULT_RATCHET_POLICY;
+    assertRatchetPolicy(policy);
+    if (baseSecret.length !== cs.hashLength) {
+      throw new UsageError("secret-tree/invalid-secret-length", `ratchet secret must be KDF.Nh = ${cs.hashLength} bytes`);
+    }
+    this.#cs = cs;
+    this.#policy = policy;
+    this.#description = options.description ?? "hash ratchet";
+    this.#secret = baseSecret;
+  }
+
+  /** The generation {@link next} will hand out: one past the newest derived. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Sender side: the key and nonce of the next generation. A generation is never handed out twice. */
+  next(): Promise<RatchetKeyNonce> {
+    return this.#queue.run(async () => {
+      this.#assertUsable();
+      return this.#advanceTo(this.#generation);
+    });
+  }
+
+  /**
+   * Receiver side: the key and nonce of `generation`, consumed by this call.
+   * Generations behind the current one are served from the out-of-order
+   * window; generations ahead ratchet forward (at most
+   * `maxForwardDistance` steps), keeping the skipped keys inside the window.
+   *
+   * @throws ValidationError `secret-tree/generation-consumed` (RFC 9420 §9.2),
+   *   `secret-tree/generation-outside-window` or
+   *   `secret-tree/generation-too-far-ahead` (RFC 9420 §15.3).
+   */
+  get(generation: number): Promise<RatchetKeyNonce> {
+    return this.#queue.run(async () => {
+      this.#assertUsable();
+      if (!Number.isInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
+        throw new UsageError("secret-tree/invalid-generation", `generation must be a uint32, got ${String(generation)}`);
+      }
+      const { outOfOrderWindow, maxForwardDistance } = this.#policy;
+      if (generation < this.#generation) {
+        const kept = this.#skipped.get(generation);
+        if (kept !== undefined) {
+          this.#skipped.delete(generation);
+          return kept;
+        }
+        // RFC 9420 §15.3: unused keys are kept only within the application's window.
+        if (generation < this.#generation - 1 - outOfOrderWindow) {
+          throw new ValidationError(
+            "secret-tree/generation-outside-window",
+            "15.3",
+            `${this.#description}: generation ${generation} is more than ${outOfOrderWindow} generations behind ${this.#generation - 1}; its key is gone`,
+          );
+        }
+        // RFC 9420 §9.2: a consumed key is deleted and each key/nonce is used once (§9.1).
+        throw new ValidationError(
+          "secret-tree/generation-consumed",
+          "9.2",
+          `${this.#description}: the key for generation ${generation} was already consumed`,
+        );
+      }
+      // RFC 9420 §15.3: limit how far a message can make the receiver ratchet forward.
+      if (generation - this.#generation > maxForwardDistance) {
+        throw new ValidationError(
+          "secret-tree/generation-too-far-ahead",
+          "15.3",
+          `${this.#description}: generation ${generation} is more than ${maxForwardDistance} generations ahead of ${this.#generation}`,
+        );
+      }
+      return this.#advanceTo(generation);
+    });
+  }
+
+  /**
+   * Returns a key obtained from {@link get} whose use failed (for example, the
+   * AEAD did not open): RFC 9420 §9.2 counts a key as consumed only after it
+   * decrypted a message, so a forged message must not burn the genuine one's
+   * key. The key goes back into the window if it still fits, else it is wiped.
+   */
+  restore(keyNonce: RatchetKeyNonce): void {
+    const g = keyNonce.generation;
+    const fits =
+      !this.#wiped &&
+      g < this.#generation &&
+      g >= this.#generation - 1 - this.#policy.outOfOrderWindow &&
+      !this.#skipped.has(g);
+    if (fits) this.#skipped.set(g, keyNonce);
+    else keyNonce.wipe();
+  }
+
+  /** Wipes every secret, key and nonce the ratchet holds; it cannot be used afterwards. */
+  wipe(): void {
+    this.#wiped = true;
+    wipe(this.#secret);
+    this.#secret = undefined;
+    for (const k of this.#skipped.values()) k.wipe();
+    this.#skipped.clear();
+  }
+
+  #assertUsable(): void {
+    if (this.#wiped) throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
+  }
+
+  #keyNonce(secret: Uint8Array, generation: number): Promise<RatchetKeyNonce> {
+    const cs = this.#cs;
+    return Promise.all([
+      deriveTreeSecret(cs, secret, "key", generation, cs.aeadKeyLength),
+      deriveTreeSecret(cs, secret, "nonce", generation, cs.aeadNonceLength),
+    ]).then(([key, nonce]) => new RatchetKeyNonce(generation, key, nonce));
+  }
+
+  #nextSecret(secret: Uint8Array, generation: number): Promise<Uint8Array> {
+    return deriveTreeSecret(this.#cs, secret, "secret", generation, this.#cs.hashLength);
+  }
+
+  /**
+   * Ratchets from #generation to `target` inclusive. State changes only once
+   * every derivation succeeded; superseded ratchet secrets are wiped as the
+   * ratchet moves (RFC 9420 §9.2).
+   */
+  async #advanceTo(target: number): Promise<RatchetKeyNonce> {
+    const original = this.#secret;
+    const start = this.#generation;
+    if (original === undefined) {
+      throw new UsageError("secret-tree/ratchet-exhausted", `${this.#description} has no generation after ${MAX_GENERATION}`);
+    }
+    const window = this.#policy.outOfOrderWindow;
+    const keepFrom = target - window;
+    const kept: RatchetKeyNonce[] = [];
+    let secret = original;
+    try {
+      for (let j = start; j < target; j++) {
+        const [skipped, next] = await Promise.all([
+          j >= keepFrom ? this.#keyNonce(secret, j) : undefined,
+          this.#nextSecret(secret, j),
+        ]);
+        if (skipped !== undefined) kept.push(skipped);
+        if (secret !== original) wipe(secret);
+        secret = next;
+      }
+      const [result, next] = await Promise.all([
+        this.#keyNonce(secret, target),
+        target < MAX_GENERATION ? this.#nextSecret(secret, target) : undefined,
+      ]);
+      if (secret !== original) wipe(secret);
+      secret = original;
+      if (this.#wiped) {
+        result.wipe();
+        wipe(next);
+        throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
+      }
+      wipe(original);
+      this.#secret = next;
+      this.#generation = target + 1;
+      for (const k of kept) this.#skipped.set(k.generation, k);
+      // Evict keys that fell out of the window as it moved forward.
+      for (let g = Math.max(0, start - 1 - window); g < target - window; g++) {
+        const old = this.#skipped.get(g);
+        if (old !== undefined) {
+          old.wipe();
+          this.#skipped.delete(g);
+        }
+      }
+      return result;
+    } catch (e) {
+      if (secret !== original) wipe(secret);
+      for (const k of kept) k.wipe();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The secret tree (RFC 9420 §9): from `encryption_secret` at the root, a tree
+ * of secrets shaped like the ratchet tree, whose leaves seed each member's
+ * handshake and application hash ratchets.
+ *
+ * ```
+ * tree_node_[N]_secret
+ *   +--> ExpandWithLabel(., "tree", "left",  KDF.Nh) = tree_node_[left(N)]_secret
+ *   +--> ExpandWithLabel(., "tree", "right", KDF.Nh) = tree_node_[right(N)]_secret
+ * leaf secret
+ *   +--> ExpandWithLabel(., "handshake",   "", KDF.Nh) = handshake_ratchet_secret_[N]_[0]
+ *   +--> ExpandWithLabel(., "application", "", KDF.Nh) = application_ratchet_secret_[N]_[0]
+ * ```
+ *
+ * Nothing is derived up front: the first use of a leaf derives the O(log N)
+ * path down to it, and each parent's secret is deleted as soon as both its
+ * children exist (RFC 9420 §9.2).
+ */
+import { utf8, wipe } from "@mlskit/codec";
+import {
+  type CipherSuiteProvider,
+  InternalError,
+  UsageError,
+  ValidationError,
+  deriveSecret,
+  expandWithLabel,
+} from "@mlskit/core";
+import { DEFAULT_RATCHET_POLICY, HashRatchet, type RatchetPolicy, assertRatchetPolicy } from "./hash-ratchet.js";
+import type { RatchetKeyNonce } from "./key-nonce.js";
+import { Redacted } from "./redact.js";
+import { SerialQueue } from "./serial-queue.js";
+import { left, right, root } from "./tree-math.js";
+
+/** Which of a leaf's two ratchets (RFC 9420 §9): handshake (Proposal, Commit) or application messages. */
+export type RatchetType = "handshake" | "application";
+
+/** Options of a {@link SecretTree}. */
+export interface SecretTreeOptions {
+  /** Policy for application ratchets, and for handshake ratchets unless `handshakePolicy` is given. */
+  readonly policy?: Partial<RatchetPolicy>;
+  /** Policy for handshake ratchets. */
+  readonly handshakePolicy?: Partial<RatchetPolicy>;
+}
+
+interface LeafRatchets {
+  readonly handshake: HashRatchet;
+  readonly application: HashRatchet;
+}
+
+const LEFT = utf8("left");
+const RIGHT = utf8("right");
+
+/** The secret tree of one epoch. */
+export class SecretTree extends Redacted {
+  /** Number of leaves of the group's ratchet tree. */
+  readonly leafCount: number;
+  readonly #cs: CipherSuiteProvider;
+  readonly #policies: Readonly<Record<RatchetType, RatchetPolicy>>;
+  /** Secrets of tree nodes derived but not yet split (the frontier). */
+  readonly #nodes = new Map<number, Uint8Array>();
+  readonly #leaves = new Map<number, LeafRatchets>();
+  readonly #queue = new SerialQueue();
+  #wiped = false;
+
+  /**
+   * A tree over `leafCount` leaves rooted at `encryptionSecret`. The tree keeps
+   * its own copy; the caller should wipe its `encryption_secret` once the tree
+   * exists (RFC 9420 §9.2).
+   */
+  constructor(
+    cs: CipherSuiteProvider,
+    encryptionSecret: Uint8Array,
+    leafCount: number,
+    options: SecretTreeOptions = {},
+  ) {
+    super("SecretTree");
+    if (!Number.isInteger(leafCount) || leafCount < 1 || leafCount > 2 ** 30) {
+      throw new UsageError("secret-tree/invalid-leaf-count", `leafCount must be an integer in [1, 2^30], got ${leafCount}`);
+    }
+    if (encryptionSecret.length !== cs.hashLength) {
+      throw new UsageError("secret-tree/invalid-secret-length", `encryption_secret must be KDF.Nh = ${cs.hashLength} bytes`);
+    }
+    const application = { ...DEFAULT_RATCHET_POLICY, ...options.policy };
+    const handshake = { ...application, ...options.handshakePolicy };
+    assertRatchetPolicy(application);
+    assertRatchetPolicy(handshake);
+    this.#cs = cs;
+    this.leafCount = leafCount;
+    this.#policies = { handshake, application };
+    this.#nodes.set(root(leafCount), encryptionSecret.slice());
+  }
+
+  /**
+   * Receiver side: the key and nonce of `generation` in `leaf`'s ratchet,
+   * consumed by this call; see {@link HashRatchet.get} for the errors.
+   * Prefer {@link withKey}, which wipes the key after use.
+   */
+  async getKey(leaf: number, type: RatchetType, generation: number): Promise<RatchetKeyNonce> {
+    return (await this.ratchet(leaf, type)).get(generation);
+  }
+
+  /** Sender side: the key and nonce of the next unused generation of `leaf`'s ratchet. */
+  async nextKey(leaf: number, type: RatchetType): Promise<RatchetKeyNonce> {
+    return (await this.ratchet(leaf, type)).next();
+  }
+
+  /**
+   * Runs `use` (typically an AEAD open) with the key of `generation`. On
+   * success the key is wiped (RFC 9420 §9.2: consumed once it decrypted a
+   * message); if `use` throws, the key is returned to the out-of-order window,
+   * so a forged message cannot burn the genuine message's key.
+   */
+  async withKey<T>(
+    leaf: number,
+    type: RatchetType,
+    generation: number,
+    use: (key: RatchetKeyNonce) => Promise<T> | T,
+  ): Promise<T> {
+    const ratchet = await this.ratchet(leaf, type);
+    const key = await ratchet.get(generation);
+    let result: T;
+    try {
+      result = await use(key);
+    } catch (e) {
+      ratchet.restore(key);
+      throw e;
+    }
+    key.wipe();
+    return result;
+  }
+
+  /** Runs `use` (typically an AEAD seal) with the next key of `leaf`'s ratchet, then wipes it. */
+  async withNextKey<T>(leaf: number, type: RatchetType, use: (key: RatchetKeyNonce) => Promise<T> | T): Promise<T> {
+    const key = await this.nextKey(leaf, type);
+    try {
+      return await use(key);
+    } finally {
+      key.wipe();
+    }
+  }
+
+  /**
+   * The ratchet of one leaf, deriving the path to the leaf on first use.
+   * @throws ValidationError `secret-tree/leaf-out-of-range` for a leaf the
+   *   tree does not have (RFC 9420 §6.3.2: the sender's leaf must exist).
+   */
+  async ratchet(leaf: number, type: RatchetType): Promise<HashRatchet> {
+    if (this.#wiped) throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
+    if (!Number.isInteger(leaf) || leaf < 0 || leaf >= this.leafCount) {
+      throw new ValidationError(
+        "secret-tree/leaf-out-of-range",
+        "6.3.2",
+        `leaf index ${leaf} is not in a tree of ${this.leafCount} leaves`,
+      );
+    }
+    const ready = this.#leaves.get(leaf);
+    if (ready !== undefined) return ready[type];
+    const created = await this.#queue.run(() => this.#deriveLeaf(leaf));
+    return created[type];
+  }
+
+  /** Wipes every node secret and ratchet; the tree cannot be used afterwards. */
+  wipe(): void {
+    this.#wiped = true;
+    for (const s of this.#nodes.values()) wipe(s);
+    this.#nodes.clear();
+    for (const r of this.#leaves.values()) {
+      r.handshake.wipe();
+      r.application.wipe();
+    }
+    this.#leaves.clear();
+  }
+
+  async #deriveLeaf(leaf: number): Promise<LeafRatchets> {
+    const existing = this.#leaves.get(leaf);
+    if (existing !== undefined) return existing;
+    const cs = this.#cs;
+    const nh = cs.hashLength;
+    const target = 2 * leaf;
+    // Exactly one node on the root-to-leaf path still holds a secret.
+    let x = root(this.leafCount);
+    while (!this.#nodes.has(x)) {
+      if (x === target) throw new InternalError("secret-tree/missing-node", `no secret on the path to leaf ${leaf}`);
+      x = target < x ? left(x) : right(x);
+    }
+    while (x !== target) {
+      const secret = this.#nodes.get(x)!;
+      const [l, r] = await Promise.all([
+        expandWithLabel(cs, secret, "tree", LEFT, nh),
+        expandWithLabel(cs, secret, "tree", RIGHT, nh),
+      ]);
+      this.#assertNotWiped(l, r);
+      // RFC 9420 §9.2: a parent's secret is consumed once both children are derived.
+      this.#nodes.delete(x);
+      wipe(secret);
+      this.#nodes.set(left(x), l);
+      this.#nodes.set(right(x), r);
+      x = target < x ? left(x) : right(x);
+    }
+    const leafSecret = this.#nodes.get(target)!;
+    const [handshake, application] = await Promise.all([
+      deriveSecret(cs, leafSecret, "handshake"),
+      deriveSecret(cs, leafSecret, "application"),
+    ]);
+    this.#assertNotWiped(handshake, application);
+    this.#nodes.delete(target);
+    wipe(leafSecret);
+    const ratchets: LeafRatchets = {
+      handshake: new HashRatchet(cs, handshake, {
+        policy: this.#policies.handshake,
+        description: `handshake ratchet of leaf ${leaf}`,
+      }),
+      application: new HashRatchet(cs, application, {
+        policy: this.#policies.application,
+        description: `application ratchet of leaf ${leaf}`,
+      }),
+    };
+    this.#leaves.set(leaf, ratchets);
+    return ratchets;
+  }
+
+  #assertNotWiped(...fresh: Uint8Array[]): void {
+    if (!this.#wiped) return;
+    wipe(...fresh);
+    throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * `@mlskit/ratchet-tree`: the MLS ratchet tree (RFC 9420 §4, §7) — tree math,
+ * nodes and their codecs, tree and parent hashes with caching, copy-on-write
+ * diffs, TreeKEM update paths, and validation of a received tree.
+ * @packageDocumentation
+ */
+export * from "./tree-math.js";
+export * from "./leaf-node.js";
+export * from "./parent-node.js";
+export * from "./node.js";
+export * from "./update-path.js";
+export { TreeView, type FilteredPathEntry } from "./tree-view.js";
+export { RatchetTree } from "./ratchet-tree.js";
+export { TreeDiff, withUnmergedLeaf } from "./tree-diff.js";
+export { leafHashInput, parentHashInput } from "./tree-hash.js";
+export { encodeParentHashInput, computeParentHash, originalSiblingTreeHash, treeHashWithout } from "./parent-hash.js";
+export { validateTree, type TreeValidationOptions, type RequiredCapabilities } from "./tree-validation.js";

@@ -1,0 +1,225 @@
+/**
+ * The ratchet tree (RFC 9420 §4, §7): an immutable, array-represented tree
+ * whose nodes are kept as their encodings in a shared byte arena and whose
+ * tree hashes (§7.8) are computed once, on load, and kept in flat chunks.
+ *
+ * Changes are staged in a {@link TreeDiff} (`tree.stage()`), which stores only
+ * the nodes and hashes it changes; `diff.merge()` returns a new tree and
+ * leaves this one untouched, so a rejected commit cannot alter it.
+ */
+import { Reader, encode } from "@mlskit/codec";
+import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
+import type { LeafNode } from "./leaf-node.js";
+import { type Node, NodeType, ratchetTreeCodec, skipLeafNode, skipParentNode } from "./node.js";
+import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, LeafBitmap, type NodeTables, chunkCount } from "./store.js";
+import { hashBatch, leafHashInput, parentHashInput } from "./tree-hash.js";
+import { type LeafIndex, MAX_LEAVES, type NodeIndex, left, nodeWidth, right } from "./tree-math.js";
+import { TreeDiff } from "./tree-diff.js";
+import { TreeView } from "./tree-view.js";
+import { KeyIndex, confirmEncryptionKey, confirmSignatureKey } from "./key-index.js";
+
+/** Entries a chunk needs to hold node indices up to `width - 1`. */
+export function chunkCapacity(c: number, width: number): number {
+  const need = Math.min(CHUNK, width - c * CHUNK);
+  let cap = 16;
+  while (cap < need) cap *= 2;
+  return Math.min(cap, CHUNK);
+}
+
+/** An immutable ratchet tree bound to one cipher suite. */
+export class RatchetTree extends TreeView {
+  readonly cs: CipherSuiteProvider;
+  readonly leafCount: number;
+  /** @internal */ readonly arena: Arena;
+  /** @internal The arena buffer as of this tree's creation. */ readonly buf: Uint8Array;
+  /** @internal */ readonly tables: NodeTables;
+  /** @internal */ readonly bits: LeafBitmap;
+  /** @internal Sum of the lengths of this tree's node encodings. */ readonly liveBytes: number;
+  /** @internal Encryption/signature key index, built on first use. */ keyIndexCache: KeyIndex | undefined;
+
+  /** @internal Use {@link RatchetTree.decode}, {@link RatchetTree.create} or {@link TreeDiff.merge}. */
+  constructor(
+    cs: CipherSuiteProvider,
+    leafCount: number,
+    arena: Arena,
+    tables: NodeTables,
+    bits: LeafBitmap,
+    liveBytes: number,
+    keyIndex?: KeyIndex,
+  ) {
+    super();
+    this.cs = cs;
+    this.leafCount = leafCount;
+    this.arena = arena;
+    this.buf = arena.buf;
+    this.tables = tables;
+    this.bits = bits;
+    this.liveBytes = liveBytes;
+    this.keyIndexCache = keyIndex;
+  }
+
+  /**
+   * Loads a tree from the `ratchet_tree` extension body (§12.4.3.3) and
+   * computes every tree hash. Structure is checked (CodecError for malformed
+   * bytes; ValidationError `tree/malformed` when the last node is blank or a
+   * node's type does not match its position); nothing is authenticated — use
+   * {@link validateTree} for a tree received from others.
+   */
+  static async decode(cs: CipherSuiteProvider, bytes: Uint8Array): Promise<RatchetTree> {
+    const buf = bytes.slice();
+    const r = new Reader(buf);
+    let starts = new Uint32Array(1024);
+    let lens = new Uint32Array(1024);
+    let count = 0;
+    r.field("ratchet_tree", () =>
+      r.prefixed((body) => {
+        while (body.remaining > 0) {
+          if (count === starts.length) {
+            const s2 = new Uint32Array(count * 2);
+            s2.set(starts);
+            starts = s2;
+            const l2 = new Uint32Array(count * 2);
+            l2.set(lens);
+            lens = l2;
+          }
+          const i = count;
+          body.field(`[${i}]`, () => {
+            const at = body.offset;
+            const flag = body.uint8();
+            if (flag === 0) return;
+            if (flag !== 1) body.fail("codec/invalid-value", `optional presence flag ${flag} is neither 0 nor 1`, at);
+            const t = body.uint8();
+            const expected = (i & 1) === 0 ? NodeType.leaf : NodeType.parent;
+            if (t !== NodeType.leaf && t !== NodeType.parent) body.fail("codec/invalid-value", `invalid node_type ${t}`, at + 1);
+            if (t !== expected) {
+              throw new ValidationError("tree/malformed", "12.4.3.3", `node ${i} has node_type ${t}, but its position holds a ${expected === 1 ? "leaf" : "parent"}`);
+            }
+            const start = body.offset;
+            if (t === NodeType.leaf) skipLeafNode(body);
+            else skipParentNode(body);
+            starts[i] = start;
+            lens[i] = body.offset - start;
+          });
+          count++;
+        }
+      }),
+    );
+    r.assertEnd();
+    // §12.4.3.3: "The receiver MUST check that the last node in ratchet_tree is non-blank".
+    if (count === 0 || lens[count - 1] === 0) {
+      throw new ValidationError("tree/malformed", "12.4.3.3", count === 0 ? "empty ratchet_tree" : "the last node of ratchet_tree is blank");
+    }
+    // Extend with the fewest blank nodes to a width 2^(d+1) - 1.
+    let leafCount = 1;
+    while (nodeWidth(leafCount) < count) leafCount *= 2;
+    if (leafCount > MAX_LEAVES) throw new ValidationError("tree/malformed", "12.4.3.3", "tree too large");
+    const width = nodeWidth(leafCount);
+    const nh = cs.hashLength;
+    const nChunks = chunkCount(width);
+    const tables: NodeTables = { spans: [], hashes: [] };
+    let live = 0;
+    for (let c = 0; c < nChunks; c++) {
+      const cap = chunkCapacity(c, width);
+      const spans = new Uint32Array(2 * cap);
+      for (let j = 0, i = c * CHUNK; j < cap && i < count; j++, i++) {
+        spans[2 * j] = starts[i]!;
+        spans[2 * j + 1] = lens[i]!;
+        live += lens[i]!;
+      }
+      tables.spans.push(spans);
+      tables.hashes.push(new Uint8Array(cap * nh));
+    }
+    const bits = LeafBitmap.allBlank(leafCount);
+    for (let l = 0; l < leafCount && 2 * l < count; l++) if (lens[2 * l]! > 0) bits.set(l, false);
+    const tree = new RatchetTree(cs, leafCount, new Arena(buf, buf.length), tables, bits, live);
+    await tree.computeAllHashes();
+    return tree;
+  }
+
+  /** A one-member tree holding `leaf` (group creation, §11). */
+  static create(cs: CipherSuiteProvider, leaf: LeafNode): Promise<RatchetTree> {
+    return RatchetTree.fromNodes(cs, [{ nodeType: NodeType.leaf, leafNode: leaf }]);
+  }
+
+  /** A tree from decoded nodes (`undefined` = blank), as listed in the `ratchet_tree` extension. */
+  static fromNodes(cs: CipherSuiteProvider, nodes: readonly (Node | undefined)[]): Promise<RatchetTree> {
+    return RatchetTree.decode(cs, encode(ratchetTreeCodec, nodes as (Node | undefined)[]));
+  }
+
+  nodeBytes(n: NodeIndex): Uint8Array | undefined {
+    if (n >= nodeWidth(this.leafCount)) return undefined;
+    const spans = this.tables.spans[n >>> CHUNK_BITS]!;
+    const j = 2 * (n & CHUNK_MASK);
+    const len = spans[j + 1]!;
+    if (len === 0) return undefined;
+    const start = spans[j]!;
+    return this.buf.subarray(start, start + len);
+  }
+
+  /** @internal */
+  hashOf(n: NodeIndex): Uint8Array {
+    const nh = this.cs.hashLength;
+    const at = (n & CHUNK_MASK) * nh;
+    return this.tables.hashes[n >>> CHUNK_BITS]!.subarray(at, at + nh);
+  }
+
+  /** @internal */
+  get leafBits(): LeafBitmap {
+    return this.bits;
+  }
+
+  treeHash(): Promise<Uint8Array> {
+    return Promise.resolve(this.hashOf(this.rootIndex).slice());
+  }
+
+  nodeHash(n: NodeIndex): Promise<Uint8Array> {
+    if (n >= this.nodeCount) throw new RangeError(`node ${n} outside the tree`);
+    return Promise.resolve(this.hashOf(n).slice());
+  }
+
+  /** Starts a staged set of changes over this tree (copy-on-write; this tree is never modified). */
+  stage(): TreeDiff {
+    return new TreeDiff(this);
+  }
+
+  /** Nodes whose encryption key equals `key` (§7.3, §12.4.2 uniqueness checks). */
+  findEncryptionKey(key: Uint8Array): NodeIndex[] {
+    return confirmEncryptionKey(this, this.keyIndex().encryptionKeyCandidates(key), key);
+  }
+
+  /** Leaves whose signature key equals `key` (§7.3). */
+  findSignatureKey(key: Uint8Array): LeafIndex[] {
+    return confirmSignatureKey(this, this.keyIndex().signatureKeyCandidates(key), key);
+  }
+
+  /** @internal The key index (built on first use, O(N)). */
+  keyIndex(): KeyIndex {
+    this.keyIndexCache ??= KeyIndex.build(this);
+    return this.keyIndexCache;
+  }
+
+  /** Hashes every node, level by level (each level one concurrent batch). */
+  private async computeAllHashes(): Promise<void> {
+    const nh = this.cs.hashLength;
+    const store = (n: number, d: Uint8Array) => this.tables.hashes[n >>> CHUNK_BITS]!.set(d, (n & CHUNK_MASK) * nh);
+    await hashBatch(
+      this.cs,
+      this.leafCount,
+      (l) => leafHashInput(l, this.nodeBytes((2 * l) as NodeIndex)),
+      (l, d) => store(2 * l, d),
+    );
+    for (let k = 1; 1 << k <= this.leafCount; k++) {
+      const first = (1 << k) - 1;
+      const step = 1 << (k + 1);
+      await hashBatch(
+        this.cs,
+        this.leafCount >>> k,
+        (j) => {
+          const n = (first + j * step) as NodeIndex;
+          return parentHashInput(this.nodeBytes(n), this.hashOf(left(n)), this.hashOf(right(n)));
+        },
+        (j, d) => store(first + j * step, d),
+      );
+    }
+  }
+}

@@ -1,0 +1,365 @@
+/**
+ * A staged set of changes over a {@link RatchetTree} (copy-on-write). Only the
+ * changed nodes and recomputed hashes are stored; reads fall through to the
+ * base tree. Tree operations of §7.7 and §12.1 and the TreeKEM path merge
+ * (see treekem.ts) act on a diff. `merge()` yields a new tree; dropping the
+ * diff discards the changes. The base tree is never modified.
+ */
+import { type CipherSuiteProvider, InternalError, ValidationError } from "@mlskit/core";
+import { type LeafNode, encodeLeafNode } from "./leaf-node.js";
+import { type ParentNode, encodeParentNode, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
+import { confirmEncryptionKey, confirmSignatureKey } from "./key-index.js";
+import { RatchetTree, chunkCapacity } from "./ratchet-tree.js";
+import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount } from "./store.js";
+import { hashBatch, leafHashInput, parentHashInput } from "./tree-hash.js";
+import {
+  type LeafIndex,
+  type NodeIndex,
+  isLeaf,
+  leafToNode,
+  left,
+  level,
+  nodeToLeaf,
+  nodeWidth,
+  parentOf,
+  right,
+  root,
+} from "./tree-math.js";
+import { TreeView } from "./tree-view.js";
+
+/** Staged changes over a base tree. */
+export class TreeDiff extends TreeView {
+  readonly base: RatchetTree;
+  readonly cs: CipherSuiteProvider;
+  #leafCount: number;
+  /** Changed nodes: encoding, or null for blank. */
+  readonly #nodes = new Map<number, Uint8Array | null>();
+  /** Base nodes below this index are visible unless changed (lowered by truncation). */
+  #visibleBase: number;
+  readonly #hashes = new Map<number, Uint8Array>();
+  /** Nodes whose hash must be recomputed; closed upwards (every ancestor of a dirty node is dirty). */
+  readonly #dirty = new Set<number>();
+  #bits: LeafBitmap;
+
+  /** @internal Use {@link RatchetTree.stage}. */
+  constructor(base: RatchetTree) {
+    super();
+    this.base = base;
+    this.cs = base.cs;
+    this.#leafCount = base.leafCount;
+    this.#visibleBase = base.nodeCount;
+    this.#bits = base.bits.copy();
+  }
+
+  get leafCount(): number {
+    return this.#leafCount;
+  }
+
+  /** @internal */
+  get leafBits(): LeafBitmap {
+    return this.#bits;
+  }
+
+  nodeBytes(n: NodeIndex): Uint8Array | undefined {
+    if (n >= nodeWidth(this.#leafCount)) return undefined;
+    const v = this.#nodes.get(n);
+    if (v !== undefined) return v ?? undefined;
+    return n < this.#visibleBase ? this.base.nodeBytes(n) : undefined;
+  }
+
+  /** @internal */
+  hashOf(n: NodeIndex): Uint8Array {
+    if (this.#dirty.has(n)) throw new InternalError("internal/hash-not-computed", `tree hash of node ${n} not computed`);
+    return this.#hashes.get(n) ?? this.base.hashOf(n);
+  }
+
+  async treeHash(): Promise<Uint8Array> {
+    await this.computeHashes();
+    return this.hashOf(this.rootIndex).slice();
+  }
+
+  async nodeHash(n: NodeIndex): Promise<Uint8Array> {
+    if (n >= this.nodeCount) throw new RangeError(`node ${n} outside the tree`);
+    await this.computeHashes();
+    return this.hashOf(n).slice();
+  }
+
+  /** Nodes changed so far (including blanked ones), in index order. */
+  changedNodes(): NodeIndex[] {
+    return [...this.#nodes.keys()].filter((n) => n < this.nodeCount).sort((a, b) => a - b) as NodeIndex[];
+  }
+
+  /** True if nothing was staged. */
+  get isEmpty(): boolean {
+    return this.#nodes.size === 0 && this.#leafCount === this.base.leafCount;
+  }
+
+  /** Nodes whose encryption key equals `key` (§7.3, §12.4.2 uniqueness checks). O(log N) expected. */
+  findEncryptionKey(key: Uint8Array): NodeIndex[] {
+    const found = new Set<number>(this.base.keyIndex().encryptionKeyCandidates(key));
+    for (const n of this.#nodes.keys()) found.add(n);
+    return confirmEncryptionKey(this, found, key).sort((a, b) => a - b);
+  }
+
+  /** Leaves whose signature key equals `key` (§7.3). O(log N) expected. */
+  findSignatureKey(key: Uint8Array): LeafIndex[] {
+    const found = new Set<number>(this.base.keyIndex().signatureKeyCandidates(key));
+    for (const n of this.#nodes.keys()) if (isLeaf(n as NodeIndex)) found.add(n);
+    return confirmSignatureKey(this, found, key).sort((a, b) => a - b);
+  }
+
+  // ---- low-level mutation ----
+
+  private markDirty(n: number): void {
+    const r = root(this.#leafCount);
+    for (;;) {
+      if (this.#dirty.has(n)) return;
+      this.#dirty.add(n);
+      this.#hashes.delete(n);
+      if (n === r) return;
+      n = parentOf(n as NodeIndex);
+    }
+  }
+
+  /** Sets a node's encoding (undefined blanks it). */
+  setNodeBytes(n: NodeIndex, bytes: Uint8Array | undefined): void {
+    if (n >= this.nodeCount) throw new RangeError(`node ${n} outside the tree`);
+    this.#nodes.set(n, bytes ?? null);
+    if (isLeaf(n)) this.#bits.set(nodeToLeaf(n), bytes === undefined);
+    this.markDirty(n);
+  }
+
+  /** Sets a leaf (undefined blanks it). */
+  setLeaf(l: LeafIndex, leaf: LeafNode | undefined): void {
+    this.setNodeBytes(leafToNode(l), leaf === undefined ? undefined : encodeLeafNode(leaf));
+  }
+
+  /** Sets a parent node (undefined blanks it). */
+  setParent(n: NodeIndex, p: ParentNode | undefined): void {
+    if (isLeaf(n)) throw new RangeError(`node ${n} is a leaf`);
+    this.setNodeBytes(n, p === undefined ? undefined : encodeParentNode(p));
+  }
+
+  /** Blanks the direct path of a leaf (§7.4, §12.1.2, §12.1.3). */
+  blankDirectPath(l: LeafIndex): void {
+    const r = this.rootIndex;
+    let x = leafToNode(l) as number;
+    while (x !== r) {
+      x = parentOf(x as NodeIndex);
+      if (this.nodeBytes(x as NodeIndex) !== undefined) this.setNodeBytes(x as NodeIndex, undefined);
+    }
+  }
+
+  /** Doubles the tree: a new blank root over the old tree and an all-blank right subtree (§7.7). */
+  extend(): void {
+    const oldWidth = this.nodeCount;
+    this.#leafCount *= 2;
+    this.#bits = this.#bits.resized(this.#leafCount);
+    const width = this.nodeCount;
+    for (let n = oldWidth; n < width; n++) {
+      this.#nodes.delete(n);
+      this.#dirty.add(n);
+      this.#hashes.delete(n);
+    }
+  }
+
+  /**
+   * Removes right subtrees holding no non-blank leaf (§7.7, §12.1.3): the tree
+   * ends with 2^d leaves for the smallest d with 2^d > the rightmost member.
+   */
+  truncate(): void {
+    const last = this.#bits.rightmostNonBlank();
+    let count = this.#leafCount;
+    while (count > 1 && last < count / 2) count /= 2;
+    if (count === this.#leafCount) return;
+    this.#leafCount = count;
+    const width = this.nodeCount;
+    this.#visibleBase = Math.min(this.#visibleBase, width);
+    for (const n of [...this.#nodes.keys()]) if (n >= width) this.#nodes.delete(n);
+    for (const n of [...this.#hashes.keys()]) if (n >= width) this.#hashes.delete(n);
+    for (const n of [...this.#dirty]) if (n >= width) this.#dirty.delete(n);
+    this.#bits = this.#bits.resized(count);
+  }
+
+  // ---- proposals (§12.1) ----
+
+  /**
+   * Add (§12.1.1): places `leaf` at the leftmost blank leaf, extending the tree
+   * if there is none, and lists it as unmerged at each non-blank parent on its
+   * direct path. Returns the new member's leaf index.
+   */
+  addLeaf(leaf: LeafNode | Uint8Array): LeafIndex {
+    let l = this.#bits.leftmostBlank();
+    if (l < 0) {
+      l = this.#leafCount;
+      this.extend();
+    }
+    const li = l as LeafIndex;
+    const r = this.rootIndex;
+    let x = leafToNode(li) as number;
+    while (x !== r) {
+      x = parentOf(x as NodeIndex);
+      const b = this.nodeBytes(x as NodeIndex);
+      if (b !== undefined) this.setNodeBytes(x as NodeIndex, withUnmergedLeaf(b, li));
+    }
+    this.setNodeBytes(leafToNode(li), leaf instanceof Uint8Array ? leaf : encodeLeafNode(leaf));
+    return li;
+  }
+
+  /** Update (§12.1.2): replaces the sender's leaf and blanks its direct path. */
+  updateLeaf(l: LeafIndex, leaf: LeafNode | Uint8Array): void {
+    if (this.isLeafBlank(l)) throw new ValidationError("tree/update-blank-leaf", "12.1.2", `leaf ${l} is blank`);
+    this.setNodeBytes(leafToNode(l), leaf instanceof Uint8Array ? leaf : encodeLeafNode(leaf));
+    this.blankDirectPath(l);
+  }
+
+  /** Remove (§12.1.3): blanks the leaf and its direct path, then truncates the tree. */
+  removeLeaf(l: LeafIndex): void {
+    // §12.1.3: "A Remove proposal is invalid if the removed field does not identify a non-blank leaf node."
+    if (this.isLeafBlank(l)) throw new ValidationError("tree/remove-blank-leaf", "12.1.3", `leaf ${l} is blank or outside the tree`);
+    this.setNodeBytes(leafToNode(l), undefined);
+    this.blankDirectPath(l);
+    this.truncate();
+  }
+
+  // ---- hashing and merge ----
+
+  /** Recomputes the hashes of dirty nodes, lowest level first, each level as one batch (§7.8). */
+  async computeHashes(): Promise<void> {
+    if (this.#dirty.size === 0) return;
+    const byLevel: number[][] = [];
+    for (const n of this.#dirty) (byLevel[level(n as NodeIndex)] ??= []).push(n);
+    for (let k = 0; k < byLevel.length; k++) {
+      const nodes = byLevel[k];
+      if (nodes === undefined) continue;
+      await hashBatch(
+        this.cs,
+        nodes.length,
+        (i) => {
+          const n = nodes[i]! as NodeIndex;
+          if (k === 0) return leafHashInput(nodeToLeaf(n), this.nodeBytes(n));
+          return parentHashInput(this.nodeBytes(n), this.hashOf(left(n)), this.hashOf(right(n)));
+        },
+        (i, d) => {
+          this.#hashes.set(nodes[i]!, d);
+          this.#dirty.delete(nodes[i]!);
+        },
+      );
+    }
+  }
+
+  /**
+   * Applies the staged changes: returns a new tree sharing all unchanged
+   * storage with the base (which stays valid and unchanged).
+   */
+  async merge(): Promise<RatchetTree> {
+    await this.computeHashes();
+    const base = this.base;
+    const width = this.nodeCount;
+    const nh = this.cs.hashLength;
+    const nChunks = chunkCount(width);
+    const tables: NodeTables = { spans: base.tables.spans.slice(0, nChunks), hashes: base.tables.hashes.slice(0, nChunks) };
+    const owned = new Set<number>();
+    const own = (c: number) => {
+      if (owned.has(c)) return;
+      owned.add(c);
+      const cap = chunkCapacity(c, width);
+      const spans = new Uint32Array(2 * cap);
+      const hashes = new Uint8Array(cap * nh);
+      const oldSpans = tables.spans[c];
+      const oldHashes = tables.hashes[c];
+      if (oldSpans !== undefined && oldHashes !== undefined) {
+        spans.set(oldSpans.subarray(0, Math.min(oldSpans.length, spans.length)));
+        hashes.set(oldHashes.subarray(0, Math.min(oldHashes.length, hashes.length)));
+      }
+      tables.spans[c] = spans;
+      tables.hashes[c] = hashes;
+    };
+    for (let c = tables.spans.length; c < nChunks; c++) own(c);
+    // A chunk shared with the base may be too small for the new width.
+    for (let c = 0; c < nChunks; c++) if (tables.spans[c]!.length < 2 * chunkCapacity(c, width)) own(c);
+
+    const changed = new Set<number>();
+    let live = base.liveBytes;
+    // Base nodes no longer visible (truncated, or past the base and re-extended) become blank.
+    const baseWidth = base.nodeCount;
+    for (let n = this.#visibleBase; n < Math.max(baseWidth, width); n++) {
+      if (n < baseWidth) {
+        const b = base.nodeBytes(n as NodeIndex);
+        if (b !== undefined) {
+          live -= b.length;
+          changed.add(n);
+        }
+      }
+      if (n < width && !this.#nodes.has(n)) {
+        const c = n >>> CHUNK_BITS;
+        own(c);
+        tables.spans[c]![2 * (n & CHUNK_MASK) + 1] = 0;
+      }
+    }
+    const arena = base.arena;
+    for (const [n, v] of this.#nodes) {
+      if (n >= width) continue;
+      const c = n >>> CHUNK_BITS;
+      own(c);
+      const j = 2 * (n & CHUNK_MASK);
+      if (n < this.#visibleBase) {
+        const old = base.nodeBytes(n as NodeIndex);
+        if (old !== undefined) live -= old.length;
+      }
+      if (v === null) {
+        tables.spans[c]![j + 1] = 0;
+      } else {
+        tables.spans[c]![j] = arena.append(v);
+        tables.spans[c]![j + 1] = v.length;
+        live += v.length;
+      }
+      changed.add(n);
+    }
+    for (const [n, h] of this.#hashes) {
+      if (n >= width) continue;
+      const c = n >>> CHUNK_BITS;
+      own(c);
+      tables.hashes[c]!.set(h, (n & CHUNK_MASK) * nh);
+    }
+    let next = new RatchetTree(this.cs, this.#leafCount, arena, tables, this.#bits.copy(), live);
+    if (base.keyIndexCache !== undefined) next.keyIndexCache = base.keyIndexCache.derive(base, next, changed);
+    // Compact when garbage (replaced encodings, other branches) dominates the arena.
+    if (arena.used > 2 * live + (1 << 20)) next = compact(next);
+    return next;
+  }
+}
+
+/** Copies a tree's live node encodings into a fresh arena (amortised O(1) per changed byte). */
+function compact(tree: RatchetTree): RatchetTree {
+  const arena = new Arena(new Uint8Array(tree.liveBytes), 0);
+  const width = tree.nodeCount;
+  const spans: Uint32Array[] = [];
+  for (let c = 0; c < chunkCount(width); c++) {
+    const old = tree.tables.spans[c]!;
+    const s = new Uint32Array(old.length);
+    for (let j = 0; j < old.length / 2 && c * CHUNK + j < width; j++) {
+      const len = old[2 * j + 1]!;
+      if (len === 0) continue;
+      s[2 * j] = arena.append(tree.buf.subarray(old[2 * j]!, old[2 * j]! + len));
+      s[2 * j + 1] = len;
+    }
+    spans.push(s);
+  }
+  return new RatchetTree(tree.cs, tree.leafCount, arena, { spans, hashes: tree.tables.hashes }, tree.bits, tree.liveBytes, tree.keyIndexCache);
+}
+
+/** A ParentNode encoding with leaf `l` inserted into its sorted `unmerged_leaves` (§7.1, §12.1.1). */
+export function withUnmergedLeaf(parent: Uint8Array, l: LeafIndex): Uint8Array {
+  const layout = parentNodeLayout(parent);
+  const leaves = unmergedLeavesOf(parent);
+  let i = leaves.length;
+  while (i > 0 && leaves[i - 1]! > l) i--;
+  if (leaves[i - 1] === l) return parent;
+  leaves.splice(i, 0, l);
+  return encodeParentNode({
+    encryptionKey: parent.subarray(layout.encryptionKey[0], layout.encryptionKey[1]),
+    parentHash: parent.subarray(layout.parentHash[0], layout.parentHash[1]),
+    unmergedLeaves: leaves,
+  });
+}
