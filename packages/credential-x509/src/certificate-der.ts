@@ -88,6 +88,11 @@ export function parseCertificateDer(der: Uint8Array): CertificateDer {
   };
 }
 
+/** Parses a standalone DER SubjectPublicKeyInfo (as WebCrypto exports `"spki"`). */
+export function parseSubjectPublicKeyInfo(der: Uint8Array): SubjectPublicKeyInfo {
+  return parseSpki(der, readSingle(der, Tag.sequence));
+}
+
 function parseSpki(der: Uint8Array, el: DerElement): SubjectPublicKeyInfo {
   const [algId, keyBits] = children(der, el);
   const [oid, params] = children(der, expectTag(algId, Tag.sequence));

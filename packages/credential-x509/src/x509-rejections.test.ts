@@ -137,7 +137,7 @@ describe.each(["Ed25519", "P-256"] as const)("%s chains are rejected", (alg) => 
     const chain = await makeChain(alg);
     await new X509IdentityProvider({ trustAnchors: [chain.root.der], revocation: () => "unknown" }).validateCredential(inputFor(chain));
     await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [chain.root.der], revocation: async () => "unknown", failOnUnknownRevocation: true }).validateCredential(
+      new X509IdentityProvider({ trustAnchors: [chain.root.der], revocation: async () => "unknown" as const, failOnUnknownRevocation: true }).validateCredential(
         inputFor(chain),
       ),
       "credential/x509-revocation-unknown",

@@ -108,3 +108,13 @@ describe("KeyCache", () => {
     expect(got).toEqual(k);
   });
 });
+
+describe("KeyCache redaction", () => {
+  it("does not print the key bytes it holds", async () => {
+    const { inspect } = await import("node:util");
+    const c = new KeyCache<string>(4, true);
+    await c.get(Uint8Array.of(0xde, 0xad, 0xbe, 0xef), async () => "k");
+    expect(JSON.stringify(c)).toBe('{"size":1}');
+    expect(inspect(c)).not.toMatch(/222|173|190|239|de|ad/);
+  });
+});

@@ -65,6 +65,15 @@ export class KeyCache<T> {
     this.secret = secret;
   }
 
+  /** Redacted: the entries hold copies of key bytes. */
+  toJSON(): { size: number } {
+    return { size: this.byValue.size };
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `KeyCache(${this.byValue.size} by value, redacted)`;
+  }
+
   /** Number of entries in the by-value LRU (for tests). */
   get size(): number {
     return this.byValue.size;

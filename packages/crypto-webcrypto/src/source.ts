@@ -138,10 +138,16 @@ export class WebCryptoSource implements PrimitiveSource {
   probe(algorithm: WebCryptoAlgorithm): Promise<boolean> {
     let p = this.probes.get(algorithm);
     if (p === undefined) {
-      p = this.runProbe(algorithm).then((ok) => {
-        this.known.set(algorithm, ok);
-        return ok;
-      });
+      p = this.runProbe(algorithm).then(
+        (ok) => {
+          this.known.set(algorithm, ok);
+          return ok;
+        },
+        () => {
+          this.known.set(algorithm, false);
+          return false;
+        },
+      );
       this.probes.set(algorithm, p);
     }
     return p;

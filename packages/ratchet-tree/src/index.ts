@@ -15,3 +15,17 @@ export { TreeDiff, withUnmergedLeaf } from "./tree-diff.js";
 export { leafHashInput, parentHashInput } from "./tree-hash.js";
 export { encodeParentHashInput, computeParentHash, originalSiblingTreeHash, treeHashWithout } from "./parent-hash.js";
 export { validateTree, type TreeValidationOptions, type RequiredCapabilities } from "./tree-validation.js";
+export { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
+export {
+  type GroupContextFor,
+  type CreateUpdatePathOptions,
+  type CreatedUpdatePath,
+  type MergeUpdatePathOptions,
+  type DecryptedUpdatePath,
+  type ApplyUpdatePathOptions,
+  type AppliedUpdatePath,
+  createUpdatePath,
+  mergeUpdatePath,
+  decryptUpdatePath,
+  applyUpdatePath,
+} from "./treekem.js";

@@ -13,13 +13,14 @@ export async function benchProviderOverhead(webcrypto: CryptoProvider, budgetMs:
   const msg = new Uint8Array(64).fill(1);
   const sig = await cs.sign(kp.privateKey, msg);
 
-  const pkcs8 = new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20, ...kp.privateKey]);
+  const pkcs8 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20, ...kp.privateKey]);
   const privKey = await subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
-  const pubKey = await subtle.importKey("raw", kp.publicKey, { name: "Ed25519" }, false, ["verify"]);
-  if (!(await subtle.verify({ name: "Ed25519" }, pubKey, sig, msg))) throw new Error("provider signature does not verify with raw subtle");
+  const pubKey = await subtle.importKey("raw", Uint8Array.from(kp.publicKey), { name: "Ed25519" }, false, ["verify"]);
+  if (!(await subtle.verify({ name: "Ed25519" }, pubKey, Uint8Array.from(sig), msg))) throw new Error("provider signature does not verify with raw subtle");
 
   const rawSign = () => subtle.sign({ name: "Ed25519" }, privKey, msg);
-  const rawVerify = () => subtle.verify({ name: "Ed25519" }, pubKey, sig, msg);
+  const sigBuf = Uint8Array.from(sig);
+  const rawVerify = () => subtle.verify({ name: "Ed25519" }, pubKey, sigBuf, msg);
   const provSign = () => cs.sign(kp.privateKey, msg);
   const provVerify = () => cs.verify(kp.publicKey, msg, sig);
 

@@ -1,0 +1,98 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { decode, toHex } from "@mlskit/codec";
+import type { CipherSuiteProvider, CryptoProvider } from "@mlskit/core";
+import { encodeGroupContext } from "@mlskit/key-schedule";
+import { hex, vectorReport, vectors } from "@mlskit/test-vectors";
+import { testProviders } from "@mlskit/test-vectors/providers";
+import { TreePrivateKeys, deriveNodeKeyPair } from "./private-keys.js";
+import { RatchetTree } from "./ratchet-tree.js";
+import { type LeafIndex, type NodeIndex, leafToNode } from "./tree-math.js";
+import { createUpdatePath, decryptUpdatePath, mergeUpdatePath } from "./treekem.js";
+import { updatePathCodec } from "./update-path.js";
+
+function suiteFor(provider: CryptoProvider): (id: number) => Promise<CipherSuiteProvider | string> {
+  const supported = provider.supportedCipherSuites();
+  return async (id) => ((await supported).includes(id) ? provider.cipherSuite(id) : `suite ${id} not supported by ${provider.name}`);
+}
+
+for (const provider of testProviders()) {
+  describe(`treekem.json × ${provider.name}`, () => {
+    const report = vectorReport("treekem.json", provider.name);
+    afterAll(() => report.print());
+    const suite = suiteFor(provider);
+    vectors.treeKem().forEach((v, i) => {
+      it(`case ${i} (suite ${v.cipher_suite})`, async () => {
+        const cs = await suite(v.cipher_suite);
+        if (typeof cs === "string") return report.skipped(cs);
+        const tree = await RatchetTree.decode(cs, hex(v.ratchet_tree));
+        const groupId = hex(v.group_id);
+        const groupContext = (treeHash: Uint8Array) =>
+          encodeGroupContext({
+            version: 1,
+            cipherSuite: v.cipher_suite,
+            groupId,
+            epoch: BigInt(v.epoch),
+            treeHash,
+            confirmedTranscriptHash: hex(v.confirmed_transcript_hash),
+            extensions: [],
+          });
+
+        // Private states, checked against the public tree.
+        const privs = new Map<number, TreePrivateKeys>();
+        const sigs = new Map<number, Uint8Array>();
+        for (const lp of v.leaves_private) {
+          const keys: [NodeIndex, Uint8Array][] = [[leafToNode(lp.index as LeafIndex), hex(lp.encryption_priv)]];
+          for (const ps of lp.path_secrets) {
+            const kp = await deriveNodeKeyPair(cs, hex(ps.path_secret));
+            expect(tree.isBlank(ps.node as NodeIndex)).toBe(false);
+            expect(toHex(kp.publicKey)).toBe(toHex(tree.encryptionKey(ps.node as NodeIndex)!));
+            keys.push([ps.node as NodeIndex, kp.privateKey]);
+          }
+          privs.set(lp.index, new TreePrivateKeys(lp.index as LeafIndex, keys));
+          sigs.set(lp.index, hex(lp.signature_priv));
+        }
+        const members = [...tree.leaves()];
+
+        for (const up of v.update_paths) {
+          const sender = up.sender as LeafIndex;
+          const updatePath = decode(updatePathCodec, hex(up.update_path));
+          // Merge (validates the parent hash of the sender's new leaf) and check the resulting tree hash.
+          const diff = tree.stage();
+          await mergeUpdatePath(diff, { sender, updatePath, groupId });
+          const treeHashAfter = await diff.treeHash();
+          expect(toHex(treeHashAfter)).toBe(up.tree_hash_after);
+          const gc = groupContext(treeHashAfter);
+          for (const j of members) {
+            if (j === sender) continue;
+            const d = await decryptUpdatePath(diff, sender, updatePath, privs.get(j)!, gc);
+            expect(toHex(d.pathSecret), `path secret of leaf ${j}`).toBe(up.path_secrets[j]);
+            expect(toHex(d.commitSecret)).toBe(up.commit_secret);
+          }
+          expect(toHex((await diff.merge()).encode())).toBe(toHex(diff.encode()));
+
+          // A fresh UpdatePath from the same sender, processed by every other member.
+          const mine = tree.stage();
+          const created = await createUpdatePath(mine, { leafIndex: sender, signaturePrivateKey: sigs.get(sender)!, groupId, groupContext });
+          const theirs = tree.stage();
+          await mergeUpdatePath(theirs, { sender, updatePath: decode(updatePathCodec, encodeUpdatePath(created.updatePath)), groupId });
+          expect(toHex(await theirs.treeHash())).toBe(toHex(await mine.treeHash()));
+          expect(toHex(theirs.encode())).toBe(toHex(mine.encode()));
+          const gc2 = groupContext(await theirs.treeHash());
+          for (const j of members) {
+            if (j === sender) continue;
+            const d = await decryptUpdatePath(theirs, sender, created.updatePath, privs.get(j)!, gc2);
+            expect(toHex(d.commitSecret)).toBe(toHex(created.commitSecret));
+            expect(toHex(d.pathSecret)).toBe(toHex(created.pathSecrets.get(d.node)!));
+          }
+        }
+        report.ran();
+      });
+    });
+  });
+}
+
+import { encode } from "@mlskit/codec";
+import type { UpdatePath } from "./update-path.js";
+function encodeUpdatePath(p: UpdatePath): Uint8Array {
+  return encode(updatePathCodec, p);
+}

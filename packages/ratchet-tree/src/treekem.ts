@@ -1,0 +1,286 @@
+/**
+ * TreeKEM (RFC 9420 §7.4-§7.6, §12.4.1-§12.4.2): creating an UpdatePath as a
+ * committer, and merging and decrypting one as a receiver, on a
+ * {@link TreeDiff}. A rejected path throws before anything reaches the base
+ * tree: callers drop the diff.
+ */
+import { bytesEqual, wipe } from "@mlskit/codec";
+import {
+  type CipherSuiteProvider,
+  type Credential,
+  type Extension,
+  UsageError,
+  ValidationError,
+  decryptWithLabel,
+  deriveSecret,
+  encryptWithLabel,
+  verifyWithLabel,
+} from "@mlskit/core";
+import { type Capabilities, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
+import { computeParentHash } from "./parent-hash.js";
+import { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
+import type { TreeDiff } from "./tree-diff.js";
+import { type LeafIndex, type NodeIndex, directPath, isAncestorOrSelf, leafToNode } from "./tree-math.js";
+import type { FilteredPathEntry, TreeView } from "./tree-view.js";
+import type { UpdatePath, UpdatePathNode } from "./update-path.js";
+
+/** The provisional GroupContext encoding for a tree hash (§12.4.1: the tree after the path is merged). */
+export type GroupContextFor = (treeHash: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+/** Options of {@link createUpdatePath}. */
+export interface CreateUpdatePathOptions {
+  /** The committer's leaf. */
+  readonly leafIndex: LeafIndex;
+  readonly signaturePrivateKey: Uint8Array;
+  readonly groupId: Uint8Array;
+  /** Provisional GroupContext (encoded) for the tree hash after the path is merged. */
+  readonly groupContext: GroupContextFor;
+  /** Leaves added by the same Commit: left out of every resolution (§7.6, §12.4.2). */
+  readonly excludedLeaves?: Iterable<LeafIndex>;
+  /** Changes to the new leaf node; other fields are kept from the current leaf (§7.5 step 4). */
+  readonly leafNode?: {
+    readonly signatureKey?: Uint8Array;
+    readonly credential?: Credential;
+    readonly capabilities?: Capabilities;
+    readonly extensions?: readonly Extension[];
+  };
+  /** The leaf secret (tests only); random by default. */
+  readonly leafSecret?: Uint8Array;
+}
+
+/** Result of {@link createUpdatePath}. */
+export interface CreatedUpdatePath {
+  readonly updatePath: UpdatePath;
+  /** path_secret[n+1] after the last path secret (§12.4.1). */
+  readonly commitSecret: Uint8Array;
+  /** The path secret of each node of the filtered direct path (to send to new members in Welcome, §12.4.3.1). */
+  readonly pathSecrets: ReadonlyMap<NodeIndex, Uint8Array>;
+  /** The committer's private keys for its new leaf and filtered direct path. */
+  readonly privateKeys: TreePrivateKeys;
+  /** The provisional GroupContext used to encrypt. */
+  readonly groupContext: Uint8Array;
+}
+
+/**
+ * Creates an UpdatePath for the committer (§7.4, §7.5, §12.4.1): blanks its
+ * direct path, derives the path secrets and node keys along the filtered
+ * direct path, sets the parent hashes, re-signs its leaf with source
+ * `commit`, and encrypts each path secret to the resolution of the copath
+ * child (all encryptions issued together). Mutates `diff`.
+ */
+export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePathOptions): Promise<CreatedUpdatePath> {
+  const cs = diff.cs;
+  const l = options.leafIndex;
+  const current = diff.leafNode(l);
+  if (current === undefined) throw new UsageError("usage/blank-leaf", `leaf ${l} is blank`);
+  const excluded = new Set(options.excludedLeaves ?? []);
+  diff.blankDirectPath(l);
+  const path = diff.filteredDirectPathWithCopath(l);
+
+  const leafSecret = options.leafSecret ?? cs.randomBytes(cs.hashLength);
+  const leafKeys = await deriveNodeKeyPair(cs, leafSecret);
+  // path_secret[0] from the leaf secret, then path_secret[n] = DeriveSecret(path_secret[n-1], "path") (§7.4).
+  const secrets: Uint8Array[] = [await nextPathSecret(cs, leafSecret)];
+  for (let i = 0; i < path.length; i++) secrets.push(await nextPathSecret(cs, secrets[i]!));
+  if (options.leafSecret === undefined) wipe(leafSecret);
+  const nodeKeys = await Promise.all(path.map((_, i) => deriveNodeKeyPair(cs, secrets[i]!)));
+
+  const leafParentHash = await setPathNodes(diff, path, nodeKeys.map((k) => k.publicKey));
+  const content = {
+    encryptionKey: leafKeys.publicKey,
+    signatureKey: options.leafNode?.signatureKey ?? current.signatureKey,
+    credential: options.leafNode?.credential ?? current.credential,
+    capabilities: options.leafNode?.capabilities ?? current.capabilities,
+    leafNodeSource: LeafNodeSource.commit,
+    parentHash: leafParentHash,
+    extensions: options.leafNode?.extensions ?? current.extensions,
+  };
+  const leafNode = await signLeafNode(cs, options.signaturePrivateKey, content, { groupId: options.groupId, leafIndex: l });
+  diff.setLeaf(l, leafNode);
+
+  const groupContext = await options.groupContext(await diff.treeHash());
+  const nodes: UpdatePathNode[] = await Promise.all(
+    path.map(async (e, i) => ({
+      encryptionKey: nodeKeys[i]!.publicKey,
+      encryptedPathSecret: await Promise.all(
+        diff
+          .resolution(e.copathChild, excluded)
+          .map((r) => encryptWithLabel(cs, diff.encryptionKey(r)!, "UpdatePathNode", groupContext, secrets[i]!)),
+      ),
+    })),
+  );
+  const pathSecrets = new Map<NodeIndex, Uint8Array>(path.map((e, i) => [e.node, secrets[i]!]));
+  const privateKeys = new TreePrivateKeys(l, [
+    [leafToNode(l), leafKeys.privateKey] as const,
+    ...path.map((e, i) => [e.node, nodeKeys[i]!.privateKey] as const),
+  ]);
+  return { updatePath: { leafNode, nodes }, commitSecret: secrets[path.length]!, pathSecrets, privateKeys, groupContext };
+}
+
+/**
+ * Sets the filtered-direct-path nodes to fresh ParentNodes (§7.5 merge step 2:
+ * new key, empty unmerged_leaves) with parent hashes computed from the root
+ * down (§7.9), and returns the parent hash the leaf must carry.
+ */
+async function setPathNodes(diff: TreeDiff, path: readonly FilteredPathEntry[], keys: readonly Uint8Array[]): Promise<Uint8Array> {
+  await diff.computeHashes();
+  // original_sibling_tree_hash = tree hash of S: P was just reset, so no unmerged leaves to remove (§7.9).
+  const siblingHashes = path.map((e) => diff.hashOf(e.copathChild));
+  let parentHash: Uint8Array = new Uint8Array(0);
+  for (let i = path.length - 1; i >= 0; i--) {
+    diff.setParent(path[i]!.node, { encryptionKey: keys[i]!, parentHash, unmergedLeaves: [] });
+    parentHash = await computeParentHash(diff.cs, keys[i]!, parentHash, siblingHashes[i]!);
+  }
+  return parentHash;
+}
+
+/** Options of {@link mergeUpdatePath}. */
+export interface MergeUpdatePathOptions {
+  /** The committer's leaf. */
+  readonly sender: LeafIndex;
+  readonly updatePath: UpdatePath;
+  readonly groupId: Uint8Array;
+  /** Leaves added by the same Commit (§7.6). */
+  readonly excludedLeaves?: Iterable<LeafIndex>;
+}
+
+function reject(code: string, section: string, message: string, cause?: unknown): never {
+  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
+}
+
+/**
+ * Validates an UpdatePath against the tree and merges it into `diff` (§7.5
+ * "merges UpdatePath into the tree", §12.4.2): checks the leaf's source,
+ * signature and new keys, the number of path nodes and ciphertexts, then
+ * sets the path and verifies the leaf's parent hash (§7.9.2).
+ */
+export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOptions): Promise<void> {
+  const cs = diff.cs;
+  const { sender, updatePath } = options;
+  const leaf = updatePath.leafNode;
+  const old = diff.leafNodeBytes(sender);
+  if (old === undefined) reject("tree/update-path-sender-blank", "12.4.2", `the committer's leaf ${sender} is blank`);
+  // §12.4.2: "The leaf_node_source field MUST be set to commit."
+  if (leaf.leafNodeSource !== LeafNodeSource.commit || leaf.parentHash === undefined) {
+    reject("tree/leaf-node-source", "12.4.2", "the UpdatePath's leaf node does not have source commit");
+  }
+  const oldKey = old.subarray(...leafNodeLayout(old).encryptionKey);
+  // §12.4.2: "Verify that the encryption_key value in the LeafNode is different from the committer's current leaf node."
+  if (bytesEqual(oldKey, leaf.encryptionKey)) reject("tree/encryption-key-reused", "12.4.2", "the committer's new leaf reuses its encryption key");
+  const excluded = new Set(options.excludedLeaves ?? []);
+  const path = diff.filteredDirectPathWithCopath(sender);
+  // §7.6: one UpdatePathNode per node of the filtered direct path, in order.
+  if (updatePath.nodes.length !== path.length) {
+    reject("tree/update-path-length", "7.6", `UpdatePath has ${updatePath.nodes.length} nodes, the filtered direct path ${path.length}`);
+  }
+  path.forEach((e, i) => {
+    const expected = diff.resolution(e.copathChild, excluded).length;
+    const got = updatePath.nodes[i]!.encryptedPathSecret.length;
+    // §7.6: "The length of the encrypted_path_secret vector MUST be equal to the length of the resolution of the copath node".
+    if (got !== expected) reject("tree/update-path-ciphertexts", "7.6", `UpdatePath node ${i} has ${got} ciphertexts, expected ${expected}`);
+  });
+  // §12.4.2: "Verify that none of the public keys in the UpdatePath appear in any node of the new ratchet tree."
+  const newKeys = [leaf.encryptionKey, ...updatePath.nodes.map((n) => n.encryptionKey)];
+  newKeys.forEach((k, i) => {
+    if (diff.findEncryptionKey(k).length > 0 || newKeys.findIndex((o) => bytesEqual(o, k)) !== i) {
+      reject("tree/duplicate-encryption-key", "12.4.2", "a public key of the UpdatePath already appears in the tree");
+    }
+  });
+  // §7.3: signature_key unique among the members (the committer may keep its own).
+  if (diff.findSignatureKey(leaf.signatureKey).some((o) => o !== sender)) {
+    reject("tree/duplicate-signature-key", "7.3", "the committer's new signature key belongs to another member");
+  }
+  // §7.3: the leaf node's signature, over LeafNodeTBS with group_id and leaf_index.
+  const encoded = encodeLeafNode(leaf);
+  const layout = leafNodeLayout(encoded);
+  const tbs = leafNodeTbsFromEncoding(encoded, layout, { groupId: options.groupId, leafIndex: sender });
+  if (!(await verifyWithLabel(cs, leaf.signatureKey, "LeafNodeTBS", tbs, leaf.signature))) {
+    reject("tree/leaf-signature-invalid", "7.3", "invalid signature on the UpdatePath's leaf node");
+  }
+  // §7.5 merge: blank the direct path, set the filtered direct path, compute parent hashes.
+  diff.blankDirectPath(sender);
+  const expected = await setPathNodes(diff, path, updatePath.nodes.map((n) => n.encryptionKey));
+  // §7.9.2: "clients MUST recompute the expected value of parent_hash for the committer's new leaf and verify that it matches".
+  if (!bytesEqual(expected, leaf.parentHash)) reject("tree/parent-hash-invalid", "7.9.2", "the committer's leaf parent_hash does not match its UpdatePath");
+  diff.setNodeBytes(leafToNode(sender), encoded);
+}
+
+/** Result of {@link decryptUpdatePath}. */
+export interface DecryptedUpdatePath {
+  /** The node whose path secret was decrypted (the lowest common ancestor with the committer). */
+  readonly node: NodeIndex;
+  readonly pathSecret: Uint8Array;
+  readonly commitSecret: Uint8Array;
+  /** The receiver's keys with those of the committer's direct path replaced. */
+  readonly privateKeys: TreePrivateKeys;
+}
+
+/**
+ * Decrypts the path secret meant for the receiver and derives the rest of the
+ * path (§7.5 "decrypts the path secrets"): finds the first filtered-path node
+ * whose copath child covers the receiver, the resolution node it holds a key
+ * for, decrypts with DecryptWithLabel(., "UpdatePathNode", group_context, .),
+ * derives upwards and checks every derived public key against the path.
+ * `view` is the tree with the path merged.
+ */
+export async function decryptUpdatePath(
+  view: TreeView,
+  sender: LeafIndex,
+  updatePath: UpdatePath,
+  privateKeys: TreePrivateKeys,
+  groupContext: Uint8Array,
+  excludedLeaves?: Iterable<LeafIndex>,
+): Promise<DecryptedUpdatePath> {
+  const cs: CipherSuiteProvider = view.cs;
+  const me = leafToNode(privateKeys.leafIndex);
+  if (privateKeys.leafIndex === sender) throw new UsageError("usage/own-update-path", "the committer does not decrypt its own UpdatePath");
+  const path = view.filteredDirectPathWithCopath(sender);
+  const i = path.findIndex((e) => isAncestorOrSelf(e.copathChild, me));
+  if (i < 0) reject("tree/update-path-not-covering", "7.5", `no node of the UpdatePath covers leaf ${privateKeys.leafIndex}`);
+  const resolution = view.resolution(path[i]!.copathChild, new Set(excludedLeaves ?? []));
+  const j = resolution.findIndex((r) => privateKeys.has(r));
+  if (j < 0) throw new UsageError("usage/no-private-key", `leaf ${privateKeys.leafIndex} holds no key in the resolution of node ${path[i]!.copathChild}`);
+  const r = resolution[j]!;
+  const ct = updatePath.nodes[i]!.encryptedPathSecret[j]!;
+  let secret: Uint8Array;
+  try {
+    secret = await decryptWithLabel(cs, privateKeys.get(r)!, "UpdatePathNode", groupContext, ct, view.encryptionKey(r));
+  } catch (cause) {
+    reject("tree/path-secret-decryption", "7.5", `cannot decrypt the path secret for node ${path[i]!.node}`, cause);
+  }
+  const first = secret;
+  const add: [NodeIndex, Uint8Array][] = [];
+  for (let k = i; k < path.length; k++) {
+    const kp = await deriveNodeKeyPair(cs, secret);
+    // §7.5 step 6: "Verify that the derived public keys are the same as the corresponding public keys sent in the UpdatePath."
+    if (!bytesEqual(kp.publicKey, updatePath.nodes[k]!.encryptionKey)) {
+      reject("tree/path-key-mismatch", "7.5", `the key derived for node ${path[k]!.node} differs from the UpdatePath's`);
+    }
+    add.push([path[k]!.node, kp.privateKey]);
+    secret = await deriveSecret(cs, secret, "path");
+  }
+  const drop = directPath(leafToNode(sender), view.leafCount);
+  return { node: path[i]!.node, pathSecret: first, commitSecret: secret, privateKeys: privateKeys.with(add, drop) };
+}
+
+/** Options of {@link applyUpdatePath}. */
+export interface ApplyUpdatePathOptions extends MergeUpdatePathOptions {
+  readonly groupContext: GroupContextFor;
+  /** The receiver's keys; without them the path is only validated and merged. */
+  readonly privateKeys?: TreePrivateKeys;
+}
+
+/** Result of {@link applyUpdatePath}. */
+export interface AppliedUpdatePath {
+  readonly groupContext: Uint8Array;
+  readonly decrypted?: DecryptedUpdatePath;
+}
+
+/** {@link mergeUpdatePath}, then the provisional GroupContext, then {@link decryptUpdatePath} (§12.4.2). */
+export async function applyUpdatePath(diff: TreeDiff, options: ApplyUpdatePathOptions): Promise<AppliedUpdatePath> {
+  await mergeUpdatePath(diff, options);
+  const groupContext = await options.groupContext(await diff.treeHash());
+  if (options.privateKeys === undefined) return { groupContext };
+  const decrypted = await decryptUpdatePath(diff, options.sender, options.updatePath, options.privateKeys, groupContext, options.excludedLeaves);
+  return { groupContext, decrypted };
+}
