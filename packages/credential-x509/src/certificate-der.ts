@@ -3,6 +3,7 @@
  * validation needs, read straight from the DER so that the bytes signed, the
  * names compared and the key matched are exactly those the issuer produced.
  */
+import { bytesEqual } from "@mlskit/codec";
 import {
   type DerElement,
   DerError,
@@ -69,7 +70,10 @@ export function parseCertificateDer(der: Uint8Array): CertificateDer {
   if (fields[0]?.tag === 0xa0) i++; // [0] EXPLICIT Version
   const [serial, signature, issuer, validity, subject, spki] = fields.slice(i, i + 6);
   expectTag(serial, Tag.integer);
-  expectTag(signature, Tag.sequence);
+  // RFC 5280 §4.1.1.2: signatureAlgorithm MUST be identical to tbsCertificate.signature.
+  if (!bytesEqual(encoding(der, expectTag(signature, Tag.sequence)), encoding(der, expectTag(sigAlgEl, Tag.sequence)))) {
+    throw new DerError("signatureAlgorithm differs from tbsCertificate.signature");
+  }
   expectTag(validity, Tag.sequence);
   let extensions: CertificateExtension[] = [];
   for (const f of fields.slice(i + 6)) {

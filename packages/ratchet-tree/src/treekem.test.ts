@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { decode, toHex } from "@mlskit/codec";
+import { decode, encode, toHex } from "@mlskit/codec";
 import type { CipherSuiteProvider, CryptoProvider } from "@mlskit/core";
 import { encodeGroupContext } from "@mlskit/key-schedule";
 import { hex, vectorReport, vectors } from "@mlskit/test-vectors";
@@ -8,7 +8,7 @@ import { TreePrivateKeys, deriveNodeKeyPair } from "./private-keys.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex, leafToNode } from "./tree-math.js";
 import { createUpdatePath, decryptUpdatePath, mergeUpdatePath } from "./treekem.js";
-import { updatePathCodec } from "./update-path.js";
+import { type UpdatePath, updatePathCodec } from "./update-path.js";
 
 function suiteFor(provider: CryptoProvider): (id: number) => Promise<CipherSuiteProvider | string> {
   const supported = provider.supportedCipherSuites();
@@ -91,8 +91,6 @@ for (const provider of testProviders()) {
   });
 }
 
-import { encode } from "@mlskit/codec";
-import type { UpdatePath } from "./update-path.js";
 function encodeUpdatePath(p: UpdatePath): Uint8Array {
   return encode(updatePathCodec, p);
 }
