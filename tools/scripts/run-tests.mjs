@@ -9,7 +9,9 @@ import { join } from "node:path";
 const out = join(mkdtempSync(join(tmpdir(), "mlskit-vitest-")), "report.json");
 const bin = join(process.cwd(), "node_modules", ".bin", "vitest");
 const args = ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...process.argv.slice(2)];
-const res = spawnSync(bin, args, { stdio: "inherit" });
+// Node 20 flags WebCrypto's Ed448/X448/X25519 as experimental on every use; the notice is noise here.
+const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --disable-warning=ExperimentalWarning`.trim() };
+const res = spawnSync(bin, args, { stdio: "inherit", env });
 let code = res.status ?? 1;
 if (existsSync(out)) {
   const r = JSON.parse(readFileSync(out, "utf8"));
