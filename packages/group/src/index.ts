@@ -1,6 +1,9 @@
 /**
- * `@mlskit/group`: MLS groups (RFC 9420 §10-§12). So far: the KeyPackage and
- * Proposal codecs; framing, commits, Welcome and the state machine follow.
+ * `@mlskit/group`: MLS groups (RFC 9420 §6, §10-§12). So far: every wire
+ * struct with its codec (KeyPackage, proposals, Commit, framing, Welcome,
+ * GroupInfo, extension bodies, MLSMessage) and message framing —
+ * PublicMessage and PrivateMessage protection and their receiver checks
+ * (§6). The group state machine follows.
  * @packageDocumentation
  */
 export {
@@ -8,6 +11,8 @@ export {
   type KeyPackageTBS,
   keyPackageCodec,
   encodeKeyPackageTbs,
+  encodeKeyPackage,
+  keyPackageRef,
   signKeyPackage,
   verifyKeyPackageSignature,
 } from "./key-package.js";
@@ -20,5 +25,240 @@ export {
   type ReInitProposal,
   type ExternalInitProposal,
   type GroupContextExtensionsProposal,
+  type CustomProposal,
+  type ProposalRef,
   proposalCodec,
+  proposalTypeOf,
+  isRfcProposalType,
+  addCodec,
+  updateCodec,
+  removeCodec,
+  preSharedKeyCodec,
+  reInitCodec,
+  externalInitCodec,
+  groupContextExtensionsCodec,
 } from "./proposal.js";
+export {
+  ProposalOrRefType,
+  type ProposalOrRefTypeId,
+  type ProposalOrRef,
+  proposalOrRefCodec,
+  type Commit,
+  commitCodec,
+} from "./commit.js";
+export { ContentType, type ContentTypeId, isContentType, ratchetTypeOf } from "./content-type.js";
+export {
+  SenderType,
+  type SenderTypeId,
+  type Sender,
+  type MemberSender,
+  type ExternalSenderRef,
+  type NewMemberProposalSender,
+  type NewMemberCommitSender,
+  senderCodec,
+  memberSender,
+} from "./sender.js";
+export {
+  type FramedContent,
+  type FramedContentHeader,
+  type FramedContentBody,
+  type ApplicationContentBody,
+  type ProposalContentBody,
+  type CommitContentBody,
+  framedContentCodec,
+  encodeContentBody,
+  decodeContentBody,
+  encodeFramedContentTbs,
+  tbsIncludesGroupContext,
+} from "./framed-content.js";
+export {
+  type FramedContentAuthData,
+  encodeFramedContentAuthData,
+  decodeFramedContentAuthData,
+  framedContentAuthDataCodec,
+} from "./framed-content-auth-data.js";
+export {
+  type AuthenticatedContent,
+  type VerifiedContent,
+  authenticatedContentCodec,
+  encodeAuthenticatedContent,
+  encodeConfirmedTranscriptHashInput,
+  encodeAuthenticatedContentTbm,
+} from "./authenticated-content.js";
+export { type FramingContext, type MemberLookup, createFramingContext } from "./framing-context.js";
+export { FramingErrorSection, type FramingErrorCode } from "./framing-errors.js";
+export {
+  FRAMED_CONTENT_TBS_LABEL,
+  type ConfirmationTagSource,
+  type SignContentParams,
+  createAuthenticatedContent,
+  encodeAuthenticatedContentTbs,
+  verifyFramedContentSignature,
+  createMembershipTag,
+  verifyMembershipTag,
+} from "./content-authentication.js";
+export {
+  type ReceiveOptions,
+  EXTERNAL_SENDER_PROPOSAL_TYPES,
+  checkGroupAndEpoch,
+  checkContentRules,
+  senderSignatureKey,
+} from "./receiver-checks.js";
+export {
+  type PublicMessage,
+  type PublicMessageIn,
+  type CreatePublicMessageParams,
+  type PublicMessageReceiver,
+  publicMessageCodec,
+  protectPublicMessage,
+  createPublicMessage,
+  unprotectPublicMessage,
+} from "./public-message.js";
+export {
+  type PrivateMessage,
+  type PrivateMessageIn,
+  type SenderData,
+  type SenderDataAAD,
+  type PrivateContentAAD,
+  REUSE_GUARD_LENGTH,
+  privateMessageCodec,
+  senderDataCodec,
+  senderDataAadCodec,
+  privateContentAadCodec,
+  encodePrivateMessageAads,
+} from "./private-message.js";
+export {
+  type PrivateMessageContent,
+  type DecodedPrivateMessageContent,
+  type PaddingPolicy,
+  NO_PADDING,
+  padToMultipleOf,
+  paddingLengthFor,
+  encodePrivateMessageContent,
+  encodePrivateMessageContentFromBody,
+  decodePrivateMessageContent,
+} from "./private-message-content.js";
+export {
+  type PrivateMessageSecrets,
+  type PrivateMessageOptions,
+  type CreatePrivateMessageParams,
+  type PrivateMessageReceiver,
+  type UnprotectedPrivateMessage,
+  createPrivateMessage,
+  protectPrivateMessage,
+  unprotectPrivateMessage,
+} from "./private-message-protection.js";
+export {
+  type PathSecret,
+  type GroupSecrets,
+  type KeyPackageRef,
+  type EncryptedGroupSecrets,
+  type Welcome,
+  pathSecretCodec,
+  groupSecretsCodec,
+  encryptedGroupSecretsCodec,
+  welcomeCodec,
+} from "./welcome.js";
+export {
+  type GroupInfo,
+  type GroupInfoTBS,
+  GROUP_INFO_TBS_LABEL,
+  groupInfoCodec,
+  encodeGroupInfoTbs,
+  signGroupInfo,
+  verifyGroupInfoSignature,
+} from "./group-info.js";
+export {
+  type ExternalPub,
+  type ExternalSender,
+  type RequiredCapabilities,
+  applicationIdCodec,
+  requiredCapabilitiesCodec,
+  externalPubCodec,
+  externalSenderCodec,
+  externalSendersCodec,
+  findExtension,
+  decodeExtension,
+  makeExtension,
+  externalSendersOf,
+} from "./extensions.js";
+export {
+  type MLSMessage,
+  type MLSMessageIn,
+  type MLSPublicMessage,
+  type MLSPrivateMessage,
+  type MLSWelcome,
+  type MLSGroupInfo,
+  type MLSKeyPackage,
+  mlsMessageCodec,
+  encodeMlsMessage,
+  decodeMlsMessage,
+  publicMessageToMls,
+  privateMessageToMls,
+} from "./mls-message.js";
+export {
+  GREASE_VALUES,
+  isGrease,
+  type RandomSource,
+  type GreaseOptions,
+  type GreaseSetting,
+  resolveGrease,
+  randomGreaseValues,
+  greaseCapabilities,
+  greaseExtension,
+  addGreaseExtension,
+} from "./grease.js";
+export {
+  DEFAULT_EXTENSION_TYPES,
+  DEFAULT_PROPOSAL_TYPES,
+  isDefaultExtensionType,
+  isDefaultProposalType,
+  type CapabilitiesOptions,
+  defaultCapabilities,
+  supportsExtension,
+  supportsProposal,
+  supportsCredential,
+  requiredCapabilitiesOf,
+  type CapabilityHolder,
+  checkRequiredCapabilities,
+  checkVersionAndCipherSuite,
+  checkOwnCredentialType,
+  checkLeafExtensionsListed,
+  checkGroupContextExtensionsSupported,
+  CredentialTypeSummary,
+  checkCredentialTypeCompatibility,
+  checkMembersSupportGroupContextExtensions,
+} from "./capabilities.js";
+export {
+  DEFAULT_MAX_LIFETIME_SECONDS,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  type LifetimePolicy,
+  type LeafKeyLookup,
+  type LeafNodeGroup,
+  type KeyPackageLeafOptions,
+  type MemberLeafOptions,
+  type LeafNodeValidationOptions,
+  isPlausibleHpkePublicKey,
+  leafNodeGroupOf,
+  checkLeafNodeContents,
+  checkLeafNodeSignature,
+  validateLeafNodeCredential,
+  validateLeafNode,
+} from "./leaf-node-validation.js";
+export {
+  LAST_RESORT_EXTENSION_TYPE,
+  DEFAULT_KEY_PACKAGE_LIFETIME_SECONDS,
+  KEY_PACKAGE_BACKDATE_SECONDS,
+  type CreateKeyPackageOptions,
+  type CreatedKeyPackage,
+  KeyPackagePrivateKeys,
+  createKeyPackage,
+} from "./key-package-create.js";
+export {
+  type KeyPackageIn,
+  type ValidatedKeyPackage,
+  type KeyPackageValidationOptions,
+  type KeyPackageValidationResult,
+  decodeKeyPackage,
+  validateKeyPackage,
+} from "./key-package-validation.js";

@@ -6,6 +6,7 @@ import {
   type Extension,
   type ProtocolVersionId,
   extensionsCodec,
+  makeKeyPackageRef,
   signWithLabel,
   verifyWithLabel,
 } from "@mlskit/core";
@@ -77,4 +78,16 @@ export async function signKeyPackage(cs: CipherSuiteProvider, signaturePrivateKe
 /** Verifies a KeyPackage's signature with its leaf node's signature key (§10.1). */
 export function verifyKeyPackageSignature(cs: CipherSuiteProvider, kp: KeyPackage): Promise<boolean> {
   return verifyWithLabel(cs, kp.leafNode.signatureKey, "KeyPackageTBS", encodeKeyPackageTbs(kp), kp.signature);
+}
+
+/** Encodes a KeyPackage. */
+export function encodeKeyPackage(kp: KeyPackage): Uint8Array {
+  const w = new Writer(1024);
+  keyPackageCodec.encode(w, kp);
+  return w.finish();
+}
+
+/** `KeyPackageRef` = MakeKeyPackageRef(encoded KeyPackage) (§5.2). */
+export function keyPackageRef(cs: CipherSuiteProvider, kp: KeyPackage): Promise<Uint8Array> {
+  return makeKeyPackageRef(cs, encodeKeyPackage(kp));
 }

@@ -14,7 +14,7 @@ export { RatchetTree } from "./ratchet-tree.js";
 export { TreeDiff, withUnmergedLeaf } from "./tree-diff.js";
 export { leafHashInput, parentHashInput } from "./tree-hash.js";
 export { encodeParentHashInput, computeParentHash, originalSiblingTreeHash, treeHashWithout } from "./parent-hash.js";
-export { validateTree, type TreeValidationOptions, type RequiredCapabilities } from "./tree-validation.js";
+export { validateTree, decodeAndValidateTree, type TreeValidationOptions, type RequiredCapabilities } from "./tree-validation.js";
 export { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
 export {
   type GroupContextFor,

@@ -66,6 +66,17 @@ export class RatchetTree extends TreeView {
    * {@link validateTree} for a tree received from others.
    */
   static async decode(cs: CipherSuiteProvider, bytes: Uint8Array): Promise<RatchetTree> {
+    const tree = RatchetTree.parse(cs, bytes);
+    await tree.computeAllHashes();
+    return tree;
+  }
+
+  /**
+   * @internal The structural part of {@link RatchetTree.decode}: the tree
+   * before its hashes are computed (they must be, with `computeAllHashes`,
+   * before the tree is handed out).
+   */
+  static parse(cs: CipherSuiteProvider, bytes: Uint8Array): RatchetTree {
     const buf = bytes.slice();
     const r = new Reader(buf);
     let starts = new Uint32Array(1024);
@@ -131,9 +142,7 @@ export class RatchetTree extends TreeView {
     }
     const bits = LeafBitmap.allBlank(leafCount);
     for (let l = 0; l < leafCount && 2 * l < count; l++) if (lens[2 * l]! > 0) bits.set(l, false);
-    const tree = new RatchetTree(cs, leafCount, new Arena(buf, buf.length), tables, bits, live);
-    await tree.computeAllHashes();
-    return tree;
+    return new RatchetTree(cs, leafCount, new Arena(buf, buf.length), tables, bits, live);
   }
 
   /** A one-member tree holding `leaf` (group creation, §11). */
@@ -198,8 +207,8 @@ export class RatchetTree extends TreeView {
     return this.keyIndexCache;
   }
 
-  /** Hashes every node, level by level (each level one concurrent batch). */
-  private async computeAllHashes(): Promise<void> {
+  /** @internal Hashes every node, level by level (each level in concurrent batches). */
+  async computeAllHashes(): Promise<void> {
     const nh = this.cs.hashLength;
     const store = (n: number, d: Uint8Array) => this.tables.hashes[n >>> CHUNK_BITS]!.set(d, (n & CHUNK_MASK) * nh);
     await hashBatch(

@@ -15,6 +15,7 @@ import { hashBatch, leafHashInput, parentHashInput } from "./tree-hash.js";
 import {
   type LeafIndex,
   type NodeIndex,
+  isAncestorOrSelf,
   isLeaf,
   leafToNode,
   left,
@@ -224,11 +225,16 @@ export class TreeDiff extends TreeView {
 
   // ---- hashing and merge ----
 
-  /** Recomputes the hashes of dirty nodes, lowest level first, each level as one batch (§7.8). */
-  async computeHashes(): Promise<void> {
+  /**
+   * Recomputes the hashes of dirty nodes, lowest level first, each level as
+   * one batch (§7.8). With `under`, only dirty nodes inside those subtrees
+   * (the dirty set stays closed upwards).
+   */
+  async computeHashes(under?: readonly NodeIndex[]): Promise<void> {
     if (this.#dirty.size === 0) return;
     const byLevel: number[][] = [];
-    for (const n of this.#dirty) (byLevel[level(n as NodeIndex)] ??= []).push(n);
+    const wanted = (n: number) => under === undefined || under.some((u) => isAncestorOrSelf(u, n as NodeIndex));
+    for (const n of this.#dirty) if (wanted(n)) (byLevel[level(n as NodeIndex)] ??= []).push(n);
     for (let k = 0; k < byLevel.length; k++) {
       const nodes = byLevel[k];
       if (nodes === undefined) continue;

@@ -5,11 +5,12 @@
  * signatures are verified concurrently.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { type CredentialTypeId, ValidationError, verifyWithLabel } from "@mlskit/core";
+import { type CipherSuiteProvider, type CredentialTypeId, ValidationError, verifyWithLabel } from "@mlskit/core";
 import { type LeafNode, LeafNodeSource, leafNodeLayout, leafNodeTbsFromEncoding, readVarintAt } from "./leaf-node.js";
 import { KeyIndex } from "./key-index.js";
 import { parentNodeLayout } from "./parent-node.js";
-import { computeParentHash, originalSiblingTreeHash } from "./parent-hash.js";
+import { encodeParentHashInput, originalSiblingTreeHash } from "./parent-hash.js";
+import { hashBatch } from "./tree-hash.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex, isLeaf, leafRange, left, nodeToLeaf, right } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
@@ -44,7 +45,7 @@ export interface TreeValidationOptions {
 }
 
 /** Signature verifications issued at once (WebCrypto spreads them over the thread pool). */
-const SIGNATURE_BATCH = 2048;
+const SIGNATURE_BATCH = 512;
 
 const DEFAULT_EXTENSIONS = new Set([1, 2, 3, 4, 5]);
 const DEFAULT_PROPOSALS = new Set([1, 2, 3, 4, 5, 6, 7]);
@@ -78,17 +79,48 @@ function capabilityOffsets(b: Uint8Array, at: number): number[] {
  * signature, capabilities, credential, lifetime), the `unmerged_leaves` lists,
  * and the uniqueness of encryption and signature keys. Throws
  * {@link ValidationError} naming the broken rule and its RFC section.
+ * Leaf signatures are verified in the background while the other checks run.
  */
 export async function validateTree(tree: TreeView, options: TreeValidationOptions): Promise<void> {
-  // §12.4.3.1: "Verify that the tree hash of the ratchet tree matches the tree_hash field in GroupInfo."
-  if (options.treeHash !== undefined && !bytesEqual(await tree.treeHash(), options.treeHash)) {
-    fail("tree/tree-hash-mismatch", "12.4.3.1", "the tree hash does not match the GroupContext's tree_hash");
+  const signatures = startSignatureChecks(tree, options);
+  try {
+    // §12.4.3.1: "Verify that the tree hash of the ratchet tree matches the tree_hash field in GroupInfo."
+    if (options.treeHash !== undefined && !bytesEqual(await tree.treeHash(), options.treeHash)) {
+      fail("tree/tree-hash-mismatch", "12.4.3.1", "the tree hash does not match the GroupContext's tree_hash");
+    }
+    await checkStructure(tree, options);
+  } finally {
+    signatures.stop();
   }
+  await signatures.done;
+}
+
+/**
+ * Decodes a tree received by a joiner (§12.4.3.3) and validates it
+ * (§12.4.3.1, see {@link validateTree}), verifying the leaf signatures while
+ * the tree hashes are computed. Returns the tree once everything holds.
+ */
+export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint8Array, options: TreeValidationOptions): Promise<RatchetTree> {
+  const tree = RatchetTree.parse(cs, bytes);
+  const signatures = startSignatureChecks(tree, options);
+  try {
+    await tree.computeAllHashes();
+    if (options.treeHash !== undefined && !bytesEqual(await tree.treeHash(), options.treeHash)) {
+      fail("tree/tree-hash-mismatch", "12.4.3.1", "the tree hash does not match the GroupContext's tree_hash");
+    }
+    await checkStructure(tree, options);
+  } finally {
+    signatures.stop();
+  }
+  await signatures.done;
+  return tree;
+}
+
+async function checkStructure(tree: TreeView, options: TreeValidationOptions): Promise<void> {
   const stats = unmergedStats(tree);
   checkKeyUniqueness(tree);
   checkLeaves(tree, options);
   await checkParentHashes(tree, stats.nearestAncestor, stats.resolutionSize);
-  await checkSignaturesAndCredentials(tree, options);
 }
 
 /**
@@ -238,19 +270,24 @@ async function checkParentHashes(tree: TreeView, nearest: Int32Array, resSize: I
     }
     if (count === resSize[c]! - 1 && !dListed) links.push({ d, p, s });
   }
-  const results = await Promise.all(
-    links.map(async ({ d, p, s }) => {
-      const pBytes = tree.nodeBytes(p as NodeIndex)!;
+  // original_sibling_tree_hash: the cached tree hash of S unless P has unmerged leaves under S (§7.9).
+  const osth = await Promise.all(links.map(({ p, s }) => originalSiblingTreeHash(tree, p as NodeIndex, s as NodeIndex)));
+  const results: boolean[] = new Array(links.length);
+  await hashBatch(
+    tree.cs,
+    links.length,
+    (i) => {
+      const pBytes = tree.nodeBytes(links[i]!.p as NodeIndex)!;
       const layout = parentNodeLayout(pBytes);
-      const osth = await originalSiblingTreeHash(tree, p as NodeIndex, s as NodeIndex);
-      const expected = await computeParentHash(
-        tree.cs,
+      return encodeParentHashInput(
         pBytes.subarray(layout.encryptionKey[0], layout.encryptionKey[1]),
         pBytes.subarray(layout.parentHash[0], layout.parentHash[1]),
-        osth,
+        osth[i]!,
       );
-      return bytesEqual(expected, tree.parentHashField(d as NodeIndex)!);
-    }),
+    },
+    (i, digest) => {
+      results[i] = bytesEqual(digest, tree.parentHashField(links[i]!.d as NodeIndex)!);
+    },
   );
   const incoming = new Int32Array(width);
   links.forEach((link, i) => {
@@ -268,38 +305,55 @@ async function checkParentHashes(tree: TreeView, nearest: Int32Array, resSize: I
   }
 }
 
-/** §7.3: each leaf's signature (LeafNodeTBS, with group_id and leaf_index unless from a KeyPackage) and credential. */
-async function checkSignaturesAndCredentials(tree: TreeView, options: TreeValidationOptions): Promise<void> {
+/**
+ * §7.3: each leaf's signature (LeafNodeTBS, with group_id and leaf_index
+ * unless from a KeyPackage) and credential, in batches issued together.
+ * `done` settles with the first failure (lowest batch); `stop()` stops
+ * issuing further batches once another check has failed.
+ */
+function startSignatureChecks(tree: TreeView, options: TreeValidationOptions): { done: Promise<void>; stop(): void } {
+  let stopped = false;
   const leaves = [...tree.leaves()];
-  for (let from = 0; from < leaves.length; from += SIGNATURE_BATCH) {
-    const batch = leaves.slice(from, from + SIGNATURE_BATCH);
-    const verdicts = await Promise.all(
-      batch.map(async (l) => {
-        const b = tree.leafNodeBytes(l)!;
-        const layout = leafNodeLayout(b);
-        const tbs = leafNodeTbsFromEncoding(b, layout, { groupId: options.groupId, leafIndex: l });
-        const ok = await verifyWithLabel(
-          tree.cs,
-          b.subarray(layout.signatureKey[0], layout.signatureKey[1]),
-          "LeafNodeTBS",
-          tbs,
-          b.subarray(layout.signature[0], layout.signature[1]),
-        );
-        if (!ok) return { l, error: "signature" as const };
-        if (options.validateCredential !== undefined) {
-          try {
-            if ((await options.validateCredential(tree.leafNode(l)!, l)) === false) return { l, error: "credential" as const };
-          } catch (cause) {
-            return { l, error: "credential" as const, cause };
+  const run = async (): Promise<void> => {
+    for (let from = 0; from < leaves.length && !stopped; from += SIGNATURE_BATCH) {
+      const batch = leaves.slice(from, from + SIGNATURE_BATCH);
+      const verdicts = await Promise.all(
+        batch.map(async (l) => {
+          const b = tree.leafNodeBytes(l)!;
+          const layout = leafNodeLayout(b);
+          const tbs = leafNodeTbsFromEncoding(b, layout, { groupId: options.groupId, leafIndex: l });
+          const ok = await verifyWithLabel(
+            tree.cs,
+            b.subarray(layout.signatureKey[0], layout.signatureKey[1]),
+            "LeafNodeTBS",
+            tbs,
+            b.subarray(layout.signature[0], layout.signature[1]),
+          );
+          if (!ok) return { l, error: "signature" as const };
+          if (options.validateCredential !== undefined) {
+            try {
+              if ((await options.validateCredential(tree.leafNode(l)!, l)) === false) return { l, error: "credential" as const };
+            } catch (cause) {
+              return { l, error: "credential" as const, cause };
+            }
           }
-        }
-        return undefined;
-      }),
-    );
-    for (const v of verdicts) {
-      if (v === undefined) continue;
-      if (v.error === "signature") fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${v.l}`);
-      fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${v.l} was rejected`, v.cause);
+          return undefined;
+        }),
+      );
+      for (const v of verdicts) {
+        if (v === undefined) continue;
+        if (v.error === "signature") fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${v.l}`);
+        fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${v.l} was rejected`, v.cause);
+      }
     }
-  }
+  };
+  const done = run();
+  // Failures surface when `done` is awaited; never as an unhandled rejection.
+  done.catch(() => {});
+  return {
+    done,
+    stop() {
+      stopped = true;
+    },
+  };
 }

@@ -123,7 +123,8 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
  * down (§7.9), and returns the parent hash the leaf must carry.
  */
 async function setPathNodes(diff: TreeDiff, path: readonly FilteredPathEntry[], keys: readonly Uint8Array[]): Promise<Uint8Array> {
-  await diff.computeHashes();
+  // Only the copath children's hashes are needed; the direct path is about to change.
+  await diff.computeHashes(path.map((e) => e.copathChild));
   // original_sibling_tree_hash = tree hash of S: P was just reset, so no unmerged leaves to remove (§7.9).
   const siblingHashes = path.map((e) => diff.hashOf(e.copathChild));
   let parentHash: Uint8Array = new Uint8Array(0);
@@ -190,16 +191,17 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
   if (diff.findSignatureKey(leaf.signatureKey).some((o) => o !== sender)) {
     reject("tree/duplicate-signature-key", "7.3", "the committer's new signature key belongs to another member");
   }
-  // §7.3: the leaf node's signature, over LeafNodeTBS with group_id and leaf_index.
+  // §7.3: the leaf node's signature, over LeafNodeTBS with group_id and leaf_index
+  // (verified while the path is merged, awaited before anything is accepted).
   const encoded = encodeLeafNode(leaf);
   const layout = leafNodeLayout(encoded);
   const tbs = leafNodeTbsFromEncoding(encoded, layout, { groupId: options.groupId, leafIndex: sender });
-  if (!(await verifyWithLabel(cs, leaf.signatureKey, "LeafNodeTBS", tbs, leaf.signature))) {
-    reject("tree/leaf-signature-invalid", "7.3", "invalid signature on the UpdatePath's leaf node");
-  }
+  const signatureOk = verifyWithLabel(cs, leaf.signatureKey, "LeafNodeTBS", tbs, leaf.signature);
+  signatureOk.catch(() => {});
   // §7.5 merge: blank the direct path, set the filtered direct path, compute parent hashes.
   diff.blankDirectPath(sender);
   const expected = await setPathNodes(diff, path, updatePath.nodes.map((n) => n.encryptionKey));
+  if (!(await signatureOk)) reject("tree/leaf-signature-invalid", "7.3", "invalid signature on the UpdatePath's leaf node");
   // §7.9.2: "clients MUST recompute the expected value of parent_hash for the committer's new leaf and verify that it matches".
   if (!bytesEqual(expected, leaf.parentHash)) reject("tree/parent-hash-invalid", "7.9.2", "the committer's leaf parent_hash does not match its UpdatePath");
   diff.setNodeBytes(leafToNode(sender), encoded);
@@ -248,17 +250,22 @@ export async function decryptUpdatePath(
   } catch (cause) {
     reject("tree/path-secret-decryption", "7.5", `cannot decrypt the path secret for node ${path[i]!.node}`, cause);
   }
-  const first = secret;
+  // Path secrets up the rest of the filtered direct path (each from the last),
+  // then all node key pairs at once (independent of each other).
+  const secrets: Uint8Array[] = [secret];
+  for (let k = i + 1; k <= path.length; k++) secrets.push(await deriveSecret(cs, secrets[secrets.length - 1]!, "path"));
+  const pairs = await Promise.all(secrets.slice(0, path.length - i).map((s) => deriveNodeKeyPair(cs, s)));
   const add: [NodeIndex, Uint8Array][] = [];
-  for (let k = i; k < path.length; k++) {
-    const kp = await deriveNodeKeyPair(cs, secret);
+  pairs.forEach((kp, m) => {
+    const k = i + m;
     // §7.5 step 6: "Verify that the derived public keys are the same as the corresponding public keys sent in the UpdatePath."
     if (!bytesEqual(kp.publicKey, updatePath.nodes[k]!.encryptionKey)) {
       reject("tree/path-key-mismatch", "7.5", `the key derived for node ${path[k]!.node} differs from the UpdatePath's`);
     }
     add.push([path[k]!.node, kp.privateKey]);
-    secret = await deriveSecret(cs, secret, "path");
-  }
+  });
+  const first = secrets[0]!;
+  secret = secrets[secrets.length - 1]!;
   const drop = directPath(leafToNode(sender), view.leafCount);
   return { node: path[i]!.node, pathSecret: first, commitSecret: secret, privateKeys: privateKeys.with(add, drop) };
 }

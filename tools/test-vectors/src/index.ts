@@ -35,3 +35,11 @@ export const vectors = {
   treeValidation: () => loadJson<TreeValidationVector[]>("tree-validation.json"),
   treeKem: () => loadJson<TreeKemVector[]>("treekem.json"),
 } as const;
+
+import type { MessageProtectionVector, MessagesVector } from "./types.js";
+
+/** Loaders for the framing vectors (owned by `@mlskit/group`). */
+export const framingVectors = {
+  messages: () => loadJson<MessagesVector[]>("messages.json"),
+  messageProtection: () => loadJson<MessageProtectionVector[]>("message-protection.json"),
+} as const;

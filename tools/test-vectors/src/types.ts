@@ -156,3 +156,46 @@ export interface TreeKemVector {
     tree_hash_after: Hex;
   }[];
 }
+
+/** messages.json: one serialized example of each wire struct (codec round-trip only). */
+export interface MessagesVector {
+  mls_welcome: Hex;
+  mls_group_info: Hex;
+  mls_key_package: Hex;
+  ratchet_tree: Hex;
+  group_secrets: Hex;
+  add_proposal: Hex;
+  update_proposal: Hex;
+  remove_proposal: Hex;
+  pre_shared_key_proposal: Hex;
+  re_init_proposal: Hex;
+  external_init_proposal: Hex;
+  group_context_extensions_proposal: Hex;
+  commit: Hex;
+  public_message_application: Hex;
+  public_message_proposal: Hex;
+  public_message_commit: Hex;
+  private_message: Hex;
+}
+
+/** message-protection.json: PublicMessage / PrivateMessage protection in one epoch, sender leaf 1 of 2. */
+export interface MessageProtectionVector {
+  cipher_suite: number;
+  group_id: Hex;
+  epoch: number;
+  tree_hash: Hex;
+  confirmed_transcript_hash: Hex;
+  signature_priv: Hex;
+  signature_pub: Hex;
+  encryption_secret: Hex;
+  sender_data_secret: Hex;
+  membership_key: Hex;
+  proposal: Hex;
+  proposal_pub: Hex;
+  proposal_priv: Hex;
+  commit: Hex;
+  commit_pub: Hex;
+  commit_priv: Hex;
+  application: Hex;
+  application_priv: Hex;
+}
