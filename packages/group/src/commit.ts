@@ -5,6 +5,7 @@ import { type Proposal, type ProposalRef, proposalCodec } from "./proposal.js";
 
 /** `enum { reserved(0), proposal(1), reference(2), (255) } ProposalOrRefType;` (§12.4) */
 export const ProposalOrRefType = { proposal: 1, reference: 2 } as const;
+/** A defined ProposalOrRefType value. */
 export type ProposalOrRefTypeId = (typeof ProposalOrRefType)[keyof typeof ProposalOrRefType];
 
 /**

@@ -16,6 +16,7 @@ import {
 } from "@mlskit/core";
 import type { HPKEPublicKey, RequiredCapabilities, SignaturePublicKey } from "@mlskit/ratchet-tree";
 
+/** `RequiredCapabilities` (§11.1), re-exported from the ratchet tree, which checks leaves against it. */
 export type { RequiredCapabilities } from "@mlskit/ratchet-tree";
 
 /** `opaque application_id<V>;` (§5.3.3): the extension data of `application_id` is this opaque. */
@@ -42,6 +43,7 @@ export interface ExternalPub {
   readonly externalPub: HPKEPublicKey;
 }
 
+/** Codec for {@link ExternalPub}, the data of the `external_pub` GroupInfo extension. */
 export const externalPubCodec: Codec<ExternalPub> = struct<ExternalPub>({ externalPub: opaque });
 
 /** `struct { SignaturePublicKey signature_key; Credential credential; } ExternalSender;` (§12.1.8.1) */
@@ -50,6 +52,7 @@ export interface ExternalSender {
   readonly credential: Credential;
 }
 
+/** Codec for {@link ExternalSender}. */
 export const externalSenderCodec: Codec<ExternalSender> = struct<ExternalSender>({
   signatureKey: opaque,
   credential: credentialCodec,

@@ -8,6 +8,7 @@ import type { LeafIndex } from "@mlskit/ratchet-tree";
  * ```
  */
 export const SenderType = { member: 1, external: 2, new_member_proposal: 3, new_member_commit: 4 } as const;
+/** A defined SenderType value. */
 export type SenderTypeId = (typeof SenderType)[keyof typeof SenderType];
 
 /** A member of the group, identified by its leaf. */

@@ -12,6 +12,7 @@ export interface PathSecret {
   readonly pathSecret: Uint8Array;
 }
 
+/** Codec for {@link PathSecret}. */
 export const pathSecretCodec: Codec<PathSecret> = struct<PathSecret>({ pathSecret: opaque });
 
 /**
@@ -30,6 +31,7 @@ export interface GroupSecrets {
   readonly psks: readonly PreSharedKeyID[];
 }
 
+/** Codec for {@link GroupSecrets}. */
 export const groupSecretsCodec: Codec<GroupSecrets> = struct<GroupSecrets>({
   joinerSecret: opaque,
   pathSecret: optional(pathSecretCodec),
@@ -52,6 +54,7 @@ export interface EncryptedGroupSecrets {
   readonly encryptedGroupSecrets: HPKECiphertext;
 }
 
+/** Codec for {@link EncryptedGroupSecrets}. */
 export const encryptedGroupSecretsCodec: Codec<EncryptedGroupSecrets> = struct<EncryptedGroupSecrets>({
   newMember: opaque,
   encryptedGroupSecrets: hpkeCiphertextCodec,
@@ -72,6 +75,7 @@ export interface Welcome {
   readonly encryptedGroupInfo: Uint8Array;
 }
 
+/** Codec for {@link Welcome}. */
 export const welcomeCodec: Codec<Welcome> = struct<Welcome>({
   cipherSuite: uint16,
   secrets: vector(encryptedGroupSecretsCodec) as Codec<readonly EncryptedGroupSecrets[]>,

@@ -7,13 +7,14 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CodecError, Reader, Writer, decode, encode, toHex } from "@mlskit/codec";
-import { ExtensionType, ProposalType, UsageError, ValidationError, WireFormat } from "@mlskit/core";
+import { CredentialType, ExtensionType, ProposalType, UsageError, ValidationError, WireFormat } from "@mlskit/core";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { framingVectors, hex } from "@mlskit/test-vectors";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { commitCodec } from "./commit.js";
 import { ContentType, type ContentTypeId } from "./content-type.js";
 import {
+  type ExternalSender,
   applicationIdCodec,
   decodeExtension,
   externalPubCodec,
@@ -229,7 +230,7 @@ describe("PrivateMessageContent and AADs", () => {
 
 describe("extension bodies", () => {
   it("round-trips external_senders, external_pub, required_capabilities and application_id", () => {
-    const senders = [{ signatureKey: new Uint8Array([1]), credential: { credentialType: 1, identity: new Uint8Array([2]) } }];
+    const senders: ExternalSender[] = [{ signatureKey: new Uint8Array([1]), credential: { credentialType: CredentialType.basic, identity: new Uint8Array([2]) } }];
     const req = { extensionTypes: [5], proposalTypes: [0xf000], credentialTypes: [1, 2] };
     const exts = [
       makeExtension(ExtensionType.external_senders, externalSendersCodec, senders),

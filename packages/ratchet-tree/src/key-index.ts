@@ -13,8 +13,13 @@ import { bytesEqual } from "@mlskit/codec";
 import { type LeafIndex, type NodeIndex, isLeaf, nodeToLeaf } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
 
-const BUCKET_BITS = 10;
-const BUCKETS = 1 << BUCKET_BITS;
+/** At most 2^10 buckets (about 300 keys each for 100,000 members); fewer for small trees. */
+const MAX_BUCKET_BITS = 10;
+
+/** Bucket bits for a tree of `width` nodes: about 256 keys per bucket. */
+function bucketBitsFor(width: number): number {
+  return Math.max(0, Math.min(MAX_BUCKET_BITS, 31 - Math.clz32(width) - 8));
+}
 const SEED = (Math.random() * 0x100000000) >>> 0;
 
 /** FNV-1a over the key with a per-process seed (keeps crafted collisions from being precomputed). */
@@ -27,7 +32,7 @@ export function fingerprint(key: Uint8Array): number {
 type Bucket = Map<number, number | number[]>;
 
 function addTo(buckets: Bucket[], fp: number, n: number): void {
-  const b = buckets[fp & (BUCKETS - 1)]!;
+  const b = buckets[fp & (buckets.length - 1)]!;
   const v = b.get(fp);
   if (v === undefined) b.set(fp, n);
   else if (typeof v === "number") b.set(fp, [v, n]);
@@ -35,7 +40,7 @@ function addTo(buckets: Bucket[], fp: number, n: number): void {
 }
 
 function removeFrom(buckets: Bucket[], fp: number, n: number): void {
-  const b = buckets[fp & (BUCKETS - 1)]!;
+  const b = buckets[fp & (buckets.length - 1)]!;
   const v = b.get(fp);
   if (v === undefined) return;
   if (typeof v === "number") {
@@ -49,7 +54,7 @@ function removeFrom(buckets: Bucket[], fp: number, n: number): void {
 
 function candidates(buckets: Bucket[], key: Uint8Array): readonly number[] {
   const fp = fingerprint(key);
-  const v = buckets[fp & (BUCKETS - 1)]!.get(fp);
+  const v = buckets[fp & (buckets.length - 1)]!.get(fp);
   return v === undefined ? [] : typeof v === "number" ? [v] : v;
 }
 
@@ -62,9 +67,10 @@ export class KeyIndex {
 
   /** Indexes every non-blank node of a tree: O(N). */
   static build(tree: TreeView): KeyIndex {
-    const enc: Bucket[] = Array.from({ length: BUCKETS }, () => new Map());
-    const sig: Bucket[] = Array.from({ length: BUCKETS }, () => new Map());
     const width = tree.nodeCount;
+    const count = 1 << bucketBitsFor(width);
+    const enc: Bucket[] = Array.from({ length: count }, () => new Map());
+    const sig: Bucket[] = Array.from({ length: count }, () => new Map());
     for (let n = 0; n < width; n++) {
       const k = tree.encryptionKey(n as NodeIndex);
       if (k === undefined) continue;
@@ -80,12 +86,14 @@ export class KeyIndex {
    * the touched buckets.
    */
   derive(base: TreeView, next: TreeView, changed: Iterable<number>): KeyIndex {
+    // Rebuild when the tree has outgrown (or shrunk far below) the bucket count: amortised O(1) per change.
+    if (Math.abs(bucketBitsFor(next.nodeCount) - Math.log2(this.enc.length)) > 1) return KeyIndex.build(next);
     const enc = this.enc.slice();
     const sig = this.sig.slice();
     const ownedEnc = new Set<number>();
     const ownedSig = new Set<number>();
     const own = (arr: Bucket[], owned: Set<number>, fp: number) => {
-      const i = fp & (BUCKETS - 1);
+      const i = fp & (arr.length - 1);
       if (!owned.has(i)) {
         arr[i] = new Map(arr[i]!);
         owned.add(i);

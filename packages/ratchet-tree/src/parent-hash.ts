@@ -11,7 +11,7 @@
 import { Writer } from "@mlskit/codec";
 import type { CipherSuiteProvider } from "@mlskit/core";
 import { encodeParentNode, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
-import { leafHashInput, parentHashInput } from "./tree-hash.js";
+import { hashBatch, hashOne, leafHashInput, parentHashInput } from "./tree-hash.js";
 import { type LeafIndex, type NodeIndex, isLeaf, leafRange, leafToNode, left, level, nodeToLeaf, parentOf, right } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
 
@@ -31,7 +31,7 @@ export function computeParentHash(
   parentHash: Uint8Array,
   originalSiblingTreeHash: Uint8Array,
 ): Promise<Uint8Array> {
-  return cs.hash(encodeParentHashInput(encryptionKey, parentHash, originalSiblingTreeHash));
+  return hashOne(cs, encodeParentHashInput(encryptionKey, parentHash, originalSiblingTreeHash));
 }
 
 /** Entries of a sorted uint32 list (given as the bytes of a ParentNode's unmerged_leaves) within [a, z]. */
@@ -90,8 +90,7 @@ export async function treeHashWithout(view: TreeView, top: NodeIndex, removed: R
       }
       return parentHashInput(b, hashOf(left(x)), hashOf(right(x)));
     });
-    const digests = await Promise.all(inputs.map((i) => cs.hash(i)));
-    nodes.forEach((n, i) => changed.set(n, digests[i]!));
+    await hashBatch(cs, inputs.length, (i) => inputs[i]!, (i, d) => changed.set(nodes[i]!, d));
   }
   return changed.get(top)!;
 }

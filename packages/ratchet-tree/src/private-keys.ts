@@ -5,6 +5,7 @@
  */
 import { deriveSecret, type CipherSuiteProvider, type KeyPair } from "@mlskit/core";
 import type { LeafIndex, NodeIndex } from "./tree-math.js";
+import type { TreeView } from "./tree-view.js";
 
 /** HPKE private keys of one member, by node index. Immutable. */
 export class TreePrivateKeys {
@@ -36,6 +37,15 @@ export class TreePrivateKeys {
     for (const n of drop) keys.delete(n);
     for (const [n, k] of add) keys.set(n, k);
     return new TreePrivateKeys(this.leafIndex, keys);
+  }
+
+  /**
+   * A copy without the keys of nodes that are blank in `tree` (after Update
+   * or Remove proposals blanked them, §12.1.2, §12.1.3), as §7.5 asks
+   * replaced key material to be deleted.
+   */
+  retainNonBlank(tree: TreeView): TreePrivateKeys {
+    return this.with([], [...this.#keys.keys()].filter((n) => tree.isBlank(n)));
   }
 
   toJSON(): { leafIndex: number; keys: string } {

@@ -33,7 +33,7 @@ const setParent = (nodes: Mut, n: number, p: Partial<ParentNode>) => {
 };
 const flip = (b: Uint8Array, i = 0) => {
   const c = b.slice();
-  c[i] ^= 1;
+  c[i] = c[i]! ^ 1;
   return c;
 };
 

@@ -31,7 +31,7 @@ const groupContext = (treeHash: Uint8Array) =>
   });
 const flip = (b: Uint8Array, i = 0) => {
   const c = b.slice();
-  c[i] ^= 1;
+  c[i] = c[i]! ^ 1;
   return c;
 };
 

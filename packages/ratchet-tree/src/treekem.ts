@@ -266,6 +266,7 @@ export async function decryptUpdatePath(
   });
   const first = secrets[0]!;
   secret = secrets[secrets.length - 1]!;
+  wipe(...secrets.slice(1, -1)); // intermediate path secrets are consumed (§7.5)
   const drop = directPath(leafToNode(sender), view.leafCount);
   return { node: path[i]!.node, pathSecret: first, commitSecret: secret, privateKeys: privateKeys.with(add, drop) };
 }

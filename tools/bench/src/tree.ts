@@ -159,14 +159,18 @@ async function loadOrBuild(cs: CipherSuiteProvider, n: number): Promise<BuiltTre
   return built;
 }
 
-async function median(runs: number, op: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
+/** Median wall-clock ms of `runs` runs, and the process CPU ms (all threads) of that run. */
+async function median(runs: number, op: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const times: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await op();
-    times.push(performance.now() - t);
+    const wall = performance.now() - t;
+    const u = process.cpuUsage(c);
+    times.push({ wall, cpu: (u.user + u.system) / 1000 });
   }
-  times.sort((a, b) => a - b);
+  times.sort((a, b) => a.wall - b.wall);
   return times[Math.floor(times.length / 2)]!;
 }
 
@@ -200,7 +204,8 @@ export async function benchTree(provider: CryptoProvider, sizes: number[]): Prom
 
     // Full tree hash: decode (parse) + hash of every node.
     const hashMs = await median(3, () => RatchetTree.decode(cs, built.encoded));
-    row("decode + full tree hash", n, hashMs, "ms");
+    row("decode + full tree hash", n, hashMs.wall, "ms");
+    row("decode + full tree hash (CPU, all threads)", n, hashMs.cpu, "ms");
 
     // Validation of a received tree, as a joiner: decode + validate (§12.4.3.1).
     let tree: RatchetTree | undefined;
@@ -208,7 +213,8 @@ export async function benchTree(provider: CryptoProvider, sizes: number[]): Prom
     const validateMs = await median(n >= 100_000 ? 1 : 3, async () => {
       tree = await decodeAndValidateTree(cs, built.encoded, { groupId: built.groupId, treeHash: expectedTreeHash });
     });
-    row("validate received tree (decode + validate)", n, validateMs, "ms");
+    row("validate received tree (decode + validate)", n, validateMs.wall, "ms");
+    row("validate received tree (CPU, all threads)", n, validateMs.cpu, "ms");
     const t = tree!;
 
     // Create an UpdatePath (leaf 0) and merge it.
@@ -219,7 +225,7 @@ export async function benchTree(provider: CryptoProvider, sizes: number[]): Prom
       created = await createUpdatePath(diff, { leafIndex: sender, signaturePrivateKey: built.committerSignature, groupId: built.groupId, groupContext });
       await diff.merge();
     });
-    row("create UpdatePath + merge", n, createMs, "ms");
+    row("create UpdatePath + merge", n, createMs.wall, "ms");
 
     // Apply it as leaf 1: validate, merge, decrypt, derive up to the root.
     const receiverKeys = new TreePrivateKeys(1 as LeafIndex, [[2 as NodeIndex, built.receiverLeafKey]]);
@@ -229,19 +235,25 @@ export async function benchTree(provider: CryptoProvider, sizes: number[]): Prom
       if (r.decrypted === undefined) throw new Error("no commit secret");
       await diff.merge();
     });
-    row("apply UpdatePath + merge", n, applyMs, "ms");
+    row("apply UpdatePath + merge", n, applyMs.wall, "ms");
 
-    // Memory of a tree (nodes, hashes, key index) relative to its encoding.
+    // Memory of a tree (nodes, hashes, key index) relative to its encoding;
+    // averaged over several copies for small trees, where GC noise dominates.
     tree = undefined;
     if (gc()) {
+      const copies = Math.max(1, Math.min(20, Math.floor(8_000_000 / built.encoded.length)));
       const before = heapBytes();
-      let kept: RatchetTree | undefined = await RatchetTree.decode(cs, built.encoded);
-      kept.findEncryptionKey(new Uint8Array(32)); // build the key index too
+      let kept: RatchetTree[] = [];
+      for (let i = 0; i < copies; i++) {
+        const k = await RatchetTree.decode(cs, built.encoded);
+        k.findEncryptionKey(new Uint8Array(32)); // build the key index too
+        kept.push(k);
+      }
       gc();
-      const used = heapBytes() - before;
+      const used = (heapBytes() - before) / copies;
       row("memory per tree", n, used, "bytes");
       row("memory / encoded size", n, used / built.encoded.length, "x");
-      kept = undefined;
+      kept = [];
       void kept;
     } else {
       row("memory per tree (needs --expose-gc)", n, -1, "bytes");

@@ -1,0 +1,264 @@
+/**
+ * Processing a received Commit (RFC 9420 §12.4.2) into a {@link StagedCommit}
+ * the application inspects before {@link mergeStagedCommit} (DESIGN.md
+ * "Staged changes"). Every step works on a copy-on-write diff of the tree:
+ * a rejected Commit throws and leaves the state exactly as it was.
+ */
+import { toHex } from "@mlskit/codec";
+import { ProposalType, UsageError, ValidationError, makeProposalRef } from "@mlskit/core";
+import { deriveExternalKeyPair, deriveInterimTranscriptHash, processExternalInit, verifyConfirmationTag } from "@mlskit/key-schedule";
+import {
+  type LeafIndex,
+  type LeafNode,
+  LeafNodeSource,
+  applyUpdatePath,
+  leafToNode,
+  type TreePrivateKeys,
+} from "@mlskit/ratchet-tree";
+import { type VerifiedContent, encodeAuthenticatedContent, encodeConfirmedTranscriptHashInput } from "./authenticated-content.js";
+import { ProposalOrRefType } from "./commit.js";
+import {
+  deriveNextEpoch,
+  dropBlankKeys,
+  provisionalGroupContext,
+  pskSourceOf,
+  resolvePskSecret,
+} from "./commit-common.js";
+import { ContentType } from "./content-type.js";
+import { type GroupState, enterEpoch, refKey } from "./group-state.js";
+import { checkLeafNodeContents, validateLeafNodeCredential } from "./leaf-node-validation.js";
+import { type AppliedProposals, type ProposalWithSender, applyProposalList, setMemberSummary } from "./proposal-list.js";
+import type { ReInitProposal } from "./proposal.js";
+import { type Sender, SenderType, memberSender } from "./sender.js";
+
+/** A processed Commit, not yet merged: what it would change (§12.4.2). */
+export interface StagedCommit {
+  readonly sender: Sender;
+  /** The committer's leaf in the new epoch (for an external commit, the joiner's new leaf). */
+  readonly committer: LeafIndex;
+  /** The proposals the Commit applied, with their senders. */
+  readonly proposals: readonly ProposalWithSender[];
+  readonly added: AppliedProposals["added"];
+  readonly removed: AppliedProposals["removed"];
+  readonly updated: AppliedProposals["updated"];
+  /** The new GroupContext extensions, when a GroupContextExtensions proposal (or custom proposal) changed them. */
+  readonly newExtensions: AppliedProposals["extensions"] | undefined;
+  readonly psks: AppliedProposals["psks"];
+  readonly reinit: ReInitProposal | undefined;
+  readonly externalCommit: boolean;
+  /** The epoch the Commit starts. */
+  readonly epoch: bigint;
+  /** True when the Commit removes this member: there is no next state. */
+  readonly removedSelf: boolean;
+  /** The state of the new epoch (undefined when `removedSelf`). */
+  readonly state: GroupState | undefined;
+}
+
+function reject(code: string, section: string, message: string, cause?: unknown): never {
+  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
+}
+
+/** Resolves a Commit's ProposalOrRefs against the epoch's cache (§12.4.2). */
+export function resolveProposals(state: GroupState, content: VerifiedContent["content"]): ProposalWithSender[] {
+  if (content.contentType !== ContentType.commit) throw new UsageError("usage/not-a-commit", "the content is not a commit");
+  const sender = content.sender;
+  return content.commit.proposals.map((por) => {
+    if (por.type === ProposalOrRefType.proposal) {
+      // §12.4: by-value proposals come from the committer; an external commit's must be ExternalInit/Remove/PSK (§12.2).
+      return { proposal: por.proposal, sender };
+    }
+    const cached = state.proposals.get(refKey(por.reference));
+    // §12.4.2: a proposal by reference must be one received in this epoch.
+    if (cached === undefined) reject("commit/unknown-proposal-ref", "12.4.2", `the Commit references unknown proposal ${toHex(por.reference)}`);
+    // §12.4.3.2: an external Commit "MUST NOT include any proposals by reference" other than... it has no access to them.
+    if (sender.senderType === SenderType.new_member_commit) {
+      reject("commit/external-commit-by-reference", "12.4.3.2", "an external Commit references a proposal");
+    }
+    return { proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
+  });
+}
+
+/**
+ * Processes a verified Commit of the current epoch (§12.4.2): resolves and
+ * validates the proposals (§12.2), applies them (§12.3), checks the path
+ * is present when required (§12.4), validates and merges the UpdatePath
+ * (§7.3, §7.5, §12.4.2), decrypts our path secret, runs the key schedule
+ * with PSKs (§8, §8.4) and verifies the confirmation tag (§6.1).
+ * @throws ValidationError naming the first rule broken; the state is untouched.
+ */
+export async function stageCommit(state: GroupState, content: VerifiedContent): Promise<StagedCommit> {
+  const { cs } = state;
+  const fc = content.content;
+  if (fc.contentType !== ContentType.commit) throw new UsageError("usage/not-a-commit", "the content is not a commit");
+  if (state.reinit !== undefined) throw new UsageError("usage/group-reinitialized", "the group was reinitialized (RFC 9420 §11.2)");
+  const commit = fc.commit;
+  const sender = fc.sender;
+  const external = sender.senderType === SenderType.new_member_commit;
+  if (!external && sender.senderType !== SenderType.member) reject("commit/invalid-sender", "6.1", "only members and new members commit");
+  const committerBefore = external ? undefined : (sender as { leafIndex: LeafIndex }).leafIndex;
+  if (committerBefore === state.ownLeaf) {
+    throw new UsageError("usage/own-commit", "this is our own Commit: merge the pending commit instead (mergePendingCommit)");
+  }
+
+  const list = resolveProposals(state, fc);
+  const applied = await applyProposalList(state, list, { committer: committerBefore, commitSender: sender });
+  const { diff } = applied;
+  const gc = state.groupContext;
+
+  // §12.4: "if len(commit.proposals) == 0 || pathRequired: assert(commit.path != null)"; §12.4.3.2: external Commits have a path.
+  if ((applied.pathRequired || external) && commit.path === undefined) {
+    reject("commit/missing-path", "12.4", "the Commit's proposals require a path, and it has none");
+  }
+
+  const removedSelf = applied.removed.some((r) => r.leafIndex === state.ownLeaf);
+  let committer: LeafIndex;
+  let privateKeys: TreePrivateKeys = state.privateKeys;
+  // Our own Update committed by another member: our leaf key is the one we kept (§12.1.2).
+  const ownUpdate = applied.updated.find((u) => u.leafIndex === state.ownLeaf);
+  if (ownUpdate !== undefined) {
+    const priv = state.ownUpdates.get(toHex(ownUpdate.leafNode.encryptionKey));
+    if (priv === undefined) throw new UsageError("usage/unknown-own-update", "the Commit applies an Update of our leaf whose key we do not hold");
+    privateKeys = privateKeys.with([[leafToNode(state.ownLeaf), priv]]);
+  }
+  privateKeys = dropBlankKeys(privateKeys, diff);
+
+  let commitSecret: Uint8Array = new Uint8Array(cs.hashLength);
+  let summary = applied.memberSummary;
+  let replaced: LeafNode | undefined;
+  if (commit.path !== undefined) {
+    const leaf = commit.path.leafNode;
+    if (external) {
+      // §12.4.2: the external committer takes the leftmost blank leaf (extending the tree if none).
+      committer = diff.addLeaf({ ...leaf, encryptionKey: new Uint8Array(0) });
+      // §12.2: with a Remove, the new leaf must be acceptable as an Update of the removed leaf.
+      replaced = applied.removed[0]?.leafNode;
+    } else {
+      committer = committerBefore!;
+      replaced = diff.leafNode(committer);
+    }
+    // §12.4.2: "Validate the LeafNode as specified in Section 7.3. The leaf_node_source field MUST be set to commit."
+    const leafOptions = {
+      source: LeafNodeSource.commit,
+      identityProvider: state.services.identityProvider,
+      group: { groupId: gc.groupId, version: gc.version, extensions: applied.extensions, members: summary, keys: diff },
+      leafIndex: committer,
+      ...(replaced !== undefined ? { replaces: replaced } : {}),
+      lifetime: state.policy.lifetime,
+      ...(external ? { credentialEvent: "external-commit" as const } : {}),
+    } as const;
+    checkLeafNodeContents(cs, leaf, leafOptions);
+    const credential = validateLeafNodeCredential(cs, leaf, leafOptions);
+    credential.catch(() => {});
+    const excludedLeaves = applied.added.map((a) => a.leafIndex);
+    const decrypt = !removedSelf;
+    // §7.5, §12.4.2: merge the path (signature, parent hash, key uniqueness), then decrypt with the provisional GroupContext.
+    const result = await applyUpdatePath(diff, {
+      sender: committer,
+      updatePath: commit.path,
+      groupId: gc.groupId,
+      excludedLeaves,
+      groupContext: provisionalGroupContext(gc, applied.extensions),
+      ...(decrypt ? { privateKeys } : {}),
+    });
+    await credential;
+    if (result.decrypted !== undefined) {
+      commitSecret = result.decrypted.commitSecret;
+      privateKeys = result.decrypted.privateKeys;
+    }
+    summary = (replaced !== undefined && !external ? summary.without(replaced) : summary).with(leaf);
+  } else {
+    committer = committerBefore!;
+  }
+
+  // The key schedule (§8) with the init_secret of the epoch or of external init (§8.3).
+  let initSecret = state.keys.initSecret;
+  if (external) {
+    const { privateKey, publicKey } = await deriveExternalKeyPair(cs, state.keys.externalSecret);
+    try {
+      initSecret = await processExternalInit(cs, applied.externalInit!.kemOutput, privateKey, publicKey);
+    } catch (e) {
+      reject("commit/external-init", "8.3", "the ExternalInit kem_output does not decapsulate", e);
+    }
+  }
+  const treeHash = await diff.treeHash();
+  if (removedSelf) {
+    return staged(state, fc.sender, committer, list, applied, undefined, true);
+  }
+  const pskSecret = await resolvePskSecret(cs, applied.psks, pskSourceOf(state));
+  const next = await deriveNextEpoch(cs, {
+    groupContext: gc,
+    interimTranscriptHash: state.interimTranscriptHash,
+    confirmedTranscriptHashInput: encodeConfirmedTranscriptHashInput(content.wireFormat, fc, content.auth.signature),
+    treeHash,
+    extensions: applied.extensions,
+    initSecret,
+    commitSecret,
+    pskSecret,
+  });
+  next.joinerSecret.fill(0);
+  const tag = content.auth.confirmationTag!;
+  // §12.4.2: "verify that it is the same as the confirmation_tag field in the FramedContentAuthData object" (§6.1).
+  if (!(await verifyConfirmationTag(cs, next.secrets.confirmationKey, next.groupContext.confirmedTranscriptHash, tag))) {
+    next.secrets.wipe();
+    reject("commit/invalid-confirmation-tag", "6.1", "the Commit's confirmation_tag does not verify");
+  }
+  const interim = await deriveInterimTranscriptHash(cs, next.groupContext.confirmedTranscriptHash, tag);
+  const tree = await diff.merge();
+  setMemberSummary(tree, summary);
+  const newState = enterEpoch(state, state, {
+    groupContext: next.groupContext,
+    tree,
+    privateKeys: dropBlankKeys(privateKeys, tree),
+    ownLeaf: state.ownLeaf,
+    secrets: next.secrets,
+    interimTranscriptHash: interim,
+    confirmationTag: tag,
+    reinit: applied.reinit,
+  });
+  next.secrets.wipe();
+  return staged(state, fc.sender, committer, list, applied, newState, false);
+}
+
+function staged(
+  state: GroupState,
+  sender: Sender,
+  committer: LeafIndex,
+  list: ProposalWithSender[],
+  applied: AppliedProposals,
+  next: GroupState | undefined,
+  removedSelf: boolean,
+): StagedCommit {
+  return {
+    sender,
+    committer,
+    proposals: list,
+    added: applied.added,
+    removed: applied.removed,
+    updated: applied.updated,
+    newExtensions: applied.extensionsChanged ? applied.extensions : undefined,
+    psks: applied.psks,
+    reinit: applied.reinit,
+    externalCommit: sender.senderType === SenderType.new_member_commit,
+    epoch: state.groupContext.epoch + 1n,
+    removedSelf,
+    state: next,
+  };
+}
+
+/**
+ * Merges a staged Commit: the new epoch's state (the old one's secrets stay
+ * only in the bounded ring of past epochs).
+ * @throws UsageError `usage/removed` when the Commit removed this member.
+ */
+export function mergeStagedCommit(staged: StagedCommit): GroupState {
+  if (staged.state === undefined) throw new UsageError("usage/removed", "the Commit removed this member from the group (RFC 9420 §12.4.2)");
+  return staged.state;
+}
+
+/** The ProposalRef of a verified proposal (§5.2). */
+export function proposalRefOf(state: GroupState, content: VerifiedContent): Promise<Uint8Array> {
+  return makeProposalRef(state.cs, encodeAuthenticatedContent(content));
+}
+
+void ProposalType;
+void memberSender;

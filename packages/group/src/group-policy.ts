@@ -1,0 +1,91 @@
+/**
+ * Per-group policy (DESIGN.md "State"): how this client frames handshake
+ * messages, which extension and proposal types it accepts, how many past
+ * epochs it keeps for late messages, and the limits of its ratchets and of
+ * the early-message buffer. Application-defined proposal types are
+ * registered here with a validator and an apply hook (RFC 9420 §13.2).
+ */
+import type { ExtensionTypeId, ProposalTypeId } from "@mlskit/core";
+import { DEFAULT_RATCHET_POLICY, type RatchetPolicy } from "@mlskit/key-schedule";
+import type { LeafIndex } from "@mlskit/ratchet-tree";
+import type { Extension } from "@mlskit/core";
+import type { LifetimePolicy } from "./leaf-node-validation.js";
+import type { PaddingPolicy } from "./private-message-content.js";
+import { NO_PADDING } from "./private-message-content.js";
+import type { CustomProposal } from "./proposal.js";
+import type { Sender } from "./sender.js";
+
+/** What a custom proposal's hooks see of the group. */
+export interface CustomProposalContext {
+  readonly groupId: Uint8Array;
+  readonly epoch: bigint;
+  /** The GroupContext extensions as the Commit leaves them so far. */
+  readonly extensions: readonly Extension[];
+  readonly sender: Sender;
+  /** The committer's leaf (undefined for an external commit). */
+  readonly committer: LeafIndex | undefined;
+}
+
+/**
+ * An application-defined proposal type (RFC 9420 §13.2): its validator runs
+ * in the §12.2 list validation of every Commit that carries it; `apply` may
+ * return new GroupContext extensions (applied after GroupContextExtensions).
+ * `requiresPath` says whether a Commit carrying it needs an UpdatePath
+ * (§17.4 "Path Required" column; default true, the safe choice).
+ */
+export interface CustomProposalHandler {
+  readonly proposalType: ProposalTypeId;
+  readonly requiresPath?: boolean;
+  /** Throw (a ValidationError) to reject the proposal. */
+  validate?(proposal: CustomProposal, context: CustomProposalContext): void | Promise<void>;
+  /** Optional change of the GroupContext extensions. */
+  apply?(proposal: CustomProposal, context: CustomProposalContext): readonly Extension[] | void;
+}
+
+/** The policy of one group. All fields optional in {@link GroupPolicyInput}. */
+export interface GroupPolicy {
+  /** Wire format of this client's Proposals and Commits: "public" (PublicMessage) or "private" (PrivateMessage). */
+  readonly handshakeWireFormat: "public" | "private";
+  /** Padding of PrivateMessageContent (§6.3.1, §15.1). */
+  readonly padding: PaddingPolicy;
+  /** Past epochs kept to read late application messages (§15.3 "Delayed and Reordered"); 0 keeps none. */
+  readonly pastEpochs: number;
+  /** Resumption PSKs of past epochs kept (§8.4, §8.6). */
+  readonly resumptionPsks: number;
+  /** Out-of-order window and forward limit of the hash ratchets (§15.3). */
+  readonly ratchet: RatchetPolicy;
+  /** Lifetime checks of KeyPackage leaves received in Adds and trees (§7.3). */
+  readonly lifetime: LifetimePolicy;
+  /** Extension types accepted beyond the RFC's defaults (undefined: any the leaves support). */
+  readonly acceptedExtensionTypes?: readonly ExtensionTypeId[];
+  /** Custom proposal types, by type. */
+  readonly customProposals: ReadonlyMap<ProposalTypeId, CustomProposalHandler>;
+  /** Messages of the next epoch held until its Commit is merged. */
+  readonly maxEarlyMessages: number;
+}
+
+/** Options to build a {@link GroupPolicy}. */
+export type GroupPolicyInput = Partial<Omit<GroupPolicy, "customProposals" | "ratchet">> & {
+  readonly ratchet?: Partial<RatchetPolicy>;
+  readonly customProposals?: readonly CustomProposalHandler[];
+};
+
+/** A policy from options, with defaults: public handshakes, no padding, 3 past epochs, 8 resumption PSKs, 32 early messages. */
+export function groupPolicy(input: GroupPolicyInput = {}): GroupPolicy {
+  const custom = new Map<ProposalTypeId, CustomProposalHandler>();
+  for (const h of input.customProposals ?? []) custom.set(h.proposalType, h);
+  return {
+    handshakeWireFormat: input.handshakeWireFormat ?? "public",
+    padding: input.padding ?? NO_PADDING,
+    pastEpochs: input.pastEpochs ?? 3,
+    resumptionPsks: input.resumptionPsks ?? 8,
+    ratchet: { ...DEFAULT_RATCHET_POLICY, ...input.ratchet },
+    lifetime: input.lifetime ?? {},
+    ...(input.acceptedExtensionTypes !== undefined ? { acceptedExtensionTypes: input.acceptedExtensionTypes } : {}),
+    customProposals: custom,
+    maxEarlyMessages: input.maxEarlyMessages ?? 32,
+  };
+}
+
+/** The default policy. */
+export const DEFAULT_GROUP_POLICY: GroupPolicy = groupPolicy();

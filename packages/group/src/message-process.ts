@@ -1,0 +1,207 @@
+/**
+ * Incoming messages (RFC 9420 §6, §12): decode the MLSMessage, unprotect it
+ * with the keys of the right epoch, and route it — application data
+ * (current or a kept past epoch, §15.3), a proposal (cached by ProposalRef,
+ * §12.1), or a Commit (staged, §12.4.2; our own merges the pending commit).
+ * Messages of the next epoch are held in a bounded buffer until its Commit
+ * is merged.
+ */
+import { bytesEqual } from "@mlskit/codec";
+import { UsageError, ValidationError, WireFormat } from "@mlskit/core";
+import type { LeafIndex } from "@mlskit/ratchet-tree";
+import type { VerifiedContent } from "./authenticated-content.js";
+import { type StagedCommit, proposalRefOf, stageCommit } from "./commit-process.js";
+import { ContentType } from "./content-type.js";
+import { type GroupState, type PastEpoch, refKey } from "./group-state.js";
+import { type MLSMessageIn, decodeMlsMessage } from "./mls-message.js";
+import { unprotectPrivateMessage } from "./private-message-protection.js";
+import type { PrivateMessageIn } from "./private-message.js";
+import type { Proposal } from "./proposal.js";
+import { unprotectPublicMessage } from "./public-message.js";
+import { type Sender, SenderType } from "./sender.js";
+
+/** Application data received. */
+export interface ReceivedApplicationMessage {
+  readonly kind: "application";
+  readonly sender: LeafIndex;
+  readonly epoch: bigint;
+  readonly data: Uint8Array;
+  readonly authenticatedData: Uint8Array;
+  /** The state (unchanged but for ratchet consumption). */
+  readonly state: GroupState;
+}
+
+/** A proposal received and cached (§12.1). */
+export interface ReceivedProposal {
+  readonly kind: "proposal";
+  readonly proposal: Proposal;
+  readonly sender: Sender;
+  readonly ref: Uint8Array;
+  /** The state with the proposal cached. */
+  readonly state: GroupState;
+}
+
+/** A Commit of another member, staged for inspection (§12.4.2). */
+export interface ReceivedCommit {
+  readonly kind: "commit";
+  readonly staged: StagedCommit;
+  readonly state: GroupState;
+}
+
+/** Our own Commit came back from the Delivery Service: the pending commit is merged. */
+export interface ConfirmedOwnCommit {
+  readonly kind: "own-commit";
+  readonly state: GroupState;
+}
+
+/** A message of the next epoch, held until its Commit is merged. */
+export interface BufferedMessage {
+  readonly kind: "buffered";
+  readonly state: GroupState;
+}
+
+export type ProcessedMessage = ReceivedApplicationMessage | ReceivedProposal | ReceivedCommit | ConfirmedOwnCommit | BufferedMessage;
+
+function reject(code: string, section: string, message: string, cause?: unknown): never {
+  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
+}
+
+/** Unprotects a handshake or application message of the current epoch (§6.2, §6.3). */
+export async function unprotectMessage(state: GroupState, m: MLSMessageIn): Promise<VerifiedContent> {
+  if (m.wireFormat === WireFormat.mls_public_message) {
+    return unprotectPublicMessage(state.framing, m.publicMessage, { members: state.tree, membershipKey: state.keys.membershipKey });
+  }
+  if (m.wireFormat === WireFormat.mls_private_message) {
+    const r = await unprotectPrivateMessage(state.framing, m.privateMessage, {
+      members: state.tree,
+      secretTree: state.secretTree,
+      senderDataSecret: state.keys.senderDataSecret,
+    });
+    return r.content;
+  }
+  throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
+}
+
+function groupAndEpochOf(m: MLSMessageIn): { groupId: Uint8Array; epoch: bigint } {
+  if (m.wireFormat === WireFormat.mls_public_message) return m.publicMessage.content;
+  if (m.wireFormat === WireFormat.mls_private_message) return m.privateMessage;
+  throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
+}
+
+async function decryptPast(past: PastEpoch, message: PrivateMessageIn): Promise<VerifiedContent> {
+  const r = await unprotectPrivateMessage(past.framing, message, {
+    members: past.tree,
+    secretTree: past.secretTree,
+    senderDataSecret: past.senderDataSecret,
+  });
+  return r.content;
+}
+
+/**
+ * Processes one received MLSMessage (PublicMessage or PrivateMessage) in
+ * `state`. Returns what it was and the state to continue with.
+ * @throws ValidationError `message/wrong-group` (§6), `message/epoch-too-old`
+ *   (§15.3: the epoch is no longer kept), `message/epoch-too-far-ahead` (more
+ *   than one epoch ahead), `message/early-buffer-full`; framing and commit
+ *   errors as their functions document. The state is unchanged on error.
+ */
+export async function processMessage(state: GroupState, bytes: Uint8Array): Promise<ProcessedMessage> {
+  const m = decodeMlsMessage(bytes);
+  const { groupId, epoch } = groupAndEpochOf(m);
+  // §6: a message is bound to its group.
+  if (!bytesEqual(groupId, state.groupContext.groupId)) reject("message/wrong-group", "6", "the message belongs to another group");
+  const current = state.groupContext.epoch;
+
+  // Our own Commit coming back: merge the pending one (DESIGN.md "Staged changes").
+  const pending = state.pendingCommit;
+  if (pending !== undefined && bytesEqual(pending.message, bytes)) return { kind: "own-commit", state: pending.state };
+
+  if (epoch < current) {
+    // Late application messages from kept epochs (§15.3); handshake messages of old epochs are rejected (§12.1, §12.4.2).
+    const past = state.pastEpochs.find((p) => p.epoch === epoch);
+    if (m.wireFormat !== WireFormat.mls_private_message || past === undefined) {
+      reject("message/epoch-too-old", "15.3", `the message is for epoch ${epoch}, which this client no longer keeps (current ${current})`);
+    }
+    const content = await decryptPast(past, m.privateMessage);
+    const fc = content.content;
+    if (fc.contentType !== ContentType.application) reject("framing/wrong-epoch", "12.1", `a handshake message of past epoch ${epoch}`);
+    return {
+      kind: "application",
+      sender: (fc.sender as { leafIndex: LeafIndex }).leafIndex,
+      epoch,
+      data: fc.applicationData,
+      authenticatedData: fc.authenticatedData,
+      state,
+    };
+  }
+  if (epoch === current + 1n) {
+    // Messages of the next epoch that arrive before its Commit: hold them (bounded).
+    if (state.earlyMessages.length >= state.policy.maxEarlyMessages) {
+      reject("message/early-buffer-full", "15.3", `the early-message buffer is full (${state.policy.maxEarlyMessages})`);
+    }
+    return { kind: "buffered", state: { ...state, earlyMessages: [...state.earlyMessages, bytes] } };
+  }
+  if (epoch > current) reject("message/epoch-too-far-ahead", "15.3", `the message is for epoch ${epoch}, the group is in epoch ${current}`);
+
+  const content = await unprotectMessage(state, m);
+  return processVerified(state, content);
+}
+
+/** Routes a verified content of the current epoch. */
+export async function processVerified(state: GroupState, content: VerifiedContent): Promise<ProcessedMessage> {
+  const fc = content.content;
+  switch (fc.contentType) {
+    case ContentType.application:
+      return {
+        kind: "application",
+        sender: (fc.sender as { leafIndex: LeafIndex }).leafIndex,
+        epoch: fc.epoch,
+        data: fc.applicationData,
+        authenticatedData: fc.authenticatedData,
+        state,
+      };
+    case ContentType.proposal: {
+      // §12.1.8: external proposals arrive as PublicMessage only.
+      if (fc.sender.senderType !== SenderType.member && content.wireFormat !== WireFormat.mls_public_message) {
+        reject("proposal/external-not-public", "12.1.8", "an external proposal must be a PublicMessage");
+      }
+      const ref = await proposalRefOf(state, content);
+      const proposals = new Map(state.proposals);
+      proposals.set(refKey(ref), { ref, proposal: fc.proposal, sender: fc.sender });
+      return { kind: "proposal", proposal: fc.proposal, sender: fc.sender, ref, state: { ...state, proposals } };
+    }
+    case ContentType.commit: {
+      if (fc.sender.senderType === SenderType.member && fc.sender.leafIndex === state.ownLeaf) {
+        // A Commit signed by us that is not our pending one (e.g. cleared or another device state).
+        reject("commit/own-commit-unknown", "12.4.2", "a Commit from our own leaf that matches no pending commit");
+      }
+      const staged = await stageCommit(state, content);
+      return { kind: "commit", staged, state };
+    }
+  }
+  throw new UsageError("usage/unreachable", "unknown content type");
+}
+
+/**
+ * After merging a Commit: replays the messages held for the new epoch
+ * (those still ahead stay buffered). Returns the results and the final state;
+ * a held message that fails is reported in `errors` and dropped.
+ */
+export async function processEarlyMessages(
+  previous: GroupState,
+  merged: GroupState,
+): Promise<{ state: GroupState; results: ProcessedMessage[]; errors: unknown[] }> {
+  let state: GroupState = { ...merged, earlyMessages: [] };
+  const results: ProcessedMessage[] = [];
+  const errors: unknown[] = [];
+  for (const bytes of previous.earlyMessages) {
+    try {
+      const r = await processMessage(state, bytes);
+      results.push(r);
+      if (r.kind !== "commit") state = r.state;
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  return { state, results, errors };
+}
