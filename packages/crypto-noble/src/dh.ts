@@ -1,5 +1,5 @@
 /** DH groups for DHKEM (RFC 9180 §7.1) on @noble/curves: X25519, X448, P-256, P-384, P-521. */
-import { HpkeKemId } from "@mlskit/core";
+import { HpkeKemId, type KeyPair } from "@mlskit/core";
 import type { DhGroup } from "@mlskit/hpke";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { x448 } from "@noble/curves/ed448.js";
@@ -24,6 +24,11 @@ function montgomeryGroup(kemId: number, curve: Montgomery, length: number): DhGr
     dhLength: length,
     bitmask: undefined,
     isValidPrivateKey: (sk: Uint8Array): boolean => sk.length === length,
+    // GenerateKeyPair (RFC 9180 §4): any random string is a key (RFC 7748 §5); no HKDF needed.
+    generateKeyPair: async (): Promise<KeyPair> => {
+      const privateKey = curve.utils.randomSecretKey();
+      return { privateKey, publicKey: curve.getPublicKey(privateKey) };
+    },
     publicKey: async (sk: Uint8Array): Promise<Uint8Array> => {
       checkLength("private key", sk, length);
       return curve.getPublicKey(sk);
@@ -58,6 +63,11 @@ function weierstrassGroup(kemId: number, curve: Weierstrass, scalarLength: numbe
     bitmask,
     // RFC 9180 §7.1.3: a candidate is valid when 0 < sk < order.
     isValidPrivateKey: (sk: Uint8Array): boolean => sk.length === scalarLength && curve.utils.isValidSecretKey(sk),
+    // GenerateKeyPair (RFC 9180 §4): a uniformly random scalar in [1, n), at Nsk bytes.
+    generateKeyPair: async (): Promise<KeyPair> => {
+      const privateKey = curve.utils.randomSecretKey();
+      return { privateKey, publicKey: curve.getPublicKey(privateKey, false) };
+    },
     publicKey: async (sk: Uint8Array): Promise<Uint8Array> => {
       checkLength("private key", sk, scalarLength);
       return curve.getPublicKey(sk, false);

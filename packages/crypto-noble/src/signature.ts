@@ -46,6 +46,30 @@ function eddsa(scheme: number, curve: EdCurve, keyLength: number): SignaturePrim
   });
 }
 
+/**
+ * The private scalar at the curve's size: `privateKey` itself, or a
+ * left-padded copy of a shorter one (a minimal big-endian integer whose
+ * leading zero bytes were dropped, as in some RFC 9420 test vectors). A
+ * longer key is refused; the range [1, n) is noble's check.
+ */
+function fullScalar(privateKey: Uint8Array, scalarLength: number): Uint8Array {
+  if (privateKey.length === scalarLength) return privateKey;
+  if (privateKey.length > scalarLength) throw new RangeError(`private key must be at most ${scalarLength} bytes, got ${privateKey.length}`);
+  const out = new Uint8Array(scalarLength);
+  out.set(privateKey, scalarLength - privateKey.length);
+  return out;
+}
+
+/** Runs `f` on the full-size scalar, wiping a padded copy afterwards. */
+function withScalar<T>(privateKey: Uint8Array, scalarLength: number, f: (d: Uint8Array) => T): T {
+  const d = fullScalar(privateKey, scalarLength);
+  try {
+    return f(d);
+  } finally {
+    if (d !== privateKey) d.fill(0);
+  }
+}
+
 function ecdsa(scheme: number, curve: EcdsaCurve, scalarLength: number): SignaturePrimitive {
   const pkLength = 1 + 2 * scalarLength;
   return Object.freeze({
@@ -54,15 +78,11 @@ function ecdsa(scheme: number, curve: EcdsaCurve, scalarLength: number): Signatu
       const privateKey = curve.utils.randomSecretKey();
       return { privateKey, publicKey: curve.getPublicKey(privateKey, false) };
     },
-    publicKey: async (privateKey: Uint8Array): Promise<Uint8Array> => {
-      checkLength("private key", privateKey, scalarLength);
-      return curve.getPublicKey(privateKey, false);
-    },
-    sign: async (privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array> => {
-      checkLength("private key", privateKey, scalarLength);
+    publicKey: async (privateKey: Uint8Array): Promise<Uint8Array> =>
+      withScalar(privateKey, scalarLength, (d) => curve.getPublicKey(d, false)),
+    sign: async (privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array> =>
       // RFC 9420 §5.1.2: DER-encoded ECDSA; the message is hashed with the curve's SHA-2.
-      return curve.sign(message, privateKey, { prehash: true, format: "der" });
-    },
+      withScalar(privateKey, scalarLength, (d) => curve.sign(message, d, { prehash: true, format: "der" })),
     verify: async (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
       // RFC 9420 §5.1.1: the public key is an UncompressedPointRepresentation.
       if (publicKey.length !== pkLength || publicKey[0] !== 0x04) return false;

@@ -2,14 +2,16 @@
  * The DHKEM groups (RFC 9180 §4.1, §7.1) on `crypto.subtle`: X25519 and X448
  * (RFC 7748) and ECDH on P-256, P-384, P-521. Keys use the RFC 9180
  * Serialize/Deserialize encodings; private keys are imported once (PKCS#8)
- * and public keys cached by value.
+ * and public keys cached by value. GenerateKeyPair uses `generateKey` and
+ * keeps the generated `CryptoKey`, so the DH that follows imports nothing.
  */
 import { CryptoError } from "@mlskit/core";
 import type { DhGroup } from "@mlskit/hpke";
 import { NIST_CURVES, OKP_CURVES } from "./curves.js";
 import { PrivateKeys, PublicKeys } from "./keys.js";
 import type { NistCurve } from "./pkcs8.js";
-import { bytesToBigInt, isAllZero, type WebCryptoContext } from "./util.js";
+import type { KeyPair } from "@mlskit/core";
+import { bigIntToBytes, isAllZero, isScalarInRange, type WebCryptoContext } from "./util.js";
 
 /** The DH groups this package can run on `crypto.subtle`. */
 export type DhName = "X25519" | "X448" | NistCurve;
@@ -26,13 +28,13 @@ export function webCryptoDh(ctx: WebCryptoContext, name: DhName): DhGroup {
   const dhLength = privateKeyLength; // X25519 32, X448 56, NIST: the x-coordinate (RFC 9180 §7.1.1)
   const privateKeys = new PrivateKeys(ctx, name, algorithm, ["deriveBits"]);
   const publicKeys = new PublicKeys(ctx, name, algorithm, []);
+  const order = nist === undefined ? undefined : bigIntToBytes(nist.order, nist.scalarLength);
 
   /** Nsk bytes and, for NIST curves, 0 < scalar < n (RFC 9180 §7.1.3). */
   const isValidPrivateKey = (sk: Uint8Array): boolean => {
     if (sk.length !== privateKeyLength) return false;
-    if (nist === undefined) return true; // any 32/56 bytes are an X25519/X448 key (RFC 7748 §5)
-    const d = bytesToBigInt(sk);
-    return d > 0n && d < nist.order;
+    // Any 32/56 bytes are an X25519/X448 key (RFC 7748 §5).
+    return order === undefined || isScalarInRange(sk, order);
   };
   const checkPrivateKey = (sk: Uint8Array): void => {
     if (!isValidPrivateKey(sk)) {
@@ -52,6 +54,24 @@ export function webCryptoDh(ctx: WebCryptoContext, name: DhName): DhGroup {
     dhLength,
     bitmask: nist?.bitmask,
     isValidPrivateKey,
+    /**
+     * GenerateKeyPair (RFC 9180 §4) by `crypto.subtle.generateKey` and one
+     * JWK export of the private key, which carries both the private key
+     * (`d`: the X25519/X448 key or the NIST scalar, left-padded to Nsk) and
+     * the public key (RFC 8037 §2, RFC 7518 §6.2). The `CryptoKey` is kept
+     * for as long as the returned private-key array lives, so the DH that
+     * follows (Encap's) imports nothing; it does not enter the by-value LRU.
+     */
+    async generateKeyPair(): Promise<KeyPair> {
+      const pair = (await ctx.subtle.generateKey(algorithm as EcKeyGenParams, true, ["deriveBits"])) as CryptoKeyPair;
+      const out = await privateKeys.exportKeyPair(pair.privateKey, privateKeyLength);
+      if (!isValidPrivateKey(out.privateKey)) {
+        out.privateKey.fill(0);
+        throw new CryptoError("crypto/invalid-key", `${name}: crypto.subtle generated a key outside the RFC 9180 encoding`);
+      }
+      privateKeys.adopt(out.privateKey, pair.privateKey, out.publicKey, false);
+      return out;
+    },
     async publicKey(sk) {
       checkPrivateKey(sk);
       return privateKeys.publicKey(sk);

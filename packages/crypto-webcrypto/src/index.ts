@@ -7,7 +7,10 @@
  * runtime lacks (ChaCha20-Poly1305 in Node 20; Ed448/X448 in most browsers)
  * can come from a fallback {@link PrimitiveSource} such as
  * `noblePrimitives()` from `@mlskit/crypto-noble`; without one, the suites
- * needing it are reported unsupported.
+ * needing it are reported unsupported. Given a fallback, the provider also
+ * runs small hashes, HKDF calls and AEAD messages on it ("webcrypto+noble",
+ * the hybrid mode: faster than one awaited `crypto.subtle` call each); see
+ * `WebCryptoOptions.preferFallbackFor`.
  *
  * Keys use the canonical encodings of `@mlskit/core`, so state created with
  * another provider works here and the other way round.
@@ -23,4 +26,6 @@ export {
   type WebCryptoPrimitiveSource,
   type WebCryptoAlgorithm,
   type WebCryptoOptions,
+  type FallbackPreference,
+  DEFAULT_PREFER_FALLBACK_FOR,
 } from "./source.js";

@@ -21,22 +21,15 @@ interface Entry<T> {
   readonly value: Promise<T>;
 }
 
-/** Latin-1 string of public bytes: an exact, collision-free map key. */
-function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 4096) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
-  }
-  return s;
-}
-
 /**
- * A short non-cryptographic fingerprint of secret bytes, used as the LRU key
- * so that no string copy of a secret is kept (strings cannot be wiped). Two
- * independent 32-bit multiplicative hashes; a collision only costs a re-import,
- * because hits are confirmed against the stored bytes.
+ * A 53-bit non-cryptographic fingerprint of key bytes, used as the LRU key:
+ * a number, so a lookup allocates no string, and no copy of a secret is kept
+ * in a string (strings cannot be wiped). Two independent 32-bit
+ * multiplicative hashes, the second truncated to 21 bits. A collision only
+ * costs a re-import (one entry replaces the other), because every hit is
+ * confirmed against the stored bytes.
  */
-function fingerprint(bytes: Uint8Array): string {
+function fingerprint(bytes: Uint8Array): number {
   let h1 = 0x811c9dc5 ^ bytes.length;
   let h2 = 0x9e3779b9;
   for (let i = 0; i < bytes.length; i++) {
@@ -45,20 +38,19 @@ function fingerprint(bytes: Uint8Array): string {
     h2 = Math.imul(h2 ^ b, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  return `${bytes.length}:${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}`;
+  return (h1 >>> 0) * 0x200000 + (h2 >>> 11);
 }
 
 /** One cache of imported keys (or any async value derived from key bytes). */
 export class KeyCache<T> {
   private readonly byObject = new WeakMap<Uint8Array, Entry<T>>();
-  private readonly byValue = new Map<string, Entry<T>>();
+  private readonly byValue = new Map<number, Entry<T>>();
   private readonly capacity: number;
   private readonly secret: boolean;
 
   /**
    * @param capacity - bound of the by-value LRU (0 disables it).
-   * @param secret - the bytes are secret: compare in constant time and key the
-   *   LRU by a fingerprint instead of the bytes.
+   * @param secret - the bytes are secret: compare them in constant time.
    */
   constructor(capacity: number, secret: boolean) {
     this.capacity = Math.max(0, Math.floor(capacity));
@@ -81,19 +73,17 @@ export class KeyCache<T> {
 
   /**
    * Stores an already known value for `bytes` (a key just generated, whose
-   * `CryptoKey` is at hand).
+   * `CryptoKey` is at hand). With `byValue` false the entry lives only as
+   * long as the `bytes` array (for one-use keys, such as HPKE ephemeral keys,
+   * that should not push others out of the LRU).
    */
-  set(bytes: Uint8Array, value: T): void {
+  set(bytes: Uint8Array, value: T, byValue = true): void {
     const entry: Entry<T> = { bytes: bytes.slice(), value: Promise.resolve(value) };
     this.byObject.set(bytes, entry);
-    if (this.capacity > 0) this.remember(this.idOf(bytes), entry);
+    if (byValue && this.capacity > 0) this.remember(fingerprint(bytes), entry);
   }
 
-  private idOf(bytes: Uint8Array): string {
-    return this.capacity > 0 ? (this.secret ? fingerprint(bytes) : latin1(bytes)) : "";
-  }
-
-  private remember(id: string, entry: Entry<T>): void {
+  private remember(id: number, entry: Entry<T>): void {
     this.byValue.delete(id);
     this.byValue.set(id, entry);
     while (this.byValue.size > this.capacity) {
@@ -112,7 +102,7 @@ export class KeyCache<T> {
     const held = this.byObject.get(bytes);
     if (held !== undefined && same(held.bytes, bytes)) return held.value;
 
-    const id = this.idOf(bytes);
+    const id = this.capacity > 0 ? fingerprint(bytes) : 0;
     if (this.capacity > 0) {
       const found = this.byValue.get(id);
       if (found !== undefined && same(found.bytes, bytes)) {

@@ -59,9 +59,12 @@ export class PrivateKeys {
     });
   }
 
-  /** Remembers a freshly generated key pair, so its first use imports nothing. */
-  adopt(privateKey: Uint8Array, key: CryptoKey, publicKey: Uint8Array): void {
-    this.cache.set(privateKey, key);
+  /**
+   * Remembers a freshly generated key pair, so its first use imports nothing.
+   * `byValue` false: only for as long as the `privateKey` array lives (one-use keys).
+   */
+  adopt(privateKey: Uint8Array, key: CryptoKey, publicKey: Uint8Array, byValue = true): void {
+    this.cache.set(privateKey, key, byValue);
     this.publicKeys.set(key, Promise.resolve(publicKey.slice()));
   }
 

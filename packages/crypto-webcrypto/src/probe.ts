@@ -69,12 +69,28 @@ function randomPrivateKey(dh: DhGroup, randomBytes: (n: number) => Uint8Array): 
   }
 }
 
-/** A DH group is offered when two parties agree on a shared secret of Ndh bytes. */
+/**
+ * A DH group is offered when two parties agree on a shared secret of Ndh
+ * bytes — one with an imported key, the other (when the group generates its
+ * own keys) with a generated one.
+ */
 export function probeDh(dh: DhGroup, randomBytes: (n: number) => Uint8Array): Promise<boolean> {
   return safely(async () => {
     const a = randomPrivateKey(dh, randomBytes);
-    const b = randomPrivateKey(dh, randomBytes);
-    const [pa, pb] = await Promise.all([dh.publicKey(a), dh.publicKey(b)]);
+    let b: Uint8Array;
+    let pb: Uint8Array;
+    let pa: Uint8Array;
+    if (dh.generateKeyPair !== undefined) {
+      const generated = await dh.generateKeyPair();
+      b = generated.privateKey;
+      if (b.length !== dh.privateKeyLength || !dh.isValidPrivateKey(b)) return false;
+      // A copy of the private key is imported afresh: its public key must be the generated one.
+      [pa, pb] = await Promise.all([dh.publicKey(a), dh.publicKey(b.slice())]);
+      if (!bytesEqual(pb, generated.publicKey)) return false;
+    } else {
+      b = randomPrivateKey(dh, randomBytes);
+      [pa, pb] = await Promise.all([dh.publicKey(a), dh.publicKey(b)]);
+    }
     if (pa.length !== dh.publicKeyLength || pb.length !== dh.publicKeyLength) return false;
     const [ab, ba] = await Promise.all([dh.dh(a, pb), dh.dh(b, pa)]);
     return ab.length === dh.dhLength && bytesEqual(ab, ba);

@@ -50,12 +50,20 @@ const hex4 = (id: number): string => "0x" + id.toString(16).padStart(4, "0");
  * {@link CryptoError} `crypto/unsupported` naming what is missing.
  *
  * Keys are imported into `crypto.subtle` once and cached (private keys per
- * `Uint8Array`, public keys also by value in a bounded LRU).
+ * `Uint8Array`, public keys also by value in a bounded LRU). HPKE ephemeral
+ * keys come from `generateKey` and are used without any import.
+ *
+ * With a fallback the provider is a hybrid (`name` "webcrypto+noble" for
+ * noble): by default small digests, HMACs, HKDF calls and AEAD messages run
+ * synchronously on the fallback, which beats an awaited `crypto.subtle` call
+ * (plus a key import for a fresh key) per input, while signatures, DH and
+ * large inputs stay on `crypto.subtle`. `preferFallbackFor: []` turns this
+ * off; see {@link WebCryptoOptions.preferFallbackFor}.
  *
  * @example
  * ```ts
  * import { noblePrimitives } from "@mlskit/crypto-noble";
- * const provider = webCryptoProvider({ fallback: noblePrimitives() }); // all 7 suites
+ * const provider = webCryptoProvider({ fallback: noblePrimitives() }); // all 7 suites, hybrid
  * const cs = await provider.cipherSuite(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
  * ```
  */

@@ -11,7 +11,7 @@ import { NIST_CURVES, OKP_CURVES } from "./curves.js";
 import { ecdsaDerToRaw, ecdsaRawToDer } from "./der.js";
 import { PrivateKeys, PublicKeys } from "./keys.js";
 import type { NistCurve } from "./pkcs8.js";
-import { bs, bytesToBigInt, type WebCryptoContext } from "./util.js";
+import { bigIntToBytes, bs, isScalarInRange, type WebCryptoContext } from "./util.js";
 
 /** The signature algorithms this package can run on `crypto.subtle`. */
 export type SignatureName = "Ed25519" | "Ed448" | `ECDSA-${NistCurve}`;
@@ -64,18 +64,44 @@ function eddsa(ctx: WebCryptoContext, name: "Ed25519" | "Ed448"): SignaturePrimi
   };
 }
 
+/**
+ * ECDSA on a NIST curve. Private keys are the big-endian scalar at the
+ * curve's size; a shorter one (a minimal integer encoding whose leading zero
+ * bytes were dropped, as in some RFC 9420 test vectors) is left-padded with
+ * zeros. Longer keys and scalars outside [1, n) are `crypto/invalid-key`.
+ */
 function ecdsa(ctx: WebCryptoContext, curve: NistCurve): SignaturePrimitive {
   const c = NIST_CURVES[curve];
   const keyAlgorithm: EcKeyImportParams = { name: "ECDSA", namedCurve: curve };
   const signAlgorithm: EcdsaParams = { name: "ECDSA", hash: c.hash };
   const privateKeys = new PrivateKeys(ctx, curve, keyAlgorithm, ["sign"]);
   const publicKeys = new PublicKeys(ctx, curve, keyAlgorithm, ["verify"]);
-  const checkPrivateKey = (sk: Uint8Array): void => {
-    if (sk.length !== c.scalarLength) {
-      throw new CryptoError("crypto/invalid-key", `ECDSA ${curve} private key must be ${c.scalarLength} bytes, got ${sk.length}`);
+  const order = bigIntToBytes(c.order, c.scalarLength);
+  /** The scalar at full size (`sk` itself, or a padded copy the caller wipes), or a thrown `crypto/invalid-key`. */
+  const scalar = (sk: Uint8Array): Uint8Array => {
+    if (sk.length > c.scalarLength) {
+      throw new CryptoError("crypto/invalid-key", `ECDSA ${curve} private key must be at most ${c.scalarLength} bytes, got ${sk.length}`);
     }
-    const d = bytesToBigInt(sk);
-    if (d === 0n || d >= c.order) throw new CryptoError("crypto/invalid-key", `ECDSA ${curve} private key is not a scalar in [1, n)`);
+    let d = sk;
+    if (sk.length < c.scalarLength) {
+      d = new Uint8Array(c.scalarLength);
+      d.set(sk, c.scalarLength - sk.length);
+    }
+    if (!isScalarInRange(d, order)) {
+      if (d !== sk) d.fill(0);
+      throw new CryptoError("crypto/invalid-key", `ECDSA ${curve} private key is not a scalar in [1, n)`);
+    }
+    return d;
+  };
+  /** Runs `f` on the full-size scalar of `sk`, wiping a padded copy afterwards. */
+  const withScalar = async <T>(sk: Uint8Array, f: (d: Uint8Array) => Promise<T>): Promise<T> => {
+    const d = scalar(sk);
+    if (d === sk) return f(d);
+    try {
+      return await f(d);
+    } finally {
+      d.fill(0);
+    }
   };
   return {
     scheme: c.signatureScheme,
@@ -85,15 +111,15 @@ function ecdsa(ctx: WebCryptoContext, curve: NistCurve): SignaturePrimitive {
       privateKeys.adopt(out.privateKey, pair.privateKey, out.publicKey);
       return out;
     },
-    async publicKey(sk) {
-      checkPrivateKey(sk);
-      return privateKeys.publicKey(sk);
+    publicKey(sk) {
+      return withScalar(sk, (d) => privateKeys.publicKey(d));
     },
-    async sign(sk, message) {
-      checkPrivateKey(sk);
-      const key = await privateKeys.import(sk);
-      const raw = new Uint8Array(await ctx.subtle.sign(signAlgorithm, key, bs(message)));
-      return ecdsaRawToDer(raw);
+    sign(sk, message) {
+      return withScalar(sk, async (d) => {
+        const key = await privateKeys.import(d);
+        const raw = new Uint8Array(await ctx.subtle.sign(signAlgorithm, key, bs(message)));
+        return ecdsaRawToDer(raw);
+      });
     },
     async verify(pk, message, signature) {
       if (pk.length !== c.pointLength || pk[0] !== 0x04) return false;

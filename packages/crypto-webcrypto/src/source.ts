@@ -8,6 +8,7 @@ import { webCryptoAead, type AeadName } from "./aead.js";
 import { webCryptoDh } from "./dh.js";
 import { webCryptoHash } from "./hash.js";
 import { Hmac, type HashName } from "./hmac.js";
+import { hybridAead, hybridHash, hybridKdf } from "./hybrid.js";
 import { webCryptoKdf } from "./kdf.js";
 import { probeAead, probeDh, probeHash, probeSignature } from "./probe.js";
 import { webCryptoSignature } from "./signature.js";
@@ -76,6 +77,16 @@ export const SIGNATURE_ALGORITHM: Readonly<Record<number, "Ed25519" | "Ed448" | 
   0x0808: "Ed448",
 };
 
+/**
+ * A family of symmetric primitives the fallback source can serve even where
+ * `crypto.subtle` offers them: "hash" (digest and HMAC), "kdf" (HKDF
+ * Extract/Expand), "aead".
+ */
+export type FallbackPreference = "hash" | "kdf" | "aead";
+
+/** What {@link WebCryptoOptions.preferFallbackFor} defaults to when a fallback is given. */
+export const DEFAULT_PREFER_FALLBACK_FOR: readonly FallbackPreference[] = Object.freeze(["hash", "kdf", "aead"] as const);
+
 /** Options shared by {@link webCryptoPrimitives} and `webCryptoProvider`. */
 export interface WebCryptoOptions {
   /** The WebCrypto implementation to use; default `globalThis.crypto`. */
@@ -84,8 +95,33 @@ export interface WebCryptoOptions {
    * Where to take what `crypto.subtle` lacks (ChaCha20-Poly1305 in Node 20,
    * Ed448/X448 in most browsers), for example `noblePrimitives()` from
    * `@mlskit/crypto-noble`. Without it, suites needing those are unsupported.
+   * With it, the small symmetric operations also run on it by default: see
+   * {@link WebCryptoOptions.preferFallbackFor}.
    */
   readonly fallback?: PrimitiveSource;
+  /**
+   * Symmetric primitives to run on the synchronous `fallback` for small
+   * inputs even though `crypto.subtle` has them (the hybrid mode).
+   *
+   * Every `crypto.subtle` call is awaited — a round trip through the
+   * runtime's crypto thread — and a fresh key must first be imported, which
+   * is a second one. MLS hashes, MACs, derives and encrypts in many small
+   * pieces (a tree hash per node; about five HKDF-Expand calls and two
+   * AES-GCM operations under fresh keys per application message), where
+   * synchronous pure-JS hashing, HMAC and HKDF beat an awaited `crypto.subtle`
+   * call per input several times over, and AES-GCM does for messages up to
+   * about 512 bytes. So for the families listed, inputs up to about 1 KiB
+   * (512 bytes for AEAD) run on the fallback, larger ones on `crypto.subtle`,
+   * whose native code has the higher throughput. Asymmetric operations
+   * (signatures, DH, key generation) always stay on `crypto.subtle`, which is
+   * 7–13× faster than pure JavaScript for them.
+   *
+   * Default: `["hash", "kdf", "aead"]` when `fallback` is given (measured
+   * fastest for every family on Node 20; see `hybrid.ts`), and nothing
+   * without a fallback. `[]` restores pure `crypto.subtle` for everything it
+   * offers. Families the fallback does not offer stay native.
+   */
+  readonly preferFallbackFor?: readonly FallbackPreference[];
   /** Imported public keys kept per algorithm, by value (LRU); default 1024. */
   readonly publicKeyCacheSize?: number;
   /**
@@ -111,9 +147,14 @@ export class WebCryptoSource implements PrimitiveSource {
   private readonly probes = new Map<WebCryptoAlgorithm, Promise<boolean>>();
   private readonly known = new Map<WebCryptoAlgorithm, boolean>();
   private readonly natives = new Map<string, unknown>();
+  /** Families served by the fallback for small inputs (see {@link WebCryptoOptions.preferFallbackFor}). */
+  readonly preferFallbackFor: ReadonlySet<FallbackPreference>;
 
   constructor(options: WebCryptoOptions = {}) {
     this.fallback = options.fallback;
+    this.preferFallbackFor = new Set(
+      options.fallback === undefined ? [] : (options.preferFallbackFor ?? DEFAULT_PREFER_FALLBACK_FOR),
+    );
     this.name = options.fallback === undefined ? "webcrypto" : `webcrypto+${options.fallback.name}`;
     const crypto = options.crypto ?? (globalThis as { crypto?: Crypto }).crypto;
     this.crypto = crypto;
@@ -208,23 +249,42 @@ export class WebCryptoSource implements PrimitiveSource {
     return this.native(`hmac/${name}`, name, (ctx) => new Hmac(ctx, name));
   }
 
+  /**
+   * `native` combined with the fallback's primitive for the same algorithm
+   * when `family` is preferred on the fallback (memoised per fallback
+   * primitive), else `native` itself.
+   */
+  private hybrid<T extends object>(family: FallbackPreference, key: string, native: T, small: T | undefined, combine: (n: T, s: T) => T): T {
+    if (small === undefined || !this.preferFallbackFor.has(family)) return native;
+    const k = `hybrid/${key}`;
+    let p = this.natives.get(k) as { small: T; combined: T } | undefined;
+    if (p === undefined || p.small !== small) {
+      p = { small, combined: combine(native, small) };
+      this.natives.set(k, p);
+    }
+    return p.combined;
+  }
+
   hash(name: HashPrimitive["name"]): HashPrimitive | undefined {
     const hmac = this.hmac(name);
     const native = hmac && this.native(`hash/${name}`, name, (ctx) => webCryptoHash(ctx, hmac));
-    return native ?? this.fallback?.hash(name);
+    if (native === undefined) return this.fallback?.hash(name);
+    return this.hybrid("hash", `hash/${name}`, native, this.fallback?.hash(name), hybridHash);
   }
 
   kdf(id: number): Kdf | undefined {
     const name = KDF_HASH[id];
     const hmac = name === undefined ? undefined : this.hmac(name);
     const native = hmac && this.native(`kdf/${id}`, name, () => webCryptoKdf(id, hmac));
-    return native ?? this.fallback?.kdf(id);
+    if (native === undefined) return this.fallback?.kdf(id);
+    return this.hybrid("kdf", `kdf/${id}`, native, this.fallback?.kdf(id), hybridKdf);
   }
 
   aead(id: number): Aead | undefined {
     const name = AEAD_ALGORITHM[id];
     const native = name && this.native(`aead/${id}`, name, (ctx) => webCryptoAead(ctx, name));
-    return native ?? this.fallback?.aead(id);
+    if (!native) return this.fallback?.aead(id);
+    return this.hybrid("aead", `aead/${id}`, native, this.fallback?.aead(id), (n, f) => hybridAead(n, f, name));
   }
 
   dh(kemId: number): DhGroup | undefined {
@@ -251,13 +311,17 @@ export class WebCryptoSource implements PrimitiveSource {
 export interface WebCryptoPrimitiveSource extends PrimitiveSource {
   /** For each algorithm, whether `crypto.subtle` offers it natively in this runtime. */
   readonly native: Readonly<Record<WebCryptoAlgorithm, boolean>>;
+  /** The families whose small inputs run on the fallback (empty without one). */
+  readonly preferFallbackFor: readonly FallbackPreference[];
 }
 
 /**
  * The primitives of `crypto.subtle` (default `globalThis.crypto`) as a
  * {@link PrimitiveSource}, after probing once what the runtime offers. What it
  * lacks comes from `options.fallback` when given; otherwise that lookup
- * returns `undefined`.
+ * returns `undefined`. With a fallback, small hashes, HKDF calls and AEAD
+ * messages run on it too, unless `options.preferFallbackFor` says otherwise
+ * (the hybrid mode, see {@link WebCryptoOptions.preferFallbackFor}).
  *
  * @example
  * ```ts
@@ -271,6 +335,7 @@ export async function webCryptoPrimitives(options: WebCryptoOptions = {}): Promi
   return {
     name: source.name,
     native,
+    preferFallbackFor: [...source.preferFallbackFor],
     hash: (name) => source.hash(name),
     kdf: (id) => source.kdf(id),
     aead: (id) => source.aead(id),

@@ -87,3 +87,32 @@ export function isAllZero(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
   return acc === 0;
 }
+
+/** `n` as `length` big-endian bytes (`n` must fit). */
+export function bigIntToBytes(n: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let v = n;
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/**
+ * True when the big-endian `scalar` is in [1, n), `order` being n as
+ * big-endian bytes of the same length. Byte-wise, so the hot path makes no
+ * BigInt; every byte is examined.
+ */
+export function isScalarInRange(scalar: Uint8Array, order: Uint8Array): boolean {
+  if (scalar.length !== order.length) return false;
+  let any = 0;
+  let cmp = 0; // -1: below n, 1: above, 0: equal so far
+  for (let i = 0; i < scalar.length; i++) {
+    const a = scalar[i]!;
+    const b = order[i]!;
+    any |= a;
+    if (cmp === 0 && a !== b) cmp = a < b ? -1 : 1;
+  }
+  return any !== 0 && cmp < 0;
+}

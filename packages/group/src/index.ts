@@ -262,3 +262,46 @@ export {
   decodeKeyPackage,
   validateKeyPackage,
 } from "./key-package-validation.js";
+export {
+  type GroupPolicy,
+  type GroupPolicyInput,
+  type CustomProposalHandler,
+  type CustomProposalContext,
+  DEFAULT_GROUP_POLICY,
+  groupPolicy,
+} from "./group-policy.js";
+export {
+  type GroupState,
+  type EpochKeys,
+  type CachedProposal,
+  type PastEpoch,
+  type PskStore,
+  type ResumptionPskStore,
+  type GroupServices,
+  type PendingCommit,
+  type Member,
+  epochOf,
+  epochAuthenticator,
+  exportSecret,
+  externalKeyPair,
+  members,
+} from "./group-state.js";
+export { type CreateGroupOptions, createGroup } from "./group-create.js";
+export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake } from "./proposal-create.js";
+export { type ProposalWithSender, type AppliedProposals, applyProposalList } from "./proposal-list.js";
+export { type CreateCommitOptions, type CreatedCommit, createCommit, mergePendingCommit, clearPendingCommit } from "./commit-create.js";
+export { type StagedCommit, stageCommit, mergeStagedCommit } from "./commit-process.js";
+export {
+  type ProcessedMessage,
+  type ReceivedApplicationMessage,
+  type ReceivedProposal,
+  type ReceivedCommit,
+  type ConfirmedOwnCommit,
+  type BufferedMessage,
+  processMessage,
+  processEarlyMessages,
+  unprotectMessage,
+} from "./message-process.js";
+export { type DecryptedWelcome, type JoinFromWelcomeOptions, decryptWelcome, joinFromWelcome } from "./welcome-join.js";
+export { createApplicationMessage } from "./application-message.js";
+export { type ExternalCommitOptions, joinByExternalCommit } from "./external-commit.js";

@@ -83,8 +83,22 @@ export class Dhkem {
     }
   }
 
-  /** GenerateKeyPair() = DeriveKeyPair(random(Nsk)) (RFC 9180 §7.1.3). */
-  async generateKeyPair(): Promise<KeyPair> {
+  /**
+   * GenerateKeyPair() (RFC 9180 §4): the group's own random key generation
+   * when it has one ({@link DhGroup.generateKeyPair}, e.g. `crypto.subtle`'s
+   * generateKey), otherwise DeriveKeyPair(random(Nsk)) (§7.1.3).
+   */
+  generateKeyPair(): Promise<KeyPair> {
+    const g = this.group;
+    if (g.generateKeyPair !== undefined) {
+      return g.generateKeyPair().catch((e: unknown) => {
+        throw asCryptoError(e, "crypto/invalid-key", `GenerateKeyPair: ${kemName(this.id)} key generation failed`);
+      });
+    }
+    return this.deriveRandomKeyPair();
+  }
+
+  private async deriveRandomKeyPair(): Promise<KeyPair> {
     const ikm = this.randomBytes(this.privateKeyLength);
     try {
       return await this.deriveKeyPair(ikm);
@@ -93,7 +107,7 @@ export class Dhkem {
     }
   }
 
-  /** Encap(pkR) (RFC 9180 §4.1) with a fresh ephemeral key pair. */
+  /** Encap(pkR) (RFC 9180 §4.1) with a fresh ephemeral key pair, wiped afterwards. */
   async encap(pkR: Uint8Array): Promise<EncapResult> {
     this.checkPublicKey(pkR);
     const eph = await this.generateKeyPair();

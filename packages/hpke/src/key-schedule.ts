@@ -2,10 +2,14 @@
  * An HPKE suite (KEM, KDF, AEAD bound together) and the Base-mode key
  * schedule of RFC 9180 §5.1.
  */
+import { bytesEqual } from "@mlskit/codec";
 import { UsageError } from "@mlskit/core";
 import { Dhkem } from "./dhkem.js";
 import { EMPTY, LABEL, LabeledKdf, hpkeSuiteId } from "./labeled.js";
 import type { Aead, DhGroup, Kdf } from "./primitives.js";
+
+/** mode_base (RFC 9180 §5, table 1). */
+const MODE_BASE = 0x00;
 
 /** RFC 9180 §7.3 AEAD id of the export-only "AEAD". */
 export const EXPORT_ONLY_AEAD_ID = 0xffff;
@@ -40,6 +44,20 @@ export interface HpkeSuiteParams {
   randomBytes(length: number): Uint8Array;
 }
 
+/**
+ * Key-schedule contexts remembered per suite: MLS seals many times with one
+ * `info` (every node of an UpdatePath under the same GroupContext), and
+ * `info_hash` depends on nothing else. `info` is public, so a copy is kept
+ * to recognise it; a very long `info` is not remembered.
+ */
+const CONTEXT_CACHE_ENTRIES = 4;
+const CONTEXT_CACHE_MAX_INFO = 16384;
+
+interface ContextEntry {
+  readonly info: Uint8Array;
+  readonly context: Promise<Uint8Array>;
+}
+
 /** A KEM, KDF and AEAD combination (RFC 9180 §5), with what can be precomputed. */
 export class HpkeSuite {
   readonly kem: Dhkem;
@@ -52,6 +70,8 @@ export class HpkeSuite {
   /** LabeledExtract/Expand with the HPKE suite_id. */
   readonly labeled: LabeledKdf;
   private pskIdHashCache: Promise<Uint8Array> | undefined;
+  /** Most recently used last. */
+  private readonly contexts: ContextEntry[] = [];
 
   constructor(params: HpkeSuiteParams) {
     this.kem = new Dhkem(params.dh, params.kemKdf, (n) => params.randomBytes(n));
@@ -76,6 +96,46 @@ export class HpkeSuite {
     }
     return this.pskIdHashCache;
   }
+
+  /**
+   * key_schedule_context = concat(mode_base, psk_id_hash, info_hash) with
+   * info_hash = LabeledExtract("", "info_hash", info) (RFC 9180 §5.1). Public
+   * values only; the last few are remembered by `info`. The result is shared:
+   * callers must not modify it.
+   */
+  keyScheduleContext(info: Uint8Array): Promise<Uint8Array> {
+    const entries = this.contexts;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i]!;
+      if (bytesEqual(e.info, info)) {
+        if (i !== entries.length - 1) {
+          entries.splice(i, 1);
+          entries.push(e);
+        }
+        return e.context;
+      }
+    }
+    const context = this.buildContext(info);
+    if (info.length <= CONTEXT_CACHE_MAX_INFO) {
+      const entry: ContextEntry = { info: info.slice(), context };
+      entries.push(entry);
+      if (entries.length > CONTEXT_CACHE_ENTRIES) entries.shift();
+      context.catch(() => {
+        const at = entries.indexOf(entry);
+        if (at >= 0) entries.splice(at, 1);
+      });
+    }
+    return context;
+  }
+
+  private async buildContext(info: Uint8Array): Promise<Uint8Array> {
+    const [pskIdHash, infoHash] = await Promise.all([this.pskIdHash(), this.labeled.extract(EMPTY, LABEL.infoHash, info)]);
+    const context = new Uint8Array(1 + pskIdHash.length + infoHash.length);
+    context[0] = MODE_BASE;
+    context.set(pskIdHash, 1);
+    context.set(infoHash, 1 + pskIdHash.length);
+    return context;
+  }
 }
 
 /** Builds an {@link HpkeSuite}. */
@@ -93,7 +153,6 @@ export interface KeyScheduleSecrets {
 /** Which key-schedule outputs to derive: single-shot operations need only some. */
 export type KeyScheduleNeeds = "all" | "aead" | "export";
 
-const MODE_BASE = 0x00;
 
 /**
  * KeySchedule(mode_base, shared_secret, info, psk = "", psk_id = "")
@@ -110,23 +169,28 @@ export async function keyScheduleBase(
 ): Promise<KeyScheduleSecrets> {
   const L = suite.labeled;
   // VerifyPSKInputs (§5.1.1) holds trivially: Base mode has no psk and no psk_id.
-  const [pskIdHash, infoHash, secret] = await Promise.all([
-    suite.pskIdHash(),
-    L.extract(EMPTY, LABEL.infoHash, info),
+  const [context, secret] = await Promise.all([
+    suite.keyScheduleContext(info),
     // secret = LabeledExtract(shared_secret, "secret", psk)
     L.extract(sharedSecret, LABEL.secret, EMPTY),
   ]);
   try {
-    // key_schedule_context = concat(mode, psk_id_hash, info_hash)
-    const context = new Uint8Array(1 + pskIdHash.length + infoHash.length);
-    context[0] = MODE_BASE;
-    context.set(pskIdHash, 1);
-    context.set(infoHash, 1 + pskIdHash.length);
     const aead = needs !== "export" && !suite.exportOnly;
+    const exporter = needs !== "aead";
+    if (aead && !exporter) {
+      const [key, baseNonce] = await Promise.all([
+        L.expand(secret, LABEL.key, context, suite.aead.keyLength),
+        L.expand(secret, LABEL.baseNonce, context, suite.aead.nonceLength),
+      ]);
+      return { key, baseNonce, exporterSecret: EMPTY };
+    }
+    if (!aead) {
+      return { key: EMPTY, baseNonce: EMPTY, exporterSecret: await L.expand(secret, LABEL.exp, context, L.hashLength) };
+    }
     const [key, baseNonce, exporterSecret] = await Promise.all([
-      aead ? L.expand(secret, LABEL.key, context, suite.aead.keyLength) : EMPTY,
-      aead ? L.expand(secret, LABEL.baseNonce, context, suite.aead.nonceLength) : EMPTY,
-      needs !== "aead" ? L.expand(secret, LABEL.exp, context, L.hashLength) : EMPTY,
+      L.expand(secret, LABEL.key, context, suite.aead.keyLength),
+      L.expand(secret, LABEL.baseNonce, context, suite.aead.nonceLength),
+      L.expand(secret, LABEL.exp, context, L.hashLength),
     ]);
     return { key, baseNonce, exporterSecret };
   } finally {

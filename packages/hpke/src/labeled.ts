@@ -64,17 +64,23 @@ export class LabeledKdf {
    * `Extract(salt, concat("HPKE-v1", suite_id, label, ikm))`. The labeled
    * input, which may hold a secret (a DH output), is wiped afterwards.
    */
-  async extract(salt: Uint8Array, label: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> {
+  extract(salt: Uint8Array, label: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> {
     const p = this.prefix;
     const input = new Uint8Array(p.length + label.length + ikm.length);
     input.set(p);
     input.set(label, p.length);
     input.set(ikm, p.length + label.length);
+    const wipe = (): void => void input.fill(0);
+    let out: Promise<Uint8Array>;
     try {
-      return await this.kdf.extract(salt, input);
-    } finally {
-      input.fill(0);
+      out = this.kdf.extract(salt, input);
+    } catch (e) {
+      wipe();
+      return Promise.reject(e);
     }
+    // Registered before any caller's continuation, so it runs first.
+    out.then(wipe, wipe);
+    return out;
   }
 
   /**

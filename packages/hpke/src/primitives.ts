@@ -65,6 +65,15 @@ export interface DhGroup {
    * shared secret (RFC 9180 §7.1.4).
    */
   dh(sk: Uint8Array, pk: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional GenerateKeyPair (RFC 9180 §4): a fresh random key pair in the
+   * Serialize encodings. RFC 9180 only requires it to be randomized (only
+   * DeriveKeyPair, §7.1.3, must be deterministic), so a native source can use
+   * its own key generation and keep the generated key, so that the DH which
+   * follows (Encap's ephemeral key) imports nothing. When absent, DHKEM uses
+   * DeriveKeyPair(random(Nsk)).
+   */
+  generateKeyPair?(): Promise<KeyPair>;
 }
 
 /** A signature scheme, with the key and signature encodings of `@mlskit/core`'s provider docs. */

@@ -13,7 +13,7 @@ import { type Node, NodeType, ratchetTreeCodec } from "./node.js";
 import type { ParentNode } from "./parent-node.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, directPath, leafToNode } from "./tree-math.js";
-import { type TreeValidationOptions, validateTree } from "./tree-validation.js";
+import { type TreeValidationOptions, decodeAndValidateTree, validateTree } from "./tree-validation.js";
 
 // A suite-1 tree with unmerged leaves ("get_tree(7), then leaf 0 adds a member").
 const source = vectors.treeValidation().find((v) => {
@@ -129,6 +129,35 @@ for (const provider of testProviders()) {
         expect(bad.addLeaf === good.addLeaf && added).toBeGreaterThan(0);
         return bad.merge();
       });
+    });
+
+    it("checks every leaf signature, also past the first batches (a bad last leaf of 700)", async () => {
+      const c = await cs();
+      const build = async (badLast: boolean) => {
+        const leaves = await Promise.all(
+          Array.from({ length: 700 }, async (_, i) => {
+            const sig = await c.signatureGenerateKeyPair();
+            const leaf = await signLeafNode(c, sig.privateKey, {
+              encryptionKey: (await c.hpkeGenerateKeyPair()).publicKey,
+              signatureKey: sig.publicKey,
+              credential: { credentialType: 1, identity: Uint8Array.of(i >> 8, i & 255) },
+              capabilities: { versions: [1], cipherSuites: [1], extensions: [], proposals: [], credentials: [1] },
+              leafNodeSource: LeafNodeSource.key_package,
+              lifetime: { notBefore: 0n, notAfter: 2n ** 64n - 1n },
+              extensions: [],
+            });
+            return badLast && i === 699 ? { ...leaf, signature: flip(leaf.signature, 7) } : leaf;
+          }),
+        );
+        const d = (await RatchetTree.create(c, leaves[0]!)).stage();
+        for (const l of leaves.slice(1)) d.addLeaf(l);
+        return d.merge();
+      };
+      const good = await build(false);
+      await validateTree(good, { groupId: new Uint8Array(0) });
+      const bad = await build(true);
+      await expect(validateTree(bad, { groupId: new Uint8Array(0) })).rejects.toThrow(/leaf 699/);
+      await expect(decodeAndValidateTree(c, bad.encode(), { groupId: new Uint8Array(0) })).rejects.toThrow(/leaf 699/);
     });
 
     it("duplicate leaf encryption key → tree/duplicate-encryption-key (§7.3)", async () => {

@@ -45,7 +45,7 @@ export interface TreeValidationOptions {
 }
 
 /** Signature verifications issued at once (WebCrypto spreads them over the thread pool). */
-const SIGNATURE_BATCH = 512;
+const SIGNATURE_BATCH = 256;
 
 const DEFAULT_EXTENSIONS = new Set([1, 2, 3, 4, 5]);
 const DEFAULT_PROPOSALS = new Set([1, 2, 3, 4, 5, 6, 7]);
@@ -89,8 +89,10 @@ export async function validateTree(tree: TreeView, options: TreeValidationOption
       fail("tree/tree-hash-mismatch", "12.4.3.1", "the tree hash does not match the GroupContext's tree_hash");
     }
     await checkStructure(tree, options);
-  } finally {
+  } catch (e) {
+    // Another check failed: stop issuing signature batches (their outcome no longer matters).
     signatures.stop();
+    throw e;
   }
   await signatures.done;
 }
@@ -109,8 +111,10 @@ export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint
       fail("tree/tree-hash-mismatch", "12.4.3.1", "the tree hash does not match the GroupContext's tree_hash");
     }
     await checkStructure(tree, options);
-  } finally {
+  } catch (e) {
+    // Another check failed: stop issuing signature batches (their outcome no longer matters).
     signatures.stop();
+    throw e;
   }
   await signatures.done;
   return tree;

@@ -43,3 +43,13 @@ export const framingVectors = {
   messages: () => loadJson<MessagesVector[]>("messages.json"),
   messageProtection: () => loadJson<MessageProtectionVector[]>("message-protection.json"),
 } as const;
+
+import type { PassiveClientVector, WelcomeVector } from "./types.js";
+
+/** Loaders for the group state machine vectors (owned by `@mlskit/group`). */
+export const groupVectors = {
+  welcome: () => loadJson<WelcomeVector[]>("welcome.json"),
+  passiveClientWelcome: () => loadJson<PassiveClientVector[]>("passive-client-welcome.json"),
+  passiveClientHandlingCommit: () => loadJson<PassiveClientVector[]>("passive-client-handling-commit.json"),
+  passiveClientRandom: () => loadJson<PassiveClientVector[]>("passive-client-random.json"),
+} as const;

@@ -199,3 +199,26 @@ export interface MessageProtectionVector {
   application: Hex;
   application_priv: Hex;
 }
+
+/** welcome.json: decrypt a Welcome for a KeyPackage and verify its GroupInfo. */
+export interface WelcomeVector {
+  cipher_suite: number;
+  init_priv: Hex;
+  signer_pub: Hex;
+  key_package: Hex;
+  welcome: Hex;
+}
+
+/** passive-client-*.json: join by Welcome, then follow the group's commits. */
+export interface PassiveClientVector {
+  cipher_suite: number;
+  external_psks: { psk_id: Hex; psk: Hex }[];
+  key_package: Hex;
+  signature_priv: Hex;
+  encryption_priv: Hex;
+  init_priv: Hex;
+  welcome: Hex;
+  ratchet_tree: Hex | null;
+  initial_epoch_authenticator: Hex;
+  epochs: { proposals: Hex[]; commit: Hex; epoch_authenticator: Hex }[];
+}

@@ -1,0 +1,59 @@
+/** Test helpers for the group state machine tests (excluded from the build). */
+import { BasicIdentityProvider, type CipherSuiteProvider, acceptAll } from "@mlskit/core";
+import { createKeyPackage, type CreatedKeyPackage } from "./key-package-create.js";
+import { createGroup } from "./group-create.js";
+import { type GroupPolicyInput, groupPolicy } from "./group-policy.js";
+import type { GroupServices, GroupState } from "./group-state.js";
+import type { ValidatedKeyPackage } from "./key-package-validation.js";
+import { joinFromWelcome } from "./welcome-join.js";
+
+export const services: GroupServices = { identityProvider: new BasicIdentityProvider({ policy: acceptAll }) };
+
+/** A client: a KeyPackage with its private keys. */
+export interface TestClient {
+  readonly name: string;
+  readonly kp: CreatedKeyPackage;
+  readonly signaturePrivateKey: Uint8Array;
+}
+
+export async function client(cs: CipherSuiteProvider, name: string): Promise<TestClient> {
+  const sig = await cs.signatureGenerateKeyPair();
+  const kp = await createKeyPackage({
+    cs,
+    credential: { credentialType: 1, identity: new TextEncoder().encode(name) },
+    signaturePrivateKey: sig.privateKey,
+    signaturePublicKey: sig.publicKey,
+    grease: false,
+  });
+  return { name, kp, signaturePrivateKey: sig.privateKey };
+}
+
+export async function newGroup(cs: CipherSuiteProvider, creator: TestClient, policy?: GroupPolicyInput): Promise<GroupState> {
+  return createGroup({
+    cs,
+    groupId: new TextEncoder().encode("group-" + creator.name),
+    leafNode: creator.kp.keyPackage.leafNode,
+    encryptionPrivateKey: creator.kp.privateKeys.encryptionPrivateKey,
+    signaturePrivateKey: creator.signaturePrivateKey,
+    services,
+    policy: groupPolicy(policy),
+  });
+}
+
+export function join(cs: CipherSuiteProvider, c: TestClient, welcome: Uint8Array, policy?: GroupPolicyInput, ratchetTree?: Uint8Array): Promise<GroupState> {
+  return joinFromWelcome({
+    cs,
+    welcome,
+    keyPackage: c.kp.keyPackage,
+    initPrivateKey: c.kp.privateKeys.initPrivateKey,
+    encryptionPrivateKey: c.kp.privateKeys.encryptionPrivateKey,
+    signaturePrivateKey: c.signaturePrivateKey,
+    services,
+    policy: groupPolicy(policy),
+    ...(ratchetTree !== undefined ? { ratchetTree } : {}),
+  });
+}
+
+export function kpOf(c: TestClient): ValidatedKeyPackage {
+  return c.kp.keyPackage as ValidatedKeyPackage;
+}

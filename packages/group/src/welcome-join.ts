@@ -1,0 +1,238 @@
+/**
+ * Joining a group from a Welcome (RFC 9420 §12.4.3.1): every step of the
+ * section, in order — find our EncryptedGroupSecrets, decrypt the
+ * GroupSecrets, look up the PSKs, decrypt the GroupInfo, verify its
+ * signature by the signer's leaf, validate the tree (from the `ratchet_tree`
+ * extension or supplied out of band), find our leaf, derive our path keys,
+ * run the key schedule and verify the confirmation tag.
+ */
+import { bytesEqual, decode, encode } from "@mlskit/codec";
+import {
+  type CipherSuiteProvider,
+  ExtensionType,
+  UsageError,
+  ValidationError,
+  WireFormat,
+  decryptWithLabel,
+} from "@mlskit/core";
+import {
+  type EpochSecrets,
+  PSKType,
+  ResumptionPSKUsage,
+  deriveEpochSecrets,
+  deriveInterimTranscriptHash,
+  deriveWelcomeSecret,
+  encodeGroupContext,
+  verifyConfirmationTag,
+} from "@mlskit/key-schedule";
+import {
+  type LeafIndex,
+  type NodeIndex,
+  type RatchetTree,
+  TreePrivateKeys,
+  decodeAndValidateTree,
+  deriveNodeKeyPair,
+  isAncestorOrSelf,
+  leafToNode,
+  nextPathSecret,
+} from "@mlskit/ratchet-tree";
+import { requiredCapabilitiesOf } from "./capabilities.js";
+import { type PskSource, resolvePskSecret, welcomeKeyNonce } from "./commit-common.js";
+import { findExtension } from "./extensions.js";
+import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignature } from "./group-info.js";
+import { DEFAULT_GROUP_POLICY, type GroupPolicy } from "./group-policy.js";
+import { type GroupServices, type GroupState, enterEpoch } from "./group-state.js";
+import { type KeyPackage, encodeKeyPackage, keyPackageRef } from "./key-package.js";
+import { decodeMlsMessage } from "./mls-message.js";
+import { setMemberSummary } from "./proposal-list.js";
+import { type GroupSecrets, type Welcome, groupSecretsCodec } from "./welcome.js";
+import { leafNodeCodec } from "@mlskit/ratchet-tree";
+import { CredentialTypeSummary } from "./capabilities.js";
+
+function reject(code: string, section: string, message: string, cause?: unknown): never {
+  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
+}
+
+/** A Welcome's decrypted contents (§12.4.3.1, up to the GroupInfo). */
+export interface DecryptedWelcome {
+  readonly groupSecrets: GroupSecrets;
+  readonly groupInfo: GroupInfo;
+  /** psk_secret of the GroupSecrets' PSKs (undefined: none). */
+  readonly pskSecret: Uint8Array | undefined;
+}
+
+/**
+ * The first steps of §12.4.3.1: our EncryptedGroupSecrets by KeyPackageRef,
+ * the GroupSecrets decrypted with `init_key_priv`, the PSKs looked up, the
+ * GroupInfo decrypted with welcome_key/welcome_nonce.
+ * @throws ValidationError `welcome/…`, `psk/unknown`.
+ */
+export async function decryptWelcome(
+  cs: CipherSuiteProvider,
+  welcome: Welcome,
+  keyPackage: KeyPackage,
+  initPrivateKey: Uint8Array,
+  psks: PskSource | undefined,
+): Promise<DecryptedWelcome> {
+  // §12.4.3.1: "if the cipher suite indicated in the KeyPackage does not match the one in the Welcome message, return an error".
+  if (welcome.cipherSuite !== keyPackage.cipherSuite || welcome.cipherSuite !== cs.suite.id) {
+    reject("welcome/cipher-suite-mismatch", "12.4.3.1", `Welcome cipher suite ${welcome.cipherSuite}, KeyPackage ${keyPackage.cipherSuite}`);
+  }
+  const ref = await keyPackageRef(cs, keyPackage);
+  // §12.4.3.1: "Identify an entry in the secrets array where the new_member value corresponds to one of this client's KeyPackages".
+  const entry = welcome.secrets.find((s) => bytesEqual(s.newMember, ref));
+  if (entry === undefined) reject("welcome/no-matching-key-package", "12.4.3.1", "the Welcome has no secrets for our KeyPackage");
+  let groupSecrets: GroupSecrets;
+  try {
+    const plain = await decryptWithLabel(cs, initPrivateKey, "Welcome", welcome.encryptedGroupInfo, entry.encryptedGroupSecrets, keyPackage.initKey);
+    groupSecrets = decode(groupSecretsCodec, plain, "GroupSecrets");
+  } catch (e) {
+    reject("welcome/group-secrets-decryption", "12.4.3.1", "encrypted_group_secrets does not decrypt to GroupSecrets", e);
+  }
+  // §12.4.3.1: a resumption PSK with usage reinit or branch must be the only such PSK.
+  const special = groupSecrets.psks.filter((p) => p.psktype === PSKType.resumption && p.usage !== ResumptionPSKUsage.application);
+  if (special.length > 1) reject("welcome/multiple-reinit-branch-psks", "12.4.3.1", "more than one resumption PSK with usage reinit or branch");
+  // §12.4.3.1: "If a PreSharedKeyID is part of the GroupSecrets and the client is not in possession of the corresponding PSK, return an error."
+  const source: PskSource = psks ?? { groupId: new Uint8Array(0), resumption: new Map(), services: { identityProvider: undefined as never } };
+  const pskSecret = await resolvePskSecret(cs, groupSecrets.psks, source, "12.4.3.1");
+  const welcomeSecret = await deriveWelcomeSecret(cs, groupSecrets.joinerSecret, pskSecret);
+  const { key, nonce } = await welcomeKeyNonce(cs, welcomeSecret);
+  welcomeSecret.fill(0);
+  let groupInfo: GroupInfo;
+  try {
+    const plain = await cs.aeadOpen(key, nonce, new Uint8Array(0), welcome.encryptedGroupInfo);
+    groupInfo = decode(groupInfoCodec, plain, "GroupInfo");
+  } catch (e) {
+    reject("welcome/group-info-decryption", "12.4.3.1", "encrypted_group_info does not decrypt to a GroupInfo", e);
+  } finally {
+    key.fill(0);
+    nonce.fill(0);
+  }
+  return { groupSecrets, groupInfo, pskSecret };
+}
+
+/** Options of {@link joinFromWelcome}. */
+export interface JoinFromWelcomeOptions {
+  readonly cs: CipherSuiteProvider;
+  /** The Welcome: an MLSMessage's bytes or the decoded struct. */
+  readonly welcome: Uint8Array | Welcome;
+  /** Our KeyPackage the Welcome was made for, and its private keys. */
+  readonly keyPackage: KeyPackage;
+  readonly initPrivateKey: Uint8Array;
+  readonly encryptionPrivateKey: Uint8Array;
+  readonly signaturePrivateKey: Uint8Array;
+  /** The ratchet tree (`ratchet_tree` extension body) when the Welcome does not carry it. */
+  readonly ratchetTree?: Uint8Array;
+  readonly services: GroupServices;
+  readonly policy?: GroupPolicy;
+  /** Group IDs of groups this client is in: the new one must differ (§12.4.3.1). */
+  readonly existingGroupIds?: readonly Uint8Array[];
+}
+
+/**
+ * Joins a group from a Welcome (§12.4.3.1). Returns the state of the
+ * epoch the Welcome describes.
+ * @throws ValidationError naming the step that failed.
+ */
+export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<GroupState> {
+  const { cs, keyPackage, services } = options;
+  const policy = options.policy ?? DEFAULT_GROUP_POLICY;
+  let welcome: Welcome;
+  if (options.welcome instanceof Uint8Array) {
+    const m = decodeMlsMessage(options.welcome);
+    if (m.wireFormat !== WireFormat.mls_welcome) throw new UsageError("usage/not-a-welcome", "the message is not a Welcome");
+    welcome = m.welcome;
+  } else welcome = options.welcome;
+
+  const psks: PskSource = { groupId: new Uint8Array(0), resumption: new Map(), services };
+  const { groupSecrets, groupInfo, pskSecret } = await decryptWelcome(cs, welcome, keyPackage, options.initPrivateKey, psks);
+  const gc = groupInfo.groupContext;
+  // §12.4.3.1: "Verify that the cipher_suite in the GroupInfo matches the cipher_suite in the KeyPackage."
+  if (gc.cipherSuite !== keyPackage.cipherSuite) reject("welcome/cipher-suite-mismatch", "12.4.3.1", "the GroupInfo's cipher suite differs from the KeyPackage's");
+  // §12.4.3.1 (and §10.1): the protocol version of the group matches the KeyPackage's.
+  if (gc.version !== keyPackage.version) reject("welcome/version-mismatch", "12.4.3.1", "the GroupInfo's version differs from the KeyPackage's");
+  // §12.4.3.1: "Verify that the group_id is unique among the groups that the client is currently participating in."
+  if ((options.existingGroupIds ?? []).some((g) => bytesEqual(g, gc.groupId))) {
+    reject("welcome/duplicate-group-id", "12.4.3.1", "the client is already in a group with this group_id");
+  }
+
+  // The tree: from the ratchet_tree extension, else out of band (§12.4.3.1, §12.4.3.3).
+  const treeBytes = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
+  if (treeBytes === undefined) throw new UsageError("usage/missing-ratchet-tree", "the Welcome carries no ratchet_tree: supply it out of band");
+  const required = requiredCapabilitiesOf(gc.extensions);
+  // §12.4.3.1 "Verify the integrity of the ratchet tree": tree hash, parent hashes, leaves (§7.3), unmerged leaves, key uniqueness.
+  const tree: RatchetTree = await decodeAndValidateTree(cs, treeBytes, {
+    groupId: gc.groupId,
+    treeHash: gc.treeHash,
+    ...(required !== undefined ? { requiredCapabilities: required } : {}),
+    validateCredential: async (leaf) => {
+      await services.identityProvider.validateCredential({
+        credential: leaf.credential,
+        signaturePublicKey: leaf.signatureKey,
+        cipherSuite: cs.suite.id,
+        context: { event: "welcome-tree", group: { groupId: gc.groupId, extensions: gc.extensions } },
+      });
+    },
+  });
+
+  // §12.4.3.1: "Verify the signature on the GroupInfo ... The public key is taken from the LeafNode ... with leaf index signer.
+  // If the node is blank or if signature verification fails, return an error."
+  const signerKey = tree.signatureKey(groupInfo.signer);
+  if (signerKey === undefined) reject("welcome/signer-blank", "12.4.3.1", `GroupInfo signer leaf ${groupInfo.signer} is blank`);
+  if (!(await verifyGroupInfoSignature(cs, signerKey, groupInfo))) reject("welcome/invalid-group-info-signature", "12.4.3.1", "invalid GroupInfo signature");
+
+  // §12.4.3.1: "Identify a leaf whose LeafNode is identical to the one in the KeyPackage."
+  const ownLeafBytes = encode(leafNodeCodec, keyPackage.leafNode);
+  const candidates = tree.findEncryptionKey(keyPackage.leafNode.encryptionKey).filter((n) => (n & 1) === 0);
+  const myNode = candidates.find((n) => bytesEqual(tree.nodeBytes(n)!, ownLeafBytes));
+  if (myNode === undefined) reject("welcome/own-leaf-not-found", "12.4.3.1", "no leaf of the tree is our KeyPackage's LeafNode");
+  const ownLeaf = (myNode >>> 1) as LeafIndex;
+
+  const keys: [NodeIndex, Uint8Array][] = [[leafToNode(ownLeaf), options.encryptionPrivateKey]];
+  if (groupSecrets.pathSecret !== undefined) {
+    // §12.4.3.1: the lowest common ancestor of my_leaf and the signer gets the path secret's key; each parent up to the root the next.
+    if (groupInfo.signer === ownLeaf) reject("welcome/signer-is-joiner", "12.4.3.1", "the GroupInfo signer is the joiner's own leaf");
+    const path = tree.filteredDirectPath(groupInfo.signer);
+    const start = path.findIndex((n) => isAncestorOrSelf(n, myNode));
+    if (start < 0) reject("welcome/path-secret-node", "12.4.3.1", "no node of the signer's path covers our leaf");
+    let secret = groupSecrets.pathSecret.pathSecret;
+    for (let i = start; i < path.length; i++) {
+      const n = path[i]!;
+      const kp = await deriveNodeKeyPair(cs, secret);
+      // §12.4.3.1: "The private key MUST be the private key that corresponds to the public key in the node."
+      const pub = tree.encryptionKey(n);
+      if (pub === undefined || !bytesEqual(pub, kp.publicKey)) reject("welcome/path-key-mismatch", "12.4.3.1", `the key derived for node ${n} is not the node's`);
+      keys.push([n, kp.privateKey]);
+      if (i + 1 < path.length) secret = await nextPathSecret(cs, secret);
+    }
+  }
+
+  // Key schedule from joiner_secret (§8), then the confirmation tag (§12.4.3.1).
+  const secrets: EpochSecrets = await deriveEpochSecrets(cs, {
+    joinerSecret: groupSecrets.joinerSecret,
+    pskSecret,
+    groupContext: encodeGroupContext(gc),
+  });
+  // §12.4.3.1: "Verify the confirmation tag in the GroupInfo using the derived confirmation key and the confirmed_transcript_hash."
+  if (!(await verifyConfirmationTag(cs, secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag))) {
+    secrets.wipe();
+    reject("welcome/invalid-confirmation-tag", "12.4.3.1", "the GroupInfo's confirmation_tag does not verify");
+  }
+  // §12.4.3.1: with a reinit or branch PSK, the new group is in epoch 1.
+  const special = groupSecrets.psks.find((p) => p.psktype === PSKType.resumption && p.usage !== ResumptionPSKUsage.application);
+  if (special !== undefined && gc.epoch !== 1n) reject("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
+  const interim = await deriveInterimTranscriptHash(cs, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
+  setMemberSummary(tree, CredentialTypeSummary.fromTree(tree));
+  const state = enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {
+    groupContext: gc,
+    tree,
+    privateKeys: new TreePrivateKeys(ownLeaf, keys),
+    ownLeaf,
+    secrets,
+    interimTranscriptHash: interim,
+    confirmationTag: groupInfo.confirmationTag,
+  });
+  secrets.wipe();
+  void encodeKeyPackage;
+  return state;
+}
