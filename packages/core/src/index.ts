@@ -51,3 +51,4 @@ export {
   acceptAll,
   directoryPolicy,
 } from "./basic-identity-provider.js";
+export type { GroupStateStore, KeyPackageMaterial, KeyPackageStore, PskStore, ClientStorage } from "./storage.js";

@@ -3,7 +3,7 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { p256 } from "@noble/curves/nist.js";
 import { describe, expect, it } from "vitest";
-import { noblePrimitives } from "./provider.js";
+import { nobleCryptoProvider, noblePrimitives } from "./provider.js";
 
 const src = noblePrimitives();
 
@@ -82,4 +82,40 @@ describe("noble ECDSA (RFC 9420 §5.1.2)", () => {
     const compressed = p256.Point.fromBytes(kp.publicKey).toBytes(true);
     expect(await ecdsa.verify(compressed, msg, sig)).toBe(false);
   });
+});
+
+describe("ECDSA private keys shorter than the field (noble)", () => {
+  // A minimal big-endian integer whose leading zero bytes were dropped (message-protection.json's P-521 key).
+  for (const [suite, size] of [
+    [2, 32],
+    [5, 66],
+  ] as const) {
+    it(`suite ${suite}: a key missing its leading zero byte is the left-padded scalar`, async () => {
+      const cs = await nobleCryptoProvider().cipherSuite(suite);
+      const full = new Uint8Array(size);
+      full.set(cs.randomBytes(size - 1), 1);
+      full[1] = Math.max(1, full[1]!);
+      const short = full.slice(1);
+      const copy = short.slice();
+      const pk = await cs.signaturePublicKey(full);
+      expect(await cs.signaturePublicKey(short)).toEqual(pk);
+      const msg = Uint8Array.of(4, 5);
+      expect(await cs.verify(pk, msg, await cs.sign(short, msg))).toBe(true);
+      expect(short).toEqual(copy);
+      const padded = new Uint8Array(size);
+      padded[size - 1] = 7;
+      expect(await cs.signaturePublicKey(Uint8Array.of(7))).toEqual(await cs.signaturePublicKey(padded));
+    });
+
+    it(`suite ${suite}: a longer key, zero and out-of-range scalars are crypto/invalid-key`, async () => {
+      const cs = await nobleCryptoProvider().cipherSuite(suite);
+      const valid = (await cs.signatureGenerateKeyPair()).privateKey;
+      const longer = new Uint8Array(size + 1);
+      longer.set(valid, 1);
+      for (const sk of [longer, new Uint8Array(0), new Uint8Array(size - 1), new Uint8Array(size).fill(0xff)]) {
+        await expect(cs.sign(sk, Uint8Array.of(1))).rejects.toMatchObject({ code: "crypto/invalid-key" });
+        await expect(cs.signaturePublicKey(sk)).rejects.toMatchObject({ code: "crypto/invalid-key" });
+      }
+    });
+  }
 });

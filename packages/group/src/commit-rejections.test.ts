@@ -180,7 +180,7 @@ describe("epochs and groups (§6, §15.3)", () => {
   it("rejects messages of another group, of epochs too old and too far ahead; buffers the next epoch's", async () => {
     const c1 = await createCommit(bob, { forcePath: true });
     const b1 = mergePendingCommit(c1.state);
-    const a1 = mergeStagedCommit(((await processMessage(alice, c1.commit)) as { staged: never }).staged);
+    const a1 = mergeStagedCommit(((await processMessage(alice, c1.commit)) as unknown as { staged: Parameters<typeof mergeStagedCommit>[0] }).staged);
     const old = await forge([]);
     await expect(processMessage(a1, old)).rejects.toMatchObject({ code: "message/epoch-too-old", rfcSection: "15.3" });
     const c2 = await createCommit(b1, { forcePath: true });

@@ -71,10 +71,10 @@ describe("PSKs (§8.4) and GroupContextExtensions (§12.1.7)", () => {
     const [alice, bob] = await Promise.all([client(cs, "alice"), client(cs, "bob")]);
     const store = new Map([["0102", cs.randomBytes(32)]]);
     const svc = { ...services, psks: { get: (id: Uint8Array) => store.get(toHex(id)) } };
-    let a = { ...(await newGroup(cs, alice)), services: svc };
+    let a: GroupState = { ...(await newGroup(cs, alice)), services: svc };
     const c1 = await createCommit(a, { proposals: [{ add: kpOf(bob) }] });
     a = mergePendingCommit(c1.state);
-    let b = { ...(await join(cs, bob, c1.welcome!)), services: svc };
+    let b: GroupState = { ...(await join(cs, bob, c1.welcome!)), services: svc };
     const c2 = await createCommit(a, {
       proposals: [{ externalPsk: { pskId: new Uint8Array([1, 2]) } }, { resumptionPsk: { epoch: 1n } }],
     });
@@ -112,5 +112,32 @@ describe("Welcome rejections (§12.4.3.1)", () => {
     await expect(join(cs, bob, c1.welcome!, {}, other.tree.encode())).rejects.toMatchObject({ code: "tree/tree-hash-mismatch", rfcSection: "12.4.3.1" });
     const b = await join(cs, bob, c1.welcome!, {}, a.tree.encode());
     expect(b.ownLeaf).toBe(1 as LeafIndex);
+  });
+});
+
+describe("early messages (next epoch before its Commit)", () => {
+  it("holds the next epoch's application message and processes it once the Commit is merged", async () => {
+    const { processEarlyMessages } = await import("./message-process.js");
+    const cs = await noblecs();
+    const [alice, bob, carol] = await Promise.all([client(cs, "alice"), client(cs, "bob"), client(cs, "carol")]);
+    let a = await newGroup(cs, alice);
+    const c1 = await createCommit(a, { proposals: [{ add: kpOf(bob) }, { add: kpOf(carol) }] });
+    a = mergePendingCommit(c1.state);
+    let b = await join(cs, bob, c1.welcome!);
+    let c = await join(cs, carol, c1.welcome!);
+    const c2 = await createCommit(a, { forcePath: true });
+    a = mergePendingCommit(c2.state);
+    c = await deliver(c, c2.commit);
+    const early = await createApplicationMessage(a, new TextEncoder().encode("early"));
+    const held = await processMessage(b, early);
+    expect(held.kind).toBe("buffered");
+    b = held.state;
+    const r = await processMessage(b, c2.commit);
+    if (r.kind !== "commit") throw new Error("expected a commit");
+    const replay = await processEarlyMessages(b, mergeStagedCommit(r.staged));
+    expect(replay.errors).toEqual([]);
+    const first = replay.results[0];
+    expect(first?.kind === "application" && new TextDecoder().decode(first.data)).toBe("early");
+    expect(toHex(replay.state.keys.epochAuthenticator)).toBe(toHex(c.keys.epochAuthenticator));
   });
 });

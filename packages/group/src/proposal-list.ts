@@ -288,28 +288,37 @@ export async function applyProposalList(
     }),
   );
   const added: { leafIndex: LeafIndex; keyPackage: ValidatedKeyPackage; keyPackageRef: Uint8Array }[] = [];
-  const addIds: Uint8Array[] = [];
-  for (const { keyPackage, ref } of validated) {
+  // Keys introduced by this Commit, so each lookup is O(1) plus the base tree's key index (no O(k²) for k Adds).
+  const newSig = new Set(updated.map((u) => toHex(u.leafNode.signatureKey)));
+  const newEnc = new Set(updated.map((u) => toHex(u.leafNode.encryptionKey)));
+  const addIds = new Set<string>();
+  const identities = await Promise.all(validated.map(({ keyPackage }) => state.services.identityProvider.identity(keyPackage.leafNode.credential)));
+  validated.forEach(({ keyPackage, ref }, i) => {
     const leaf = keyPackage.leafNode;
-    // §12.2: "multiple Add proposals that contain KeyPackages that represent the same client" and
-    // "an Add proposal with a KeyPackage that represents a client already in the group ... unless there is a
-    // Remove proposal ... removing the matching client": same signature key (or, among Adds, same identity).
-    const sigClash = diff.findSignatureKey(leaf.signatureKey);
-    if (sigClash.length > 0) {
-      const inAdds = added.some((a) => sigClash.includes(a.leafIndex));
-      reject(inAdds ? "proposal-list/duplicate-add" : "proposal-list/add-existing-member", "12.2", "an Add's KeyPackage represents a client already in the group or added twice");
+    const sig = toHex(leaf.signatureKey);
+    const enc = toHex(leaf.encryptionKey);
+    const id = toHex(identities[i]!);
+    // §12.2: "multiple Add proposals that contain KeyPackages that represent the same client" (same signature key or identity).
+    if (addIds.has(id) || (newSig.has(sig) && !updated.some((u) => toHex(u.leafNode.signatureKey) === sig))) {
+      reject("proposal-list/duplicate-add", "12.2", "two Add proposals represent the same client");
     }
-    const id = await state.services.identityProvider.identity(leaf.credential);
-    if (addIds.some((o) => bytesEqual(o, id))) reject("proposal-list/duplicate-add", "12.2", "two Add proposals represent the same client");
-    addIds.push(id);
-    // §7.3: encryption keys unique in the tree (and §10.1 init_key distinct from the leaf's key).
-    if (diff.findEncryptionKey(leaf.encryptionKey).length > 0) {
-      reject("leaf-node/duplicate-encryption-key", "7.3", "an Add's encryption_key is already used in the tree");
-    }
+    // §12.2: "an Add proposal with a KeyPackage that represents a client already in the group ... unless there is a
+    // Remove proposal in the list removing the matching client" (same signature key as a remaining member).
+    const baseSig = state.tree.findSignatureKey(leaf.signatureKey).filter((l) => !diff.isLeafBlank(l) && bytesEqual(diff.signatureKey(l)!, leaf.signatureKey));
+    if (baseSig.length > 0 || newSig.has(sig)) reject("proposal-list/add-existing-member", "12.2", "an Add's KeyPackage represents a client already in the group");
+    // §7.3: encryption keys unique in the tree.
+    const baseEnc = state.tree.findEncryptionKey(leaf.encryptionKey).filter((n) => {
+      const k = diff.encryptionKey(n);
+      return k !== undefined && bytesEqual(k, leaf.encryptionKey);
+    });
+    if (baseEnc.length > 0 || newEnc.has(enc)) reject("leaf-node/duplicate-encryption-key", "7.3", "an Add's encryption_key is already used in the tree");
+    addIds.add(id);
+    newSig.add(sig);
+    newEnc.add(enc);
     const leafIndex = diff.addLeaf(leaf);
     summary = summary.with(leaf);
     added.push({ leafIndex, keyPackage, keyPackageRef: ref });
-  }
+  });
 
   // Custom proposals (§13.2): supported by every member that processes the Commit (§12.2), then their hooks.
   let finalExtensions = extensions;

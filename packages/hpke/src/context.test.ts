@@ -190,3 +190,29 @@ describe("single-shot wiping", () => {
     for (const c of calls) expect(c.key.every((b) => b === 0)).toBe(true);
   });
 });
+
+describe("key_schedule_context cache", () => {
+  it("computes info_hash once per recent info and never confuses two infos", async () => {
+    let extracts = 0;
+    const kdf = { ...sha256, extract: (salt: Uint8Array, ikm: Uint8Array) => (extracts++, sha256.extract(salt, ikm)) };
+    const cached = new HpkeSuite({ dh: x25519, kemKdf: sha256, kdf, aead: aes128, randomBytes });
+    const plain = suiteWith(aes128);
+    const ss = new Uint8Array(32).fill(9);
+    const infoA = text("UpdatePathNode context A");
+    const infoB = text("UpdatePathNode context B");
+    const first = await keyScheduleBase(cached, ss, infoA);
+    const afterFirst = extracts; // psk_id_hash, info_hash, secret
+    expect(afterFirst).toBe(3);
+    const again = await keyScheduleBase(cached, ss, infoA.slice());
+    expect(extracts - afterFirst).toBe(1); // only secret
+    expect(again).toEqual(first);
+    // A mutated info array is not mistaken for the cached one.
+    const mutable = infoA.slice();
+    await keyScheduleBase(cached, ss, mutable);
+    mutable.set(infoB);
+    expect(await keyScheduleBase(cached, ss, mutable)).toEqual(await keyScheduleBase(plain, ss, infoB));
+    for (const info of [infoA, infoB, new Uint8Array(0), new Uint8Array(20000).fill(1)]) {
+      expect(await keyScheduleBase(cached, ss, info)).toEqual(await keyScheduleBase(plain, ss, info));
+    }
+  });
+});

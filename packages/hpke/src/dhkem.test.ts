@@ -129,6 +129,32 @@ describe("Encap / Decap (RFC 9180 §4.1)", () => {
     expect(await code(xkem.encap(new Uint8Array(32)))).toBe("crypto/invalid-key");
   });
 
+  it("GenerateKeyPair uses the group's own generator when it has one, else DeriveKeyPair(random)", async () => {
+    let generated = 0;
+    let randomCalls = 0;
+    const countingRandom = (n: number) => (randomCalls++, random(n));
+    const withGen: DhGroup = { ...x25519, generateKeyPair: () => (generated++, x25519.generateKeyPair!()) };
+    const kem = new Dhkem(withGen, sha256Kdf, countingRandom);
+    const r = await kem.generateKeyPair();
+    expect(r.publicKey).toEqual(await x25519.publicKey(r.privateKey));
+    const { sharedSecret, enc } = await kem.encap(r.publicKey);
+    expect(generated).toBe(2); // the recipient's pair and Encap's ephemeral pair
+    expect(randomCalls).toBe(0);
+    expect(await kem.decap(enc, r.privateKey, r.publicKey)).toEqual(sharedSecret);
+
+    const { generateKeyPair: _unused, ...withoutGen } = x25519;
+    const derived = new Dhkem(withoutGen, sha256Kdf, countingRandom);
+    const d = await derived.generateKeyPair();
+    expect(randomCalls).toBe(1);
+    expect(d.publicKey).toEqual(await x25519.publicKey(d.privateKey));
+  });
+
+  it("a failing generator surfaces as a CryptoError", async () => {
+    const failing: DhGroup = { ...x25519, generateKeyPair: () => Promise.reject(new Error("no entropy")) };
+    const kem = new Dhkem(failing, sha256Kdf, random);
+    await expect(kem.encap((await x25519.generateKeyPair!()).publicKey)).rejects.toMatchObject({ code: "crypto/invalid-key" });
+  });
+
   it("refuses a KDF that does not belong to the KEM", () => {
     expect(() => new Dhkem(p256, src.kdf(HpkeKdfId.HKDF_SHA512)!, random)).toThrow(/needs KDF/);
   });

@@ -2,7 +2,7 @@
  * `pnpm bench` / `npm run bench`: prints throughput figures for this machine.
  * Options: `--quick` (shorter time budget), `--only=primitives,overhead`.
  */
-import { nobleCryptoProvider } from "@mlskit/crypto-noble";
+import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { benchProviderOverhead } from "./overhead.js";
 import { benchPrimitives } from "./primitives.js";
@@ -16,8 +16,10 @@ const budgetMs = quick ? 100 : 400;
 console.log(`mlskit bench — Node ${process.version}, ${process.platform}/${process.arch}${quick ? ", quick" : ""}`);
 const noble = nobleCryptoProvider();
 const webcrypto = webCryptoProvider();
+// The hybrid: asymmetric work on crypto.subtle, small hashes/HKDF/AEAD on noble ("webcrypto+noble").
+const hybrid = webCryptoProvider({ fallback: noblePrimitives() });
 
-if (wants("primitives")) await benchPrimitives([noble, webcrypto], budgetMs);
+if (wants("primitives")) await benchPrimitives([noble, webcrypto, hybrid], budgetMs);
 if (wants("overhead")) {
   const ok = await benchProviderOverhead(webcrypto, budgetMs);
   console.log(ok ? "overhead target met" : "overhead target NOT met");
