@@ -53,6 +53,7 @@ const layer = {
   "@mlskit/credential-x509": 2,
   "@mlskit/ratchet-tree": 2,
   "@mlskit/key-schedule": 2,
+  "@mlskit/storage-memory": 2,
   "@mlskit/group": 4,
   "@mlskit/mls": 5,
 };

@@ -36,6 +36,17 @@ export interface CipherSuiteProvider {
   readonly aeadNonceLength: number;
 
   hash(data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional: Hash(data) computed synchronously, the same function as
+   * {@link CipherSuiteProvider.hash}. A provider offers it when it can hash
+   * without an await (a pure-JavaScript hash, or a hybrid that hashes small
+   * inputs in JavaScript); callers that hash many small inputs in a row (the
+   * ratchet tree's tree and parent hashes, RFC 9420 §7.8-§7.9) then skip one
+   * promise per input. Callers must fall back to `hash` when it is absent.
+   * The result must not depend on whether `data` is later modified (the
+   * input is consumed before returning).
+   */
+  hashSync?(data: Uint8Array): Uint8Array;
   /** MAC(key, data) = HMAC with the suite's hash (RFC 9420 §5.1). */
   mac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
   /** HKDF-Extract with the suite's KDF. */

@@ -6,16 +6,25 @@
  * key). Each primitive here sends small inputs to the fallback source and
  * large ones to `crypto.subtle`, where native code wins on throughput.
  *
- * Crossovers measured on Node 20 (one core, noble as the fallback; ops/s):
+ * Measured on Node 20 (2-core VM, one await at a time, noble as the
+ * fallback; ops/s), on an idle machine:
  *
- * | input                         | noble   | subtle  |
- * |-------------------------------|---------|---------|
- * | SHA-256 of 1 KiB              | ~84,000 | ~46,000 |
- * | SHA-256 of 4 KiB              | ~25,000 | ~41,000 |
- * | HMAC-SHA256, fresh key, 1 KiB | ~53,000 | ~13,000 |
- * | AES-128-GCM, fresh key, 100 B | ~43,000 | ~15,000 |
- * | AES-128-GCM, fresh key, 512 B | ~19,000 | ~20,000 |
- * | AES-128-GCM, fresh key, 16 KiB|  ~1,300 |  ~7,900 |
+ * | operation                        | noble    | subtle  |
+ * |----------------------------------|----------|---------|
+ * | SHA-256 of 100 B                 | ~430,000 | ~20,000 |
+ * | SHA-256 of 1 KiB                 | ~100,000 | ~17,000 |
+ * | SHA-256 of 16 KiB                |   ~7,300 |  ~9,300 |
+ * | HMAC-SHA256, fresh key, 100 B    | ~136,000 |  ~9,500 |
+ * | AES-128-GCM, fresh key, 100 B    |  ~40,000 |  ~7,800 |
+ * | AES-128-GCM, fresh key, 1 KiB    |  ~18,000 |  ~8,500 |
+ * | AES-128-GCM, fresh key, 4 KiB    |   ~6,800 |  ~7,500 |
+ * | AES-128-GCM, fresh key, 64 KiB   |     ~600 |  ~5,400 |
+ *
+ * ("fresh key": an `importKey` before each subtle operation, as MLS uses a
+ * new key for nearly every message.) When other processes keep the cores
+ * busy, a subtle round trip gets cheaper and the crossovers move down, to
+ * about 512 B for AES-GCM and 2 KiB for SHA-256; the thresholds below sit
+ * between the two.
  *
  * Both sides compute the same function, so which side serves a call is not
  * observable except in time; sizes and lengths are checked here, before the
@@ -25,11 +34,11 @@ import { CryptoError } from "@mlskit/core";
 import type { Aead, HashPrimitive, Kdf } from "@mlskit/hpke";
 
 /** Digest and HMAC inputs up to this many bytes go to the fallback. */
-export const HYBRID_HASH_MAX_INPUT = 1024;
+export const HYBRID_HASH_MAX_INPUT = 2048;
 /** HKDF inputs (Extract's IKM, Expand's info) up to this many bytes go to the fallback. */
-export const HYBRID_KDF_MAX_INPUT = 1024;
+export const HYBRID_KDF_MAX_INPUT = 2048;
 /** AEAD inputs (aad plus plaintext or ciphertext) up to this many bytes go to the fallback. */
-export const HYBRID_AEAD_MAX_INPUT = 512;
+export const HYBRID_AEAD_MAX_INPUT = 1024;
 
 /** A hash whose digest and HMAC of small inputs come from `small`, of large ones from `native`. */
 export function hybridHash(native: HashPrimitive, small: HashPrimitive): HashPrimitive {

@@ -42,6 +42,8 @@ export interface PskSource {
   /** Resumption PSKs of this group by epoch (the current epoch included). */
   readonly resumption: ReadonlyMap<bigint, Uint8Array>;
   readonly services: GroupServices;
+  /** PSKs supplied for this operation only (e.g. the old group's resumption PSK of a ReInit, §11.2), checked first. */
+  readonly extra?: (id: PreSharedKeyID) => Uint8Array | undefined;
 }
 
 /** The PSK source of a group state: its kept resumption PSKs and the current epoch's. */
@@ -65,10 +67,7 @@ export async function resolvePskSecret(
   if (ids.length === 0) return undefined;
   const inputs: PskInput[] = await Promise.all(
     ids.map(async (id) => {
-      let psk: Uint8Array | undefined;
-      if (id.psktype === PSKType.external) psk = await source.services.psks?.get(id.pskId);
-      else if (bytesEqual(id.pskGroupId, source.groupId)) psk = source.resumption.get(id.pskEpoch);
-      else psk = await source.services.resumptionPsks?.get(id.pskGroupId, id.pskEpoch);
+      const psk = await lookupPsk(id, source);
       if (psk === undefined) {
         throw new ValidationError("psk/unknown", section, `PSK ${id.psktype === PSKType.external ? "external" : `resumption epoch ${id.pskEpoch}`} is not available`);
       }
@@ -76,6 +75,15 @@ export async function resolvePskSecret(
     }),
   );
   return derivePskSecret(cs, inputs);
+}
+
+/** The value of one PSK (§8.4), or undefined when this client does not hold it. */
+export async function lookupPsk(id: PreSharedKeyID, source: PskSource): Promise<Uint8Array | undefined> {
+  const extra = source.extra?.(id);
+  if (extra !== undefined) return extra;
+  if (id.psktype === PSKType.external) return source.services.psks?.get(id.pskId);
+  if (bytesEqual(id.pskGroupId, source.groupId)) return source.resumption.get(id.pskEpoch);
+  return source.services.resumptionPsks?.get(id.pskGroupId, id.pskEpoch);
 }
 
 /** Result of {@link deriveNextEpoch}. */

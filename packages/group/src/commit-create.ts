@@ -4,21 +4,11 @@
  * confirms it (DESIGN.md "Staged changes"): {@link mergePendingCommit} when
  * it comes back, {@link clearPendingCommit} when it was rejected.
  */
-import { encode } from "@mlskit/codec";
-import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, WireFormat, encryptWithLabel } from "@mlskit/core";
-import { deriveExternalKeyPair, deriveInterimTranscriptHash, createConfirmationTag, type EpochSecrets } from "@mlskit/key-schedule";
-import {
-  type CreatedUpdatePath,
-  type LeafIndex,
-  type NodeIndex,
-  type TreePrivateKeys,
-  createUpdatePath,
-  directPath,
-  isAncestorOrSelf,
-  leafToNode,
-} from "@mlskit/ratchet-tree";
+import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, WireFormat } from "@mlskit/core";
+import { type PreSharedKeyID, deriveExternalKeyPair, deriveInterimTranscriptHash, createConfirmationTag } from "@mlskit/key-schedule";
+import { type CreatedUpdatePath, type TreePrivateKeys, createUpdatePath } from "@mlskit/ratchet-tree";
 import { ProposalOrRefType, type ProposalOrRef, type Commit } from "./commit.js";
-import { type NextEpoch, deriveNextEpoch, dropBlankKeys, provisionalGroupContext, pskSourceOf, resolvePskSecret, welcomeKeyNonce } from "./commit-common.js";
+import { type NextEpoch, type PskSource, deriveNextEpoch, dropBlankKeys, provisionalGroupContext, pskSourceOf, resolvePskSecret } from "./commit-common.js";
 import { ContentType } from "./content-type.js";
 import { externalPubCodec, makeExtension } from "./extensions.js";
 import { type GroupInfo, groupInfoCodec, signGroupInfo } from "./group-info.js";
@@ -28,7 +18,7 @@ import { type ProposalInput, buildProposal, frameHandshake } from "./proposal-cr
 import { type ProposalWithSender, applyProposalList, setMemberSummary } from "./proposal-list.js";
 import type { Proposal } from "./proposal.js";
 import { memberSender } from "./sender.js";
-import { groupSecretsCodec, type EncryptedGroupSecrets, type GroupSecrets } from "./welcome.js";
+import { createWelcome } from "./welcome-create.js";
 
 /** Options of {@link createCommit}. */
 export interface CreateCommitOptions {
@@ -73,8 +63,20 @@ function isProposal(p: ProposalInput | Proposal): p is Proposal {
  * @throws UsageError when the group was reinitialized or a commit is pending;
  *   ValidationError when the proposal list is invalid.
  */
-export async function createCommit(state: GroupState, options: CreateCommitOptions = {}): Promise<CreatedCommit> {
+export function createCommit(state: GroupState, options: CreateCommitOptions = {}): Promise<CreatedCommit> {
+  return createCommitWith(state, options, {});
+}
+
+/** @internal What {@link createCommitWith} takes beyond the public options. */
+export interface CommitInternals {
+  /** PSK values held for this Commit only (the old group's resumption PSK of a ReInit or branch, §11.2, §11.3). */
+  readonly extraPsk?: (id: PreSharedKeyID) => Uint8Array | undefined;
+}
+
+/** @internal {@link createCommit} with {@link CommitInternals}. */
+export async function createCommitWith(state: GroupState, options: CreateCommitOptions, internals: CommitInternals): Promise<CreatedCommit> {
   const { cs } = state;
+  const pskSource: PskSource = { ...pskSourceOf(state), ...(internals.extraPsk !== undefined ? { extra: internals.extraPsk } : {}) };
   if (state.reinit !== undefined) throw new UsageError("usage/group-reinitialized", "the group was reinitialized (RFC 9420 §11.2)");
   if (state.pendingCommit !== undefined) throw new UsageError("usage/commit-pending", "a commit is pending: merge or clear it first");
   const me = memberSender(state.ownLeaf);
@@ -122,7 +124,7 @@ export async function createCommit(state: GroupState, options: CreateCommitOptio
   }
   const commit: Commit = { proposals: refs, path: path?.updatePath };
   const treeHash = await diff.treeHash();
-  const pskSecret = await resolvePskSecret(cs, applied.psks, pskSourceOf(state), "12.4.1");
+  const pskSecret = await resolvePskSecret(cs, applied.psks, pskSource, "12.4.1");
 
   let next: NextEpoch | undefined;
   const framed = await frameHandshake(
@@ -196,49 +198,6 @@ export async function createCommit(state: GroupState, options: CreateCommitOptio
   epoch.joinerSecret.fill(0);
   const pending: PendingCommit = { message: framed.message, state: newState };
   return { commit: framed.message, welcome, groupInfo, pending, state: { ...state, pendingCommit: pending } };
-}
-
-/**
- * The Welcome (§12.4.3.1): the GroupInfo encrypted under welcome_key/nonce,
- * and per new member its GroupSecrets (joiner_secret, the path secret of the
- * lowest common ancestor with the committer, the PSK ids) encrypted to its
- * init_key with EncryptWithLabel(., "Welcome", encrypted_group_info, .).
- */
-async function createWelcome(
-  state: GroupState,
-  secrets: EpochSecrets,
-  joinerSecret: Uint8Array,
-  groupInfo: GroupInfo,
-  added: readonly { leafIndex: LeafIndex; keyPackage: { initKey: Uint8Array }; keyPackageRef: Uint8Array }[],
-  psks: GroupSecrets["psks"],
-  path: CreatedUpdatePath | undefined,
-  leafCount: number,
-): Promise<Uint8Array> {
-  const cs = state.cs;
-  const { key, nonce } = await welcomeKeyNonce(cs, secrets.welcomeSecret);
-  const encryptedGroupInfo = await cs.aeadSeal(key, nonce, new Uint8Array(0), encode(groupInfoCodec, groupInfo));
-  key.fill(0);
-  nonce.fill(0);
-  const committerPath: NodeIndex[] = directPath(leafToNode(state.ownLeaf), leafCount);
-  const entries: EncryptedGroupSecrets[] = await Promise.all(
-    added.map(async (a) => {
-      const target = leafToNode(a.leafIndex);
-      let pathSecret: Uint8Array | undefined;
-      if (path !== undefined) {
-        // §12.4.3.1: the path secret of the lowest common ancestor of the new member and the committer.
-        const lca = committerPath.find((n) => path.pathSecrets.has(n) && isAncestorOrSelf(n, target));
-        if (lca !== undefined) pathSecret = path.pathSecrets.get(lca);
-      }
-      const gs: GroupSecrets = { joinerSecret, pathSecret: pathSecret === undefined ? undefined : { pathSecret }, psks };
-      const ct = await encryptWithLabel(cs, a.keyPackage.initKey, "Welcome", encryptedGroupInfo, encode(groupSecretsCodec, gs));
-      return { newMember: a.keyPackageRef, encryptedGroupSecrets: ct };
-    }),
-  );
-  return encodeMlsMessage({
-    version: ProtocolVersion.mls10,
-    wireFormat: WireFormat.mls_welcome,
-    welcome: { cipherSuite: cs.suite.id, secrets: entries, encryptedGroupInfo },
-  });
 }
 
 /** The state once our pending Commit is confirmed by the Delivery Service. */

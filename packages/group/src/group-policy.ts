@@ -8,7 +8,8 @@
 import type { ExtensionTypeId, ProposalTypeId } from "@mlskit/core";
 import { DEFAULT_RATCHET_POLICY, type RatchetPolicy } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
-import type { Extension } from "@mlskit/core";
+import { type Extension, ValidationError } from "@mlskit/core";
+import { isDefaultExtensionType } from "./capabilities.js";
 import type { LifetimePolicy } from "./leaf-node-validation.js";
 import type { PaddingPolicy } from "./private-message-content.js";
 import { NO_PADDING } from "./private-message-content.js";
@@ -36,6 +37,8 @@ export interface CustomProposalContext {
 export interface CustomProposalHandler {
   readonly proposalType: ProposalTypeId;
   readonly requiresPath?: boolean;
+  /** Whether `external` senders may send it (§12.1.8, the "Ext" column of §17.4); default false. */
+  readonly external?: boolean;
   /** Throw (a ValidationError) to reject the proposal. */
   validate?(proposal: CustomProposal, context: CustomProposalContext): void | Promise<void>;
   /** Optional change of the GroupContext extensions. */
@@ -85,6 +88,22 @@ export function groupPolicy(input: GroupPolicyInput = {}): GroupPolicy {
     customProposals: custom,
     maxEarlyMessages: input.maxEarlyMessages ?? 32,
   };
+}
+
+/**
+ * GroupContext extensions of non-default types must be among the policy's
+ * `acceptedExtensionTypes` when it sets them (§13.4: a client rejects
+ * extensions it does not accept for the group; default types always pass).
+ * @throws ValidationError `group-context/unsupported-extension` (§13.4)
+ */
+export function checkAcceptedExtensions(policy: GroupPolicy, extensions: readonly Extension[]): void {
+  const accepted = policy.acceptedExtensionTypes;
+  if (accepted === undefined) return;
+  for (const e of extensions) {
+    if (!isDefaultExtensionType(e.extensionType) && !accepted.includes(e.extensionType)) {
+      throw new ValidationError("group-context/unsupported-extension", "13.4", `extension type ${e.extensionType} is not accepted by this client`);
+    }
+  }
 }
 
 /** The default policy. */

@@ -1,5 +1,8 @@
 /** Test helpers for the group state machine tests (excluded from the build). */
-import { BasicIdentityProvider, type CipherSuiteProvider, acceptAll } from "@mlskit/core";
+import { BasicIdentityProvider, type CipherSuiteProvider, type Extension, acceptAll } from "@mlskit/core";
+import { mergeStagedCommit } from "./commit-process.js";
+import { processMessage } from "./message-process.js";
+import type { Capabilities } from "@mlskit/ratchet-tree";
 import { createKeyPackage, type CreatedKeyPackage } from "./key-package-create.js";
 import { createGroup } from "./group-create.js";
 import { type GroupPolicyInput, groupPolicy } from "./group-policy.js";
@@ -16,7 +19,7 @@ export interface TestClient {
   readonly signaturePrivateKey: Uint8Array;
 }
 
-export async function client(cs: CipherSuiteProvider, name: string): Promise<TestClient> {
+export async function client(cs: CipherSuiteProvider, name: string, options: { capabilities?: Capabilities } = {}): Promise<TestClient> {
   const sig = await cs.signatureGenerateKeyPair();
   const kp = await createKeyPackage({
     cs,
@@ -24,11 +27,12 @@ export async function client(cs: CipherSuiteProvider, name: string): Promise<Tes
     signaturePrivateKey: sig.privateKey,
     signaturePublicKey: sig.publicKey,
     grease: false,
+    ...(options.capabilities !== undefined ? { capabilities: options.capabilities } : {}),
   });
   return { name, kp, signaturePrivateKey: sig.privateKey };
 }
 
-export async function newGroup(cs: CipherSuiteProvider, creator: TestClient, policy?: GroupPolicyInput): Promise<GroupState> {
+export async function newGroup(cs: CipherSuiteProvider, creator: TestClient, policy?: GroupPolicyInput, extensions?: readonly Extension[]): Promise<GroupState> {
   return createGroup({
     cs,
     groupId: new TextEncoder().encode("group-" + creator.name),
@@ -37,7 +41,15 @@ export async function newGroup(cs: CipherSuiteProvider, creator: TestClient, pol
     signaturePrivateKey: creator.signaturePrivateKey,
     services,
     policy: groupPolicy(policy),
+    ...(extensions !== undefined ? { extensions } : {}),
   });
+}
+
+/** Processes a message and merges a staged Commit. */
+export async function deliver(state: GroupState, msg: Uint8Array): Promise<GroupState> {
+  const r = await processMessage(state, msg);
+  if (r.kind === "commit") return mergeStagedCommit(r.staged);
+  return r.state;
 }
 
 export function join(cs: CipherSuiteProvider, c: TestClient, welcome: Uint8Array, policy?: GroupPolicyInput, ratchetTree?: Uint8Array): Promise<GroupState> {

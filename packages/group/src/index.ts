@@ -287,7 +287,7 @@ export {
   members,
 } from "./group-state.js";
 export { type CreateGroupOptions, createGroup } from "./group-create.js";
-export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake } from "./proposal-create.js";
+export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake, proposalFromInput } from "./proposal-create.js";
 export { type ProposalWithSender, type AppliedProposals, applyProposalList } from "./proposal-list.js";
 export { type CreateCommitOptions, type CreatedCommit, createCommit, mergePendingCommit, clearPendingCommit } from "./commit-create.js";
 export { type StagedCommit, stageCommit, mergeStagedCommit } from "./commit-process.js";
@@ -303,5 +303,20 @@ export {
   unprotectMessage,
 } from "./message-process.js";
 export { type DecryptedWelcome, type JoinFromWelcomeOptions, decryptWelcome, joinFromWelcome } from "./welcome-join.js";
+export {
+  type SuccessorGroupOptions,
+  type SuccessorGroup,
+  type BranchOptions,
+  createReinitGroup,
+  createBranch,
+} from "./resumption-create.js";
+export { type ResumedGroupSource, type ResumptionKind, resumptionPsksOf, checkResumedGroup } from "./resumption-join.js";
 export { createApplicationMessage } from "./application-message.js";
 export { type ExternalCommitOptions, joinByExternalCommit } from "./external-commit.js";
+export {
+  type ExternalProposalTarget,
+  type CreatedExternalProposal,
+  type ExternalProposalInput,
+  createExternalProposal,
+  createNewMemberProposal,
+} from "./external-proposal.js";

@@ -69,7 +69,11 @@ function reject(code: string, section: string, message: string, cause?: unknown)
 /** Unprotects a handshake or application message of the current epoch (§6.2, §6.3). */
 export async function unprotectMessage(state: GroupState, m: MLSMessageIn): Promise<VerifiedContent> {
   if (m.wireFormat === WireFormat.mls_public_message) {
-    return unprotectPublicMessage(state.framing, m.publicMessage, { members: state.tree, membershipKey: state.keys.membershipKey });
+    return unprotectPublicMessage(state.framing, m.publicMessage, {
+      members: state.tree,
+      membershipKey: state.keys.membershipKey,
+      externalProposalTypes: externalProposalTypesOf(state),
+    });
   }
   if (m.wireFormat === WireFormat.mls_private_message) {
     const r = await unprotectPrivateMessage(state.framing, m.privateMessage, {
@@ -80,6 +84,13 @@ export async function unprotectMessage(state: GroupState, m: MLSMessageIn): Prom
     return r.content;
   }
   throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
+}
+
+/** Custom proposal types the policy lets `external` senders send (§12.1.8). */
+function externalProposalTypesOf(state: GroupState): number[] {
+  const out: number[] = [];
+  for (const h of state.policy.customProposals.values()) if (h.external === true) out.push(h.proposalType);
+  return out;
 }
 
 function groupAndEpochOf(m: MLSMessageIn): { groupId: Uint8Array; epoch: bigint } {

@@ -3,7 +3,7 @@
  * messages as PublicMessage or PrivateMessage per the group's policy.
  */
 import { encode } from "@mlskit/codec";
-import { type Extension, ProposalType, UsageError, WireFormat, makeProposalRef } from "@mlskit/core";
+import { type CipherSuiteProvider, type Extension, ProposalType, UsageError, WireFormat, makeProposalRef } from "@mlskit/core";
 import { PSKType, type PreSharedKeyID, ResumptionPSKUsage } from "@mlskit/key-schedule";
 import { type LeafIndex, LeafNodeSource, type LeafNode, signLeafNode } from "@mlskit/ratchet-tree";
 import { toHex } from "@mlskit/codec";
@@ -90,33 +90,45 @@ export interface CreatedProposal {
   readonly ref: ProposalRef;
 }
 
-/** Builds a Proposal struct from an input (§12.1.x). Update leaves are signed here; the key pair is returned. */
-export async function buildProposal(state: GroupState, input: ProposalInput): Promise<{ proposal: Proposal; updateKey?: { publicKey: Uint8Array; privateKey: Uint8Array } }> {
-  const cs = state.cs;
-  if ("add" in input) return { proposal: { proposalType: ProposalType.add, keyPackage: input.add } };
-  if ("remove" in input) return { proposal: { proposalType: ProposalType.remove, removed: input.remove } };
+/**
+ * The Proposal of an input that needs no group state beyond the suite and
+ * group id (every input but `update`, which returns undefined). PSK nonces
+ * are fresh random values of KDF.Nh bytes (§8.4, §12.1.4).
+ */
+export function proposalFromInput(cs: CipherSuiteProvider, groupId: Uint8Array, input: ProposalInput): Proposal | undefined {
+  if ("add" in input) return { proposalType: ProposalType.add, keyPackage: input.add };
+  if ("remove" in input) return { proposalType: ProposalType.remove, removed: input.remove };
   if ("externalPsk" in input) {
     const psk: PreSharedKeyID = { psktype: PSKType.external, pskId: input.externalPsk.pskId, pskNonce: cs.randomBytes(cs.hashLength) };
-    return { proposal: { proposalType: ProposalType.psk, psk } };
+    return { proposalType: ProposalType.psk, psk };
   }
   if ("resumptionPsk" in input) {
     const r = input.resumptionPsk;
     const psk: PreSharedKeyID = {
       psktype: PSKType.resumption,
       usage: r.usage ?? ResumptionPSKUsage.application,
-      pskGroupId: r.groupId ?? state.groupContext.groupId,
+      pskGroupId: r.groupId ?? groupId,
       pskEpoch: r.epoch,
       pskNonce: cs.randomBytes(cs.hashLength),
     };
-    return { proposal: { proposalType: ProposalType.psk, psk } };
+    return { proposalType: ProposalType.psk, psk };
   }
   if ("reinit" in input) {
     const r = input.reinit;
-    return { proposal: { proposalType: ProposalType.reinit, groupId: r.groupId, version: r.version ?? 1, cipherSuite: r.cipherSuite, extensions: r.extensions ?? [] } };
+    return { proposalType: ProposalType.reinit, groupId: r.groupId, version: r.version ?? 1, cipherSuite: r.cipherSuite, extensions: r.extensions ?? [] };
   }
-  if ("groupContextExtensions" in input) return { proposal: { proposalType: ProposalType.group_context_extensions, extensions: input.groupContextExtensions } };
-  if ("custom" in input) return { proposal: { proposalType: "custom", customProposalType: input.custom.proposalType, body: input.custom.body } };
-  if ("proposal" in input) return { proposal: input.proposal };
+  if ("groupContextExtensions" in input) return { proposalType: ProposalType.group_context_extensions, extensions: input.groupContextExtensions };
+  if ("custom" in input) return { proposalType: "custom", customProposalType: input.custom.proposalType, body: input.custom.body };
+  if ("proposal" in input) return input.proposal;
+  return undefined;
+}
+
+/** Builds a Proposal struct from an input (§12.1.x). Update leaves are signed here; the key pair is returned. */
+export async function buildProposal(state: GroupState, input: ProposalInput): Promise<{ proposal: Proposal; updateKey?: { publicKey: Uint8Array; privateKey: Uint8Array } }> {
+  const cs = state.cs;
+  const simple = proposalFromInput(cs, state.groupContext.groupId, input);
+  if (simple !== undefined) return { proposal: simple };
+  if (!("update" in input)) throw new UsageError("usage/unknown-proposal-input", "unknown proposal input");
   const current = state.tree.leafNode(state.ownLeaf)!;
   const kp = input.update.encryptionKeyPair ?? (await cs.hpkeGenerateKeyPair());
   const o = input.update.leafNode ?? {};

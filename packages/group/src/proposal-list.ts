@@ -16,7 +16,7 @@ import {
   supportsProposal,
 } from "./capabilities.js";
 import { externalSendersOf } from "./extensions.js";
-import type { CustomProposalContext } from "./group-policy.js";
+import { type CustomProposalContext, checkAcceptedExtensions } from "./group-policy.js";
 import type { GroupState } from "./group-state.js";
 import { keyPackageRef } from "./key-package.js";
 import { type ValidatedKeyPackage, validateKeyPackage } from "./key-package-validation.js";
@@ -385,11 +385,8 @@ async function validateGroupContextExtensions(
     // §13.4: "Any field containing a list of extensions MUST NOT have more than one extension of any given type."
     if (seen.has(e.extensionType)) reject("extensions/duplicate", "13.4", `GroupContextExtensions carries type ${e.extensionType} twice`);
     seen.add(e.extensionType);
-    const accepted = state.policy.acceptedExtensionTypes;
-    if (accepted !== undefined && e.extensionType > 5 && !accepted.includes(e.extensionType)) {
-      reject("group-context/unsupported-extension", "13.4", `extension type ${e.extensionType} is not accepted by this client`);
-    }
   }
+  checkAcceptedExtensions(state.policy, extensions);
   const tree = state.tree;
   function* membersAfter(): Generator<readonly [LeafIndex, LeafNode]> {
     for (const l of tree.leaves()) if (!removed.has(l)) yield [l, tree.leafNode(l)!] as const;

@@ -17,8 +17,6 @@ import {
 } from "@mlskit/core";
 import {
   type EpochSecrets,
-  PSKType,
-  ResumptionPSKUsage,
   deriveEpochSecrets,
   deriveInterimTranscriptHash,
   deriveWelcomeSecret,
@@ -37,10 +35,11 @@ import {
   nextPathSecret,
 } from "@mlskit/ratchet-tree";
 import { requiredCapabilitiesOf } from "./capabilities.js";
-import { type PskSource, resolvePskSecret, welcomeKeyNonce } from "./commit-common.js";
+import { type PskSource, pskSourceOf, resolvePskSecret, welcomeKeyNonce } from "./commit-common.js";
+import { type ResumedGroupSource, type ResumptionKind, checkResumedGroup, findResumedGroup } from "./resumption-join.js";
 import { findExtension } from "./extensions.js";
 import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignature } from "./group-info.js";
-import { DEFAULT_GROUP_POLICY, type GroupPolicy } from "./group-policy.js";
+import { DEFAULT_GROUP_POLICY, type GroupPolicy, checkAcceptedExtensions } from "./group-policy.js";
 import { type GroupServices, type GroupState, enterEpoch } from "./group-state.js";
 import { type KeyPackage, encodeKeyPackage, keyPackageRef } from "./key-package.js";
 import { decodeMlsMessage } from "./mls-message.js";
@@ -61,19 +60,8 @@ export interface DecryptedWelcome {
   readonly pskSecret: Uint8Array | undefined;
 }
 
-/**
- * The first steps of §12.4.3.1: our EncryptedGroupSecrets by KeyPackageRef,
- * the GroupSecrets decrypted with `init_key_priv`, the PSKs looked up, the
- * GroupInfo decrypted with welcome_key/welcome_nonce.
- * @throws ValidationError `welcome/…`, `psk/unknown`.
- */
-export async function decryptWelcome(
-  cs: CipherSuiteProvider,
-  welcome: Welcome,
-  keyPackage: KeyPackage,
-  initPrivateKey: Uint8Array,
-  psks: PskSource | undefined,
-): Promise<DecryptedWelcome> {
+/** §12.4.3.1 first steps: our EncryptedGroupSecrets by KeyPackageRef, decrypted with `init_key_priv`. */
+async function openGroupSecrets(cs: CipherSuiteProvider, welcome: Welcome, keyPackage: KeyPackage, initPrivateKey: Uint8Array): Promise<GroupSecrets> {
   // §12.4.3.1: "if the cipher suite indicated in the KeyPackage does not match the one in the Welcome message, return an error".
   if (welcome.cipherSuite !== keyPackage.cipherSuite || welcome.cipherSuite !== cs.suite.id) {
     reject("welcome/cipher-suite-mismatch", "12.4.3.1", `Welcome cipher suite ${welcome.cipherSuite}, KeyPackage ${keyPackage.cipherSuite}`);
@@ -82,18 +70,22 @@ export async function decryptWelcome(
   // §12.4.3.1: "Identify an entry in the secrets array where the new_member value corresponds to one of this client's KeyPackages".
   const entry = welcome.secrets.find((s) => bytesEqual(s.newMember, ref));
   if (entry === undefined) reject("welcome/no-matching-key-package", "12.4.3.1", "the Welcome has no secrets for our KeyPackage");
-  let groupSecrets: GroupSecrets;
   try {
     const plain = await decryptWithLabel(cs, initPrivateKey, "Welcome", welcome.encryptedGroupInfo, entry.encryptedGroupSecrets, keyPackage.initKey);
-    groupSecrets = decode(groupSecretsCodec, plain, "GroupSecrets");
+    return decode(groupSecretsCodec, plain, "GroupSecrets");
   } catch (e) {
     reject("welcome/group-secrets-decryption", "12.4.3.1", "encrypted_group_secrets does not decrypt to GroupSecrets", e);
   }
-  // §12.4.3.1: a resumption PSK with usage reinit or branch must be the only such PSK.
-  const special = groupSecrets.psks.filter((p) => p.psktype === PSKType.resumption && p.usage !== ResumptionPSKUsage.application);
-  if (special.length > 1) reject("welcome/multiple-reinit-branch-psks", "12.4.3.1", "more than one resumption PSK with usage reinit or branch");
+}
+
+/** §12.4.3.1: the PSKs looked up, then the GroupInfo decrypted with welcome_key/welcome_nonce. */
+async function openGroupInfo(
+  cs: CipherSuiteProvider,
+  welcome: Welcome,
+  groupSecrets: GroupSecrets,
+  source: PskSource,
+): Promise<DecryptedWelcome> {
   // §12.4.3.1: "If a PreSharedKeyID is part of the GroupSecrets and the client is not in possession of the corresponding PSK, return an error."
-  const source: PskSource = psks ?? { groupId: new Uint8Array(0), resumption: new Map(), services: { identityProvider: undefined as never } };
   const pskSecret = await resolvePskSecret(cs, groupSecrets.psks, source, "12.4.3.1");
   const welcomeSecret = await deriveWelcomeSecret(cs, groupSecrets.joinerSecret, pskSecret);
   const { key, nonce } = await welcomeKeyNonce(cs, welcomeSecret);
@@ -109,6 +101,26 @@ export async function decryptWelcome(
     nonce.fill(0);
   }
   return { groupSecrets, groupInfo, pskSecret };
+}
+
+/**
+ * The first steps of §12.4.3.1: our EncryptedGroupSecrets by KeyPackageRef,
+ * the GroupSecrets decrypted with `init_key_priv`, the PSKs looked up, the
+ * GroupInfo decrypted with welcome_key/welcome_nonce.
+ * @throws ValidationError `welcome/…`, `psk/unknown`.
+ */
+export async function decryptWelcome(
+  cs: CipherSuiteProvider,
+  welcome: Welcome,
+  keyPackage: KeyPackage,
+  initPrivateKey: Uint8Array,
+  psks: PskSource | undefined,
+): Promise<DecryptedWelcome> {
+  const groupSecrets = await openGroupSecrets(cs, welcome, keyPackage, initPrivateKey);
+  // §12.4.3.1: a resumption PSK with usage reinit or branch must be the only such PSK.
+  await findResumedGroup(groupSecrets.psks, undefined, undefined);
+  const source: PskSource = psks ?? { groupId: new Uint8Array(0), resumption: new Map(), services: { identityProvider: undefined as never } };
+  return openGroupInfo(cs, welcome, groupSecrets, source);
 }
 
 /** Options of {@link joinFromWelcome}. */
@@ -127,6 +139,17 @@ export interface JoinFromWelcomeOptions {
   readonly policy?: GroupPolicy;
   /** Group IDs of groups this client is in: the new one must differ (§12.4.3.1). */
   readonly existingGroupIds?: readonly Uint8Array[];
+  /**
+   * The group a reinit/branch Welcome resumes (§11.2, §11.3): its state (for
+   * a ReInit, the frozen state after the Commit covering it) or a lookup by
+   * group id. With it, the Welcome is checked against that group (§12.4.3.1
+   * last step) and its resumption PSKs are read from it. Without it, such a
+   * Welcome is only checked for its single reinit/branch PSK (found in
+   * `services.resumptionPsks`) and epoch 1.
+   */
+  readonly resumedGroup?: ResumedGroupSource;
+  /** Require a Welcome of this kind (exactly one resumption PSK of this usage, §11.2, §11.3); needs `resumedGroup`. */
+  readonly expectResumption?: ResumptionKind;
 }
 
 /**
@@ -144,8 +167,11 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
     welcome = m.welcome;
   } else welcome = options.welcome;
 
-  const psks: PskSource = { groupId: new Uint8Array(0), resumption: new Map(), services };
-  const { groupSecrets, groupInfo, pskSecret } = await decryptWelcome(cs, welcome, keyPackage, options.initPrivateKey, psks);
+  const secrets0 = await openGroupSecrets(cs, welcome, keyPackage, options.initPrivateKey);
+  const resumed = await findResumedGroup(secrets0.psks, options.resumedGroup, options.expectResumption);
+  const psks: PskSource =
+    resumed?.group !== undefined ? { ...pskSourceOf(resumed.group), services } : { groupId: new Uint8Array(0), resumption: new Map(), services };
+  const { groupSecrets, groupInfo, pskSecret } = await openGroupInfo(cs, welcome, secrets0, psks);
   const gc = groupInfo.groupContext;
   // §12.4.3.1: "Verify that the cipher_suite in the GroupInfo matches the cipher_suite in the KeyPackage."
   if (gc.cipherSuite !== keyPackage.cipherSuite) reject("welcome/cipher-suite-mismatch", "12.4.3.1", "the GroupInfo's cipher suite differs from the KeyPackage's");
@@ -155,6 +181,9 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   if ((options.existingGroupIds ?? []).some((g) => bytesEqual(g, gc.groupId))) {
     reject("welcome/duplicate-group-id", "12.4.3.1", "the client is already in a group with this group_id");
   }
+
+  // §13.4: the group's extensions are ones this client accepts (policy.acceptedExtensionTypes).
+  checkAcceptedExtensions(policy, gc.extensions);
 
   // The tree: from the ratchet_tree extension, else out of band (§12.4.3.1, §12.4.3.3).
   const treeBytes = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
@@ -218,9 +247,9 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
     secrets.wipe();
     reject("welcome/invalid-confirmation-tag", "12.4.3.1", "the GroupInfo's confirmation_tag does not verify");
   }
-  // §12.4.3.1: with a reinit or branch PSK, the new group is in epoch 1.
-  const special = groupSecrets.psks.find((p) => p.psktype === PSKType.resumption && p.usage !== ResumptionPSKUsage.application);
-  if (special !== undefined && gc.epoch !== 1n) reject("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
+  // §12.4.3.1: with a reinit or branch PSK, the new group is in epoch 1 and matches the resumed group (§11.2, §11.3).
+  if (resumed?.group !== undefined) await checkResumedGroup(resumed.psk, resumed.group, gc, tree, services);
+  else if (resumed !== undefined && gc.epoch !== 1n) reject("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
   const interim = await deriveInterimTranscriptHash(cs, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
   setMemberSummary(tree, CredentialTypeSummary.fromTree(tree));
   const state = enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {

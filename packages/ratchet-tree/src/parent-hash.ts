@@ -11,17 +11,32 @@
 import { Writer } from "@mlskit/codec";
 import type { CipherSuiteProvider } from "@mlskit/core";
 import { encodeParentNode, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
-import { hashBatch, hashOne, leafHashInput, parentHashInput } from "./tree-hash.js";
+import { type Scratch, hashBatch, hashOne, leafHashInput, parentHashInput, putOpaque } from "./tree-hash.js";
 import { type LeafIndex, type NodeIndex, isLeaf, leafRange, leafToNode, left, level, nodeToLeaf, parentOf, right } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
 
-/** Encodes ParentHashInput (§7.9). */
-export function encodeParentHashInput(encryptionKey: Uint8Array, parentHash: Uint8Array, originalSiblingTreeHash: Uint8Array): Uint8Array {
-  const w = new Writer(encryptionKey.length + parentHash.length + originalSiblingTreeHash.length + 12);
-  w.opaque(encryptionKey);
-  w.opaque(parentHash);
-  w.opaque(originalSiblingTreeHash);
-  return w.finish();
+/**
+ * Encodes ParentHashInput (§7.9). With a {@link Scratch} (synchronous hashing
+ * only) the result is a view into it.
+ */
+export function encodeParentHashInput(
+  encryptionKey: Uint8Array,
+  parentHash: Uint8Array,
+  originalSiblingTreeHash: Uint8Array,
+  scratch?: Scratch,
+): Uint8Array {
+  if (scratch === undefined) {
+    const w = new Writer(encryptionKey.length + parentHash.length + originalSiblingTreeHash.length + 12);
+    w.opaque(encryptionKey);
+    w.opaque(parentHash);
+    w.opaque(originalSiblingTreeHash);
+    return w.finish();
+  }
+  const out = scratch.take(encryptionKey.length + parentHash.length + originalSiblingTreeHash.length + 12);
+  let at = putOpaque(out, 0, encryptionKey);
+  at = putOpaque(out, at, parentHash);
+  at = putOpaque(out, at, originalSiblingTreeHash);
+  return out.subarray(0, at);
 }
 
 /** The parent hash of P with copath child S, from P's key and parent_hash and S's original tree hash (§7.9). */
@@ -47,12 +62,19 @@ export function unmergedInRange(parent: Uint8Array, a: number, z: number): LeafI
  * to S are rehashed (level by level, each level one batch).
  */
 export async function originalSiblingTreeHash(view: TreeView, p: NodeIndex, s: NodeIndex): Promise<Uint8Array> {
+  const removed = unmergedUnder(view, p, s);
+  return removed === undefined ? view.hashOf(s) : treeHashWithout(view, s, new Set(removed));
+}
+
+/** @internal Leaves of `P.unmerged_leaves` under S, or undefined when none (S's cached hash is then the original one). */
+export function unmergedUnder(view: TreeView, p: NodeIndex, s: NodeIndex): LeafIndex[] | undefined {
   const pBytes = view.nodeBytes(p);
-  if (pBytes === undefined) return view.hashOf(s);
+  if (pBytes === undefined) return undefined;
+  const [ua, uz] = parentNodeLayout(pBytes).unmergedLeaves;
+  if (ua === uz) return undefined;
   const [a, z] = leafRange(s);
   const removed = unmergedInRange(pBytes, a, z);
-  if (removed.length === 0) return view.hashOf(s);
-  return treeHashWithout(view, s, new Set(removed));
+  return removed.length === 0 ? undefined : removed;
 }
 
 /** Tree hash of `top` with the leaves in `removed` blanked and dropped from all unmerged lists. */
@@ -72,9 +94,9 @@ export async function treeHashWithout(view: TreeView, top: NodeIndex, removed: R
   const hashOf = (n: NodeIndex) => changed.get(n) ?? view.hashOf(n);
   for (let k = 0; k <= topLevel; k++) {
     const nodes = [...byLevel[k]!];
-    const inputs = nodes.map((n) => {
-      const x = n as NodeIndex;
-      if (isLeaf(x)) return leafHashInput(nodeToLeaf(x), undefined);
+    const input = (i: number, scratch: Scratch | undefined): Uint8Array => {
+      const x = nodes[i]! as NodeIndex;
+      if (isLeaf(x)) return leafHashInput(nodeToLeaf(x), undefined, scratch);
       let b = view.nodeBytes(x);
       if (b !== undefined) {
         const unmerged = unmergedLeavesOf(b);
@@ -88,9 +110,9 @@ export async function treeHashWithout(view: TreeView, top: NodeIndex, removed: R
           });
         }
       }
-      return parentHashInput(b, hashOf(left(x)), hashOf(right(x)));
-    });
-    await hashBatch(cs, inputs.length, (i) => inputs[i]!, (i, d) => changed.set(nodes[i]!, d));
+      return parentHashInput(b, hashOf(left(x)), hashOf(right(x)), scratch);
+    };
+    await hashBatch(cs, nodes.length, input, (i, d) => changed.set(nodes[i]!, d));
   }
   return changed.get(top)!;
 }

@@ -17,6 +17,7 @@ import { type LeafIndex, MAX_LEAVES, type NodeIndex, left, nodeWidth, right } fr
 import { TreeDiff } from "./tree-diff.js";
 import { TreeView } from "./tree-view.js";
 import { KeyIndex, confirmEncryptionKey, confirmSignatureKey } from "./key-index.js";
+import { Yielder } from "./concurrency.js";
 
 /** Entries a chunk needs to hold node indices up to `width - 1`. */
 export function chunkCapacity(c: number, width: number): number {
@@ -207,15 +208,21 @@ export class RatchetTree extends TreeView {
     return this.keyIndexCache;
   }
 
-  /** @internal Hashes every node, level by level (each level in concurrent batches). */
-  async computeAllHashes(): Promise<void> {
+  /**
+   * @internal Hashes every node, level by level: one loop with a synchronous
+   * hash, else many digests in flight per level. `yielder` shares time slices
+   * with the caller's other work (see tree-validation).
+   */
+  async computeAllHashes(yielder?: Yielder): Promise<void> {
     const nh = this.cs.hashLength;
+    const y = yielder ?? new Yielder();
     const store = (n: number, d: Uint8Array) => this.tables.hashes[n >>> CHUNK_BITS]!.set(d, (n & CHUNK_MASK) * nh);
     await hashBatch(
       this.cs,
       this.leafCount,
-      (l) => leafHashInput(l, this.nodeBytes((2 * l) as NodeIndex)),
+      (l, scratch) => leafHashInput(l, this.nodeBytes((2 * l) as NodeIndex), scratch),
       (l, d) => store(2 * l, d),
+      y,
     );
     for (let k = 1; 1 << k <= this.leafCount; k++) {
       const first = (1 << k) - 1;
@@ -223,11 +230,12 @@ export class RatchetTree extends TreeView {
       await hashBatch(
         this.cs,
         this.leafCount >>> k,
-        (j) => {
+        (j, scratch) => {
           const n = (first + j * step) as NodeIndex;
-          return parentHashInput(this.nodeBytes(n), this.hashOf(left(n)), this.hashOf(right(n)));
+          return parentHashInput(this.nodeBytes(n), this.hashOf(left(n)), this.hashOf(right(n)), scratch);
         },
         (j, d) => store(first + j * step, d),
+        y,
       );
     }
   }

@@ -6,9 +6,9 @@
  * diff discards the changes. The base tree is never modified.
  */
 import { type CipherSuiteProvider, InternalError, ValidationError } from "@mlskit/core";
-import { type LeafNode, encodeLeafNode } from "./leaf-node.js";
+import { type LeafNode, encodeLeafNode, leafNodeLayout } from "./leaf-node.js";
 import { type ParentNode, encodeParentNode, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
-import { confirmEncryptionKey, confirmSignatureKey } from "./key-index.js";
+import { confirmEncryptionKey, confirmSignatureKey, fingerprint } from "./key-index.js";
 import { RatchetTree, chunkCapacity } from "./ratchet-tree.js";
 import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount } from "./store.js";
 import { hashBatch, leafHashInput, parentHashInput } from "./tree-hash.js";
@@ -41,6 +41,13 @@ export class TreeDiff extends TreeView {
   /** Nodes whose hash must be recomputed; closed upwards (every ancestor of a dirty node is dirty). */
   readonly #dirty = new Set<number>();
   #bits: LeafBitmap;
+  /**
+   * Keys set by this diff: fingerprint → nodes (encryption keys) and leaf
+   * nodes (signature keys). Entries are never removed; lookups confirm
+   * against the current contents, so stale ones cost nothing but a check.
+   */
+  readonly #encKeys = new Map<number, number | number[]>();
+  readonly #sigKeys = new Map<number, number | number[]>();
 
   /** @internal Use {@link RatchetTree.stage}. */
   constructor(base: RatchetTree) {
@@ -95,18 +102,18 @@ export class TreeDiff extends TreeView {
     return this.#nodes.size === 0 && this.#leafCount === this.base.leafCount;
   }
 
-  /** Nodes whose encryption key equals `key` (§7.3, §12.4.2 uniqueness checks). O(log N) expected. */
+  /**
+   * Nodes whose encryption key equals `key` (§7.3, §12.4.2 uniqueness checks):
+   * candidates from the base tree's key index and from this diff's own index
+   * of the keys it set, confirmed against the diff. O(1) expected.
+   */
   findEncryptionKey(key: Uint8Array): NodeIndex[] {
-    const found = new Set<number>(this.base.keyIndex().encryptionKeyCandidates(key));
-    for (const n of this.#nodes.keys()) found.add(n);
-    return confirmEncryptionKey(this, found, key).sort((a, b) => a - b);
+    return confirmEncryptionKey(this, candidatesOf(this.base.keyIndex().encryptionKeyCandidates(key), this.#encKeys, key), key).sort((a, b) => a - b);
   }
 
-  /** Leaves whose signature key equals `key` (§7.3). O(log N) expected. */
+  /** Leaves whose signature key equals `key` (§7.3). O(1) expected. */
   findSignatureKey(key: Uint8Array): LeafIndex[] {
-    const found = new Set<number>(this.base.keyIndex().signatureKeyCandidates(key));
-    for (const n of this.#nodes.keys()) if (isLeaf(n as NodeIndex)) found.add(n);
-    return confirmSignatureKey(this, found, key).sort((a, b) => a - b);
+    return confirmSignatureKey(this, candidatesOf(this.base.keyIndex().signatureKeyCandidates(key), this.#sigKeys, key), key).sort((a, b) => a - b);
   }
 
   // ---- low-level mutation ----
@@ -127,7 +134,19 @@ export class TreeDiff extends TreeView {
     if (n >= this.nodeCount) throw new RangeError(`node ${n} outside the tree`);
     this.#nodes.set(n, bytes ?? null);
     if (isLeaf(n)) this.#bits.set(nodeToLeaf(n), bytes === undefined);
+    if (bytes !== undefined) this.indexKeys(n, bytes);
     this.markDirty(n);
+  }
+
+  private indexKeys(n: NodeIndex, bytes: Uint8Array): void {
+    if (isLeaf(n)) {
+      const layout = leafNodeLayout(bytes);
+      addKey(this.#encKeys, fingerprint(bytes.subarray(layout.encryptionKey[0], layout.encryptionKey[1])), n);
+      addKey(this.#sigKeys, fingerprint(bytes.subarray(layout.signatureKey[0], layout.signatureKey[1])), n);
+    } else {
+      const [s, e] = parentNodeLayout(bytes).encryptionKey;
+      addKey(this.#encKeys, fingerprint(bytes.subarray(s, e)), n);
+    }
   }
 
   /** Sets a leaf (undefined blanks it). */
@@ -241,10 +260,10 @@ export class TreeDiff extends TreeView {
       await hashBatch(
         this.cs,
         nodes.length,
-        (i) => {
+        (i, scratch) => {
           const n = nodes[i]! as NodeIndex;
-          if (k === 0) return leafHashInput(nodeToLeaf(n), this.nodeBytes(n));
-          return parentHashInput(this.nodeBytes(n), this.hashOf(left(n)), this.hashOf(right(n)));
+          if (k === 0) return leafHashInput(nodeToLeaf(n), this.nodeBytes(n), scratch);
+          return parentHashInput(this.nodeBytes(n), this.hashOf(left(n)), this.hashOf(right(n)), scratch);
         },
         (i, d) => {
           this.#hashes.set(nodes[i]!, d);
@@ -334,6 +353,24 @@ export class TreeDiff extends TreeView {
     if (arena.used > 2 * live + (1 << 20)) next = compact(next);
     return next;
   }
+}
+
+function addKey(index: Map<number, number | number[]>, fp: number, n: number): void {
+  const v = index.get(fp);
+  if (v === undefined) index.set(fp, n);
+  else if (typeof v === "number") {
+    if (v !== n) index.set(fp, [v, n]);
+  } else if (!v.includes(n)) v.push(n);
+}
+
+/** Base candidates plus this diff's candidates for `key` (deduplicated). */
+function candidatesOf(base: readonly number[], own: Map<number, number | number[]>, key: Uint8Array): Iterable<number> {
+  const v = own.get(fingerprint(key));
+  if (v === undefined) return base;
+  const found = new Set<number>(base);
+  if (typeof v === "number") found.add(v);
+  else for (const n of v) found.add(n);
+  return found;
 }
 
 /** Copies a tree's live node encodings into a fresh arena (amortised O(1) per changed byte). */

@@ -4,13 +4,14 @@
  * unmerged-leaves checks are O(M log N) for M unmerged entries), and the leaf
  * signatures are verified concurrently.
  */
-import { bytesEqual } from "@mlskit/codec";
-import { type CipherSuiteProvider, type CredentialTypeId, ValidationError, verifyWithLabel } from "@mlskit/core";
-import { type LeafNode, LeafNodeSource, leafNodeLayout, leafNodeTbsFromEncoding, readVarintAt } from "./leaf-node.js";
+import { bytesEqual, utf8, varintSize } from "@mlskit/codec";
+import { type CipherSuiteProvider, type CredentialTypeId, ValidationError } from "@mlskit/core";
+import { type LeafNode, LeafNodeSource, leafNodeLayout, readVarintAt } from "./leaf-node.js";
 import { KeyIndex } from "./key-index.js";
 import { parentNodeLayout } from "./parent-node.js";
-import { encodeParentHashInput, originalSiblingTreeHash } from "./parent-hash.js";
-import { hashBatch } from "./tree-hash.js";
+import { encodeParentHashInput, treeHashWithout, unmergedUnder } from "./parent-hash.js";
+import { Yielder, forEachConcurrent } from "./concurrency.js";
+import { hashBatch, putOpaque, putVarint } from "./tree-hash.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex, isLeaf, leafRange, left, nodeToLeaf, right } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
@@ -44,8 +45,12 @@ export interface TreeValidationOptions {
   readonly checkCipherSuite?: boolean;
 }
 
-/** Signature verifications issued at once (WebCrypto spreads them over the thread pool). */
-const SIGNATURE_BATCH = 256;
+/**
+ * Signature verifications kept in flight (WebCrypto spreads them over its
+ * thread pool). Enough to keep the pool busy while the main thread hashes
+ * for a time slice between yields; each holds only its SignContent.
+ */
+const SIGNATURE_WINDOW = 1024;
 
 const DEFAULT_EXTENSIONS = new Set([1, 2, 3, 4, 5]);
 const DEFAULT_PROPOSALS = new Set([1, 2, 3, 4, 5, 6, 7]);
@@ -88,7 +93,7 @@ export async function validateTree(tree: TreeView, options: TreeValidationOption
     if (options.treeHash !== undefined && !bytesEqual(await tree.treeHash(), options.treeHash)) {
       fail("tree/tree-hash-mismatch", "12.4.3.1", "the tree hash does not match the GroupContext's tree_hash");
     }
-    await checkStructure(tree, options);
+    await checkStructure(tree, options, new Yielder());
   } catch (e) {
     // Another check failed: stop issuing signature batches (their outcome no longer matters).
     signatures.stop();
@@ -104,13 +109,15 @@ export async function validateTree(tree: TreeView, options: TreeValidationOption
  */
 export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint8Array, options: TreeValidationOptions): Promise<RatchetTree> {
   const tree = RatchetTree.parse(cs, bytes);
+  // Verifications first: they run on other threads (WebCrypto) while this one hashes.
   const signatures = startSignatureChecks(tree, options);
   try {
-    await tree.computeAllHashes();
+    const yielder = new Yielder();
+    await tree.computeAllHashes(yielder);
     if (options.treeHash !== undefined && !bytesEqual(await tree.treeHash(), options.treeHash)) {
       fail("tree/tree-hash-mismatch", "12.4.3.1", "the tree hash does not match the GroupContext's tree_hash");
     }
-    await checkStructure(tree, options);
+    await checkStructure(tree, options, yielder);
   } catch (e) {
     // Another check failed: stop issuing signature batches (their outcome no longer matters).
     signatures.stop();
@@ -120,11 +127,15 @@ export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint
   return tree;
 }
 
-async function checkStructure(tree: TreeView, options: TreeValidationOptions): Promise<void> {
+/** The synchronous checks, with a yield between them so that concurrent verifications keep being refilled. */
+async function checkStructure(tree: TreeView, options: TreeValidationOptions, yielder: Yielder): Promise<void> {
   const stats = unmergedStats(tree);
+  await yielder.yield();
   checkKeyUniqueness(tree);
+  await yielder.yield();
   checkLeaves(tree, options);
-  await checkParentHashes(tree, stats.nearestAncestor, stats.resolutionSize);
+  await yielder.yield();
+  await checkParentHashes(tree, stats.nearestAncestor, stats.resolutionSize, yielder);
 }
 
 /**
@@ -251,7 +262,7 @@ function lifetimeOf(b: Uint8Array, layout: ReturnType<typeof leafNodeLayout>): {
  * Every non-blank parent must be the target of exactly one valid link; since
  * links point strictly upwards, each chain then ends at a leaf.
  */
-async function checkParentHashes(tree: TreeView, nearest: Int32Array, resSize: Int32Array): Promise<void> {
+async function checkParentHashes(tree: TreeView, nearest: Int32Array, resSize: Int32Array, yielder: Yielder): Promise<void> {
   const width = tree.nodeCount;
   const links: { d: number; p: number; s: number }[] = [];
   for (let d = 0; d < width; d++) {
@@ -274,24 +285,33 @@ async function checkParentHashes(tree: TreeView, nearest: Int32Array, resSize: I
     }
     if (count === resSize[c]! - 1 && !dListed) links.push({ d, p, s });
   }
-  // original_sibling_tree_hash: the cached tree hash of S unless P has unmerged leaves under S (§7.9).
-  const osth = await Promise.all(links.map(({ p, s }) => originalSiblingTreeHash(tree, p as NodeIndex, s as NodeIndex)));
+  // original_sibling_tree_hash: the cached tree hash of S unless P has unmerged leaves under S (§7.9);
+  // only those few are recomputed (no promise for the others).
+  const recomputed = new Map<number, Uint8Array>();
+  for (let i = 0; i < links.length; i++) {
+    const { p, s } = links[i]!;
+    const removed = unmergedUnder(tree, p as NodeIndex, s as NodeIndex);
+    if (removed !== undefined) recomputed.set(i, await treeHashWithout(tree, s as NodeIndex, new Set(removed)));
+  }
   const results: boolean[] = new Array(links.length);
   await hashBatch(
     tree.cs,
     links.length,
-    (i) => {
-      const pBytes = tree.nodeBytes(links[i]!.p as NodeIndex)!;
+    (i, scratch) => {
+      const { p, s } = links[i]!;
+      const pBytes = tree.nodeBytes(p as NodeIndex)!;
       const layout = parentNodeLayout(pBytes);
       return encodeParentHashInput(
         pBytes.subarray(layout.encryptionKey[0], layout.encryptionKey[1]),
         pBytes.subarray(layout.parentHash[0], layout.parentHash[1]),
-        osth[i]!,
+        recomputed.get(i) ?? tree.hashOf(s as NodeIndex),
+        scratch,
       );
     },
     (i, digest) => {
       results[i] = bytesEqual(digest, tree.parentHashField(links[i]!.d as NodeIndex)!);
     },
+    yielder,
   );
   const incoming = new Int32Array(width);
   links.forEach((link, i) => {
@@ -309,49 +329,68 @@ async function checkParentHashes(tree: TreeView, nearest: Int32Array, resSize: I
   }
 }
 
+const LEAF_NODE_TBS_LABEL = utf8("MLS 1.0 LeafNodeTBS");
+
+/**
+ * `SignContent` (§5.1.2) of a stored leaf: label "LeafNodeTBS" and content
+ * LeafNodeTBS (§7.2: the leaf's bytes up to its signature, then group_id and
+ * leaf_index unless the source is key_package), in one allocation.
+ */
+function leafSignContent(b: Uint8Array, layout: ReturnType<typeof leafNodeLayout>, groupId: Uint8Array, leafIndex: number): Uint8Array {
+  const bound = layout.source !== LeafNodeSource.key_package;
+  const tbsLength = layout.signatureField + (bound ? varintSize(groupId.length) + groupId.length + 4 : 0);
+  const out = new Uint8Array(1 + LEAF_NODE_TBS_LABEL.length + varintSize(tbsLength) + tbsLength);
+  let at = putOpaque(out, 0, LEAF_NODE_TBS_LABEL);
+  at = putVarint(out, at, tbsLength);
+  out.set(b.subarray(0, layout.signatureField), at);
+  at += layout.signatureField;
+  if (bound) {
+    at = putOpaque(out, at, groupId);
+    out[at] = leafIndex >>> 24;
+    out[at + 1] = (leafIndex >>> 16) & 0xff;
+    out[at + 2] = (leafIndex >>> 8) & 0xff;
+    out[at + 3] = leafIndex & 0xff;
+  }
+  return out;
+}
+
 /**
  * §7.3: each leaf's signature (LeafNodeTBS, with group_id and leaf_index
- * unless from a KeyPackage) and credential, in batches issued together.
- * `done` settles with the first failure (lowest batch); `stop()` stops
- * issuing further batches once another check has failed.
+ * unless from a KeyPackage) and credential, with up to
+ * {@link SIGNATURE_WINDOW} verifications in flight (the next issued as soon
+ * as one completes). `done` settles with the failure of the lowest failing
+ * leaf; after a failure, or `stop()` (another check failed), no further
+ * verification is issued.
  */
 function startSignatureChecks(tree: TreeView, options: TreeValidationOptions): { done: Promise<void>; stop(): void } {
   let stopped = false;
   const leaves = [...tree.leaves()];
-  const run = async (): Promise<void> => {
-    for (let from = 0; from < leaves.length && !stopped; from += SIGNATURE_BATCH) {
-      const batch = leaves.slice(from, from + SIGNATURE_BATCH);
-      const verdicts = await Promise.all(
-        batch.map(async (l) => {
-          const b = tree.leafNodeBytes(l)!;
-          const layout = leafNodeLayout(b);
-          const tbs = leafNodeTbsFromEncoding(b, layout, { groupId: options.groupId, leafIndex: l });
-          const ok = await verifyWithLabel(
-            tree.cs,
-            b.subarray(layout.signatureKey[0], layout.signatureKey[1]),
-            "LeafNodeTBS",
-            tbs,
-            b.subarray(layout.signature[0], layout.signature[1]),
-          );
-          if (!ok) return { l, error: "signature" as const };
-          if (options.validateCredential !== undefined) {
-            try {
-              if ((await options.validateCredential(tree.leafNode(l)!, l)) === false) return { l, error: "credential" as const };
-            } catch (cause) {
-              return { l, error: "credential" as const, cause };
-            }
-          }
-          return undefined;
-        }),
-      );
-      for (const v of verdicts) {
-        if (v === undefined) continue;
-        if (v.error === "signature") fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${v.l}`);
-        fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${v.l} was rejected`, v.cause);
+  const cs = tree.cs;
+  let failure: { l: LeafIndex; error: "signature" | "credential"; cause?: unknown } | undefined;
+  const record = (f: NonNullable<typeof failure>) => {
+    if (failure === undefined || f.l < failure.l) failure = f;
+  };
+  const check = async (i: number): Promise<void> => {
+    if (stopped || failure !== undefined) return;
+    const l = leaves[i]!;
+    const b = tree.leafNodeBytes(l)!;
+    const layout = leafNodeLayout(b);
+    const content = leafSignContent(b, layout, options.groupId, l);
+    const ok = await cs.verify(b.subarray(layout.signatureKey[0], layout.signatureKey[1]), content, b.subarray(layout.signature[0], layout.signature[1]));
+    if (!ok) return record({ l, error: "signature" });
+    if (options.validateCredential !== undefined) {
+      try {
+        if ((await options.validateCredential(tree.leafNode(l)!, l)) === false) record({ l, error: "credential" });
+      } catch (cause) {
+        record({ l, error: "credential", cause });
       }
     }
   };
-  const done = run();
+  const done = forEachConcurrent(leaves.length, SIGNATURE_WINDOW, check).then(() => {
+    if (failure === undefined) return;
+    if (failure.error === "signature") fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${failure.l}`);
+    fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${failure.l} was rejected`, failure.cause);
+  });
   // Failures surface when `done` is awaited; never as an unhandled rejection.
   done.catch(() => {});
   return {

@@ -1,0 +1,440 @@
+/**
+ * The facade's {@link Client}: one MLS client (RFC 9420 §3) — a credential
+ * and signature key pair, a crypto provider, an identity provider (the
+ * Authentication Service seam), a default group policy, and storage. It
+ * creates KeyPackages, creates and joins groups, and hands out {@link Group}s.
+ */
+import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
+import {
+  type CipherSuiteId,
+  type CipherSuiteProvider,
+  type ClientStorage,
+  type Credential,
+  CredentialType,
+  type CryptoProvider,
+  type Extension,
+  type IdentityProvider,
+  type KeyPair,
+  ProtocolVersion,
+  UsageError,
+  WireFormat,
+} from "@mlskit/core";
+import {
+  type GroupPolicy,
+  type GroupPolicyInput,
+  type GroupServices,
+  type GroupState,
+  type ProposalInput,
+  type ResumptionPskStore,
+  createCommit,
+  createGroup,
+  createKeyPackage,
+  decodeKeyPackage,
+  decodeMlsMessage,
+  defaultCapabilities,
+  encodeMlsMessage,
+  groupPolicy,
+  joinByExternalCommit,
+  joinFromWelcome,
+} from "@mlskit/group";
+import { ResumptionPSKUsage } from "@mlskit/key-schedule";
+import type { Capabilities } from "@mlskit/ratchet-tree";
+import { memoryStorage } from "@mlskit/storage-memory";
+import { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
+import { type CommitOptions, Group, type GroupHost } from "./group.js";
+import type { CommitOutput } from "./results.js";
+
+/** Options of {@link Client.create}. */
+export interface ClientOptions {
+  /** A basic credential's identity (a string is taken as UTF-8). Give this or `credential`. */
+  readonly identity?: string | Uint8Array;
+  /** The client's credential (§5.3), bound to its signature key. */
+  readonly credential?: Credential;
+  /** The signature key pair; a fresh one is generated when absent. */
+  readonly signatureKeyPair?: KeyPair;
+  /** The cipher suite of this client's groups and KeyPackages (default 0x0001). */
+  readonly cipherSuite?: CipherSuiteId;
+  /** Default: `webCryptoProvider({ fallback: noblePrimitives() })`. */
+  readonly crypto?: CryptoProvider;
+  /** The Authentication Service (§5.3.1): required, there is no permissive default. */
+  readonly identityProvider: IdentityProvider;
+  /** The default policy of this client's groups. */
+  readonly policy?: GroupPolicyInput;
+  /** Advertised capabilities (default: this suite, the identity provider's credential types, the policy's custom proposals). */
+  readonly capabilities?: Capabilities;
+  /** Where groups, KeyPackage private keys and external PSKs are kept (default: in memory). */
+  readonly storage?: Partial<ClientStorage<GroupState>>;
+}
+
+/** Options of {@link Client.createGroup}. */
+export interface CreateGroupOptions {
+  /** Default: a fresh random id. */
+  readonly groupId?: Uint8Array;
+  /** GroupContext extensions (§8.1). */
+  readonly extensions?: readonly Extension[];
+  /** This group's policy (default: the client's). */
+  readonly policy?: GroupPolicyInput;
+}
+
+/** Options of {@link Client.createKeyPackage}. */
+export interface KeyPackageOptions {
+  /** A last-resort KeyPackage may be used more than once (§10, §16.8). */
+  readonly lastResort?: boolean;
+  /** Validity from now, in seconds. */
+  readonly lifetimeSeconds?: number;
+  /** A KeyPackage for another suite (same signature scheme), e.g. for a ReInit. */
+  readonly cipherSuite?: CipherSuiteId;
+}
+
+/** A KeyPackage to publish. */
+export interface PublishedKeyPackage {
+  /** The KeyPackage as an MLSMessage (`mls_key_package`). */
+  readonly keyPackage: Uint8Array;
+  /** Its KeyPackageRef (§5.2). */
+  readonly reference: Uint8Array;
+}
+
+/** Options of {@link Client.joinFromWelcome}. */
+export interface JoinOptions {
+  /** The ratchet tree when the Welcome does not carry it. */
+  readonly ratchetTree?: Uint8Array;
+  readonly policy?: GroupPolicyInput;
+}
+
+/** Options of {@link Client.joinExternal}. */
+export interface JoinExternalOptions {
+  /** The ratchet tree when the GroupInfo does not carry it. */
+  readonly ratchetTree?: Uint8Array;
+  /** Rejoin a group this client is in, removing its old leaf in the same Commit (§12.4.3.2). */
+  readonly resync?: boolean;
+  /** External PSK ids to inject. */
+  readonly psks?: readonly Uint8Array[];
+  readonly authenticatedData?: Uint8Array;
+  readonly policy?: GroupPolicyInput;
+}
+
+/** What {@link Client.reinitGroup} and {@link Client.branchGroup} return. */
+export interface SuccessorGroup {
+  readonly group: Group;
+  /** The first Commit of the new group (pending) with the Welcome for the other members. */
+  readonly commit: CommitOutput;
+}
+
+/**
+ * One MLS client. Create it with {@link Client.create}.
+ *
+ * @example
+ * ```ts
+ * const alice = await Client.create({ identity: "alice", identityProvider });
+ * const group = await alice.createGroup();
+ * const { commit, welcome } = await group.addMembers([bobKeyPackage]);
+ * ```
+ */
+export class Client {
+  readonly #crypto: CryptoProvider;
+  readonly #cs: CipherSuiteProvider;
+  readonly #credential: Credential;
+  readonly #signature: KeyPair;
+  readonly #identityProvider: IdentityProvider;
+  readonly #policyInput: GroupPolicyInput;
+  readonly #capabilities: Capabilities | undefined;
+  readonly #storage: ClientStorage<GroupState>;
+  readonly #groups = new Map<string, Group>();
+  readonly #services: GroupServices;
+
+  private constructor(
+    crypto: CryptoProvider,
+    cs: CipherSuiteProvider,
+    credential: Credential,
+    signature: KeyPair,
+    options: ClientOptions,
+  ) {
+    this.#crypto = crypto;
+    this.#cs = cs;
+    this.#credential = credential;
+    this.#signature = signature;
+    this.#identityProvider = options.identityProvider;
+    this.#policyInput = options.policy ?? {};
+    this.#capabilities = options.capabilities;
+    const memory = memoryStorage<GroupState>();
+    this.#storage = {
+      groups: options.storage?.groups ?? memory.groups,
+      keyPackages: options.storage?.keyPackages ?? memory.keyPackages,
+      psks: options.storage?.psks ?? memory.psks,
+    };
+    const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
+    this.#services = { identityProvider: this.#identityProvider, psks: this.#storage.psks, resumptionPsks };
+  }
+
+  /**
+   * Creates a client: resolves the cipher suite with the provider, and
+   * generates a signature key pair unless one is given.
+   * @throws UsageError when neither `identity` nor `credential` is given;
+   *   CryptoError `crypto/unsupported` when the provider cannot serve the suite.
+   */
+  static async create(options: ClientOptions): Promise<Client> {
+    const crypto = options.crypto ?? defaultCryptoProvider();
+    const cs = await crypto.cipherSuite(options.cipherSuite ?? DEFAULT_CIPHER_SUITE);
+    let credential = options.credential;
+    if (credential === undefined) {
+      if (options.identity === undefined) throw new UsageError("usage/missing-credential", "give an identity or a credential");
+      const identity = typeof options.identity === "string" ? utf8(options.identity) : options.identity.slice();
+      credential = { credentialType: CredentialType.basic, identity };
+    }
+    const signature = options.signatureKeyPair ?? (await cs.signatureGenerateKeyPair());
+    return new Client(crypto, cs, credential, signature, options);
+  }
+
+  /** The client's credential. */
+  get credential(): Credential {
+    return this.#credential;
+  }
+  /** The client's signature public key. */
+  get signaturePublicKey(): Uint8Array {
+    return this.#signature.publicKey.slice();
+  }
+  /** The cipher suite of this client's groups. */
+  get cipherSuite(): CipherSuiteId {
+    return this.#cs.suite.id;
+  }
+  /** The crypto provider. */
+  get crypto(): CryptoProvider {
+    return this.#crypto;
+  }
+  /** The identity provider. */
+  get identityProvider(): IdentityProvider {
+    return this.#identityProvider;
+  }
+  /** External PSKs this client holds (§8.4): `put` one before proposing or receiving it. */
+  get psks(): ClientStorage<GroupState>["psks"] {
+    return this.#storage.psks;
+  }
+
+  /**
+   * Creates a KeyPackage (§10) and keeps its private keys in the KeyPackage
+   * store until a Welcome uses it. Publish `keyPackage`.
+   */
+  async createKeyPackage(options: KeyPackageOptions = {}): Promise<PublishedKeyPackage> {
+    const cs = options.cipherSuite === undefined ? this.#cs : await this.#crypto.cipherSuite(options.cipherSuite);
+    const created = await this.#newKeyPackage(cs, options);
+    await this.#storage.keyPackages.put(created.reference, {
+      keyPackage: created.encoded,
+      initPrivateKey: created.privateKeys.initPrivateKey,
+      encryptionPrivateKey: created.privateKeys.encryptionPrivateKey,
+      ...(options.lastResort === true ? { lastResort: true } : {}),
+    });
+    created.privateKeys.wipe();
+    return {
+      keyPackage: encodeMlsMessage({ version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_key_package, keyPackage: created.keyPackage }),
+      reference: created.reference,
+    };
+  }
+
+  /** Creates a one-member group (§11) in epoch 0. */
+  async createGroup(options: CreateGroupOptions = {}): Promise<Group> {
+    return this.#createGroupWith(this.#cs, options);
+  }
+
+  /**
+   * Joins a group from a Welcome (§12.4.3.1) made for one of this client's
+   * KeyPackages, whose private keys are then consumed.
+   * @throws UsageError `usage/unknown-key-package` when no stored KeyPackage matches;
+   *   ValidationError when the Welcome is invalid.
+   */
+  async joinFromWelcome(welcome: Uint8Array, options: JoinOptions = {}): Promise<Group> {
+    const m = decodeMlsMessage(welcome);
+    if (m.wireFormat !== WireFormat.mls_welcome) throw new UsageError("usage/not-a-welcome", "the message is not a Welcome");
+    let ref: Uint8Array | undefined;
+    let material;
+    for (const entry of m.welcome.secrets) {
+      material = await this.#storage.keyPackages.get(entry.newMember);
+      if (material !== undefined) {
+        ref = entry.newMember;
+        break;
+      }
+    }
+    if (material === undefined || ref === undefined) {
+      throw new UsageError("usage/unknown-key-package", "the Welcome is for none of this client's stored KeyPackages");
+    }
+    const cs = await this.#crypto.cipherSuite(m.welcome.cipherSuite);
+    const existingGroupIds = [...this.#groups.values()].filter((g) => g.active).map((g) => g.groupId);
+    const state = await joinFromWelcome({
+      cs,
+      welcome: m.welcome,
+      keyPackage: decodeKeyPackage(material.keyPackage),
+      initPrivateKey: material.initPrivateKey,
+      encryptionPrivateKey: material.encryptionPrivateKey,
+      signaturePrivateKey: this.#signature.privateKey,
+      services: this.#services,
+      policy: this.#policy(options.policy),
+      existingGroupIds,
+      ...(options.ratchetTree !== undefined ? { ratchetTree: options.ratchetTree } : {}),
+    });
+    await this.#storage.keyPackages.take(ref);
+    return this.#adopt(state);
+  }
+
+  /**
+   * Joins a group by external Commit (§12.4.3.2) from a GroupInfo with
+   * `external_pub`. The new group is usable at once; send `commit` to the
+   * group, and call `discardPendingCommit()` on the group if the Delivery
+   * Service rejects it (then join again from a fresh GroupInfo).
+   */
+  async joinExternal(groupInfo: Uint8Array, options: JoinExternalOptions = {}): Promise<{ readonly group: Group; readonly commit: Uint8Array }> {
+    const m = decodeMlsMessage(groupInfo);
+    if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
+    const gc = m.groupInfo.groupContext;
+    const cs = await this.#crypto.cipherSuite(gc.cipherSuite);
+    let removeOwnLeaf;
+    const old = this.#groups.get(toHex(gc.groupId));
+    if (options.resync === true) {
+      if (old === undefined) throw new UsageError("usage/unknown-group", "resync needs the group this client was in");
+      removeOwnLeaf = old.ownLeafIndex;
+    }
+    const { commit, state } = await joinByExternalCommit({
+      cs,
+      groupInfo: m.groupInfo,
+      credential: this.#credential,
+      signaturePrivateKey: this.#signature.privateKey,
+      signaturePublicKey: this.#signature.publicKey,
+      capabilities: this.#capabilitiesFor(cs.suite.id),
+      services: this.#services,
+      policy: this.#policy(options.policy),
+      ...(options.ratchetTree !== undefined ? { ratchetTree: options.ratchetTree } : {}),
+      ...(removeOwnLeaf !== undefined ? { removeOwnLeaf } : {}),
+      ...(options.authenticatedData !== undefined ? { authenticatedData: options.authenticatedData } : {}),
+      ...(options.psks !== undefined
+        ? { psks: options.psks.map((pskId) => ({ psktype: 1 as const, pskId, pskNonce: cs.randomBytes(cs.hashLength) })) }
+        : {}),
+    });
+    return { group: await this.#adopt(state, commit), commit };
+  }
+
+  /** The group with this id, from memory or from the group store. */
+  async getGroup(groupId: Uint8Array): Promise<Group | undefined> {
+    const key = toHex(groupId);
+    const g = this.#groups.get(key);
+    if (g !== undefined) return g;
+    const state = await this.#storage.groups.get(groupId);
+    if (state === undefined) return undefined;
+    const group = new Group(this.#host(), state);
+    this.#groups.set(key, group);
+    return group;
+  }
+
+  /**
+   * Creates the successor of a group whose ReInit Commit was merged
+   * (§11.2): a new group with the ReInit's id, suite and extensions, whose
+   * first Commit adds `keyPackages` (the other members' KeyPackages for the
+   * new suite) with a resumption PSK of usage `reinit`.
+   * @throws UsageError when the group carries no ReInit.
+   */
+  async reinitGroup(old: Group, keyPackages: readonly Uint8Array[], options: Omit<CommitOptions, "proposals"> = {}): Promise<SuccessorGroup> {
+    const reinit = old.reinit;
+    if (reinit === undefined) throw new UsageError("usage/no-reinit", "the group has no merged ReInit (RFC 9420 §11.2)");
+    const cs = await this.#crypto.cipherSuite(reinit.cipherSuite);
+    return this.#successor(cs, old, ResumptionPSKUsage.reinit, { groupId: reinit.groupId, extensions: reinit.extensions }, keyPackages, options);
+  }
+
+  /**
+   * Branches a group (§11.3): a new group with some of its members, linked
+   * by a resumption PSK of usage `branch` from the current epoch.
+   */
+  async branchGroup(
+    old: Group,
+    keyPackages: readonly Uint8Array[],
+    options: Omit<CommitOptions, "proposals"> & { readonly groupId?: Uint8Array; readonly extensions?: readonly Extension[] } = {},
+  ): Promise<SuccessorGroup> {
+    const { groupId, extensions, ...commit } = options;
+    return this.#successor(
+      this.#cs,
+      old,
+      ResumptionPSKUsage.branch,
+      { ...(groupId !== undefined ? { groupId } : {}), extensions: extensions ?? old.extensions },
+      keyPackages,
+      commit,
+    );
+  }
+
+  async #successor(
+    cs: CipherSuiteProvider,
+    old: Group,
+    usage: 2 | 3,
+    params: { readonly groupId?: Uint8Array; readonly extensions: readonly Extension[] },
+    keyPackages: readonly Uint8Array[],
+    options: Omit<CommitOptions, "proposals">,
+  ): Promise<SuccessorGroup> {
+    const pskEpoch = old.epoch;
+    const group = await this.#createGroupWith(cs, { ...(params.groupId !== undefined ? { groupId: params.groupId } : {}), extensions: params.extensions });
+    // §11.2/§11.3: the first Commit of the new group carries the resumption PSK of the old group's last epoch.
+    const psk: ProposalInput = { resumptionPsk: { epoch: pskEpoch, groupId: old.groupId, usage } };
+    const commit = await group.commitWithInputs([psk], { ...options, proposals: keyPackages.map((add) => ({ add })) });
+    return { group, commit };
+  }
+
+  async #createGroupWith(cs: CipherSuiteProvider, options: CreateGroupOptions): Promise<Group> {
+    const created = await this.#newKeyPackage(cs, {});
+    const state = await createGroup({
+      cs,
+      leafNode: created.keyPackage.leafNode,
+      encryptionPrivateKey: created.privateKeys.encryptionPrivateKey,
+      signaturePrivateKey: this.#signature.privateKey,
+      services: this.#services,
+      policy: this.#policy(options.policy),
+      ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
+      ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
+    });
+    return this.#adopt(state);
+  }
+
+  #newKeyPackage(cs: CipherSuiteProvider, options: KeyPackageOptions): ReturnType<typeof createKeyPackage> {
+    return createKeyPackage({
+      cs,
+      credential: this.#credential,
+      signaturePrivateKey: this.#signature.privateKey,
+      signaturePublicKey: this.#signature.publicKey,
+      capabilities: this.#capabilitiesFor(cs.suite.id),
+      ...(options.lastResort === true ? { lastResort: true } : {}),
+      ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
+    });
+  }
+
+  #capabilitiesFor(suite: CipherSuiteId): Capabilities {
+    if (this.#capabilities !== undefined) return this.#capabilities;
+    const credentials = [...new Set([this.#credential.credentialType, ...this.#identityProvider.supportedCredentialTypes()])];
+    const proposals = (this.#policyInput.customProposals ?? []).map((h) => h.proposalType);
+    return defaultCapabilities({ cipherSuites: [...new Set([this.#cs.suite.id, suite])], credentials, proposals });
+  }
+
+  #policy(input: GroupPolicyInput | undefined): GroupPolicy {
+    return groupPolicy({ ...this.#policyInput, ...input });
+  }
+
+  async #adopt(state: GroupState, externalCommit?: Uint8Array): Promise<Group> {
+    const group = new Group(this.#host(), state, externalCommit);
+    this.#groups.set(toHex(state.groupContext.groupId), group);
+    await this.#storage.groups.put(state.groupContext.groupId, state.groupContext.epoch, state);
+    return group;
+  }
+
+  #host(): GroupHost {
+    return {
+      cs: this.#cs,
+      identityProvider: this.#identityProvider,
+      persist: (state) => this.#storage.groups.put(state.groupContext.groupId, state.groupContext.epoch, state),
+      closed: async (groupId) => {
+        await this.#storage.groups.delete(groupId);
+      },
+    };
+  }
+
+  /** Resumption PSKs of this client's groups (§8.6), for ReInit and branch joins. */
+  #resumptionPsk(groupId: Uint8Array, epoch: bigint): Uint8Array | undefined {
+    const g = this.#groups.get(toHex(groupId));
+    if (g === undefined) return undefined;
+    const s = g.state;
+    if (!bytesEqual(s.groupContext.groupId, groupId)) return undefined;
+    if (s.groupContext.epoch === epoch) return s.keys.resumptionPsk;
+    return s.resumptionPsks.get(epoch);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `@mlskit/mls`: the facade of mlskit — {@link Client} and {@link Group}
+ * over the MLS (RFC 9420) state machine of `@mlskit/group`, with defaults
+ * (suite 0x0001, WebCrypto with a noble fallback, in-memory storage).
+ *
+ * @example
+ * ```ts
+ * import { Client, BasicIdentityProvider, directoryPolicy } from "@mlskit/mls";
+ * const identityProvider = new BasicIdentityProvider({ policy: directoryPolicy(directory) });
+ * const alice = await Client.create({ identity: "alice", identityProvider });
+ * const bob = await Client.create({ identity: "bob", identityProvider });
+ * const group = await alice.createGroup();
+ * const { commit, welcome } = await group.addMembers([(await bob.createKeyPackage()).keyPackage]);
+ * await group.confirmPendingCommit(); // once the Delivery Service accepted `commit`
+ * const bobsGroup = await bob.joinFromWelcome(welcome!);
+ * const incoming = await bobsGroup.processIncoming(await group.encrypt("hello"));
+ * ```
+ * @packageDocumentation
+ */
+export {
+  Client,
+  type ClientOptions,
+  type CreateGroupOptions,
+  type KeyPackageOptions,
+  type PublishedKeyPackage,
+  type JoinOptions,
+  type JoinExternalOptions,
+  type SuccessorGroup,
+} from "./client.js";
+export { Group, type MemberRef, type ProposalSpec, type CommitOptions, type GroupInfoOptions, type ProposeOptions } from "./group.js";
+export {
+  StagedCommit,
+  type MemberInfo,
+  type CommitOutput,
+  type ProposalOutput,
+  type IncomingMessage,
+  type ApplicationReceived,
+  type ProposalReceived,
+  type CommitReceived,
+  type OwnCommitConfirmed,
+  type MessageBuffered,
+  type MergeResult,
+} from "./results.js";
+export { SerialQueue } from "./serial-queue.js";
+export { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
+// Re-exports an application needs next to the facade.
+export {
+  CipherSuite,
+  CredentialType,
+  MlsError,
+  ValidationError,
+  UsageError,
+  CryptoError,
+  CodecError,
+  InternalError,
+  BasicIdentityProvider,
+  CompositeIdentityProvider,
+  acceptAll,
+  directoryPolicy,
+  type Credential,
+  type CryptoProvider,
+  type IdentityProvider,
+  type Extension,
+  type GroupStateStore,
+  type KeyPackageStore,
+  type PskStore,
+  type ClientStorage,
+} from "@mlskit/core";
+export { type GroupPolicyInput, type CustomProposalHandler, type GroupState } from "@mlskit/group";

@@ -1,0 +1,101 @@
+/**
+ * Scheduling helpers (internal): bounded concurrency for independent async
+ * crypto calls, and yielding to the event loop during long synchronous work
+ * so that concurrently issued work (signature verifications on WebCrypto's
+ * thread pool) keeps being collected and refilled (DESIGN.md, performance notes).
+ */
+
+type Immediate = (cb: () => void) => unknown;
+const setImmediateFn = (globalThis as { setImmediate?: Immediate }).setImmediate;
+
+let channel: { port1: { onmessage: (() => void) | null }; port2: { postMessage(v: unknown): void } } | undefined;
+const channelQueue: (() => void)[] = [];
+
+/** Resolves on a later turn of the event loop (a macrotask: I/O and thread-pool completions run first). */
+export function yieldToEventLoop(): Promise<void> {
+  if (setImmediateFn !== undefined) return new Promise((resolve) => setImmediateFn(resolve));
+  const MC = (globalThis as { MessageChannel?: new () => NonNullable<typeof channel> }).MessageChannel;
+  if (MC !== undefined) {
+    if (channel === undefined) {
+      channel = new MC();
+      channel.port1.onmessage = () => channelQueue.shift()?.();
+    }
+    const c = channel;
+    return new Promise((resolve) => {
+      channelQueue.push(resolve);
+      c.port2.postMessage(0);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Time slice of synchronous work between two yields, in ms. */
+const SLICE_MS = 8;
+
+/**
+ * Tells a synchronous loop when to yield: `due()` is cheap (reads the clock
+ * every 64 calls) and true once a slice has elapsed.
+ */
+export class Yielder {
+  #calls = 0;
+  #since = performance.now();
+
+  due(): boolean {
+    if ((++this.#calls & 63) !== 0) return false;
+    return performance.now() - this.#since >= SLICE_MS;
+  }
+
+  async yield(): Promise<void> {
+    await yieldToEventLoop();
+    this.#since = performance.now();
+  }
+}
+
+/**
+ * Runs `fn(i)` for i < count with at most `limit` calls in flight, issuing
+ * the next as soon as one settles (no barrier between batches). Rejects with
+ * the first error, after which no further call is issued.
+ */
+export function forEachConcurrent(count: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+  if (count === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let active = 0;
+    let failed = false;
+    const pump = (): void => {
+      while (!failed && active < limit && next < count) {
+        const i = next++;
+        active++;
+        let p: Promise<void>;
+        try {
+          p = fn(i);
+        } catch (e) {
+          failed = true;
+          reject(e);
+          return;
+        }
+        p.then(
+          () => {
+            active--;
+            if (next >= count && active === 0) resolve();
+            else pump();
+          },
+          (e: unknown) => {
+            failed = true;
+            reject(e);
+          },
+        );
+      }
+    };
+    pump();
+  });
+}
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls in flight; results in order. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  await forEachConcurrent(items.length, limit, async (i) => {
+    out[i] = await fn(items[i]!, i);
+  });
+  return out;
+}
