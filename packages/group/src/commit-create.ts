@@ -4,11 +4,12 @@
  * confirms it (DESIGN.md "Staged changes"): {@link mergePendingCommit} when
  * it comes back, {@link clearPendingCommit} when it was rejected.
  */
-import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, WireFormat } from "@mlskit/core";
+import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, type ValidationError, WireFormat } from "@mlskit/core";
 import { type PreSharedKeyID, deriveExternalKeyPair, deriveInterimTranscriptHash, createConfirmationTag } from "@mlskit/key-schedule";
 import { type CreatedUpdatePath, type TreePrivateKeys, createUpdatePath } from "@mlskit/ratchet-tree";
 import { ProposalOrRefType, type ProposalOrRef, type Commit } from "./commit.js";
-import { type NextEpoch, type PskSource, deriveNextEpoch, dropBlankKeys, provisionalGroupContext, pskSourceOf, resolvePskSecret } from "./commit-common.js";
+import { recordCommitIdentities } from "./identity-index.js";
+import { type NextEpoch, type PskSource, deriveNextEpoch, lookupPsk, dropBlankKeys, provisionalGroupContext, pskSourceOf, resolvePskSecret } from "./commit-common.js";
 import { ContentType } from "./content-type.js";
 import { externalPubCodec, makeExtension } from "./extensions.js";
 import { type GroupInfo, groupInfoCodec, signGroupInfo } from "./group-info.js";
@@ -48,6 +49,8 @@ export interface CreatedCommit {
   readonly pending: PendingCommit;
   /** The current state with the commit pending. */
   readonly state: GroupState;
+  /** Proposals received by reference that were left out as invalid (§12.2), with the rule each broke. */
+  readonly omitted: readonly { readonly ref: Uint8Array; readonly error: ValidationError }[];
 }
 
 function isProposal(p: ProposalInput | Proposal): p is Proposal {
@@ -90,21 +93,25 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
     }
   }
   const list: ProposalWithSender[] = [];
-  const refs: ProposalOrRef[] = [];
   if (options.includePending !== false) {
     for (const c of state.proposals.values()) {
       // §12.2: the committer does not commit its own Update (its path replaces its leaf).
       if (c.proposal.proposalType === ProposalType.update && c.sender.senderType === 1 && c.sender.leafIndex === state.ownLeaf) continue;
       list.push({ proposal: c.proposal, sender: c.sender, ref: c.ref });
-      refs.push({ type: ProposalOrRefType.reference, reference: c.ref });
     }
   }
-  for (const p of byValue) {
-    list.push({ proposal: p, sender: me });
-    refs.push({ type: ProposalOrRefType.proposal, proposal: p });
-  }
+  for (const p of byValue) list.push({ proposal: p, sender: me });
 
-  const applied = await applyProposalList(state, list, { committer: state.ownLeaf, commitSender: me });
+  // §12.2: invalid proposals received by reference are left out; invalid ones given by value fail the Commit.
+  const applied = await applyProposalList(state, list, {
+    committer: state.ownLeaf,
+    commitSender: me,
+    omitInvalidReferences: true,
+    pskAvailable: async (id) => (await lookupPsk(id, pskSource)) !== undefined,
+  });
+  const refs: ProposalOrRef[] = applied.applied.map((x) =>
+    x.ref !== undefined ? { type: ProposalOrRefType.reference, reference: x.ref } : { type: ProposalOrRefType.proposal, proposal: x.proposal },
+  );
   const { diff } = applied;
   const gc = state.groupContext;
   let privateKeys: TreePrivateKeys = dropBlankKeys(state.privateKeys, diff);
@@ -158,6 +165,11 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
     summary = summary.without(old).with(path.updatePath.leafNode);
   }
   setMemberSummary(tree, summary);
+  recordCommitIdentities(state.tree, tree, state.services.identityProvider, applied, path === undefined ? undefined : {
+    leafIndex: state.ownLeaf,
+    previous: state.tree.leafNode(state.ownLeaf),
+    leafNode: path.updatePath.leafNode,
+  });
   const newState = enterEpoch(state, state, {
     groupContext: epoch.groupContext,
     tree,
@@ -197,7 +209,8 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
   epoch.secrets.wipe();
   epoch.joinerSecret.fill(0);
   const pending: PendingCommit = { message: framed.message, state: newState };
-  return { commit: framed.message, welcome, groupInfo, pending, state: { ...state, pendingCommit: pending } };
+  const omitted = applied.omitted.map((o) => ({ ref: o.proposal.ref!, error: o.error }));
+  return { commit: framed.message, welcome, groupInfo, pending, state: { ...state, pendingCommit: pending }, omitted };
 }
 
 /** The state once our pending Commit is confirmed by the Delivery Service. */

@@ -26,6 +26,7 @@ import {
 } from "./commit-common.js";
 import { ContentType } from "./content-type.js";
 import { type GroupState, enterEpoch, refKey } from "./group-state.js";
+import { recordCommitIdentities } from "./identity-index.js";
 import { checkLeafNodeContents, validateLeafNodeCredential } from "./leaf-node-validation.js";
 import { type AppliedProposals, type ProposalWithSender, applyProposalList, setMemberSummary } from "./proposal-list.js";
 import type { ReInitProposal } from "./proposal.js";
@@ -205,6 +206,11 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   const interim = await deriveInterimTranscriptHash(cs, next.groupContext.confirmedTranscriptHash, tag);
   const tree = await diff.merge();
   setMemberSummary(tree, summary);
+  recordCommitIdentities(state.tree, tree, state.services.identityProvider, applied, commit.path === undefined ? undefined : {
+    leafIndex: committer,
+    previous: external ? undefined : replaced,
+    leafNode: commit.path.leafNode,
+  });
   const newState = enterEpoch(state, state, {
     groupContext: next.groupContext,
     tree,

@@ -36,6 +36,7 @@ import { DEFAULT_GROUP_POLICY, type GroupPolicy } from "./group-policy.js";
 import { type GroupServices, type GroupState, enterEpoch } from "./group-state.js";
 import { decodeMlsMessage, encodeMlsMessage, publicMessageToMls } from "./mls-message.js";
 import { applyProposalList, setMemberSummary } from "./proposal-list.js";
+import { recordCommitIdentities } from "./identity-index.js";
 import type { Proposal } from "./proposal.js";
 import { createPublicMessage } from "./public-message.js";
 import { SenderType } from "./sender.js";
@@ -173,6 +174,7 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   const tag = pm.auth.confirmationTag!;
   const newTree = await diff.merge();
   setMemberSummary(newTree, applied.memberSummary.with(path.updatePath.leafNode));
+  recordCommitIdentities(tree, newTree, services.identityProvider, applied, { leafIndex: ownLeaf, previous: undefined, leafNode: path.updatePath.leafNode });
   const state = enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {
     groupContext: epoch.groupContext,
     tree: newTree,

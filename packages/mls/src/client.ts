@@ -24,12 +24,14 @@ import {
   type GroupPolicyInput,
   type GroupServices,
   type GroupState,
-  type ProposalInput,
   type ResumptionPskStore,
-  createCommit,
+  type SuccessorGroupOptions,
+  createBranch,
+  createReinitGroup,
   createGroup,
   createKeyPackage,
   decodeKeyPackage,
+  validateKeyPackage,
   decodeMlsMessage,
   defaultCapabilities,
   encodeMlsMessage,
@@ -37,12 +39,11 @@ import {
   joinByExternalCommit,
   joinFromWelcome,
 } from "@mlskit/group";
-import { ResumptionPSKUsage } from "@mlskit/key-schedule";
 import type { Capabilities } from "@mlskit/ratchet-tree";
 import { memoryStorage } from "@mlskit/storage-memory";
 import { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
-import { type CommitOptions, Group, type GroupHost } from "./group.js";
-import type { CommitOutput } from "./results.js";
+import { Group, type GroupHost } from "./group.js";
+import { decodeKeyPackageInput } from "./key-package-input.js";
 
 /** Options of {@link Client.create}. */
 export interface ClientOptions {
@@ -113,11 +114,20 @@ export interface JoinExternalOptions {
   readonly policy?: GroupPolicyInput;
 }
 
+/** Options of {@link Client.reinitGroup} and {@link Client.branchGroup}. */
+export interface SuccessorOptions {
+  /** The new group's policy (default: the client's). */
+  readonly policy?: GroupPolicyInput;
+  /** Put the ratchet tree in the Welcome (default true). */
+  readonly ratchetTreeInWelcome?: boolean;
+}
+
 /** What {@link Client.reinitGroup} and {@link Client.branchGroup} return. */
 export interface SuccessorGroup {
+  /** The new group, in epoch 1. */
   readonly group: Group;
-  /** The first Commit of the new group (pending) with the Welcome for the other members. */
-  readonly commit: CommitOutput;
+  /** The Welcome for the other members (absent when nobody else was added). */
+  readonly welcome?: Uint8Array;
 }
 
 /**
@@ -268,6 +278,8 @@ export class Client {
       services: this.#services,
       policy: this.#policy(options.policy),
       existingGroupIds,
+      // A reinit/branch Welcome is checked against the group it resumes (§11.2, §11.3, §12.4.3.1).
+      resumedGroup: (groupId: Uint8Array) => this.#groups.get(toHex(groupId))?.state,
       ...(options.ratchetTree !== undefined ? { ratchetTree: options.ratchetTree } : {}),
     });
     await this.#storage.keyPackages.take(ref);
@@ -324,52 +336,56 @@ export class Client {
 
   /**
    * Creates the successor of a group whose ReInit Commit was merged
-   * (§11.2): a new group with the ReInit's id, suite and extensions, whose
-   * first Commit adds `keyPackages` (the other members' KeyPackages for the
-   * new suite) with a resumption PSK of usage `reinit`.
+   * (§11.2): a new group with the ReInit's id, suite, version and
+   * extensions, in epoch 1, whose first Commit (already merged: nobody else
+   * is in epoch 0) adds `keyPackages` — the other members' KeyPackages for
+   * the new suite — with a resumption PSK of usage `reinit`. Send `welcome`
+   * to them.
    * @throws UsageError when the group carries no ReInit.
    */
-  async reinitGroup(old: Group, keyPackages: readonly Uint8Array[], options: Omit<CommitOptions, "proposals"> = {}): Promise<SuccessorGroup> {
+  async reinitGroup(old: Group, keyPackages: readonly Uint8Array[], options: SuccessorOptions = {}): Promise<SuccessorGroup> {
     const reinit = old.reinit;
     if (reinit === undefined) throw new UsageError("usage/no-reinit", "the group has no merged ReInit (RFC 9420 §11.2)");
     const cs = await this.#crypto.cipherSuite(reinit.cipherSuite);
-    return this.#successor(cs, old, ResumptionPSKUsage.reinit, { groupId: reinit.groupId, extensions: reinit.extensions }, keyPackages, options);
+    const base = await this.#successorBase(cs, keyPackages, options);
+    const created = await createReinitGroup(old.state, cs, base);
+    return { group: await this.#adopt(created.state), ...(created.welcome !== undefined ? { welcome: created.welcome } : {}) };
   }
 
   /**
-   * Branches a group (§11.3): a new group with some of its members, linked
-   * by a resumption PSK of usage `branch` from the current epoch.
+   * Branches a group (§11.3): a new group (epoch 1) of this client and the
+   * members of `keyPackages`, linked by a resumption PSK of usage `branch`
+   * of the group's current epoch. Send `welcome` to them.
    */
   async branchGroup(
-    old: Group,
+    parent: Group,
     keyPackages: readonly Uint8Array[],
-    options: Omit<CommitOptions, "proposals"> & { readonly groupId?: Uint8Array; readonly extensions?: readonly Extension[] } = {},
+    options: SuccessorOptions & { readonly groupId?: Uint8Array; readonly extensions?: readonly Extension[] } = {},
   ): Promise<SuccessorGroup> {
-    const { groupId, extensions, ...commit } = options;
-    return this.#successor(
-      this.#cs,
-      old,
-      ResumptionPSKUsage.branch,
-      { ...(groupId !== undefined ? { groupId } : {}), extensions: extensions ?? old.extensions },
-      keyPackages,
-      commit,
-    );
+    const cs = parent.state.cs;
+    const base = await this.#successorBase(cs, keyPackages, options);
+    const created = await createBranch(parent.state, {
+      ...base,
+      ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
+      ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
+    });
+    return { group: await this.#adopt(created.state), ...(created.welcome !== undefined ? { welcome: created.welcome } : {}) };
   }
 
-  async #successor(
-    cs: CipherSuiteProvider,
-    old: Group,
-    usage: 2 | 3,
-    params: { readonly groupId?: Uint8Array; readonly extensions: readonly Extension[] },
-    keyPackages: readonly Uint8Array[],
-    options: Omit<CommitOptions, "proposals">,
-  ): Promise<SuccessorGroup> {
-    const pskEpoch = old.epoch;
-    const group = await this.#createGroupWith(cs, { ...(params.groupId !== undefined ? { groupId: params.groupId } : {}), extensions: params.extensions });
-    // §11.2/§11.3: the first Commit of the new group carries the resumption PSK of the old group's last epoch.
-    const psk: ProposalInput = { resumptionPsk: { epoch: pskEpoch, groupId: old.groupId, usage } };
-    const commit = await group.commitWithInputs([psk], { ...options, proposals: keyPackages.map((add) => ({ add })) });
-    return { group, commit };
+  async #successorBase(cs: CipherSuiteProvider, keyPackages: readonly Uint8Array[], options: SuccessorOptions): Promise<SuccessorGroupOptions> {
+    const own = await this.#newKeyPackage(cs, {});
+    const validated = await Promise.all(
+      keyPackages.map(async (bytes) => (await validateKeyPackage(cs, decodeKeyPackageInput(bytes), { identityProvider: this.#identityProvider })).keyPackage),
+    );
+    return {
+      leafNode: own.keyPackage.leafNode,
+      encryptionPrivateKey: own.privateKeys.encryptionPrivateKey,
+      signaturePrivateKey: this.#signature.privateKey,
+      keyPackages: validated,
+      services: this.#services,
+      policy: this.#policy(options.policy),
+      ...(options.ratchetTreeInWelcome !== undefined ? { ratchetTreeInWelcome: options.ratchetTreeInWelcome } : {}),
+    };
   }
 
   async #createGroupWith(cs: CipherSuiteProvider, options: CreateGroupOptions): Promise<Group> {

@@ -16,7 +16,6 @@ import {
   createApplicationMessage,
   createCommit,
   createProposal,
-  decodeKeyPackage,
   decodeMlsMessage,
   encodeMlsMessage,
   epochAuthenticator,
@@ -43,6 +42,7 @@ import {
   StagedCommit,
 } from "./results.js";
 import { SerialQueue } from "./serial-queue.js";
+import { decodeKeyPackageInput } from "./key-package-input.js";
 
 /** A member to remove: a leaf index, or an identity (bytes, or a string taken as UTF-8). */
 export type MemberRef = number | string | Uint8Array;
@@ -202,7 +202,7 @@ export class Group {
 
   /** MLS-Exporter(label, context, length) of the current epoch (§8.5). */
   export(label: string | Uint8Array, context: Uint8Array, length: number): Promise<Uint8Array> {
-    return this.#run(() => exportSecret(this.#state, label, context, length), { allowReinit: true });
+    return this.#run(() => exportSecret(this.#state, label, context, length));
   }
 
   /**
@@ -258,14 +258,9 @@ export class Group {
    * @throws UsageError when a Commit is already pending; ValidationError when the proposal list is invalid.
    */
   commit(options: CommitOptions = {}): Promise<CommitOutput> {
-    return this.commitWithInputs([], options);
-  }
-
-  /** @internal {@link commit} with state-machine proposal inputs first (the client's ReInit and branch PSKs). */
-  commitWithInputs(inputs: readonly ProposalInput[], options: CommitOptions = {}): Promise<CommitOutput> {
     return this.#run(async () => {
       if (this.#externalCommit !== undefined) throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
-      const proposals: ProposalInput[] = [...inputs];
+      const proposals: ProposalInput[] = [];
       for (const p of options.proposals ?? []) proposals.push(await this.#resolve(p));
       const gi = options.groupInfo;
       const created = await createCommit(this.#state, {
@@ -478,15 +473,7 @@ export class Group {
   }
 
   async #validateKeyPackage(bytes: Uint8Array): Promise<ValidatedKeyPackage> {
-    let kp;
-    try {
-      const m = decodeMlsMessage(bytes);
-      if (m.wireFormat !== WireFormat.mls_key_package) throw new UsageError("usage/not-a-key-package", "the message is not a KeyPackage");
-      kp = m.keyPackage;
-    } catch (e) {
-      if (UsageError.isInstance(e)) throw e;
-      kp = decodeKeyPackage(bytes);
-    }
+    const kp = decodeKeyPackageInput(bytes);
     const s = this.#state;
     const { keyPackage } = await validateKeyPackage(s.cs, kp, {
       identityProvider: this.#host.identityProvider,
@@ -516,13 +503,12 @@ export class Group {
   }
 
   /** Runs an operation in the group's queue, once the group is usable. */
-  #run<T>(fn: () => Promise<T>, options: { readonly allowReinit?: boolean } = {}): Promise<T> {
+  #run<T>(fn: () => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {
       if (this.#status.kind === "removed") {
         throw new UsageError("usage/removed", `this member was removed from the group in epoch ${this.#status.epoch}`);
       }
       if (this.#status.kind === "closed") throw new UsageError("usage/group-closed", this.#status.reason);
-      void options;
       return fn();
     });
   }

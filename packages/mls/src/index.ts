@@ -26,6 +26,7 @@ export {
   type JoinOptions,
   type JoinExternalOptions,
   type SuccessorGroup,
+  type SuccessorOptions,
 } from "./client.js";
 export { Group, type MemberRef, type ProposalSpec, type CommitOptions, type GroupInfoOptions, type ProposeOptions } from "./group.js";
 export {

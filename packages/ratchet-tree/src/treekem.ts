@@ -18,11 +18,15 @@ import {
 } from "@mlskit/core";
 import { type Capabilities, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
 import { computeParentHash } from "./parent-hash.js";
+import { mapConcurrent } from "./concurrency.js";
 import { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
 import type { TreeDiff } from "./tree-diff.js";
 import { type LeafIndex, type NodeIndex, directPath, isAncestorOrSelf, leafToNode } from "./tree-math.js";
 import type { FilteredPathEntry, TreeView } from "./tree-view.js";
 import type { UpdatePath, UpdatePathNode } from "./update-path.js";
+
+/** HPKE encryptions of an UpdatePath kept in flight (enough to keep WebCrypto's thread pool busy). */
+const ENCRYPTION_WINDOW = 256;
 
 /** The provisional GroupContext encoding for a tree hash (§12.4.1: the tree after the path is merged). */
 export type GroupContextFor = (treeHash: Uint8Array) => Uint8Array | Promise<Uint8Array>;
@@ -99,16 +103,22 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
   diff.setLeaf(l, leafNode);
 
   const groupContext = await options.groupContext(await diff.treeHash());
-  const nodes: UpdatePathNode[] = await Promise.all(
-    path.map(async (e, i) => ({
-      encryptionKey: nodeKeys[i]!.publicKey,
-      encryptedPathSecret: await Promise.all(
-        diff
-          .resolution(e.copathChild, excluded)
-          .map((r) => encryptWithLabel(cs, diff.encryptionKey(r)!, "UpdatePathNode", groupContext, secrets[i]!)),
-      ),
-    })),
+  // One HPKE encryption per resolution node of each copath child (up to N with
+  // many blank parents): all independent, issued with a bounded number in flight.
+  const resolutions = path.map((e) => diff.resolution(e.copathChild, excluded));
+  const jobs: { i: number; key: Uint8Array }[] = [];
+  resolutions.forEach((res, i) => {
+    for (const r of res) jobs.push({ i, key: diff.encryptionKey(r)! });
+  });
+  const ciphertexts = await mapConcurrent(jobs, ENCRYPTION_WINDOW, ({ i, key }) =>
+    encryptWithLabel(cs, key, "UpdatePathNode", groupContext, secrets[i]!),
   );
+  let next = 0;
+  const nodes: UpdatePathNode[] = path.map((_, i) => {
+    const encryptedPathSecret = ciphertexts.slice(next, next + resolutions[i]!.length);
+    next += resolutions[i]!.length;
+    return { encryptionKey: nodeKeys[i]!.publicKey, encryptedPathSecret };
+  });
   const pathSecrets = new Map<NodeIndex, Uint8Array>(path.map((e, i) => [e.node, secrets[i]!]));
   const privateKeys = new TreePrivateKeys(l, [
     [leafToNode(l), leafKeys.privateKey] as const,

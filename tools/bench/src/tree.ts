@@ -1,7 +1,8 @@
 /**
  * Ratchet-tree benchmarks: populated trees of N members (suite 0x0001), timing
  * the full tree hash, validation of a received tree (decode + validate),
- * creating and applying an UpdatePath, and the memory a tree takes.
+ * creating and applying an UpdatePath, Adds (one that extends the tree, a
+ * batch of 100) and a Remove that truncates, and the memory a tree takes.
  *
  * Trees are realistic: N distinct signature keys, every leaf signed, every
  * parent node parent-hash valid (as if the members had committed one after
@@ -26,6 +27,7 @@ import {
   encodeParentNode,
   isLeaf,
   leafHashInput,
+  leafNodeLayout,
   leafRange,
   left,
   parentHashInput,
@@ -195,6 +197,38 @@ function heapBytes(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
+/** A KeyPackage-source leaf with fresh random keys (its signature is not checked by the tree). */
+function fakeLeaf(cs: CipherSuiteProvider): Uint8Array {
+  return encodeLeafNode({
+    encryptionKey: cs.randomBytes(32),
+    signatureKey: cs.randomBytes(32),
+    credential: { credentialType: CredentialType.basic, identity: cs.randomBytes(16) },
+    capabilities: { versions: [1], cipherSuites: [SUITE], extensions: [], proposals: [], credentials: [CredentialType.basic] },
+    leafNodeSource: LeafNodeSource.key_package,
+    lifetime: { notBefore: 0n, notAfter: 2n ** 63n },
+    extensions: [],
+    signature: cs.randomBytes(64),
+  });
+}
+
+/** Adds `leaves` as one Commit would: each checked for unique keys against the staged tree, then tree hash and merge. */
+async function addLeaves(tree: RatchetTree, leaves: readonly Uint8Array[]): Promise<RatchetTree> {
+  const diff = tree.stage();
+  for (const leaf of leaves) {
+    const layout = leafNodeLayout(leaf);
+    if (diff.findSignatureKey(leaf.subarray(...layout.signatureKey)).length > 0) throw new Error("duplicate signature key");
+    if (diff.findEncryptionKey(leaf.subarray(...layout.encryptionKey)).length > 0) throw new Error("duplicate encryption key");
+    diff.addLeaf(leaf);
+  }
+  await diff.treeHash();
+  return diff.merge();
+}
+
+/** The tree with every blank leaf filled (so that the next Add extends it). */
+function fillTree(cs: CipherSuiteProvider, tree: RatchetTree): Promise<RatchetTree> {
+  return addLeaves(tree, Array.from({ length: tree.leafCount - tree.memberCount() }, () => fakeLeaf(cs)));
+}
+
 /**
  * Benchmarks trees of each size in `sizes` on suite 0x0001 of `provider`.
  * Memory figures need `node --expose-gc`; without it they are reported as -1.
@@ -246,6 +280,24 @@ export async function benchTree(provider: CryptoProvider, sizes: number[]): Prom
       await diff.merge();
     });
     row("apply UpdatePath + merge", n, applyMs.wall, "ms");
+
+    // Adds and Removes (§12.1.1, §12.1.3) on the full tree, as a Commit's proposals are applied:
+    // key uniqueness checks per new leaf, then the tree hash (GroupContext) and the merge.
+    const full = await fillTree(cs, t);
+    const addOne = await median(5, () => addLeaves(full, [fakeLeaf(cs)]));
+    row(`add 1 member, extending the tree (${full.leafCount} → ${full.leafCount + 1} members)`, n, addOne.wall, "ms");
+    row("add 1 member, extending the tree (CPU, all threads)", n, addOne.cpu, "ms");
+    const extended = await addLeaves(full, [fakeLeaf(cs)]);
+    const removeOne = await median(5, async () => {
+      const diff = extended.stage();
+      diff.removeLeaf(full.leafCount as LeafIndex);
+      await diff.treeHash();
+      return diff.merge();
+    });
+    row("remove that member, truncating the tree", n, removeOne.wall, "ms");
+    const batch = await median(5, () => addLeaves(t, Array.from({ length: 100 }, () => fakeLeaf(cs))));
+    row("add 100 members (one Commit)", n, batch.wall, "ms");
+    row("add 100 members (CPU, all threads)", n, batch.cpu, "ms");
 
     // Memory of a tree (nodes, hashes, key index) relative to its encoding;
     // averaged over several copies for small trees, where GC noise dominates.

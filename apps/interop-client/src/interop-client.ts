@@ -1,0 +1,766 @@
+/**
+ * The `MLSClient` service of the MLS WG interop runner, on the `@mlskit/mls`
+ * facade. One object serves every RPC and keeps, by id:
+ *
+ * - states: one member's view of one group (a facade `Group`), handed out by
+ *   CreateGroup, JoinGroup, ExternalJoin, ReInitWelcome, HandleReInitWelcome,
+ *   CreateBranch and HandleBranch; the id stays the same across epochs;
+ * - transactions: a KeyPackage waiting for its Welcome (CreateKeyPackage,
+ *   NewMemberAddProposal);
+ * - reinits: a member's part of a reinitialization, between the Commit
+ *   covering the ReInit and the new group's Welcome;
+ * - signers: external senders (CreateExternalSigner).
+ *
+ * All ids come from one counter starting at 1, so a StorePSK id is never
+ * ambiguous. Clients (credential and signature key) are kept per identity
+ * and cipher suite, so a member's KeyPackages and groups share one facade
+ * `Client` (branch joins find the parent group's resumption PSK there).
+ */
+import { bytesEqual, decode, encode, toHex } from "@mlskit/codec";
+import {
+  BasicIdentityProvider,
+  type CipherSuiteProvider,
+  type ClientStorage,
+  CredentialType,
+  type CryptoProvider,
+  type Extension,
+  ExtensionType,
+  type IdentityProvider,
+  type KeyPair,
+  type PskStore,
+  ProtocolVersion,
+  UsageError,
+  WireFormat,
+  acceptAll,
+} from "@mlskit/core";
+import {
+  type ExternalProposalInput,
+  type GroupInfo,
+  type GroupPolicyInput,
+  type GroupServices,
+  type GroupState,
+  type KeyPackageIn,
+  createExternalProposal,
+  createNewMemberProposal,
+  createReinitGroup,
+  decodeKeyPackage,
+  decodeMlsMessage,
+  externalSenderCodec,
+  externalSendersCodec,
+  externalSendersOf,
+  findExtension,
+  groupPolicy,
+  joinFromWelcome,
+  makeExtension,
+  validateKeyPackage,
+} from "@mlskit/group";
+import { ResumptionPSKUsage } from "@mlskit/key-schedule";
+import { Client, Group, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
+import { type LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
+import { MemoryPskStore, memoryStorage } from "@mlskit/storage-memory";
+import { InteropError, invalidRequest, notFound } from "./errors.js";
+import * as grpc from "@grpc/grpc-js";
+
+/** Bytes as they arrive from proto-loader (Buffer) or anything array-like. */
+type Bytes = Uint8Array;
+type Msg = Record<string, unknown>;
+
+/** A `mls_client.Extension` message. */
+interface ExtensionMsg {
+  extension_type: number;
+  extension_data: Bytes;
+}
+
+/** A `mls_client.ProposalDescription` message. */
+interface ProposalDescriptionMsg {
+  proposal_type: Bytes;
+  key_package: Bytes;
+  removed_id: Bytes;
+  psk_id: Bytes;
+  epoch_id: string | number;
+  extensions: ExtensionMsg[];
+  group_id: Bytes;
+  cipher_suite: number;
+}
+
+const EMPTY = new Uint8Array(0);
+const ALL_SUITES = [1, 2, 3, 4, 5, 6, 7] as const;
+
+/** A copy as a plain Uint8Array (proto-loader hands out Buffers, whose `slice` shares memory). */
+function b(x: unknown): Uint8Array {
+  if (x instanceof Uint8Array) return new Uint8Array(x);
+  if (x === undefined || x === null) return new Uint8Array(0);
+  throw invalidRequest("expected bytes");
+}
+const text = (x: Uint8Array) => new TextDecoder().decode(x);
+const nonEmpty = (x: unknown): Uint8Array | undefined => {
+  const v = b(x);
+  return v.length > 0 ? v : undefined;
+};
+const extensionsOf = (list: readonly ExtensionMsg[] | undefined): Extension[] =>
+  (list ?? []).map((e) => ({ extensionType: e.extension_type, extensionData: b(e.extension_data) }));
+const u64 = (v: string | number | bigint | undefined): bigint => BigInt(v ?? 0);
+
+/** One client of the server: a credential for `identity` and a signature key for `suite`. */
+interface ClientEntry {
+  readonly client: Client;
+  readonly identity: Uint8Array;
+  readonly suite: number;
+  readonly signature: KeyPair;
+  readonly storage: ClientStorage<GroupState>;
+}
+
+/** One member's state of one group. */
+interface StateEntry {
+  readonly id: number;
+  readonly owner: ClientEntry;
+  readonly group: Group;
+  readonly encrypt: boolean;
+  /** Handshake messages this state sent or already processed (hex), skipped when handed back. */
+  readonly seen: Set<string>;
+}
+
+interface TransactionEntry {
+  readonly owner: ClientEntry;
+  readonly keyPackage: PublishedKeyPackage;
+}
+
+interface ReinitEntry {
+  readonly old: StateEntry;
+  /** The client for the new group's cipher suite. */
+  readonly owner: ClientEntry;
+  readonly keyPackage: PublishedKeyPackage;
+}
+
+interface SignerEntry {
+  readonly cs: CipherSuiteProvider;
+  readonly signature: KeyPair;
+  readonly externalSender: Uint8Array;
+}
+
+/** Options of {@link MlsInteropClient}. */
+export interface InteropClientOptions {
+  readonly crypto: CryptoProvider;
+  /** Reported by the Name RPC. */
+  readonly name?: string;
+  /** Default: basic credentials, any identity accepted (the runner uses basic credentials). */
+  readonly identityProvider?: IdentityProvider;
+}
+
+/**
+ * The implementation of every `MLSClient` RPC. Each method takes the
+ * request message (proto-loader's plain object, snake_case fields) and
+ * returns the response message; errors are thrown and mapped to gRPC
+ * statuses by the server.
+ */
+export class MlsInteropClient {
+  readonly #crypto: CryptoProvider;
+  readonly #name: string;
+  readonly #identityProvider: IdentityProvider;
+  #nextId = 1;
+  readonly #clients = new Map<string, Promise<ClientEntry>>();
+  readonly #states = new Map<number, StateEntry>();
+  readonly #transactions = new Map<number, TransactionEntry>();
+  readonly #reinits = new Map<number, ReinitEntry>();
+  readonly #signers = new Map<number, SignerEntry>();
+  /** PSKs stored for id 0 (a client that holds no state nor transaction yet): every client of this server sees them. */
+  readonly #sharedPsks = new MemoryPskStore();
+
+  constructor(options: InteropClientOptions) {
+    this.#crypto = options.crypto;
+    this.#name = options.name ?? "mlskit";
+    this.#identityProvider = options.identityProvider ?? new BasicIdentityProvider({ policy: acceptAll });
+  }
+
+  // ---------------------------------------------------------------- registry
+
+  #id(): number {
+    return this.#nextId++;
+  }
+
+  #state(id: number): StateEntry {
+    const s = this.#states.get(id);
+    if (s === undefined) throw notFound("state", id);
+    return s;
+  }
+
+  #transaction(id: number): TransactionEntry {
+    const t = this.#transactions.get(id);
+    if (t === undefined) throw notFound("transaction", id);
+    return t;
+  }
+
+  #addState(owner: ClientEntry, group: Group, encrypt: boolean): StateEntry {
+    const entry: StateEntry = { id: this.#id(), owner, group, encrypt, seen: new Set() };
+    this.#states.set(entry.id, entry);
+    return entry;
+  }
+
+  /** The client of `identity` for `suite`, created on first use. */
+  #clientFor(identity: Uint8Array, suite: number): Promise<ClientEntry> {
+    if (identity.length === 0) throw invalidRequest("identity is empty");
+    const key = `${toHex(identity)}:${suite}`;
+    let entry = this.#clients.get(key);
+    if (entry === undefined) {
+      entry = this.#newClient(identity, suite);
+      this.#clients.set(key, entry);
+      entry.catch(() => this.#clients.delete(key));
+    }
+    return entry;
+  }
+
+  async #newClient(identity: Uint8Array, suite: number): Promise<ClientEntry> {
+    const cs = await this.#crypto.cipherSuite(suite);
+    const signature = await cs.signatureGenerateKeyPair();
+    const memory = memoryStorage<GroupState>();
+    const own = memory.psks;
+    const shared = this.#sharedPsks;
+    const psks: PskStore = {
+      get: async (id) => (await own.get(id)) ?? (await shared.get(id)),
+      put: (id, psk) => own.put(id, psk),
+      delete: (id) => own.delete(id),
+    };
+    const storage: ClientStorage<GroupState> = { groups: memory.groups, keyPackages: memory.keyPackages, psks };
+    const client = await Client.create({
+      identity,
+      cipherSuite: suite,
+      crypto: this.#crypto,
+      identityProvider: this.#identityProvider,
+      signatureKeyPair: signature,
+      storage,
+    });
+    return { client, identity, suite, signature, storage };
+  }
+
+  #policy(encrypt: boolean): GroupPolicyInput {
+    return { handshakeWireFormat: encrypt ? "private" : "public" };
+  }
+
+  #services(owner: ClientEntry): GroupServices {
+    return { identityProvider: this.#identityProvider, psks: owner.client.psks };
+  }
+
+  /**
+   * Wraps a state the group package created (a reinitialized group) in a
+   * facade `Group`. The facade has no way yet to adopt one into a `Client`
+   * (see the README's interop notes), so the group lives beside it.
+   */
+  #adopt(state: GroupState): Group {
+    const host: ConstructorParameters<typeof Group>[0] = {
+      cs: state.cs,
+      identityProvider: this.#identityProvider,
+      persist: async () => {},
+      closed: async () => {},
+    };
+    return new Group(host, state);
+  }
+
+  async #keyPackageMaterial(owner: ClientEntry, kp: PublishedKeyPackage) {
+    const material = await owner.storage.keyPackages.get(kp.reference);
+    if (material === undefined) throw new InteropError(grpc.status.FAILED_PRECONDITION, "interop/key-package-used", "the KeyPackage was already used");
+    return material;
+  }
+
+  /** Processes the proposals (MLSMessage bytes) a Commit references, skipping those this state sent or saw. */
+  async #absorbProposals(st: StateEntry, messages: readonly unknown[] | undefined): Promise<void> {
+    for (const raw of messages ?? []) {
+      const bytes = b(raw);
+      const key = toHex(bytes);
+      if (st.seen.has(key)) continue;
+      const r = await st.group.processIncoming(bytes);
+      if (r.kind !== "proposal") throw invalidRequest(`a proposal by reference is a ${r.kind} message`);
+      st.seen.add(key);
+    }
+  }
+
+  async #proposal(st: StateEntry, create: Promise<{ readonly message: Uint8Array }>): Promise<Msg> {
+    const out = await create;
+    st.seen.add(toHex(out.message));
+    return { proposal: out.message };
+  }
+
+  /** A by-value proposal of a Commit, as the facade takes it. */
+  #describe(st: StateEntry, d: ProposalDescriptionMsg): ProposalSpec {
+    const type = text(b(d.proposal_type));
+    switch (type) {
+      case "add":
+        return { add: b(d.key_package) };
+      case "remove":
+        return { remove: b(d.removed_id) };
+      case "externalPSK":
+        return { psk: b(d.psk_id) };
+      case "resumptionPSK":
+        return { resumptionPsk: { epoch: u64(d.epoch_id) } };
+      case "groupContextExtensions":
+        return { groupContextExtensions: extensionsOf(d.extensions) };
+      case "reinit": {
+        const groupId = nonEmpty(d.group_id);
+        return {
+          reinit: {
+            ...(groupId !== undefined ? { groupId } : {}),
+            cipherSuite: d.cipher_suite === 0 ? st.group.cipherSuite : d.cipher_suite,
+            extensions: extensionsOf(d.extensions),
+          },
+        };
+      }
+      default:
+        throw invalidRequest(`unknown proposal_type "${type}"`);
+    }
+  }
+
+  #groupInfoOf(bytes: Uint8Array): GroupInfo {
+    const m = decodeMlsMessage(bytes);
+    if (m.wireFormat !== WireFormat.mls_group_info) throw invalidRequest("group_info is not a GroupInfo MLSMessage");
+    return m.groupInfo;
+  }
+
+  #keyPackageOf(bytes: Uint8Array): KeyPackageIn {
+    const m = decodeMlsMessage(bytes);
+    if (m.wireFormat !== WireFormat.mls_key_package) throw invalidRequest("key_package is not a KeyPackage MLSMessage");
+    return m.keyPackage;
+  }
+
+  /** The member response of the join RPCs. */
+  #joined(st: StateEntry): Msg {
+    return { state_id: st.id, epoch_authenticator: st.group.epochAuthenticator };
+  }
+
+  // ------------------------------------------------------------ identity RPCs
+
+  async Name(): Promise<Msg> {
+    return { name: this.#name };
+  }
+
+  async SupportedCiphersuites(): Promise<Msg> {
+    const ciphersuites: number[] = [];
+    for (const id of ALL_SUITES) {
+      try {
+        await this.#crypto.cipherSuite(id);
+        ciphersuites.push(id);
+      } catch {
+        // Not served by this provider.
+      }
+    }
+    return { ciphersuites };
+  }
+
+  // ----------------------------------------------------------- joining RPCs
+
+  async CreateGroup(req: Msg): Promise<Msg> {
+    const owner = await this.#clientFor(b(req.identity), req.cipher_suite as number);
+    const encrypt = req.encrypt_handshake === true;
+    const groupId = nonEmpty(req.group_id);
+    const group = await owner.client.createGroup({ ...(groupId !== undefined ? { groupId } : {}), policy: this.#policy(encrypt) });
+    return { state_id: this.#addState(owner, group, encrypt).id };
+  }
+
+  async CreateKeyPackage(req: Msg): Promise<Msg> {
+    const owner = await this.#clientFor(b(req.identity), req.cipher_suite as number);
+    const keyPackage = await owner.client.createKeyPackage();
+    const material = await this.#keyPackageMaterial(owner, keyPackage);
+    const id = this.#id();
+    this.#transactions.set(id, { owner, keyPackage });
+    return {
+      transaction_id: id,
+      key_package: keyPackage.keyPackage,
+      init_priv: material.initPrivateKey,
+      encryption_priv: material.encryptionPrivateKey,
+      signature_priv: owner.signature.privateKey,
+    };
+  }
+
+  async JoinGroup(req: Msg): Promise<Msg> {
+    const tx = this.#transaction(req.transaction_id as number);
+    const encrypt = req.encrypt_handshake === true;
+    const ratchetTree = nonEmpty(req.ratchet_tree);
+    const group = await tx.owner.client.joinFromWelcome(b(req.welcome), {
+      ...(ratchetTree !== undefined ? { ratchetTree } : {}),
+      policy: this.#policy(encrypt),
+    });
+    this.#transactions.delete(req.transaction_id as number);
+    return this.#joined(this.#addState(tx.owner, group, encrypt));
+  }
+
+  async ExternalJoin(req: Msg): Promise<Msg> {
+    const giBytes = b(req.group_info);
+    const gi = this.#groupInfoOf(giBytes);
+    const owner = await this.#clientFor(b(req.identity), gi.groupContext.cipherSuite);
+    const encrypt = req.encrypt_handshake === true;
+    const psks: Uint8Array[] = [];
+    for (const p of (req.psks as { psk_id: Bytes; psk_secret: Bytes }[] | undefined) ?? []) {
+      const id = b(p.psk_id);
+      await owner.client.psks.put(id, b(p.psk_secret));
+      psks.push(id);
+    }
+    const ratchetTree = nonEmpty(req.ratchet_tree);
+    const { group, commit } = await owner.client.joinExternal(giBytes, {
+      ...(ratchetTree !== undefined ? { ratchetTree } : {}),
+      resync: req.remove_prior === true,
+      ...(psks.length > 0 ? { psks } : {}),
+      policy: this.#policy(encrypt),
+    });
+    // The runner plays the Delivery Service and never hands the joiner its own Commit back: it is accepted.
+    await group.confirmPendingCommit();
+    const st = this.#addState(owner, group, encrypt);
+    st.seen.add(toHex(commit));
+    return { state_id: st.id, commit, epoch_authenticator: group.epochAuthenticator };
+  }
+
+  // ------------------------------------------------------------- state RPCs
+
+  async GroupInfo(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    const external = req.external_tree === true;
+    const groupInfo = await st.group.groupInfo({ withRatchetTree: !external, withExternalPub: true });
+    return { group_info: groupInfo, ratchet_tree: external ? st.group.ratchetTree() : EMPTY };
+  }
+
+  async StateAuth(req: Msg): Promise<Msg> {
+    return { state_auth_secret: this.#state(req.state_id as number).group.epochAuthenticator };
+  }
+
+  async Export(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    const secret = await st.group.export(String(req.label ?? ""), b(req.context), req.key_length as number);
+    return { exported_secret: secret };
+  }
+
+  async Protect(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    const ciphertext = await st.group.encrypt(b(req.plaintext), { authenticatedData: b(req.authenticated_data) });
+    return { ciphertext };
+  }
+
+  async Unprotect(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    const r = await st.group.processIncoming(b(req.ciphertext));
+    if (r.kind !== "application") throw invalidRequest(`the ciphertext is a ${r.kind} message, not application data`);
+    return { authenticated_data: r.authenticatedData, plaintext: r.data };
+  }
+
+  async StorePSK(req: Msg): Promise<Msg> {
+    const id = req.state_or_transaction_id as number;
+    const pskId = b(req.psk_id);
+    const secret = b(req.psk_secret);
+    if (id === 0) {
+      await this.#sharedPsks.put(pskId, secret);
+      return {};
+    }
+    const owner = this.#states.get(id)?.owner ?? this.#transactions.get(id)?.owner ?? this.#reinits.get(id)?.owner;
+    if (owner === undefined) throw notFound("state or transaction", id);
+    await owner.client.psks.put(pskId, secret);
+    return {};
+  }
+
+  // ---------------------------------------------------------- proposal RPCs
+
+  async AddProposal(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    return this.#proposal(st, st.group.proposeAdd(b(req.key_package)));
+  }
+
+  async UpdateProposal(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    return this.#proposal(st, st.group.proposeUpdate());
+  }
+
+  async RemoveProposal(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    return this.#proposal(st, st.group.proposeRemove(b(req.removed_id)));
+  }
+
+  async ExternalPSKProposal(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    return this.#proposal(st, st.group.proposePsk(b(req.psk_id)));
+  }
+
+  async ResumptionPSKProposal(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    return this.#proposal(st, st.group.propose({ resumptionPsk: { epoch: u64(req.epoch_id as string) } }));
+  }
+
+  async GroupContextExtensionsProposal(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    return this.#proposal(st, st.group.proposeGroupContextExtensions(extensionsOf(req.extensions as ExtensionMsg[])));
+  }
+
+  // ------------------------------------------------------------ commit RPCs
+
+  async Commit(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    await this.#absorbProposals(st, req.by_reference as unknown[]);
+    const proposals = ((req.by_value as ProposalDescriptionMsg[] | undefined) ?? []).map((d) => this.#describe(st, d));
+    const external = req.external_tree === true;
+    const out = await st.group.commit({ proposals, forcePath: req.force_path === true, ratchetTreeInWelcome: !external });
+    st.seen.add(toHex(out.commit));
+    // The tree of the new epoch (what the Welcome's joiners need when it travels beside the Welcome).
+    const tree = external ? (st.group.state.pendingCommit?.state.tree.encode() ?? EMPTY) : EMPTY;
+    return { commit: out.commit, welcome: out.welcome ?? EMPTY, ratchet_tree: tree };
+  }
+
+  async HandleCommit(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    await this.#absorbProposals(st, req.proposal as unknown[]);
+    const r = await st.group.processIncoming(b(req.commit));
+    if (r.kind === "commit") await r.staged.merge();
+    else if (r.kind !== "own-commit") throw invalidRequest(`the message is a ${r.kind} message, not a Commit`);
+    return this.#joined(st);
+  }
+
+  async HandlePendingCommit(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    await st.group.confirmPendingCommit();
+    return this.#joined(st);
+  }
+
+  // ------------------------------------------------------------ ReInit RPCs
+
+  async ReInitProposal(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    const groupId = nonEmpty(req.group_id);
+    const suite = (req.cipher_suite as number) || st.group.cipherSuite;
+    return this.#proposal(
+      st,
+      st.group.proposeReInit({ ...(groupId !== undefined ? { groupId } : {}), cipherSuite: suite, extensions: extensionsOf(req.extensions as ExtensionMsg[]) }),
+    );
+  }
+
+  ReInitCommit(req: Msg): Promise<Msg> {
+    return this.Commit(req);
+  }
+
+  async HandlePendingReInitCommit(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    await st.group.confirmPendingCommit();
+    return this.#reinitStarted(st);
+  }
+
+  async HandleReInitCommit(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    await this.HandleCommit(req);
+    return this.#reinitStarted(st);
+  }
+
+  /** After the Commit covering a ReInit (§11.2): a KeyPackage for the new group, under a reinit id. */
+  async #reinitStarted(st: StateEntry): Promise<Msg> {
+    const reinit = st.group.reinit;
+    if (reinit === undefined) throw new UsageError("usage/no-reinit", "the Commit carried no ReInit proposal (RFC 9420 §11.2)");
+    const owner = await this.#clientFor(st.owner.identity, reinit.cipherSuite);
+    const keyPackage = await owner.client.createKeyPackage();
+    const id = this.#id();
+    this.#reinits.set(id, { old: st, owner, keyPackage });
+    return { reinit_id: id, key_package: keyPackage.keyPackage, epoch_authenticator: st.group.epochAuthenticator };
+  }
+
+  #reinit(id: number): ReinitEntry {
+    const r = this.#reinits.get(id);
+    if (r === undefined) throw notFound("reinit", id);
+    return r;
+  }
+
+  /**
+   * The new group of a ReInit (§11.2 step 3), created with the group
+   * package: the facade's `Client.reinitGroup` reuses the old suite's
+   * signature key and looks the old group up by id, which fails when the
+   * ReInit keeps the group id (see the README's interop notes).
+   */
+  async ReInitWelcome(req: Msg): Promise<Msg> {
+    const ri = this.#reinit(req.reinit_id as number);
+    const cs = await this.#crypto.cipherSuite(ri.owner.suite);
+    const material = await this.#keyPackageMaterial(ri.owner, ri.keyPackage);
+    const own = decodeKeyPackage(material.keyPackage);
+    const keyPackages = [];
+    for (const raw of (req.key_package as unknown[] | undefined) ?? []) {
+      keyPackages.push((await validateKeyPackage(cs, this.#keyPackageOf(b(raw)), { identityProvider: this.#identityProvider })).keyPackage);
+    }
+    const external = req.external_tree === true;
+    const { state, welcome } = await createReinitGroup(ri.old.group.state, cs, {
+      leafNode: own.leafNode,
+      encryptionPrivateKey: material.encryptionPrivateKey,
+      signaturePrivateKey: ri.owner.signature.privateKey,
+      keyPackages,
+      services: this.#services(ri.owner),
+      policy: groupPolicy(this.#policy(ri.old.encrypt)),
+      ratchetTreeInWelcome: !external,
+    });
+    await ri.owner.storage.keyPackages.take(ri.keyPackage.reference);
+    this.#reinits.delete(req.reinit_id as number);
+    const st = this.#addState(ri.owner, this.#adopt(state), ri.old.encrypt);
+    return {
+      state_id: st.id,
+      welcome: welcome ?? EMPTY,
+      ratchet_tree: external ? st.group.ratchetTree() : EMPTY,
+      epoch_authenticator: st.group.epochAuthenticator,
+    };
+  }
+
+  async HandleReInitWelcome(req: Msg): Promise<Msg> {
+    const ri = this.#reinit(req.reinit_id as number);
+    const cs = await this.#crypto.cipherSuite(ri.owner.suite);
+    const material = await this.#keyPackageMaterial(ri.owner, ri.keyPackage);
+    const ratchetTree = nonEmpty(req.ratchet_tree);
+    const state = await joinFromWelcome({
+      cs,
+      welcome: b(req.welcome),
+      keyPackage: decodeKeyPackage(material.keyPackage),
+      initPrivateKey: material.initPrivateKey,
+      encryptionPrivateKey: material.encryptionPrivateKey,
+      signaturePrivateKey: ri.owner.signature.privateKey,
+      services: this.#services(ri.owner),
+      policy: groupPolicy(this.#policy(ri.old.encrypt)),
+      ...(ratchetTree !== undefined ? { ratchetTree } : {}),
+      // §11.2, §12.4.3.1: the Welcome must resume exactly the reinitialized group.
+      resumedGroup: ri.old.group.state,
+      expectResumption: "reinit",
+    });
+    await ri.owner.storage.keyPackages.take(ri.keyPackage.reference);
+    this.#reinits.delete(req.reinit_id as number);
+    return this.#joined(this.#addState(ri.owner, this.#adopt(state), ri.old.encrypt));
+  }
+
+  // ------------------------------------------------------------ branch RPCs
+
+  async CreateBranch(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    const groupId = nonEmpty(req.group_id);
+    const external = req.external_tree === true;
+    const branch = await st.owner.client.branchGroup(st.group, ((req.key_packages as unknown[] | undefined) ?? []).map(b), {
+      ...(groupId !== undefined ? { groupId } : {}),
+      extensions: extensionsOf(req.extensions as ExtensionMsg[]),
+      forcePath: req.force_path === true,
+      ratchetTreeInWelcome: !external,
+    });
+    // The new group's first Commit has no other receiver: it is accepted at once.
+    await branch.group.confirmPendingCommit();
+    const out = this.#addState(st.owner, branch.group, st.encrypt);
+    return {
+      state_id: out.id,
+      welcome: branch.commit.welcome ?? EMPTY,
+      ratchet_tree: external ? branch.group.ratchetTree() : EMPTY,
+      epoch_authenticator: branch.group.epochAuthenticator,
+    };
+  }
+
+  async HandleBranch(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    const tx = this.#transaction(req.transaction_id as number);
+    const ratchetTree = nonEmpty(req.ratchet_tree);
+    const group = await tx.owner.client.joinFromWelcome(b(req.welcome), {
+      ...(ratchetTree !== undefined ? { ratchetTree } : {}),
+      policy: this.#policy(st.encrypt),
+    });
+    this.#transactions.delete(req.transaction_id as number);
+    return this.#joined(this.#addState(tx.owner, group, st.encrypt));
+  }
+
+  // -------------------------------------------------- external proposal RPCs
+
+  async NewMemberAddProposal(req: Msg): Promise<Msg> {
+    const gi = this.#groupInfoOf(b(req.group_info));
+    const gc = gi.groupContext;
+    const owner = await this.#clientFor(b(req.identity), gc.cipherSuite);
+    const cs = await this.#crypto.cipherSuite(gc.cipherSuite);
+    const keyPackage = await owner.client.createKeyPackage();
+    const material = await this.#keyPackageMaterial(owner, keyPackage);
+    const created = await createNewMemberProposal({
+      cs,
+      groupId: gc.groupId,
+      epoch: gc.epoch,
+      keyPackage: decodeKeyPackage(material.keyPackage),
+      signaturePrivateKey: owner.signature.privateKey,
+    });
+    const id = this.#id();
+    this.#transactions.set(id, { owner, keyPackage });
+    return {
+      transaction_id: id,
+      proposal: created.message,
+      init_priv: material.initPrivateKey,
+      encryption_priv: material.encryptionPrivateKey,
+      signature_priv: owner.signature.privateKey,
+    };
+  }
+
+  async CreateExternalSigner(req: Msg): Promise<Msg> {
+    const identity = b(req.identity);
+    const cs = await this.#crypto.cipherSuite(req.cipher_suite as number);
+    const signature = await cs.signatureGenerateKeyPair();
+    const externalSender = encode(externalSenderCodec, {
+      signatureKey: signature.publicKey,
+      credential: { credentialType: CredentialType.basic, identity },
+    });
+    const id = this.#id();
+    this.#signers.set(id, { cs, signature, externalSender });
+    return { signer_id: id, external_sender: externalSender };
+  }
+
+  /** Proposes the group's extensions with `external_sender` appended to `external_senders` (§12.1.8.1). */
+  async AddExternalSigner(req: Msg): Promise<Msg> {
+    const st = this.#state(req.state_id as number);
+    const sender = decode(externalSenderCodec, b(req.external_sender), "ExternalSender");
+    const current = st.group.extensions;
+    const senders = [...externalSendersOf(current), sender];
+    const extensions = [
+      ...current.filter((e) => e.extensionType !== ExtensionType.external_senders),
+      makeExtension(ExtensionType.external_senders, externalSendersCodec, senders),
+    ];
+    return this.#proposal(st, st.group.proposeGroupContextExtensions(extensions));
+  }
+
+  async ExternalSignerProposal(req: Msg): Promise<Msg> {
+    const signerId = req.signer_id as number;
+    const signer = this.#signers.get(signerId);
+    if (signer === undefined) throw notFound("signer", signerId);
+    const gi = this.#groupInfoOf(b(req.group_info));
+    const gc = gi.groupContext;
+    if (gc.cipherSuite !== signer.cs.suite.id) throw invalidRequest("the GroupInfo's cipher suite is not the signer's");
+    // The runner leaves signer_index unset: find our entry in the group's external_senders.
+    const senders = externalSendersOf(gc.extensions);
+    let senderIndex = senders.findIndex((s) => bytesEqual(s.signatureKey, signer.signature.publicKey));
+    if (senderIndex < 0) senderIndex = req.signer_index as number;
+    const d = req.description as ProposalDescriptionMsg | null | undefined;
+    if (d === undefined || d === null) throw invalidRequest("description is missing");
+    const input = await this.#externalInput(signer.cs, d, gi, nonEmpty(req.ratchet_tree));
+    const created = await createExternalProposal(
+      { cs: signer.cs, groupId: gc.groupId, epoch: gc.epoch, senderIndex, signaturePrivateKey: signer.signature.privateKey },
+      input,
+    );
+    return { proposal: created.message };
+  }
+
+  async #externalInput(cs: CipherSuiteProvider, d: ProposalDescriptionMsg, gi: GroupInfo, treeBytes: Uint8Array | undefined): Promise<ExternalProposalInput> {
+    const type = text(b(d.proposal_type));
+    const gc = gi.groupContext;
+    switch (type) {
+      case "add":
+        return { add: (await validateKeyPackage(cs, this.#keyPackageOf(b(d.key_package)), { identityProvider: this.#identityProvider })).keyPackage };
+      case "remove": {
+        const bytes = treeBytes ?? findExtension(gi.extensions, ExtensionType.ratchet_tree);
+        if (bytes === undefined) throw invalidRequest("a Remove by an external signer needs the ratchet tree");
+        const tree = await RatchetTree.decode(cs, bytes);
+        const wanted = b(d.removed_id);
+        for (const l of tree.leaves()) {
+          const id = await this.#identityProvider.identity(tree.leafNode(l)!.credential);
+          if (bytesEqual(id, wanted)) return { remove: l as LeafIndex };
+        }
+        throw invalidRequest(`no member presents identity "${text(wanted)}"`);
+      }
+      case "externalPSK":
+        return { externalPsk: { pskId: b(d.psk_id) } };
+      case "resumptionPSK":
+        return { resumptionPsk: { epoch: u64(d.epoch_id), groupId: gc.groupId, usage: ResumptionPSKUsage.application } };
+      case "groupContextExtensions":
+        return { groupContextExtensions: extensionsOf(d.extensions) };
+      case "reinit":
+        return {
+          reinit: {
+            groupId: nonEmpty(d.group_id) ?? gc.groupId,
+            version: ProtocolVersion.mls10,
+            cipherSuite: d.cipher_suite || gc.cipherSuite,
+            extensions: extensionsOf(d.extensions),
+          },
+        };
+      default:
+        throw invalidRequest(`unknown proposal_type "${type}"`);
+    }
+  }
+}

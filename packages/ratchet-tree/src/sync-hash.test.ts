@@ -1,0 +1,180 @@
+/**
+ * A provider offering `hashSync` (the optional synchronous hash of
+ * CipherSuiteProvider): the tree must use it instead of `hash` for tree and
+ * parent hashes, and give exactly the same hashes and verdicts.
+ */
+import { createHash } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
+import { type CipherSuiteProvider, CredentialType, ValidationError } from "@mlskit/core";
+import { nobleCryptoProvider } from "@mlskit/crypto-noble";
+import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
+import { hex, vectors } from "@mlskit/test-vectors";
+import { type LeafNode, LeafNodeSource } from "./leaf-node.js";
+import { RatchetTree } from "./ratchet-tree.js";
+import { type LeafIndex, type NodeIndex } from "./tree-math.js";
+import { decodeAndValidateTree, validateTree } from "./tree-validation.js";
+
+/** `cs` with a `hashSync` from node:crypto, counting calls to `hash` and `hashSync`. */
+function withHashSync(cs: CipherSuiteProvider): { cs: CipherSuiteProvider; calls: { hash: number; hashSync: number } } {
+  const calls = { hash: 0, hashSync: 0 };
+  const algorithm = cs.suite.hash.replace("-", "").toLowerCase();
+  const hashSync = (data: Uint8Array): Uint8Array => {
+    calls.hashSync++;
+    return new Uint8Array(createHash(algorithm).update(data).digest());
+  };
+  const wrapped = new Proxy(cs, {
+    get(target, prop) {
+      if (prop === "hashSync") return hashSync;
+      if (prop === "hash") {
+        return (data: Uint8Array) => {
+          calls.hash++;
+          return target.hash(data);
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { cs: wrapped, calls };
+}
+
+let seed = 7;
+const rand = () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 2 ** 32;
+};
+const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+let counter = 0;
+function fakeLeaf(): LeafNode {
+  return {
+    encryptionKey: bytes(32),
+    signatureKey: bytes(32),
+    credential: { credentialType: CredentialType.basic, identity: utf8(`m-${counter++}`) },
+    capabilities: { versions: [1], cipherSuites: [1], extensions: [], proposals: [], credentials: [1] },
+    leafNodeSource: LeafNodeSource.key_package,
+    lifetime: { notBefore: 0n, notAfter: 2n ** 64n - 1n },
+    extensions: [],
+    signature: bytes(64),
+  };
+}
+
+describe("synchronous hashing (CipherSuiteProvider.hashSync)", () => {
+  for (const provider of [nobleCryptoProvider(), webCryptoProvider()]) {
+    it(`tree-validation.json trees hash and validate alike (${provider.name})`, async () => {
+      const supported = await provider.supportedCipherSuites();
+      let ran = 0;
+      for (const v of vectors.treeValidation()) {
+        if (!supported.includes(v.cipher_suite)) continue;
+        const { cs, calls } = withHashSync(await provider.cipherSuite(v.cipher_suite));
+        const tree = await RatchetTree.decode(cs, hex(v.tree));
+        for (let n = 0; n < tree.nodeCount; n++) expect(toHex(await tree.nodeHash(n as NodeIndex))).toBe(v.tree_hashes[n]);
+        const treeHash = hex(v.tree_hashes[tree.rootIndex]!);
+        await validateTree(tree, { groupId: hex(v.group_id), treeHash });
+        const joined = await decodeAndValidateTree(cs, hex(v.tree), { groupId: hex(v.group_id), treeHash });
+        expect(toHex(await joined.treeHash())).toBe(toHex(treeHash));
+        expect(calls.hash).toBe(0);
+        expect(calls.hashSync).toBeGreaterThan(0);
+        ran++;
+      }
+      expect(ran).toBeGreaterThan(0);
+    });
+  }
+
+  it("rejects tampered trees with the same errors as without it", async () => {
+    const plain = await nobleCryptoProvider().cipherSuite(1);
+    const { cs } = withHashSync(plain);
+    const codeOf = (e: unknown) => (ValidationError.isInstance(e) ? e.code : String(e));
+    let signatureFailures = 0;
+    for (const v of vectors.treeValidation().filter((x) => x.cipher_suite === 1)) {
+      const good = hex(v.tree);
+      const groupId = hex(v.group_id);
+      const treeHash = hex(v.tree_hashes[v.tree_hashes.length >>> 1]!);
+      const bad = good.slice();
+      bad[bad.length - 1]! ^= 1; // the signature of the last leaf
+      const cases: [Uint8Array, Parameters<typeof decodeAndValidateTree>[2]][] = [
+        [bad, { groupId }],
+        [good, { groupId: groupId.map((b) => b ^ 1) }], // wrong group: update/commit leaves fail
+        [good, { groupId, treeHash: treeHash.map((b) => b ^ 1) }],
+      ];
+      for (const [tree, options] of cases) {
+        const want = codeOf(await decodeAndValidateTree(plain, tree, options).catch((e: unknown) => e));
+        const got = codeOf(await decodeAndValidateTree(cs, tree, options).catch((e: unknown) => e));
+        expect(got).toBe(want);
+        expect(got).toMatch(/^tree\//);
+        if (got === "tree/leaf-signature-invalid") signatureFailures++;
+      }
+    }
+    expect(signatureFailures).toBeGreaterThan(0);
+  });
+
+  it("diffs (adds with extension, updates, removes with truncation) give the same hashes with and without it", async () => {
+    const plain = await nobleCryptoProvider().cipherSuite(1);
+    const { cs: sync, calls } = withHashSync(plain);
+    const first = fakeLeaf();
+    let a = await RatchetTree.create(plain, first);
+    let b = await RatchetTree.create(sync, first);
+    for (let round = 0; round < 12; round++) {
+      const da = a.stage();
+      const db = b.stage();
+      const count = 1 + Math.floor(rand() * 20);
+      for (let i = 0; i < count; i++) {
+        const members = [...da.leaves()];
+        const r = rand();
+        if (r < 0.6 || members.length < 3) {
+          const leaf = fakeLeaf();
+          expect(da.addLeaf(leaf)).toBe(db.addLeaf(leaf));
+        } else if (r < 0.8) {
+          const l = members[1 + Math.floor(rand() * (members.length - 1))]!;
+          da.removeLeaf(l);
+          db.removeLeaf(l);
+        } else {
+          const l = members[Math.floor(rand() * members.length)]! as LeafIndex;
+          const leaf = fakeLeaf();
+          da.updateLeaf(l, leaf);
+          db.updateLeaf(l, leaf);
+        }
+      }
+      expect(toHex(await db.treeHash())).toBe(toHex(await da.treeHash()));
+      a = await da.merge();
+      b = await db.merge();
+      const fresh = await RatchetTree.decode(plain, b.encode());
+      expect(b.leafCount).toBe(fresh.leafCount);
+      for (let n = 0; n < b.nodeCount; n++) {
+        if (!bytesEqual(b.hashOf(n as NodeIndex), fresh.hashOf(n as NodeIndex))) throw new Error(`round ${round}: hash of node ${n} differs`);
+      }
+    }
+    expect(calls.hash).toBe(0);
+  });
+});
+
+describe("TreeDiff key lookups", () => {
+  let cs: CipherSuiteProvider;
+  beforeAll(async () => {
+    cs = await nobleCryptoProvider().cipherSuite(1);
+  });
+
+  it("find keys set by the diff, and forget keys it replaced or removed", async () => {
+    const leaves = Array.from({ length: 9 }, () => fakeLeaf());
+    const base = await RatchetTree.fromNodes(cs, [{ nodeType: 1, leafNode: leaves[0]! }]);
+    const diff = base.stage();
+    for (let i = 1; i < leaves.length; i++) diff.addLeaf(leaves[i]!);
+    for (let i = 0; i < leaves.length; i++) {
+      expect(diff.findSignatureKey(leaves[i]!.signatureKey)).toEqual([i]);
+      expect(diff.findEncryptionKey(leaves[i]!.encryptionKey)).toEqual([2 * i]);
+    }
+    const replacement = fakeLeaf();
+    diff.updateLeaf(3 as LeafIndex, replacement);
+    expect(diff.findSignatureKey(leaves[3]!.signatureKey)).toEqual([]);
+    expect(diff.findEncryptionKey(replacement.encryptionKey)).toEqual([6]);
+    diff.removeLeaf(8 as LeafIndex); // truncates to 8 leaves
+    expect(diff.findSignatureKey(leaves[8]!.signatureKey)).toEqual([]);
+    diff.removeLeaf(0 as LeafIndex); // a base leaf
+    expect(diff.findEncryptionKey(leaves[0]!.encryptionKey)).toEqual([]);
+    // The same key twice (a duplicate the caller must reject) is found twice.
+    diff.addLeaf(leaves[5]!);
+    expect(diff.findSignatureKey(leaves[5]!.signatureKey)).toEqual([0, 5]);
+  });
+});
