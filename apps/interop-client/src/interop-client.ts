@@ -42,7 +42,6 @@ import {
   type KeyPackageIn,
   createExternalProposal,
   createNewMemberProposal,
-  createReinitGroup,
   decodeKeyPackage,
   decodeMlsMessage,
   externalSenderCodec,
@@ -558,42 +557,34 @@ export class MlsInteropClient {
     return r;
   }
 
-  /**
-   * The new group of a ReInit (§11.2 step 3), created with the group
-   * package: the facade's `Client.reinitGroup` reuses the old suite's
-   * signature key and looks the old group up by id, which fails when the
-   * ReInit keeps the group id (see the README's interop notes).
-   */
+  /** The new group of a ReInit (§11.2 step 3), created by this member's client for the new suite. */
   async ReInitWelcome(req: Msg): Promise<Msg> {
     const ri = this.#reinit(req.reinit_id as number);
-    const cs = await this.#crypto.cipherSuite(ri.owner.suite);
-    const material = await this.#keyPackageMaterial(ri.owner, ri.keyPackage);
-    const own = decodeKeyPackage(material.keyPackage);
-    const keyPackages = [];
-    for (const raw of (req.key_package as unknown[] | undefined) ?? []) {
-      keyPackages.push((await validateKeyPackage(cs, this.#keyPackageOf(b(raw)), { identityProvider: this.#identityProvider })).keyPackage);
-    }
     const external = req.external_tree === true;
-    const { state, welcome } = await createReinitGroup(ri.old.group.state, cs, {
-      leafNode: own.leafNode,
-      encryptionPrivateKey: material.encryptionPrivateKey,
-      signaturePrivateKey: ri.owner.signature.privateKey,
-      keyPackages,
-      services: this.#services(ri.owner),
-      policy: groupPolicy(this.#policy(ri.old.encrypt)),
+    // force_path: the first Commit of a successor group always has a path (§11.2).
+    const next = await ri.owner.client.reinitGroup(ri.old.group, ((req.key_package as unknown[] | undefined) ?? []).map(b), {
+      policy: this.#policy(ri.old.encrypt),
       ratchetTreeInWelcome: !external,
     });
+    // This member's KeyPackage of HandleReInitCommit is not needed: the new group has a fresh leaf.
     await ri.owner.storage.keyPackages.take(ri.keyPackage.reference);
     this.#reinits.delete(req.reinit_id as number);
-    const st = this.#addState(ri.owner, this.#adopt(state), ri.old.encrypt);
+    const st = this.#addState(ri.owner, next.group, ri.old.encrypt);
     return {
       state_id: st.id,
-      welcome: welcome ?? EMPTY,
+      welcome: next.welcome ?? EMPTY,
       ratchet_tree: external ? st.group.ratchetTree() : EMPTY,
       epoch_authenticator: st.group.epochAuthenticator,
     };
   }
 
+  /**
+   * Joins the new group of a ReInit with the group package: the facade's
+   * `Client.joinFromWelcome` refuses it when the ReInit keeps the group id
+   * (the frozen old group counts as a group the client is in) and cannot find
+   * the old group when the suite changed (it belongs to the old suite's
+   * client). See the README's interop notes.
+   */
   async HandleReInitWelcome(req: Msg): Promise<Msg> {
     const ri = this.#reinit(req.reinit_id as number);
     const cs = await this.#crypto.cipherSuite(ri.owner.suite);
@@ -627,30 +618,47 @@ export class MlsInteropClient {
     const branch = await st.owner.client.branchGroup(st.group, ((req.key_packages as unknown[] | undefined) ?? []).map(b), {
       ...(groupId !== undefined ? { groupId } : {}),
       extensions: extensionsOf(req.extensions as ExtensionMsg[]),
-      forcePath: req.force_path === true,
+      // force_path: the first Commit of a successor group always has a path (§11.3).
       ratchetTreeInWelcome: !external,
+      policy: this.#policy(st.encrypt),
     });
-    // The new group's first Commit has no other receiver: it is accepted at once.
-    await branch.group.confirmPendingCommit();
     const out = this.#addState(st.owner, branch.group, st.encrypt);
     return {
       state_id: out.id,
-      welcome: branch.commit.welcome ?? EMPTY,
+      welcome: branch.welcome ?? EMPTY,
       ratchet_tree: external ? branch.group.ratchetTree() : EMPTY,
       epoch_authenticator: branch.group.epochAuthenticator,
     };
   }
 
+  /**
+   * Joins a branch with the group package, checked against the parent state
+   * the runner names (§11.3, §12.4.3.1): the facade's `Client.joinFromWelcome`
+   * finds the parent only among the groups its client created or joined, not
+   * a reinitialized group this server adopted, and takes no explicit parent.
+   */
   async HandleBranch(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
     const tx = this.#transaction(req.transaction_id as number);
+    const cs = await this.#crypto.cipherSuite(tx.owner.suite);
+    const material = await this.#keyPackageMaterial(tx.owner, tx.keyPackage);
     const ratchetTree = nonEmpty(req.ratchet_tree);
-    const group = await tx.owner.client.joinFromWelcome(b(req.welcome), {
+    const state = await joinFromWelcome({
+      cs,
+      welcome: b(req.welcome),
+      keyPackage: decodeKeyPackage(material.keyPackage),
+      initPrivateKey: material.initPrivateKey,
+      encryptionPrivateKey: material.encryptionPrivateKey,
+      signaturePrivateKey: tx.owner.signature.privateKey,
+      services: this.#services(tx.owner),
+      policy: groupPolicy(this.#policy(st.encrypt)),
       ...(ratchetTree !== undefined ? { ratchetTree } : {}),
-      policy: this.#policy(st.encrypt),
+      resumedGroup: st.group.state,
+      expectResumption: "branch",
     });
+    await tx.owner.storage.keyPackages.take(tx.keyPackage.reference);
     this.#transactions.delete(req.transaction_id as number);
-    return this.#joined(this.#addState(tx.owner, group, st.encrypt));
+    return this.#joined(this.#addState(tx.owner, this.#adopt(state), st.encrypt));
   }
 
   // -------------------------------------------------- external proposal RPCs

@@ -36,5 +36,5 @@ export function loadMlsClientStub(): grpc.ServiceClientConstructor {
 
 /** The RPC names of the service, as declared in the .proto. */
 export function rpcNames(): string[] {
-  return Object.values(loadMlsClientService()).map((m) => m.originalName ?? m.path.split("/").pop()!);
+  return Object.keys(loadMlsClientService());
 }

@@ -38,8 +38,9 @@ type Handler = (req: Record<string, unknown>) => Promise<Record<string, unknown>
 export function serviceImplementation(client: MlsInteropClient, onError?: (rpc: string, error: unknown) => void): grpc.UntypedServiceImplementation {
   const service = loadMlsClientService();
   const impl: grpc.UntypedServiceImplementation = {};
-  for (const [key, method] of Object.entries(service)) {
-    const name = method.originalName ?? key;
+  // Keys are the RPC names as declared in the .proto (proto-loader's `originalName` is the camelCase alias).
+  for (const name of Object.keys(service)) {
+    const key = name;
     const fn = (client as unknown as Record<string, Handler | undefined>)[name];
     if (typeof fn !== "function") throw new Error(`MLSClient.${name} has no implementation`);
     impl[key] = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => {

@@ -1,0 +1,303 @@
+/**
+ * Fixtures of the protocol benchmarks: a group of N members in a realistic
+ * steady state, and two members of it whose group states we hold.
+ *
+ * How the group is built, and why. A group of N members built with the
+ * protocol alone would take N members' worth of commits: one batch Add
+ * commit is cheap, but it leaves every parent node blank, and with blank
+ * parents a Remove or self-Update costs O(N) HPKE encryptions (the
+ * resolution of each copath node is all the leaves under it), which is
+ * neither what a long-lived group looks like nor what the targets are
+ * about. Populating the parents needs about N/2 members to commit, each
+ * from a state of its own (a join, O(N), per member): hours at N = 10,000.
+ *
+ * So the tree is built directly, the way `tree.ts` does: N - 2 "background"
+ * members with their own Ed25519 keys, each leaf signed, every parent node
+ * populated and parent-hash valid, as if the members had committed one after
+ * another from the right (the state of a group where everyone has committed
+ * since the last membership change). Then the two members we drive — the
+ * committer C and the receiver R — are added at the next blank leaves with
+ * their real KeyPackages, through `TreeDiff.addLeaf` exactly as an Add-only
+ * Commit would (so they are `unmerged_leaves` of their non-blank ancestors),
+ * and a Welcome for both is made from a GroupInfo of that epoch signed by C
+ * (GroupSecrets without a path secret, as after an Add-only Commit). Both
+ * join it with the real `joinFromWelcome`, tree out of band, so the tree is
+ * fully validated (tree hash, parent hashes, every leaf signature) and the
+ * states are genuine. The protocol benchmarks then have C send one self-
+ * Update that R processes, which clears the unmerged marks on C's path:
+ * from there every copath node has a resolution of one node, and the
+ * measured commits cost what they cost in a steady-state group (log N
+ * HPKE encryptions for a path; a Remove adds the blanked path of the
+ * removed member to some resolutions).
+ *
+ * The expensive part (N signature key pairs and N leaf signatures) is
+ * cached under /tmp/mlskit-bench/ as bytes: the tree, the Welcome, and C's
+ * and R's KeyPackages with their private keys. They are independent of the
+ * crypto provider (keys use the canonical encodings).
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { Reader, Writer, encode, utf8 } from "@mlskit/codec";
+import { type CipherSuiteProvider, CredentialType, ProtocolVersion, WireFormat, encryptWithLabel, expandWithLabel } from "@mlskit/core";
+import {
+  type KeyPackage,
+  createKeyPackage,
+  decodeMlsMessage,
+  encodeMlsMessage,
+  groupInfoCodec,
+  groupSecretsCodec,
+  keyPackageRef,
+  signGroupInfo,
+} from "@mlskit/group";
+import { type GroupContext, createConfirmationTag, deriveEpochSecrets, deriveWelcomeSecret, encodeGroupContext } from "@mlskit/key-schedule";
+import {
+  type LeafIndex,
+  LeafNodeSource,
+  type Node,
+  type NodeIndex,
+  NodeType,
+  RatchetTree,
+  encodeLeafNode,
+  encodeParentHashInput,
+  encodeParentNode,
+  isLeaf,
+  leafHashInput,
+  leafRange,
+  left,
+  parentHashInput,
+  right,
+  root,
+  signLeafNode,
+} from "@mlskit/ratchet-tree";
+
+export const SUITE = 0x0001;
+const CACHE_DIR = "/tmp/mlskit-bench";
+const CACHE_VERSION = 1;
+/** KeyPackages in a cached fixture expire (84 days); rebuild well before. */
+const CACHE_MAX_AGE_MS = 14 * 86_400_000;
+const CONCURRENCY = 1024;
+
+/** One member we drive: its KeyPackage (MLSMessage bytes) and private keys. */
+export interface DrivenMember {
+  readonly keyPackage: Uint8Array;
+  readonly initPrivateKey: Uint8Array;
+  readonly encryptionPrivateKey: Uint8Array;
+  readonly signaturePrivateKey: Uint8Array;
+}
+
+/** A group of `n` members as bytes. */
+export interface GroupFixture {
+  readonly n: number;
+  /** The ratchet tree (out of band), C and R included. */
+  readonly tree: Uint8Array;
+  /** A Welcome for C and R (MLSMessage). */
+  readonly welcome: Uint8Array;
+  readonly committer: DrivenMember;
+  readonly receiver: DrivenMember;
+  /** The leaf of a background member (the one a Remove removes), or undefined when n = 2. */
+  readonly backgroundLeaf: LeafIndex | undefined;
+}
+
+/** Runs `fn(i)` for i < count with at most CONCURRENCY in flight. */
+async function pool<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(count);
+  for (let from = 0; from < count; from += CONCURRENCY) {
+    const to = Math.min(count, from + CONCURRENCY);
+    const part = await Promise.all(Array.from({ length: to - from }, (_, j) => fn(from + j)));
+    part.forEach((v, j) => (out[from + j] = v));
+  }
+  return out;
+}
+
+/** The KeyPackage struct of an MLSMessage. */
+export function keyPackageOf(bytes: Uint8Array): KeyPackage {
+  const m = decodeMlsMessage(bytes);
+  if (m.wireFormat !== WireFormat.mls_key_package) throw new Error("not a KeyPackage");
+  return m.keyPackage as KeyPackage;
+}
+
+/** A fresh KeyPackage of a new client (fresh signature key) as an MLSMessage with its private keys. */
+export async function newMember(cs: CipherSuiteProvider, identity: string): Promise<DrivenMember> {
+  const sig = await cs.signatureGenerateKeyPair();
+  const created = await createKeyPackage({
+    cs,
+    credential: { credentialType: CredentialType.basic, identity: utf8(identity) },
+    signaturePrivateKey: sig.privateKey,
+    signaturePublicKey: sig.publicKey,
+  });
+  const keyPackage = encodeMlsMessage({ version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_key_package, keyPackage: created.keyPackage });
+  return {
+    keyPackage,
+    initPrivateKey: created.privateKeys.initPrivateKey.slice(),
+    encryptionPrivateKey: created.privateKeys.encryptionPrivateKey.slice(),
+    signaturePrivateKey: sig.privateKey,
+  };
+}
+
+/**
+ * The nodes of a steady-state tree of `n` background members (leaves 0..n-1):
+ * the state after members n-1, n-2, …, 0 each sent a full Commit. Node P
+ * holds the key set by the leftmost member under it, with a valid
+ * parent-hash link to the next non-blank node on that member's path; older
+ * links (tops of right subtrees) are stale. Adapted from `tree.ts`.
+ */
+async function backgroundNodes(cs: CipherSuiteProvider, n: number, groupId: Uint8Array): Promise<(Node | undefined)[]> {
+  let leafCount = 1;
+  while (leafCount < n) leafCount *= 2;
+  const width = 2 * leafCount - 1;
+  const nodes: (Node | undefined)[] = new Array(width).fill(undefined);
+  const signatureKeys = await pool(n, () => cs.signatureGenerateKeyPair());
+  const capabilities = { versions: [1], cipherSuites: [SUITE], extensions: [], proposals: [], credentials: [CredentialType.basic] };
+  const hasMember = (x: NodeIndex) => leafRange(x)[0] < n;
+  const randomKey = () => cs.randomBytes(32);
+
+  async function blankHash(x: NodeIndex): Promise<Uint8Array> {
+    if (isLeaf(x)) return cs.hash(leafHashInput(x >>> 1, undefined));
+    const [l, r] = await Promise.all([blankHash(left(x)), blankHash(right(x))]);
+    return cs.hash(parentHashInput(undefined, l, r));
+  }
+
+  async function fill(top: NodeIndex, ph: Uint8Array): Promise<Uint8Array> {
+    const spine: NodeIndex[] = [];
+    let x = top;
+    while (!isLeaf(x)) {
+      spine.push(x);
+      x = left(x);
+    }
+    const leaf = (x >>> 1) as LeafIndex;
+    const rights = spine.map((p) => right(p));
+    const rightHashes = await Promise.all(rights.map((r) => (hasMember(r) ? fill(r, randomKey()) : blankHash(r))));
+    let cur = ph;
+    const encodedParents: (Uint8Array | undefined)[] = [];
+    for (let i = 0; i < spine.length; i++) {
+      if (!hasMember(rights[i]!)) {
+        encodedParents.push(undefined);
+        continue;
+      }
+      const parentNode = { encryptionKey: randomKey(), parentHash: cur, unmergedLeaves: [] };
+      nodes[spine[i]!] = { nodeType: NodeType.parent, parentNode };
+      encodedParents.push(encodeParentNode(parentNode));
+      cur = await cs.hash(encodeParentHashInput(parentNode.encryptionKey, cur, rightHashes[i]!));
+    }
+    const leafNode = await signLeafNode(
+      cs,
+      signatureKeys[leaf]!.privateKey,
+      {
+        encryptionKey: randomKey(),
+        signatureKey: signatureKeys[leaf]!.publicKey,
+        credential: { credentialType: CredentialType.basic, identity: utf8(`member-${leaf}`) },
+        capabilities,
+        leafNodeSource: LeafNodeSource.commit,
+        parentHash: cur,
+        extensions: [],
+      },
+      { groupId, leafIndex: leaf },
+    );
+    nodes[2 * leaf] = { nodeType: NodeType.leaf, leafNode };
+    let h = await cs.hash(leafHashInput(leaf, encodeLeafNode(leafNode)));
+    for (let i = spine.length - 1; i >= 0; i--) h = await cs.hash(parentHashInput(encodedParents[i], h, rightHashes[i]!));
+    return h;
+  }
+
+  await fill(root(leafCount), new Uint8Array(0));
+  let last = width - 1;
+  while (nodes[last] === undefined) last--;
+  return nodes.slice(0, last + 1);
+}
+
+async function buildFixture(cs: CipherSuiteProvider, n: number): Promise<GroupFixture> {
+  if (n < 2) throw new Error("a protocol fixture needs at least 2 members");
+  const groupId = cs.randomBytes(cs.hashLength);
+  const [committer, receiver] = await Promise.all([newMember(cs, "committer"), newMember(cs, "receiver")]);
+  const cKp = keyPackageOf(committer.keyPackage);
+  const rKp = keyPackageOf(receiver.keyPackage);
+  const background = n - 2;
+  let tree: RatchetTree;
+  let diffLeaves: KeyPackage[];
+  if (background === 0) {
+    tree = await RatchetTree.create(cs, cKp.leafNode);
+    diffLeaves = [rKp];
+  } else {
+    tree = await RatchetTree.fromNodes(cs, await backgroundNodes(cs, background, groupId));
+    diffLeaves = [cKp, rKp];
+  }
+  // C and R join as an Add-only Commit adds them: leftmost blank leaves, unmerged in their non-blank ancestors.
+  const diff = tree.stage();
+  for (const kp of diffLeaves) diff.addLeaf(kp.leafNode);
+  await diff.treeHash();
+  tree = await diff.merge();
+  const committerLeaf = (tree.findEncryptionKey(cKp.leafNode.encryptionKey).find((x) => (x & 1) === 0)! >>> 1) as LeafIndex;
+
+  const groupContext: GroupContext = {
+    version: ProtocolVersion.mls10,
+    cipherSuite: SUITE,
+    groupId,
+    epoch: 1000n,
+    treeHash: await tree.treeHash(),
+    confirmedTranscriptHash: cs.randomBytes(cs.hashLength),
+    extensions: [],
+  };
+  const joinerSecret = cs.randomBytes(cs.hashLength);
+  const secrets = await deriveEpochSecrets(cs, { joinerSecret: joinerSecret.slice(), groupContext: encodeGroupContext(groupContext) });
+  const confirmationTag = await createConfirmationTag(cs, secrets.confirmationKey, groupContext.confirmedTranscriptHash);
+  const groupInfo = await signGroupInfo(cs, committer.signaturePrivateKey, { groupContext, extensions: [], confirmationTag, signer: committerLeaf });
+  const welcomeSecret = await deriveWelcomeSecret(cs, joinerSecret);
+  const empty = new Uint8Array(0);
+  const key = await expandWithLabel(cs, welcomeSecret, "key", empty, cs.aeadKeyLength);
+  const nonce = await expandWithLabel(cs, welcomeSecret, "nonce", empty, cs.aeadNonceLength);
+  const encryptedGroupInfo = await cs.aeadSeal(key, nonce, empty, encode(groupInfoCodec, groupInfo));
+  const groupSecrets = encode(groupSecretsCodec, { joinerSecret, pathSecret: undefined, psks: [] });
+  const entries = await Promise.all(
+    [committer, receiver].map(async (m) => {
+      const kp = keyPackageOf(m.keyPackage);
+      return {
+        newMember: await keyPackageRef(cs, kp),
+        encryptedGroupSecrets: await encryptWithLabel(cs, kp.initKey, "Welcome", encryptedGroupInfo, groupSecrets),
+      };
+    }),
+  );
+  const welcome = encodeMlsMessage({
+    version: ProtocolVersion.mls10,
+    wireFormat: WireFormat.mls_welcome,
+    welcome: { cipherSuite: SUITE, secrets: entries, encryptedGroupInfo },
+  });
+  secrets.wipe();
+  return { n, tree: tree.encode(), welcome, committer, receiver, backgroundLeaf: background > 0 ? (0 as LeafIndex) : undefined };
+}
+
+function writeMember(w: Writer, m: DrivenMember): void {
+  for (const b of [m.keyPackage, m.initPrivateKey, m.encryptionPrivateKey, m.signaturePrivateKey]) w.opaque(b);
+}
+
+function readMember(r: Reader): DrivenMember {
+  return { keyPackage: r.opaque().slice(), initPrivateKey: r.opaque().slice(), encryptionPrivateKey: r.opaque().slice(), signaturePrivateKey: r.opaque().slice() };
+}
+
+/** The fixture of `n` members: from the cache, or built (with `cs`, any provider) and cached. */
+export async function loadOrBuildFixture(cs: CipherSuiteProvider, n: number): Promise<{ fixture: GroupFixture; built: boolean; ms: number }> {
+  const t0 = performance.now();
+  const file = `${CACHE_DIR}/protocol-v${CACHE_VERSION}-suite${SUITE}-n${n}.bin`;
+  if (existsSync(file) && Date.now() - statSync(file).mtimeMs < CACHE_MAX_AGE_MS) {
+    try {
+      const r = new Reader(new Uint8Array(readFileSync(file)));
+      const tree = r.opaque().slice();
+      const welcome = r.opaque().slice();
+      const committer = readMember(r);
+      const receiver = readMember(r);
+      const bg = r.uint32();
+      const fixture = { n, tree, welcome, committer, receiver, backgroundLeaf: bg === 0xffffffff ? undefined : (bg as LeafIndex) };
+      return { fixture, built: false, ms: performance.now() - t0 };
+    } catch {
+      // Unreadable (an older layout): rebuild below.
+    }
+  }
+  const fixture = await buildFixture(cs, n);
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const w = new Writer(fixture.tree.length + 4096);
+  w.opaque(fixture.tree);
+  w.opaque(fixture.welcome);
+  writeMember(w, fixture.committer);
+  writeMember(w, fixture.receiver);
+  w.uint32(fixture.backgroundLeaf ?? 0xffffffff);
+  writeFileSync(file, w.finish());
+  return { fixture, built: true, ms: performance.now() - t0 };
+}
