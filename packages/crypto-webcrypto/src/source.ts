@@ -109,9 +109,9 @@ export interface WebCryptoOptions {
    * pieces (a tree hash per node; about five HKDF-Expand calls and two
    * AES-GCM operations under fresh keys per application message), where
    * synchronous pure-JS hashing, HMAC and HKDF beat an awaited `crypto.subtle`
-   * call per input several times over (5–15× on Node 20), and AES-GCM does
-   * for messages up to a few KiB. So for the families listed, inputs up to
-   * 2 KiB (1 KiB for AEAD) run on the fallback, larger ones on
+   * call per input several times over (3–15× on Node 20), and AES-GCM does
+   * for messages up to about 512 bytes. So for the families listed, inputs
+   * up to 2 KiB (512 bytes for AEAD) run on the fallback, larger ones on
    * `crypto.subtle`, whose native code has the higher throughput. Results
    * are the same bytes either way. Asymmetric operations
    * (signatures, DH, key generation) always stay on `crypto.subtle`, which is

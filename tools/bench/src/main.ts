@@ -1,11 +1,13 @@
 /**
  * `pnpm bench` / `npm run bench`: prints throughput figures for this machine.
- * Options: `--quick` (shorter time budget), `--only=primitives,overhead`.
+ * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol`,
+ * `--sizes=2,128,1024` and `--provider=webcrypto+noble` (tree and protocol sections).
  */
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { benchProviderOverhead } from "./overhead.js";
 import { benchPrimitives } from "./primitives.js";
+import { runProtocolSection, runTreeSection } from "./sections.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -23,4 +25,10 @@ if (wants("primitives")) await benchPrimitives([noble, webcrypto, hybrid], budge
 if (wants("overhead")) {
   const ok = await benchProviderOverhead(webcrypto, budgetMs);
   console.log(ok ? "overhead target met" : "overhead target NOT met");
+}
+// Ratchet-tree and protocol figures (sections.ts): `--only=tree`, `--only=protocol`, `--sizes=…`, `--provider=…`.
+if (wants("tree")) await runTreeSection(args);
+if (wants("protocol")) {
+  const ok = await runProtocolSection(args);
+  console.log(ok ? "protocol targets met" : "protocol targets NOT met");
 }

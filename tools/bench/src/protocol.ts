@@ -1,0 +1,413 @@
+/**
+ * Protocol benchmarks (suite 0x0001): for groups of N members, on each
+ * provider, creating and processing Add, Remove and self-Update Commits,
+ * joining from a Welcome with the ratchet tree out of band, encrypting and
+ * decrypting 1 KiB application messages, and the memory of a group state.
+ *
+ * Everything is measured with wire bytes in and out, encode and decode
+ * included, through the state machine of `@mlskit/group` (the facade's
+ * `Group` adds a serial queue and a storage write per change on top):
+ * - add create: the KeyPackage arrives as an MLSMessage; decode, validate
+ *   (§10.1, as `Group.addMembers` does), `createCommit` (Add-only: no path),
+ *   with the Welcome (tree not in it) and the new tree encoded for out-of-band
+ *   delivery. Each run adds a different, fresh KeyPackage.
+ * - remove create / update create: `createCommit` with a Remove of a
+ *   background member (leaf 0, whose path is then blanked) / with a path only.
+ * - process: another member (its own provider instance, so no key cache is
+ *   shared with the committer) runs `processMessage` on the Commit bytes and
+ *   `mergeStagedCommit`. Every run starts from the same epoch (states are
+ *   immutable snapshots), and the receiver is the committer's nearest
+ *   neighbour, which derives the most path secrets (worst case of a receiver).
+ * - join: `joinFromWelcome` of a member just added, Welcome and tree as bytes,
+ *   on a fresh provider (cold key caches, as for a real joiner): full tree
+ *   validation (tree hash, parent hashes, N leaf signatures).
+ * - encrypt/decrypt: 1 KiB `createApplicationMessage` by the committer, then
+ *   `processMessage` of those messages in order by the receiver, one await at
+ *   a time (messages/s; one Ed25519 signature or verification each). Also in
+ *   batches of 256 issued together (the ratchets serialize per sender, so this
+ *   is safe); both sides then spread signatures over WebCrypto's thread pool.
+ * - state: heap (+ array buffers) retained per joined group state, from
+ *   several states held at once after `global.gc()`.
+ * See `protocol-fixture.ts` for how the group of N members is built.
+ */
+import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, WireFormat, acceptAll } from "@mlskit/core";
+import {
+  type GroupServices,
+  type GroupState,
+  createApplicationMessage,
+  createCommit,
+  decodeMlsMessage,
+  groupPolicy,
+  joinFromWelcome,
+  leafNodeGroupOf,
+  mergePendingCommit,
+  mergeStagedCommit,
+  processMessage,
+  validateKeyPackage,
+} from "@mlskit/group";
+import type { LeafIndex } from "@mlskit/ratchet-tree";
+import { type DrivenMember, type GroupFixture, SUITE, keyPackageOf, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
+import { fmt, printTable } from "./measure.js";
+
+/** A provider under test: a factory, so that each member (and each joiner) gets its own instance and key caches. */
+export interface ProviderSpec {
+  readonly name: string;
+  readonly make: () => CryptoProvider;
+}
+
+/** The figures of one provider at one N (ms unless noted; NaN when not measured). */
+export interface ProtocolFigures {
+  readonly provider: string;
+  readonly n: number;
+  readonly addCreate: number;
+  readonly addProcess: number;
+  readonly removeCreate: number;
+  readonly removeProcess: number;
+  readonly updateCreate: number;
+  readonly updateProcess: number;
+  readonly join: number;
+  /** Messages per second, sequential. */
+  readonly encrypt: number;
+  readonly decrypt: number;
+  /** Messages per second, 256 issued together. */
+  readonly encryptBatch: number;
+  readonly decryptBatch: number;
+  /** KiB per group state (NaN without --expose-gc). */
+  readonly stateKiB: number;
+  /** Setup: fixture load or build, and the two initial joins (ms). */
+  readonly setupMs: number;
+  /** Bytes on the wire at this N. */
+  /** Encoding the new tree for out-of-band delivery after an Add (ms). */
+  readonly treeEncode: number;
+  readonly wire: { readonly tree: number; readonly addCommit: number; readonly welcome: number; readonly removeCommit: number; readonly updateCommit: number };
+}
+
+export interface ProtocolOptions {
+  readonly sizes: readonly number[];
+  readonly quick: boolean;
+  /** Progress lines on stderr. */
+  readonly log?: (line: string) => void;
+}
+
+const services: GroupServices = { identityProvider: new BasicIdentityProvider({ policy: acceptAll }) };
+const policy = groupPolicy();
+const PAYLOAD = new Uint8Array(1024).fill(0x61);
+const BATCH = 256;
+
+function gc(): boolean {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g === undefined) return false;
+  g();
+  g();
+  return true;
+}
+
+function heapBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs `op(i)` `warmup + runs` times one after another; the median ms of the timed runs, and each run's result. */
+async function timed<T>(runs: number, warmup: number, op: (i: number) => Promise<T>): Promise<{ ms: number; results: T[] }> {
+  const times: number[] = [];
+  const results: T[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const t = performance.now();
+    const r = await op(i);
+    const dt = performance.now() - t;
+    if (i >= warmup) {
+      times.push(dt);
+      results.push(r);
+    }
+  }
+  return { ms: median(times), results };
+}
+
+async function suiteOf(spec: ProviderSpec): Promise<CipherSuiteProvider> {
+  return (await spec.make()).cipherSuite(SUITE);
+}
+
+function join(cs: CipherSuiteProvider, member: DrivenMember, welcome: Uint8Array, tree: Uint8Array): Promise<GroupState> {
+  return joinFromWelcome({
+    cs,
+    welcome,
+    keyPackage: keyPackageOf(member.keyPackage),
+    initPrivateKey: member.initPrivateKey,
+    encryptionPrivateKey: member.encryptionPrivateKey,
+    signaturePrivateKey: member.signaturePrivateKey,
+    ratchetTree: tree,
+    services,
+    policy,
+  });
+}
+
+/** A receiver's processing of a Commit: decode, verify, stage, merge. */
+async function processCommit(state: GroupState, commit: Uint8Array): Promise<GroupState | undefined> {
+  const r = await processMessage(state, commit);
+  if (r.kind !== "commit") throw new Error(`expected a commit, got ${r.kind}`);
+  // A member that is removed does not merge (the facade closes the group).
+  return r.staged.removedSelf ? undefined : mergeStagedCommit(r.staged);
+}
+
+interface Counts {
+  readonly commitRuns: number;
+  readonly joinRuns: number;
+  readonly messageBudgetMs: number;
+  readonly memoryCopies: number;
+}
+
+function countsFor(n: number, quick: boolean, slowSignatures: boolean): Counts {
+  // Small states need many copies to rise above the heap's noise.
+  const memoryCopies = n <= 2 ? 64 : n <= 128 ? 24 : n <= 1024 ? 6 : 2;
+  if (quick) return { commitRuns: 5, joinRuns: n >= 10_000 ? 1 : 3, messageBudgetMs: 300, memoryCopies: Math.max(2, memoryCopies >> 1) };
+  const big = n >= 10_000;
+  return {
+    commitRuns: big ? 7 : 11,
+    joinRuns: big ? (slowSignatures ? 1 : 3) : n >= 1024 ? 5 : 7,
+    messageBudgetMs: 1000,
+    memoryCopies,
+  };
+}
+
+/** Benchmarks one provider at one N. */
+async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolean, setupStart: number): Promise<ProtocolFigures> {
+  const n = fixture.n;
+  const counts = countsFor(n, quick, spec.name === "noble");
+  // The committer and the receiver are two clients: each its own provider instance.
+  const [csC, csR] = await Promise.all([suiteOf(spec), suiteOf(spec)]);
+  const [c0, r0] = await Promise.all([
+    join(csC, fixture.committer, fixture.welcome, fixture.tree),
+    join(csR, fixture.receiver, fixture.welcome, fixture.tree),
+  ]);
+  // One self-Update by the committer, processed by the receiver: C's path is then fresh (no unmerged leaves).
+  const first = await createCommit(c0, { forcePath: true });
+  const C = mergePendingCommit(first.state);
+  const R = (await processCommit(r0, first.commit))!;
+  const setupMs = performance.now() - setupStart;
+  const removeTarget = fixture.backgroundLeaf ?? R.ownLeaf;
+
+  // Add: fresh KeyPackages (one per run, warm-up included), created by their future owners.
+  const warmup = 1;
+  const joiners = await Promise.all(Array.from({ length: warmup + counts.commitRuns }, (_, i) => newMember(csC, `joiner-${i}`)));
+  const add = await timed(counts.commitRuns, warmup, async (i) => {
+    const m = decodeMlsMessage(joiners[i]!.keyPackage);
+    if (m.wireFormat !== WireFormat.mls_key_package) throw new Error("not a KeyPackage");
+    const { keyPackage } = await validateKeyPackage(csC, m.keyPackage, {
+      identityProvider: services.identityProvider,
+      group: leafNodeGroupOf(C.groupContext, C.tree),
+      lifetime: C.policy.lifetime,
+    });
+    const created = await createCommit(C, { proposals: [{ add: keyPackage }], ratchetTreeInWelcome: false });
+    return { commit: created.commit, welcome: created.welcome!, next: created.pending.state, joiner: joiners[i]! };
+  });
+  // The tree for the joiner, out of band (timed apart: a Delivery Service may serve it instead).
+  const treeOut = await timed(add.results.length, 0, async (i) => add.results[i]!.next.tree.encode());
+  const joinInputs = add.results.map((a, i) => ({ joiner: a.joiner, welcome: a.welcome, tree: treeOut.results[i]! }));
+  const addProcess = await timed(add.results.length - 1, 1, (i) => processCommit(R, add.results[i]!.commit));
+
+  const remove = await timed(counts.commitRuns, warmup, async () => (await createCommit(C, { proposals: [{ remove: removeTarget as LeafIndex }] })).commit);
+  const removeProcess = await timed(remove.results.length - 1, 1, (i) => processCommit(R, remove.results[i]!));
+
+  const update = await timed(counts.commitRuns, warmup, async () => (await createCommit(C, { forcePath: true })).commit);
+  const updateProcess = await timed(update.results.length - 1, 1, (i) => processCommit(R, update.results[i]!));
+
+  // Join: each run a different joiner of the Adds above, on a fresh provider.
+  const joinRuns = Math.min(counts.joinRuns, joinInputs.length);
+  const joinTimes: number[] = [];
+  let lastJoinCs: CipherSuiteProvider | undefined;
+  for (let i = 0; i < joinRuns; i++) {
+    const a = joinInputs[i]!;
+    const cs = await suiteOf(spec);
+    const t = performance.now();
+    await join(cs, a.joiner, a.welcome, a.tree);
+    joinTimes.push(performance.now() - t);
+    lastJoinCs = cs;
+  }
+
+  // Application messages, 1 KiB: sequential, then in batches issued together.
+  const seqEnc: Uint8Array[] = [];
+  let t = performance.now();
+  do seqEnc.push(await createApplicationMessage(C, PAYLOAD));
+  while (performance.now() - t < counts.messageBudgetMs);
+  const encrypt = (seqEnc.length * 1000) / (performance.now() - t);
+  t = performance.now();
+  for (const msg of seqEnc) {
+    const r = await processMessage(R, msg);
+    if (r.kind !== "application" || r.data.length !== PAYLOAD.length) throw new Error("application message not decrypted");
+  }
+  const decrypt = (seqEnc.length * 1000) / (performance.now() - t);
+  seqEnc.length = 0;
+  const batches: Uint8Array[][] = [];
+  t = performance.now();
+  do batches.push(await Promise.all(Array.from({ length: BATCH }, () => createApplicationMessage(C, PAYLOAD))));
+  while (performance.now() - t < counts.messageBudgetMs);
+  const encryptBatch = (batches.length * BATCH * 1000) / (performance.now() - t);
+  t = performance.now();
+  for (const b of batches) await Promise.all(b.map((msg) => processMessage(R, msg)));
+  const decryptBatch = (batches.length * BATCH * 1000) / (performance.now() - t);
+  batches.length = 0;
+
+  // Memory per group state: joined states held at once, on the provider of the last timed join
+  // (its key caches already hold the tree's keys, so they do not count as state).
+  let stateKiB = NaN;
+  {
+    const a = joinInputs[joinRuns - 1]!;
+    const cs = lastJoinCs!;
+    if (gc()) {
+      const before = heapBytes();
+      let kept: GroupState[] = [];
+      for (let i = 0; i < counts.memoryCopies; i++) kept.push(await join(cs, a.joiner, a.welcome, a.tree));
+      gc();
+      stateKiB = (heapBytes() - before) / counts.memoryCopies / 1024;
+      if (kept.length !== counts.memoryCopies) throw new Error("unreachable");
+      kept = [];
+    }
+  }
+
+  return {
+    provider: spec.name,
+    n,
+    addCreate: add.ms,
+    addProcess: addProcess.ms,
+    removeCreate: remove.ms,
+    removeProcess: removeProcess.ms,
+    updateCreate: update.ms,
+    updateProcess: updateProcess.ms,
+    join: median(joinTimes),
+    encrypt,
+    decrypt,
+    encryptBatch,
+    decryptBatch,
+    stateKiB,
+    setupMs,
+    treeEncode: treeOut.ms,
+    wire: {
+      tree: joinInputs[0]!.tree.length,
+      addCommit: add.results[0]!.commit.length,
+      welcome: add.results[0]!.welcome.length,
+      removeCommit: remove.results[0]!.length,
+      updateCommit: update.results[0]!.length,
+    },
+  };
+}
+
+/**
+ * Runs the protocol benchmarks for every size on every provider. Fixtures
+ * are built (or loaded from /tmp/mlskit-bench/) with `builder`.
+ */
+export async function benchProtocol(providers: readonly ProviderSpec[], builder: ProviderSpec, options: ProtocolOptions): Promise<ProtocolFigures[]> {
+  const log = options.log ?? (() => {});
+  const out: ProtocolFigures[] = [];
+  const builderCs = await suiteOf(builder);
+  for (const n of options.sizes) {
+    const loaded = await loadOrBuildFixture(builderCs, n);
+    log(`protocol N=${n}: fixture ${loaded.built ? "built and cached" : "loaded from cache"} in ${fmt(loaded.ms)} ms`);
+    for (const spec of providers) {
+      const t0 = performance.now();
+      const f = await benchOne(spec, loaded.fixture, options.quick, t0);
+      log(`protocol N=${n} ${spec.name}: done in ${fmt((performance.now() - t0) / 1000)} s`);
+      out.push(f);
+    }
+  }
+  return out;
+}
+
+const COLUMNS: readonly [string, (f: ProtocolFigures) => number, "ms" | "rate" | "KiB"][] = [
+  ["add create", (f) => f.addCreate, "ms"],
+  ["add process", (f) => f.addProcess, "ms"],
+  ["remove create", (f) => f.removeCreate, "ms"],
+  ["remove process", (f) => f.removeProcess, "ms"],
+  ["update create", (f) => f.updateCreate, "ms"],
+  ["update process", (f) => f.updateProcess, "ms"],
+  ["join", (f) => f.join, "ms"],
+  ["encrypt/s", (f) => f.encrypt, "rate"],
+  ["decrypt/s", (f) => f.decrypt, "rate"],
+  ["encrypt/s x256", (f) => f.encryptBatch, "rate"],
+  ["decrypt/s x256", (f) => f.decryptBatch, "rate"],
+  ["state KiB", (f) => f.stateKiB, "KiB"],
+];
+
+const show = (v: number) => (Number.isNaN(v) ? "-" : fmt(v));
+
+/** Targets of the issue (suite 0x0001, wire bytes in and out). */
+const TARGETS: readonly { n: number; what: string; get: (f: ProtocolFigures) => number; limit: number; kind: "max" | "min"; unit: string }[] = [
+  { n: 1024, what: "add create", get: (f) => f.addCreate, limit: 15, kind: "max", unit: "ms" },
+  { n: 1024, what: "add process", get: (f) => f.addProcess, limit: 15, kind: "max", unit: "ms" },
+  { n: 1024, what: "remove create", get: (f) => f.removeCreate, limit: 15, kind: "max", unit: "ms" },
+  { n: 1024, what: "remove process", get: (f) => f.removeProcess, limit: 15, kind: "max", unit: "ms" },
+  { n: 1024, what: "join from Welcome", get: (f) => f.join, limit: 250, kind: "max", unit: "ms" },
+  { n: 1024, what: "encrypt 1 KiB", get: (f) => f.encrypt, limit: 4000, kind: "min", unit: "msg/s" },
+  { n: 1024, what: "decrypt 1 KiB", get: (f) => f.decrypt, limit: 3000, kind: "min", unit: "msg/s" },
+  { n: 1024, what: "memory per group state", get: (f) => f.stateKiB, limit: 400, kind: "max", unit: "KiB" },
+  { n: 10_000, what: "join from Welcome", get: (f) => f.join, limit: 2500, kind: "max", unit: "ms" },
+  { n: 10_000, what: "add process", get: (f) => f.addProcess, limit: 30, kind: "max", unit: "ms" },
+  { n: 10_000, what: "remove process", get: (f) => f.removeProcess, limit: 30, kind: "max", unit: "ms" },
+];
+
+/** Prints one table per provider, how each figure grows with N, and the targets. Returns whether every checked target is met. */
+export function printProtocol(figures: readonly ProtocolFigures[], targetProviders: readonly string[]): boolean {
+  const providers = [...new Set(figures.map((f) => f.provider))];
+  for (const p of providers) {
+    const fs = figures.filter((f) => f.provider === p).sort((a, b) => a.n - b.n);
+    printTable(
+      `Protocol, suite 0x0001, ${p} (ms per operation unless /s; wire bytes in and out)`,
+      ["N", ...COLUMNS.map(([h]) => h)],
+      fs.map((f) => [f.n.toLocaleString("en-US"), ...COLUMNS.map(([, get]) => show(get(f)))]),
+    );
+    // Growth: the exponent k of t ∝ N^k between consecutive sizes of at least 128 members.
+    const big = fs.filter((f) => f.n >= 128);
+    if (big.length >= 2) {
+      const rows: string[][] = [];
+      for (let i = 1; i < big.length; i++) {
+        const a = big[i - 1]!;
+        const b = big[i]!;
+        rows.push([
+          `${a.n.toLocaleString("en-US")} → ${b.n.toLocaleString("en-US")}`,
+          ...COLUMNS.map(([, get, kind]) => {
+            const x = get(a);
+            const y = get(b);
+            if (!(x > 0 && y > 0)) return "-";
+            // For rates the cost per message is 1/rate.
+            const k = Math.log(kind === "rate" ? x / y : y / x) / Math.log(b.n / a.n);
+            return `N^${k.toFixed(2)}`;
+          }),
+        ]);
+      }
+      printTable(`  growth with N (${p}): cost ∝ N^k between sizes`, ["sizes", ...COLUMNS.map(([h]) => h)], rows);
+    }
+    const setup = fs.map((f) => `N=${f.n.toLocaleString("en-US")}: ${fmt(f.setupMs / 1000)} s`).join(", ");
+    console.log(`  setup (two joins + one Update) — ${setup}`);
+  }
+  const any = figures[0];
+  if (any !== undefined) {
+    const byN = [...new Map(figures.map((f) => [f.n, f.wire])).entries()].sort((a, b) => a[0] - b[0]);
+    printTable(
+      "Protocol wire sizes, bytes (suite 0x0001), and encoding the tree sent out of band with a Welcome (ms, per provider)",
+      ["N", "ratchet tree", "add commit", "welcome (no tree)", "remove commit", "update commit", ...providers.map((p) => `tree encode ${p}`)],
+      byN.map(([n, w]) => [
+        n.toLocaleString("en-US"),
+        ...[w.tree, w.addCommit, w.welcome, w.removeCommit, w.updateCommit].map((v) => v.toLocaleString("en-US")),
+        ...providers.map((p) => show(figures.find((f) => f.provider === p && f.n === n)?.treeEncode ?? NaN)),
+      ]),
+    );
+  }
+  const rows: string[][] = [];
+  let allMet = true;
+  for (const p of targetProviders) {
+    for (const t of TARGETS) {
+      const f = figures.find((x) => x.provider === p && x.n === t.n);
+      if (f === undefined) continue;
+      const v = t.get(f);
+      const met = t.kind === "max" ? v <= t.limit : v >= t.limit;
+      if (!met) allMet = false;
+      rows.push([p, t.n.toLocaleString("en-US"), t.what, `${t.kind === "max" ? "≤" : "≥"} ${t.limit.toLocaleString("en-US")} ${t.unit}`, `${show(v)} ${t.unit}`, Number.isNaN(v) ? "not measured" : met ? "met" : "NOT MET"]);
+    }
+  }
+  if (rows.length > 0) printTable("Protocol targets (suite 0x0001)", ["provider", "N", "operation", "target", "measured", "status"], rows);
+  return allMet;
+}
