@@ -12,50 +12,25 @@
  * - signers: external senders (CreateExternalSigner).
  *
  * All ids come from one counter starting at 1, so a StorePSK id is never
- * ambiguous. Clients (credential and signature key) are kept per identity
- * and cipher suite, so a member's KeyPackages and groups share one facade
- * `Client` (branch joins find the parent group's resumption PSK there).
+ * ambiguous. Clients are kept per identity: one facade `Client` holds a
+ * member's KeyPackages and groups of every cipher suite, with one signature
+ * key per signature scheme (ReInit and branch joins find the resumed group
+ * there, or are given it).
  */
-import { bytesEqual, decode, encode, toHex } from "@mlskit/codec";
+import { decode, toHex } from "@mlskit/codec";
 import {
   BasicIdentityProvider,
-  type CipherSuiteProvider,
   type ClientStorage,
-  CredentialType,
   type CryptoProvider,
   type Extension,
-  ExtensionType,
   type IdentityProvider,
-  type KeyPair,
   type PskStore,
-  ProtocolVersion,
   UsageError,
   WireFormat,
   acceptAll,
 } from "@mlskit/core";
-import {
-  type ExternalProposalInput,
-  type GroupInfo,
-  type GroupPolicyInput,
-  type GroupServices,
-  type GroupState,
-  type KeyPackageIn,
-  createExternalProposal,
-  createNewMemberProposal,
-  decodeKeyPackage,
-  decodeMlsMessage,
-  externalSenderCodec,
-  externalSendersCodec,
-  externalSendersOf,
-  findExtension,
-  groupPolicy,
-  joinFromWelcome,
-  makeExtension,
-  validateKeyPackage,
-} from "@mlskit/group";
-import { ResumptionPSKUsage } from "@mlskit/key-schedule";
-import { Client, Group, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
-import { type LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
+import { type GroupInfo, type GroupPolicyInput, type GroupState, decodeMlsMessage, externalSenderCodec } from "@mlskit/group";
+import { Client, ExternalSigner, type ExternalProposalSpec, type Group, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
 import { MemoryPskStore, memoryStorage } from "@mlskit/storage-memory";
 import { InteropError, invalidRequest, notFound } from "./errors.js";
 import * as grpc from "@grpc/grpc-js";
@@ -100,12 +75,10 @@ const extensionsOf = (list: readonly ExtensionMsg[] | undefined): Extension[] =>
   (list ?? []).map((e) => ({ extensionType: e.extension_type, extensionData: b(e.extension_data) }));
 const u64 = (v: string | number | bigint | undefined): bigint => BigInt(v ?? 0);
 
-/** One client of the server: a credential for `identity` and a signature key for `suite`. */
+/** One client of the server: a credential for `identity`, for every cipher suite. */
 interface ClientEntry {
   readonly client: Client;
   readonly identity: Uint8Array;
-  readonly suite: number;
-  readonly signature: KeyPair;
   readonly storage: ClientStorage<GroupState>;
 }
 
@@ -115,8 +88,6 @@ interface StateEntry {
   readonly owner: ClientEntry;
   readonly group: Group;
   readonly encrypt: boolean;
-  /** Handshake messages this state sent or already processed (hex), skipped when handed back. */
-  readonly seen: Set<string>;
 }
 
 interface TransactionEntry {
@@ -126,15 +97,9 @@ interface TransactionEntry {
 
 interface ReinitEntry {
   readonly old: StateEntry;
-  /** The client for the new group's cipher suite. */
   readonly owner: ClientEntry;
+  /** This member's KeyPackage for the new group's cipher suite. */
   readonly keyPackage: PublishedKeyPackage;
-}
-
-interface SignerEntry {
-  readonly cs: CipherSuiteProvider;
-  readonly signature: KeyPair;
-  readonly externalSender: Uint8Array;
 }
 
 /** Options of {@link MlsInteropClient}. */
@@ -161,7 +126,7 @@ export class MlsInteropClient {
   readonly #states = new Map<number, StateEntry>();
   readonly #transactions = new Map<number, TransactionEntry>();
   readonly #reinits = new Map<number, ReinitEntry>();
-  readonly #signers = new Map<number, SignerEntry>();
+  readonly #signers = new Map<number, ExternalSigner>();
   /** PSKs stored for id 0 (a client that holds no state nor transaction yet): every client of this server sees them. */
   readonly #sharedPsks = new MemoryPskStore();
 
@@ -190,15 +155,15 @@ export class MlsInteropClient {
   }
 
   #addState(owner: ClientEntry, group: Group, encrypt: boolean): StateEntry {
-    const entry: StateEntry = { id: this.#id(), owner, group, encrypt, seen: new Set() };
+    const entry: StateEntry = { id: this.#id(), owner, group, encrypt };
     this.#states.set(entry.id, entry);
     return entry;
   }
 
-  /** The client of `identity` for `suite`, created on first use. */
+  /** The client of `identity` (for every suite; `suite` is its default when it is created), created on first use. */
   #clientFor(identity: Uint8Array, suite: number): Promise<ClientEntry> {
     if (identity.length === 0) throw invalidRequest("identity is empty");
-    const key = `${toHex(identity)}:${suite}`;
+    const key = toHex(identity);
     let entry = this.#clients.get(key);
     if (entry === undefined) {
       entry = this.#newClient(identity, suite);
@@ -209,8 +174,6 @@ export class MlsInteropClient {
   }
 
   async #newClient(identity: Uint8Array, suite: number): Promise<ClientEntry> {
-    const cs = await this.#crypto.cipherSuite(suite);
-    const signature = await cs.signatureGenerateKeyPair();
     const memory = memoryStorage<GroupState>();
     const own = memory.psks;
     const shared = this.#sharedPsks;
@@ -225,33 +188,13 @@ export class MlsInteropClient {
       cipherSuite: suite,
       crypto: this.#crypto,
       identityProvider: this.#identityProvider,
-      signatureKeyPair: signature,
       storage,
     });
-    return { client, identity, suite, signature, storage };
+    return { client, identity, storage };
   }
 
   #policy(encrypt: boolean): GroupPolicyInput {
     return { handshakeWireFormat: encrypt ? "private" : "public" };
-  }
-
-  #services(owner: ClientEntry): GroupServices {
-    return { identityProvider: this.#identityProvider, psks: owner.client.psks };
-  }
-
-  /**
-   * Wraps a state the group package created (a reinitialized group) in a
-   * facade `Group`. The facade has no way yet to adopt one into a `Client`
-   * (see the README's interop notes), so the group lives beside it.
-   */
-  #adopt(state: GroupState): Group {
-    const host: ConstructorParameters<typeof Group>[0] = {
-      cs: state.cs,
-      identityProvider: this.#identityProvider,
-      persist: async () => {},
-      closed: async () => {},
-    };
-    return new Group(host, state);
   }
 
   async #keyPackageMaterial(owner: ClientEntry, kp: PublishedKeyPackage) {
@@ -260,22 +203,16 @@ export class MlsInteropClient {
     return material;
   }
 
-  /** Processes the proposals (MLSMessage bytes) a Commit references, skipping those this state sent or saw. */
+  /** Processes the proposals (MLSMessage bytes) a Commit references (the facade knows those this state sent or saw). */
   async #absorbProposals(st: StateEntry, messages: readonly unknown[] | undefined): Promise<void> {
     for (const raw of messages ?? []) {
-      const bytes = b(raw);
-      const key = toHex(bytes);
-      if (st.seen.has(key)) continue;
-      const r = await st.group.processIncoming(bytes);
+      const r = await st.group.processIncoming(b(raw));
       if (r.kind !== "proposal") throw invalidRequest(`a proposal by reference is a ${r.kind} message`);
-      st.seen.add(key);
     }
   }
 
-  async #proposal(st: StateEntry, create: Promise<{ readonly message: Uint8Array }>): Promise<Msg> {
-    const out = await create;
-    st.seen.add(toHex(out.message));
-    return { proposal: out.message };
+  async #proposal(create: Promise<{ readonly message: Uint8Array }>): Promise<Msg> {
+    return { proposal: (await create).message };
   }
 
   /** A by-value proposal of a Commit, as the facade takes it. */
@@ -313,12 +250,6 @@ export class MlsInteropClient {
     return m.groupInfo;
   }
 
-  #keyPackageOf(bytes: Uint8Array): KeyPackageIn {
-    const m = decodeMlsMessage(bytes);
-    if (m.wireFormat !== WireFormat.mls_key_package) throw invalidRequest("key_package is not a KeyPackage MLSMessage");
-    return m.keyPackage;
-  }
-
   /** The member response of the join RPCs. */
   #joined(st: StateEntry): Msg {
     return { state_id: st.id, epoch_authenticator: st.group.epochAuthenticator };
@@ -346,16 +277,18 @@ export class MlsInteropClient {
   // ----------------------------------------------------------- joining RPCs
 
   async CreateGroup(req: Msg): Promise<Msg> {
-    const owner = await this.#clientFor(b(req.identity), req.cipher_suite as number);
+    const suite = req.cipher_suite as number;
+    const owner = await this.#clientFor(b(req.identity), suite);
     const encrypt = req.encrypt_handshake === true;
     const groupId = nonEmpty(req.group_id);
-    const group = await owner.client.createGroup({ ...(groupId !== undefined ? { groupId } : {}), policy: this.#policy(encrypt) });
+    const group = await owner.client.createGroup({ ...(groupId !== undefined ? { groupId } : {}), cipherSuite: suite, policy: this.#policy(encrypt) });
     return { state_id: this.#addState(owner, group, encrypt).id };
   }
 
   async CreateKeyPackage(req: Msg): Promise<Msg> {
-    const owner = await this.#clientFor(b(req.identity), req.cipher_suite as number);
-    const keyPackage = await owner.client.createKeyPackage();
+    const suite = req.cipher_suite as number;
+    const owner = await this.#clientFor(b(req.identity), suite);
+    const keyPackage = await owner.client.createKeyPackage({ cipherSuite: suite });
     const material = await this.#keyPackageMaterial(owner, keyPackage);
     const id = this.#id();
     this.#transactions.set(id, { owner, keyPackage });
@@ -364,7 +297,7 @@ export class MlsInteropClient {
       key_package: keyPackage.keyPackage,
       init_priv: material.initPrivateKey,
       encryption_priv: material.encryptionPrivateKey,
-      signature_priv: owner.signature.privateKey,
+      signature_priv: (await owner.client.signatureKeyPair(suite)).privateKey,
     };
   }
 
@@ -401,7 +334,6 @@ export class MlsInteropClient {
     // The runner plays the Delivery Service and never hands the joiner its own Commit back: it is accepted.
     await group.confirmPendingCommit();
     const st = this.#addState(owner, group, encrypt);
-    st.seen.add(toHex(commit));
     return { state_id: st.id, commit, epoch_authenticator: group.epochAuthenticator };
   }
 
@@ -455,45 +387,45 @@ export class MlsInteropClient {
 
   async AddProposal(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
-    return this.#proposal(st, st.group.proposeAdd(b(req.key_package)));
+    return this.#proposal(st.group.proposeAdd(b(req.key_package)));
   }
 
   async UpdateProposal(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
-    return this.#proposal(st, st.group.proposeUpdate());
+    return this.#proposal(st.group.proposeUpdate());
   }
 
   async RemoveProposal(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
-    return this.#proposal(st, st.group.proposeRemove(b(req.removed_id)));
+    return this.#proposal(st.group.proposeRemove(b(req.removed_id)));
   }
 
   async ExternalPSKProposal(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
-    return this.#proposal(st, st.group.proposePsk(b(req.psk_id)));
+    return this.#proposal(st.group.proposePsk(b(req.psk_id)));
   }
 
   async ResumptionPSKProposal(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
-    return this.#proposal(st, st.group.propose({ resumptionPsk: { epoch: u64(req.epoch_id as string) } }));
+    return this.#proposal(st.group.propose({ resumptionPsk: { epoch: u64(req.epoch_id as string) } }));
   }
 
   async GroupContextExtensionsProposal(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
-    return this.#proposal(st, st.group.proposeGroupContextExtensions(extensionsOf(req.extensions as ExtensionMsg[])));
+    return this.#proposal(st.group.proposeGroupContextExtensions(extensionsOf(req.extensions as ExtensionMsg[])));
   }
 
   // ------------------------------------------------------------ commit RPCs
 
   async Commit(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
-    await this.#absorbProposals(st, req.by_reference as unknown[]);
+    const byReference = ((req.by_reference as unknown[] | undefined) ?? []).map(b);
     const proposals = ((req.by_value as ProposalDescriptionMsg[] | undefined) ?? []).map((d) => this.#describe(st, d));
     const external = req.external_tree === true;
-    const out = await st.group.commit({ proposals, forcePath: req.force_path === true, ratchetTreeInWelcome: !external });
-    st.seen.add(toHex(out.commit));
+    // Exactly the proposals the runner names are committed by reference (new ones are processed first).
+    const out = await st.group.commit({ byReference, proposals, forcePath: req.force_path === true, ratchetTreeInWelcome: !external });
     // The tree of the new epoch (what the Welcome's joiners need when it travels beside the Welcome).
-    const tree = external ? (st.group.state.pendingCommit?.state.tree.encode() ?? EMPTY) : EMPTY;
+    const tree = external ? (out.ratchetTree ?? st.group.pendingRatchetTree() ?? EMPTY) : EMPTY;
     return { commit: out.commit, welcome: out.welcome ?? EMPTY, ratchet_tree: tree };
   }
 
@@ -519,7 +451,6 @@ export class MlsInteropClient {
     const groupId = nonEmpty(req.group_id);
     const suite = (req.cipher_suite as number) || st.group.cipherSuite;
     return this.#proposal(
-      st,
       st.group.proposeReInit({ ...(groupId !== undefined ? { groupId } : {}), cipherSuite: suite, extensions: extensionsOf(req.extensions as ExtensionMsg[]) }),
     );
   }
@@ -544,8 +475,8 @@ export class MlsInteropClient {
   async #reinitStarted(st: StateEntry): Promise<Msg> {
     const reinit = st.group.reinit;
     if (reinit === undefined) throw new UsageError("usage/no-reinit", "the Commit carried no ReInit proposal (RFC 9420 §11.2)");
-    const owner = await this.#clientFor(st.owner.identity, reinit.cipherSuite);
-    const keyPackage = await owner.client.createKeyPackage();
+    const owner = st.owner;
+    const keyPackage = await owner.client.createKeyPackage({ cipherSuite: reinit.cipherSuite });
     const id = this.#id();
     this.#reinits.set(id, { old: st, owner, keyPackage });
     return { reinit_id: id, key_package: keyPackage.keyPackage, epoch_authenticator: st.group.epochAuthenticator };
@@ -578,35 +509,19 @@ export class MlsInteropClient {
     };
   }
 
-  /**
-   * Joins the new group of a ReInit with the group package: the facade's
-   * `Client.joinFromWelcome` refuses it when the ReInit keeps the group id
-   * (the frozen old group counts as a group the client is in) and cannot find
-   * the old group when the suite changed (it belongs to the old suite's
-   * client). See the README's interop notes.
-   */
+  /** Joins the new group of a ReInit (§11.2), checked against the reinitialized group. */
   async HandleReInitWelcome(req: Msg): Promise<Msg> {
     const ri = this.#reinit(req.reinit_id as number);
-    const cs = await this.#crypto.cipherSuite(ri.owner.suite);
-    const material = await this.#keyPackageMaterial(ri.owner, ri.keyPackage);
     const ratchetTree = nonEmpty(req.ratchet_tree);
-    const state = await joinFromWelcome({
-      cs,
-      welcome: b(req.welcome),
-      keyPackage: decodeKeyPackage(material.keyPackage),
-      initPrivateKey: material.initPrivateKey,
-      encryptionPrivateKey: material.encryptionPrivateKey,
-      signaturePrivateKey: ri.owner.signature.privateKey,
-      services: this.#services(ri.owner),
-      policy: groupPolicy(this.#policy(ri.old.encrypt)),
+    const group = await ri.owner.client.joinFromWelcome(b(req.welcome), {
       ...(ratchetTree !== undefined ? { ratchetTree } : {}),
+      policy: this.#policy(ri.old.encrypt),
       // §11.2, §12.4.3.1: the Welcome must resume exactly the reinitialized group.
-      resumedGroup: ri.old.group.state,
+      resumedGroup: ri.old.group,
       expectResumption: "reinit",
     });
-    await ri.owner.storage.keyPackages.take(ri.keyPackage.reference);
     this.#reinits.delete(req.reinit_id as number);
-    return this.#joined(this.#addState(ri.owner, this.#adopt(state), ri.old.encrypt));
+    return this.#joined(this.#addState(ri.owner, group, ri.old.encrypt));
   }
 
   // ------------------------------------------------------------ branch RPCs
@@ -631,142 +546,95 @@ export class MlsInteropClient {
     };
   }
 
-  /**
-   * Joins a branch with the group package, checked against the parent state
-   * the runner names (§11.3, §12.4.3.1): the facade's `Client.joinFromWelcome`
-   * finds the parent only among the groups its client created or joined, not
-   * a reinitialized group this server adopted, and takes no explicit parent.
-   */
+  /** Joins a branch (§11.3), checked against the parent state the runner names (§12.4.3.1). */
   async HandleBranch(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
     const tx = this.#transaction(req.transaction_id as number);
-    const cs = await this.#crypto.cipherSuite(tx.owner.suite);
-    const material = await this.#keyPackageMaterial(tx.owner, tx.keyPackage);
     const ratchetTree = nonEmpty(req.ratchet_tree);
-    const state = await joinFromWelcome({
-      cs,
-      welcome: b(req.welcome),
-      keyPackage: decodeKeyPackage(material.keyPackage),
-      initPrivateKey: material.initPrivateKey,
-      encryptionPrivateKey: material.encryptionPrivateKey,
-      signaturePrivateKey: tx.owner.signature.privateKey,
-      services: this.#services(tx.owner),
-      policy: groupPolicy(this.#policy(st.encrypt)),
+    const group = await tx.owner.client.joinFromWelcome(b(req.welcome), {
       ...(ratchetTree !== undefined ? { ratchetTree } : {}),
-      resumedGroup: st.group.state,
+      policy: this.#policy(st.encrypt),
+      resumedGroup: st.group,
       expectResumption: "branch",
     });
-    await tx.owner.storage.keyPackages.take(tx.keyPackage.reference);
     this.#transactions.delete(req.transaction_id as number);
-    return this.#joined(this.#addState(tx.owner, this.#adopt(state), st.encrypt));
+    return this.#joined(this.#addState(tx.owner, group, st.encrypt));
   }
 
   // -------------------------------------------------- external proposal RPCs
 
   async NewMemberAddProposal(req: Msg): Promise<Msg> {
-    const gi = this.#groupInfoOf(b(req.group_info));
-    const gc = gi.groupContext;
-    const owner = await this.#clientFor(b(req.identity), gc.cipherSuite);
-    const cs = await this.#crypto.cipherSuite(gc.cipherSuite);
-    const keyPackage = await owner.client.createKeyPackage();
-    const material = await this.#keyPackageMaterial(owner, keyPackage);
-    const created = await createNewMemberProposal({
-      cs,
-      groupId: gc.groupId,
-      epoch: gc.epoch,
-      keyPackage: decodeKeyPackage(material.keyPackage),
-      signaturePrivateKey: owner.signature.privateKey,
-    });
+    const giBytes = b(req.group_info);
+    const suite = this.#groupInfoOf(giBytes).groupContext.cipherSuite;
+    const owner = await this.#clientFor(b(req.identity), suite);
+    const created = await owner.client.proposeAsNewMember(giBytes);
+    const material = await this.#keyPackageMaterial(owner, created.keyPackage);
     const id = this.#id();
-    this.#transactions.set(id, { owner, keyPackage });
+    this.#transactions.set(id, { owner, keyPackage: created.keyPackage });
     return {
       transaction_id: id,
       proposal: created.message,
       init_priv: material.initPrivateKey,
       encryption_priv: material.encryptionPrivateKey,
-      signature_priv: owner.signature.privateKey,
+      signature_priv: (await owner.client.signatureKeyPair(suite)).privateKey,
     };
   }
 
   async CreateExternalSigner(req: Msg): Promise<Msg> {
-    const identity = b(req.identity);
-    const cs = await this.#crypto.cipherSuite(req.cipher_suite as number);
-    const signature = await cs.signatureGenerateKeyPair();
-    const externalSender = encode(externalSenderCodec, {
-      signatureKey: signature.publicKey,
-      credential: { credentialType: CredentialType.basic, identity },
+    const signer = await ExternalSigner.create({
+      identity: b(req.identity),
+      cipherSuite: req.cipher_suite as number,
+      crypto: this.#crypto,
+      identityProvider: this.#identityProvider,
     });
     const id = this.#id();
-    this.#signers.set(id, { cs, signature, externalSender });
-    return { signer_id: id, external_sender: externalSender };
+    this.#signers.set(id, signer);
+    return { signer_id: id, external_sender: signer.externalSenderBytes };
   }
 
   /** Proposes the group's extensions with `external_sender` appended to `external_senders` (§12.1.8.1). */
   async AddExternalSigner(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
-    const sender = decode(externalSenderCodec, b(req.external_sender), "ExternalSender");
-    const current = st.group.extensions;
-    const senders = [...externalSendersOf(current), sender];
-    const extensions = [
-      ...current.filter((e) => e.extensionType !== ExtensionType.external_senders),
-      makeExtension(ExtensionType.external_senders, externalSendersCodec, senders),
-    ];
-    return this.#proposal(st, st.group.proposeGroupContextExtensions(extensions));
+    // Validates the entry before it goes into a proposal.
+    decode(externalSenderCodec, b(req.external_sender), "ExternalSender");
+    return this.#proposal(st.group.proposeExternalSender(b(req.external_sender)));
   }
 
   async ExternalSignerProposal(req: Msg): Promise<Msg> {
     const signerId = req.signer_id as number;
     const signer = this.#signers.get(signerId);
     if (signer === undefined) throw notFound("signer", signerId);
-    const gi = this.#groupInfoOf(b(req.group_info));
-    const gc = gi.groupContext;
-    if (gc.cipherSuite !== signer.cs.suite.id) throw invalidRequest("the GroupInfo's cipher suite is not the signer's");
-    // The runner leaves signer_index unset: find our entry in the group's external_senders.
-    const senders = externalSendersOf(gc.extensions);
-    let senderIndex = senders.findIndex((s) => bytesEqual(s.signatureKey, signer.signature.publicKey));
-    if (senderIndex < 0) senderIndex = req.signer_index as number;
     const d = req.description as ProposalDescriptionMsg | null | undefined;
     if (d === undefined || d === null) throw invalidRequest("description is missing");
-    const input = await this.#externalInput(signer.cs, d, gi, nonEmpty(req.ratchet_tree));
-    const created = await createExternalProposal(
-      { cs: signer.cs, groupId: gc.groupId, epoch: gc.epoch, senderIndex, signaturePrivateKey: signer.signature.privateKey },
-      input,
-    );
+    const ratchetTree = nonEmpty(req.ratchet_tree);
+    // The runner leaves signer_index unset: the signer finds its entry in the group's external_senders.
+    const created = await signer.propose(b(req.group_info), this.#externalSpec(d), ratchetTree !== undefined ? { ratchetTree } : {});
     return { proposal: created.message };
   }
 
-  async #externalInput(cs: CipherSuiteProvider, d: ProposalDescriptionMsg, gi: GroupInfo, treeBytes: Uint8Array | undefined): Promise<ExternalProposalInput> {
+  #externalSpec(d: ProposalDescriptionMsg): ExternalProposalSpec {
     const type = text(b(d.proposal_type));
-    const gc = gi.groupContext;
     switch (type) {
       case "add":
-        return { add: (await validateKeyPackage(cs, this.#keyPackageOf(b(d.key_package)), { identityProvider: this.#identityProvider })).keyPackage };
-      case "remove": {
-        const bytes = treeBytes ?? findExtension(gi.extensions, ExtensionType.ratchet_tree);
-        if (bytes === undefined) throw invalidRequest("a Remove by an external signer needs the ratchet tree");
-        const tree = await RatchetTree.decode(cs, bytes);
-        const wanted = b(d.removed_id);
-        for (const l of tree.leaves()) {
-          const id = await this.#identityProvider.identity(tree.leafNode(l)!.credential);
-          if (bytesEqual(id, wanted)) return { remove: l as LeafIndex };
-        }
-        throw invalidRequest(`no member presents identity "${text(wanted)}"`);
-      }
+        return { add: b(d.key_package) };
+      case "remove":
+        return { remove: b(d.removed_id) };
       case "externalPSK":
-        return { externalPsk: { pskId: b(d.psk_id) } };
+        return { psk: b(d.psk_id) };
       case "resumptionPSK":
-        return { resumptionPsk: { epoch: u64(d.epoch_id), groupId: gc.groupId, usage: ResumptionPSKUsage.application } };
+        return { resumptionPsk: { epoch: u64(d.epoch_id) } };
       case "groupContextExtensions":
         return { groupContextExtensions: extensionsOf(d.extensions) };
-      case "reinit":
+      case "reinit": {
+        const groupId = nonEmpty(d.group_id);
         return {
           reinit: {
-            groupId: nonEmpty(d.group_id) ?? gc.groupId,
-            version: ProtocolVersion.mls10,
-            cipherSuite: d.cipher_suite || gc.cipherSuite,
+            ...(groupId !== undefined ? { groupId } : {}),
+            ...(d.cipher_suite ? { cipherSuite: d.cipher_suite } : {}),
             extensions: extensionsOf(d.extensions),
           },
         };
+      }
       default:
         throw invalidRequest(`unknown proposal_type "${type}"`);
     }

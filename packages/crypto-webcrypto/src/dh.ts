@@ -5,12 +5,11 @@
  * and public keys cached by value. GenerateKeyPair uses `generateKey` and
  * keeps the generated `CryptoKey`, so the DH that follows imports nothing.
  */
-import { CryptoError } from "@mlskit/core";
+import { CryptoError, type KeyPair } from "@mlskit/core";
 import type { DhGroup } from "@mlskit/hpke";
 import { NIST_CURVES, OKP_CURVES } from "./curves.js";
 import { PrivateKeys, PublicKeys } from "./keys.js";
 import type { NistCurve } from "./pkcs8.js";
-import type { KeyPair } from "@mlskit/core";
 import { bigIntToBytes, isAllZero, isScalarInRange, type WebCryptoContext } from "./util.js";
 
 /** The DH groups this package can run on `crypto.subtle`. */

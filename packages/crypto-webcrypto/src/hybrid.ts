@@ -21,11 +21,14 @@
  * | AES-128-GCM, fresh key, 64 KiB   |     ~600 |  ~5,400 |
  *
  * ("fresh key": an `importKey` before each subtle operation, as MLS uses a
- * new key for nearly every message.) When other processes keep the cores
- * busy, a subtle round trip gets cheaper and the crossovers move down, to
- * about 512 B for AES-GCM (1 KiB: noble ~12,500, subtle ~29,000) and 2 KiB
- * for SHA-256. The thresholds below are where the fallback wins (or ties)
- * in both conditions.
+ * new key for nearly every message.) On an idle machine a subtle round trip
+ * is dominated by waking the crypto thread (~120 µs for import + encrypt);
+ * when other processes keep the cores busy it is cheaper (~40 µs, which is
+ * also its CPU cost), and subtle then wins from about 512 B for AES-GCM
+ * (noble: ~45 µs for 100 B, ~53 µs for 1.1 KiB, ~66 µs for 2 KiB) and 2 KiB
+ * for SHA-256. The thresholds below favour latency up to a 1 KiB
+ * application message with its framing (AAD, signature, padding), at most
+ * ~1.4× the CPU of subtle under sustained load.
  *
  * Both sides compute the same function, so which side serves a call is not
  * observable except in time; sizes and lengths are checked here, before the
@@ -39,7 +42,7 @@ export const HYBRID_HASH_MAX_INPUT = 2048;
 /** HKDF inputs (Extract's IKM, Expand's info) up to this many bytes go to the fallback. */
 export const HYBRID_KDF_MAX_INPUT = 2048;
 /** AEAD inputs (aad plus plaintext or ciphertext) up to this many bytes go to the fallback. */
-export const HYBRID_AEAD_MAX_INPUT = 512;
+export const HYBRID_AEAD_MAX_INPUT = 1536;
 
 /** A hash whose digest and HMAC of small inputs come from `small`, of large ones from `native`. */
 export function hybridHash(native: HashPrimitive, small: HashPrimitive): HashPrimitive {

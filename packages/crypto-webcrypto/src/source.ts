@@ -108,14 +108,15 @@ export interface WebCryptoOptions {
    * is a second one. MLS hashes, MACs, derives and encrypts in many small
    * pieces (a tree hash per node; about five HKDF-Expand calls and two
    * AES-GCM operations under fresh keys per application message), where
-   * synchronous pure-JS hashing, HMAC and HKDF beat an awaited `crypto.subtle`
-   * call per input several times over (3–15× on Node 20), and AES-GCM does
-   * for messages up to about 512 bytes. So for the families listed, inputs
-   * up to 2 KiB (512 bytes for AEAD) run on the fallback, larger ones on
-   * `crypto.subtle`, whose native code has the higher throughput. Results
-   * are the same bytes either way. Asymmetric operations
-   * (signatures, DH, key generation) always stay on `crypto.subtle`, which is
-   * 7–13× faster than pure JavaScript for them.
+   * synchronous pure-JS hashing, HMAC and HKDF beat an awaited
+   * `crypto.subtle` call per input several times over (3–15× on Node 20),
+   * and AES-GCM does for messages up to a few hundred bytes to ~2 KiB
+   * (depending on load). So for the families listed, inputs up to 2 KiB
+   * (1.5 KiB for AEAD: a 1 KiB application message with its framing) run on
+   * the fallback, larger ones on `crypto.subtle`, whose native code has the
+   * higher throughput. Results are the same bytes either way. Asymmetric
+   * operations (signatures, DH, key generation) always stay on
+   * `crypto.subtle`, which is 7–13× faster than pure JavaScript for them.
    *
    * Default: `["hash", "kdf", "aead"]` when `fallback` is given (measured
    * fastest for every family on Node 20; see `hybrid.ts`), and nothing

@@ -74,13 +74,6 @@ export function jwkBytes(value: string | undefined, length: number, what: string
   return out;
 }
 
-/** Big-endian unsigned integer. */
-export function bytesToBigInt(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = 0; i < bytes.length; i++) n = (n << 8n) | BigInt(bytes[i]!);
-  return n;
-}
-
 /** True when every byte is zero (examines every byte). */
 export function isAllZero(bytes: Uint8Array): boolean {
   let acc = 0;

@@ -153,7 +153,6 @@ export interface KeyScheduleSecrets {
 /** Which key-schedule outputs to derive: single-shot operations need only some. */
 export type KeyScheduleNeeds = "all" | "aead" | "export";
 
-
 /**
  * KeySchedule(mode_base, shared_secret, info, psk = "", psk_id = "")
  * (RFC 9180 §5.1). Each output is an independent LabeledExpand of `secret`,

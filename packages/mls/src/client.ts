@@ -1,6 +1,7 @@
 /**
  * The facade's {@link Client}: one MLS client (RFC 9420 §3) — a credential
- * and signature key pair, a crypto provider, an identity provider (the
+ * and one signature key pair per signature scheme (its groups and
+ * KeyPackages may use any suite the provider serves), a crypto provider, an identity provider (the
  * Authentication Service seam), a default group policy, and storage. It
  * creates KeyPackages, creates and joins groups, and hands out {@link Group}s.
  */
@@ -16,6 +17,7 @@ import {
   type IdentityProvider,
   type KeyPair,
   ProtocolVersion,
+  type SignatureSchemeId,
   UsageError,
   WireFormat,
 } from "@mlskit/core";
@@ -29,11 +31,15 @@ import {
   createBranch,
   createReinitGroup,
   createGroup,
+  type KeyPackage,
   createKeyPackage,
+  createNewMemberProposal,
   decodeKeyPackage,
   validateKeyPackage,
   decodeMlsMessage,
   defaultCapabilities,
+  type ResumedGroupSource,
+  type ResumptionKind,
   encodeMlsMessage,
   groupPolicy,
   joinByExternalCommit,
@@ -44,6 +50,7 @@ import { memoryStorage } from "@mlskit/storage-memory";
 import { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
 import { Group, type GroupHost } from "./group.js";
 import { decodeKeyPackageInput } from "./key-package-input.js";
+import { type NewMemberProposalOptions, type NewMemberProposalOutput, verifyGroupInfoWithTree } from "./external.js";
 
 /** Options of {@link Client.create}. */
 export interface ClientOptions {
@@ -51,8 +58,20 @@ export interface ClientOptions {
   readonly identity?: string | Uint8Array;
   /** The client's credential (§5.3), bound to its signature key. */
   readonly credential?: Credential;
-  /** The signature key pair; a fresh one is generated when absent. */
+  /**
+   * The signature key pair of the default suite's signature scheme; a fresh
+   * one is generated when absent.
+   */
   readonly signatureKeyPair?: KeyPair;
+  /**
+   * Signature key pairs of other signature schemes, by `SignatureScheme` id
+   * (e.g. `{ [SignatureScheme.ecdsa_secp256r1_sha256]: p256KeyPair }`).
+   * A scheme with no key pair here gets a fresh one the first time a
+   * KeyPackage or group of a suite using it is made. The same credential is
+   * used with every key: with credentials that bind a key (X.509), supply
+   * key pairs the credential is valid for.
+   */
+  readonly signatureKeyPairs?: Readonly<Partial<Record<SignatureSchemeId, KeyPair>>>;
   /** The cipher suite of this client's groups and KeyPackages (default 0x0001). */
   readonly cipherSuite?: CipherSuiteId;
   /** Default: `webCryptoProvider({ fallback: noblePrimitives() })`. */
@@ -75,6 +94,8 @@ export interface CreateGroupOptions {
   readonly extensions?: readonly Extension[];
   /** This group's policy (default: the client's). */
   readonly policy?: GroupPolicyInput;
+  /** The group's cipher suite (default: the client's); its signature scheme's key pair signs for this member. */
+  readonly cipherSuite?: CipherSuiteId;
 }
 
 /** Options of {@link Client.createKeyPackage}. */
@@ -83,7 +104,7 @@ export interface KeyPackageOptions {
   readonly lastResort?: boolean;
   /** Validity from now, in seconds. */
   readonly lifetimeSeconds?: number;
-  /** A KeyPackage for another suite (same signature scheme), e.g. for a ReInit. */
+  /** A KeyPackage for another suite, e.g. for a ReInit; signed with the key pair of that suite's signature scheme. */
   readonly cipherSuite?: CipherSuiteId;
 }
 
@@ -95,11 +116,30 @@ export interface PublishedKeyPackage {
   readonly reference: Uint8Array;
 }
 
+/** Where {@link Client.joinFromWelcome} finds the group a ReInit or branch Welcome resumes. */
+export type ResumedGroupInput =
+  | Group
+  | GroupState
+  | ((groupId: Uint8Array) => Group | GroupState | undefined | Promise<Group | GroupState | undefined>);
+
 /** Options of {@link Client.joinFromWelcome}. */
 export interface JoinOptions {
   /** The ratchet tree when the Welcome does not carry it. */
   readonly ratchetTree?: Uint8Array;
   readonly policy?: GroupPolicyInput;
+  /**
+   * The group a ReInit (§11.2) or branch (§11.3) Welcome resumes: a group,
+   * a state, or a lookup by group id. Default: this client's groups (any
+   * suite), looked up by the resumption PSK's group id. The Welcome is
+   * checked against it (§12.4.3.1 last step) and the resumption PSK is read
+   * from it.
+   */
+  readonly resumedGroup?: ResumedGroupInput;
+  /**
+   * Require a Welcome that resumes a group this way: exactly one resumption
+   * PSK of usage `reinit` (§11.2) or `branch` (§11.3), whose group is found.
+   */
+  readonly expectResumption?: ResumptionKind;
 }
 
 /** Options of {@link Client.joinExternal}. */
@@ -144,7 +184,10 @@ export class Client {
   readonly #crypto: CryptoProvider;
   readonly #cs: CipherSuiteProvider;
   readonly #credential: Credential;
+  /** The default suite's signature key pair. */
   readonly #signature: KeyPair;
+  /** One signature key pair per signature scheme (generated lazily). */
+  readonly #signatures = new Map<SignatureSchemeId, Promise<KeyPair>>();
   readonly #identityProvider: IdentityProvider;
   readonly #policyInput: GroupPolicyInput;
   readonly #capabilities: Capabilities | undefined;
@@ -163,6 +206,10 @@ export class Client {
     this.#cs = cs;
     this.#credential = credential;
     this.#signature = signature;
+    for (const [scheme, keyPair] of Object.entries(options.signatureKeyPairs ?? {})) {
+      if (keyPair !== undefined) this.#signatures.set(Number(scheme) as SignatureSchemeId, Promise.resolve(keyPair));
+    }
+    this.#signatures.set(cs.suite.signature, Promise.resolve(signature));
     this.#identityProvider = options.identityProvider;
     this.#policyInput = options.policy ?? {};
     this.#capabilities = options.capabilities;
@@ -191,7 +238,7 @@ export class Client {
       const identity = typeof options.identity === "string" ? utf8(options.identity) : options.identity.slice();
       credential = { credentialType: CredentialType.basic, identity };
     }
-    const signature = options.signatureKeyPair ?? (await cs.signatureGenerateKeyPair());
+    const signature = options.signatureKeyPair ?? options.signatureKeyPairs?.[cs.suite.signature] ?? (await cs.signatureGenerateKeyPair());
     return new Client(crypto, cs, credential, signature, options);
   }
 
@@ -199,11 +246,34 @@ export class Client {
   get credential(): Credential {
     return this.#credential;
   }
-  /** The client's signature public key. */
+  /** The client's signature public key for its default suite's signature scheme. */
   get signaturePublicKey(): Uint8Array {
     return this.#signature.publicKey.slice();
   }
-  /** The cipher suite of this client's groups. */
+
+  /**
+   * The signature key pair this client uses in groups and KeyPackages of a
+   * cipher suite: one per signature scheme, generated on first use.
+   * Advanced: the private key leaves the client (e.g. for an interop test
+   * harness or a backup); most applications never need it.
+   */
+  async signatureKeyPair(cipherSuite: CipherSuiteId = this.cipherSuite): Promise<KeyPair> {
+    const cs = cipherSuite === this.#cs.suite.id ? this.#cs : await this.#crypto.cipherSuite(cipherSuite);
+    const kp = await this.#signatureFor(cs);
+    return { publicKey: kp.publicKey.slice(), privateKey: kp.privateKey.slice() };
+  }
+
+  #signatureFor(cs: CipherSuiteProvider): Promise<KeyPair> {
+    const scheme = cs.suite.signature;
+    let kp = this.#signatures.get(scheme);
+    if (kp === undefined) {
+      kp = cs.signatureGenerateKeyPair();
+      this.#signatures.set(scheme, kp);
+      kp.catch(() => this.#signatures.delete(scheme));
+    }
+    return kp;
+  }
+  /** The default cipher suite of this client's groups and KeyPackages. */
   get cipherSuite(): CipherSuiteId {
     return this.#cs.suite.id;
   }
@@ -226,6 +296,10 @@ export class Client {
    */
   async createKeyPackage(options: KeyPackageOptions = {}): Promise<PublishedKeyPackage> {
     const cs = options.cipherSuite === undefined ? this.#cs : await this.#crypto.cipherSuite(options.cipherSuite);
+    return (await this.#storeKeyPackage(cs, options)).published;
+  }
+
+  async #storeKeyPackage(cs: CipherSuiteProvider, options: KeyPackageOptions): Promise<{ published: PublishedKeyPackage; keyPackage: KeyPackage }> {
     const created = await this.#newKeyPackage(cs, options);
     await this.#storage.keyPackages.put(created.reference, {
       keyPackage: created.encoded,
@@ -235,14 +309,18 @@ export class Client {
     });
     created.privateKeys.wipe();
     return {
-      keyPackage: encodeMlsMessage({ version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_key_package, keyPackage: created.keyPackage }),
-      reference: created.reference,
+      published: {
+        keyPackage: encodeMlsMessage({ version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_key_package, keyPackage: created.keyPackage }),
+        reference: created.reference,
+      },
+      keyPackage: created.keyPackage,
     };
   }
 
   /** Creates a one-member group (§11) in epoch 0. */
   async createGroup(options: CreateGroupOptions = {}): Promise<Group> {
-    return this.#createGroupWith(this.#cs, options);
+    const cs = options.cipherSuite === undefined ? this.#cs : await this.#crypto.cipherSuite(options.cipherSuite);
+    return this.#createGroupWith(cs, options);
   }
 
   /**
@@ -267,23 +345,89 @@ export class Client {
       throw new UsageError("usage/unknown-key-package", "the Welcome is for none of this client's stored KeyPackages");
     }
     const cs = await this.#crypto.cipherSuite(m.welcome.cipherSuite);
-    const existingGroupIds = [...this.#groups.values()].filter((g) => g.active).map((g) => g.groupId);
+    const keyPackage = decodeKeyPackage(material.keyPackage);
+    const signature = await this.#signatureFor(cs);
+    if (!bytesEqual(signature.publicKey, keyPackage.leafNode.signatureKey)) {
+      throw new UsageError("usage/signature-key-mismatch", "the KeyPackage was signed with a key this client no longer holds");
+    }
+    // §12.4.3.1: the group id must be new among the groups this client is in. A group frozen by a
+    // merged ReInit (§11.2) no longer counts: its successor may keep its id.
+    const existingGroupIds = [...this.#groups.values()].filter((g) => g.active && g.reinit === undefined).map((g) => g.groupId);
+    let resumed: GroupState | undefined;
+    const lookup = options.resumedGroup;
+    const resumedGroup: ResumedGroupSource = async (groupId: Uint8Array) => {
+      let found: Group | GroupState | undefined;
+      if (lookup === undefined) found = await this.getGroup(groupId);
+      else if (typeof lookup === "function") found = await lookup(groupId);
+      else found = lookup;
+      const state = found instanceof Group ? found.state : found;
+      resumed = state;
+      return state;
+    };
     const state = await joinFromWelcome({
       cs,
       welcome: m.welcome,
-      keyPackage: decodeKeyPackage(material.keyPackage),
+      keyPackage,
       initPrivateKey: material.initPrivateKey,
       encryptionPrivateKey: material.encryptionPrivateKey,
-      signaturePrivateKey: this.#signature.privateKey,
+      signaturePrivateKey: signature.privateKey,
       services: this.#services,
       policy: this.#policy(options.policy),
       existingGroupIds,
       // A reinit/branch Welcome is checked against the group it resumes (§11.2, §11.3, §12.4.3.1).
-      resumedGroup: (groupId: Uint8Array) => this.#groups.get(toHex(groupId))?.state,
+      resumedGroup,
+      ...(options.expectResumption !== undefined ? { expectResumption: options.expectResumption } : {}),
       ...(options.ratchetTree !== undefined ? { ratchetTree: options.ratchetTree } : {}),
     });
     await this.#storage.keyPackages.take(ref);
+    if (resumed?.reinit !== undefined && bytesEqual(resumed.reinit.groupId, state.groupContext.groupId)) await this.#retire(resumed);
     return this.#adopt(state);
+  }
+
+  /**
+   * Adopts a group state created outside the facade with `@mlskit/group`
+   * (advanced: e.g. a state restored by the application, or made by a flow
+   * the facade does not offer). The client then serves it like its own
+   * groups (`getGroup`, resumption PSKs, persistence). The state must be
+   * this client's member view: its signature key is the state's own.
+   * @throws UsageError `usage/duplicate-group` when the client already holds an
+   *   active group with this id (not frozen by a ReInit).
+   */
+  async adoptGroup(state: GroupState): Promise<Group> {
+    const existing = this.#groups.get(toHex(state.groupContext.groupId));
+    if (existing !== undefined && existing.state !== state && existing.active && existing.reinit === undefined) {
+      throw new UsageError("usage/duplicate-group", "the client already holds a group with this id");
+    }
+    return this.#adopt(state);
+  }
+
+  /**
+   * Proposes adding this client to a group it is not in (a
+   * `new_member_proposal`, §12.1.8), from the group's GroupInfo (an
+   * MLSMessage). A fresh KeyPackage of the group's suite is made and kept:
+   * once a member commits the proposal, join with the Welcome as usual
+   * ({@link joinFromWelcome}). When the ratchet tree is known (in the
+   * GroupInfo or `ratchetTree`) the GroupInfo's signature is verified first.
+   * @throws UsageError `usage/not-a-group-info`; ValidationError when the
+   *   GroupInfo's signature or tree hash does not verify.
+   */
+  async proposeAsNewMember(groupInfo: Uint8Array, options: NewMemberProposalOptions = {}): Promise<NewMemberProposalOutput> {
+    const m = decodeMlsMessage(groupInfo);
+    if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
+    const cs = await this.#crypto.cipherSuite(m.groupInfo.groupContext.cipherSuite);
+    // Checked before a KeyPackage is stored for it.
+    await verifyGroupInfoWithTree(cs, m.groupInfo, options.ratchetTree);
+    const { published, keyPackage } = await this.#storeKeyPackage(cs, {});
+    const signature = await this.#signatureFor(cs);
+    const created = await createNewMemberProposal({
+      cs,
+      groupId: m.groupInfo.groupContext.groupId,
+      epoch: m.groupInfo.groupContext.epoch,
+      keyPackage,
+      signaturePrivateKey: signature.privateKey,
+      ...(options.authenticatedData !== undefined ? { authenticatedData: options.authenticatedData } : {}),
+    });
+    return { message: created.message, ref: created.ref, proposal: created.proposal, keyPackage: published };
   }
 
   /**
@@ -303,12 +447,13 @@ export class Client {
       if (old === undefined) throw new UsageError("usage/unknown-group", "resync needs the group this client was in");
       removeOwnLeaf = old.ownLeafIndex;
     }
+    const signature = await this.#signatureFor(cs);
     const { commit, state } = await joinByExternalCommit({
       cs,
       groupInfo: m.groupInfo,
       credential: this.#credential,
-      signaturePrivateKey: this.#signature.privateKey,
-      signaturePublicKey: this.#signature.publicKey,
+      signaturePrivateKey: signature.privateKey,
+      signaturePublicKey: signature.publicKey,
       capabilities: this.#capabilitiesFor(cs.suite.id),
       services: this.#services,
       policy: this.#policy(options.policy),
@@ -329,7 +474,7 @@ export class Client {
     if (g !== undefined) return g;
     const state = await this.#storage.groups.get(groupId);
     if (state === undefined) return undefined;
-    const group = new Group(this.#host(), state);
+    const group = new Group(this.#host(state.cs), state);
     this.#groups.set(key, group);
     return group;
   }
@@ -349,7 +494,10 @@ export class Client {
     const cs = await this.#crypto.cipherSuite(reinit.cipherSuite);
     const base = await this.#successorBase(cs, keyPackages, options);
     const created = await createReinitGroup(old.state, cs, base);
-    return { group: await this.#adopt(created.state), ...(created.welcome !== undefined ? { welcome: created.welcome } : {}) };
+    if (bytesEqual(old.state.groupContext.groupId, created.state.groupContext.groupId)) await this.#retire(old.state);
+    const group = await this.#adopt(created.state);
+    if (!bytesEqual(old.state.groupContext.groupId, created.state.groupContext.groupId)) await this.#retire(old.state);
+    return { group, ...(created.welcome !== undefined ? { welcome: created.welcome } : {}) };
   }
 
   /**
@@ -374,13 +522,14 @@ export class Client {
 
   async #successorBase(cs: CipherSuiteProvider, keyPackages: readonly Uint8Array[], options: SuccessorOptions): Promise<SuccessorGroupOptions> {
     const own = await this.#newKeyPackage(cs, {});
+    const signature = await this.#signatureFor(cs);
     const validated = await Promise.all(
       keyPackages.map(async (bytes) => (await validateKeyPackage(cs, decodeKeyPackageInput(bytes), { identityProvider: this.#identityProvider })).keyPackage),
     );
     return {
       leafNode: own.keyPackage.leafNode,
       encryptionPrivateKey: own.privateKeys.encryptionPrivateKey,
-      signaturePrivateKey: this.#signature.privateKey,
+      signaturePrivateKey: signature.privateKey,
       keyPackages: validated,
       services: this.#services,
       policy: this.#policy(options.policy),
@@ -390,11 +539,12 @@ export class Client {
 
   async #createGroupWith(cs: CipherSuiteProvider, options: CreateGroupOptions): Promise<Group> {
     const created = await this.#newKeyPackage(cs, {});
+    const signature = await this.#signatureFor(cs);
     const state = await createGroup({
       cs,
       leafNode: created.keyPackage.leafNode,
       encryptionPrivateKey: created.privateKeys.encryptionPrivateKey,
-      signaturePrivateKey: this.#signature.privateKey,
+      signaturePrivateKey: signature.privateKey,
       services: this.#services,
       policy: this.#policy(options.policy),
       ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
@@ -403,12 +553,13 @@ export class Client {
     return this.#adopt(state);
   }
 
-  #newKeyPackage(cs: CipherSuiteProvider, options: KeyPackageOptions): ReturnType<typeof createKeyPackage> {
+  async #newKeyPackage(cs: CipherSuiteProvider, options: KeyPackageOptions): ReturnType<typeof createKeyPackage> {
+    const signature = await this.#signatureFor(cs);
     return createKeyPackage({
       cs,
       credential: this.#credential,
-      signaturePrivateKey: this.#signature.privateKey,
-      signaturePublicKey: this.#signature.publicKey,
+      signaturePrivateKey: signature.privateKey,
+      signaturePublicKey: signature.publicKey,
       capabilities: this.#capabilitiesFor(cs.suite.id),
       ...(options.lastResort === true ? { lastResort: true } : {}),
       ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
@@ -427,15 +578,27 @@ export class Client {
   }
 
   async #adopt(state: GroupState, externalCommit?: Uint8Array): Promise<Group> {
-    const group = new Group(this.#host(), state, externalCommit);
+    const group = new Group(this.#host(state.cs), state, externalCommit);
     this.#groups.set(toHex(state.groupContext.groupId), group);
     await this.#storage.groups.put(state.groupContext.groupId, state.groupContext.epoch, state);
     return group;
   }
 
-  #host(): GroupHost {
+  /**
+   * Retires a group frozen by a merged ReInit once its successor exists
+   * (§11.2): it leaves the client's map and store. (A successor keeping the
+   * group id simply replaces it there.) The `Group` object stays readable.
+   */
+  async #retire(old: GroupState): Promise<void> {
+    const key = toHex(old.groupContext.groupId);
+    if (this.#groups.get(key)?.state !== old) return;
+    this.#groups.delete(key);
+    await this.#storage.groups.delete(old.groupContext.groupId);
+  }
+
+  #host(cs: CipherSuiteProvider): GroupHost {
     return {
-      cs: this.#cs,
+      cs,
       identityProvider: this.#identityProvider,
       persist: (state) => this.#storage.groups.put(state.groupContext.groupId, state.groupContext.epoch, state),
       closed: async (groupId) => {

@@ -4,9 +4,11 @@
  * through the group's {@link SerialQueue}, so interleaved awaits can never
  * derive two states from the same snapshot (DESIGN.md "Sync vs async").
  */
-import { bytesEqual, utf8 } from "@mlskit/codec";
+import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
 import { type CipherSuiteProvider, type Extension, ExtensionType, type IdentityProvider, ProtocolVersion, UsageError, WireFormat } from "@mlskit/core";
 import {
+  type CachedProposal,
+  type ExternalSender,
   type GroupState,
   type ProposalInput,
   type StagedCommit as GroupStagedCommit,
@@ -43,6 +45,7 @@ import {
 } from "./results.js";
 import { SerialQueue } from "./serial-queue.js";
 import { decodeKeyPackageInput } from "./key-package-input.js";
+import { withExternalSender } from "./external.js";
 
 /** A member to remove: a leaf index, or an identity (bytes, or a string taken as UTF-8). */
 export type MemberRef = number | string | Uint8Array;
@@ -65,11 +68,24 @@ export type ProposalSpec =
 export interface CommitOptions {
   /** Proposals committed by value, besides those received this epoch. */
   readonly proposals?: readonly ProposalSpec[];
-  /** Include the proposals received (and sent) this epoch by reference (default true). */
+  /** Include the proposals received (and sent) this epoch by reference (default true; ignored with `byReference`). */
   readonly includePending?: boolean;
+  /**
+   * Commit exactly these cached proposals by reference (and no other cached
+   * one): each a ProposalRef, or the proposal's MLSMessage as sent or
+   * received (one not yet processed is processed first, like
+   * {@link Group.processIncoming}). Proposals left out stay cached until the
+   * epoch ends.
+   * @throws UsageError `usage/unknown-proposal` for a reference not cached this epoch.
+   */
+  readonly byReference?: readonly Uint8Array[];
   /** Send an UpdatePath even when no proposal requires one (a self-update). */
   readonly forcePath?: boolean;
-  /** Put the ratchet tree in the Welcome (default true); otherwise send {@link Group.ratchetTree} out of band. */
+  /**
+   * Put the ratchet tree in the Welcome (default true); otherwise the new
+   * epoch's tree is returned as {@link CommitOutput.ratchetTree}, to send
+   * beside the Welcome.
+   */
   readonly ratchetTreeInWelcome?: boolean;
   /** Also return a signed GroupInfo of the new epoch (default: with `external_pub` and the tree). */
   readonly groupInfo?: boolean | GroupInfoOptions;
@@ -120,6 +136,9 @@ export class Group {
   #status: Status = { kind: "active" };
   /** Our external Commit, until the Delivery Service confirms or rejects it. */
   #externalCommit: Uint8Array | undefined;
+  /** Proposal MLSMessages of the current epoch (hex) sent or processed here, with their refs. */
+  #proposalMessages = new Map<string, Uint8Array>();
+  #proposalEpoch = -1n;
 
   /** @internal Use a `Client` to create or join groups. */
   constructor(host: GroupHost, state: GroupState, externalCommit?: Uint8Array) {
@@ -200,6 +219,15 @@ export class Group {
     return this.#state.tree.encode();
   }
 
+  /**
+   * The ratchet tree of the epoch our pending Commit starts (what the
+   * Welcome's joiners need when it travels beside the Welcome); undefined
+   * when no Commit of ours is pending.
+   */
+  pendingRatchetTree(): Uint8Array | undefined {
+    return this.#state.pendingCommit?.state.tree.encode();
+  }
+
   /** MLS-Exporter(label, context, length) of the current epoch (§8.5). */
   export(label: string | Uint8Array, context: Uint8Array, length: number): Promise<Uint8Array> {
     return this.#run(() => exportSecret(this.#state, label, context, length));
@@ -263,9 +291,23 @@ export class Group {
       const proposals: ProposalInput[] = [];
       for (const p of options.proposals ?? []) proposals.push(await this.#resolve(p));
       const gi = options.groupInfo;
-      const created = await createCommit(this.#state, {
+      const current = this.#state;
+      let base = current;
+      if (options.byReference !== undefined) {
+        // The state machine commits all cached proposals or none: commit from a view caching only the chosen ones.
+        const chosen = new Map<string, CachedProposal>();
+        for (const item of options.byReference) {
+          const ref = await this.#refOf(item);
+          const key = toHex(ref);
+          const cached = this.#state.proposals.get(key);
+          if (cached === undefined) throw new UsageError("usage/unknown-proposal", `proposal ${key} is not cached in epoch ${this.epoch}`);
+          chosen.set(key, cached);
+        }
+        base = { ...this.#state, proposals: chosen };
+      }
+      const created = await createCommit(base, {
         proposals,
-        ...(options.includePending !== undefined ? { includePending: options.includePending } : {}),
+        ...(options.byReference !== undefined ? {} : options.includePending !== undefined ? { includePending: options.includePending } : {}),
         ...(options.forcePath !== undefined ? { forcePath: options.forcePath } : {}),
         ...(options.ratchetTreeInWelcome !== undefined ? { ratchetTreeInWelcome: options.ratchetTreeInWelcome } : {}),
         ...(options.authenticatedData !== undefined ? { authenticatedData: options.authenticatedData } : {}),
@@ -273,11 +315,13 @@ export class Group {
           ? {}
           : { groupInfo: gi === true ? {} : { externalPub: gi.withExternalPub !== false, ratchetTree: gi.withRatchetTree !== false } }),
       });
-      await this.#set(created.state);
+      // The proposals left out stay cached (processing a message may have cached more meanwhile).
+      await this.#set(base === current ? created.state : { ...created.state, proposals: this.#state.proposals });
       return {
         commit: created.commit,
         ...(created.welcome !== undefined ? { welcome: created.welcome } : {}),
         ...(created.groupInfo !== undefined ? { groupInfo: created.groupInfo } : {}),
+        ...(created.welcome !== undefined && options.ratchetTreeInWelcome === false ? { ratchetTree: created.pending.state.tree.encode() } : {}),
         epoch: this.#state.groupContext.epoch + 1n,
       };
     });
@@ -303,6 +347,14 @@ export class Group {
   proposeGroupContextExtensions(extensions: readonly Extension[], options: ProposeOptions = {}): Promise<ProposalOutput> {
     return this.propose({ groupContextExtensions: extensions }, options);
   }
+  /**
+   * Proposes the group's extensions with an external sender appended to
+   * `external_senders` (§12.1.8.1), e.g. an `ExternalSigner`'s
+   * `externalSender`, or its encoding.
+   */
+  proposeExternalSender(sender: ExternalSender | Uint8Array, options: ProposeOptions = {}): Promise<ProposalOutput> {
+    return this.#run(async () => this.#proposeNow(await this.#resolve({ groupContextExtensions: withExternalSender(this.#state.groupContext.extensions, sender) }), options));
+  }
   /** Proposes reinitialising the group (§12.1.5); defaults: a fresh group id, the same suite and version. */
   proposeReInit(reinit: Extract<ProposalSpec, { reinit: unknown }>["reinit"] = {}, options: ProposeOptions = {}): Promise<ProposalOutput> {
     return this.propose({ reinit }, options);
@@ -324,6 +376,7 @@ export class Group {
   async #proposeNow(input: ProposalInput, options: ProposeOptions): Promise<ProposalOutput> {
     const created = await createProposal(this.#state, input, options);
     await this.#set(created.state);
+    this.#noteProposal(created.message, created.ref);
     return { message: created.message, ref: created.ref, proposal: created.proposal };
   }
 
@@ -385,6 +438,9 @@ export class Group {
         this.#externalCommit = undefined;
         return { kind: "own-commit", epoch: this.epoch, replayed: [] };
       }
+      // A proposal already sent or processed this epoch (e.g. our own, handed back by the Delivery Service): already cached.
+      const known = this.#knownProposal(bytes);
+      if (known !== undefined) return known;
       const previous = this.#state;
       const r = await processMessage(previous, bytes);
       switch (r.kind) {
@@ -392,6 +448,7 @@ export class Group {
           return this.#application(r);
         case "proposal":
           await this.#set(r.state);
+          this.#noteProposal(bytes, r.ref);
           return { kind: "proposal", proposal: r.proposal, sender: r.sender, ref: r.ref };
         case "buffered":
           await this.#set(r.state);
@@ -495,6 +552,45 @@ export class Group {
       if (bytesEqual(id, wanted)) return l;
     }
     throw new UsageError("usage/unknown-member", "no member presents this identity");
+  }
+
+  /** Remembers a proposal message of the current epoch and its ref. */
+  #noteProposal(message: Uint8Array, ref: Uint8Array): void {
+    if (this.#proposalEpoch !== this.epoch) {
+      this.#proposalMessages = new Map();
+      this.#proposalEpoch = this.epoch;
+    }
+    this.#proposalMessages.set(toHex(message), ref);
+  }
+
+  /** A proposal message of this epoch that is already cached, as {@link processIncoming} reports it. */
+  #knownProposal(bytes: Uint8Array): IncomingMessage | undefined {
+    if (this.#proposalEpoch !== this.epoch) return undefined;
+    const ref = this.#proposalMessages.get(toHex(bytes));
+    const cached = ref === undefined ? undefined : this.#state.proposals.get(toHex(ref));
+    if (cached === undefined) return undefined;
+    return { kind: "proposal", proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
+  }
+
+  /** The ProposalRef of a `byReference` item: a ref, or a proposal message (processed now when new). */
+  async #refOf(item: Uint8Array): Promise<Uint8Array> {
+    if (item.length === this.#state.cs.hashLength && this.#state.proposals.has(toHex(item))) return item;
+    let m;
+    try {
+      m = decodeMlsMessage(item);
+    } catch {
+      return item; // Not a message: taken as a ref (reported unknown when not cached).
+    }
+    if (m.wireFormat !== WireFormat.mls_public_message && m.wireFormat !== WireFormat.mls_private_message) {
+      throw new UsageError("usage/not-a-proposal", "a byReference item is neither a ProposalRef nor a proposal message");
+    }
+    const known = this.#knownProposal(item);
+    if (known?.kind === "proposal") return known.ref;
+    const r = await processMessage(this.#state, item);
+    if (r.kind !== "proposal") throw new UsageError("usage/not-a-proposal", `a byReference message is a ${r.kind} message, not a proposal`);
+    await this.#set(r.state);
+    this.#noteProposal(item, r.ref);
+    return r.ref;
   }
 
   async #set(state: GroupState): Promise<void> {

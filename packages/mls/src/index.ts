@@ -24,6 +24,7 @@ export {
   type KeyPackageOptions,
   type PublishedKeyPackage,
   type JoinOptions,
+  type ResumedGroupInput,
   type JoinExternalOptions,
   type SuccessorGroup,
   type SuccessorOptions,
@@ -42,11 +43,21 @@ export {
   type MessageBuffered,
   type MergeResult,
 } from "./results.js";
+export {
+  ExternalSigner,
+  type ExternalSignerOptions,
+  type ExternalProposeOptions,
+  type ExternalProposalSpec,
+  type ExternalProposalOutput,
+  type NewMemberProposalOptions,
+  type NewMemberProposalOutput,
+} from "./external.js";
 export { SerialQueue } from "./serial-queue.js";
 export { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
 // Re-exports an application needs next to the facade.
 export {
   CipherSuite,
+  SignatureScheme,
   CredentialType,
   MlsError,
   ValidationError,
@@ -62,9 +73,11 @@ export {
   type CryptoProvider,
   type IdentityProvider,
   type Extension,
+  type KeyPair,
+  type SignatureSchemeId,
   type GroupStateStore,
   type KeyPackageStore,
   type PskStore,
   type ClientStorage,
 } from "@mlskit/core";
-export { type GroupPolicyInput, type CustomProposalHandler, type GroupState } from "@mlskit/group";
+export { type GroupPolicyInput, type CustomProposalHandler, type GroupState, type ExternalSender, type ResumptionKind } from "@mlskit/group";

@@ -27,6 +27,12 @@ export interface CommitOutput {
   readonly welcome?: Uint8Array;
   /** The signed GroupInfo of the new epoch (an MLSMessage), when asked for. */
   readonly groupInfo?: Uint8Array;
+  /**
+   * The new epoch's ratchet tree (`ratchet_tree` extension body), when the
+   * Commit has a Welcome without the tree (`ratchetTreeInWelcome: false`):
+   * send it beside the Welcome.
+   */
+  readonly ratchetTree?: Uint8Array;
   /** The epoch the Commit starts once confirmed. */
   readonly epoch: bigint;
 }

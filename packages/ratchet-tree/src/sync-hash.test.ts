@@ -177,4 +177,22 @@ describe("TreeDiff key lookups", () => {
     diff.addLeaf(leaves[5]!);
     expect(diff.findSignatureKey(leaves[5]!.signatureKey)).toEqual([0, 5]);
   });
+
+  it("a batch of Adds lists each new leaf, sorted, in the unmerged_leaves of every non-blank parent above it", async () => {
+    // 8 leaves: 0-3 and 7 members; parent 3 and the root 7 non-blank, the root listing leaf 7 as unmerged.
+    const parent = (unmergedLeaves: LeafIndex[]) => ({ nodeType: 2 as const, parentNode: { encryptionKey: bytes(32), parentHash: bytes(32), unmergedLeaves } });
+    const leaf = () => ({ nodeType: 1 as const, leafNode: fakeLeaf() });
+    const nodes = [leaf(), undefined, leaf(), parent([]), leaf(), undefined, leaf(), parent([7 as LeafIndex]), undefined, undefined, undefined, undefined, undefined, undefined, leaf()];
+    const tree = await RatchetTree.fromNodes(cs, nodes);
+    const diff = tree.stage();
+    expect([diff.addLeaf(fakeLeaf()), diff.addLeaf(fakeLeaf()), diff.addLeaf(fakeLeaf())]).toEqual([4, 5, 6]);
+    expect(diff.unmergedLeaves(7 as NodeIndex)).toEqual([4, 5, 6, 7]);
+    expect(diff.unmergedLeaves(3 as NodeIndex)).toEqual([]);
+    expect(diff.resolution(7 as NodeIndex)).toEqual([7, 8, 10, 12, 14]);
+    const merged = await diff.merge();
+    const fresh = await RatchetTree.decode(cs, merged.encode());
+    expect(toHex(await merged.treeHash())).toBe(toHex(await fresh.treeHash()));
+    expect(merged.unmergedLeaves(7 as NodeIndex)).toEqual([4, 5, 6, 7]);
+    expect(tree.unmergedLeaves(7 as NodeIndex)).toEqual([7]);
+  });
 });

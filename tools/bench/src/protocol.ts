@@ -159,18 +159,22 @@ interface Counts {
   readonly joinRuns: number;
   readonly messageBudgetMs: number;
   readonly memoryCopies: number;
+  /** One more join held before the baseline. */
+  readonly memoryWarmup: boolean;
 }
 
 function countsFor(n: number, quick: boolean, slowSignatures: boolean): Counts {
   // Small states need many copies to rise above the heap's noise.
-  const memoryCopies = n <= 2 ? 64 : n <= 128 ? 24 : n <= 1024 ? 6 : 2;
-  if (quick) return { commitRuns: 5, joinRuns: n >= 10_000 ? 1 : 3, messageBudgetMs: 300, memoryCopies: Math.max(2, memoryCopies >> 1) };
   const big = n >= 10_000;
+  const memoryCopies = n <= 2 ? 64 : n <= 128 ? 24 : n <= 1024 ? 10 : slowSignatures ? 2 : 3;
+  const memoryWarmup = !(big && slowSignatures);
+  if (quick) return { commitRuns: 5, joinRuns: big ? 1 : 3, messageBudgetMs: 300, memoryCopies: Math.max(2, memoryCopies >> 1), memoryWarmup };
   return {
     commitRuns: big ? 7 : 11,
     joinRuns: big ? (slowSignatures ? 1 : 3) : n >= 1024 ? 5 : 7,
     messageBudgetMs: 1000,
     memoryCopies,
+    memoryWarmup,
   };
 }
 
@@ -194,6 +198,7 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
   // Add: fresh KeyPackages (one per run, warm-up included), created by their future owners.
   const warmup = 1;
   const joiners = await Promise.all(Array.from({ length: warmup + counts.commitRuns }, (_, i) => newMember(csC, `joiner-${i}`)));
+  const nextStates: GroupState[] = [];
   const add = await timed(counts.commitRuns, warmup, async (i) => {
     const m = decodeMlsMessage(joiners[i]!.keyPackage);
     if (m.wireFormat !== WireFormat.mls_key_package) throw new Error("not a KeyPackage");
@@ -203,10 +208,13 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
       lifetime: C.policy.lifetime,
     });
     const created = await createCommit(C, { proposals: [{ add: keyPackage }], ratchetTreeInWelcome: false });
-    return { commit: created.commit, welcome: created.welcome!, next: created.pending.state, joiner: joiners[i]! };
+    nextStates.push(created.pending.state);
+    return { commit: created.commit, welcome: created.welcome!, joiner: joiners[i]! };
   });
   // The tree for the joiner, out of band (timed apart: a Delivery Service may serve it instead).
-  const treeOut = await timed(add.results.length, 0, async (i) => add.results[i]!.next.tree.encode());
+  nextStates.splice(0, warmup);
+  const treeOut = await timed(add.results.length, 0, async (i) => nextStates[i]!.tree.encode());
+  nextStates.length = 0;
   const joinInputs = add.results.map((a, i) => ({ joiner: a.joiner, welcome: a.welcome, tree: treeOut.results[i]! }));
   const addProcess = await timed(add.results.length - 1, 1, (i) => processCommit(R, add.results[i]!.commit));
 
@@ -220,11 +228,13 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
   const joinRuns = Math.min(counts.joinRuns, joinInputs.length);
   const joinTimes: number[] = [];
   let lastJoinCs: CipherSuiteProvider | undefined;
+  let lastJoined: GroupState | undefined;
   for (let i = 0; i < joinRuns; i++) {
     const a = joinInputs[i]!;
     const cs = await suiteOf(spec);
+    lastJoined = undefined;
     const t = performance.now();
-    await join(cs, a.joiner, a.welcome, a.tree);
+    lastJoined = await join(cs, a.joiner, a.welcome, a.tree);
     joinTimes.push(performance.now() - t);
     lastJoinCs = cs;
   }
@@ -252,22 +262,26 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
   const decryptBatch = (batches.length * BATCH * 1000) / (performance.now() - t);
   batches.length = 0;
 
-  // Memory per group state: joined states held at once, on the provider of the last timed join
-  // (its key caches already hold the tree's keys, so they do not count as state).
+  // Memory per group state: the heap and array buffers that K more joined states add, on the provider of
+  // the last timed join (its key caches already hold the tree's keys, so they do not count as state).
+  // The baseline is taken with joined states already held: measured from none, one-off buffers that the
+  // first joins release make small K read low.
   let stateKiB = NaN;
-  {
+  if (gc()) {
     const a = joinInputs[joinRuns - 1]!;
     const cs = lastJoinCs!;
-    if (gc()) {
-      const before = heapBytes();
-      let kept: GroupState[] = [];
-      for (let i = 0; i < counts.memoryCopies; i++) kept.push(await join(cs, a.joiner, a.welcome, a.tree));
-      gc();
-      stateKiB = (heapBytes() - before) / counts.memoryCopies / 1024;
-      if (kept.length !== counts.memoryCopies) throw new Error("unreachable");
-      kept = [];
-    }
+    let kept: GroupState[] = [lastJoined!];
+    lastJoined = undefined;
+    if (counts.memoryWarmup) kept.push(await join(cs, a.joiner, a.welcome, a.tree));
+    gc();
+    const before = heapBytes();
+    for (let i = 0; i < counts.memoryCopies; i++) kept.push(await join(cs, a.joiner, a.welcome, a.tree));
+    gc();
+    stateKiB = (heapBytes() - before) / counts.memoryCopies / 1024;
+    if (kept.length === 0) throw new Error("unreachable");
+    kept = [];
   }
+  lastJoined = undefined;
 
   return {
     provider: spec.name,
@@ -380,6 +394,11 @@ export function printProtocol(figures: readonly ProtocolFigures[], targetProvide
       }
       printTable(`  growth with N (${p}): cost ∝ N^k between sizes`, ["sizes", ...COLUMNS.map(([h]) => h)], rows);
     }
+    const notes: string[] = [];
+    if (fs.some((f) => f.n === 2)) notes.push("at N=2 the Remove removes the receiver itself (it processes its own removal and does not merge)");
+    const full = fs.filter((f) => f.n >= 2 && (f.n & (f.n - 1)) === 0).map((f) => f.n.toLocaleString("en-US"));
+    if (full.length > 0) notes.push(`at N=${full.join(", ")} the tree is full, so the Add extends it to twice the leaves`);
+    for (const note of notes) console.log(`  note: ${note}`);
     const setup = fs.map((f) => `N=${f.n.toLocaleString("en-US")}: ${fmt(f.setupMs / 1000)} s`).join(", ");
     console.log(`  setup (two joins + one Update) — ${setup}`);
   }

@@ -52,7 +52,8 @@ export async function runTreeSection(argv: readonly string[]): Promise<void> {
   const sizes = a.sizes ?? (a.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
   for (const spec of a.providers ?? [byName("webcrypto+noble")]) {
     const provider: CryptoProvider = spec.make();
-    const rows = await benchTree(provider, sizes);
+    // Row names that carry the tree's size ("(1024 → 1025 members)") are grouped without it.
+    const rows = (await benchTree(provider, sizes)).map((r) => ({ ...r, name: r.name.replace(/ \([\d,]+ → [\d,]+ members\)/, "") }));
     const names = [...new Set(rows.map((r) => `${r.name}\u0000${r.unit}`))];
     printTable(
       `Ratchet tree, suite 0x0001, ${spec.name}`,
