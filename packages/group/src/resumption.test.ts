@@ -12,7 +12,7 @@ import { groupPolicy } from "./group-policy.js";
 import type { GroupState } from "./group-state.js";
 import { processMessage } from "./message-process.js";
 import { createBranch, createReinitGroup, createResumedGroup } from "./resumption-create.js";
-import type { ResumptionKind } from "./resumption-join.js";
+import type { ResumedGroupSource, ResumptionKind } from "./resumption-join.js";
 import { joinFromWelcome } from "./welcome-join.js";
 
 let cs1: CipherSuiteProvider;
@@ -24,7 +24,7 @@ async function deliver(state: GroupState, msg: Uint8Array): Promise<GroupState> 
   return r.kind === "commit" ? mergeStagedCommit(r.staged) : r.state;
 }
 
-function joinResumed(cs: CipherSuiteProvider, c: TestClient, welcome: Uint8Array, resumedGroup: GroupState, expect?: ResumptionKind): Promise<GroupState> {
+function joinResumed(cs: CipherSuiteProvider, c: TestClient, welcome: Uint8Array, resumedGroup: ResumedGroupSource, expect?: ResumptionKind): Promise<GroupState> {
   return joinFromWelcome({
     cs,
     welcome,
