@@ -11,7 +11,7 @@ import { KeyIndex } from "./key-index.js";
 import { parentNodeLayout } from "./parent-node.js";
 import { encodeParentHashInput, treeHashWithout, unmergedUnder } from "./parent-hash.js";
 import { Yielder, forEachConcurrent } from "./concurrency.js";
-import { hashBatch, putOpaque, putVarint } from "./tree-hash.js";
+import { hashBatch, putOpaque, putVarint, syncHash } from "./tree-hash.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex, isLeaf, leafRange, left, nodeToLeaf, right } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
@@ -47,10 +47,13 @@ export interface TreeValidationOptions {
 
 /**
  * Signature verifications kept in flight (WebCrypto spreads them over its
- * thread pool). Enough to keep the pool busy while the main thread hashes
- * for a time slice between yields; each holds only its SignContent.
+ * thread pool; each holds only its SignContent). With a synchronous hash,
+ * enough to keep the pool busy while this thread hashes for a time slice
+ * between yields. With an async hash, fewer: the digests share the pool's
+ * FIFO queue and would otherwise wait behind a thousand verifications each.
  */
-const SIGNATURE_WINDOW = 1024;
+const SIGNATURE_WINDOW_SYNC_HASH = 1024;
+const SIGNATURE_WINDOW_ASYNC_HASH = 256;
 
 const DEFAULT_EXTENSIONS = new Set([1, 2, 3, 4, 5]);
 const DEFAULT_PROPOSALS = new Set([1, 2, 3, 4, 5, 6, 7]);
@@ -357,7 +360,7 @@ function leafSignContent(b: Uint8Array, layout: ReturnType<typeof leafNodeLayout
 /**
  * §7.3: each leaf's signature (LeafNodeTBS, with group_id and leaf_index
  * unless from a KeyPackage) and credential, with up to
- * {@link SIGNATURE_WINDOW} verifications in flight (the next issued as soon
+ * `SIGNATURE_WINDOW_*` verifications in flight (the next issued as soon
  * as one completes). `done` settles with the failure of the lowest failing
  * leaf; after a failure, or `stop()` (another check failed), no further
  * verification is issued.
@@ -386,7 +389,8 @@ function startSignatureChecks(tree: TreeView, options: TreeValidationOptions): {
       }
     }
   };
-  const done = forEachConcurrent(leaves.length, SIGNATURE_WINDOW, check).then(() => {
+  const window = syncHash(cs) !== undefined ? SIGNATURE_WINDOW_SYNC_HASH : SIGNATURE_WINDOW_ASYNC_HASH;
+  const done = forEachConcurrent(leaves.length, window, check).then(() => {
     if (failure === undefined) return;
     if (failure.error === "signature") fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${failure.l}`);
     fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${failure.l} was rejected`, failure.cause);

@@ -166,7 +166,7 @@ interface Counts {
 function countsFor(n: number, quick: boolean, slowSignatures: boolean): Counts {
   // Small states need many copies to rise above the heap's noise.
   const big = n >= 10_000;
-  const memoryCopies = n <= 2 ? 64 : n <= 128 ? 24 : n <= 1024 ? 10 : slowSignatures ? 2 : 3;
+  const memoryCopies = n <= 2 ? 64 : n <= 128 ? 24 : n <= 1024 ? 10 : slowSignatures ? 1 : 3;
   const memoryWarmup = !(big && slowSignatures);
   if (quick) return { commitRuns: 5, joinRuns: big ? 1 : 3, messageBudgetMs: 300, memoryCopies: Math.max(2, memoryCopies >> 1), memoryWarmup };
   return {
@@ -195,9 +195,11 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
   const setupMs = performance.now() - setupStart;
   const removeTarget = fixture.backgroundLeaf ?? R.ownLeaf;
 
-  // Add: fresh KeyPackages (one per run, warm-up included), created by their future owners.
+  // Add: fresh KeyPackages (one per run, warm-up included), created by their future owners (another
+  // provider instance: the committer's and receiver's key caches have never seen these keys).
   const warmup = 1;
-  const joiners = await Promise.all(Array.from({ length: warmup + counts.commitRuns }, (_, i) => newMember(csC, `joiner-${i}`)));
+  const csJ = await suiteOf(spec);
+  const joiners = await Promise.all(Array.from({ length: warmup + counts.commitRuns }, (_, i) => newMember(csJ, `joiner-${i}`)));
   const nextStates: GroupState[] = [];
   const add = await timed(counts.commitRuns, warmup, async (i) => {
     const m = decodeMlsMessage(joiners[i]!.keyPackage);
