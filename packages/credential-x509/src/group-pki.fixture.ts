@@ -259,6 +259,20 @@ export async function snapshot(state: GroupState): Promise<{ epoch: bigint; tree
  * with `code`, and its message names the failing certificate by subject.
  * Returns the outer error.
  */
+/**
+ * A committer given an invalid by-reference proposal omits it (RFC 9420 §12.2)
+ * and reports the credential error it found.
+ */
+export async function expectOmitted(
+  commit: Promise<{ readonly omitted: readonly { readonly error: ValidationError }[] }>,
+  code: X509ErrorCode,
+  subject: string,
+): Promise<void> {
+  const out = await commit;
+  expect(out.omitted).toHaveLength(1);
+  await expectCredentialRejection(Promise.reject(out.omitted[0]!.error), code, subject);
+}
+
 export async function expectCredentialRejection(
   promise: Promise<unknown>,
   code: X509ErrorCode,

@@ -393,7 +393,9 @@ function startSignatureChecks(tree: TreeView, options: TreeValidationOptions): {
   const done = forEachConcurrent(leaves.length, window, check).then(() => {
     if (failure === undefined) return;
     if (failure.error === "signature") fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${failure.l}`);
-    fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${failure.l} was rejected`, failure.cause);
+    // Name the reason (e.g. the failing certificate) in the message itself, not only in `cause`.
+    const reason = failure.cause instanceof Error ? `: ${failure.cause.message}` : "";
+    fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${failure.l} was rejected${reason}`, failure.cause);
   });
   // Failures surface when `done` is awaited; never as an unhandled rejection.
   done.catch(() => {});
