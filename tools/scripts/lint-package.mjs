@@ -29,13 +29,13 @@ function* sources(d) {
   for (const name of readdirSync(d)) {
     const p = join(d, name);
     if (statSync(p).isDirectory()) yield* sources(p);
-    else if (p.endsWith(".ts") && !p.endsWith(".test.ts")) yield p;
+    else if (p.endsWith(".ts") && !p.endsWith(".test.ts") && !p.endsWith(".fixture.ts")) yield p;
   }
 }
 const nodeOnly = [
   [/\bBuffer\b/, "Buffer"],
   [/from\s+["']node:/, "a node: import"],
-  [/\bprocess\./, "process"],
+  [/(?<![\w$.\-/])process\.(env|argv|exit|cwd|platform|versions?|nextTick|stdout|stderr|on|hrtime|memoryUsage)\b/, "process"],
   [/from\s+["'](fs|path|crypto|os)["']/, "a Node built-in import"],
 ];
 for (const file of sources(join(dir, "src"))) {

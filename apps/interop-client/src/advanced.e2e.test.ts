@@ -5,8 +5,8 @@
  * signer), ReInit and branching, over three loopback servers for both
  * providers, every member's epoch authenticator checked after each step.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Endpoint, Script, startCluster } from "./runner.fixture.js";
+import { describe, expect, it } from "vitest";
+import { Script, useCluster } from "./runner.fixture.js";
 import type { ProviderName } from "./providers.js";
 
 const utf8 = (s: string) => Buffer.from(s, "utf8");
@@ -17,18 +17,11 @@ const EMPTY_EXTERNAL_SENDERS = { extension_type: 5, extension_data: Buffer.from(
 const APPLICATION_ID = { extension_type: 1, extension_data: Buffer.from("03616263", "hex") };
 
 describe.each<ProviderName>(["webcrypto", "noble"])("advanced interop scenarios over gRPC (%s)", (provider) => {
-  let endpoints: Endpoint[];
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    const c = await startCluster(3, provider);
-    endpoints = c.endpoints;
-    close = c.close;
-  });
-  afterAll(() => close());
+  const cluster = useCluster(3, provider);
 
   describe.each([false, true])("encrypt_handshake=%s", (encrypt) => {
     it("external_join: with and without the tree in the GroupInfo, resync removing the prior leaf, with PSKs", async () => {
-      const s = new Script(endpoints, 1, encrypt);
+      const s = new Script(cluster.endpoints, 1, encrypt);
       await s.createGroupWith("alice", ["bob"]);
       await s.externalJoin("alice", "charlie");
       await s.externalJoin("bob", "diana", { externalTree: true });
@@ -44,7 +37,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("advanced interop scenarios 
     });
 
     it("external and resumption PSK proposals, by reference and by value; GroupContextExtensions", async () => {
-      const s = new Script(endpoints, 1, encrypt);
+      const s = new Script(cluster.endpoints, 1, encrypt);
       await s.createGroupWith("alice", ["bob", "charlie"]);
       const psk = await s.installExternalPsk(["alice", "bob", "charlie"]);
       const byRef = await s.propose("bob", "ExternalPSKProposal", { psk_id: psk.id });
@@ -62,7 +55,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("advanced interop scenarios 
     });
 
     it("external_proposals: NewMemberAddProposal and an external signer's Add, Remove, PSK and extensions", async () => {
-      const s = new Script(endpoints, 1, encrypt);
+      const s = new Script(cluster.endpoints, 1, encrypt);
       await s.createGroupWith("alice", ["bob", "charlie"]);
       const nm = await s.newMemberAddProposal("alice", "diana");
       await s.fullCommit("bob", { byReference: [nm], joiners: ["diana"] });
@@ -84,7 +77,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("advanced interop scenarios 
     });
 
     it("reinit: change of cipher suite (and signature scheme), group id, extensions; external tree, forced path", async () => {
-      const s = new Script(endpoints, 1, encrypt);
+      const s = new Script(cluster.endpoints, 1, encrypt);
       await s.createGroupWith("alice", ["bob", "charlie", "diana"]);
       // Same group id, new suite with another signature scheme (Ed25519 → P-256).
       await s.reinit({ proposer: "alice", committer: "bob", welcomer: "charlie", newSuite: 2 });
@@ -99,7 +92,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("advanced interop scenarios 
     });
 
     it("reinit from an external signer's ReInit proposal; then branching with and without an external tree", async () => {
-      const s = new Script(endpoints, 1, encrypt);
+      const s = new Script(cluster.endpoints, 1, encrypt);
       await s.createGroupWith("alice", ["bob", "charlie"]);
       const signer = await s.addExternalSigner("alice", "ds");
       await s.fullCommit("bob", { byReference: [signer] });

@@ -30,7 +30,7 @@ import {
   acceptAll,
 } from "@mlskit/core";
 import { type GroupInfo, type GroupPolicyInput, type GroupState, decodeMlsMessage, externalSenderCodec } from "@mlskit/group";
-import { Client, ExternalSigner, type ExternalProposalSpec, type Group, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
+import { Client, ExternalSigner, type Group, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
 import { MemoryPskStore, memoryStorage } from "@mlskit/storage-memory";
 import { InteropError, invalidRequest, notFound } from "./errors.js";
 import * as grpc from "@grpc/grpc-js";
@@ -74,6 +74,40 @@ const nonEmpty = (x: unknown): Uint8Array | undefined => {
 const extensionsOf = (list: readonly ExtensionMsg[] | undefined): Extension[] =>
   (list ?? []).map((e) => ({ extensionType: e.extension_type, extensionData: b(e.extension_data) }));
 const u64 = (v: string | number | bigint | undefined): bigint => BigInt(v ?? 0);
+
+/**
+ * A proposal description of the runner, as the facade takes it: a by-value
+ * proposal of a Commit, or an external sender's proposal. A ReInit with
+ * cipher_suite 0 gets `defaultSuite` (none: the facade's default).
+ */
+function proposalSpecOf(d: ProposalDescriptionMsg, defaultSuite: number | undefined): ProposalSpec {
+  const type = text(b(d.proposal_type));
+  switch (type) {
+    case "add":
+      return { add: b(d.key_package) };
+    case "remove":
+      return { remove: b(d.removed_id) };
+    case "externalPSK":
+      return { psk: b(d.psk_id) };
+    case "resumptionPSK":
+      return { resumptionPsk: { epoch: u64(d.epoch_id) } };
+    case "groupContextExtensions":
+      return { groupContextExtensions: extensionsOf(d.extensions) };
+    case "reinit": {
+      const groupId = nonEmpty(d.group_id);
+      const cipherSuite = d.cipher_suite ? d.cipher_suite : defaultSuite;
+      return {
+        reinit: {
+          ...(groupId !== undefined ? { groupId } : {}),
+          ...(cipherSuite !== undefined ? { cipherSuite } : {}),
+          extensions: extensionsOf(d.extensions),
+        },
+      };
+    }
+    default:
+      throw invalidRequest(`unknown proposal_type "${type}"`);
+  }
+}
 
 /** One client of the server: a credential for `identity`, for every cipher suite. */
 interface ClientEntry {
@@ -213,35 +247,6 @@ export class MlsInteropClient {
 
   async #proposal(create: Promise<{ readonly message: Uint8Array }>): Promise<Msg> {
     return { proposal: (await create).message };
-  }
-
-  /** A by-value proposal of a Commit, as the facade takes it. */
-  #describe(st: StateEntry, d: ProposalDescriptionMsg): ProposalSpec {
-    const type = text(b(d.proposal_type));
-    switch (type) {
-      case "add":
-        return { add: b(d.key_package) };
-      case "remove":
-        return { remove: b(d.removed_id) };
-      case "externalPSK":
-        return { psk: b(d.psk_id) };
-      case "resumptionPSK":
-        return { resumptionPsk: { epoch: u64(d.epoch_id) } };
-      case "groupContextExtensions":
-        return { groupContextExtensions: extensionsOf(d.extensions) };
-      case "reinit": {
-        const groupId = nonEmpty(d.group_id);
-        return {
-          reinit: {
-            ...(groupId !== undefined ? { groupId } : {}),
-            cipherSuite: d.cipher_suite === 0 ? st.group.cipherSuite : d.cipher_suite,
-            extensions: extensionsOf(d.extensions),
-          },
-        };
-      }
-      default:
-        throw invalidRequest(`unknown proposal_type "${type}"`);
-    }
   }
 
   #groupInfoOf(bytes: Uint8Array): GroupInfo {
@@ -420,7 +425,7 @@ export class MlsInteropClient {
   async Commit(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
     const byReference = ((req.by_reference as unknown[] | undefined) ?? []).map(b);
-    const proposals = ((req.by_value as ProposalDescriptionMsg[] | undefined) ?? []).map((d) => this.#describe(st, d));
+    const proposals = ((req.by_value as ProposalDescriptionMsg[] | undefined) ?? []).map((d) => proposalSpecOf(d, st.group.cipherSuite));
     const external = req.external_tree === true;
     // Exactly the proposals the runner names are committed by reference (new ones are processed first).
     const out = await st.group.commit({ byReference, proposals, forcePath: req.force_path === true, ratchetTreeInWelcome: !external });
@@ -608,35 +613,7 @@ export class MlsInteropClient {
     if (d === undefined || d === null) throw invalidRequest("description is missing");
     const ratchetTree = nonEmpty(req.ratchet_tree);
     // The runner leaves signer_index unset: the signer finds its entry in the group's external_senders.
-    const created = await signer.propose(b(req.group_info), this.#externalSpec(d), ratchetTree !== undefined ? { ratchetTree } : {});
+    const created = await signer.propose(b(req.group_info), proposalSpecOf(d, undefined), ratchetTree !== undefined ? { ratchetTree } : {});
     return { proposal: created.message };
-  }
-
-  #externalSpec(d: ProposalDescriptionMsg): ExternalProposalSpec {
-    const type = text(b(d.proposal_type));
-    switch (type) {
-      case "add":
-        return { add: b(d.key_package) };
-      case "remove":
-        return { remove: b(d.removed_id) };
-      case "externalPSK":
-        return { psk: b(d.psk_id) };
-      case "resumptionPSK":
-        return { resumptionPsk: { epoch: u64(d.epoch_id) } };
-      case "groupContextExtensions":
-        return { groupContextExtensions: extensionsOf(d.extensions) };
-      case "reinit": {
-        const groupId = nonEmpty(d.group_id);
-        return {
-          reinit: {
-            ...(groupId !== undefined ? { groupId } : {}),
-            ...(d.cipher_suite ? { cipherSuite: d.cipher_suite } : {}),
-            extensions: extensionsOf(d.extensions),
-          },
-        };
-      }
-      default:
-        throw invalidRequest(`unknown proposal_type "${type}"`);
-    }
   }
 }

@@ -6,26 +6,19 @@
  * epoch authenticator compared after each step, for both providers.
  */
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Endpoint, Script, expectRpcError, startCluster } from "./runner.fixture.js";
+import { describe, expect, it } from "vitest";
+import { Script, expectRpcError, useCluster } from "./runner.fixture.js";
 import type { ProviderName } from "./providers.js";
 import { rpcNames } from "./proto.js";
 
 const utf8 = (s: string) => Buffer.from(s, "utf8");
 
 describe.each<ProviderName>(["webcrypto", "noble"])("interop scenarios over gRPC (%s)", (provider) => {
-  let endpoints: Endpoint[];
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    const c = await startCluster(3, provider);
-    endpoints = c.endpoints;
-    close = c.close;
-  });
-  afterAll(() => close());
+  const cluster = useCluster(3, provider);
 
   describe.each([false, true])("encrypt_handshake=%s", (encrypt) => {
     it("welcome_join: joins with the tree in the Welcome and beside it", async () => {
-      const s = new Script(endpoints, 1, encrypt);
+      const s = new Script(cluster.endpoints, 1, encrypt);
       await s.createGroup("alice");
       const bob = await s.createKeyPackage("bob");
       await s.fullCommit("alice", { byValue: [{ type: "add", keyPackage: bob }], joiners: ["bob"] });
@@ -38,7 +31,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("interop scenarios over gRPC
     });
 
     it("commit: proposals by value and by reference from several members", async () => {
-      const s = new Script(endpoints, 1, encrypt);
+      const s = new Script(cluster.endpoints, 1, encrypt);
       await s.createGroupWith("alice", ["bob", "charlie", "diana"]);
       // Updates by reference from two members, a Remove by reference, an Add by value.
       const u1 = await s.propose("bob", "UpdateProposal", {});
@@ -56,7 +49,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("interop scenarios over gRPC
     });
 
     it("application: messages with authenticated_data across epochs, and exporters agree", async () => {
-      const s = new Script(endpoints, 1, encrypt);
+      const s = new Script(cluster.endpoints, 1, encrypt);
       await s.createGroupWith("alice", ["bob", "charlie"], true);
       await s.application("alice", "hello from alice", "aad-1");
       await s.application("bob", "hi from bob", "");
@@ -73,9 +66,9 @@ describe.each<ProviderName>(["webcrypto", "noble"])("interop scenarios over gRPC
   });
 
   it("a failing RPC answers with a status carrying the typed error; the server keeps serving", async () => {
-    const s = new Script(endpoints, 1, false);
+    const s = new Script(cluster.endpoints, 1, false);
     await s.createGroupWith("alice", ["bob"]);
-    const e0 = endpoints[0]!;
+    const e0 = cluster.endpoints[0]!;
     await expectRpcError(e0.call("StateAuth", { state_id: 987654 }), grpc.status.NOT_FOUND, "interop/unknown-id");
     await expectRpcError(s.call("bob", "HandleCommit", { state_id: s.stateOf("bob"), proposal: [], commit: utf8("garbage") }), grpc.status.INVALID_ARGUMENT, "codec/");
     await expectRpcError(s.call("alice", "RemoveProposal", { state_id: s.stateOf("alice"), removed_id: utf8("nobody") }), grpc.status.FAILED_PRECONDITION, "usage/unknown-member");
@@ -85,7 +78,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("interop scenarios over gRPC
   });
 
   it("Name and SupportedCiphersuites; every RPC of the .proto is bound", async () => {
-    for (const e of endpoints) {
+    for (const e of cluster.endpoints) {
       expect((await e.call("Name", {})).name).toMatch(/^mlskit/);
       expect((await e.call("SupportedCiphersuites", {})).ciphersuites).toEqual([1, 2, 3, 4, 5, 6, 7]);
     }
@@ -94,7 +87,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("interop scenarios over gRPC
   it("no RPC answers UNIMPLEMENTED: each one given an empty request answers or fails with a typed status", async () => {
     const names = rpcNames();
     expect(names).toHaveLength(33);
-    const e = endpoints[1]!;
+    const e = cluster.endpoints[1]!;
     for (const name of names) {
       try {
         await e.call(name, {});

@@ -4,8 +4,8 @@
  * reference, external joins and application messages), and every cipher
  * suite the library supports, for both providers.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Endpoint, Script, startCluster } from "./runner.fixture.js";
+import { describe, expect, it } from "vitest";
+import { Script, useCluster } from "./runner.fixture.js";
 import type { ProviderName } from "./providers.js";
 
 /** mulberry32: a small seeded PRNG, so a failing sequence can be replayed. */
@@ -24,19 +24,12 @@ const utf8 = (s: string) => Buffer.from(s, "utf8");
 const SEED = Number(process.env.INTEROP_SEED ?? 20240917);
 
 describe.each<ProviderName>(["webcrypto", "noble"])("random and per-suite interop over gRPC (%s)", (provider) => {
-  let endpoints: Endpoint[];
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    const c = await startCluster(3, provider);
-    endpoints = c.endpoints;
-    close = c.close;
-  });
-  afterAll(() => close());
+  const cluster = useCluster(3, provider);
 
   it(`deep_random: 50 commits by random members (seed ${SEED})`, { timeout: 120_000 }, async () => {
     const random = prng(SEED + (provider === "noble" ? 1 : 0));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const s = new Script(endpoints, 1, provider === "noble");
+    const s = new Script(cluster.endpoints, 1, provider === "noble");
     await s.createGroupWith("m0", ["m1", "m2", "m3"]);
     let next = 4;
     const kinds: string[] = [];
@@ -83,7 +76,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("random and per-suite intero
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7])("cipher suite %i: welcome join, commits, external join, messages, exporter", async (suite) => {
-    const s = new Script(endpoints, suite, suite % 2 === 0);
+    const s = new Script(cluster.endpoints, suite, suite % 2 === 0);
     await s.createGroupWith("alice", ["bob"], true);
     const u = await s.propose("bob", "UpdateProposal", {});
     await s.fullCommit("alice", { byReference: [u] });

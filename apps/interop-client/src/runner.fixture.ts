@@ -7,7 +7,7 @@
  * epoch authenticator after each step.
  */
 import * as grpc from "@grpc/grpc-js";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { type InteropServer, startInteropServer } from "./server.js";
 import { loadMlsClientStub } from "./proto.js";
 import { type ProviderName, cryptoProvider } from "./providers.js";
@@ -49,6 +49,25 @@ export async function startCluster(n: number, provider: ProviderName): Promise<{
     close: async () => {
       for (const e of endpoints) e.stub.close();
       await Promise.all(endpoints.map((e) => e.server.close()));
+    },
+  };
+}
+
+/**
+ * A cluster of `n` servers with the provider for the tests of the enclosing
+ * `describe`: started before them, closed after them. Read `endpoints` in the
+ * tests (it is set once the cluster has started).
+ */
+export function useCluster(n: number, provider: ProviderName): { readonly endpoints: Endpoint[] } {
+  let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster(n, provider);
+  });
+  afterAll(() => cluster?.close());
+  return {
+    get endpoints(): Endpoint[] {
+      if (cluster === undefined) throw new Error("the cluster has not started");
+      return cluster.endpoints;
     },
   };
 }

@@ -7,28 +7,27 @@
  * large ones to `crypto.subtle`, where native code wins on throughput.
  *
  * Measured on Node 20 (2-core VM, one await at a time, noble as the
- * fallback; ops/s), on an idle machine:
+ * fallback; ops/s). A `crypto.subtle` round trip costs ~30–40 µs when the
+ * crypto thread's core is awake, and up to ~120 µs on an otherwise idle VM
+ * (waking the thread dominates); both columns are given for subtle:
  *
- * | operation                        | noble    | subtle  |
- * |----------------------------------|----------|---------|
- * | SHA-256 of 100 B                 | ~430,000 | ~20,000 |
- * | SHA-256 of 1 KiB                 | ~100,000 | ~17,000 |
- * | SHA-256 of 16 KiB                |   ~7,300 |  ~9,300 |
- * | HMAC-SHA256, fresh key, 100 B    | ~136,000 |  ~9,500 |
- * | AES-128-GCM, fresh key, 100 B    |  ~40,000 |  ~7,800 |
- * | AES-128-GCM, fresh key, 1 KiB    |  ~18,000 |  ~8,500 |
- * | AES-128-GCM, fresh key, 4 KiB    |   ~6,800 |  ~7,500 |
- * | AES-128-GCM, fresh key, 64 KiB   |     ~600 |  ~5,400 |
+ * | operation                        | noble    | subtle (awake / idle) |
+ * |----------------------------------|----------|-----------------------|
+ * | SHA-256 of 100 B                 | ~475,000 | ~61,000 / ~20,000     |
+ * | SHA-256 of 1 KiB                 | ~120,000 | ~57,000 / ~17,000     |
+ * | SHA-256 of 4 KiB                 |  ~25,000 | ~39,000 / ~20,000     |
+ * | HMAC-SHA256, fresh key, 100 B    | ~165,000 | ~22,000 /  ~9,500     |
+ * | AES-128-GCM, fresh key, 100 B    |  ~49,000 | ~18,000 /  ~7,800     |
+ * | AES-128-GCM, fresh key, 512 B    |  ~36,000 | ~24,000 /  ~6,600     |
+ * | AES-128-GCM, fresh key, 1 KiB    |  ~23,000 | ~25,000 /  ~8,500     |
+ * | AES-128-GCM, fresh key, 2 KiB    |  ~16,000 | ~23,000 /  ~8,200     |
+ * | AES-128-GCM, fresh key, 64 KiB   |     ~840 | ~11,600 /  ~5,400     |
  *
  * ("fresh key": an `importKey` before each subtle operation, as MLS uses a
- * new key for nearly every message.) On an idle machine a subtle round trip
- * is dominated by waking the crypto thread (~120 µs for import + encrypt);
- * when other processes keep the cores busy it is cheaper (~40 µs, which is
- * also its CPU cost), and subtle then wins from about 512 B for AES-GCM
- * (noble: ~45 µs for 100 B, ~53 µs for 1.1 KiB, ~66 µs for 2 KiB) and 2 KiB
- * for SHA-256. The thresholds below favour latency up to a 1 KiB
- * application message with its framing (AAD, signature, padding), at most
- * ~1.4× the CPU of subtle under sustained load.
+ * new key for nearly every message.) The thresholds below are where the
+ * fallback still wins or ties when subtle is at its fastest: AES-GCM in
+ * noble costs ~20 µs for 100 B and ~40 µs per KiB (its per-key GHASH
+ * tables weigh on small messages), SHA-256 ~8 µs per KiB.
  *
  * Both sides compute the same function, so which side serves a call is not
  * observable except in time; sizes and lengths are checked here, before the
@@ -42,7 +41,7 @@ export const HYBRID_HASH_MAX_INPUT = 2048;
 /** HKDF inputs (Extract's IKM, Expand's info) up to this many bytes go to the fallback. */
 export const HYBRID_KDF_MAX_INPUT = 2048;
 /** AEAD inputs (aad plus plaintext or ciphertext) up to this many bytes go to the fallback. */
-export const HYBRID_AEAD_MAX_INPUT = 1536;
+export const HYBRID_AEAD_MAX_INPUT = 512;
 
 /** A hash whose digest and HMAC of small inputs come from `small`, of large ones from `native`. */
 export function hybridHash(native: HashPrimitive, small: HashPrimitive): HashPrimitive {

@@ -110,11 +110,10 @@ export interface WebCryptoOptions {
    * AES-GCM operations under fresh keys per application message), where
    * synchronous pure-JS hashing, HMAC and HKDF beat an awaited
    * `crypto.subtle` call per input several times over (3–15× on Node 20),
-   * and AES-GCM does for messages up to a few hundred bytes to ~2 KiB
-   * (depending on load). So for the families listed, inputs up to 2 KiB
-   * (1.5 KiB for AEAD: a 1 KiB application message with its framing) run on
-   * the fallback, larger ones on `crypto.subtle`, whose native code has the
-   * higher throughput. Results are the same bytes either way. Asymmetric
+   * and AES-GCM does for messages up to about 512 bytes (up to ~2 KiB
+   * when the machine is otherwise idle). So for the families listed, inputs
+   * up to 2 KiB (512 bytes for AEAD) run on the fallback, larger ones on
+   * `crypto.subtle`, whose native code has the higher throughput. Results are the same bytes either way. Asymmetric
    * operations (signatures, DH, key generation) always stay on
    * `crypto.subtle`, which is 7–13× faster than pure JavaScript for them.
    *

@@ -21,10 +21,10 @@ import {
   type RatchetTree,
   type Capabilities as TreeCapabilities,
   createUpdatePath,
-  decodeAndValidateTree,
 } from "@mlskit/ratchet-tree";
 import { decode } from "@mlskit/codec";
-import { CredentialTypeSummary, requiredCapabilitiesOf } from "./capabilities.js";
+import { CredentialTypeSummary } from "./capabilities.js";
+import { decodeJoinerTree } from "./joiner-tree.js";
 import { ProposalOrRefType, type Commit } from "./commit.js";
 import { type NextEpoch, deriveNextEpoch, provisionalGroupContext, resolvePskSecret } from "./commit-common.js";
 import { ContentType } from "./content-type.js";
@@ -90,20 +90,7 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   const { externalPub } = decode(externalPubCodec, extPub, "ExternalPub");
   const treeBytes = findExtension(gi.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
   if (treeBytes === undefined) throw new UsageError("usage/missing-ratchet-tree", "the GroupInfo carries no ratchet_tree: supply it out of band");
-  const required = requiredCapabilitiesOf(gc.extensions);
-  const tree: RatchetTree = await decodeAndValidateTree(cs, treeBytes, {
-    groupId: gc.groupId,
-    treeHash: gc.treeHash,
-    ...(required !== undefined ? { requiredCapabilities: required } : {}),
-    validateCredential: async (leaf) => {
-      await services.identityProvider.validateCredential({
-        credential: leaf.credential,
-        signaturePublicKey: leaf.signatureKey,
-        cipherSuite: cs.suite.id,
-        context: { event: "external-commit", group: { groupId: gc.groupId, extensions: gc.extensions } },
-      });
-    },
-  });
+  const tree: RatchetTree = await decodeJoinerTree(cs, services, gc, treeBytes, "external-commit");
   const signerKey = tree.signatureKey(gi.signer);
   if (signerKey === undefined || !(await verifyGroupInfoSignature(cs, signerKey, gi))) {
     reject("external-commit/invalid-group-info-signature", "12.4.3.1", "the GroupInfo signature does not verify");

@@ -28,13 +28,12 @@ import {
   type NodeIndex,
   type RatchetTree,
   TreePrivateKeys,
-  decodeAndValidateTree,
   deriveNodeKeyPair,
   isAncestorOrSelf,
   leafToNode,
   nextPathSecret,
 } from "@mlskit/ratchet-tree";
-import { requiredCapabilitiesOf } from "./capabilities.js";
+import { decodeJoinerTree } from "./joiner-tree.js";
 import { type PskSource, pskSourceOf, resolvePskSecret, welcomeKeyNonce } from "./commit-common.js";
 import { type ResumedGroupSource, type ResumptionKind, checkResumedGroup, findResumedGroup } from "./resumption-join.js";
 import { findExtension } from "./extensions.js";
@@ -188,21 +187,8 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   // The tree: from the ratchet_tree extension, else out of band (§12.4.3.1, §12.4.3.3).
   const treeBytes = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
   if (treeBytes === undefined) throw new UsageError("usage/missing-ratchet-tree", "the Welcome carries no ratchet_tree: supply it out of band");
-  const required = requiredCapabilitiesOf(gc.extensions);
   // §12.4.3.1 "Verify the integrity of the ratchet tree": tree hash, parent hashes, leaves (§7.3), unmerged leaves, key uniqueness.
-  const tree: RatchetTree = await decodeAndValidateTree(cs, treeBytes, {
-    groupId: gc.groupId,
-    treeHash: gc.treeHash,
-    ...(required !== undefined ? { requiredCapabilities: required } : {}),
-    validateCredential: async (leaf) => {
-      await services.identityProvider.validateCredential({
-        credential: leaf.credential,
-        signaturePublicKey: leaf.signatureKey,
-        cipherSuite: cs.suite.id,
-        context: { event: "welcome-tree", group: { groupId: gc.groupId, extensions: gc.extensions } },
-      });
-    },
-  });
+  const tree: RatchetTree = await decodeJoinerTree(cs, services, gc, treeBytes, "welcome-tree");
 
   // §12.4.3.1: "Verify the signature on the GroupInfo ... The public key is taken from the LeafNode ... with leaf index signer.
   // If the node is blank or if signature verification fails, return an error."

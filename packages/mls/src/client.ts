@@ -5,13 +5,12 @@
  * Authentication Service seam), a default group policy, and storage. It
  * creates KeyPackages, creates and joins groups, and hands out {@link Group}s.
  */
-import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
+import { bytesEqual, toHex } from "@mlskit/codec";
 import {
   type CipherSuiteId,
   type CipherSuiteProvider,
   type ClientStorage,
   type Credential,
-  CredentialType,
   type CryptoProvider,
   type Extension,
   type IdentityProvider,
@@ -47,7 +46,7 @@ import {
 } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
 import { memoryStorage } from "@mlskit/storage-memory";
-import { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
+import { resolveSigner } from "./defaults.js";
 import { Group, type GroupHost } from "./group.js";
 import { decodeKeyPackageInput } from "./key-package-input.js";
 import { type NewMemberProposalOptions, type NewMemberProposalOutput, verifyGroupInfoWithTree } from "./external.js";
@@ -230,14 +229,7 @@ export class Client {
    *   CryptoError `crypto/unsupported` when the provider cannot serve the suite.
    */
   static async create(options: ClientOptions): Promise<Client> {
-    const crypto = options.crypto ?? defaultCryptoProvider();
-    const cs = await crypto.cipherSuite(options.cipherSuite ?? DEFAULT_CIPHER_SUITE);
-    let credential = options.credential;
-    if (credential === undefined) {
-      if (options.identity === undefined) throw new UsageError("usage/missing-credential", "give an identity or a credential");
-      const identity = typeof options.identity === "string" ? utf8(options.identity) : options.identity.slice();
-      credential = { credentialType: CredentialType.basic, identity };
-    }
+    const { crypto, cs, credential } = await resolveSigner(options);
     const signature = options.signatureKeyPair ?? options.signatureKeyPairs?.[cs.suite.signature] ?? (await cs.signatureGenerateKeyPair());
     return new Client(crypto, cs, credential, signature, options);
   }

@@ -3,7 +3,16 @@
  * noble for what `crypto.subtle` lacks, and the group package's default
  * policy (public handshake messages, three past epochs kept).
  */
-import { CipherSuite, type CipherSuiteId, type CryptoProvider } from "@mlskit/core";
+import { utf8 } from "@mlskit/codec";
+import {
+  CipherSuite,
+  type CipherSuiteId,
+  type CipherSuiteProvider,
+  type Credential,
+  CredentialType,
+  type CryptoProvider,
+  UsageError,
+} from "@mlskit/core";
 import { noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 
@@ -19,4 +28,32 @@ let shared: CryptoProvider | undefined;
 export function defaultCryptoProvider(): CryptoProvider {
   shared ??= webCryptoProvider({ fallback: noblePrimitives() });
   return shared;
+}
+
+/** What {@link resolveSigner} reads: the options a client or an external signer is created with. */
+interface SignerOptions {
+  readonly identity?: string | Uint8Array;
+  readonly credential?: Credential;
+  readonly cipherSuite?: CipherSuiteId;
+  readonly crypto?: CryptoProvider;
+}
+
+/**
+ * The crypto provider (default: {@link defaultCryptoProvider}), the cipher
+ * suite (default {@link DEFAULT_CIPHER_SUITE}) and the credential (given, or a
+ * basic one of `identity`, a string taken as UTF-8) of a new signer.
+ * @throws UsageError when neither `identity` nor `credential` is given;
+ *   CryptoError `crypto/unsupported` when the provider cannot serve the suite.
+ * @internal
+ */
+export async function resolveSigner(options: SignerOptions): Promise<{ crypto: CryptoProvider; cs: CipherSuiteProvider; credential: Credential }> {
+  const crypto = options.crypto ?? defaultCryptoProvider();
+  const cs = await crypto.cipherSuite(options.cipherSuite ?? DEFAULT_CIPHER_SUITE);
+  let credential = options.credential;
+  if (credential === undefined) {
+    if (options.identity === undefined) throw new UsageError("usage/missing-credential", "give an identity or a credential");
+    const identity = typeof options.identity === "string" ? utf8(options.identity) : options.identity.slice();
+    credential = { credentialType: CredentialType.basic, identity };
+  }
+  return { crypto, cs, credential };
 }

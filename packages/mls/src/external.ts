@@ -9,7 +9,6 @@ import {
   type CipherSuiteId,
   type CipherSuiteProvider,
   type Credential,
-  CredentialType,
   type CryptoProvider,
   type Extension,
   ExtensionType,
@@ -36,8 +35,8 @@ import {
 } from "@mlskit/group";
 import { ResumptionPSKUsage } from "@mlskit/key-schedule";
 import { type LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
-import { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
-import type { MemberRef } from "./group.js";
+import { resolveSigner } from "./defaults.js";
+import type { MemberRef, ProposalSpec } from "./group.js";
 import { decodeKeyPackageInput } from "./key-package-input.js";
 import type { PublishedKeyPackage } from "./client.js";
 
@@ -113,21 +112,14 @@ export async function verifyGroupInfoWithTree(cs: CipherSuiteProvider, gi: Group
   return tree;
 }
 
-/** A proposal an external sender may make (§12.1.8: no Update, no ExternalInit). */
-export type ExternalProposalSpec =
-  /** Add the client of this KeyPackage (an MLSMessage or a bare `KeyPackage` encoding); it is validated. */
-  | { readonly add: Uint8Array }
-  /** Remove a member: a leaf index, or an identity (needs the ratchet tree). */
-  | { readonly remove: MemberRef }
-  /** Inject the external PSK with this `psk_id` (§8.4). */
-  | { readonly psk: Uint8Array }
-  /** Inject a resumption PSK of the group (or another) of a past epoch (§8.6). */
-  | { readonly resumptionPsk: { readonly epoch: bigint; readonly groupId?: Uint8Array } }
-  | { readonly groupContextExtensions: readonly Extension[] }
-  /** Reinitialise the group (§11.2); defaults: the same group id, suite, version and extensions. */
-  | { readonly reinit: { readonly groupId?: Uint8Array; readonly cipherSuite?: number; readonly version?: number; readonly extensions?: readonly Extension[] } }
-  /** An application-defined proposal the group accepts from external senders (§13.2). */
-  | { readonly custom: { readonly proposalType: number; readonly body: Uint8Array } };
+/**
+ * A proposal an external sender may make (§12.1.8: no Update, no ExternalInit):
+ * the same as a member's {@link ProposalSpec}. An `add`'s KeyPackage is
+ * validated; a `remove` by identity needs the ratchet tree; a `reinit` defaults
+ * to the same group id, suite, version and extensions; a `custom`
+ * proposal must be one the group accepts from external senders (§13.2).
+ */
+export type ExternalProposalSpec = ProposalSpec;
 
 /** Options of {@link ExternalSigner.create}. */
 export interface ExternalSignerOptions {
@@ -186,14 +178,7 @@ export class ExternalSigner {
    * @throws UsageError when neither `identity` nor `credential` is given.
    */
   static async create(options: ExternalSignerOptions): Promise<ExternalSigner> {
-    const crypto = options.crypto ?? defaultCryptoProvider();
-    const cs = await crypto.cipherSuite(options.cipherSuite ?? DEFAULT_CIPHER_SUITE);
-    let credential = options.credential;
-    if (credential === undefined) {
-      if (options.identity === undefined) throw new UsageError("usage/missing-credential", "give an identity or a credential");
-      const identity = typeof options.identity === "string" ? utf8(options.identity) : options.identity.slice();
-      credential = { credentialType: CredentialType.basic, identity };
-    }
+    const { crypto, cs, credential } = await resolveSigner(options);
     const keyPair = options.signatureKeyPair ?? (await cs.signatureGenerateKeyPair());
     return new ExternalSigner(crypto, cs, keyPair, credential, options.identityProvider);
   }

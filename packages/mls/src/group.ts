@@ -54,6 +54,7 @@ export type MemberRef = number | string | Uint8Array;
 export type ProposalSpec =
   /** Add the client of this KeyPackage (an MLSMessage or a bare `KeyPackage` encoding). */
   | { readonly add: Uint8Array }
+  /** Remove a member: a leaf index, or an identity. */
   | { readonly remove: MemberRef }
   /** Inject the external PSK with this `psk_id` (§8.4); every member must hold it. */
   | { readonly psk: Uint8Array }
@@ -62,6 +63,7 @@ export type ProposalSpec =
   | { readonly groupContextExtensions: readonly Extension[] }
   /** Reinitialise the group with new parameters (§11.2). */
   | { readonly reinit: { readonly groupId?: Uint8Array; readonly cipherSuite?: number; readonly version?: number; readonly extensions?: readonly Extension[] } }
+  /** An application-defined proposal (§13.2). */
   | { readonly custom: { readonly proposalType: number; readonly body: Uint8Array } };
 
 /** Options of {@link Group.commit}. */

@@ -49,32 +49,14 @@ import {
   signGroupInfo,
 } from "@mlskit/group";
 import { type GroupContext, createConfirmationTag, deriveEpochSecrets, deriveWelcomeSecret, encodeGroupContext } from "@mlskit/key-schedule";
-import {
-  type LeafIndex,
-  LeafNodeSource,
-  type Node,
-  type NodeIndex,
-  NodeType,
-  RatchetTree,
-  encodeLeafNode,
-  encodeParentHashInput,
-  encodeParentNode,
-  isLeaf,
-  leafHashInput,
-  leafRange,
-  left,
-  parentHashInput,
-  right,
-  root,
-  signLeafNode,
-} from "@mlskit/ratchet-tree";
+import { type LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
+import { populatedTree } from "./populated-tree.js";
 
 export const SUITE = 0x0001;
 const CACHE_DIR = "/tmp/mlskit-bench";
 const CACHE_VERSION = 1;
 /** KeyPackages in a cached fixture expire (84 days); rebuild well before. */
 const CACHE_MAX_AGE_MS = 14 * 86_400_000;
-const CONCURRENCY = 1024;
 
 /** One member we drive: its KeyPackage (MLSMessage bytes) and private keys. */
 export interface DrivenMember {
@@ -95,17 +77,6 @@ export interface GroupFixture {
   readonly receiver: DrivenMember;
   /** The leaf of a background member (the one a Remove removes), or undefined when n = 2. */
   readonly backgroundLeaf: LeafIndex | undefined;
-}
-
-/** Runs `fn(i)` for i < count with at most CONCURRENCY in flight. */
-async function pool<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out = new Array<T>(count);
-  for (let from = 0; from < count; from += CONCURRENCY) {
-    const to = Math.min(count, from + CONCURRENCY);
-    const part = await Promise.all(Array.from({ length: to - from }, (_, j) => fn(from + j)));
-    part.forEach((v, j) => (out[from + j] = v));
-  }
-  return out;
 }
 
 /** The KeyPackage struct of an MLSMessage. */
@@ -133,77 +104,6 @@ export async function newMember(cs: CipherSuiteProvider, identity: string): Prom
   };
 }
 
-/**
- * The nodes of a steady-state tree of `n` background members (leaves 0..n-1):
- * the state after members n-1, n-2, …, 0 each sent a full Commit. Node P
- * holds the key set by the leftmost member under it, with a valid
- * parent-hash link to the next non-blank node on that member's path; older
- * links (tops of right subtrees) are stale. Adapted from `tree.ts`.
- */
-async function backgroundNodes(cs: CipherSuiteProvider, n: number, groupId: Uint8Array): Promise<(Node | undefined)[]> {
-  let leafCount = 1;
-  while (leafCount < n) leafCount *= 2;
-  const width = 2 * leafCount - 1;
-  const nodes: (Node | undefined)[] = new Array(width).fill(undefined);
-  const signatureKeys = await pool(n, () => cs.signatureGenerateKeyPair());
-  const capabilities = { versions: [1], cipherSuites: [SUITE], extensions: [], proposals: [], credentials: [CredentialType.basic] };
-  const hasMember = (x: NodeIndex) => leafRange(x)[0] < n;
-  const randomKey = () => cs.randomBytes(32);
-
-  async function blankHash(x: NodeIndex): Promise<Uint8Array> {
-    if (isLeaf(x)) return cs.hash(leafHashInput(x >>> 1, undefined));
-    const [l, r] = await Promise.all([blankHash(left(x)), blankHash(right(x))]);
-    return cs.hash(parentHashInput(undefined, l, r));
-  }
-
-  async function fill(top: NodeIndex, ph: Uint8Array): Promise<Uint8Array> {
-    const spine: NodeIndex[] = [];
-    let x = top;
-    while (!isLeaf(x)) {
-      spine.push(x);
-      x = left(x);
-    }
-    const leaf = (x >>> 1) as LeafIndex;
-    const rights = spine.map((p) => right(p));
-    const rightHashes = await Promise.all(rights.map((r) => (hasMember(r) ? fill(r, randomKey()) : blankHash(r))));
-    let cur = ph;
-    const encodedParents: (Uint8Array | undefined)[] = [];
-    for (let i = 0; i < spine.length; i++) {
-      if (!hasMember(rights[i]!)) {
-        encodedParents.push(undefined);
-        continue;
-      }
-      const parentNode = { encryptionKey: randomKey(), parentHash: cur, unmergedLeaves: [] };
-      nodes[spine[i]!] = { nodeType: NodeType.parent, parentNode };
-      encodedParents.push(encodeParentNode(parentNode));
-      cur = await cs.hash(encodeParentHashInput(parentNode.encryptionKey, cur, rightHashes[i]!));
-    }
-    const leafNode = await signLeafNode(
-      cs,
-      signatureKeys[leaf]!.privateKey,
-      {
-        encryptionKey: randomKey(),
-        signatureKey: signatureKeys[leaf]!.publicKey,
-        credential: { credentialType: CredentialType.basic, identity: utf8(`member-${leaf}`) },
-        capabilities,
-        leafNodeSource: LeafNodeSource.commit,
-        parentHash: cur,
-        extensions: [],
-      },
-      { groupId, leafIndex: leaf },
-    );
-    nodes[2 * leaf] = { nodeType: NodeType.leaf, leafNode };
-    let h = await cs.hash(leafHashInput(leaf, encodeLeafNode(leafNode)));
-    for (let i = spine.length - 1; i >= 0; i--) h = await cs.hash(parentHashInput(encodedParents[i], h, rightHashes[i]!));
-    return h;
-  }
-
-  await fill(root(leafCount), new Uint8Array(0));
-  let last = width - 1;
-  while (nodes[last] === undefined) last--;
-  return nodes.slice(0, last + 1);
-}
-
 async function buildFixture(cs: CipherSuiteProvider, n: number): Promise<GroupFixture> {
   if (n < 2) throw new Error("a protocol fixture needs at least 2 members");
   const groupId = cs.randomBytes(cs.hashLength);
@@ -217,7 +117,7 @@ async function buildFixture(cs: CipherSuiteProvider, n: number): Promise<GroupFi
     tree = await RatchetTree.create(cs, cKp.leafNode);
     diffLeaves = [rKp];
   } else {
-    tree = await RatchetTree.fromNodes(cs, await backgroundNodes(cs, background, groupId));
+    tree = await RatchetTree.fromNodes(cs, (await populatedTree(cs, background, groupId)).nodes);
     diffLeaves = [cKp, rKp];
   }
   // C and R join as an Add-only Commit adds them: leftmost blank leaves, unmerged in their non-blank ancestors.

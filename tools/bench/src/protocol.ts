@@ -48,6 +48,7 @@ import {
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type DrivenMember, type GroupFixture, SUITE, keyPackageOf, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
 import { fmt, printTable } from "./measure.js";
+import { gc, heapBytes } from "./populated-tree.js";
 
 /** A provider under test: a factory, so that each member (and each joiner) gets its own instance and key caches. */
 export interface ProviderSpec {
@@ -93,19 +94,6 @@ const services: GroupServices = { identityProvider: new BasicIdentityProvider({ 
 const policy = groupPolicy();
 const PAYLOAD = new Uint8Array(1024).fill(0x61);
 const BATCH = 256;
-
-function gc(): boolean {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g === undefined) return false;
-  g();
-  g();
-  return true;
-}
-
-function heapBytes(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

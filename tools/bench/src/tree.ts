@@ -10,33 +10,22 @@
  * signatures, so built trees are cached under /tmp/mlskit-bench/ for reruns.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { Reader, Writer, concatBytes, utf8 } from "@mlskit/codec";
+import { Reader, Writer, concatBytes } from "@mlskit/codec";
 import { type CipherSuiteProvider, CredentialType, type CryptoProvider } from "@mlskit/core";
 import {
   type LeafIndex,
   LeafNodeSource,
-  type Node,
   type NodeIndex,
-  NodeType,
   RatchetTree,
   TreePrivateKeys,
   applyUpdatePath,
   createUpdatePath,
-  encodeLeafNode,
-  encodeParentHashInput,
-  encodeParentNode,
-  isLeaf,
-  leafHashInput,
-  leafNodeLayout,
-  leafRange,
-  left,
-  parentHashInput,
-  ratchetTreeCodec,
-  right,
-  root,
-  signLeafNode,
   decodeAndValidateTree,
+  encodeLeafNode,
+  leafNodeLayout,
+  ratchetTreeCodec,
 } from "@mlskit/ratchet-tree";
+import { gc, heapBytes, populatedTree } from "./populated-tree.js";
 
 /** One measurement. */
 export interface Row {
@@ -48,7 +37,6 @@ export interface Row {
 
 const SUITE = 0x0001;
 const CACHE_DIR = "/tmp/mlskit-bench";
-const CONCURRENCY = 1024;
 
 /** A built tree and the secrets the benchmarks need. */
 interface BuiltTree {
@@ -60,90 +48,16 @@ interface BuiltTree {
   readonly receiverLeafKey: Uint8Array;
 }
 
-/** Runs `fn(i)` for i < count with at most CONCURRENCY in flight. */
-async function pool<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out = new Array<T>(count);
-  for (let from = 0; from < count; from += CONCURRENCY) {
-    const to = Math.min(count, from + CONCURRENCY);
-    const part = await Promise.all(Array.from({ length: to - from }, (_, j) => fn(from + j)));
-    part.forEach((v, j) => (out[from + j] = v));
-  }
-  return out;
-}
-
 /**
- * Builds a valid tree of `n` members: the state after members n-1, n-2, …, 0
- * each sent a full Commit. Node P then holds the key set by the leftmost
- * member under it, with a valid parent-hash link to the next non-blank node
- * on that member's path; older links (from right children) are stale.
+ * Builds a valid tree of `n` members (see {@link populatedTree}), with real
+ * HPKE keys at leaves 0 (the committer) and 1 (a receiver).
  */
 async function buildTree(cs: CipherSuiteProvider, n: number): Promise<BuiltTree> {
-  let leafCount = 1;
-  while (leafCount < n) leafCount *= 2;
-  const width = 2 * leafCount - 1;
-  const nodes: (Node | undefined)[] = new Array(width).fill(undefined);
   const groupId = cs.randomBytes(16);
-  const signatureKeys = await pool(n, () => cs.signatureGenerateKeyPair());
   const real = await Promise.all([cs.hpkeGenerateKeyPair(), cs.hpkeGenerateKeyPair()]);
-  const capabilities = { versions: [1], cipherSuites: [SUITE], extensions: [], proposals: [], credentials: [CredentialType.basic] };
-  const hasMember = (x: NodeIndex) => leafRange(x)[0] < n;
-  const randomKey = () => cs.randomBytes(32);
-
-  async function blankHash(x: NodeIndex): Promise<Uint8Array> {
-    if (isLeaf(x)) return cs.hash(leafHashInput(x >>> 1, undefined));
-    const [l, r] = await Promise.all([blankHash(left(x)), blankHash(right(x))]);
-    return cs.hash(parentHashInput(undefined, l, r));
-  }
-
-  /** Fills the subtree under `top` whose own parent_hash is `ph`; returns its tree hash. */
-  async function fill(top: NodeIndex, ph: Uint8Array): Promise<Uint8Array> {
-    const spine: NodeIndex[] = [];
-    let x = top;
-    while (!isLeaf(x)) {
-      spine.push(x);
-      x = left(x);
-    }
-    const leaf = (x >>> 1) as LeafIndex;
-    const rights = spine.map((p) => right(p));
-    // Right subtrees were committed earlier; their tops' links are stale (random).
-    const rightHashes = await Promise.all(rights.map((r) => (hasMember(r) ? fill(r, randomKey()) : blankHash(r))));
-    let cur = ph;
-    const encodedParents: (Uint8Array | undefined)[] = [];
-    for (let i = 0; i < spine.length; i++) {
-      if (!hasMember(rights[i]!)) {
-        encodedParents.push(undefined); // filtered out of the committer's path: blank
-        continue;
-      }
-      const parentNode = { encryptionKey: randomKey(), parentHash: cur, unmergedLeaves: [] };
-      nodes[spine[i]!] = { nodeType: NodeType.parent, parentNode };
-      encodedParents.push(encodeParentNode(parentNode));
-      cur = await cs.hash(encodeParentHashInput(parentNode.encryptionKey, cur, rightHashes[i]!));
-    }
-    const leafNode = await signLeafNode(
-      cs,
-      signatureKeys[leaf]!.privateKey,
-      {
-        encryptionKey: leaf < 2 ? real[leaf]!.publicKey : randomKey(),
-        signatureKey: signatureKeys[leaf]!.publicKey,
-        credential: { credentialType: CredentialType.basic, identity: utf8(`member-${leaf}`) },
-        capabilities,
-        leafNodeSource: LeafNodeSource.commit,
-        parentHash: cur,
-        extensions: [],
-      },
-      { groupId, leafIndex: leaf },
-    );
-    nodes[2 * leaf] = { nodeType: NodeType.leaf, leafNode };
-    let h = await cs.hash(leafHashInput(leaf, encodeLeafNode(leafNode)));
-    for (let i = spine.length - 1; i >= 0; i--) h = await cs.hash(parentHashInput(encodedParents[i], h, rightHashes[i]!));
-    return h;
-  }
-
-  await fill(root(leafCount), new Uint8Array(0));
-  let last = width - 1;
-  while (nodes[last] === undefined) last--;
+  const { nodes, signatureKeys } = await populatedTree(cs, n, groupId, (leaf) => (leaf < 2 ? real[leaf]!.publicKey : undefined));
   const w = new Writer(1 << 20);
-  ratchetTreeCodec.encode(w, nodes.slice(0, last + 1));
+  ratchetTreeCodec.encode(w, nodes);
   return { encoded: w.finish(), groupId, committerSignature: signatureKeys[0]!.privateKey, receiverLeafKey: real[1]!.privateKey };
 }
 
@@ -182,19 +96,6 @@ async function median(runs: number, op: () => Promise<unknown>): Promise<Timing>
   const first = times[0]!;
   times.sort((a, b) => a.wall - b.wall);
   return { ...times[Math.floor(times.length / 2)]!, first };
-}
-
-function gc(): boolean {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g === undefined) return false;
-  g();
-  g();
-  return true;
-}
-
-function heapBytes(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
 }
 
 /** A KeyPackage-source leaf with fresh random keys (its signature is not checked by the tree). */
