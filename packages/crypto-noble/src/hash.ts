@@ -17,6 +17,7 @@ function hashPrimitive(name: HashPrimitive["name"]): HashPrimitive {
     name,
     outputLength: h.outputLen,
     digest: async (data: Uint8Array): Promise<Uint8Array> => h(data),
+    digestSync: (data: Uint8Array): Uint8Array => h(data),
     hmac: async (key: Uint8Array, data: Uint8Array): Promise<Uint8Array> => hmac(h, key, data),
   });
 }

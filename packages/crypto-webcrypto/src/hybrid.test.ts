@@ -153,3 +153,14 @@ describe("hybrid mode (webcrypto + fallback)", () => {
     }
   });
 });
+
+describe("synchronous hashing", () => {
+  it("the hybrid offers hashSync from its fallback; pure WebCrypto does not", async () => {
+    const hybrid = await webCryptoProvider({ fallback: noblePrimitives() }).cipherSuite(1);
+    const pure = await webCryptoProvider().cipherSuite(1);
+    expect(typeof hybrid.hashSync).toBe("function");
+    expect(pure.hashSync).toBeUndefined();
+    const data = new Uint8Array(3000).fill(9);
+    expect(hybrid.hashSync!(data)).toEqual(await pure.hash(data));
+  });
+});

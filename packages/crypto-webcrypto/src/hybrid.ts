@@ -43,11 +43,16 @@ export const HYBRID_KDF_MAX_INPUT = 2048;
 /** AEAD inputs (aad plus plaintext or ciphertext) up to this many bytes go to the fallback. */
 export const HYBRID_AEAD_MAX_INPUT = 512;
 
-/** A hash whose digest and HMAC of small inputs come from `small`, of large ones from `native`. */
+/**
+ * A hash whose digest and HMAC of small inputs come from `small`, of large ones
+ * from `native`; `small`'s synchronous digest, if any, is offered as is.
+ */
 export function hybridHash(native: HashPrimitive, small: HashPrimitive): HashPrimitive {
+  const sync = small.digestSync;
   return Object.freeze({
     name: native.name,
     outputLength: native.outputLength,
+    ...(sync === undefined ? {} : { digestSync: (data: Uint8Array): Uint8Array => sync.call(small, data) }),
     digest: (data: Uint8Array): Promise<Uint8Array> =>
       data.length <= HYBRID_HASH_MAX_INPUT ? small.digest(data) : native.digest(data),
     hmac: (key: Uint8Array, data: Uint8Array): Promise<Uint8Array> =>

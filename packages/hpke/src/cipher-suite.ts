@@ -43,6 +43,8 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
   readonly #sig: SignaturePrimitive;
   readonly #hpke: HpkeSuite;
   readonly #random: (length: number) => Uint8Array;
+  /** Present when the hash primitive can digest synchronously (see `CipherSuiteProvider.hashSync`). */
+  readonly hashSync?: (data: Uint8Array) => Uint8Array;
 
   constructor(p: SuitePrimitives) {
     const s = p.suite;
@@ -59,6 +61,8 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     this.aeadKeyLength = p.aead.keyLength;
     this.aeadNonceLength = p.aead.nonceLength;
     this.#hash = p.hash;
+    const digestSync = p.hash.digestSync;
+    if (digestSync !== undefined) this.hashSync = (data) => digestSync.call(p.hash, data);
     this.#kdf = p.kdf;
     this.#aead = p.aead;
     this.#sig = p.signature;

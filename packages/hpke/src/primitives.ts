@@ -12,6 +12,12 @@ export interface HashPrimitive {
   /** Output size in bytes. */
   readonly outputLength: number;
   digest(data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The same digest, synchronously, when the implementation can (pure JS).
+   * Tree hashing calls it per node: an awaited call per small input costs more
+   * than the hash itself.
+   */
+  digestSync?(data: Uint8Array): Uint8Array;
   /** HMAC with this hash. */
   hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
 }

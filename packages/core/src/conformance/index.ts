@@ -188,6 +188,15 @@ export function cipherSuiteConformance(cs: CipherSuiteProvider): ConformanceChec
   const checks: ConformanceCheck[] = [];
   const add = (name: string, run: () => Promise<void>): void => void checks.push({ name: `${cs.suite.name}: ${name}`, run });
 
+  add("hashSync, when offered, agrees with hash", async () => {
+    if (cs.hashSync === undefined) return;
+    for (const n of [0, 1, 55, 64, 1024, 5000]) {
+      const data = new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff);
+      const sync = cs.hashSync(data);
+      assert(bytesEqual(sync, await cs.hash(data)), `hashSync and hash differ on ${n} bytes`);
+    }
+  });
+
   add("sizes match the suite", async () => {
     assert(cs.hashLength === x.nh, `hashLength ${cs.hashLength}, expected ${x.nh}`);
     assert(cs.aeadKeyLength === x.aead.nk, `aeadKeyLength ${cs.aeadKeyLength}, expected ${x.aead.nk}`);
