@@ -15,10 +15,8 @@ import {
   type Extension,
   type IdentityProvider,
   type KeyPair,
-  ProtocolVersion,
   type SignatureSchemeId,
   UsageError,
-  WireFormat,
 } from "@mlskit/core";
 import {
   type GroupPolicy,
@@ -26,148 +24,41 @@ import {
   type GroupServices,
   type GroupState,
   type ResumptionPskStore,
-  type SuccessorGroupOptions,
-  createBranch,
-  createReinitGroup,
   createGroup,
-  type KeyPackage,
-  createKeyPackage,
-  createNewMemberProposal,
-  decodeKeyPackage,
-  validateKeyPackage,
-  decodeMlsMessage,
   defaultCapabilities,
-  type ResumedGroupSource,
-  type ResumptionKind,
-  encodeMlsMessage,
   groupPolicy,
-  joinByExternalCommit,
-  joinFromWelcome,
 } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
 import { memoryStorage } from "@mlskit/storage-memory";
+import type { ClientInternals } from "./client-internals.js";
+import { joinExternal, joinFromWelcome, proposeAsNewMember } from "./client-join.js";
+import { newKeyPackage, storeKeyPackage } from "./client-key-packages.js";
+import type {
+  ClientOptions,
+  CreateGroupOptions,
+  JoinExternalOptions,
+  JoinOptions,
+  KeyPackageOptions,
+  PublishedKeyPackage,
+  SuccessorGroup,
+  SuccessorOptions,
+} from "./client-options.js";
+import { branchGroup, reinitGroup } from "./client-resumption.js";
 import { resolveSigner } from "./defaults.js";
 import { Group, type GroupHost } from "./group.js";
-import { decodeKeyPackageInput } from "./key-package-input.js";
-import { type NewMemberProposalOptions, type NewMemberProposalOutput, verifyGroupInfoWithTree } from "./external.js";
+import type { NewMemberProposalOptions, NewMemberProposalOutput } from "./external.js";
 
-/** Options of {@link Client.create}. */
-export interface ClientOptions {
-  /** A basic credential's identity (a string is taken as UTF-8). Give this or `credential`. */
-  readonly identity?: string | Uint8Array;
-  /** The client's credential (§5.3), bound to its signature key. */
-  readonly credential?: Credential;
-  /**
-   * The signature key pair of the default suite's signature scheme; a fresh
-   * one is generated when absent.
-   */
-  readonly signatureKeyPair?: KeyPair;
-  /**
-   * Signature key pairs of other signature schemes, by `SignatureScheme` id
-   * (e.g. `{ [SignatureScheme.ecdsa_secp256r1_sha256]: p256KeyPair }`).
-   * A scheme with no key pair here gets a fresh one the first time a
-   * KeyPackage or group of a suite using it is made. The same credential is
-   * used with every key: with credentials that bind a key (X.509), supply
-   * key pairs the credential is valid for.
-   */
-  readonly signatureKeyPairs?: Readonly<Partial<Record<SignatureSchemeId, KeyPair>>>;
-  /** The cipher suite of this client's groups and KeyPackages (default 0x0001). */
-  readonly cipherSuite?: CipherSuiteId;
-  /** Default: `webCryptoProvider({ fallback: noblePrimitives() })`. */
-  readonly crypto?: CryptoProvider;
-  /** The Authentication Service (§5.3.1): required, there is no permissive default. */
-  readonly identityProvider: IdentityProvider;
-  /** The default policy of this client's groups. */
-  readonly policy?: GroupPolicyInput;
-  /** Advertised capabilities (default: this suite, the identity provider's credential types, the policy's custom proposals). */
-  readonly capabilities?: Capabilities;
-  /** Where groups, KeyPackage private keys and external PSKs are kept (default: in memory). */
-  readonly storage?: Partial<ClientStorage<GroupState>>;
-}
-
-/** Options of {@link Client.createGroup}. */
-export interface CreateGroupOptions {
-  /** Default: a fresh random id. */
-  readonly groupId?: Uint8Array;
-  /** GroupContext extensions (§8.1). */
-  readonly extensions?: readonly Extension[];
-  /** This group's policy (default: the client's). */
-  readonly policy?: GroupPolicyInput;
-  /** The group's cipher suite (default: the client's); its signature scheme's key pair signs for this member. */
-  readonly cipherSuite?: CipherSuiteId;
-}
-
-/** Options of {@link Client.createKeyPackage}. */
-export interface KeyPackageOptions {
-  /** A last-resort KeyPackage may be used more than once (§10, §16.8). */
-  readonly lastResort?: boolean;
-  /** Validity from now, in seconds. */
-  readonly lifetimeSeconds?: number;
-  /** A KeyPackage for another suite, e.g. for a ReInit; signed with the key pair of that suite's signature scheme. */
-  readonly cipherSuite?: CipherSuiteId;
-}
-
-/** A KeyPackage to publish. */
-export interface PublishedKeyPackage {
-  /** The KeyPackage as an MLSMessage (`mls_key_package`). */
-  readonly keyPackage: Uint8Array;
-  /** Its KeyPackageRef (§5.2). */
-  readonly reference: Uint8Array;
-}
-
-/** Where {@link Client.joinFromWelcome} finds the group a ReInit or branch Welcome resumes. */
-export type ResumedGroupInput =
-  | Group
-  | GroupState
-  | ((groupId: Uint8Array) => Group | GroupState | undefined | Promise<Group | GroupState | undefined>);
-
-/** Options of {@link Client.joinFromWelcome}. */
-export interface JoinOptions {
-  /** The ratchet tree when the Welcome does not carry it. */
-  readonly ratchetTree?: Uint8Array;
-  readonly policy?: GroupPolicyInput;
-  /**
-   * The group a ReInit (§11.2) or branch (§11.3) Welcome resumes: a group,
-   * a state, or a lookup by group id. Default: this client's groups (any
-   * suite), looked up by the resumption PSK's group id. The Welcome is
-   * checked against it (§12.4.3.1 last step) and the resumption PSK is read
-   * from it.
-   */
-  readonly resumedGroup?: ResumedGroupInput;
-  /**
-   * Require a Welcome that resumes a group this way: exactly one resumption
-   * PSK of usage `reinit` (§11.2) or `branch` (§11.3), whose group is found.
-   */
-  readonly expectResumption?: ResumptionKind;
-}
-
-/** Options of {@link Client.joinExternal}. */
-export interface JoinExternalOptions {
-  /** The ratchet tree when the GroupInfo does not carry it. */
-  readonly ratchetTree?: Uint8Array;
-  /** Rejoin a group this client is in, removing its old leaf in the same Commit (§12.4.3.2). */
-  readonly resync?: boolean;
-  /** External PSK ids to inject. */
-  readonly psks?: readonly Uint8Array[];
-  readonly authenticatedData?: Uint8Array;
-  readonly policy?: GroupPolicyInput;
-}
-
-/** Options of {@link Client.reinitGroup} and {@link Client.branchGroup}. */
-export interface SuccessorOptions {
-  /** The new group's policy (default: the client's). */
-  readonly policy?: GroupPolicyInput;
-  /** Put the ratchet tree in the Welcome (default true). */
-  readonly ratchetTreeInWelcome?: boolean;
-}
-
-/** What {@link Client.reinitGroup} and {@link Client.branchGroup} return. */
-export interface SuccessorGroup {
-  /** The new group, in epoch 1. */
-  readonly group: Group;
-  /** The Welcome for the other members (absent when nobody else was added). */
-  readonly welcome?: Uint8Array;
-}
+export type {
+  ClientOptions,
+  CreateGroupOptions,
+  KeyPackageOptions,
+  PublishedKeyPackage,
+  ResumedGroupInput,
+  JoinOptions,
+  JoinExternalOptions,
+  SuccessorOptions,
+  SuccessorGroup,
+} from "./client-options.js";
 
 /**
  * One MLS client. Create it with {@link Client.create}.
@@ -193,6 +84,8 @@ export class Client {
   readonly #storage: ClientStorage<GroupState>;
   readonly #groups = new Map<string, Group>();
   readonly #services: GroupServices;
+  /** What the module functions (joins, resumption, KeyPackages) see of this client. */
+  readonly #internals: ClientInternals;
 
   private constructor(
     crypto: CryptoProvider,
@@ -220,6 +113,21 @@ export class Client {
     };
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
     this.#services = { identityProvider: this.#identityProvider, psks: this.#storage.psks, resumptionPsks };
+    this.#internals = {
+      crypto: this.#crypto,
+      cs: this.#cs,
+      credential: this.#credential,
+      identityProvider: this.#identityProvider,
+      storage: this.#storage,
+      services: this.#services,
+      groups: this.#groups,
+      signatureFor: (suite) => this.#signatureFor(suite),
+      capabilitiesFor: (suite) => this.#capabilitiesFor(suite),
+      policy: (input) => this.#policy(input),
+      adopt: (state, externalCommit) => this.#adopt(state, externalCommit),
+      retire: (old) => this.#retire(old),
+      getGroup: (groupId) => this.getGroup(groupId),
+    };
   }
 
   /**
@@ -288,25 +196,7 @@ export class Client {
    */
   async createKeyPackage(options: KeyPackageOptions = {}): Promise<PublishedKeyPackage> {
     const cs = options.cipherSuite === undefined ? this.#cs : await this.#crypto.cipherSuite(options.cipherSuite);
-    return (await this.#storeKeyPackage(cs, options)).published;
-  }
-
-  async #storeKeyPackage(cs: CipherSuiteProvider, options: KeyPackageOptions): Promise<{ published: PublishedKeyPackage; keyPackage: KeyPackage }> {
-    const created = await this.#newKeyPackage(cs, options);
-    await this.#storage.keyPackages.put(created.reference, {
-      keyPackage: created.encoded,
-      initPrivateKey: created.privateKeys.initPrivateKey,
-      encryptionPrivateKey: created.privateKeys.encryptionPrivateKey,
-      ...(options.lastResort === true ? { lastResort: true } : {}),
-    });
-    created.privateKeys.wipe();
-    return {
-      published: {
-        keyPackage: encodeMlsMessage({ version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_key_package, keyPackage: created.keyPackage }),
-        reference: created.reference,
-      },
-      keyPackage: created.keyPackage,
-    };
+    return (await storeKeyPackage(this.#internals, cs, options)).published;
   }
 
   /** Creates a one-member group (§11) in epoch 0. */
@@ -321,59 +211,8 @@ export class Client {
    * @throws UsageError `usage/unknown-key-package` when no stored KeyPackage matches;
    *   ValidationError when the Welcome is invalid.
    */
-  async joinFromWelcome(welcome: Uint8Array, options: JoinOptions = {}): Promise<Group> {
-    const m = decodeMlsMessage(welcome);
-    if (m.wireFormat !== WireFormat.mls_welcome) throw new UsageError("usage/not-a-welcome", "the message is not a Welcome");
-    let ref: Uint8Array | undefined;
-    let material;
-    for (const entry of m.welcome.secrets) {
-      material = await this.#storage.keyPackages.get(entry.newMember);
-      if (material !== undefined) {
-        ref = entry.newMember;
-        break;
-      }
-    }
-    if (material === undefined || ref === undefined) {
-      throw new UsageError("usage/unknown-key-package", "the Welcome is for none of this client's stored KeyPackages");
-    }
-    const cs = await this.#crypto.cipherSuite(m.welcome.cipherSuite);
-    const keyPackage = decodeKeyPackage(material.keyPackage);
-    const signature = await this.#signatureFor(cs);
-    if (!bytesEqual(signature.publicKey, keyPackage.leafNode.signatureKey)) {
-      throw new UsageError("usage/signature-key-mismatch", "the KeyPackage was signed with a key this client no longer holds");
-    }
-    // §12.4.3.1: the group id must be new among the groups this client is in. A group frozen by a
-    // merged ReInit (§11.2) no longer counts: its successor may keep its id.
-    const existingGroupIds = [...this.#groups.values()].filter((g) => g.active && g.reinit === undefined).map((g) => g.groupId);
-    let resumed: GroupState | undefined;
-    const lookup = options.resumedGroup;
-    const resumedGroup: ResumedGroupSource = async (groupId: Uint8Array) => {
-      let found: Group | GroupState | undefined;
-      if (lookup === undefined) found = await this.getGroup(groupId);
-      else if (typeof lookup === "function") found = await lookup(groupId);
-      else found = lookup;
-      const state = found instanceof Group ? found.state : found;
-      resumed = state;
-      return state;
-    };
-    const state = await joinFromWelcome({
-      cs,
-      welcome: m.welcome,
-      keyPackage,
-      initPrivateKey: material.initPrivateKey,
-      encryptionPrivateKey: material.encryptionPrivateKey,
-      signaturePrivateKey: signature.privateKey,
-      services: this.#services,
-      policy: this.#policy(options.policy),
-      existingGroupIds,
-      // A reinit/branch Welcome is checked against the group it resumes (§11.2, §11.3, §12.4.3.1).
-      resumedGroup,
-      ...(options.expectResumption !== undefined ? { expectResumption: options.expectResumption } : {}),
-      ...(options.ratchetTree !== undefined ? { ratchetTree: options.ratchetTree } : {}),
-    });
-    await this.#storage.keyPackages.take(ref);
-    if (resumed?.reinit !== undefined && bytesEqual(resumed.reinit.groupId, state.groupContext.groupId)) await this.#retire(resumed);
-    return this.#adopt(state);
+  joinFromWelcome(welcome: Uint8Array, options: JoinOptions = {}): Promise<Group> {
+    return joinFromWelcome(this.#internals, welcome, options);
   }
 
   /**
@@ -403,23 +242,8 @@ export class Client {
    * @throws UsageError `usage/not-a-group-info`; ValidationError when the
    *   GroupInfo's signature or tree hash does not verify.
    */
-  async proposeAsNewMember(groupInfo: Uint8Array, options: NewMemberProposalOptions = {}): Promise<NewMemberProposalOutput> {
-    const m = decodeMlsMessage(groupInfo);
-    if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
-    const cs = await this.#crypto.cipherSuite(m.groupInfo.groupContext.cipherSuite);
-    // Checked before a KeyPackage is stored for it.
-    await verifyGroupInfoWithTree(cs, m.groupInfo, options.ratchetTree);
-    const { published, keyPackage } = await this.#storeKeyPackage(cs, {});
-    const signature = await this.#signatureFor(cs);
-    const created = await createNewMemberProposal({
-      cs,
-      groupId: m.groupInfo.groupContext.groupId,
-      epoch: m.groupInfo.groupContext.epoch,
-      keyPackage,
-      signaturePrivateKey: signature.privateKey,
-      ...(options.authenticatedData !== undefined ? { authenticatedData: options.authenticatedData } : {}),
-    });
-    return { message: created.message, ref: created.ref, proposal: created.proposal, keyPackage: published };
+  proposeAsNewMember(groupInfo: Uint8Array, options: NewMemberProposalOptions = {}): Promise<NewMemberProposalOutput> {
+    return proposeAsNewMember(this.#internals, groupInfo, options);
   }
 
   /**
@@ -428,35 +252,8 @@ export class Client {
    * group, and call `discardPendingCommit()` on the group if the Delivery
    * Service rejects it (then join again from a fresh GroupInfo).
    */
-  async joinExternal(groupInfo: Uint8Array, options: JoinExternalOptions = {}): Promise<{ readonly group: Group; readonly commit: Uint8Array }> {
-    const m = decodeMlsMessage(groupInfo);
-    if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
-    const gc = m.groupInfo.groupContext;
-    const cs = await this.#crypto.cipherSuite(gc.cipherSuite);
-    let removeOwnLeaf;
-    const old = this.#groups.get(toHex(gc.groupId));
-    if (options.resync === true) {
-      if (old === undefined) throw new UsageError("usage/unknown-group", "resync needs the group this client was in");
-      removeOwnLeaf = old.ownLeafIndex;
-    }
-    const signature = await this.#signatureFor(cs);
-    const { commit, state } = await joinByExternalCommit({
-      cs,
-      groupInfo: m.groupInfo,
-      credential: this.#credential,
-      signaturePrivateKey: signature.privateKey,
-      signaturePublicKey: signature.publicKey,
-      capabilities: this.#capabilitiesFor(cs.suite.id),
-      services: this.#services,
-      policy: this.#policy(options.policy),
-      ...(options.ratchetTree !== undefined ? { ratchetTree: options.ratchetTree } : {}),
-      ...(removeOwnLeaf !== undefined ? { removeOwnLeaf } : {}),
-      ...(options.authenticatedData !== undefined ? { authenticatedData: options.authenticatedData } : {}),
-      ...(options.psks !== undefined
-        ? { psks: options.psks.map((pskId) => ({ psktype: 1 as const, pskId, pskNonce: cs.randomBytes(cs.hashLength) })) }
-        : {}),
-    });
-    return { group: await this.#adopt(state, commit), commit };
+  joinExternal(groupInfo: Uint8Array, options: JoinExternalOptions = {}): Promise<{ readonly group: Group; readonly commit: Uint8Array }> {
+    return joinExternal(this.#internals, groupInfo, options);
   }
 
   /** The group with this id, from memory or from the group store. */
@@ -480,16 +277,8 @@ export class Client {
    * to them.
    * @throws UsageError when the group carries no ReInit.
    */
-  async reinitGroup(old: Group, keyPackages: readonly Uint8Array[], options: SuccessorOptions = {}): Promise<SuccessorGroup> {
-    const reinit = old.reinit;
-    if (reinit === undefined) throw new UsageError("usage/no-reinit", "the group has no merged ReInit (RFC 9420 §11.2)");
-    const cs = await this.#crypto.cipherSuite(reinit.cipherSuite);
-    const base = await this.#successorBase(cs, keyPackages, options);
-    const created = await createReinitGroup(old.state, cs, base);
-    if (bytesEqual(old.state.groupContext.groupId, created.state.groupContext.groupId)) await this.#retire(old.state);
-    const group = await this.#adopt(created.state);
-    if (!bytesEqual(old.state.groupContext.groupId, created.state.groupContext.groupId)) await this.#retire(old.state);
-    return { group, ...(created.welcome !== undefined ? { welcome: created.welcome } : {}) };
+  reinitGroup(old: Group, keyPackages: readonly Uint8Array[], options: SuccessorOptions = {}): Promise<SuccessorGroup> {
+    return reinitGroup(this.#internals, old, keyPackages, options);
   }
 
   /**
@@ -497,40 +286,16 @@ export class Client {
    * members of `keyPackages`, linked by a resumption PSK of usage `branch`
    * of the group's current epoch. Send `welcome` to them.
    */
-  async branchGroup(
+  branchGroup(
     parent: Group,
     keyPackages: readonly Uint8Array[],
     options: SuccessorOptions & { readonly groupId?: Uint8Array; readonly extensions?: readonly Extension[] } = {},
   ): Promise<SuccessorGroup> {
-    const cs = parent.state.cs;
-    const base = await this.#successorBase(cs, keyPackages, options);
-    const created = await createBranch(parent.state, {
-      ...base,
-      ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
-      ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
-    });
-    return { group: await this.#adopt(created.state), ...(created.welcome !== undefined ? { welcome: created.welcome } : {}) };
-  }
-
-  async #successorBase(cs: CipherSuiteProvider, keyPackages: readonly Uint8Array[], options: SuccessorOptions): Promise<SuccessorGroupOptions> {
-    const own = await this.#newKeyPackage(cs, {});
-    const signature = await this.#signatureFor(cs);
-    const validated = await Promise.all(
-      keyPackages.map(async (bytes) => (await validateKeyPackage(cs, decodeKeyPackageInput(bytes), { identityProvider: this.#identityProvider })).keyPackage),
-    );
-    return {
-      leafNode: own.keyPackage.leafNode,
-      encryptionPrivateKey: own.privateKeys.encryptionPrivateKey,
-      signaturePrivateKey: signature.privateKey,
-      keyPackages: validated,
-      services: this.#services,
-      policy: this.#policy(options.policy),
-      ...(options.ratchetTreeInWelcome !== undefined ? { ratchetTreeInWelcome: options.ratchetTreeInWelcome } : {}),
-    };
+    return branchGroup(this.#internals, parent, keyPackages, options);
   }
 
   async #createGroupWith(cs: CipherSuiteProvider, options: CreateGroupOptions): Promise<Group> {
-    const created = await this.#newKeyPackage(cs, {});
+    const created = await newKeyPackage(this.#internals, cs, {});
     const signature = await this.#signatureFor(cs);
     const state = await createGroup({
       cs,
@@ -543,19 +308,6 @@ export class Client {
       ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
     });
     return this.#adopt(state);
-  }
-
-  async #newKeyPackage(cs: CipherSuiteProvider, options: KeyPackageOptions): ReturnType<typeof createKeyPackage> {
-    const signature = await this.#signatureFor(cs);
-    return createKeyPackage({
-      cs,
-      credential: this.#credential,
-      signaturePrivateKey: signature.privateKey,
-      signaturePublicKey: signature.publicKey,
-      capabilities: this.#capabilitiesFor(cs.suite.id),
-      ...(options.lastResort === true ? { lastResort: true } : {}),
-      ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
-    });
   }
 
   #capabilitiesFor(suite: CipherSuiteId): Capabilities {

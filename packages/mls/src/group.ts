@@ -4,122 +4,37 @@
  * through the group's {@link SerialQueue}, so interleaved awaits can never
  * derive two states from the same snapshot (DESIGN.md "Sync vs async").
  */
-import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
-import { type CipherSuiteProvider, type Extension, ExtensionType, type IdentityProvider, ProtocolVersion, UsageError, WireFormat } from "@mlskit/core";
+import { bytesEqual, utf8 } from "@mlskit/codec";
+import { type CipherSuiteProvider, type Extension, type IdentityProvider, UsageError } from "@mlskit/core";
 import {
-  type CachedProposal,
   type ExternalSender,
   type GroupState,
   type ProposalInput,
   type StagedCommit as GroupStagedCommit,
-  type ValidatedKeyPackage,
-  type ProcessedMessage,
   clearPendingCommit,
   createApplicationMessage,
   createCommit,
   createProposal,
-  decodeMlsMessage,
-  encodeMlsMessage,
   epochAuthenticator,
   exportSecret,
-  externalKeyPair,
-  externalPubCodec,
-  leafNodeGroupOf,
-  makeExtension,
   mergePendingCommit,
   mergeStagedCommit,
-  processEarlyMessages,
   processMessage,
-  signGroupInfo,
-  validateKeyPackage,
 } from "@mlskit/group";
-import { ResumptionPSKUsage } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
-import {
-  type CommitOutput,
-  type IncomingMessage,
-  type MemberInfo,
-  type MergeResult,
-  type ProposalOutput,
-  StagedCommit,
-} from "./results.js";
+import { type CommitOptions, type GroupInfoOptions, chooseByReference, commitOutput, commitParams, signedGroupInfo } from "./group-commit.js";
+import { ProposalMessages, enterMerged, processActive, processAfterRemoval } from "./group-incoming.js";
+import type { GroupHost, GroupInternals } from "./group-internals.js";
+import { type MemberRef, type ProposalSpec, type ProposeOptions, membersOf, resolveProposal } from "./group-proposals.js";
+import { type CommitOutput, type IncomingMessage, type MemberInfo, type MergeResult, type ProposalOutput, StagedCommit } from "./results.js";
 import { SerialQueue } from "./serial-queue.js";
-import { decodeKeyPackageInput } from "./key-package-input.js";
 import { withExternalSender } from "./external.js";
 
-/** A member to remove: a leaf index, or an identity (bytes, or a string taken as UTF-8). */
-export type MemberRef = number | string | Uint8Array;
-
-/** A proposal, as the facade takes it (committed by value, or sent with `propose`). */
-export type ProposalSpec =
-  /** Add the client of this KeyPackage (an MLSMessage or a bare `KeyPackage` encoding). */
-  | { readonly add: Uint8Array }
-  /** Remove a member: a leaf index, or an identity. */
-  | { readonly remove: MemberRef }
-  /** Inject the external PSK with this `psk_id` (§8.4); every member must hold it. */
-  | { readonly psk: Uint8Array }
-  /** Inject a resumption PSK of this group (or another) of a past epoch (§8.6). */
-  | { readonly resumptionPsk: { readonly epoch: bigint; readonly groupId?: Uint8Array } }
-  | { readonly groupContextExtensions: readonly Extension[] }
-  /** Reinitialise the group with new parameters (§11.2). */
-  | { readonly reinit: { readonly groupId?: Uint8Array; readonly cipherSuite?: number; readonly version?: number; readonly extensions?: readonly Extension[] } }
-  /** An application-defined proposal (§13.2). */
-  | { readonly custom: { readonly proposalType: number; readonly body: Uint8Array } };
-
-/** Options of {@link Group.commit}. */
-export interface CommitOptions {
-  /** Proposals committed by value, besides those received this epoch. */
-  readonly proposals?: readonly ProposalSpec[];
-  /** Include the proposals received (and sent) this epoch by reference (default true; ignored with `byReference`). */
-  readonly includePending?: boolean;
-  /**
-   * Commit exactly these cached proposals by reference (and no other cached
-   * one): each a ProposalRef, or the proposal's MLSMessage as sent or
-   * received (one not yet processed is processed first, like
-   * {@link Group.processIncoming}). Proposals left out stay cached until the
-   * epoch ends.
-   * @throws UsageError `usage/unknown-proposal` for a reference not cached this epoch.
-   */
-  readonly byReference?: readonly Uint8Array[];
-  /** Send an UpdatePath even when no proposal requires one (a self-update). */
-  readonly forcePath?: boolean;
-  /**
-   * Put the ratchet tree in the Welcome (default true); otherwise the new
-   * epoch's tree is returned as {@link CommitOutput.ratchetTree}, to send
-   * beside the Welcome.
-   */
-  readonly ratchetTreeInWelcome?: boolean;
-  /** Also return a signed GroupInfo of the new epoch (default: with `external_pub` and the tree). */
-  readonly groupInfo?: boolean | GroupInfoOptions;
-  readonly authenticatedData?: Uint8Array;
-}
-
-/** Options of {@link Group.groupInfo}. */
-export interface GroupInfoOptions {
-  /** Include the `external_pub` extension, which external joins need (default true). */
-  readonly withExternalPub?: boolean;
-  /** Include the `ratchet_tree` extension (default true). */
-  readonly withRatchetTree?: boolean;
-}
-
-/** What a {@link Group} needs from its client. @internal */
-export interface GroupHost {
-  readonly cs: CipherSuiteProvider;
-  readonly identityProvider: IdentityProvider;
-  /** Stores the state (called after every change). */
-  persist(state: GroupState): Promise<void>;
-  /** The group is over for this client (removed, or an external join rejected). */
-  closed(groupId: Uint8Array): Promise<void>;
-}
+export type { CommitOptions, GroupInfoOptions } from "./group-commit.js";
+export type { GroupHost } from "./group-internals.js";
+export type { MemberRef, ProposalSpec, ProposeOptions } from "./group-proposals.js";
 
 type Status = { readonly kind: "active" } | { readonly kind: "removed"; readonly epoch: bigint } | { readonly kind: "closed"; readonly reason: string };
-
-function epochOfMessage(bytes: Uint8Array): bigint {
-  const m = decodeMlsMessage(bytes);
-  if (m.wireFormat === WireFormat.mls_public_message) return m.publicMessage.content.epoch;
-  if (m.wireFormat === WireFormat.mls_private_message) return m.privateMessage.epoch;
-  throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
-}
 
 /**
  * One MLS group as this member sees it. Obtain one from a `Client`
@@ -138,15 +53,27 @@ export class Group {
   #status: Status = { kind: "active" };
   /** Our external Commit, until the Delivery Service confirms or rejects it. */
   #externalCommit: Uint8Array | undefined;
-  /** Proposal MLSMessages of the current epoch (hex) sent or processed here, with their refs. */
-  #proposalMessages = new Map<string, Uint8Array>();
-  #proposalEpoch = -1n;
+  /** Proposal MLSMessages of the current epoch sent or processed here, with their refs. */
+  readonly #proposalMessages = new ProposalMessages();
+  /** What the module functions (commits, incoming messages) see of this group. */
+  readonly #internals: GroupInternals;
 
   /** @internal Use a `Client` to create or join groups. */
   constructor(host: GroupHost, state: GroupState, externalCommit?: Uint8Array) {
     this.#host = host;
     this.#state = state;
     this.#externalCommit = externalCommit;
+    const group = this;
+    this.#internals = {
+      get state() {
+        return group.#state;
+      },
+      identityProvider: host.identityProvider,
+      set: (s) => this.#set(s),
+      noteProposal: (message, ref) => this.#noteProposal(message, ref),
+      knownProposal: (bytes) => this.#knownProposal(bytes),
+      staged: (inner) => this.#staged(inner),
+    };
   }
 
   /** The group id. */
@@ -200,20 +127,8 @@ export class Group {
   }
 
   /** The members, by leaf (§5.3.3 identities from the identity provider). */
-  async members(): Promise<MemberInfo[]> {
-    const state = this.#state;
-    const out: MemberInfo[] = [];
-    for (const l of state.tree.leaves()) {
-      const leaf = state.tree.leafNode(l)!;
-      out.push({
-        leafIndex: l,
-        identity: await this.#host.identityProvider.identity(leaf.credential),
-        credentialType: leaf.credential.credentialType,
-        credential: leaf.credential,
-        signatureKey: leaf.signatureKey,
-      });
-    }
-    return out;
+  members(): Promise<MemberInfo[]> {
+    return membersOf(this.#state, this.#host.identityProvider);
   }
 
   /** The ratchet tree (`ratchet_tree` extension body, §12.4.3.3) for joiners who receive it out of band. */
@@ -240,22 +155,7 @@ export class Group {
    * let clients join by external Commit.
    */
   groupInfo(options: GroupInfoOptions = {}): Promise<Uint8Array> {
-    return this.#run(async () => {
-      const s = this.#state;
-      const extensions: Extension[] = [];
-      if (options.withRatchetTree !== false) extensions.push({ extensionType: ExtensionType.ratchet_tree, extensionData: s.tree.encode() });
-      if (options.withExternalPub !== false) {
-        const { publicKey } = await externalKeyPair(s);
-        extensions.push(makeExtension(ExtensionType.external_pub, externalPubCodec, { externalPub: publicKey }));
-      }
-      const gi = await signGroupInfo(s.cs, s.signaturePrivateKey, {
-        groupContext: s.groupContext,
-        extensions,
-        confirmationTag: s.confirmationTag,
-        signer: s.ownLeaf,
-      });
-      return encodeMlsMessage({ version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_group_info, groupInfo: gi });
-    });
+    return this.#run(() => signedGroupInfo(this.#state, options));
   }
 
   /**
@@ -291,41 +191,13 @@ export class Group {
     return this.#run(async () => {
       if (this.#externalCommit !== undefined) throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
       const proposals: ProposalInput[] = [];
-      for (const p of options.proposals ?? []) proposals.push(await this.#resolve(p));
-      const gi = options.groupInfo;
+      for (const p of options.proposals ?? []) proposals.push(await resolveProposal(this.#state, this.#host.identityProvider, p));
       const current = this.#state;
-      let base = current;
-      if (options.byReference !== undefined) {
-        // The state machine commits all cached proposals or none: commit from a view caching only the chosen ones.
-        const chosen = new Map<string, CachedProposal>();
-        for (const item of options.byReference) {
-          const ref = await this.#refOf(item);
-          const key = toHex(ref);
-          const cached = this.#state.proposals.get(key);
-          if (cached === undefined) throw new UsageError("usage/unknown-proposal", `proposal ${key} is not cached in epoch ${this.epoch}`);
-          chosen.set(key, cached);
-        }
-        base = { ...this.#state, proposals: chosen };
-      }
-      const created = await createCommit(base, {
-        proposals,
-        ...(options.byReference !== undefined ? {} : options.includePending !== undefined ? { includePending: options.includePending } : {}),
-        ...(options.forcePath !== undefined ? { forcePath: options.forcePath } : {}),
-        ...(options.ratchetTreeInWelcome !== undefined ? { ratchetTreeInWelcome: options.ratchetTreeInWelcome } : {}),
-        ...(options.authenticatedData !== undefined ? { authenticatedData: options.authenticatedData } : {}),
-        ...(gi === undefined || gi === false
-          ? {}
-          : { groupInfo: gi === true ? {} : { externalPub: gi.withExternalPub !== false, ratchetTree: gi.withRatchetTree !== false } }),
-      });
+      const base = options.byReference !== undefined ? await chooseByReference(this.#internals, options.byReference) : current;
+      const created = await createCommit(base, commitParams(options, proposals));
       // The proposals left out stay cached (processing a message may have cached more meanwhile).
       await this.#set(base === current ? created.state : { ...created.state, proposals: this.#state.proposals });
-      return {
-        commit: created.commit,
-        ...(created.welcome !== undefined ? { welcome: created.welcome } : {}),
-        ...(created.groupInfo !== undefined ? { groupInfo: created.groupInfo } : {}),
-        ...(created.welcome !== undefined && options.ratchetTreeInWelcome === false ? { ratchetTree: created.pending.state.tree.encode() } : {}),
-        epoch: this.#state.groupContext.epoch + 1n,
-      };
+      return commitOutput(created, options, this.#state.groupContext.epoch + 1n);
     });
   }
 
@@ -355,7 +227,7 @@ export class Group {
    * `externalSender`, or its encoding.
    */
   proposeExternalSender(sender: ExternalSender | Uint8Array, options: ProposeOptions = {}): Promise<ProposalOutput> {
-    return this.#run(async () => this.#proposeNow(await this.#resolve({ groupContextExtensions: withExternalSender(this.#state.groupContext.extensions, sender) }), options));
+    return this.#run(async () => this.#proposeNow(await resolveProposal(this.#state, this.#host.identityProvider, { groupContextExtensions: withExternalSender(this.#state.groupContext.extensions, sender) }), options));
   }
   /** Proposes reinitialising the group (§12.1.5); defaults: a fresh group id, the same suite and version. */
   proposeReInit(reinit: Extract<ProposalSpec, { reinit: unknown }>["reinit"] = {}, options: ProposeOptions = {}): Promise<ProposalOutput> {
@@ -368,7 +240,7 @@ export class Group {
 
   /** Sends a proposal (§12.1): it is cached by reference for this epoch's Commit, ours or another member's. */
   propose(spec: ProposalSpec, options: ProposeOptions = {}): Promise<ProposalOutput> {
-    return this.#run(async () => this.#proposeNow(await this.#resolve(spec), options));
+    return this.#run(async () => this.#proposeNow(await resolveProposal(this.#state, this.#host.identityProvider, spec), options));
   }
 
   #proposeInput(input: ProposalInput, options: ProposeOptions): Promise<ProposalOutput> {
@@ -393,7 +265,7 @@ export class Group {
         return { epoch: this.epoch, removed: false, replayed: [], replayErrors: [] };
       }
       const previous = this.#state;
-      return this.#enter(previous, mergePendingCommit(previous));
+      return enterMerged(this.#internals, previous, mergePendingCommit(previous));
     });
   }
 
@@ -428,13 +300,7 @@ export class Group {
     return this.#queue.run(async () => {
       if (this.#status.kind === "closed") throw new UsageError("usage/group-closed", this.#status.reason);
       if (this.#status.kind === "removed") {
-        const epoch = epochOfMessage(bytes);
-        if (epoch >= this.#status.epoch) {
-          throw new UsageError("usage/removed", `this member was removed in epoch ${this.#status.epoch}: it holds no keys of epoch ${epoch}`);
-        }
-        const r = await processMessage(this.#state, bytes);
-        if (r.kind !== "application") throw new UsageError("usage/removed", "this member was removed: only late application messages are read");
-        return this.#application(r);
+        return processAfterRemoval(this.#state, this.#host.identityProvider, this.#status.epoch, bytes);
       }
       if (this.#externalCommit !== undefined && bytesEqual(bytes, this.#externalCommit)) {
         this.#externalCommit = undefined;
@@ -443,25 +309,7 @@ export class Group {
       // A proposal already sent or processed this epoch (e.g. our own, handed back by the Delivery Service): already cached.
       const known = this.#knownProposal(bytes);
       if (known !== undefined) return known;
-      const previous = this.#state;
-      const r = await processMessage(previous, bytes);
-      switch (r.kind) {
-        case "application":
-          return this.#application(r);
-        case "proposal":
-          await this.#set(r.state);
-          this.#noteProposal(bytes, r.ref);
-          return { kind: "proposal", proposal: r.proposal, sender: r.sender, ref: r.ref };
-        case "buffered":
-          await this.#set(r.state);
-          return { kind: "buffered", epoch: previous.groupContext.epoch + 1n };
-        case "own-commit": {
-          const merged = await this.#enter(previous, r.state);
-          return { kind: "own-commit", epoch: merged.epoch, replayed: merged.replayed };
-        }
-        case "commit":
-          return { kind: "commit", staged: this.#staged(r.staged) };
-      }
+      return processActive(this.#internals, this.#state, bytes);
     });
   }
 
@@ -478,121 +326,19 @@ export class Group {
           await this.#host.closed(this.#state.groupContext.groupId);
           return { epoch: this.epoch, removed: true, replayed: [], replayErrors: [] };
         }
-        return this.#enter(this.#state, mergeStagedCommit(inner));
+        return enterMerged(this.#internals, this.#state, mergeStagedCommit(inner));
       }),
     );
   }
 
-  /** Moves to a merged state and replays the messages held for it. */
-  async #enter(previous: GroupState, merged: GroupState): Promise<MergeResult> {
-    const replay = await processEarlyMessages(previous, merged);
-    await this.#set(replay.state);
-    const replayed: IncomingMessage[] = [];
-    for (const r of replay.results) {
-      if (r.kind === "application") replayed.push(await this.#application(r));
-      else if (r.kind === "proposal") replayed.push({ kind: "proposal", proposal: r.proposal, sender: r.sender, ref: r.ref });
-      else if (r.kind === "commit") replayed.push({ kind: "commit", staged: this.#staged(r.staged) });
-      else if (r.kind === "buffered") replayed.push({ kind: "buffered", epoch: this.epoch + 1n });
-    }
-    return { epoch: this.epoch, removed: false, replayed, replayErrors: replay.errors };
-  }
-
-  async #application(r: Extract<ProcessedMessage, { kind: "application" }>): Promise<IncomingMessage> {
-    const s = this.#state;
-    const tree = r.epoch === s.groupContext.epoch ? s.tree : s.pastEpochs.find((p) => p.epoch === r.epoch)?.tree;
-    const leaf = tree?.leafNode(r.sender);
-    let senderIdentity: Uint8Array | undefined;
-    if (leaf !== undefined) senderIdentity = await this.#host.identityProvider.identity(leaf.credential).catch(() => undefined);
-    return { kind: "application", sender: r.sender, senderIdentity, epoch: r.epoch, data: r.data, authenticatedData: r.authenticatedData };
-  }
-
-  /** Turns a facade proposal into the state machine's input (KeyPackages validated, identities resolved). */
-  async #resolve(spec: ProposalSpec): Promise<ProposalInput> {
-    const s = this.#state;
-    if ("add" in spec) return { add: await this.#validateKeyPackage(spec.add) };
-    if ("remove" in spec) return { remove: await this.#leafOf(spec.remove) };
-    if ("psk" in spec) return { externalPsk: { pskId: spec.psk } };
-    if ("resumptionPsk" in spec) {
-      const r = spec.resumptionPsk;
-      return { resumptionPsk: { epoch: r.epoch, ...(r.groupId !== undefined ? { groupId: r.groupId } : {}), usage: ResumptionPSKUsage.application } };
-    }
-    if ("groupContextExtensions" in spec) return { groupContextExtensions: spec.groupContextExtensions };
-    if ("reinit" in spec) {
-      const r = spec.reinit;
-      return {
-        reinit: {
-          groupId: r.groupId ?? s.cs.randomBytes(s.cs.hashLength),
-          cipherSuite: r.cipherSuite ?? s.groupContext.cipherSuite,
-          version: r.version ?? s.groupContext.version,
-          extensions: r.extensions ?? s.groupContext.extensions,
-        },
-      };
-    }
-    return { custom: spec.custom };
-  }
-
-  async #validateKeyPackage(bytes: Uint8Array): Promise<ValidatedKeyPackage> {
-    const kp = decodeKeyPackageInput(bytes);
-    const s = this.#state;
-    const { keyPackage } = await validateKeyPackage(s.cs, kp, {
-      identityProvider: this.#host.identityProvider,
-      group: leafNodeGroupOf(s.groupContext, s.tree),
-      lifetime: s.policy.lifetime,
-    });
-    return keyPackage;
-  }
-
-  async #leafOf(member: MemberRef): Promise<LeafIndex> {
-    const s = this.#state;
-    if (typeof member === "number") {
-      if (s.tree.leafNode(member as LeafIndex) === undefined) throw new UsageError("usage/unknown-member", `leaf ${member} is blank or outside the tree`);
-      return member as LeafIndex;
-    }
-    const wanted = typeof member === "string" ? utf8(member) : member;
-    for (const l of s.tree.leaves()) {
-      const id = await this.#host.identityProvider.identity(s.tree.leafNode(l)!.credential);
-      if (bytesEqual(id, wanted)) return l;
-    }
-    throw new UsageError("usage/unknown-member", "no member presents this identity");
-  }
-
   /** Remembers a proposal message of the current epoch and its ref. */
   #noteProposal(message: Uint8Array, ref: Uint8Array): void {
-    if (this.#proposalEpoch !== this.epoch) {
-      this.#proposalMessages = new Map();
-      this.#proposalEpoch = this.epoch;
-    }
-    this.#proposalMessages.set(toHex(message), ref);
+    this.#proposalMessages.note(this.epoch, message, ref);
   }
 
   /** A proposal message of this epoch that is already cached, as {@link processIncoming} reports it. */
   #knownProposal(bytes: Uint8Array): IncomingMessage | undefined {
-    if (this.#proposalEpoch !== this.epoch) return undefined;
-    const ref = this.#proposalMessages.get(toHex(bytes));
-    const cached = ref === undefined ? undefined : this.#state.proposals.get(toHex(ref));
-    if (cached === undefined) return undefined;
-    return { kind: "proposal", proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
-  }
-
-  /** The ProposalRef of a `byReference` item: a ref, or a proposal message (processed now when new). */
-  async #refOf(item: Uint8Array): Promise<Uint8Array> {
-    if (item.length === this.#state.cs.hashLength && this.#state.proposals.has(toHex(item))) return item;
-    let m;
-    try {
-      m = decodeMlsMessage(item);
-    } catch {
-      return item; // Not a message: taken as a ref (reported unknown when not cached).
-    }
-    if (m.wireFormat !== WireFormat.mls_public_message && m.wireFormat !== WireFormat.mls_private_message) {
-      throw new UsageError("usage/not-a-proposal", "a byReference item is neither a ProposalRef nor a proposal message");
-    }
-    const known = this.#knownProposal(item);
-    if (known?.kind === "proposal") return known.ref;
-    const r = await processMessage(this.#state, item);
-    if (r.kind !== "proposal") throw new UsageError("usage/not-a-proposal", `a byReference message is a ${r.kind} message, not a proposal`);
-    await this.#set(r.state);
-    this.#noteProposal(item, r.ref);
-    return r.ref;
+    return this.#proposalMessages.known(this.#state, bytes);
   }
 
   async #set(state: GroupState): Promise<void> {
@@ -610,9 +356,4 @@ export class Group {
       return fn();
     });
   }
-}
-
-/** Options of the `propose*` methods. */
-export interface ProposeOptions {
-  readonly authenticatedData?: Uint8Array;
 }

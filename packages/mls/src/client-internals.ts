@@ -1,0 +1,35 @@
+/**
+ * What the {@link Client}'s module functions (KeyPackages, joins,
+ * resumption) need from the client: its keys, storage, services and group
+ * bookkeeping. Internal to the facade.
+ */
+import type { CipherSuiteId, CipherSuiteProvider, ClientStorage, Credential, CryptoProvider, IdentityProvider, KeyPair } from "@mlskit/core";
+import type { GroupPolicy, GroupPolicyInput, GroupServices, GroupState } from "@mlskit/group";
+import type { Capabilities } from "@mlskit/ratchet-tree";
+import type { Client } from "./client.js";
+import type { Group } from "./group.js";
+
+/** A {@link Client}'s internals, as its module functions see them. @internal */
+export interface ClientInternals {
+  readonly crypto: CryptoProvider;
+  /** The default suite's provider. */
+  readonly cs: CipherSuiteProvider;
+  readonly credential: Credential;
+  readonly identityProvider: IdentityProvider;
+  readonly storage: ClientStorage<GroupState>;
+  readonly services: GroupServices;
+  /** The groups in memory, by hex group id. */
+  readonly groups: ReadonlyMap<string, Group>;
+  /** The signature key pair of a suite's signature scheme (generated on first use). */
+  signatureFor(cs: CipherSuiteProvider): Promise<KeyPair>;
+  /** The capabilities advertised in leaves of this suite. */
+  capabilitiesFor(suite: CipherSuiteId): Capabilities;
+  /** The client's policy, overridden by `input`. */
+  policy(input: GroupPolicyInput | undefined): GroupPolicy;
+  /** Serves a state as one of the client's groups, and stores it. */
+  adopt(state: GroupState, externalCommit?: Uint8Array): Promise<Group>;
+  /** Retires a group frozen by a merged ReInit once its successor exists (§11.2). */
+  retire(old: GroupState): Promise<void>;
+  /** The group with this id, from memory or from the group store. */
+  getGroup(groupId: Uint8Array): Promise<Group | undefined>;
+}

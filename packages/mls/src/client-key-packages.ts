@@ -1,0 +1,47 @@
+/**
+ * KeyPackage creation for the {@link Client} (§10): fresh KeyPackages with
+ * the client's credential and capabilities, and storing their private keys
+ * until a Welcome uses them.
+ */
+import { type CipherSuiteProvider, ProtocolVersion, WireFormat } from "@mlskit/core";
+import { type KeyPackage, createKeyPackage, encodeMlsMessage } from "@mlskit/group";
+import type { Client } from "./client.js";
+import type { ClientInternals } from "./client-internals.js";
+import type { KeyPackageOptions, PublishedKeyPackage } from "./client-options.js";
+
+/** Creates a KeyPackage of `cs` signed with the client's key of that suite (private keys returned, not stored). @internal */
+export async function newKeyPackage(client: ClientInternals, cs: CipherSuiteProvider, options: KeyPackageOptions): ReturnType<typeof createKeyPackage> {
+  const signature = await client.signatureFor(cs);
+  return createKeyPackage({
+    cs,
+    credential: client.credential,
+    signaturePrivateKey: signature.privateKey,
+    signaturePublicKey: signature.publicKey,
+    capabilities: client.capabilitiesFor(cs.suite.id),
+    ...(options.lastResort === true ? { lastResort: true } : {}),
+    ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
+  });
+}
+
+/** Creates a KeyPackage and keeps its private keys in the KeyPackage store (then wipes them here). @internal */
+export async function storeKeyPackage(
+  client: ClientInternals,
+  cs: CipherSuiteProvider,
+  options: KeyPackageOptions,
+): Promise<{ published: PublishedKeyPackage; keyPackage: KeyPackage }> {
+  const created = await newKeyPackage(client, cs, options);
+  await client.storage.keyPackages.put(created.reference, {
+    keyPackage: created.encoded,
+    initPrivateKey: created.privateKeys.initPrivateKey,
+    encryptionPrivateKey: created.privateKeys.encryptionPrivateKey,
+    ...(options.lastResort === true ? { lastResort: true } : {}),
+  });
+  created.privateKeys.wipe();
+  return {
+    published: {
+      keyPackage: encodeMlsMessage({ version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_key_package, keyPackage: created.keyPackage }),
+      reference: created.reference,
+    },
+    keyPackage: created.keyPackage,
+  };
+}

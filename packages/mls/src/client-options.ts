@@ -1,0 +1,127 @@
+/**
+ * The options and results of {@link Client}'s methods: creating the client,
+ * groups and KeyPackages, joining, and resuming groups.
+ */
+import type { CipherSuiteId, ClientStorage, Credential, CryptoProvider, Extension, IdentityProvider, KeyPair, SignatureSchemeId } from "@mlskit/core";
+import type { GroupPolicyInput, GroupState, ResumptionKind } from "@mlskit/group";
+import type { Capabilities } from "@mlskit/ratchet-tree";
+import type { Client } from "./client.js";
+import type { Group } from "./group.js";
+
+/** Options of {@link Client.create}. */
+export interface ClientOptions {
+  /** A basic credential's identity (a string is taken as UTF-8). Give this or `credential`. */
+  readonly identity?: string | Uint8Array;
+  /** The client's credential (§5.3), bound to its signature key. */
+  readonly credential?: Credential;
+  /**
+   * The signature key pair of the default suite's signature scheme; a fresh
+   * one is generated when absent.
+   */
+  readonly signatureKeyPair?: KeyPair;
+  /**
+   * Signature key pairs of other signature schemes, by `SignatureScheme` id
+   * (e.g. `{ [SignatureScheme.ecdsa_secp256r1_sha256]: p256KeyPair }`).
+   * A scheme with no key pair here gets a fresh one the first time a
+   * KeyPackage or group of a suite using it is made. The same credential is
+   * used with every key: with credentials that bind a key (X.509), supply
+   * key pairs the credential is valid for.
+   */
+  readonly signatureKeyPairs?: Readonly<Partial<Record<SignatureSchemeId, KeyPair>>>;
+  /** The cipher suite of this client's groups and KeyPackages (default 0x0001). */
+  readonly cipherSuite?: CipherSuiteId;
+  /** Default: `webCryptoProvider({ fallback: noblePrimitives() })`. */
+  readonly crypto?: CryptoProvider;
+  /** The Authentication Service (§5.3.1): required, there is no permissive default. */
+  readonly identityProvider: IdentityProvider;
+  /** The default policy of this client's groups. */
+  readonly policy?: GroupPolicyInput;
+  /** Advertised capabilities (default: this suite, the identity provider's credential types, the policy's custom proposals). */
+  readonly capabilities?: Capabilities;
+  /** Where groups, KeyPackage private keys and external PSKs are kept (default: in memory). */
+  readonly storage?: Partial<ClientStorage<GroupState>>;
+}
+
+/** Options of {@link Client.createGroup}. */
+export interface CreateGroupOptions {
+  /** Default: a fresh random id. */
+  readonly groupId?: Uint8Array;
+  /** GroupContext extensions (§8.1). */
+  readonly extensions?: readonly Extension[];
+  /** This group's policy (default: the client's). */
+  readonly policy?: GroupPolicyInput;
+  /** The group's cipher suite (default: the client's); its signature scheme's key pair signs for this member. */
+  readonly cipherSuite?: CipherSuiteId;
+}
+
+/** Options of {@link Client.createKeyPackage}. */
+export interface KeyPackageOptions {
+  /** A last-resort KeyPackage may be used more than once (§10, §16.8). */
+  readonly lastResort?: boolean;
+  /** Validity from now, in seconds. */
+  readonly lifetimeSeconds?: number;
+  /** A KeyPackage for another suite, e.g. for a ReInit; signed with the key pair of that suite's signature scheme. */
+  readonly cipherSuite?: CipherSuiteId;
+}
+
+/** A KeyPackage to publish. */
+export interface PublishedKeyPackage {
+  /** The KeyPackage as an MLSMessage (`mls_key_package`). */
+  readonly keyPackage: Uint8Array;
+  /** Its KeyPackageRef (§5.2). */
+  readonly reference: Uint8Array;
+}
+
+/** Where {@link Client.joinFromWelcome} finds the group a ReInit or branch Welcome resumes. */
+export type ResumedGroupInput =
+  | Group
+  | GroupState
+  | ((groupId: Uint8Array) => Group | GroupState | undefined | Promise<Group | GroupState | undefined>);
+
+/** Options of {@link Client.joinFromWelcome}. */
+export interface JoinOptions {
+  /** The ratchet tree when the Welcome does not carry it. */
+  readonly ratchetTree?: Uint8Array;
+  readonly policy?: GroupPolicyInput;
+  /**
+   * The group a ReInit (§11.2) or branch (§11.3) Welcome resumes: a group,
+   * a state, or a lookup by group id. Default: this client's groups (any
+   * suite), looked up by the resumption PSK's group id. The Welcome is
+   * checked against it (§12.4.3.1 last step) and the resumption PSK is read
+   * from it.
+   */
+  readonly resumedGroup?: ResumedGroupInput;
+  /**
+   * Require a Welcome that resumes a group this way: exactly one resumption
+   * PSK of usage `reinit` (§11.2) or `branch` (§11.3), whose group is found.
+   */
+  readonly expectResumption?: ResumptionKind;
+}
+
+/** Options of {@link Client.joinExternal}. */
+export interface JoinExternalOptions {
+  /** The ratchet tree when the GroupInfo does not carry it. */
+  readonly ratchetTree?: Uint8Array;
+  /** Rejoin a group this client is in, removing its old leaf in the same Commit (§12.4.3.2). */
+  readonly resync?: boolean;
+  /** External PSK ids to inject. */
+  readonly psks?: readonly Uint8Array[];
+  readonly authenticatedData?: Uint8Array;
+  readonly policy?: GroupPolicyInput;
+}
+
+/** Options of {@link Client.reinitGroup} and {@link Client.branchGroup}. */
+export interface SuccessorOptions {
+  /** The new group's policy (default: the client's). */
+  readonly policy?: GroupPolicyInput;
+  /** Put the ratchet tree in the Welcome (default true). */
+  readonly ratchetTreeInWelcome?: boolean;
+}
+
+/** What {@link Client.reinitGroup} and {@link Client.branchGroup} return. */
+export interface SuccessorGroup {
+  /** The new group, in epoch 1. */
+  readonly group: Group;
+  /** The Welcome for the other members (absent when nobody else was added). */
+  readonly welcome?: Uint8Array;
+}

@@ -1,0 +1,111 @@
+/**
+ * Incoming messages of the facade's {@link Group}: the state machine's
+ * results mapped to {@link IncomingMessage}s, entering a merged epoch with
+ * the replay of held messages, and the log of this epoch's proposal messages.
+ */
+import { toHex } from "@mlskit/codec";
+import { type IdentityProvider, UsageError, WireFormat } from "@mlskit/core";
+import { type GroupState, type ProcessedMessage, decodeMlsMessage, processEarlyMessages, processMessage } from "@mlskit/group";
+import type { Group } from "./group.js";
+import type { GroupInternals } from "./group-internals.js";
+import type { IncomingMessage, MergeResult } from "./results.js";
+
+/** The epoch of a group message (PublicMessage or PrivateMessage). @internal */
+export function epochOfMessage(bytes: Uint8Array): bigint {
+  const m = decodeMlsMessage(bytes);
+  if (m.wireFormat === WireFormat.mls_public_message) return m.publicMessage.content.epoch;
+  if (m.wireFormat === WireFormat.mls_private_message) return m.privateMessage.epoch;
+  throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
+}
+
+/** An application message as {@link Group.processIncoming} reports it, with the sender's identity when known. @internal */
+export async function applicationReceived(
+  s: GroupState,
+  identityProvider: IdentityProvider,
+  r: Extract<ProcessedMessage, { kind: "application" }>,
+): Promise<IncomingMessage> {
+  const tree = r.epoch === s.groupContext.epoch ? s.tree : s.pastEpochs.find((p) => p.epoch === r.epoch)?.tree;
+  const leaf = tree?.leafNode(r.sender);
+  let senderIdentity: Uint8Array | undefined;
+  if (leaf !== undefined) senderIdentity = await identityProvider.identity(leaf.credential).catch(() => undefined);
+  return { kind: "application", sender: r.sender, senderIdentity, epoch: r.epoch, data: r.data, authenticatedData: r.authenticatedData };
+}
+
+/**
+ * Processes a late message for a member removed in `removedEpoch`: only
+ * application messages of the epochs it was in can still be read. @internal
+ * @throws UsageError `usage/removed` for anything else.
+ */
+export async function processAfterRemoval(s: GroupState, identityProvider: IdentityProvider, removedEpoch: bigint, bytes: Uint8Array): Promise<IncomingMessage> {
+  const epoch = epochOfMessage(bytes);
+  if (epoch >= removedEpoch) {
+    throw new UsageError("usage/removed", `this member was removed in epoch ${removedEpoch}: it holds no keys of epoch ${epoch}`);
+  }
+  const r = await processMessage(s, bytes);
+  if (r.kind !== "application") throw new UsageError("usage/removed", "this member was removed: only late application messages are read");
+  return applicationReceived(s, identityProvider, r);
+}
+
+/**
+ * Processes a message of an active group from `previous` (the current
+ * state): caches proposals, holds next-epoch messages, merges our own
+ * Commit back, stages another member's Commit. @internal
+ */
+export async function processActive(g: GroupInternals, previous: GroupState, bytes: Uint8Array): Promise<IncomingMessage> {
+  const r = await processMessage(previous, bytes);
+  switch (r.kind) {
+    case "application":
+      return applicationReceived(g.state, g.identityProvider, r);
+    case "proposal":
+      await g.set(r.state);
+      g.noteProposal(bytes, r.ref);
+      return { kind: "proposal", proposal: r.proposal, sender: r.sender, ref: r.ref };
+    case "buffered":
+      await g.set(r.state);
+      return { kind: "buffered", epoch: previous.groupContext.epoch + 1n };
+    case "own-commit": {
+      const merged = await enterMerged(g, previous, r.state);
+      return { kind: "own-commit", epoch: merged.epoch, replayed: merged.replayed };
+    }
+    case "commit":
+      return { kind: "commit", staged: g.staged(r.staged) };
+  }
+}
+
+/** Moves to a merged state and replays the messages held for it. @internal */
+export async function enterMerged(g: GroupInternals, previous: GroupState, merged: GroupState): Promise<MergeResult> {
+  const replay = await processEarlyMessages(previous, merged);
+  await g.set(replay.state);
+  const replayed: IncomingMessage[] = [];
+  for (const r of replay.results) {
+    if (r.kind === "application") replayed.push(await applicationReceived(g.state, g.identityProvider, r));
+    else if (r.kind === "proposal") replayed.push({ kind: "proposal", proposal: r.proposal, sender: r.sender, ref: r.ref });
+    else if (r.kind === "commit") replayed.push({ kind: "commit", staged: g.staged(r.staged) });
+    else if (r.kind === "buffered") replayed.push({ kind: "buffered", epoch: g.state.groupContext.epoch + 1n });
+  }
+  return { epoch: g.state.groupContext.epoch, removed: false, replayed, replayErrors: replay.errors };
+}
+
+/** Proposal MLSMessages of one epoch (hex) sent or processed by a group, with their refs. @internal */
+export class ProposalMessages {
+  #messages = new Map<string, Uint8Array>();
+  #epoch = -1n;
+
+  /** Remembers a proposal message of `epoch` (the current one) and its ref. */
+  note(epoch: bigint, message: Uint8Array, ref: Uint8Array): void {
+    if (this.#epoch !== epoch) {
+      this.#messages = new Map();
+      this.#epoch = epoch;
+    }
+    this.#messages.set(toHex(message), ref);
+  }
+
+  /** A proposal message of the state's epoch that is already cached, as {@link Group.processIncoming} reports it. */
+  known(state: GroupState, bytes: Uint8Array): IncomingMessage | undefined {
+    if (this.#epoch !== state.groupContext.epoch) return undefined;
+    const ref = this.#messages.get(toHex(bytes));
+    const cached = ref === undefined ? undefined : state.proposals.get(toHex(ref));
+    if (cached === undefined) return undefined;
+    return { kind: "proposal", proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
+  }
+}
