@@ -9,12 +9,15 @@ import { MAX_VARINT, varintSize } from "./varint.js";
  */
 export class Writer {
   private buf: Uint8Array;
-  private view: DataView;
   private pos = 0;
 
-  constructor(initialCapacity = 256) {
+  /**
+   * @param initialCapacity bytes to start with; the default stays within the
+   *   size V8 allocates on its heap (larger typed arrays cost an off-heap
+   *   backing store each, which dominates the many small encodes MLS does).
+   */
+  constructor(initialCapacity = 64) {
     this.buf = new Uint8Array(initialCapacity);
-    this.view = new DataView(this.buf.buffer);
   }
 
   /** Bytes written so far. */
@@ -30,7 +33,6 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
   }
 
   uint8(v: number): void {
@@ -42,24 +44,29 @@ export class Writer {
   uint16(v: number): void {
     checkUint(v, 0xffff, "uint16");
     this.reserve(2);
-    this.view.setUint16(this.pos, v);
-    this.pos += 2;
+    const b = this.buf;
+    b[this.pos++] = v >>> 8;
+    b[this.pos++] = v & 0xff;
   }
 
   uint32(v: number): void {
     checkUint(v, 0xffffffff, "uint32");
     this.reserve(4);
-    this.view.setUint32(this.pos, v);
-    this.pos += 4;
+    const b = this.buf;
+    b[this.pos++] = v >>> 24;
+    b[this.pos++] = (v >>> 16) & 0xff;
+    b[this.pos++] = (v >>> 8) & 0xff;
+    b[this.pos++] = v & 0xff;
   }
 
   uint64(v: bigint): void {
     if (typeof v !== "bigint" || v < 0n || v > 0xffffffffffffffffn) {
       throw new MlsError("codec/value-out-of-range", `uint64 value out of range: ${String(v)}`);
     }
-    this.reserve(8);
-    this.view.setBigUint64(this.pos, v);
-    this.pos += 8;
+    const hi = Number(v >> 32n);
+    const lo = Number(v & 0xffffffffn);
+    this.uint32(hi);
+    this.uint32(lo);
   }
 
   /** A varint (RFC 9420 §2.1.2) in its minimal encoding. */

@@ -8,13 +8,23 @@ import { ValidationError } from "./errors.js";
 
 const PREFIX = "MLS 1.0 ";
 
+/** Encoded labels by name: the RFC's labels are a small fixed set, used for every derivation. */
+const LABELS = new Map<string, Uint8Array>();
+const MAX_CACHED_LABELS = 256;
+
 function labelBytes(label: string): Uint8Array {
-  return utf8(PREFIX + label);
+  let bytes = LABELS.get(label);
+  if (bytes === undefined) {
+    bytes = utf8(PREFIX + label);
+    // Application labels (exporters) are unbounded in number; keep only the first ones.
+    if (LABELS.size < MAX_CACHED_LABELS) LABELS.set(label, bytes);
+  }
+  return bytes;
 }
 
 /** Encodes `struct { uint16 length; opaque label<V>; opaque context<V>; } KDFLabel` (§8). */
 function encodeKdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
-  const w = new Writer(16 + label.length + context.length);
+  const w = new Writer(16 + PREFIX.length + label.length * 3 + context.length);
   w.uint16(length);
   w.opaque(labelBytes(label));
   w.opaque(context);

@@ -24,10 +24,14 @@
  * | AES-128-GCM, fresh key, 64 KiB   |     ~840 | ~11,600 /  ~5,400     |
  *
  * ("fresh key": an `importKey` before each subtle operation, as MLS uses a
- * new key for nearly every message.) The thresholds below are where the
- * fallback still wins or ties when subtle is at its fastest: AES-GCM in
- * noble costs ~20 µs for 100 B and ~40 µs per KiB (its per-key GHASH
- * tables weigh on small messages), SHA-256 ~8 µs per KiB.
+ * new key for nearly every message.) The hash and KDF thresholds are where
+ * the fallback still wins or ties when subtle is at its fastest (SHA-256 in
+ * noble costs ~8 µs per KiB). AES-GCM in noble costs ~20 µs plus ~40 µs per
+ * KiB; subtle wins back-to-back above ~1 KiB, but an MLS message does its
+ * AEAD between a signature and the sender-data work, when the pool thread
+ * has gone idle: there a 1 KiB application message ran at ~2,000/s with
+ * subtle's AEAD and ~2,600/s with noble's (both directions gained). So AEAD
+ * inputs up to 2 KiB, typical chat messages, stay on this thread.
  *
  * Both sides compute the same function, so which side serves a call is not
  * observable except in time; sizes and lengths are checked here, before the
@@ -41,7 +45,7 @@ export const HYBRID_HASH_MAX_INPUT = 2048;
 /** HKDF inputs (Extract's IKM, Expand's info) up to this many bytes go to the fallback. */
 export const HYBRID_KDF_MAX_INPUT = 2048;
 /** AEAD inputs (aad plus plaintext or ciphertext) up to this many bytes go to the fallback. */
-export const HYBRID_AEAD_MAX_INPUT = 512;
+export const HYBRID_AEAD_MAX_INPUT = 2048;
 
 /**
  * A hash whose digest and HMAC of small inputs come from `small`, of large ones

@@ -11,13 +11,16 @@ import { Reader, encode } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
 import type { LeafNode } from "./leaf-node.js";
 import { type Node, NodeType, ratchetTreeCodec, skipLeafNode, skipParentNode } from "./node.js";
-import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, LeafBitmap, type NodeTables, chunkCount } from "./store.js";
-import { hashBatch, leafHashInput, parentHashInput } from "./tree-hash.js";
-import { type LeafIndex, MAX_LEAVES, type NodeIndex, left, nodeWidth, right } from "./tree-math.js";
+import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, LeafBitmap, type NodeTables, chunkCount, hashChunkBytes, hashSlot } from "./store.js";
+import { Scratch, hashBatch, leafHashInput, parentHashInput, syncHash } from "./tree-hash.js";
+import { type LeafIndex, MAX_LEAVES, type NodeIndex, isLeaf, left, nodeToLeaf, nodeWidth, right } from "./tree-math.js";
 import { TreeDiff } from "./tree-diff.js";
 import { TreeView } from "./tree-view.js";
 import { KeyIndex, confirmEncryptionKey, confirmSignatureKey } from "./key-index.js";
 import { Yielder } from "./concurrency.js";
+
+/** Input buffer for leaf hashes recomputed by `hashOf` (synchronous, so never shared across calls). */
+const LEAF_SCRATCH = new Scratch();
 
 /** Entries a chunk needs to hold node indices up to `width - 1`. */
 export function chunkCapacity(c: number, width: number): number {
@@ -128,7 +131,8 @@ export class RatchetTree extends TreeView {
     const width = nodeWidth(leafCount);
     const nh = cs.hashLength;
     const nChunks = chunkCount(width);
-    const tables: NodeTables = { spans: [], hashes: [] };
+    const leafHashes = syncHash(cs) === undefined;
+    const tables: NodeTables = { spans: [], hashes: [], leafHashes };
     let live = 0;
     for (let c = 0; c < nChunks; c++) {
       const cap = chunkCapacity(c, width);
@@ -139,7 +143,7 @@ export class RatchetTree extends TreeView {
         live += lens[i]!;
       }
       tables.spans.push(spans);
-      tables.hashes.push(new Uint8Array(cap * nh));
+      tables.hashes.push(new Uint8Array(hashChunkBytes(leafHashes, cap, nh)));
     }
     const bits = LeafBitmap.allBlank(leafCount);
     for (let l = 0; l < leafCount && 2 * l < count; l++) if (lens[2 * l]! > 0) bits.set(l, false);
@@ -168,8 +172,13 @@ export class RatchetTree extends TreeView {
 
   /** @internal */
   hashOf(n: NodeIndex): Uint8Array {
+    const { leafHashes } = this.tables;
+    if (!leafHashes && isLeaf(n)) {
+      // Not stored (see NodeTables.leafHashes): one synchronous hash of the leaf's bytes.
+      return syncHash(this.cs)!(leafHashInput(nodeToLeaf(n), this.nodeBytes(n), LEAF_SCRATCH));
+    }
     const nh = this.cs.hashLength;
-    const at = (n & CHUNK_MASK) * nh;
+    const at = hashSlot(leafHashes, n) * nh;
     return this.tables.hashes[n >>> CHUNK_BITS]!.subarray(at, at + nh);
   }
 
@@ -216,12 +225,17 @@ export class RatchetTree extends TreeView {
   async computeAllHashes(yielder?: Yielder): Promise<void> {
     const nh = this.cs.hashLength;
     const y = yielder ?? new Yielder();
-    const store = (n: number, d: Uint8Array) => this.tables.hashes[n >>> CHUNK_BITS]!.set(d, (n & CHUNK_MASK) * nh);
+    const { leafHashes } = this.tables;
+    const store = (n: number, d: Uint8Array) => this.tables.hashes[n >>> CHUNK_BITS]!.set(d, hashSlot(leafHashes, n) * nh);
+    // Leaf hashes that are not stored are kept here until their parents are hashed.
+    const leaves = leafHashes ? undefined : new Uint8Array(this.leafCount * nh);
+    const hashOf = (n: NodeIndex): Uint8Array =>
+      leaves !== undefined && isLeaf(n) ? leaves.subarray((n >>> 1) * nh, ((n >>> 1) + 1) * nh) : this.hashOf(n);
     await hashBatch(
       this.cs,
       this.leafCount,
       (l, scratch) => leafHashInput(l, this.nodeBytes((2 * l) as NodeIndex), scratch),
-      (l, d) => store(2 * l, d),
+      (l, d) => (leaves !== undefined ? leaves.set(d, l * nh) : store(2 * l, d)),
       y,
     );
     for (let k = 1; 1 << k <= this.leafCount; k++) {
@@ -232,7 +246,7 @@ export class RatchetTree extends TreeView {
         this.leafCount >>> k,
         (j, scratch) => {
           const n = (first + j * step) as NodeIndex;
-          return parentHashInput(this.nodeBytes(n), this.hashOf(left(n)), this.hashOf(right(n)), scratch);
+          return parentHashInput(this.nodeBytes(n), hashOf(left(n)), hashOf(right(n)), scratch);
         },
         (j, d) => store(first + j * step, d),
         y,

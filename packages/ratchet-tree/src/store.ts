@@ -50,8 +50,28 @@ export function chunkCount(width: number): number {
 export interface NodeTables {
   /** Per chunk: 2 × CHUNK uint32 (start, length). */
   readonly spans: Uint32Array[];
-  /** Per chunk: CHUNK × Nh bytes of tree hashes. */
+  /**
+   * Per chunk: the tree hashes of its parent nodes and, when `leafHashes`,
+   * of its leaves too (slots by {@link hashSlot}).
+   */
   readonly hashes: Uint8Array[];
+  /**
+   * Whether leaf hashes are stored. With a synchronous hash they are not: a
+   * leaf's hash is one short hash of bytes at hand, recomputed when asked
+   * for, and leaves are half the nodes (at N = 1,024 that is 32 KiB of a
+   * ~390 KiB group state).
+   */
+  readonly leafHashes: boolean;
+}
+
+/** The hash slot of node `n` within its chunk (`n` must be a parent unless `leafHashes`). */
+export function hashSlot(leafHashes: boolean, n: number): number {
+  return leafHashes ? n & CHUNK_MASK : (n & CHUNK_MASK) >>> 1;
+}
+
+/** Bytes of a hash chunk for `cap` nodes. */
+export function hashChunkBytes(leafHashes: boolean, cap: number, nh: number): number {
+  return (leafHashes ? cap : cap >>> 1) * nh;
 }
 
 /**

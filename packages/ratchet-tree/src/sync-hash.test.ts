@@ -150,6 +150,40 @@ describe("synchronous hashing (CipherSuiteProvider.hashSync)", () => {
   });
 });
 
+describe("leaf hashes (stored only without a synchronous hash)", () => {
+  it("recomputed leaf hashes equal stored ones through diffs, and halve the hash table", async () => {
+    const stored = await webCryptoProvider().cipherSuite(1); // no hashSync: leaf hashes are kept
+    expect(stored.hashSync).toBeUndefined();
+    const { cs: sync } = withHashSync(stored);
+    const first = fakeLeaf();
+    let a = await RatchetTree.create(stored, first);
+    let b = await RatchetTree.create(sync, first);
+    for (let round = 0; round < 6; round++) {
+      const da = a.stage();
+      const db = b.stage();
+      for (let i = 0; i < 5 + round * 3; i++) {
+        const leaf = fakeLeaf();
+        da.addLeaf(leaf);
+        db.addLeaf(leaf);
+      }
+      const members = [...da.leaves()];
+      const updated = members[Math.floor(members.length / 2)]! as LeafIndex;
+      const leaf = fakeLeaf();
+      da.updateLeaf(updated, leaf);
+      db.updateLeaf(updated, leaf);
+      a = await da.merge();
+      b = await db.merge();
+      expect(a.tables.leafHashes).toBe(true);
+      expect(b.tables.leafHashes).toBe(false);
+      for (let n = 0; n < a.nodeCount; n++) {
+        if (!bytesEqual(a.hashOf(n as NodeIndex), b.hashOf(n as NodeIndex))) throw new Error(`round ${round}: hash of node ${n} differs`);
+      }
+    }
+    const bytesOf = (t: RatchetTree) => t.tables.hashes.reduce((sum, c) => sum + c.length, 0);
+    expect(bytesOf(b) * 2).toBe(bytesOf(a));
+  });
+});
+
 describe("TreeDiff key lookups", () => {
   let cs: CipherSuiteProvider;
   beforeAll(async () => {

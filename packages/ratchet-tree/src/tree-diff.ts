@@ -10,7 +10,7 @@ import { type LeafNode, encodeLeafNode, leafNodeLayout } from "./leaf-node.js";
 import { type ParentNode, encodeParentNode, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
 import { confirmEncryptionKey, confirmSignatureKey, fingerprint } from "./key-index.js";
 import { RatchetTree, chunkCapacity } from "./ratchet-tree.js";
-import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount } from "./store.js";
+import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount, hashChunkBytes, hashSlot } from "./store.js";
 import { hashBatch, leafHashInput, parentHashInput } from "./tree-hash.js";
 import {
   type LeafIndex,
@@ -313,14 +313,15 @@ export class TreeDiff extends TreeView {
     const width = this.nodeCount;
     const nh = this.cs.hashLength;
     const nChunks = chunkCount(width);
-    const tables: NodeTables = { spans: base.tables.spans.slice(0, nChunks), hashes: base.tables.hashes.slice(0, nChunks) };
+    const { leafHashes } = base.tables;
+    const tables: NodeTables = { spans: base.tables.spans.slice(0, nChunks), hashes: base.tables.hashes.slice(0, nChunks), leafHashes };
     const owned = new Set<number>();
     const own = (c: number) => {
       if (owned.has(c)) return;
       owned.add(c);
       const cap = chunkCapacity(c, width);
       const spans = new Uint32Array(2 * cap);
-      const hashes = new Uint8Array(cap * nh);
+      const hashes = new Uint8Array(hashChunkBytes(leafHashes, cap, nh));
       const oldSpans = tables.spans[c];
       const oldHashes = tables.hashes[c];
       if (oldSpans !== undefined && oldHashes !== undefined) {
@@ -372,10 +373,10 @@ export class TreeDiff extends TreeView {
       changed.add(n);
     }
     for (const [n, h] of this.#hashes) {
-      if (n >= width) continue;
+      if (n >= width || (!leafHashes && isLeaf(n as NodeIndex))) continue;
       const c = n >>> CHUNK_BITS;
       own(c);
-      tables.hashes[c]!.set(h, (n & CHUNK_MASK) * nh);
+      tables.hashes[c]!.set(h, hashSlot(leafHashes, n) * nh);
     }
     let next = new RatchetTree(this.cs, this.#leafCount, arena, tables, this.#bits.copy(), live);
     if (base.keyIndexCache !== undefined) next.keyIndexCache = base.keyIndexCache.derive(base, next, changed);
@@ -419,7 +420,7 @@ function compact(tree: RatchetTree): RatchetTree {
     }
     spans.push(s);
   }
-  return new RatchetTree(tree.cs, tree.leafCount, arena, { spans, hashes: tree.tables.hashes }, tree.bits, tree.liveBytes, tree.keyIndexCache);
+  return new RatchetTree(tree.cs, tree.leafCount, arena, { spans, hashes: tree.tables.hashes, leafHashes: tree.tables.leafHashes }, tree.bits, tree.liveBytes, tree.keyIndexCache);
 }
 
 /** A ParentNode encoding with `leaves` merged into its sorted `unmerged_leaves` (§7.1, §12.1.1). */

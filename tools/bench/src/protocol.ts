@@ -48,7 +48,7 @@ import {
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type DrivenMember, type GroupFixture, SUITE, keyPackageOf, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
 import { fmt, printTable } from "./measure.js";
-import { gc, heapBytes } from "./populated-tree.js";
+import { gc, settledHeapBytes } from "./populated-tree.js";
 
 /** A provider under test: a factory, so that each member (and each joiner) gets its own instance and key caches. */
 export interface ProviderSpec {
@@ -73,8 +73,10 @@ export interface ProtocolFigures {
   /** Messages per second, 256 issued together. */
   readonly encryptBatch: number;
   readonly decryptBatch: number;
-  /** KiB per group state (NaN without --expose-gc). */
+  /** KiB per group state of the N-member group (NaN without --expose-gc). */
   readonly stateKiB: number;
+  /** KiB per group state after one Add (N + 1 members). */
+  readonly stateKiBAfterAdd: number;
   /** Setup: fixture load or build, and the two initial joins (ms). */
   readonly setupMs: number;
   /** Bytes on the wire at this N. */
@@ -94,6 +96,8 @@ const services: GroupServices = { identityProvider: new BasicIdentityProvider({ 
 const policy = groupPolicy();
 const PAYLOAD = new Uint8Array(1024).fill(0x61);
 const BATCH = 256;
+/** Messages sent and received before the message rates are timed. */
+const MESSAGE_WARMUP = 300;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -229,7 +233,9 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
     lastJoinCs = cs;
   }
 
-  // Application messages, 1 KiB: sequential, then in batches issued together.
+  // Application messages, 1 KiB: sequential, then in batches issued together. A warm-up first, as for
+  // every other operation here (the first few hundred messages run in the interpreter).
+  for (let i = 0; i < MESSAGE_WARMUP; i++) await processMessage(R, await createApplicationMessage(C, PAYLOAD));
   const seqEnc: Uint8Array[] = [];
   let t = performance.now();
   do seqEnc.push(await createApplicationMessage(C, PAYLOAD));
@@ -255,21 +261,27 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
   // Memory per group state: the heap and array buffers that K more joined states add, on the provider of
   // the last timed join (its key caches already hold the tree's keys, so they do not count as state).
   // The baseline is taken with joined states already held: measured from none, one-off buffers that the
-  // first joins release make small K read low.
+  // first joins release make small K read low. Measured for a member of the N-member group (the fixture's
+  // receiver) and for a joiner of the Adds above, whose group of N + 1 has a tree of twice the leaves
+  // when N is a power of two.
   let stateKiB = NaN;
+  let stateKiBAfterAdd = NaN;
   if (gc()) {
-    const a = joinInputs[joinRuns - 1]!;
     const cs = lastJoinCs!;
-    let kept: GroupState[] = [lastJoined!];
+    const a = joinInputs[joinRuns - 1]!;
     lastJoined = undefined;
-    if (counts.memoryWarmup) kept.push(await join(cs, a.joiner, a.welcome, a.tree));
-    gc();
-    const before = heapBytes();
-    for (let i = 0; i < counts.memoryCopies; i++) kept.push(await join(cs, a.joiner, a.welcome, a.tree));
-    gc();
-    stateKiB = (heapBytes() - before) / counts.memoryCopies / 1024;
-    if (kept.length === 0) throw new Error("unreachable");
-    kept = [];
+    const memoryOf = async (joinOnce: () => Promise<GroupState>): Promise<number> => {
+      let kept: GroupState[] = [await joinOnce()];
+      if (counts.memoryWarmup) kept.push(await joinOnce());
+      const before = await settledHeapBytes();
+      for (let i = 0; i < counts.memoryCopies; i++) kept.push(await joinOnce());
+      const kib = ((await settledHeapBytes()) - before) / counts.memoryCopies / 1024;
+      if (kept.length === 0) throw new Error("unreachable");
+      kept = [];
+      return kib;
+    };
+    stateKiB = await memoryOf(() => join(cs, fixture.receiver, fixture.welcome, fixture.tree));
+    stateKiBAfterAdd = await memoryOf(() => join(cs, a.joiner, a.welcome, a.tree));
   }
   lastJoined = undefined;
 
@@ -288,6 +300,7 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
     encryptBatch,
     decryptBatch,
     stateKiB,
+    stateKiBAfterAdd,
     setupMs,
     treeEncode: treeOut.ms,
     wire: {
@@ -334,6 +347,7 @@ const COLUMNS: readonly [string, (f: ProtocolFigures) => number, "ms" | "rate" |
   ["encrypt/s x256", (f) => f.encryptBatch, "rate"],
   ["decrypt/s x256", (f) => f.decryptBatch, "rate"],
   ["state KiB", (f) => f.stateKiB, "KiB"],
+  ["state KiB, N+1", (f) => f.stateKiBAfterAdd, "KiB"],
 ];
 
 const show = (v: number) => (Number.isNaN(v) ? "-" : fmt(v));

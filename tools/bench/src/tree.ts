@@ -25,7 +25,7 @@ import {
   leafNodeLayout,
   ratchetTreeCodec,
 } from "@mlskit/ratchet-tree";
-import { gc, heapBytes, populatedTree } from "./populated-tree.js";
+import { gc, populatedTree, settledHeapBytes } from "./populated-tree.js";
 
 /** One measurement. */
 export interface Row {
@@ -205,15 +205,14 @@ export async function benchTree(provider: CryptoProvider, sizes: number[]): Prom
     tree = undefined;
     if (gc()) {
       const copies = Math.max(1, Math.min(20, Math.floor(8_000_000 / built.encoded.length)));
-      const before = heapBytes();
+      const before = await settledHeapBytes();
       let kept: RatchetTree[] = [];
       for (let i = 0; i < copies; i++) {
         const k = await RatchetTree.decode(cs, built.encoded);
         k.findEncryptionKey(new Uint8Array(32)); // build the key index too
         kept.push(k);
       }
-      gc();
-      const used = (heapBytes() - before) / copies;
+      const used = ((await settledHeapBytes()) - before) / copies;
       row("memory per tree", n, used, "bytes");
       row("memory / encoded size", n, used / built.encoded.length, "x");
       kept = [];
