@@ -7,10 +7,10 @@
  */
 import { type CipherSuiteProvider, InternalError, ValidationError } from "@mlskit/core";
 import { type LeafNode, encodeLeafNode, leafNodeLayout } from "./leaf-node.js";
-import { type ParentNode, encodeParentNode, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
+import { type ParentNode, encodeParentNode, parentNodeLayout } from "./parent-node.js";
 import { confirmEncryptionKey, confirmSignatureKey, fingerprint } from "./key-index.js";
-import { RatchetTree, chunkCapacity } from "./ratchet-tree.js";
-import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount, hashChunkBytes, hashSlot } from "./store.js";
+import type { RatchetTree } from "./ratchet-tree.js";
+import type { LeafBitmap } from "./store.js";
 import { hashBatch, leafHashInput, parentHashInput } from "./tree-hash.js";
 import {
   type LeafIndex,
@@ -27,6 +27,11 @@ import {
   root,
 } from "./tree-math.js";
 import { TreeView } from "./tree-view.js";
+import { addKey, candidatesOf } from "./tree-diff-keys.js";
+import { mergeStaged } from "./tree-diff-merge.js";
+import { withUnmergedLeaves } from "./tree-diff-unmerged.js";
+
+export { withUnmergedLeaf } from "./tree-diff-unmerged.js";
 
 /** Staged changes over a base tree. */
 export class TreeDiff extends TreeView {
@@ -309,144 +314,12 @@ export class TreeDiff extends TreeView {
   async merge(): Promise<RatchetTree> {
     this.flushAllUnmerged();
     await this.computeHashes();
-    const base = this.base;
-    const width = this.nodeCount;
-    const nh = this.cs.hashLength;
-    const nChunks = chunkCount(width);
-    const { leafHashes } = base.tables;
-    const tables: NodeTables = { spans: base.tables.spans.slice(0, nChunks), hashes: base.tables.hashes.slice(0, nChunks), leafHashes };
-    const owned = new Set<number>();
-    const own = (c: number) => {
-      if (owned.has(c)) return;
-      owned.add(c);
-      const cap = chunkCapacity(c, width);
-      const spans = new Uint32Array(2 * cap);
-      const hashes = new Uint8Array(hashChunkBytes(leafHashes, cap, nh));
-      const oldSpans = tables.spans[c];
-      const oldHashes = tables.hashes[c];
-      if (oldSpans !== undefined && oldHashes !== undefined) {
-        spans.set(oldSpans.subarray(0, Math.min(oldSpans.length, spans.length)));
-        hashes.set(oldHashes.subarray(0, Math.min(oldHashes.length, hashes.length)));
-      }
-      tables.spans[c] = spans;
-      tables.hashes[c] = hashes;
-    };
-    for (let c = tables.spans.length; c < nChunks; c++) own(c);
-    // A chunk shared with the base may be too small for the new width.
-    for (let c = 0; c < nChunks; c++) if (tables.spans[c]!.length < 2 * chunkCapacity(c, width)) own(c);
-
-    const changed = new Set<number>();
-    let live = base.liveBytes;
-    // Base nodes no longer visible (truncated, or past the base and re-extended) become blank.
-    const baseWidth = base.nodeCount;
-    for (let n = this.#visibleBase; n < Math.max(baseWidth, width); n++) {
-      if (n < baseWidth) {
-        const b = base.nodeBytes(n as NodeIndex);
-        if (b !== undefined) {
-          live -= b.length;
-          changed.add(n);
-        }
-      }
-      if (n < width && !this.#nodes.has(n)) {
-        const c = n >>> CHUNK_BITS;
-        own(c);
-        tables.spans[c]![2 * (n & CHUNK_MASK) + 1] = 0;
-      }
-    }
-    const arena = base.arena;
-    for (const [n, v] of this.#nodes) {
-      if (n >= width) continue;
-      const c = n >>> CHUNK_BITS;
-      own(c);
-      const j = 2 * (n & CHUNK_MASK);
-      if (n < this.#visibleBase) {
-        const old = base.nodeBytes(n as NodeIndex);
-        if (old !== undefined) live -= old.length;
-      }
-      if (v === null) {
-        tables.spans[c]![j + 1] = 0;
-      } else {
-        tables.spans[c]![j] = arena.append(v);
-        tables.spans[c]![j + 1] = v.length;
-        live += v.length;
-      }
-      changed.add(n);
-    }
-    for (const [n, h] of this.#hashes) {
-      if (n >= width || (!leafHashes && isLeaf(n as NodeIndex))) continue;
-      const c = n >>> CHUNK_BITS;
-      own(c);
-      tables.hashes[c]!.set(h, hashSlot(leafHashes, n) * nh);
-    }
-    let next = new RatchetTree(this.cs, this.#leafCount, arena, tables, this.#bits.copy(), live);
-    if (base.keyIndexCache !== undefined) next.keyIndexCache = base.keyIndexCache.derive(base, next, changed);
-    // Compact when garbage (replaced encodings, other branches) dominates the arena.
-    if (arena.used > 2 * live + (1 << 20)) next = compact(next);
-    return next;
+    return mergeStaged(this.base, {
+      leafCount: this.#leafCount,
+      nodes: this.#nodes,
+      visibleBase: this.#visibleBase,
+      hashes: this.#hashes,
+      bits: this.#bits,
+    });
   }
-}
-
-function addKey(index: Map<number, number | number[]>, fp: number, n: number): void {
-  const v = index.get(fp);
-  if (v === undefined) index.set(fp, n);
-  else if (typeof v === "number") {
-    if (v !== n) index.set(fp, [v, n]);
-  } else if (!v.includes(n)) v.push(n);
-}
-
-/** Base candidates plus this diff's candidates for `key` (deduplicated). */
-function candidatesOf(base: readonly number[], own: Map<number, number | number[]>, key: Uint8Array): Iterable<number> {
-  const v = own.get(fingerprint(key));
-  if (v === undefined) return base;
-  const found = new Set<number>(base);
-  if (typeof v === "number") found.add(v);
-  else for (const n of v) found.add(n);
-  return found;
-}
-
-/** Copies a tree's live node encodings into a fresh arena (amortised O(1) per changed byte). */
-function compact(tree: RatchetTree): RatchetTree {
-  const arena = new Arena(new Uint8Array(tree.liveBytes), 0);
-  const width = tree.nodeCount;
-  const spans: Uint32Array[] = [];
-  for (let c = 0; c < chunkCount(width); c++) {
-    const old = tree.tables.spans[c]!;
-    const s = new Uint32Array(old.length);
-    for (let j = 0; j < old.length / 2 && c * CHUNK + j < width; j++) {
-      const len = old[2 * j + 1]!;
-      if (len === 0) continue;
-      s[2 * j] = arena.append(tree.buf.subarray(old[2 * j]!, old[2 * j]! + len));
-      s[2 * j + 1] = len;
-    }
-    spans.push(s);
-  }
-  return new RatchetTree(tree.cs, tree.leafCount, arena, { spans, hashes: tree.tables.hashes, leafHashes: tree.tables.leafHashes }, tree.bits, tree.liveBytes, tree.keyIndexCache);
-}
-
-/** A ParentNode encoding with `leaves` merged into its sorted `unmerged_leaves` (§7.1, §12.1.1). */
-function withUnmergedLeaves(parent: Uint8Array, leaves: readonly number[]): Uint8Array {
-  if (leaves.length === 1) return withUnmergedLeaf(parent, leaves[0]! as LeafIndex);
-  const layout = parentNodeLayout(parent);
-  const all = [...unmergedLeavesOf(parent), ...leaves].sort((a, b) => a - b);
-  const unique = all.filter((u, i) => i === 0 || all[i - 1] !== u) as LeafIndex[];
-  return encodeParentNode({
-    encryptionKey: parent.subarray(layout.encryptionKey[0], layout.encryptionKey[1]),
-    parentHash: parent.subarray(layout.parentHash[0], layout.parentHash[1]),
-    unmergedLeaves: unique,
-  });
-}
-
-/** A ParentNode encoding with leaf `l` inserted into its sorted `unmerged_leaves` (§7.1, §12.1.1). */
-export function withUnmergedLeaf(parent: Uint8Array, l: LeafIndex): Uint8Array {
-  const layout = parentNodeLayout(parent);
-  const leaves = unmergedLeavesOf(parent);
-  let i = leaves.length;
-  while (i > 0 && leaves[i - 1]! > l) i--;
-  if (leaves[i - 1] === l) return parent;
-  leaves.splice(i, 0, l);
-  return encodeParentNode({
-    encryptionKey: parent.subarray(layout.encryptionKey[0], layout.encryptionKey[1]),
-    parentHash: parent.subarray(layout.parentHash[0], layout.parentHash[1]),
-    unmergedLeaves: leaves,
-  });
 }

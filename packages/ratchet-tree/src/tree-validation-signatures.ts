@@ -1,0 +1,102 @@
+/**
+ * Verification of every leaf's signature and credential (§7.3, §5.3.1) while
+ * the other tree-validation checks run: a window of verifications kept in
+ * flight, each over the leaf's LeafNodeTBS built straight from its encoding.
+ */
+import { utf8, varintSize } from "@mlskit/codec";
+import { ValidationError } from "@mlskit/core";
+import { forEachConcurrent } from "./concurrency.js";
+import { LeafNodeSource, leafNodeLayout } from "./leaf-node.js";
+import { putOpaque, putVarint, syncHash } from "./tree-hash.js";
+import type { LeafIndex } from "./tree-math.js";
+import type { TreeView } from "./tree-view.js";
+import type { TreeValidationOptions } from "./tree-validation-options.js";
+
+/**
+ * Signature verifications kept in flight (WebCrypto spreads them over its
+ * thread pool; each holds only its SignContent). With a synchronous hash,
+ * enough to keep the pool busy while this thread hashes for a time slice
+ * between yields. With an async hash, fewer: the digests share the pool's
+ * FIFO queue and would otherwise wait behind a thousand verifications each.
+ */
+const SIGNATURE_WINDOW_SYNC_HASH = 1024;
+const SIGNATURE_WINDOW_ASYNC_HASH = 256;
+
+function fail(code: string, section: string, message: string, cause?: unknown): never {
+  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
+}
+
+const LEAF_NODE_TBS_LABEL = utf8("MLS 1.0 LeafNodeTBS");
+
+/**
+ * `SignContent` (§5.1.2) of a stored leaf: label "LeafNodeTBS" and content
+ * LeafNodeTBS (§7.2: the leaf's bytes up to its signature, then group_id and
+ * leaf_index unless the source is key_package), in one allocation.
+ */
+function leafSignContent(b: Uint8Array, layout: ReturnType<typeof leafNodeLayout>, groupId: Uint8Array, leafIndex: number): Uint8Array {
+  const bound = layout.source !== LeafNodeSource.key_package;
+  const tbsLength = layout.signatureField + (bound ? varintSize(groupId.length) + groupId.length + 4 : 0);
+  const out = new Uint8Array(1 + LEAF_NODE_TBS_LABEL.length + varintSize(tbsLength) + tbsLength);
+  let at = putOpaque(out, 0, LEAF_NODE_TBS_LABEL);
+  at = putVarint(out, at, tbsLength);
+  out.set(b.subarray(0, layout.signatureField), at);
+  at += layout.signatureField;
+  if (bound) {
+    at = putOpaque(out, at, groupId);
+    out[at] = leafIndex >>> 24;
+    out[at + 1] = (leafIndex >>> 16) & 0xff;
+    out[at + 2] = (leafIndex >>> 8) & 0xff;
+    out[at + 3] = leafIndex & 0xff;
+  }
+  return out;
+}
+
+/**
+ * §7.3: each leaf's signature (LeafNodeTBS, with group_id and leaf_index
+ * unless from a KeyPackage) and credential, with up to
+ * `SIGNATURE_WINDOW_*` verifications in flight (the next issued as soon
+ * as one completes). `done` settles with the failure of the lowest failing
+ * leaf; after a failure, or `stop()` (another check failed), no further
+ * verification is issued.
+ */
+export function startSignatureChecks(tree: TreeView, options: TreeValidationOptions): { done: Promise<void>; stop(): void } {
+  let stopped = false;
+  const leaves = [...tree.leaves()];
+  const cs = tree.cs;
+  let failure: { l: LeafIndex; error: "signature" | "credential"; cause?: unknown } | undefined;
+  const record = (f: NonNullable<typeof failure>) => {
+    if (failure === undefined || f.l < failure.l) failure = f;
+  };
+  const check = async (i: number): Promise<void> => {
+    if (stopped || failure !== undefined) return;
+    const l = leaves[i]!;
+    const b = tree.leafNodeBytes(l)!;
+    const layout = leafNodeLayout(b);
+    const content = leafSignContent(b, layout, options.groupId, l);
+    const ok = await cs.verify(b.subarray(layout.signatureKey[0], layout.signatureKey[1]), content, b.subarray(layout.signature[0], layout.signature[1]));
+    if (!ok) return record({ l, error: "signature" });
+    if (options.validateCredential !== undefined) {
+      try {
+        if ((await options.validateCredential(tree.leafNode(l)!, l)) === false) record({ l, error: "credential" });
+      } catch (cause) {
+        record({ l, error: "credential", cause });
+      }
+    }
+  };
+  const window = syncHash(cs) !== undefined ? SIGNATURE_WINDOW_SYNC_HASH : SIGNATURE_WINDOW_ASYNC_HASH;
+  const done = forEachConcurrent(leaves.length, window, check).then(() => {
+    if (failure === undefined) return;
+    if (failure.error === "signature") fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${failure.l}`);
+    // Name the reason (e.g. the failing certificate) in the message itself, not only in `cause`.
+    const reason = failure.cause instanceof Error ? `: ${failure.cause.message}` : "";
+    fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${failure.l} was rejected${reason}`, failure.cause);
+  });
+  // Failures surface when `done` is awaited; never as an unhandled rejection.
+  done.catch(() => {});
+  return {
+    done,
+    stop() {
+      stopped = true;
+    },
+  };
+}
