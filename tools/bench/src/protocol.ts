@@ -48,6 +48,7 @@ import {
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type DrivenMember, type GroupFixture, SUITE, keyPackageOf, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
 import { fmt, printTable } from "./measure.js";
+import { type MessageFloor, messageFloor } from "./message-floor.js";
 import { gc, settledHeapBytes } from "./populated-tree.js";
 
 /** A provider under test: a factory, so that each member (and each joiner) gets its own instance and key caches. */
@@ -73,6 +74,8 @@ export interface ProtocolFigures {
   /** Messages per second, 256 issued together. */
   readonly encryptBatch: number;
   readonly decryptBatch: number;
+  /** The provider's floor under the message rates (message-floor.ts), messages/s. */
+  readonly floor?: MessageFloor;
   /** KiB per group state of the N-member group (NaN without --expose-gc). */
   readonly stateKiB: number;
   /** KiB per group state after one Add (N + 1 members). */
@@ -321,12 +324,14 @@ export async function benchProtocol(providers: readonly ProviderSpec[], builder:
   const log = options.log ?? (() => {});
   const out: ProtocolFigures[] = [];
   const builderCs = await suiteOf(builder);
+  const floors = new Map<string, MessageFloor>();
+  for (const spec of providers) floors.set(spec.name, await messageFloor(await suiteOf(spec), options.quick ? 300 : 1000));
   for (const n of options.sizes) {
     const loaded = await loadOrBuildFixture(builderCs, n);
     log(`protocol N=${n}: fixture ${loaded.built ? "built and cached" : "loaded from cache"} in ${fmt(loaded.ms)} ms`);
     for (const spec of providers) {
       const t0 = performance.now();
-      const f = await benchOne(spec, loaded.fixture, options.quick, t0);
+      const f = { ...(await benchOne(spec, loaded.fixture, options.quick, t0)), floor: floors.get(spec.name)! };
       log(`protocol N=${n} ${spec.name}: done in ${fmt((performance.now() - t0) / 1000)} s`);
       out.push(f);
     }
@@ -403,6 +408,13 @@ export function printProtocol(figures: readonly ProtocolFigures[], targetProvide
     const full = fs.filter((f) => f.n >= 2 && (f.n & (f.n - 1)) === 0).map((f) => f.n.toLocaleString("en-US"));
     if (full.length > 0) notes.push(`at N=${full.join(", ")} the tree is full, so the Add extends it to twice the leaves`);
     for (const note of notes) console.log(`  note: ${note}`);
+    const floor = fs[0]?.floor;
+    if (floor !== undefined) {
+      console.log(
+        `  message floor (${p}; the primitive calls one 1 KiB message must make one after another, alone; message-floor.ts): ` +
+          `encrypt ${fmt(floor.encrypt)}/s, decrypt ${fmt(floor.decrypt)}/s`,
+      );
+    }
     const setup = fs.map((f) => `N=${f.n.toLocaleString("en-US")}: ${fmt(f.setupMs / 1000)} s`).join(", ");
     console.log(`  setup (two joins + one Update) — ${setup}`);
   }
