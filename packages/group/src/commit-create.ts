@@ -106,6 +106,7 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
   const applied = await applyProposalList(state, list, {
     committer: state.ownLeaf,
     commitSender: me,
+    stage: "committing",
     omitInvalidReferences: true,
     pskAvailable: async (id) => (await lookupPsk(id, pskSource)) !== undefined,
   });

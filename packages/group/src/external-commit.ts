@@ -107,7 +107,7 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   const framing = createFramingContext(cs, gc);
   const sender = { senderType: SenderType.new_member_commit } as const;
   const base = { cs, policy, services, groupContext: gc, framing, tree, proposals: new Map(), resumptionPsks: new Map() } as unknown as GroupState;
-  const applied = await applyProposalList(base, proposals.map((p) => ({ proposal: p, sender })), { committer: undefined, commitSender: sender });
+  const applied = await applyProposalList(base, proposals.map((p) => ({ proposal: p, sender })), { committer: undefined, commitSender: sender, stage: "committing" });
   const { diff } = applied;
   const capabilities = options.capabilities ?? defaultCapabilities({ cipherSuites: [cs.suite.id], credentials: [options.credential.credentialType] });
   const placeholder: LeafNode = {

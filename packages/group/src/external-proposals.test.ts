@@ -9,9 +9,11 @@ import { externalSendersCodec } from "./extensions.js";
 import { createExternalProposal, createNewMemberProposal } from "./external-proposal.js";
 import { type TestClient, client, deliver, join, kpOf, newGroup, services } from "./group.fixture.js";
 import { noblecs } from "./group-test-suite.fixture.js";
-import type { GroupPolicyInput } from "./group-policy.js";
+import { type GroupPolicyInput, type ProposalAuthorizationContext, groupPolicy } from "./group-policy.js";
 import type { GroupState } from "./group-state.js";
 import { processMessage } from "./message-process.js";
+import type { Proposal } from "./proposal.js";
+import { SenderType } from "./sender.js";
 
 const CUSTOM = 0xf0a1;
 let cs: CipherSuiteProvider;
@@ -135,5 +137,60 @@ describe("new-member proposals (§12.1.8)", () => {
     const dave = names[3]!;
     const p = await createNewMemberProposal({ cs, groupId: alice.groupContext.groupId, epoch: alice.groupContext.epoch, keyPackage: dave.kp.keyPackage, signaturePrivateKey: names[2]!.signaturePrivateKey });
     await rejected(alice, p.message, "framing/invalid-signature", "6.1");
+  });
+});
+
+describe("application authorization of proposals (GroupPolicy.authorizeProposal; §12.1.8, §12.4)", () => {
+  const identityOf = (p: Proposal) => {
+    const credential = p.proposalType === ProposalType.add ? p.keyPackage.leafNode.credential : undefined;
+    return credential !== undefined && "identity" in credential ? new TextDecoder().decode(credential.identity) : undefined;
+  };
+  type Authorize = NonNullable<GroupPolicyInput["authorizeProposal"]>;
+  const withPolicy = (s: GroupState, authorizeProposal: Authorize) => ({ ...s, policy: groupPolicy({ ...policy, authorizeProposal }) });
+
+  it("rejects a new-member proposal the application does not authorize, with the state unchanged, and passes it the context", async () => {
+    const seen: ProposalAuthorizationContext[] = [];
+    const invited = new Set(["carol"]);
+    const a = withPolicy(alice, (p, ctx) => {
+      seen.push(ctx);
+      return ctx.sender.senderType !== SenderType.new_member_proposal || invited.has(identityOf(p) ?? "");
+    });
+    const dave = names[3]!;
+    const p = await createNewMemberProposal({ cs, groupId: alice.groupContext.groupId, epoch: alice.groupContext.epoch, keyPackage: dave.kp.keyPackage, signaturePrivateKey: dave.signaturePrivateKey });
+    await rejected(a, p.message, "proposal/unauthorized", "12.1.8");
+    expect(seen[0]).toMatchObject({ stage: "received", byReference: false, committer: undefined, epoch: alice.groupContext.epoch, sender: { senderType: SenderType.new_member_proposal } });
+    // The same proposal is accepted once the application invites dave.
+    invited.add("dave");
+    expect((await processMessage(a, p.message)).kind).toBe("proposal");
+  });
+
+  it("rejects a Commit whose by-value Add the application does not allow that member to make", async () => {
+    // Bob's application lets only members other than leaf 0 add people.
+    const b = withPolicy(bob, (p, ctx) => !(p.proposalType === ProposalType.add && ctx.sender.senderType === SenderType.member && ctx.sender.leafIndex === 0));
+    const c = await createCommit(alice, { proposals: [{ add: kpOf(names[2]!) }] });
+    const e = await processMessage(b, c.commit).catch((x: unknown) => x);
+    expect(ValidationError.isInstance(e) && [e.code, e.rfcSection]).toEqual(["proposal/unauthorized", "12.4"]);
+    // Unchanged: a Commit without the Add still processes and both agree.
+    const ok = await createCommit(alice, { forcePath: true });
+    const nb = await deliver(b, ok.commit);
+    expect(toHex(nb.keys.epochAuthenticator)).toBe(toHex(mergePendingCommit(ok.state).keys.epochAuthenticator));
+  });
+
+  it("the committer leaves out a by-reference proposal it no longer authorizes, and says why", async () => {
+    let allowRemoves = true;
+    const stages: string[] = [];
+    const a = withPolicy(alice, (p, ctx) => {
+      stages.push(ctx.stage);
+      return allowRemoves || p.proposalType !== ProposalType.remove;
+    });
+    const ext = await createExternalProposal(target(a), { remove: 1 as LeafIndex });
+    const received = await processMessage(a, ext.message);
+    expect(received.kind).toBe("proposal");
+    allowRemoves = false; // the application's policy changed before the Commit
+    const c = await createCommit(received.state);
+    expect(c.omitted.map((o) => [toHex(o.ref), o.error.code])).toEqual([[toHex(ext.ref), "proposal/unauthorized"]]);
+    expect(stages).toEqual(["received", "committing"]);
+    const staged = await processMessage(bob, c.commit);
+    expect(staged.kind === "commit" && staged.staged.removed.length).toBe(0);
   });
 });

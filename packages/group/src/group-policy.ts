@@ -13,8 +13,8 @@ import { isDefaultExtensionType } from "./capabilities.js";
 import type { LifetimePolicy } from "./leaf-node-validation.js";
 import type { PaddingPolicy } from "./private-message-content.js";
 import { NO_PADDING } from "./private-message-content.js";
-import type { CustomProposal } from "./proposal.js";
-import type { Sender } from "./sender.js";
+import { type CustomProposal, type Proposal, proposalTypeOf } from "./proposal.js";
+import { type Sender, SenderType } from "./sender.js";
 
 /** What a custom proposal's hooks see of the group. */
 export interface CustomProposalContext {
@@ -45,6 +45,30 @@ export interface CustomProposalHandler {
   apply?(proposal: CustomProposal, context: CustomProposalContext): readonly Extension[] | void;
 }
 
+/** Where a proposal is being authorized (see {@link GroupPolicy.authorizeProposal}). */
+export type ProposalAuthorizationStage =
+  /** A Proposal message received on its own (by value only later, by reference in a Commit). */
+  | "received"
+  /** A proposal listed in a Commit another client sent. */
+  | "commit"
+  /** A proposal this client is about to commit. */
+  | "committing";
+
+/** What {@link GroupPolicy.authorizeProposal} sees of the group and the proposal. */
+export interface ProposalAuthorizationContext {
+  readonly groupId: Uint8Array;
+  readonly epoch: bigint;
+  /** The current GroupContext extensions (for example `external_senders`). */
+  readonly extensions: readonly Extension[];
+  /** Who proposed it: a member (its leaf), an external sender (its index), or a new member. */
+  readonly sender: Sender;
+  readonly stage: ProposalAuthorizationStage;
+  /** For a proposal in a Commit: whether it came by reference. */
+  readonly byReference: boolean;
+  /** For a proposal in a Commit: the committer's leaf (undefined for an external Commit). */
+  readonly committer: LeafIndex | undefined;
+}
+
 /** The policy of one group. All fields optional in {@link GroupPolicyInput}. */
 export interface GroupPolicy {
   /** Wire format of this client's Proposals and Commits: "public" (PublicMessage) or "private" (PrivateMessage). */
@@ -65,6 +89,18 @@ export interface GroupPolicy {
   readonly customProposals: ReadonlyMap<ProposalTypeId, CustomProposalHandler>;
   /** Messages of the next epoch held until its Commit is merged. */
   readonly maxEarlyMessages: number;
+  /**
+   * The application's permission check on proposals (RFC 9420 §12.1.8:
+   * "External proposals that are not authorized are considered invalid";
+   * §12.4: a list is invalid if it holds "an Add when the sender does not
+   * have the application-level permission to add new users"). Called for
+   * every proposal received, every proposal in a received Commit and every
+   * proposal this client commits; `false` makes it invalid: a received one
+   * is rejected, a Commit carrying it is rejected, and this client leaves
+   * it out of its own Commits when it came by reference. Undefined: every
+   * proposal that passes the RFC's checks is authorized.
+   */
+  readonly authorizeProposal?: (proposal: Proposal, context: ProposalAuthorizationContext) => boolean | Promise<boolean>;
 }
 
 /** Options to build a {@link GroupPolicy}. */
@@ -87,6 +123,7 @@ export function groupPolicy(input: GroupPolicyInput = {}): GroupPolicy {
     ...(input.acceptedExtensionTypes !== undefined ? { acceptedExtensionTypes: input.acceptedExtensionTypes } : {}),
     customProposals: custom,
     maxEarlyMessages: input.maxEarlyMessages ?? 32,
+    ...(input.authorizeProposal !== undefined ? { authorizeProposal: input.authorizeProposal } : {}),
   };
 }
 
@@ -104,6 +141,23 @@ export function checkAcceptedExtensions(policy: GroupPolicy, extensions: readonl
       throw new ValidationError("group-context/unsupported-extension", "13.4", `extension type ${e.extensionType} is not accepted by this client`);
     }
   }
+}
+
+/**
+ * Runs the policy's {@link GroupPolicy.authorizeProposal}, if any.
+ * @throws ValidationError `proposal/unauthorized` (§12.1.8 for proposals
+ *   from outside the group, §12.4 for members')
+ */
+export async function assertAuthorized(policy: GroupPolicy, proposal: Proposal, context: ProposalAuthorizationContext): Promise<void> {
+  const authorize = policy.authorizeProposal;
+  if (authorize === undefined || (await authorize(proposal, context))) return;
+  const { sender } = context;
+  const from = sender.senderType === SenderType.member ? `member ${sender.leafIndex}` : "outside the group";
+  throw new ValidationError(
+    "proposal/unauthorized",
+    sender.senderType === SenderType.member ? "12.4" : "12.1.8",
+    `the application did not authorize a proposal of type ${proposalTypeOf(proposal)} from ${from}`,
+  );
 }
 
 /** The default policy. */

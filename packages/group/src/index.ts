@@ -267,6 +267,8 @@ export {
   type GroupPolicyInput,
   type CustomProposalHandler,
   type CustomProposalContext,
+  type ProposalAuthorizationContext,
+  type ProposalAuthorizationStage,
   DEFAULT_GROUP_POLICY,
   groupPolicy,
 } from "./group-policy.js";

@@ -12,6 +12,7 @@ import type { LeafIndex } from "@mlskit/ratchet-tree";
 import type { VerifiedContent } from "./authenticated-content.js";
 import { type StagedCommit, proposalRefOf, stageCommit } from "./commit-process.js";
 import { ContentType } from "./content-type.js";
+import { assertAuthorized } from "./group-policy.js";
 import { type GroupState, type PastEpoch, refKey } from "./group-state.js";
 import { type MLSMessageIn, decodeMlsMessage } from "./mls-message.js";
 import { unprotectPrivateMessage } from "./private-message-protection.js";
@@ -176,6 +177,16 @@ export async function processVerified(state: GroupState, content: VerifiedConten
       if (fc.sender.senderType !== SenderType.member && content.wireFormat !== WireFormat.mls_public_message) {
         reject("proposal/external-not-public", "12.1.8", "an external proposal must be a PublicMessage");
       }
+      const gc = state.groupContext;
+      await assertAuthorized(state.policy, fc.proposal, {
+        groupId: gc.groupId,
+        epoch: gc.epoch,
+        extensions: gc.extensions,
+        sender: fc.sender,
+        stage: "received",
+        byReference: false,
+        committer: undefined,
+      });
       const ref = await proposalRefOf(state, content);
       const proposals = new Map(state.proposals);
       proposals.set(refKey(ref), { ref, proposal: fc.proposal, sender: fc.sender });

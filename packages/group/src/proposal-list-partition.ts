@@ -6,9 +6,10 @@
  * per-proposal rules that need no tree change (§12.1.2–§12.1.5). Nothing is
  * applied yet.
  */
-import { type Extension, ProposalType } from "@mlskit/core";
+import { type Extension, ProposalType, ValidationError } from "@mlskit/core";
 import { PSKType, type PreSharedKeyID, ResumptionPSKUsage, assertPskNonceLength } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
+import { assertAuthorized } from "./group-policy.js";
 import type { GroupState } from "./group-state.js";
 import { type CustomProposal, type ExternalInitProposal, type ReInitProposal, proposalTypeOf } from "./proposal.js";
 import { type Entry, type Fail, senderLeaf } from "./proposal-list-entries.js";
@@ -69,6 +70,24 @@ export async function partitionProposalList(
   let pathRequired = list.length === 0;
   for (const e of entries) {
     const p = e.p;
+    // §12.1.8, §12.4: proposals the application does not authorize are invalid.
+    if (policy.authorizeProposal !== undefined) {
+      const context = {
+        groupId: gc.groupId,
+        epoch: gc.epoch,
+        extensions: gc.extensions,
+        sender: e.s,
+        stage: options.stage ?? "commit",
+        byReference: e.byRef,
+        committer,
+      } as const;
+      try {
+        await assertAuthorized(policy, p, context);
+      } catch (err) {
+        if (!ValidationError.isInstance(err)) throw err;
+        fail([e], err.code, err.rfcSection, err.message);
+      }
+    }
     if (PATH_REQUIRED.has(proposalTypeOf(p))) pathRequired = true;
     switch (p.proposalType) {
       case ProposalType.add:

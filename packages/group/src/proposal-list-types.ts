@@ -57,6 +57,8 @@ export interface ApplyProposalListOptions {
    * most recent Update over older ones, and other proposals over a ReInit.
    */
   readonly omitInvalidReferences?: boolean;
+  /** Whether this client is making the Commit ("committing") or received it ("commit", the default), for `authorizeProposal`. */
+  readonly stage?: "commit" | "committing";
   /** With `omitInvalidReferences`: whether this client holds a PSK (§12.4.1); unavailable ones are left out. */
   readonly pskAvailable?: (id: PreSharedKeyID) => Promise<boolean>;
 }

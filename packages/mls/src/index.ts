@@ -80,4 +80,12 @@ export {
   type PskStore,
   type ClientStorage,
 } from "@mlskit/core";
-export { type GroupPolicyInput, type CustomProposalHandler, type GroupState, type ExternalSender, type ResumptionKind } from "@mlskit/group";
+export {
+  type GroupPolicyInput,
+  type CustomProposalHandler,
+  type ProposalAuthorizationContext,
+  type ProposalAuthorizationStage,
+  type GroupState,
+  type ExternalSender,
+  type ResumptionKind,
+} from "@mlskit/group";
