@@ -52,3 +52,4 @@ export {
   directoryPolicy,
 } from "./basic-identity-provider.js";
 export type { GroupStateStore, KeyPackageMaterial, KeyPackageStore, PskStore, ClientStorage } from "./storage.js";
+export { forEachConcurrent, mapConcurrent } from "./concurrency.js";

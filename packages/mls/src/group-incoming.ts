@@ -4,8 +4,8 @@
  * the replay of held messages, and the log of this epoch's proposal messages.
  */
 import { toHex } from "@mlskit/codec";
-import { type IdentityProvider, UsageError, WireFormat } from "@mlskit/core";
-import { type GroupState, type ProcessedMessage, decodeMlsMessage, processEarlyMessages, processMessage } from "@mlskit/group";
+import { type IdentityProvider, UsageError, WireFormat, forEachConcurrent } from "@mlskit/core";
+import { ContentType, type GroupState, type ProcessedMessage, decodeMlsMessage, processEarlyMessages, processMessage } from "@mlskit/group";
 import type { Group } from "./group.js";
 import type { GroupInternals } from "./group-internals.js";
 import type { IncomingMessage, MergeResult } from "./results.js";
@@ -70,6 +70,61 @@ export async function processActive(g: GroupInternals, previous: GroupState, byt
     case "commit":
       return { kind: "commit", staged: g.staged(r.staged) };
   }
+}
+
+/**
+ * Whether processing `bytes` leaves the state as it is: an application
+ * message (a PrivateMessage, §6.3) of the current or a past epoch. Such
+ * messages may be processed side by side; anything else (handshakes, the
+ * next epoch's messages, which are held) goes one at a time. Undecodable
+ * bytes count as not read-only, so their error comes from the normal path.
+ * @internal
+ */
+export function isReadOnlyMessage(state: GroupState, bytes: Uint8Array): boolean {
+  let m: ReturnType<typeof decodeMlsMessage>;
+  try {
+    m = decodeMlsMessage(bytes);
+  } catch {
+    return false;
+  }
+  return (
+    m.wireFormat === WireFormat.mls_private_message &&
+    m.privateMessage.contentType === ContentType.application &&
+    m.privateMessage.epoch <= state.groupContext.epoch
+  );
+}
+
+/**
+ * Processes `messages` in order with `process`; each run of read-only
+ * messages (see {@link isReadOnlyMessage}) is processed with up to `window`
+ * in flight, so their decryptions and signature verifications overlap.
+ * One result per message, in order; a failure is that message's result only.
+ * @internal
+ */
+export async function processMany(
+  messages: readonly Uint8Array[],
+  readOnly: (bytes: Uint8Array) => boolean,
+  process: (bytes: Uint8Array) => Promise<IncomingMessage>,
+  window: number,
+): Promise<PromiseSettledResult<IncomingMessage>[]> {
+  const out = new Array<PromiseSettledResult<IncomingMessage>>(messages.length);
+  const settle = (i: number): Promise<void> =>
+    process(messages[i]!).then(
+      (value) => void (out[i] = { status: "fulfilled", value }),
+      (reason: unknown) => void (out[i] = { status: "rejected", reason }),
+    );
+  for (let i = 0; i < messages.length; ) {
+    let end = i;
+    while (end < messages.length && readOnly(messages[end]!)) end++;
+    if (end === i) {
+      await settle(i++);
+      continue;
+    }
+    const start = i;
+    await forEachConcurrent(end - start, window, (k) => settle(start + k));
+    i = end;
+  }
+  return out;
 }
 
 /** Moves to a merged state and replays the messages held for it. @internal */
