@@ -1,10 +1,11 @@
 /**
  * `pnpm bench` / `npm run bench`: prints throughput figures for this machine.
- * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol`,
+ * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade`,
  * `--sizes=2,128,1024` and `--provider=webcrypto+noble` (tree and protocol sections).
  */
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
+import { benchFacade } from "./facade.js";
 import { benchProviderOverhead } from "./overhead.js";
 import { benchPrimitives } from "./primitives.js";
 import { runProtocolSection, runTreeSection } from "./sections.js";
@@ -28,6 +29,16 @@ if (wants("overhead")) {
 }
 // Ratchet-tree and protocol figures (sections.ts): `--only=tree`, `--only=protocol`, `--sizes=…`, `--provider=…`.
 if (wants("tree")) await runTreeSection(args);
+if (wants("facade")) {
+  await benchFacade(
+    [
+      { name: "noble", make: () => noble },
+      { name: "webcrypto", make: () => webcrypto },
+      { name: "webcrypto+noble", make: () => hybrid },
+    ],
+    quick ? 300 : 1000,
+  );
+}
 if (wants("protocol")) {
   const ok = await runProtocolSection(args);
   console.log(ok ? "protocol targets met" : "protocol targets NOT met");
