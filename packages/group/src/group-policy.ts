@@ -47,7 +47,7 @@ export interface CustomProposalHandler {
 
 /** Where a proposal is being authorized (see {@link GroupPolicy.authorizeProposal}). */
 export type ProposalAuthorizationStage =
-  /** A Proposal message received on its own (by value only later, by reference in a Commit). */
+  /** A Proposal message received on its own (cached, to be committed by reference). */
   | "received"
   /** A proposal listed in a Commit another client sent. */
   | "commit"
