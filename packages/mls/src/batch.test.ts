@@ -27,7 +27,9 @@ beforeEach(async () => {
 describe("Group.encryptMany / processIncomingMany", () => {
   it("a burst of 300 messages, each with its own generation, read back in order", async () => {
     const texts = Array.from({ length: 300 }, (_, i) => `message ${i}`);
-    const sent = await a.encryptMany(texts, { authenticatedData: new Uint8Array([1]) });
+    const ad = new Uint8Array([1]);
+    const sent = await a.encryptMany(texts, { authenticatedData: ad });
+    expect(ad).toEqual(new Uint8Array([1]));
     expect(new Set(sent.map(toHex)).size).toBe(300);
     const read = await b.processIncomingMany(sent);
     expect(read.map((r) => (r.status === "fulfilled" && r.value.kind === "application" ? text(r.value.data) : "?"))).toEqual(texts);
@@ -46,7 +48,9 @@ describe("Group.encryptMany / processIncomingMany", () => {
     const after = await a.encryptMany(["four", "five"]);
     const garbage = new Uint8Array([0, 1, 2, 3]);
     const batch = [...before, u.commit, ...after, garbage, before[0]!];
+    const copies = batch.map((m) => m.slice());
     const results = await b.processIncomingMany(batch);
+    expect(batch).toEqual(copies); // inputs are not mutated
     // The Commit is staged, not merged: the next epoch's messages are held until it is.
     expect(results.map(kindOf)).toEqual(["application", "application", "application", "commit", "buffered", "buffered", "rejected", "rejected"]);
     expect(CodecError.isInstance((results[6] as PromiseRejectedResult).reason)).toBe(true);
