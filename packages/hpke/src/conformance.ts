@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { bytesEqual, fromHex, toHex } from "@mlskit/codec";
+import { UsageError } from "@mlskit/core";
 import { aeadName, kdfName, kemKdfId, kemName } from "./algorithms.js";
 import { HpkeContext } from "./context.js";
 import { encapWithKeyPair } from "./dhkem.js";
@@ -56,8 +57,9 @@ export function hpkeVectorName(v: Pick<HpkeTestVector, "mode" | "kem_id" | "kdf_
  * exporter_secret; a sender context sealing every sequence number up to the
  * largest listed → each listed ct, and a recipient context opening all of them
  * in order; single-shot OpenBase of the seq-0 ciphertext; every export from
- * both contexts and from single-shot ReceiveExport. Vectors for a mode other
- * than Base, or for algorithms `source` lacks, come back with `skip`.
+ * both contexts and from single-shot ReceiveExport. Vectors for algorithms
+ * `source` lacks come back with `skip`; a vector of another mode than Base
+ * is refused (UsageError `hpke/unsupported-mode`).
  */
 export function hpkeVectorChecks(source: PrimitiveSource, vectors: readonly HpkeTestVector[]): HpkeVectorCheck[] {
   const seen = new Map<string, number>();
@@ -66,7 +68,8 @@ export function hpkeVectorChecks(source: PrimitiveSource, vectors: readonly Hpke
     const n = (seen.get(name) ?? 0) + 1;
     seen.set(name, n);
     if (n > 1) name += ` #${n}`;
-    if (v.mode !== 0) return { name, skip: `mode ${v.mode} is not implemented (Base mode only)`, run: noop };
+    // This package implements Base mode only, as MLS uses (RFC 9420 §5.1.3); the vector file holds Base mode only.
+    if (v.mode !== 0) throw new UsageError("hpke/unsupported-mode", `${name}: only Base-mode (mode 0) vectors can be checked`);
     const dh = source.dh(v.kem_id);
     const kemKdf = source.kdf(kemKdfId(v.kem_id) ?? -1);
     const kdf = source.kdf(v.kdf_id);

@@ -15,6 +15,8 @@ import { CryptoError } from "@mlskit/core";
  * - `crypto/unsupported`: an algorithm the primitive source does not offer.
  * - `hpke/export-only` (a UsageError): Seal/Open on an export-only context
  *   (RFC 9180 §5.3).
+ * - `hpke/unsupported-mode` (a UsageError): a test vector of a mode other
+ *   than Base; only Base mode is implemented, as MLS uses it.
  */
 export type HpkeErrorCode =
   | "crypto/invalid-key"
@@ -23,7 +25,8 @@ export type HpkeErrorCode =
   | "crypto/derive-key-pair"
   | "crypto/hpke-message-limit"
   | "crypto/unsupported"
-  | "hpke/export-only";
+  | "hpke/export-only"
+  | "hpke/unsupported-mode";
 
 /** Wraps `cause` in a CryptoError with `code`, unless it already is one. */
 export function asCryptoError(cause: unknown, code: HpkeErrorCode, message: string): CryptoError {
