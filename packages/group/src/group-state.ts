@@ -22,16 +22,19 @@ import type { Proposal, ProposalRef, ReInitProposal } from "./proposal.js";
 import type { Sender } from "./sender.js";
 
 /** The epoch secrets a member keeps going forward (RFC 9420 §8, Table 4); the rest are wiped. */
-export interface EpochKeys {
-  readonly senderDataSecret: Uint8Array;
-  readonly exporterSecret: Uint8Array;
-  readonly externalSecret: Uint8Array;
-  readonly confirmationKey: Uint8Array;
-  readonly membershipKey: Uint8Array;
-  readonly resumptionPsk: Uint8Array;
-  readonly epochAuthenticator: Uint8Array;
-  readonly initSecret: Uint8Array;
-}
+const EPOCH_KEYS = [
+  "senderDataSecret",
+  "exporterSecret",
+  "externalSecret",
+  "confirmationKey",
+  "membershipKey",
+  "resumptionPsk",
+  "epochAuthenticator",
+  "initSecret",
+] as const;
+
+/** The epoch secrets a member keeps going forward (RFC 9420 §8, Table 4); the rest are wiped. */
+export type EpochKeys = Pick<EpochSecrets, (typeof EPOCH_KEYS)[number]>;
 
 /** A proposal received (or sent) this epoch, cached by its ProposalRef (§5.2, §12.4). */
 export interface CachedProposal {
@@ -117,16 +120,7 @@ export interface GroupState {
 
 /** The {@link EpochKeys} of derived epoch secrets (copies, so wiping the source does not affect them). */
 export function epochKeysOf(s: EpochSecrets): EpochKeys {
-  return {
-    senderDataSecret: s.senderDataSecret.slice(),
-    exporterSecret: s.exporterSecret.slice(),
-    externalSecret: s.externalSecret.slice(),
-    confirmationKey: s.confirmationKey.slice(),
-    membershipKey: s.membershipKey.slice(),
-    resumptionPsk: s.resumptionPsk.slice(),
-    epochAuthenticator: s.epochAuthenticator.slice(),
-    initSecret: s.initSecret.slice(),
-  };
+  return Object.fromEntries(EPOCH_KEYS.map((k) => [k, s[k].slice()])) as unknown as EpochKeys;
 }
 
 /** Inputs of {@link enterEpoch}. */

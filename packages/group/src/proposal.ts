@@ -190,27 +190,22 @@ export const groupContextExtensionsCodec: Codec<Body<GroupContextExtensionsPropo
  */
 export const proposalCodec: Codec<Proposal> = {
   encode(w: Writer, p: Proposal) {
+    // The seven RFC types carry their proposal_type here; a custom one writes its own below.
+    if (typeof p.proposalType === "number" && isRfcProposalType(p.proposalType)) w.uint16(p.proposalType);
     switch (p.proposalType) {
       case ProposalType.add:
-        w.uint16(p.proposalType);
         return addCodec.encode(w, p);
       case ProposalType.update:
-        w.uint16(p.proposalType);
         return updateCodec.encode(w, p);
       case ProposalType.remove:
-        w.uint16(p.proposalType);
         return removeCodec.encode(w, p);
       case ProposalType.psk:
-        w.uint16(p.proposalType);
         return preSharedKeyCodec.encode(w, p);
       case ProposalType.reinit:
-        w.uint16(p.proposalType);
         return reInitCodec.encode(w, p);
       case ProposalType.external_init:
-        w.uint16(p.proposalType);
         return externalInitCodec.encode(w, p);
       case ProposalType.group_context_extensions:
-        w.uint16(p.proposalType);
         return groupContextExtensionsCodec.encode(w, p);
       case "custom":
         if (p.customProposalType === 0 || isRfcProposalType(p.customProposalType)) {

@@ -5,12 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
-import { type CipherSuiteProvider, CredentialType, ValidationError } from "@mlskit/core";
+import { bytesEqual, toHex } from "@mlskit/codec";
+import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { hex, vectors } from "@mlskit/test-vectors";
-import { type LeafNode, LeafNodeSource } from "./leaf-node.js";
+import { fakeLeaves } from "./fake-leaf.fixture.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex } from "./tree-math.js";
 import { decodeAndValidateTree, validateTree } from "./tree-validation.js";
@@ -47,19 +47,7 @@ const rand = () => {
   return (seed >>> 0) / 2 ** 32;
 };
 const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
-let counter = 0;
-function fakeLeaf(): LeafNode {
-  return {
-    encryptionKey: bytes(32),
-    signatureKey: bytes(32),
-    credential: { credentialType: CredentialType.basic, identity: utf8(`m-${counter++}`) },
-    capabilities: { versions: [1], cipherSuites: [1], extensions: [], proposals: [], credentials: [1] },
-    leafNodeSource: LeafNodeSource.key_package,
-    lifetime: { notBefore: 0n, notAfter: 2n ** 64n - 1n },
-    extensions: [],
-    signature: bytes(64),
-  };
-}
+const fakeLeaf = fakeLeaves(bytes, "m-");
 
 describe("synchronous hashing (CipherSuiteProvider.hashSync)", () => {
   for (const provider of [nobleCryptoProvider(), webCryptoProvider()]) {

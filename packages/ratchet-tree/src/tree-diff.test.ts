@@ -5,10 +5,10 @@
  * keep the key index in step.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
-import { type CipherSuiteProvider, CredentialType } from "@mlskit/core";
+import { bytesEqual, toHex } from "@mlskit/codec";
+import type { CipherSuiteProvider } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
-import { type LeafNode, LeafNodeSource } from "./leaf-node.js";
+import { fakeLeaves } from "./fake-leaf.fixture.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import type { TreeDiff } from "./tree-diff.js";
 import { type LeafIndex, type NodeIndex, directPath, leafToNode } from "./tree-math.js";
@@ -26,19 +26,7 @@ function prng(seed: number): () => number {
 
 let rand = prng(42);
 const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
-let counter = 0;
-function fakeLeaf(): LeafNode {
-  return {
-    encryptionKey: bytes(32),
-    signatureKey: bytes(32),
-    credential: { credentialType: CredentialType.basic, identity: utf8(`member-${counter++}`) },
-    capabilities: { versions: [1], cipherSuites: [1], extensions: [], proposals: [], credentials: [1] },
-    leafNodeSource: LeafNodeSource.key_package,
-    lifetime: { notBefore: 0n, notAfter: 2n ** 64n - 1n },
-    extensions: [],
-    signature: bytes(64),
-  };
-}
+const fakeLeaf = fakeLeaves(bytes, "member-");
 
 async function expectConsistent(cs: CipherSuiteProvider, tree: RatchetTree): Promise<void> {
   const fresh = await RatchetTree.decode(cs, tree.encode());
