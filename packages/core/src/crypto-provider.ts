@@ -26,6 +26,24 @@ export interface HpkeCiphertext {
   readonly ciphertext: Uint8Array;
 }
 
+/**
+ * An HPKE Encap (RFC 9180 §4) done before the rest of SealBase: the KEM
+ * depends only on the recipient's public key, the key schedule and the AEAD
+ * on `info` and the plaintext. A committer encapsulates to every recipient
+ * of its UpdatePath while it still derives the path's keys, and seals once
+ * the provisional GroupContext (the `info`) is known (RFC 9420 §12.4.1).
+ * Holds the KEM shared secret until {@link HpkeEncapsulation.seal} (which
+ * wipes it) or {@link HpkeEncapsulation.discard}; usable once.
+ */
+export interface HpkeEncapsulation {
+  /** `enc`, the encapsulated key (RFC 9420 `kem_output`). */
+  readonly kemOutput: Uint8Array;
+  /** KeyScheduleS(mode_base, shared_secret, info) and one Seal (RFC 9180 §5.1, §6.1); the rest of SealBase. */
+  seal(info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext>;
+  /** Wipes the shared secret without sealing (a commit that failed on the way). */
+  discard(): void;
+}
+
 /** Operations of one cipher suite. Every operation may be async (WebCrypto is). */
 export interface CipherSuiteProvider {
   readonly suite: CipherSuiteDescription;
@@ -53,6 +71,15 @@ export interface CipherSuiteProvider {
   kdfExtract(salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array>;
   /** HKDF-Expand with the suite's KDF. */
   kdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: HKDF-Expand computed synchronously, the same function as
+   * {@link CipherSuiteProvider.kdfExpand}. The per-message derivations (the
+   * secret tree's ratchets, RFC 9420 §9.1, and the sender-data key, §6.3.2)
+   * use it when present: five short HMACs per message, each cheaper than
+   * the promise that would carry it. Callers must fall back to `kdfExpand`
+   * when it is absent.
+   */
+  kdfExpandSync?(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
 
   /** AEAD encryption; returns ciphertext || tag. */
   aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
@@ -61,6 +88,8 @@ export interface CipherSuiteProvider {
 
   /** RFC 9180 SealBase. */
   hpkeSeal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext>;
+  /** The Encap of RFC 9180 SealBase now, its key schedule and Seal later ({@link HpkeEncapsulation}). */
+  hpkeEncap(publicKey: Uint8Array): Promise<HpkeEncapsulation>;
   /**
    * RFC 9180 OpenBase. `publicKey` (the recipient's, if known) spares a
    * scalar multiplication. Throws {@link CryptoError} `crypto/hpke-open`.

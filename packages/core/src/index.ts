@@ -5,15 +5,20 @@
  */
 export * from "./ids.js";
 export * from "./errors.js";
-export type { CipherSuiteProvider, CryptoProvider, KeyPair, HpkeCiphertext } from "./crypto-provider.js";
+export type { CipherSuiteProvider, CryptoProvider, KeyPair, HpkeCiphertext, HpkeEncapsulation } from "./crypto-provider.js";
 export {
   expandWithLabel,
   deriveSecret,
   deriveTreeSecret,
+  type SyncKdfProvider,
+  hasSyncKdf,
+  expandWithLabelSync,
+  deriveTreeSecretSync,
   encodeSignContent,
   signWithLabel,
   verifyWithLabel,
   encryptWithLabel,
+  encryptWithLabelAfterEncap,
   decryptWithLabel,
   refHash,
   makeKeyPackageRef,

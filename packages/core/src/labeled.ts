@@ -3,7 +3,7 @@
  * and HPKE is domain-separated by a label prefixed with "MLS 1.0 ".
  */
 import { Writer, utf8 } from "@mlskit/codec";
-import type { CipherSuiteProvider, HpkeCiphertext } from "./crypto-provider.js";
+import type { CipherSuiteProvider, HpkeCiphertext, HpkeEncapsulation } from "./crypto-provider.js";
 import { ValidationError } from "./errors.js";
 
 const PREFIX = "MLS 1.0 ";
@@ -55,6 +55,16 @@ export function deriveSecret(cs: CipherSuiteProvider, secret: Uint8Array, label:
   return expandWithLabel(cs, secret, label, new Uint8Array(0), cs.hashLength);
 }
 
+/** The `uint32 generation` context of DeriveTreeSecret. */
+function generationContext(generation: number): Uint8Array {
+  const ctx = new Uint8Array(4);
+  ctx[0] = generation >>> 24;
+  ctx[1] = generation >>> 16;
+  ctx[2] = generation >>> 8;
+  ctx[3] = generation;
+  return ctx;
+}
+
 /** DeriveTreeSecret(Secret, Label, Generation, Length) (RFC 9420 §9.1). */
 export function deriveTreeSecret(
   cs: CipherSuiteProvider,
@@ -63,9 +73,37 @@ export function deriveTreeSecret(
   generation: number,
   length: number,
 ): Promise<Uint8Array> {
-  const ctx = new Uint8Array(4);
-  new DataView(ctx.buffer).setUint32(0, generation);
-  return expandWithLabel(cs, secret, label, ctx, length);
+  return expandWithLabel(cs, secret, label, generationContext(generation), length);
+}
+
+/** A provider whose KDF expands synchronously ({@link CipherSuiteProvider.kdfExpandSync}). */
+export type SyncKdfProvider = CipherSuiteProvider & Required<Pick<CipherSuiteProvider, "kdfExpandSync">>;
+
+/** Whether `cs` offers {@link CipherSuiteProvider.kdfExpandSync}. */
+export function hasSyncKdf(cs: CipherSuiteProvider): cs is SyncKdfProvider {
+  return cs.kdfExpandSync !== undefined;
+}
+
+/** {@link expandWithLabel} without an await, on a provider with a synchronous KDF. */
+export function expandWithLabelSync(
+  cs: SyncKdfProvider,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  return cs.kdfExpandSync(secret, encodeKdfLabel(label, context, length), length);
+}
+
+/** {@link deriveTreeSecret} without an await, on a provider with a synchronous KDF. */
+export function deriveTreeSecretSync(
+  cs: SyncKdfProvider,
+  secret: Uint8Array,
+  label: string,
+  generation: number,
+  length: number,
+): Uint8Array {
+  return expandWithLabelSync(cs, secret, label, generationContext(generation), length);
 }
 
 /** The bytes signed by SignWithLabel: `SignContent` (RFC 9420 §5.1.2). */
@@ -103,6 +141,20 @@ export function encryptWithLabel(
   plaintext: Uint8Array,
 ): Promise<HpkeCiphertext> {
   return cs.hpkeSeal(publicKey, encodeTwoOpaque(labelBytes(label), context), new Uint8Array(0), plaintext);
+}
+
+/**
+ * EncryptWithLabel (RFC 9420 §5.1.3) on an Encap made ahead
+ * ({@link CipherSuiteProvider.hpkeEncap}): the same bytes as
+ * {@link encryptWithLabel} to the encapsulation's public key.
+ */
+export function encryptWithLabelAfterEncap(
+  encapsulation: HpkeEncapsulation,
+  label: string,
+  context: Uint8Array,
+  plaintext: Uint8Array,
+): Promise<HpkeCiphertext> {
+  return encapsulation.seal(encodeTwoOpaque(labelBytes(label), context), new Uint8Array(0), plaintext);
 }
 
 /** DecryptWithLabel(PrivateKey, Label, Context, KEMOutput, Ciphertext) (RFC 9420 §5.1.3). */

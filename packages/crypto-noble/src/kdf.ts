@@ -33,13 +33,15 @@ function expandShortPrk(hash: CHash, prk: Uint8Array, info: Uint8Array, length: 
 
 function hkdf(id: number, hash: CHash): Kdf {
   const olen = hash.outputLen;
+  const expandSync = (prk: Uint8Array, info: Uint8Array, length: number): Uint8Array =>
+    prk.length >= olen ? expand(hash, prk, info, length) : expandShortPrk(hash, prk, info, length);
   return Object.freeze({
     id,
     hashLength: olen,
     // HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 §2.2); an empty salt acts as HashLen zeros.
     extract: async (salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> => extract(hash, ikm, salt),
-    expand: async (prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> =>
-      prk.length >= olen ? expand(hash, prk, info, length) : expandShortPrk(hash, prk, info, length),
+    expand: async (prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> => expandSync(prk, info, length),
+    expandSync,
   });
 }
 

@@ -71,19 +71,36 @@ export function hybridHash(native: HashPrimitive, small: HashPrimitive): HashPri
  */
 export function hybridKdf(native: Kdf, small: Kdf): Kdf {
   const nh = native.hashLength;
+  // RFC 5869 §2.3: L <= 255 × HashLen; checked here so both sides fail alike.
+  const checkLength = (length: number): void => {
+    if (!Number.isInteger(length) || length < 0 || length > 255 * nh) {
+      throw new RangeError(`HKDF-Expand length ${length} out of range (at most 255 × ${nh})`);
+    }
+  };
+  const sync = small.expandSync;
   return Object.freeze({
     id: native.id,
     hashLength: nh,
     extract: (salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> =>
       ikm.length <= HYBRID_KDF_MAX_INPUT ? small.extract(salt, ikm) : native.extract(salt, ikm),
     expand: (prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> => {
-      // RFC 5869 §2.3: L <= 255 × HashLen; checked here so both sides fail alike.
-      if (!Number.isInteger(length) || length < 0 || length > 255 * nh) {
-        return Promise.reject(new RangeError(`HKDF-Expand length ${length} out of range (at most 255 × ${nh})`));
+      try {
+        checkLength(length);
+      } catch (e) {
+        return Promise.reject(e);
       }
       if (length === 0) return Promise.resolve(new Uint8Array(0));
       return info.length <= HYBRID_KDF_MAX_INPUT ? small.expand(prk, info, length) : native.expand(prk, info, length);
     },
+    // Synchronous callers expand short labels; the fallback serves any size, so no cut-over is needed.
+    ...(sync === undefined
+      ? {}
+      : {
+          expandSync: (prk: Uint8Array, info: Uint8Array, length: number): Uint8Array => {
+            checkLength(length);
+            return length === 0 ? new Uint8Array(0) : sync.call(small, prk, info, length);
+          },
+        }),
   });
 }
 

@@ -7,18 +7,20 @@ import {
   CIPHER_SUITES,
   CryptoError,
   SignatureScheme,
+  UsageError,
   type CipherSuiteDescription,
   type CipherSuiteId,
   type CipherSuiteProvider,
   type CryptoProvider,
   type HpkeCiphertext,
+  type HpkeEncapsulation,
   type KeyPair,
 } from "@mlskit/core";
 import { aeadName, kdfName, kemKdfId, kemName } from "./algorithms.js";
 import { asCryptoError } from "./errors.js";
 import { HpkeSuite } from "./key-schedule.js";
 import type { Aead, HashPrimitive, Kdf, PrimitiveSource, SignaturePrimitive, SuitePrimitives } from "./primitives.js";
-import { openBase, receiveExport, sealBase, sendExport } from "./single-shot.js";
+import { encapForSealBase, openBase, receiveExport, sealBase, sendExport } from "./single-shot.js";
 
 const SIGNATURE_NAMES: Record<number, string> = {
   [SignatureScheme.ed25519]: "Ed25519",
@@ -45,6 +47,8 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
   readonly #random: (length: number) => Uint8Array;
   /** Present when the hash primitive can digest synchronously (see `CipherSuiteProvider.hashSync`). */
   readonly hashSync?: (data: Uint8Array) => Uint8Array;
+  /** Present when the KDF can expand synchronously (see `CipherSuiteProvider.kdfExpandSync`). */
+  readonly kdfExpandSync?: (prk: Uint8Array, info: Uint8Array, length: number) => Uint8Array;
 
   constructor(p: SuitePrimitives) {
     const s = p.suite;
@@ -64,6 +68,8 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     const digestSync = p.hash.digestSync;
     if (digestSync !== undefined) this.hashSync = (data) => digestSync.call(p.hash, data);
     this.#kdf = p.kdf;
+    const expandSync = p.kdf.expandSync;
+    if (expandSync !== undefined) this.kdfExpandSync = (prk, info, length) => expandSync.call(p.kdf, prk, info, length);
     this.#aead = p.aead;
     this.#sig = p.signature;
     this.#random = (n) => p.randomBytes(n);
@@ -105,6 +111,26 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     } catch (e) {
       throw asCryptoError(e, "crypto/invalid-key", "HPKE seal failed");
     }
+  }
+  async hpkeEncap(publicKey: Uint8Array): Promise<HpkeEncapsulation> {
+    let encapsulated: Awaited<ReturnType<typeof encapForSealBase>>;
+    try {
+      encapsulated = await encapForSealBase(this.#hpke, publicKey);
+    } catch (e) {
+      throw asCryptoError(e, "crypto/invalid-key", "HPKE encap failed");
+    }
+    return {
+      kemOutput: encapsulated.enc,
+      seal: async (info, aad, plaintext) => {
+        try {
+          return { kemOutput: encapsulated.enc, ciphertext: await encapsulated.seal(info, aad, plaintext) };
+        } catch (e) {
+          if (UsageError.isInstance(e)) throw e;
+          throw asCryptoError(e, "crypto/invalid-key", "HPKE seal failed");
+        }
+      },
+      discard: () => encapsulated.discard(),
+    };
   }
   async hpkeOpen(
     ciphertext: HpkeCiphertext,

@@ -15,6 +15,8 @@ import { CryptoError } from "@mlskit/core";
  * - `crypto/unsupported`: an algorithm the primitive source does not offer.
  * - `hpke/export-only` (a UsageError): Seal/Open on an export-only context
  *   (RFC 9180 §5.3).
+ * - `hpke/encapsulation-used` (a UsageError): a second seal on one
+ *   encapsulation (its shared secret is wiped after the first).
  * - `hpke/unsupported-mode` (a UsageError): a test vector of a mode other
  *   than Base; only Base mode is implemented, as MLS uses it.
  */
@@ -26,6 +28,7 @@ export type HpkeErrorCode =
   | "crypto/hpke-message-limit"
   | "crypto/unsupported"
   | "hpke/export-only"
+  | "hpke/encapsulation-used"
   | "hpke/unsupported-mode";
 
 /** Wraps `cause` in a CryptoError with `code`, unless it already is one. */

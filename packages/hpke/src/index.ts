@@ -39,6 +39,8 @@ export {
   openBase,
   sendExport,
   receiveExport,
+  encapForSealBase,
+  type EncapsulatedSeal,
   type SenderSetup,
   type SealResult,
   type SendExportResult,

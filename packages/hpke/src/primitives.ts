@@ -30,6 +30,12 @@ export interface Kdf {
   readonly hashLength: number;
   extract(salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array>;
   expand(prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>;
+  /**
+   * The same Expand, synchronously, when the implementation can (pure JS).
+   * The secret tree's ratchets and the sender-data key call it for every
+   * message: five short HMACs, each cheaper than the promise around it.
+   */
+  expandSync?(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
 }
 
 /** An HPKE AEAD (RFC 9180 §5.2). `seal` returns ciphertext || tag. */

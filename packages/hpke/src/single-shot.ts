@@ -91,6 +91,44 @@ export async function sealBase(
   }
 }
 
+/** SealBase split after its Encap (see `HpkeEncapsulation` in `@mlskit/core`). */
+export interface EncapsulatedSeal {
+  readonly enc: Uint8Array;
+  /** The rest of SealBase(pkR, info, aad, pt); wipes the shared secret. Once only. */
+  seal(info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  /** Wipes the shared secret unused. */
+  discard(): void;
+}
+
+/**
+ * The Encap of SealBase (RFC 9180 §5.1.1, §6.1) now, its KeyScheduleS and
+ * Seal when `seal` is called: the same output as {@link sealBase}.
+ */
+export async function encapForSealBase(suite: HpkeSuite, pkR: Uint8Array): Promise<EncapsulatedSeal> {
+  refuseExportOnly(suite);
+  const { sharedSecret, enc } = await suite.kem.encap(pkR);
+  let used = false;
+  return {
+    enc,
+    async seal(info, aad, plaintext) {
+      if (used) throw new UsageError("hpke/encapsulation-used", "an HPKE encapsulation seals one message");
+      used = true;
+      let secrets: KeyScheduleSecrets | undefined;
+      try {
+        secrets = await keyScheduleBase(suite, sharedSecret, info, "aead");
+        return await suite.aead.seal(secrets.key, secrets.baseNonce, aad, plaintext);
+      } finally {
+        sharedSecret.fill(0);
+        if (secrets) wipeSecrets(secrets);
+      }
+    },
+    discard() {
+      used = true;
+      sharedSecret.fill(0);
+    },
+  };
+}
+
 /**
  * OpenBase(enc, skR, info, aad, ct) (RFC 9180 §6.1). Throws `crypto/hpke-open`
  * when decapsulation or decryption fails, `crypto/invalid-key` for a

@@ -13,8 +13,23 @@ async function referenceKey(cs: CipherSuiteProvider, base: Uint8Array, g: number
 
 const hasCode = (code: string) => (e: unknown) => ValidationError.isInstance(e) && e.code === code;
 
-describe("HashRatchet (RFC 9420 §9.1, §15.3)", async () => {
-  const cs = await testProviders()[0]!.cipherSuite(1);
+/** `cs` without its synchronous KDF, so the ratchet takes its awaited path. */
+function awaitedKdfOnly(cs: CipherSuiteProvider): CipherSuiteProvider {
+  return new Proxy(cs, {
+    get: (target, prop) => {
+      if (prop === "kdfExpandSync") return undefined;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe.each(["synchronous", "awaited"] as const)("HashRatchet (RFC 9420 §9.1, §15.3), %s KDF", async (kdf) => {
+  const provided = await testProviders()[0]!.cipherSuite(1);
+  const cs = kdf === "synchronous" ? provided : awaitedKdfOnly(provided);
+  it("takes the KDF path it is named for", () => {
+    expect(cs.kdfExpandSync === undefined).toBe(kdf === "awaited");
+  });
   const fresh = (policy?: { outOfOrderWindow: number; maxForwardDistance: number }) => {
     const base = cs.randomBytes(cs.hashLength);
     return { base: base.slice(), ratchet: new HashRatchet(cs, base, policy === undefined ? {} : { policy }) };

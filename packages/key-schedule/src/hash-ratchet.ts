@@ -11,7 +11,14 @@
  * ```
  */
 import { wipe } from "@mlskit/codec";
-import { type CipherSuiteProvider, UsageError, ValidationError, deriveTreeSecret } from "@mlskit/core";
+import {
+  type CipherSuiteProvider,
+  UsageError,
+  ValidationError,
+  deriveTreeSecret,
+  deriveTreeSecretSync,
+  hasSyncKdf,
+} from "@mlskit/core";
 import { RatchetKeyNonce } from "./key-nonce.js";
 import { Redacted } from "./redact.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -33,6 +40,12 @@ export interface RatchetPolicy {
 
 /** Defaults: 1000 retained out-of-order keys, jumps of up to 1000 generations. */
 export const DEFAULT_RATCHET_POLICY: RatchetPolicy = Object.freeze({ outOfOrderWindow: 1000, maxForwardDistance: 1000 });
+
+/** What one ratchet step derived (see `HashRatchet.#step`). */
+interface Step {
+  readonly keyNonce: RatchetKeyNonce | undefined;
+  readonly next: Uint8Array | undefined;
+}
 
 /** Generations are uint32 (RFC 9420 §6.3.2 SenderData, §9.1 DeriveTreeSecret). */
 const MAX_GENERATION = 0xffffffff;
@@ -178,16 +191,34 @@ export class HashRatchet extends Redacted {
     if (this.#wiped) throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
   }
 
-  #keyNonce(secret: Uint8Array, generation: number): Promise<RatchetKeyNonce> {
+  /**
+   * One step of the ratchet from `ratchet_secret_[j]`: its key and nonce
+   * (when `withKey`) and `ratchet_secret_[j+1]` (when `withNext`). With a
+   * synchronous KDF the step is computed at once, without a promise.
+   */
+  #step(secret: Uint8Array, j: number, withKey: boolean, withNext: boolean): Step | Promise<Step> {
     const cs = this.#cs;
+    const { aeadKeyLength, aeadNonceLength, hashLength } = cs;
+    if (hasSyncKdf(cs)) {
+      return {
+        keyNonce: withKey
+          ? new RatchetKeyNonce(
+              j,
+              deriveTreeSecretSync(cs, secret, "key", j, aeadKeyLength),
+              deriveTreeSecretSync(cs, secret, "nonce", j, aeadNonceLength),
+            )
+          : undefined,
+        next: withNext ? deriveTreeSecretSync(cs, secret, "secret", j, hashLength) : undefined,
+      };
+    }
     return Promise.all([
-      deriveTreeSecret(cs, secret, "key", generation, cs.aeadKeyLength),
-      deriveTreeSecret(cs, secret, "nonce", generation, cs.aeadNonceLength),
-    ]).then(([key, nonce]) => new RatchetKeyNonce(generation, key, nonce));
-  }
-
-  #nextSecret(secret: Uint8Array, generation: number): Promise<Uint8Array> {
-    return deriveTreeSecret(this.#cs, secret, "secret", generation, this.#cs.hashLength);
+      withKey ? deriveTreeSecret(cs, secret, "key", j, aeadKeyLength) : undefined,
+      withKey ? deriveTreeSecret(cs, secret, "nonce", j, aeadNonceLength) : undefined,
+      withNext ? deriveTreeSecret(cs, secret, "secret", j, hashLength) : undefined,
+    ]).then(([key, nonce, next]) => ({
+      keyNonce: key !== undefined && nonce !== undefined ? new RatchetKeyNonce(j, key, nonce) : undefined,
+      next,
+    }));
   }
 
   /**
@@ -207,18 +238,15 @@ export class HashRatchet extends Redacted {
     let secret = original;
     try {
       for (let j = start; j < target; j++) {
-        const [skipped, next] = await Promise.all([
-          j >= keepFrom ? this.#keyNonce(secret, j) : undefined,
-          this.#nextSecret(secret, j),
-        ]);
+        const step = this.#step(secret, j, j >= keepFrom, true);
+        const { keyNonce: skipped, next } = step instanceof Promise ? await step : step;
         if (skipped !== undefined) kept.push(skipped);
         if (secret !== original) wipe(secret);
-        secret = next;
+        secret = next!;
       }
-      const [result, next] = await Promise.all([
-        this.#keyNonce(secret, target),
-        target < MAX_GENERATION ? this.#nextSecret(secret, target) : undefined,
-      ]);
+      const last = this.#step(secret, target, true, target < MAX_GENERATION);
+      const { keyNonce, next } = last instanceof Promise ? await last : last;
+      const result = keyNonce!;
       if (secret !== original) wipe(secret);
       secret = original;
       if (this.#wiped) {

@@ -61,20 +61,31 @@ for (const provider of testProviders()) {
   });
 }
 
-/** Wraps a suite, recording every KDF-Expand call with its label and output. */
+/** Wraps a suite, recording every KDF-Expand call (awaited or synchronous) with its label and output. */
 function recording(cs: CipherSuiteProvider) {
   const calls: { label: string; out?: Uint8Array }[] = [];
+  const record = (info: Uint8Array) => {
+    const r = new Reader(info);
+    r.uint16();
+    const entry: { label: string; out?: Uint8Array } = {
+      label: new TextDecoder().decode(r.opaque()).replace(/^MLS 1\.0 /, ""),
+    };
+    calls.push(entry);
+    return entry;
+  };
   const wrapped = new Proxy(cs, {
     get(target, prop) {
       if (prop === "kdfExpand") {
         return async (prk: Uint8Array, info: Uint8Array, length: number) => {
-          const r = new Reader(info);
-          r.uint16();
-          const entry: { label: string; out?: Uint8Array } = {
-            label: new TextDecoder().decode(r.opaque()).replace(/^MLS 1\.0 /, ""),
-          };
-          calls.push(entry);
+          const entry = record(info);
           entry.out = await target.kdfExpand(prk, info, length);
+          return entry.out;
+        };
+      }
+      if (prop === "kdfExpandSync" && target.kdfExpandSync !== undefined) {
+        return (prk: Uint8Array, info: Uint8Array, length: number) => {
+          const entry = record(info);
+          entry.out = target.kdfExpandSync!(prk, info, length);
           return entry.out;
         };
       }

@@ -1,6 +1,5 @@
 /** Sender data key and nonce (RFC 9420 §6.3.2). */
-import type { CipherSuiteProvider } from "@mlskit/core";
-import { expandWithLabel } from "@mlskit/core";
+import { type CipherSuiteProvider, expandWithLabel, expandWithLabelSync, hasSyncKdf } from "@mlskit/core";
 import { AeadKeyNonce } from "./key-nonce.js";
 
 /**
@@ -26,6 +25,12 @@ export async function deriveSenderDataKeyNonce(
   ciphertext: Uint8Array,
 ): Promise<AeadKeyNonce> {
   const sample = ciphertextSample(cs, ciphertext);
+  if (hasSyncKdf(cs)) {
+    return new AeadKeyNonce(
+      expandWithLabelSync(cs, senderDataSecret, "key", sample, cs.aeadKeyLength),
+      expandWithLabelSync(cs, senderDataSecret, "nonce", sample, cs.aeadNonceLength),
+    );
+  }
   const [key, nonce] = await Promise.all([
     expandWithLabel(cs, senderDataSecret, "key", sample, cs.aeadKeyLength),
     expandWithLabel(cs, senderDataSecret, "nonce", sample, cs.aeadNonceLength),

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { decode, encode, toHex } from "@mlskit/codec";
-import type { CipherSuiteProvider, CryptoProvider } from "@mlskit/core";
+import type { CipherSuiteProvider, CryptoProvider, HpkeEncapsulation } from "@mlskit/core";
 import { encodeGroupContext } from "@mlskit/key-schedule";
 import { hex, vectorReport, vectors } from "@mlskit/test-vectors";
 import { testProviders } from "@mlskit/test-vectors/providers";
@@ -94,3 +94,63 @@ for (const provider of testProviders()) {
 function encodeUpdatePath(p: UpdatePath): Uint8Array {
   return encode(updatePathCodec, p);
 }
+
+describe("createUpdatePath: encapsulations made ahead (RFC 9180 SealBase split at Encap)", async () => {
+  const base = await testProviders()[0]!.cipherSuite(1);
+  /** `base` recording every encapsulation it hands out and whether it was sealed or discarded. */
+  const recording = () => {
+    const made: { sealed: number; discarded: boolean }[] = [];
+    const cs = new Proxy(base, {
+      get(target, prop) {
+        if (prop === "hpkeEncap") {
+          return async (publicKey: Uint8Array): Promise<HpkeEncapsulation> => {
+            const e = await target.hpkeEncap(publicKey);
+            const record = { sealed: 0, discarded: false };
+            made.push(record);
+            return {
+              kemOutput: e.kemOutput,
+              seal: (info, aad, pt) => (record.sealed++, e.seal(info, aad, pt)),
+              discard: () => ((record.discarded = true), e.discard()),
+            };
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return { cs, made };
+  };
+  const v = vectors.treeKem().find((t) => t.cipher_suite === 1)!;
+  const sender = v.leaves_private[0]!;
+  const groupContext = () => new Uint8Array(8);
+
+  it("seals each encapsulation once, one per resolution node", async () => {
+    const { cs, made } = recording();
+    const tree = await RatchetTree.decode(cs, hex(v.ratchet_tree));
+    const created = await createUpdatePath(tree.stage(), {
+      leafIndex: sender.index as LeafIndex,
+      signaturePrivateKey: hex(sender.signature_priv),
+      groupId: hex(v.group_id),
+      groupContext,
+    });
+    const ciphertexts = created.updatePath.nodes.reduce((n, node) => n + node.encryptedPathSecret.length, 0);
+    expect(ciphertexts).toBeGreaterThan(0);
+    expect(made.length).toBe(ciphertexts);
+    expect(made.every((r) => r.sealed === 1)).toBe(true);
+  });
+
+  it("discards every encapsulation when the path cannot be made", async () => {
+    const { cs, made } = recording();
+    const tree = await RatchetTree.decode(cs, hex(v.ratchet_tree));
+    const failing = createUpdatePath(tree.stage(), {
+      leafIndex: sender.index as LeafIndex,
+      signaturePrivateKey: new Uint8Array(3), // not an Ed25519 key: signing the new leaf fails
+      groupId: hex(v.group_id),
+      groupContext,
+    });
+    await expect(failing).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the discards run as the encapsulations settle
+    expect(made.length).toBeGreaterThan(0);
+    expect(made.every((r) => r.sealed === 0 && r.discarded)).toBe(true);
+  });
+});

@@ -11,12 +11,13 @@ import {
   type Extension,
   UsageError,
   ValidationError,
+  type HpkeEncapsulation,
   decryptWithLabel,
   deriveSecret,
-  encryptWithLabel,
+  encryptWithLabelAfterEncap,
   verifyWithLabel,
 } from "@mlskit/core";
-import { type Capabilities, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
+import { type Capabilities, type LeafNode, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
 import { computeParentHash } from "./parent-hash.js";
 import { mapConcurrent } from "./concurrency.js";
 import { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
@@ -80,14 +81,51 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
   const excluded = new Set(options.excludedLeaves ?? []);
   diff.blankDirectPath(l);
   const path = diff.filteredDirectPathWithCopath(l);
+  // One HPKE encryption per resolution node of each copath child (up to N with many blank
+  // parents). The copath subtrees do not change below, so the recipients are known now. The
+  // Encap of each encryption needs only the recipient's key, not the path secret nor the
+  // provisional GroupContext: the first ENCRYPTION_WINDOW are issued here and run on the
+  // provider (WebCrypto's thread pool) while this thread derives the path's keys.
+  const resolutions = path.map((e) => diff.resolution(e.copathChild, excluded));
+  const jobs: { i: number; key: Uint8Array }[] = [];
+  resolutions.forEach((res, i) => {
+    for (const r of res) jobs.push({ i, key: diff.encryptionKey(r)! });
+  });
+  const early = jobs.slice(0, ENCRYPTION_WINDOW).map(({ key }) => {
+    const encapsulation = cs.hpkeEncap(key);
+    encapsulation.catch(() => undefined); // awaited below, or discarded on failure
+    return encapsulation;
+  });
+  try {
+    return await derivePathAndEncrypt(diff, options, current, path, resolutions, jobs, early);
+  } finally {
+    // Sealing wipes a used encapsulation's shared secret; this wipes those a failure left unused.
+    for (const e of early) e.then((x) => x.discard(), () => undefined);
+  }
+}
 
-  const leafSecret = options.leafSecret ?? cs.randomBytes(cs.hashLength);
-  const leafKeys = await deriveNodeKeyPair(cs, leafSecret);
-  // path_secret[0] from the leaf secret, then path_secret[n] = DeriveSecret(path_secret[n-1], "path") (§7.4).
-  const secrets: Uint8Array[] = [await nextPathSecret(cs, leafSecret)];
+async function derivePathAndEncrypt(
+  diff: TreeDiff,
+  options: CreateUpdatePathOptions,
+  current: LeafNode,
+  path: readonly FilteredPathEntry[],
+  resolutions: readonly (readonly NodeIndex[])[],
+  jobs: readonly { readonly i: number; readonly key: Uint8Array }[],
+  early: readonly Promise<HpkeEncapsulation>[],
+): Promise<CreatedUpdatePath> {
+  const cs = diff.cs;
+  const l = options.leafIndex;
+  // §7.4: "Generate a fresh HPKE key pair for the leaf" and "path_secret[0] is sampled at random";
+  // then path_secret[n] = DeriveSecret(path_secret[n-1], "path"). A generated key pair costs a
+  // fraction of DeriveKeyPair (which must compute pk(sk)) and is made while the path's keys are
+  // derived. With `leafSecret` (tests) both come from it, as in the RFC's figure of §7.4.
+  const { leafSecret } = options;
+  const leafKeysPending = leafSecret === undefined ? cs.hpkeGenerateKeyPair() : deriveNodeKeyPair(cs, leafSecret);
+  leafKeysPending.catch(() => undefined); // awaited below; a failure of the path derivation must not leave it unhandled
+  const secrets: Uint8Array[] = [leafSecret === undefined ? cs.randomBytes(cs.hashLength) : await nextPathSecret(cs, leafSecret)];
   for (let i = 0; i < path.length; i++) secrets.push(await nextPathSecret(cs, secrets[i]!));
-  if (options.leafSecret === undefined) wipe(leafSecret);
   const nodeKeys = await Promise.all(path.map((_, i) => deriveNodeKeyPair(cs, secrets[i]!)));
+  const leafKeys = await leafKeysPending;
 
   const leafParentHash = await setPathNodes(diff, path, nodeKeys.map((k) => k.publicKey));
   const content = {
@@ -103,15 +141,8 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
   diff.setLeaf(l, leafNode);
 
   const groupContext = await options.groupContext(await diff.treeHash());
-  // One HPKE encryption per resolution node of each copath child (up to N with
-  // many blank parents): all independent, issued with a bounded number in flight.
-  const resolutions = path.map((e) => diff.resolution(e.copathChild, excluded));
-  const jobs: { i: number; key: Uint8Array }[] = [];
-  resolutions.forEach((res, i) => {
-    for (const r of res) jobs.push({ i, key: diff.encryptionKey(r)! });
-  });
-  const ciphertexts = await mapConcurrent(jobs, ENCRYPTION_WINDOW, ({ i, key }) =>
-    encryptWithLabel(cs, key, "UpdatePathNode", groupContext, secrets[i]!),
+  const ciphertexts = await mapConcurrent(jobs, ENCRYPTION_WINDOW, async ({ i, key }, k) =>
+    encryptWithLabelAfterEncap(await (early[k] ?? cs.hpkeEncap(key)), "UpdatePathNode", groupContext, secrets[i]!),
   );
   let next = 0;
   const nodes: UpdatePathNode[] = path.map((_, i) => {

@@ -17,6 +17,19 @@ export function hashKdfChecks(cs: CipherSuiteProvider, x: Expected, add: AddChec
     }
   });
 
+  add("kdfExpandSync, when offered, agrees with kdfExpand", async () => {
+    const expandSync = cs.kdfExpandSync;
+    if (expandSync === undefined) return;
+    const prk = await cs.kdfExtract(utf8("salt"), utf8("ikm"));
+    for (const key of [prk, prk.subarray(0, 16)]) {
+      for (const n of [0, 1, 12, 16, x.nh, x.nh + 1, 3 * x.nh]) {
+        const info = seq(n + 5, n);
+        const sync = expandSync.call(cs, key, info, n);
+        assertBytes(sync, await cs.kdfExpand(key, info, n), `kdfExpandSync(${key.length}-byte PRK, ${n})`);
+      }
+    }
+  });
+
   add("sizes match the suite", async () => {
     assert(cs.hashLength === x.nh, `hashLength ${cs.hashLength}, expected ${x.nh}`);
     assert(cs.aeadKeyLength === x.aead.nk, `aeadKeyLength ${cs.aeadKeyLength}, expected ${x.aead.nk}`);

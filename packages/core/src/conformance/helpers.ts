@@ -3,7 +3,7 @@
  * shape and framework-free assertions (a failed check throws an `Error`).
  */
 import { bytesEqual, fromHex, toHex } from "@mlskit/codec";
-import { CryptoError } from "../errors.js";
+import { CryptoError, UsageError } from "../errors.js";
 
 /** One named check; `run` throws on failure. */
 export interface ConformanceCheck {
@@ -37,6 +37,17 @@ export async function assertCryptoError(p: Promise<unknown>, code: string, what:
     return;
   }
   fail(`${what}: expected CryptoError ${code}, but it succeeded (${result instanceof Uint8Array ? toHex(result) : String(result)})`);
+}
+
+export async function assertUsageError(p: Promise<unknown>, code: string, what: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    if (!UsageError.isInstance(e)) fail(`${what}: expected UsageError ${code}, got ${String(e)}`);
+    if (e.code !== code) fail(`${what}: expected UsageError code ${code}, got ${e.code} (${e.message})`);
+    return;
+  }
+  fail(`${what}: expected UsageError ${code}, but it succeeded`);
 }
 
 export async function assertVerifyFalse(p: Promise<boolean>, what: string): Promise<void> {

@@ -3,7 +3,7 @@
  */
 import { bytesEqual, utf8 } from "@mlskit/codec";
 import type { CipherSuiteProvider, HpkeCiphertext, KeyPair } from "../crypto-provider.js";
-import { type AddCheck, assert, assertBytes, assertCryptoError, flip, seq } from "./helpers.js";
+import { type AddCheck, assert, assertBytes, assertCryptoError, assertUsageError, flip, seq } from "./helpers.js";
 import type { Expected } from "./known-answers.js";
 
 /** Registers the HPKE checks of `cs`. @internal */
@@ -22,6 +22,24 @@ export function hpkeChecks(cs: CipherSuiteProvider, x: Expected, add: AddCheck):
     const a = await cs.hpkeSeal(kp.publicKey, info, aad, utf8("x"));
     const b = await cs.hpkeSeal(kp.publicKey, info, aad, utf8("x"));
     assert(!bytesEqual(a.kemOutput, b.kemOutput), "two seals used the same ephemeral key");
+  });
+
+  add("hpke: an Encap made ahead seals as SealBase does, once", async () => {
+    const kp = await cs.hpkeGenerateKeyPair();
+    const info = utf8("info");
+    const aad = utf8("aad");
+    const pt = utf8("path secret");
+    const e = await cs.hpkeEncap(kp.publicKey);
+    assert(e.kemOutput.length === x.kem.pk, `kem_output is ${e.kemOutput.length} bytes, expected ${x.kem.pk}`);
+    const ct = await e.seal(info, aad, pt);
+    assertBytes(ct.kemOutput, e.kemOutput, "the ciphertext's kem_output");
+    assertBytes(await cs.hpkeOpen(ct, kp.privateKey, info, aad), pt, "hpkeOpen of a sealed encapsulation");
+    await assertUsageError(e.seal(info, aad, pt), "hpke/encapsulation-used", "a second seal");
+    const discarded = await cs.hpkeEncap(kp.publicKey);
+    assert(!bytesEqual(discarded.kemOutput, e.kemOutput), "two encapsulations used the same ephemeral key");
+    discarded.discard();
+    await assertUsageError(discarded.seal(info, aad, pt), "hpke/encapsulation-used", "a seal after discard");
+    await assertCryptoError(cs.hpkeEncap(new Uint8Array(x.kem.pk - 1)), "crypto/invalid-key", "encap to a short public key");
   });
 
   add("hpke: tampering and wrong keys throw crypto/hpke-open", async () => {
