@@ -195,6 +195,8 @@ export {
   decodeMlsMessage,
   publicMessageToMls,
   privateMessageToMls,
+  peekPrivateMessageHeader,
+  type PrivateMessageHeader,
 } from "./mls-message.js";
 export {
   GREASE_VALUES,

@@ -9,7 +9,7 @@ import { ratchetTreeCodec } from "@mlskit/ratchet-tree";
 import { type MessagesVector, framingVectors, hex, vectorReport } from "@mlskit/test-vectors";
 import { commitCodec } from "./commit.js";
 import { ContentType } from "./content-type.js";
-import { type MLSMessageIn, decodeMlsMessage, mlsMessageCodec } from "./mls-message.js";
+import { type MLSMessageIn, decodeMlsMessage, mlsMessageCodec, peekPrivateMessageHeader } from "./mls-message.js";
 import {
   addCodec,
   externalInitCodec,
@@ -71,5 +71,22 @@ describe("messages.json (codec round-trip, provider-independent)", () => {
       expectMls(v.private_message, WireFormat.mls_private_message);
       report.ran();
     });
+  });
+});
+
+describe("peekPrivateMessageHeader", () => {
+  it("reads the epoch and content_type a full decode finds, and nothing of other wire formats", () => {
+    for (const v of framingVectors.messages()) {
+      const bytes = hex(v.private_message);
+      const m = decodeMlsMessage(bytes);
+      if (m.wireFormat !== WireFormat.mls_private_message) throw new Error("expected a PrivateMessage");
+      expect(peekPrivateMessageHeader(bytes)).toEqual({ epoch: m.privateMessage.epoch, contentType: m.privateMessage.contentType });
+      for (const other of [v.public_message_application, v.mls_welcome, v.mls_key_package]) expect(peekPrivateMessageHeader(hex(other))).toBeUndefined();
+      // Too short to hold the header, or another protocol version.
+      expect(peekPrivateMessageHeader(bytes.subarray(0, 6))).toBeUndefined();
+      const otherVersion = bytes.slice();
+      otherVersion[1] = 2;
+      expect(peekPrivateMessageHeader(otherVersion)).toBeUndefined();
+    }
   });
 });

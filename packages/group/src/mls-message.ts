@@ -1,5 +1,5 @@
 /** `MLSMessage` (RFC 9420 §6): the envelope of every wire format. */
-import { type Codec, type Reader, type Writer, decode, encode } from "@mlskit/codec";
+import { type Codec, Reader, type Writer, decode, encode } from "@mlskit/codec";
 import { ProtocolVersion, type ProtocolVersionId, ValidationError, WireFormat } from "@mlskit/core";
 import { type GroupInfo, groupInfoCodec } from "./group-info.js";
 import { type KeyPackage, keyPackageCodec } from "./key-package.js";
@@ -148,4 +148,29 @@ export function publicMessageToMls(publicMessage: PublicMessage): MLSPublicMessa
 /** Wraps a PrivateMessage in an MLSMessage. */
 export function privateMessageToMls(privateMessage: PrivateMessage): MLSPrivateMessage {
   return { version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_private_message, privateMessage };
+}
+
+/** The cleartext header of a PrivateMessage: what a receiver can learn before decrypting. */
+export interface PrivateMessageHeader {
+  readonly epoch: bigint;
+  readonly contentType: number;
+}
+
+/**
+ * Reads the `epoch` and `content_type` of an MLSMessage carrying a
+ * PrivateMessage without decoding (or copying) the rest; undefined for any
+ * other wire format or bytes too short to hold them. A scheduling hint only
+ * (which messages may be processed concurrently): the message is decoded and
+ * checked in full when it is processed.
+ */
+export function peekPrivateMessageHeader(bytes: Uint8Array): PrivateMessageHeader | undefined {
+  try {
+    const r = new Reader(bytes);
+    if (r.uint16() !== ProtocolVersion.mls10 || r.uint16() !== WireFormat.mls_private_message) return undefined;
+    r.opaque(); // group_id
+    const epoch = r.uint64();
+    return { epoch, contentType: r.uint8() };
+  } catch {
+    return undefined;
+  }
 }

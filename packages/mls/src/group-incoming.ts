@@ -5,7 +5,15 @@
  */
 import { toHex } from "@mlskit/codec";
 import { type IdentityProvider, UsageError, WireFormat, forEachConcurrent } from "@mlskit/core";
-import { ContentType, type GroupState, type ProcessedMessage, decodeMlsMessage, processEarlyMessages, processMessage } from "@mlskit/group";
+import {
+  ContentType,
+  type GroupState,
+  type ProcessedMessage,
+  decodeMlsMessage,
+  peekPrivateMessageHeader,
+  processEarlyMessages,
+  processMessage,
+} from "@mlskit/group";
 import type { Group } from "./group.js";
 import type { GroupInternals } from "./group-internals.js";
 import type { IncomingMessage, MergeResult } from "./results.js";
@@ -81,17 +89,8 @@ export async function processActive(g: GroupInternals, previous: GroupState, byt
  * @internal
  */
 export function isReadOnlyMessage(state: GroupState, bytes: Uint8Array): boolean {
-  let m: ReturnType<typeof decodeMlsMessage>;
-  try {
-    m = decodeMlsMessage(bytes);
-  } catch {
-    return false;
-  }
-  return (
-    m.wireFormat === WireFormat.mls_private_message &&
-    m.privateMessage.contentType === ContentType.application &&
-    m.privateMessage.epoch <= state.groupContext.epoch
-  );
+  const header = peekPrivateMessageHeader(bytes);
+  return header !== undefined && header.contentType === ContentType.application && header.epoch <= state.groupContext.epoch;
 }
 
 /**

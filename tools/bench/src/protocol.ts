@@ -165,7 +165,8 @@ function countsFor(n: number, quick: boolean, slowSignatures: boolean): Counts {
   const memoryWarmup = !(big && slowSignatures);
   if (quick) return { commitRuns: 5, joinRuns: big ? 1 : 3, messageBudgetMs: 300, memoryCopies: Math.max(2, memoryCopies >> 1), memoryWarmup };
   return {
-    commitRuns: big ? 7 : 11,
+    // A commit takes ~10 ms and this machine's timings scatter by ±40% run to run: medians of 31.
+    commitRuns: big ? 7 : 31,
     joinRuns: big ? (slowSignatures ? 1 : 3) : n >= 1024 ? 5 : 7,
     messageBudgetMs: 1000,
     memoryCopies,
