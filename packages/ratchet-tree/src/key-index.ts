@@ -16,13 +16,9 @@ import type { TreeView } from "./tree-view.js";
 /** At most 2^10 buckets (about 300 keys each for 100,000 members); fewer for small trees. */
 const MAX_BUCKET_BITS = 10;
 
-/**
- * Bucket bits for a tree of `width` nodes: about 32 keys per bucket, up to
- * the maximum. A commit copies every bucket it touches (about one per
- * changed node), so small buckets keep a commit's index work small.
- */
+/** Bucket bits for a tree of `width` nodes: about 256 keys per bucket. */
 function bucketBitsFor(width: number): number {
-  return Math.max(0, Math.min(MAX_BUCKET_BITS, 31 - Math.clz32(width) - 5));
+  return Math.max(0, Math.min(MAX_BUCKET_BITS, 31 - Math.clz32(width) - 8));
 }
 const SEED = (Math.random() * 0x100000000) >>> 0;
 
