@@ -20,6 +20,7 @@ import { aeadName, kdfName, kemKdfId, kemName } from "./algorithms.js";
 import { asCryptoError } from "./errors.js";
 import { HpkeSuite } from "./key-schedule.js";
 import type { Aead, HashPrimitive, Kdf, PrimitiveSource, SignaturePrimitive, SuitePrimitives } from "./primitives.js";
+import { RandomPool } from "./random-pool.js";
 import { encapForSealBase, openBase, receiveExport, sealBase, sendExport } from "./single-shot.js";
 
 const SIGNATURE_NAMES: Record<number, string> = {
@@ -72,7 +73,8 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     if (expandSync !== undefined) this.kdfExpandSync = (prk, info, length) => expandSync.call(p.kdf, prk, info, length);
     this.#aead = p.aead;
     this.#sig = p.signature;
-    this.#random = (n) => p.randomBytes(n);
+    const pool = new RandomPool((n) => p.randomBytes(n));
+    this.#random = (n) => pool.take(n);
     this.#hpke = new HpkeSuite({ dh: p.dh, kemKdf: p.kemKdf, kdf: p.kdf, aead: p.aead, randomBytes: this.#random });
   }
 

@@ -12,6 +12,7 @@ import {
   UsageError,
   ValidationError,
   type HpkeEncapsulation,
+  type KeyPair,
   decryptWithLabel,
   deriveSecret,
   encryptWithLabelAfterEncap,
@@ -81,6 +82,14 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
   const excluded = new Set(options.excludedLeaves ?? []);
   diff.blankDirectPath(l);
   const path = diff.filteredDirectPathWithCopath(l);
+  // §7.4: "Generate a fresh HPKE key pair for the leaf" and "path_secret[0] is sampled at random";
+  // then path_secret[n] = DeriveSecret(path_secret[n-1], "path"). A generated key pair costs a
+  // fraction of DeriveKeyPair (which must compute pk(sk)); it is asked for first, ahead of the
+  // encapsulations below on the provider's thread pool. With `leafSecret` (tests) both come from
+  // it, as in the RFC's figure of §7.4.
+  const { leafSecret } = options;
+  const leafKeys = leafSecret === undefined ? cs.hpkeGenerateKeyPair() : deriveNodeKeyPair(cs, leafSecret);
+  leafKeys.catch(() => undefined); // awaited below; a failure before that must not leave it unhandled
   // One HPKE encryption per resolution node of each copath child (up to N with many blank
   // parents). The copath subtrees do not change below, so the recipients are known now. The
   // Encap of each encryption needs only the recipient's key, not the path secret nor the
@@ -97,11 +106,23 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
     return encapsulation;
   });
   try {
-    return await derivePathAndEncrypt(diff, options, current, path, resolutions, jobs, early);
+    return await derivePathAndEncrypt(diff, options, current, path, { leafKeys, resolutions, jobs, early });
   } finally {
     // Sealing wipes a used encapsulation's shared secret; this wipes those a failure left unused.
     for (const e of early) e.then((x) => x.discard(), () => undefined);
   }
+}
+
+/** What {@link createUpdatePath} set going on the provider before deriving the path. */
+interface PathInFlight {
+  /** The new leaf's key pair. */
+  readonly leafKeys: Promise<KeyPair>;
+  /** The resolution of each copath child, in path order. */
+  readonly resolutions: readonly (readonly NodeIndex[])[];
+  /** One encryption per resolution node: the path entry it belongs to and the recipient's key. */
+  readonly jobs: readonly { readonly i: number; readonly key: Uint8Array }[];
+  /** The encapsulations of the first jobs. */
+  readonly early: readonly Promise<HpkeEncapsulation>[];
 }
 
 async function derivePathAndEncrypt(
@@ -109,19 +130,11 @@ async function derivePathAndEncrypt(
   options: CreateUpdatePathOptions,
   current: LeafNode,
   path: readonly FilteredPathEntry[],
-  resolutions: readonly (readonly NodeIndex[])[],
-  jobs: readonly { readonly i: number; readonly key: Uint8Array }[],
-  early: readonly Promise<HpkeEncapsulation>[],
+  { leafKeys: leafKeysPending, resolutions, jobs, early }: PathInFlight,
 ): Promise<CreatedUpdatePath> {
   const cs = diff.cs;
   const l = options.leafIndex;
-  // §7.4: "Generate a fresh HPKE key pair for the leaf" and "path_secret[0] is sampled at random";
-  // then path_secret[n] = DeriveSecret(path_secret[n-1], "path"). A generated key pair costs a
-  // fraction of DeriveKeyPair (which must compute pk(sk)) and is made while the path's keys are
-  // derived. With `leafSecret` (tests) both come from it, as in the RFC's figure of §7.4.
   const { leafSecret } = options;
-  const leafKeysPending = leafSecret === undefined ? cs.hpkeGenerateKeyPair() : deriveNodeKeyPair(cs, leafSecret);
-  leafKeysPending.catch(() => undefined); // awaited below; a failure of the path derivation must not leave it unhandled
   const secrets: Uint8Array[] = [leafSecret === undefined ? cs.randomBytes(cs.hashLength) : await nextPathSecret(cs, leafSecret)];
   for (let i = 0; i < path.length; i++) secrets.push(await nextPathSecret(cs, secrets[i]!));
   const nodeKeys = await Promise.all(path.map((_, i) => deriveNodeKeyPair(cs, secrets[i]!)));
