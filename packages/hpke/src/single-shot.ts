@@ -78,17 +78,8 @@ export async function sealBase(
   aad: Uint8Array,
   plaintext: Uint8Array,
 ): Promise<SealResult> {
-  refuseExportOnly(suite);
-  const { sharedSecret, enc } = await suite.kem.encap(pkR);
-  let secrets: KeyScheduleSecrets | undefined;
-  try {
-    secrets = await keyScheduleBase(suite, sharedSecret, info, "aead");
-    const ciphertext = await suite.aead.seal(secrets.key, secrets.baseNonce, aad, plaintext);
-    return { enc, ciphertext };
-  } finally {
-    sharedSecret.fill(0);
-    if (secrets) wipeSecrets(secrets);
-  }
+  const encapsulated = await encapForSealBase(suite, pkR);
+  return { enc: encapsulated.enc, ciphertext: await encapsulated.seal(info, aad, plaintext) };
 }
 
 /** SealBase split after its Encap (see `HpkeEncapsulation` in `@mlskit/core`). */
