@@ -3,7 +3,7 @@
  * (message cost does not depend on N): one `encrypt`/`processIncoming` at a
  * time, then bursts through `encryptMany`/`processIncomingMany`. The
  * facade serialises each group's operations, so these are the rates an
- * application gets from one group.
+ * application gets from one group. Each rate is a median over rounds.
  */
 import { BasicIdentityProvider, type CryptoProvider, acceptAll } from "@mlskit/core";
 import { Client } from "@mlskit/mls";
@@ -12,14 +12,28 @@ import { fmt, printTable } from "./measure.js";
 const PAYLOAD = new Uint8Array(1024).fill(0x61);
 const BURST = 256;
 
+/** Steps of one-at-a-time rounds: a rate is taken per round of this many messages. */
+const ROUND = 250;
+
+/**
+ * Runs `step` (`count` messages each) for `budgetMs`; the median rate over
+ * rounds of at least {@link ROUND} messages, so that a garbage-collection
+ * pause or a slow phase of the machine moves it less than it would a total.
+ */
 async function ratePerSecond(budgetMs: number, count: number, step: () => Promise<void>): Promise<number> {
-  let n = 0;
+  const rates: number[] = [];
   const t = performance.now();
   do {
-    await step();
-    n += count;
+    const t0 = performance.now();
+    let n = 0;
+    do {
+      await step();
+      n += count;
+    } while (n < ROUND);
+    rates.push((n * 1000) / (performance.now() - t0));
   } while (performance.now() - t < budgetMs);
-  return (n * 1000) / (performance.now() - t);
+  rates.sort((a, b) => a - b);
+  return rates[rates.length >> 1]!;
 }
 
 /** Encrypt and decrypt rates through the facade, per provider. */

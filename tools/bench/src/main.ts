@@ -36,7 +36,7 @@ if (wants("facade")) {
       { name: "webcrypto", make: () => webcrypto },
       { name: "webcrypto+noble", make: () => hybrid },
     ],
-    quick ? 300 : 1000,
+    quick ? 300 : 2000,
   );
 }
 if (wants("protocol")) {
