@@ -9,6 +9,7 @@ import {
   enumeration,
   fixedBytes,
   opaque,
+  opaqueSize,
   optional,
   struct,
   uint16,
@@ -194,5 +195,41 @@ describe("Reader/Writer primitives", () => {
     expect(() => w.uint16(-1)).toThrow();
     expect(() => w.uint32(1.5)).toThrow();
     expect(() => w.uint64(-1n)).toThrow();
+  });
+});
+
+describe("Writer sizing", () => {
+  it("opaqueSize is the encoded size of opaque<V> at every prefix width", () => {
+    for (const n of [0, 1, 63, 64, 16383, 16384, 70000]) {
+      const w = new Writer();
+      w.opaque(new Uint8Array(n));
+      expect(opaqueSize(n)).toBe(w.length);
+    }
+  });
+
+  it("a writer of the exact size hands its buffer over, then starts afresh without aliasing it", () => {
+    const w = new Writer(opaqueSize(3));
+    w.opaque(Uint8Array.of(1, 2, 3));
+    const first = w.finish();
+    expect([...first]).toEqual([3, 1, 2, 3]);
+    w.uint8(9);
+    expect([...w.finish()]).toEqual([9]);
+    expect([...first]).toEqual([3, 1, 2, 3]);
+  });
+
+  it("a writer with spare room returns a copy of what was written", () => {
+    const w = new Writer(100);
+    w.uint16(0x0102);
+    const out = w.finish();
+    expect(out.length).toBe(2);
+    expect(out.buffer.byteLength).toBe(2);
+  });
+
+  it("zeros writes zero bytes, growing as needed", () => {
+    const w = new Writer(2);
+    w.uint8(7);
+    w.zeros(5);
+    w.uint8(8);
+    expect([...w.finish()]).toEqual([7, 0, 0, 0, 0, 0, 8]);
   });
 });

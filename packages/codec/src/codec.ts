@@ -13,8 +13,8 @@ export interface Codec<T> {
 }
 
 /** Encodes `value` to a fresh byte array. */
-export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
-  const w = new Writer();
+export function encode<T>(codec: Codec<T>, value: T, capacity?: number): Uint8Array {
+  const w = new Writer(capacity);
   codec.encode(w, value);
   return w.finish();
 }

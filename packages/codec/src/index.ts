@@ -7,7 +7,7 @@
 export { MlsError, CodecError, type CodecErrorCode, type MlsErrorOptions } from "./errors.js";
 export { Reader } from "./reader.js";
 export { Writer } from "./writer.js";
-export { MAX_VARINT, varintSize } from "./varint.js";
+export { MAX_VARINT, opaqueSize, varintSize } from "./varint.js";
 export {
   type Codec,
   encode,

@@ -8,6 +8,11 @@
 export const MAX_VARINT = 0x3fffffff;
 
 /** Number of bytes the minimal encoding of `value` takes. */
+/** Bytes of `opaque data<V>` holding `length` bytes: its varint prefix and the data. */
+export function opaqueSize(length: number): number {
+  return varintSize(length) + length;
+}
+
 export function varintSize(value: number): 1 | 2 | 4 {
   if (value < 0x40) return 1;
   if (value < 0x4000) return 2;

@@ -91,6 +91,13 @@ export class Writer {
     this.bytes(b);
   }
 
+  /** `n` zero bytes (padding). */
+  zeros(n: number): void {
+    this.reserve(n);
+    this.buf.fill(0, this.pos, this.pos + n);
+    this.pos += n;
+  }
+
   /**
    * A varint-length-prefixed block whose body `writeBody` writes into this writer.
    * Used for vectors `T items<V>`, whose prefix counts bytes, not items.
@@ -108,8 +115,18 @@ export class Writer {
     this.pos -= 4 - size;
   }
 
-  /** The encoded bytes (a copy, so the writer can be reused or dropped). */
+  /**
+   * The encoded bytes: a copy, so that the writer can be reused or dropped
+   * without the result holding its spare capacity. A writer made with the
+   * exact size hands its buffer over instead (no copy) and starts afresh.
+   */
   finish(): Uint8Array {
+    if (this.pos === this.buf.length) {
+      const out = this.buf;
+      this.buf = new Uint8Array(64);
+      this.pos = 0;
+      return out;
+    }
     return this.buf.slice(0, this.pos);
   }
 }

@@ -2,7 +2,7 @@
  * Labeled operations of RFC 9420 §5 and §8: every use of the KDF, signature
  * and HPKE is domain-separated by a label prefixed with "MLS 1.0 ".
  */
-import { Writer, utf8 } from "@mlskit/codec";
+import { Writer, opaqueSize, utf8 } from "@mlskit/codec";
 import type { CipherSuiteProvider, HpkeCiphertext, HpkeEncapsulation } from "./crypto-provider.js";
 import { ValidationError } from "./errors.js";
 
@@ -24,16 +24,17 @@ function labelBytes(label: string): Uint8Array {
 
 /** Encodes `struct { uint16 length; opaque label<V>; opaque context<V>; } KDFLabel` (§8). */
 function encodeKdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
-  const w = new Writer(16 + PREFIX.length + label.length * 3 + context.length);
+  const bytes = labelBytes(label);
+  const w = new Writer(2 + opaqueSize(bytes.length) + opaqueSize(context.length)); // exact: no copy in finish
   w.uint16(length);
-  w.opaque(labelBytes(label));
+  w.opaque(bytes);
   w.opaque(context);
   return w.finish();
 }
 
 /** Two opaque<V> fields: the shape of SignContent, EncryptContext and RefHashInput. */
 function encodeTwoOpaque(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const w = new Writer(8 + a.length + b.length);
+  const w = new Writer(opaqueSize(a.length) + opaqueSize(b.length)); // exact: no copy in finish
   w.opaque(a);
   w.opaque(b);
   return w.finish();

@@ -1,5 +1,5 @@
 /** `MLSMessage` (RFC 9420 §6): the envelope of every wire format. */
-import { type Codec, Reader, type Writer, decode, encode } from "@mlskit/codec";
+import { type Codec, Reader, type Writer, decode, encode, opaqueSize } from "@mlskit/codec";
 import { ProtocolVersion, type ProtocolVersionId, ValidationError, WireFormat } from "@mlskit/core";
 import { type GroupInfo, groupInfoCodec } from "./group-info.js";
 import { type KeyPackage, keyPackageCodec } from "./key-package.js";
@@ -118,7 +118,14 @@ export const mlsMessageCodec: Codec<MLSMessageIn> = {
 
 /** Encodes an MLSMessage. */
 export function encodeMlsMessage(m: MLSMessageIn): Uint8Array {
-  return encode(mlsMessageCodec, m);
+  if (m.wireFormat === WireFormat.mls_private_message) {
+    // Exact (no growth, no copy in finish): the common case, an application message.
+    const p = m.privateMessage;
+    const size =
+      4 + opaqueSize(p.groupId.length) + 8 + 1 + opaqueSize(p.authenticatedData.length) + opaqueSize(p.encryptedSenderData.length) + opaqueSize(p.ciphertext.length);
+    return encode(mlsMessageCodec, m, size);
+  }
+  return encode(mlsMessageCodec, m, 512);
 }
 
 /**

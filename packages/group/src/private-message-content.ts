@@ -1,5 +1,5 @@
 /** `PrivateMessageContent` with its padding (RFC 9420 §6.3.1, §15.1). */
-import { Reader, Writer } from "@mlskit/codec";
+import { Reader, Writer, opaqueSize } from "@mlskit/codec";
 import { UsageError } from "@mlskit/core";
 import type { ContentTypeId } from "./content-type.js";
 import {
@@ -87,14 +87,14 @@ export function encodePrivateMessageContentFromBody(
   auth: FramedContentAuthData,
   padding: PaddingPolicy = NO_PADDING,
 ): Uint8Array {
-  const w = new Writer(encodedBody.length + auth.signature.length + (auth.confirmationTag?.length ?? 0) + 16);
+  const tag = auth.confirmationTag;
+  const unpadded = encodedBody.length + opaqueSize(auth.signature.length) + (tag === undefined ? 0 : opaqueSize(tag.length));
+  const paddingLength = paddingLengthFor(padding, unpadded);
+  const w = new Writer(unpadded + paddingLength); // exact: no copy in finish
   w.bytes(encodedBody);
   encodeFramedContentAuthData(w, contentType, auth);
-  const paddingLength = paddingLengthFor(padding, w.length);
-  if (paddingLength === 0) return w.finish();
-  const out = new Uint8Array(w.length + paddingLength); // zero-filled
-  out.set(w.finish());
-  return out;
+  w.zeros(paddingLength);
+  return w.finish();
 }
 
 /** Encodes a {@link PrivateMessageContent}. */

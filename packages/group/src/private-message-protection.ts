@@ -3,7 +3,7 @@
  * sender's handshake or application ratchet and the reuse guard (§6.3.1),
  * and sender data encryption under `sender_data_secret` (§6.3.2).
  */
-import { Writer, decode, encode } from "@mlskit/codec";
+import { Writer, decode, encode, opaqueSize } from "@mlskit/codec";
 import { UsageError, ValidationError, WireFormat, verifyWithLabel } from "@mlskit/core";
 import { type SecretTree, deriveSenderDataKeyNonce } from "@mlskit/key-schedule";
 import { type AuthenticatedContent, type VerifiedContent, markVerified } from "./authenticated-content.js";
@@ -15,7 +15,7 @@ import {
   authenticate,
   encodeTbs,
 } from "./content-authentication.js";
-import { isContentType, ratchetTypeOf } from "./content-type.js";
+import { ContentType, isContentType, ratchetTypeOf } from "./content-type.js";
 import type { FramedContentAuthData } from "./framed-content-auth-data.js";
 import { type FramedContent, encodeContentBody } from "./framed-content.js";
 import { framingError } from "./framing-errors.js";
@@ -118,7 +118,8 @@ async function seal(
 }
 
 function encodeBody(content: FramedContent): Uint8Array {
-  const w = new Writer(content.contentType === 1 ? content.applicationData.length + 8 : 512);
+  // Exact for application data (no copy in finish); an estimate for handshakes.
+  const w = new Writer(content.contentType === ContentType.application ? opaqueSize(content.applicationData.length) : 512);
   encodeContentBody(w, content);
   return w.finish();
 }
