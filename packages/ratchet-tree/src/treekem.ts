@@ -20,7 +20,7 @@ import {
 } from "@mlskit/core";
 import { type Capabilities, type LeafNode, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
 import { computeParentHash } from "./parent-hash.js";
-import { mapConcurrent } from "./concurrency.js";
+import { mapConcurrent, yieldToEventLoop } from "./concurrency.js";
 import { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
 import type { TreeDiff } from "./tree-diff.js";
 import { type LeafIndex, type NodeIndex, directPath, isAncestorOrSelf, leafToNode } from "./tree-math.js";
@@ -137,7 +137,15 @@ async function derivePathAndEncrypt(
   const { leafSecret } = options;
   const secrets: Uint8Array[] = [leafSecret === undefined ? cs.randomBytes(cs.hashLength) : await nextPathSecret(cs, leafSecret)];
   for (let i = 0; i < path.length; i++) secrets.push(await nextPathSecret(cs, secrets[i]!));
-  const nodeKeys = await Promise.all(path.map((_, i) => deriveNodeKeyPair(cs, secrets[i]!)));
+  // One at a time, yielding to the event loop between them: DeriveKeyPair is main-thread work
+  // (pk(sk)), and each turn lets the encapsulations issued above move on to their next step on
+  // the thread pool, so that they are done, and the pool free for the leaf's signature, when
+  // the keys are.
+  const nodeKeys: KeyPair[] = [];
+  for (let i = 0; i < path.length; i++) {
+    nodeKeys.push(await deriveNodeKeyPair(cs, secrets[i]!));
+    if (early.length > 0) await yieldToEventLoop();
+  }
   const leafKeys = await leafKeysPending;
 
   const leafParentHash = await setPathNodes(diff, path, nodeKeys.map((k) => k.publicKey));
