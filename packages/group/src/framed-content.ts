@@ -1,10 +1,10 @@
 /** `FramedContent` and `FramedContentTBS` (RFC 9420 §6, §6.1). */
-import { type Codec, type Reader, Writer, opaque } from "@mlskit/codec";
+import { type Codec, type Reader, Writer, opaque, opaqueSize } from "@mlskit/codec";
 import { ProtocolVersion, type WireFormatId } from "@mlskit/core";
 import { type Commit, commitCodec } from "./commit.js";
 import { ContentType, type ContentTypeId } from "./content-type.js";
 import { type Proposal, proposalCodec } from "./proposal.js";
-import { type Sender, SenderType, senderCodec } from "./sender.js";
+import { type Sender, SenderType, senderCodec, senderSize } from "./sender.js";
 
 /** The fields of FramedContent before `content_type`. */
 export interface FramedContentHeader {
@@ -152,9 +152,9 @@ export function encodeFramedContentTbs(
   encodedBody?: Uint8Array,
 ): Uint8Array {
   const withContext = tbsIncludesGroupContext(content.sender);
-  const w = new Writer(
-    64 + content.groupId.length + content.authenticatedData.length + (encodedBody?.length ?? 256) + (withContext ? encodedGroupContext.length : 0),
-  );
+  const header = 4 + opaqueSize(content.groupId.length) + 8 + senderSize(content.sender) + opaqueSize(content.authenticatedData.length) + 1;
+  // Exact with an encoded body (no copy in finish); an estimate otherwise.
+  const w = new Writer(header + (encodedBody?.length ?? 256) + (withContext ? encodedGroupContext.length : 0));
   w.uint16(ProtocolVersion.mls10);
   w.uint16(wireFormat);
   encodeFramedContentHeader(w, content);

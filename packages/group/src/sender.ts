@@ -72,6 +72,11 @@ export const senderCodec: Codec<Sender> = {
   },
 };
 
+/** Bytes of a Sender's encoding: the type, and a uint32 index for members and external senders. */
+export function senderSize(s: Sender): number {
+  return s.senderType === SenderType.member || s.senderType === SenderType.external ? 5 : 1;
+}
+
 /** The member sender at `leafIndex`. */
 export function memberSender(leafIndex: LeafIndex | number): MemberSender {
   return { senderType: SenderType.member, leafIndex: leafIndex as LeafIndex };

@@ -36,7 +36,7 @@ import {
 } from "./private-message-content.js";
 import { privateContentAadCodec, senderDataAadCodec, encodePrivateMessageAads, senderDataCodec } from "./private-message.js";
 import { type Proposal, proposalCodec, proposalTypeOf } from "./proposal.js";
-import { SenderType, senderCodec } from "./sender.js";
+import { type Sender, SenderType, senderCodec, senderSize } from "./sender.js";
 import { groupSecretsCodec, welcomeCodec } from "./welcome.js";
 
 function codecError(f: () => unknown, code?: string): CodecError {
@@ -277,5 +277,17 @@ describe("Reader field paths", () => {
     const e = codecError(() => decodeMlsMessage(b.subarray(0, b.length - 3)));
     expect(e.path.startsWith("MLSMessage.public_message")).toBe(true);
     expect(new Reader(b).offset).toBe(0);
+  });
+});
+
+describe("senderSize", () => {
+  it("is the length of each sender type's encoding", () => {
+    const senders: Sender[] = [
+      { senderType: SenderType.member, leafIndex: 7 as LeafIndex },
+      { senderType: SenderType.external, senderIndex: 3 },
+      { senderType: SenderType.new_member_proposal },
+      { senderType: SenderType.new_member_commit },
+    ];
+    for (const s of senders) expect(senderSize(s)).toBe(encode(senderCodec, s).length);
   });
 });
