@@ -7,7 +7,7 @@
 import { UsageError } from "@mlskit/core";
 import { HpkeContext } from "./context.js";
 import { asCryptoError } from "./errors.js";
-import { keyScheduleBase, type HpkeSuite, type KeyScheduleSecrets } from "./key-schedule.js";
+import { keyScheduleBase, type HpkeSuite, type KeyScheduleNeeds, type KeyScheduleSecrets } from "./key-schedule.js";
 import { LABEL } from "./labeled.js";
 
 /** SetupBaseS's output: the encapsulated key and the sender context. */
@@ -32,6 +32,28 @@ function wipeSecrets(s: KeyScheduleSecrets): void {
   s.key.fill(0);
   s.baseNonce.fill(0);
   s.exporterSecret.fill(0);
+}
+
+/**
+ * Runs the key schedule on `sharedSecret` and `use` on its outputs, then
+ * wipes the shared secret and every output, whatever happens: the shape of
+ * every single-shot call.
+ */
+async function withKeySchedule<T>(
+  suite: HpkeSuite,
+  sharedSecret: Uint8Array,
+  info: Uint8Array,
+  needs: KeyScheduleNeeds,
+  use: (secrets: KeyScheduleSecrets) => Promise<T>,
+): Promise<T> {
+  let secrets: KeyScheduleSecrets | undefined;
+  try {
+    secrets = await keyScheduleBase(suite, sharedSecret, info, needs);
+    return await use(secrets);
+  } finally {
+    sharedSecret.fill(0);
+    if (secrets) wipeSecrets(secrets);
+  }
 }
 
 /** SetupBaseS(pkR, info) (RFC 9180 §5.1.1). */
@@ -104,14 +126,7 @@ export async function encapForSealBase(suite: HpkeSuite, pkR: Uint8Array): Promi
     async seal(info, aad, plaintext) {
       if (used) throw new UsageError("hpke/encapsulation-used", "an HPKE encapsulation seals one message");
       used = true;
-      let secrets: KeyScheduleSecrets | undefined;
-      try {
-        secrets = await keyScheduleBase(suite, sharedSecret, info, "aead");
-        return await suite.aead.seal(secrets.key, secrets.baseNonce, aad, plaintext);
-      } finally {
-        sharedSecret.fill(0);
-        if (secrets) wipeSecrets(secrets);
-      }
+      return withKeySchedule(suite, sharedSecret, info, "aead", (k) => suite.aead.seal(k.key, k.baseNonce, aad, plaintext));
     },
     discard() {
       used = true;
@@ -136,18 +151,13 @@ export async function openBase(
 ): Promise<Uint8Array> {
   refuseExportOnly(suite);
   const sharedSecret = await suite.kem.decap(enc, skR, pkR);
-  let secrets: KeyScheduleSecrets | undefined;
-  try {
-    secrets = await keyScheduleBase(suite, sharedSecret, info, "aead");
+  return withKeySchedule(suite, sharedSecret, info, "aead", async (k) => {
     try {
-      return await suite.aead.open(secrets.key, secrets.baseNonce, aad, ciphertext);
+      return await suite.aead.open(k.key, k.baseNonce, aad, ciphertext);
     } catch (e) {
       throw asCryptoError(e, "crypto/hpke-open", "HPKE open failed");
     }
-  } finally {
-    sharedSecret.fill(0);
-    if (secrets) wipeSecrets(secrets);
-  }
+  });
 }
 
 /** SendExport(pkR, info, exporter_context, L) (RFC 9180 §6.2). */
@@ -159,15 +169,10 @@ export async function sendExport(
   length: number,
 ): Promise<SendExportResult> {
   const { sharedSecret, enc } = await suite.kem.encap(pkR);
-  let secrets: KeyScheduleSecrets | undefined;
-  try {
-    secrets = await keyScheduleBase(suite, sharedSecret, info, "export");
-    const exportedSecret = await suite.labeled.expand(secrets.exporterSecret, LABEL.sec, exporterContext, length);
-    return { enc, exportedSecret };
-  } finally {
-    sharedSecret.fill(0);
-    if (secrets) wipeSecrets(secrets);
-  }
+  const exportedSecret = await withKeySchedule(suite, sharedSecret, info, "export", (k) =>
+    suite.labeled.expand(k.exporterSecret, LABEL.sec, exporterContext, length),
+  );
+  return { enc, exportedSecret };
 }
 
 /** ReceiveExport(enc, skR, info, exporter_context, L) (RFC 9180 §6.2). */
@@ -181,12 +186,7 @@ export async function receiveExport(
   pkR?: Uint8Array,
 ): Promise<Uint8Array> {
   const sharedSecret = await suite.kem.decap(enc, skR, pkR);
-  let secrets: KeyScheduleSecrets | undefined;
-  try {
-    secrets = await keyScheduleBase(suite, sharedSecret, info, "export");
-    return await suite.labeled.expand(secrets.exporterSecret, LABEL.sec, exporterContext, length);
-  } finally {
-    sharedSecret.fill(0);
-    if (secrets) wipeSecrets(secrets);
-  }
+  return withKeySchedule(suite, sharedSecret, info, "export", (k) =>
+    suite.labeled.expand(k.exporterSecret, LABEL.sec, exporterContext, length),
+  );
 }
