@@ -50,3 +50,27 @@ export class InternalError extends MlsError {
   readonly [INTERNAL] = true;
   static override isInstance = markedIs(INTERNAL) as (v: unknown) => v is InternalError;
 }
+
+/** What went wrong in a {@link StorageError}. */
+export type StorageErrorCode =
+  /** A write named a version that is not the stored one (another writer came first). */
+  | "storage/conflict"
+  /** Stored data could not be read back as written (damaged row, failed authentication at rest, bad format). */
+  | "storage/corrupt"
+  /** The data was written by a newer format version than this code reads. */
+  | "storage/unsupported-version"
+  /** The store was closed. */
+  | "storage/closed"
+  /** The underlying store failed (I/O, quota, driver error); see `cause`. */
+  | "storage/failed";
+
+const STORAGE = Symbol.for("@mlskit/error/storage");
+/** A storage adapter or a stored blob failed (see {@link StorageErrorCode}). */
+export class StorageError extends MlsError {
+  readonly [STORAGE] = true;
+  declare readonly code: StorageErrorCode;
+  constructor(code: StorageErrorCode, message: string, options: MlsErrorOptions = {}) {
+    super(code, message, options);
+  }
+  static override isInstance = markedIs(STORAGE) as (v: unknown) => v is StorageError;
+}

@@ -56,5 +56,13 @@ export {
   acceptAll,
   directoryPolicy,
 } from "./basic-identity-provider.js";
-export type { GroupStateStore, KeyPackageMaterial, KeyPackageStore, PskStore, ClientStorage } from "./storage.js";
+export {
+  type ClientStore,
+  type EpochRecord,
+  type GroupWrite,
+  type PskStore,
+  type StoredGroup,
+  type StoredKeyPackage,
+  pskStoreOf,
+} from "./storage/client-store.js";
 export { forEachConcurrent, mapConcurrent } from "./concurrency.js";
