@@ -5,13 +5,14 @@
  * part is the epoch's {@link SecretTree}, whose ratchets consume keys by
  * nature (a failed decryption restores the key it tried).
  */
-import { toHex } from "@mlskit/codec";
+import { bytesEqual, toHex } from "@mlskit/codec";
 import type { CipherSuiteProvider, Credential, IdentityProvider } from "@mlskit/core";
 import {
   type EpochSecrets,
   type GroupContext,
   SecretTree,
   deriveExternalKeyPair,
+  inspectCustom,
   encodeGroupContext,
   mlsExporter,
 } from "@mlskit/key-schedule";
@@ -41,7 +42,44 @@ export interface CachedProposal {
   readonly ref: ProposalRef;
   readonly proposal: Proposal;
   readonly sender: Sender;
+  /**
+   * The MLSMessage that carried it, when this member sent or received it as
+   * one: a copy handed back by the Delivery Service is then known, not
+   * processed twice.
+   */
+  readonly message?: Uint8Array;
 }
+
+/**
+ * Where this member stands in the group (RFC 9420 §11.2, §12.4.3.2, §12.3).
+ * A merged ReInit is {@link GroupState.reinit}, orthogonal to this.
+ */
+export type GroupStatus =
+  /** A member in good standing. */
+  | { readonly kind: "active" }
+  /** Joined by an external Commit that the Delivery Service has not confirmed yet (§12.4.3.2). */
+  | { readonly kind: "external-join-pending"; readonly commit: Uint8Array }
+  /** Removed by the Commit of `epoch`: late messages of earlier epochs can still be read. */
+  | { readonly kind: "removed"; readonly epoch: bigint }
+  /** Unusable (e.g. our external join was rejected). */
+  | { readonly kind: "closed"; readonly reason: string };
+
+/**
+ * Spread into every state (and so copied by `{ ...state }`): `JSON.stringify`
+ * and `util.inspect` of a state show its group, epoch and leaf, never its
+ * keys. Only the encoding handed to storage holds them.
+ */
+export const REDACTED_STATE = {
+  toJSON(this: GroupState): { groupId: string; epoch: string; ownLeaf: number; redacted: string } {
+    return { groupId: toHex(this.groupContext.groupId), epoch: this.groupContext.epoch.toString(), ownLeaf: this.ownLeaf, redacted: "GroupState" };
+  },
+  [inspectCustom](this: GroupState): string {
+    return `GroupState { groupId: ${toHex(this.groupContext.groupId)}, epoch: ${this.groupContext.epoch}, ownLeaf: ${this.ownLeaf}, status: ${this.status.kind} } [secrets redacted]`;
+  },
+};
+
+/** The status of a new epoch's member. */
+export const ACTIVE: GroupStatus = Object.freeze({ kind: "active" });
 
 /** What is kept of a past epoch to read its late application messages (§15.3). */
 export interface PastEpoch {
@@ -116,6 +154,8 @@ export interface GroupState {
    * this epoch, by hex encryption public key (used if another member commits the Update, §12.1.2).
    */
   readonly ownUpdates: ReadonlyMap<string, Uint8Array>;
+  /** Where this member stands: active, pending external join, removed, closed. */
+  readonly status: GroupStatus;
 }
 
 /** The {@link EpochKeys} of derived epoch secrets (copies, so wiping the source does not affect them). */
@@ -190,12 +230,22 @@ export function enterEpoch(
     earlyMessages: [],
     reinit: input.reinit,
     ownUpdates: new Map(),
+    status: ACTIVE,
+    ...REDACTED_STATE,
   };
 }
 
 /** The hex key of a ProposalRef in {@link GroupState.proposals}. */
 export function refKey(ref: ProposalRef): string {
   return toHex(ref);
+}
+
+/** The proposal of this epoch that `message` (an MLSMessage) carried, when it is cached already. */
+export function findCachedProposal(state: GroupState, message: Uint8Array): CachedProposal | undefined {
+  for (const p of state.proposals.values()) {
+    if (p.message !== undefined && p.message.length === message.length && bytesEqual(p.message, message)) return p;
+  }
+  return undefined;
 }
 
 /** The current epoch number. */

@@ -156,11 +156,11 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
   if (epoch > current) reject("message/epoch-too-far-ahead", "15.3", `the message is for epoch ${epoch}, the group is in epoch ${current}`);
 
   const content = await unprotectMessage(state, m);
-  return processVerified(state, content);
+  return processVerified(state, content, bytes);
 }
 
-/** Routes a verified content of the current epoch. */
-export async function processVerified(state: GroupState, content: VerifiedContent): Promise<ProcessedMessage> {
+/** Routes a verified content of the current epoch; `message` is the MLSMessage that carried it, kept with a cached proposal. */
+export async function processVerified(state: GroupState, content: VerifiedContent, message?: Uint8Array): Promise<ProcessedMessage> {
   const fc = content.content;
   switch (fc.contentType) {
     case ContentType.application:
@@ -189,7 +189,7 @@ export async function processVerified(state: GroupState, content: VerifiedConten
       });
       const ref = await proposalRefOf(state, content);
       const proposals = new Map(state.proposals);
-      proposals.set(refKey(ref), { ref, proposal: fc.proposal, sender: fc.sender });
+      proposals.set(refKey(ref), { ref, proposal: fc.proposal, sender: fc.sender, ...(message !== undefined ? { message: message.slice() } : {}) });
       return { kind: "proposal", proposal: fc.proposal, sender: fc.sender, ref, state: { ...state, proposals } };
     }
     case ContentType.commit: {

@@ -165,7 +165,7 @@ export async function createProposal(
   // §5.2: ProposalRef = RefHash("MLS 1.0 Proposal Reference", AuthenticatedContent).
   const ref = await makeProposalRef(state.cs, framed.authenticatedContent);
   const proposals = new Map(state.proposals);
-  proposals.set(refKey(ref), { ref, proposal, sender: memberSender(state.ownLeaf) });
+  proposals.set(refKey(ref), { ref, proposal, sender: memberSender(state.ownLeaf), message: framed.message });
   const ownUpdates = new Map(state.ownUpdates);
   if (updateKey !== undefined) ownUpdates.set(toHex(updateKey.publicKey), updateKey.privateKey);
   const next: GroupState = { ...state, proposals, ownUpdates };

@@ -53,4 +53,4 @@ export {
   assertRatchetPolicy,
 } from "./hash-ratchet.js";
 export { SecretTree, type SecretTreeOptions, type RatchetType } from "./secret-tree.js";
-export { type RedactedJson } from "./redact.js";
+export { type RedactedJson, Redacted, inspectCustom } from "./redact.js";
