@@ -58,7 +58,7 @@ export interface GroupWrite {
   readonly expectedVersion: number;
   /** Past-epoch records to insert or replace. */
   readonly putEpochs?: readonly EpochRecord[];
-  /** Past-epoch records with an epoch below this one are deleted. */
+  /** Past-epoch records with an epoch below this one are deleted (after `putEpochs` is applied, so it bounds those too). */
   readonly dropEpochsBefore?: bigint;
   /**
    * KeyPackageRefs whose private keys this transition used (a join from a
@@ -115,6 +115,8 @@ export interface ClientStore {
   putPsk(pskId: Uint8Array, psk: Uint8Array): Promise<void>;
   /** Forgets a PSK; true when it was there. */
   deletePsk(pskId: Uint8Array): Promise<boolean>;
+  /** The ids of the stored PSKs (so a store can be enumerated whole: key rotation at rest, export, moving adapters). */
+  pskIds(): Promise<Uint8Array[]>;
 
   /** Releases the store's resources (a database handle); later calls fail with `storage/closed`. */
   close(): Promise<void>;
