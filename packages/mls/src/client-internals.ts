@@ -3,11 +3,12 @@
  * resumption) need from the client: its keys, storage, services and group
  * bookkeeping. Internal to the facade.
  */
-import type { CipherSuiteId, CipherSuiteProvider, ClientStorage, Credential, CryptoProvider, IdentityProvider, KeyPair } from "@mlskit/core";
+import type { CipherSuiteId, CipherSuiteProvider, ClientStore, Credential, CryptoProvider, IdentityProvider, KeyPair } from "@mlskit/core";
 import type { GroupPolicy, GroupPolicyInput, GroupServices, GroupState } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
 import type { Client } from "./client.js";
 import type { Group } from "./group.js";
+import type { WriteExtras } from "./group-persistence.js";
 
 /** A {@link Client}'s internals, as its module functions see them. @internal */
 export interface ClientInternals {
@@ -16,7 +17,7 @@ export interface ClientInternals {
   readonly cs: CipherSuiteProvider;
   readonly credential: Credential;
   readonly identityProvider: IdentityProvider;
-  readonly storage: ClientStorage<GroupState>;
+  readonly storage: ClientStore;
   readonly services: GroupServices;
   /** The groups in memory, by hex group id. */
   readonly groups: ReadonlyMap<string, Group>;
@@ -26,10 +27,12 @@ export interface ClientInternals {
   capabilitiesFor(suite: CipherSuiteId): Capabilities;
   /** The client's policy, overridden by `input`. */
   policy(input: GroupPolicyInput | undefined): GroupPolicy;
-  /** Serves a state as one of the client's groups, and stores it. */
-  adopt(state: GroupState, externalCommit?: Uint8Array): Promise<Group>;
+  /** Stores a state (with what its transition consumed) and serves it as one of the client's groups. */
+  adopt(state: GroupState, extras?: WriteExtras): Promise<Group>;
   /** Retires a group frozen by a merged ReInit once its successor exists (§11.2). */
   retire(old: GroupState): Promise<void>;
   /** The group with this id, from memory or from the group store. */
   getGroup(groupId: Uint8Array): Promise<Group | undefined>;
+  /** Every group the client keeps (loading those not in memory). */
+  allGroups(): Promise<Group[]>;
 }

@@ -7,7 +7,9 @@ import { bytesEqual, toHex } from "@mlskit/codec";
 import { UsageError, WireFormat } from "@mlskit/core";
 import {
   type GroupState,
+  type KeyPackageMaterial,
   type ResumedGroupSource,
+  decodeKeyPackageMaterial,
   createNewMemberProposal,
   decodeKeyPackage,
   decodeMlsMessage,
@@ -26,10 +28,11 @@ export async function joinFromWelcome(client: ClientInternals, welcome: Uint8Arr
   const m = decodeMlsMessage(welcome);
   if (m.wireFormat !== WireFormat.mls_welcome) throw new UsageError("usage/not-a-welcome", "the message is not a Welcome");
   let ref: Uint8Array | undefined;
-  let material;
+  let material: KeyPackageMaterial | undefined;
   for (const entry of m.welcome.secrets) {
-    material = await client.storage.keyPackages.get(entry.newMember);
-    if (material !== undefined) {
+    const stored = await client.storage.getKeyPackage(entry.newMember);
+    if (stored !== undefined) {
+      material = decodeKeyPackageMaterial(stored.data);
       ref = entry.newMember;
       break;
     }
@@ -45,7 +48,7 @@ export async function joinFromWelcome(client: ClientInternals, welcome: Uint8Arr
   }
   // §12.4.3.1: the group id must be new among the groups this client is in. A group frozen by a
   // merged ReInit (§11.2) no longer counts: its successor may keep its id.
-  const existingGroupIds = [...client.groups.values()].filter((g) => g.active && g.reinit === undefined).map((g) => g.groupId);
+  const existingGroupIds = (await client.allGroups()).filter((g) => g.active && g.reinit === undefined).map((g) => g.groupId);
   let resumed: GroupState | undefined;
   const lookup = options.resumedGroup;
   const resumedGroup: ResumedGroupSource = async (groupId: Uint8Array) => {
@@ -72,9 +75,9 @@ export async function joinFromWelcome(client: ClientInternals, welcome: Uint8Arr
     ...(options.expectResumption !== undefined ? { expectResumption: options.expectResumption } : {}),
     ...(options.ratchetTree !== undefined ? { ratchetTree: options.ratchetTree } : {}),
   });
-  await client.storage.keyPackages.take(ref);
   if (resumed?.reinit !== undefined && bytesEqual(resumed.reinit.groupId, state.groupContext.groupId)) await client.retire(resumed);
-  return client.adopt(state);
+  // §16.8: the KeyPackage's private keys go in the same transaction as the joined group's state.
+  return client.adopt(state, { consumedKeyPackages: [ref] });
 }
 
 /** {@link Client.proposeAsNewMember}. @internal */
@@ -112,7 +115,7 @@ export async function joinExternal(
   const gc = m.groupInfo.groupContext;
   const cs = await client.crypto.cipherSuite(gc.cipherSuite);
   let removeOwnLeaf;
-  const old = client.groups.get(toHex(gc.groupId));
+  const old = await client.getGroup(gc.groupId);
   if (options.resync === true) {
     if (old === undefined) throw new UsageError("usage/unknown-group", "resync needs the group this client was in");
     removeOwnLeaf = old.ownLeafIndex;
@@ -134,5 +137,5 @@ export async function joinExternal(
       ? { psks: options.psks.map((pskId) => ({ psktype: 1 as const, pskId, pskNonce: cs.randomBytes(cs.hashLength) })) }
       : {}),
   });
-  return { group: await client.adopt(state, commit), commit };
+  return { group: await client.adopt({ ...state, status: { kind: "external-join-pending", commit } }), commit };
 }

@@ -4,7 +4,7 @@
  * until a Welcome uses them.
  */
 import { type CipherSuiteProvider, ProtocolVersion, WireFormat } from "@mlskit/core";
-import { type KeyPackage, createKeyPackage, encodeMlsMessage } from "@mlskit/group";
+import { type KeyPackage, createKeyPackage, encodeKeyPackageMaterial, encodeMlsMessage } from "@mlskit/group";
 import type { Client } from "./client.js";
 import type { ClientInternals } from "./client-internals.js";
 import type { KeyPackageOptions, PublishedKeyPackage } from "./client-options.js";
@@ -30,12 +30,14 @@ export async function storeKeyPackage(
   options: KeyPackageOptions,
 ): Promise<{ published: PublishedKeyPackage; keyPackage: KeyPackage }> {
   const created = await newKeyPackage(client, cs, options);
-  await client.storage.keyPackages.put(created.reference, {
+  const material = encodeKeyPackageMaterial({
     keyPackage: created.encoded,
     initPrivateKey: created.privateKeys.initPrivateKey,
     encryptionPrivateKey: created.privateKeys.encryptionPrivateKey,
-    ...(options.lastResort === true ? { lastResort: true } : {}),
+    lastResort: options.lastResort === true,
   });
+  await client.storage.putKeyPackage(created.reference, material, options.lastResort === true);
+  material.fill(0);
   created.privateKeys.wipe();
   return {
     published: {

@@ -2,7 +2,7 @@
  * The options and results of {@link Client}'s methods: creating the client,
  * groups and KeyPackages, joining, and resuming groups.
  */
-import type { CipherSuiteId, ClientStorage, Credential, CryptoProvider, Extension, IdentityProvider, KeyPair, SignatureSchemeId } from "@mlskit/core";
+import type { CipherSuiteId, ClientStore, Credential, CryptoProvider, Extension, IdentityProvider, KeyPair, SignatureSchemeId } from "@mlskit/core";
 import type { GroupPolicyInput, GroupState, ResumptionKind } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
 import type { Client } from "./client.js";
@@ -38,8 +38,14 @@ export interface ClientOptions {
   readonly policy?: GroupPolicyInput;
   /** Advertised capabilities (default: this suite, the identity provider's credential types, the policy's custom proposals). */
   readonly capabilities?: Capabilities;
-  /** Where groups, KeyPackage private keys and external PSKs are kept (default: in memory). */
-  readonly storage?: Partial<ClientStorage<GroupState>>;
+  /**
+   * Where the client record, groups, KeyPackage private keys and external
+   * PSKs are kept (default: in memory, `memoryStore()`). A storage that
+   * already holds a client restores it: its credential and signature keys
+   * come from there (`identity`/`credential`, when given, must match), and
+   * its groups load on demand with the client's `policy`.
+   */
+  readonly storage?: ClientStore;
 }
 
 /** Options of {@link Client.createGroup}. */

@@ -5,18 +5,21 @@
  * Authentication Service seam), a default group policy, and storage. It
  * creates KeyPackages, creates and joins groups, and hands out {@link Group}s.
  */
-import { bytesEqual, toHex } from "@mlskit/codec";
+import { bytesEqual, encode, toHex } from "@mlskit/codec";
 import {
   type CipherSuiteId,
   type CipherSuiteProvider,
-  type ClientStorage,
+  type ClientStore,
   type Credential,
+  type PskStore,
   type CryptoProvider,
   type Extension,
   type IdentityProvider,
   type KeyPair,
   type SignatureSchemeId,
   UsageError,
+  credentialCodec,
+  pskStoreOf,
 } from "@mlskit/core";
 import {
   type GroupPolicy,
@@ -29,7 +32,10 @@ import {
   groupPolicy,
 } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
-import { memoryStorage } from "@mlskit/storage-memory";
+import { memoryStore } from "@mlskit/storage-memory";
+import { inspectCustom } from "@mlskit/key-schedule";
+import { decodeClientRecord, encodeClientRecord } from "./client-record.js";
+import { type GroupEnv, GroupPersistence, type WriteExtras, loadGroup } from "./group-persistence.js";
 import type { ClientInternals } from "./client-internals.js";
 import { joinExternal, joinFromWelcome, proposeAsNewMember } from "./client-join.js";
 import { newKeyPackage, storeKeyPackage } from "./client-key-packages.js";
@@ -44,7 +50,7 @@ import type {
   SuccessorOptions,
 } from "./client-options.js";
 import { branchGroup, reinitGroup } from "./client-resumption.js";
-import { resolveSigner } from "./defaults.js";
+import { defaultCryptoProvider, resolveSigner } from "./defaults.js";
 import { Group, type GroupHost } from "./group.js";
 import type { NewMemberProposalOptions, NewMemberProposalOutput } from "./external.js";
 
@@ -81,7 +87,7 @@ export class Client {
   readonly #identityProvider: IdentityProvider;
   readonly #policyInput: GroupPolicyInput;
   readonly #capabilities: Capabilities | undefined;
-  readonly #storage: ClientStorage<GroupState>;
+  readonly #storage: ClientStore;
   readonly #groups = new Map<string, Group>();
   readonly #services: GroupServices;
   /** What the module functions (joins, resumption, KeyPackages) see of this client. */
@@ -93,6 +99,7 @@ export class Client {
     credential: Credential,
     signature: KeyPair,
     options: ClientOptions,
+    storage: ClientStore,
   ) {
     this.#crypto = crypto;
     this.#cs = cs;
@@ -105,14 +112,9 @@ export class Client {
     this.#identityProvider = options.identityProvider;
     this.#policyInput = options.policy ?? {};
     this.#capabilities = options.capabilities;
-    const memory = memoryStorage<GroupState>();
-    this.#storage = {
-      groups: options.storage?.groups ?? memory.groups,
-      keyPackages: options.storage?.keyPackages ?? memory.keyPackages,
-      psks: options.storage?.psks ?? memory.psks,
-    };
+    this.#storage = storage;
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
-    this.#services = { identityProvider: this.#identityProvider, psks: this.#storage.psks, resumptionPsks };
+    this.#services = { identityProvider: this.#identityProvider, psks: pskStoreOf(storage), resumptionPsks };
     this.#internals = {
       crypto: this.#crypto,
       cs: this.#cs,
@@ -124,9 +126,10 @@ export class Client {
       signatureFor: (suite) => this.#signatureFor(suite),
       capabilitiesFor: (suite) => this.#capabilitiesFor(suite),
       policy: (input) => this.#policy(input),
-      adopt: (state, externalCommit) => this.#adopt(state, externalCommit),
+      adopt: (state, extras) => this.#adopt(state, extras),
       retire: (old) => this.#retire(old),
       getGroup: (groupId) => this.getGroup(groupId),
+      allGroups: () => this.#allGroups(),
     };
   }
 
@@ -137,9 +140,54 @@ export class Client {
    *   CryptoError `crypto/unsupported` when the provider cannot serve the suite.
    */
   static async create(options: ClientOptions): Promise<Client> {
+    const storage = options.storage ?? memoryStore();
+    const stored = await storage.readClient();
+    if (stored !== undefined) return Client.#restore(options, storage, stored);
     const { crypto, cs, credential } = await resolveSigner(options);
     const signature = options.signatureKeyPair ?? options.signatureKeyPairs?.[cs.suite.signature] ?? (await cs.signatureGenerateKeyPair());
-    return new Client(crypto, cs, credential, signature, options);
+    const client = new Client(crypto, cs, credential, signature, options, storage);
+    await client.#writeRecord();
+    return client;
+  }
+
+  /**
+   * A client whose record is in `storage`: its credential and signature keys
+   * come back from there (its groups load on demand, {@link getGroup}).
+   * @throws UsageError `usage/storage-of-another-client` when `options` names
+   *   another identity or credential than the stored one.
+   */
+  static async #restore(options: ClientOptions, storage: ClientStore, stored: Uint8Array): Promise<Client> {
+    const record = decodeClientRecord(stored);
+    if (options.identity !== undefined || options.credential !== undefined) {
+      const { credential } = await resolveSigner({ ...options, crypto: options.crypto ?? defaultCryptoProvider(), cipherSuite: record.cipherSuite });
+      if (!bytesEqual(encode(credentialCodec, credential), encode(credentialCodec, record.credential))) {
+        throw new UsageError("usage/storage-of-another-client", "the storage holds another client: its stored credential differs from the one given");
+      }
+    }
+    const crypto = options.crypto ?? defaultCryptoProvider();
+    const cs = await crypto.cipherSuite(options.cipherSuite ?? record.cipherSuite);
+    const keyPairs: Partial<Record<SignatureSchemeId, KeyPair>> = { ...options.signatureKeyPairs };
+    for (const [scheme, kp] of record.signatureKeyPairs) keyPairs[scheme] = kp;
+    const signature = keyPairs[cs.suite.signature] ?? (await cs.signatureGenerateKeyPair());
+    const client = new Client(crypto, cs, record.credential, signature, { ...options, signatureKeyPairs: keyPairs }, storage);
+    if (!record.signatureKeyPairs.has(cs.suite.signature) || record.cipherSuite !== cs.suite.id) await client.#writeRecord();
+    return client;
+  }
+
+  /** Stores the client record: credential, default suite, the signature key pairs made so far. */
+  async #writeRecord(): Promise<void> {
+    const signatureKeyPairs = new Map<SignatureSchemeId, KeyPair>();
+    for (const [scheme, kp] of this.#signatures) signatureKeyPairs.set(scheme, await kp);
+    await this.#storage.writeClient(encodeClientRecord({ cipherSuite: this.#cs.suite.id, credential: this.#credential, signatureKeyPairs }));
+  }
+
+  /** JSON shows the client's suite, never keys. */
+  toJSON(): { cipherSuite: number; redacted: string } {
+    return { cipherSuite: this.cipherSuite, redacted: "Client" };
+  }
+  /** `util.inspect` shows the client's suite, never keys. */
+  [inspectCustom](): string {
+    return `Client { cipherSuite: ${this.cipherSuite} } [secrets redacted]`;
   }
 
   /** The client's credential. */
@@ -167,7 +215,11 @@ export class Client {
     const scheme = cs.suite.signature;
     let kp = this.#signatures.get(scheme);
     if (kp === undefined) {
-      kp = cs.signatureGenerateKeyPair();
+      // A new scheme's key pair is stored before anything is signed with it.
+      kp = cs.signatureGenerateKeyPair().then(async (made) => {
+        await this.#writeRecord();
+        return made;
+      });
       this.#signatures.set(scheme, kp);
       kp.catch(() => this.#signatures.delete(scheme));
     }
@@ -186,8 +238,27 @@ export class Client {
     return this.#identityProvider;
   }
   /** External PSKs this client holds (§8.4): `put` one before proposing or receiving it. */
-  get psks(): ClientStorage<GroupState>["psks"] {
-    return this.#storage.psks;
+  get psks(): PskStore {
+    return pskStoreOf(this.#storage);
+  }
+
+  /** The ids of the groups this client keeps (in storage, so also those of an earlier run). */
+  groupIds(): Promise<Uint8Array[]> {
+    return this.#storage.groupIds();
+  }
+
+  /**
+   * Forgets a group: it leaves memory and storage with its past epochs (e.g.
+   * once a removed member has read the late messages it wanted).
+   */
+  async deleteGroup(groupId: Uint8Array): Promise<void> {
+    this.#groups.delete(toHex(groupId));
+    await this.#storage.deleteGroup(groupId);
+  }
+
+  /** The client's storage (advanced: e.g. to close it when the client is done). */
+  get storage(): ClientStore {
+    return this.#storage;
   }
 
   /**
@@ -261,9 +332,12 @@ export class Client {
     const key = toHex(groupId);
     const g = this.#groups.get(key);
     if (g !== undefined) return g;
-    const state = await this.#storage.groups.get(groupId);
-    if (state === undefined) return undefined;
-    const group = new Group(this.#host(state.cs), state);
+    const loaded = await loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite));
+    if (loaded === undefined) return undefined;
+    // Another call may have loaded it meanwhile: one Group object per group.
+    const raced = this.#groups.get(key);
+    if (raced !== undefined) return raced;
+    const group = new Group(this.#host(), loaded.state, loaded.persistence);
     this.#groups.set(key, group);
     return group;
   }
@@ -321,11 +395,33 @@ export class Client {
     return groupPolicy({ ...this.#policyInput, ...input });
   }
 
-  async #adopt(state: GroupState, externalCommit?: Uint8Array): Promise<Group> {
-    const group = new Group(this.#host(state.cs), state, externalCommit);
-    this.#groups.set(toHex(state.groupContext.groupId), group);
-    await this.#storage.groups.put(state.groupContext.groupId, state.groupContext.epoch, state);
+  /**
+   * Serves a new state as one of the client's groups: written first (with
+   * the KeyPackage a Welcome consumed, in the same transaction), then served.
+   * A stored group of the same id (a resync, a successor keeping the id) is replaced.
+   */
+  async #adopt(state: GroupState, extras?: WriteExtras): Promise<Group> {
+    const groupId = state.groupContext.groupId;
+    const version = (await this.#storage.readGroup(groupId))?.version ?? 0;
+    const group = new Group(this.#host(), state, new GroupPersistence(this.#storage, version));
+    await group.initialWrite(extras);
+    this.#groups.set(toHex(groupId), group);
     return group;
+  }
+
+  /** Every group this client keeps, loading those not in memory. */
+  async #allGroups(): Promise<Group[]> {
+    const out: Group[] = [];
+    for (const id of await this.#storage.groupIds()) {
+      const g = await this.getGroup(id);
+      if (g !== undefined) out.push(g);
+    }
+    return out;
+  }
+
+  /** The run-time context a stored group of `suite` is decoded with. */
+  async #envFor(suite: number): Promise<GroupEnv> {
+    return { cs: await this.#crypto.cipherSuite(suite as CipherSuiteId), policy: this.#policy(undefined), services: this.#services };
   }
 
   /**
@@ -337,23 +433,19 @@ export class Client {
     const key = toHex(old.groupContext.groupId);
     if (this.#groups.get(key)?.state !== old) return;
     this.#groups.delete(key);
-    await this.#storage.groups.delete(old.groupContext.groupId);
+    await this.#storage.deleteGroup(old.groupContext.groupId);
   }
 
-  #host(cs: CipherSuiteProvider): GroupHost {
+  #host(): GroupHost {
     return {
-      cs,
       identityProvider: this.#identityProvider,
-      persist: (state) => this.#storage.groups.put(state.groupContext.groupId, state.groupContext.epoch, state),
-      closed: async (groupId) => {
-        await this.#storage.groups.delete(groupId);
-      },
+      reload: (groupId) => loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite)),
     };
   }
 
   /** Resumption PSKs of this client's groups (§8.6), for ReInit and branch joins. */
-  #resumptionPsk(groupId: Uint8Array, epoch: bigint): Uint8Array | undefined {
-    const g = this.#groups.get(toHex(groupId));
+  async #resumptionPsk(groupId: Uint8Array, epoch: bigint): Promise<Uint8Array | undefined> {
+    const g = await this.getGroup(groupId);
     if (g === undefined) return undefined;
     const s = g.state;
     if (!bytesEqual(s.groupContext.groupId, groupId)) return undefined;

@@ -94,8 +94,7 @@ async function refOf(g: GroupInternals, item: Uint8Array): Promise<Uint8Array> {
   if (known?.kind === "proposal") return known.ref;
   const r = await processMessage(g.state, item);
   if (r.kind !== "proposal") throw new UsageError("usage/not-a-proposal", `a byReference message is a ${r.kind} message, not a proposal`);
-  await g.set(r.state);
-  g.noteProposal(item, r.ref);
+  g.set(r.state);
   return r.ref;
 }
 

@@ -3,7 +3,6 @@
  * results mapped to {@link IncomingMessage}s, entering a merged epoch with
  * the replay of held messages, and the log of this epoch's proposal messages.
  */
-import { toHex } from "@mlskit/codec";
 import { type IdentityProvider, UsageError, WireFormat, forEachConcurrent } from "@mlskit/core";
 import {
   ContentType,
@@ -65,11 +64,10 @@ export async function processActive(g: GroupInternals, previous: GroupState, byt
     case "application":
       return applicationReceived(g.state, g.identityProvider, r);
     case "proposal":
-      await g.set(r.state);
-      g.noteProposal(bytes, r.ref);
+      g.set(r.state);
       return { kind: "proposal", proposal: r.proposal, sender: r.sender, ref: r.ref };
     case "buffered":
-      await g.set(r.state);
+      g.set(r.state);
       return { kind: "buffered", epoch: previous.groupContext.epoch + 1n };
     case "own-commit": {
       const merged = await enterMerged(g, previous, r.state);
@@ -129,7 +127,7 @@ export async function processMany(
 /** Moves to a merged state and replays the messages held for it. @internal */
 export async function enterMerged(g: GroupInternals, previous: GroupState, merged: GroupState): Promise<MergeResult> {
   const replay = await processEarlyMessages(previous, merged);
-  await g.set(replay.state);
+  g.set(replay.state);
   const replayed: IncomingMessage[] = [];
   for (const r of replay.results) {
     if (r.kind === "application") replayed.push(await applicationReceived(g.state, g.identityProvider, r));
@@ -138,28 +136,4 @@ export async function enterMerged(g: GroupInternals, previous: GroupState, merge
     else if (r.kind === "buffered") replayed.push({ kind: "buffered", epoch: g.state.groupContext.epoch + 1n });
   }
   return { epoch: g.state.groupContext.epoch, removed: false, replayed, replayErrors: replay.errors };
-}
-
-/** Proposal MLSMessages of one epoch (hex) sent or processed by a group, with their refs. @internal */
-export class ProposalMessages {
-  #messages = new Map<string, Uint8Array>();
-  #epoch = -1n;
-
-  /** Remembers a proposal message of `epoch` (the current one) and its ref. */
-  note(epoch: bigint, message: Uint8Array, ref: Uint8Array): void {
-    if (this.#epoch !== epoch) {
-      this.#messages = new Map();
-      this.#epoch = epoch;
-    }
-    this.#messages.set(toHex(message), ref);
-  }
-
-  /** A proposal message of the state's epoch that is already cached, as {@link Group.processIncoming} reports it. */
-  known(state: GroupState, bytes: Uint8Array): IncomingMessage | undefined {
-    if (this.#epoch !== state.groupContext.epoch) return undefined;
-    const ref = this.#messages.get(toHex(bytes));
-    const cached = ref === undefined ? undefined : state.proposals.get(toHex(ref));
-    if (cached === undefined) return undefined;
-    return { kind: "proposal", proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
-  }
 }

@@ -5,26 +5,30 @@
  * derive two states from the same snapshot (DESIGN.md "Sync vs async").
  */
 import { bytesEqual, utf8 } from "@mlskit/codec";
-import { type CipherSuiteProvider, type Extension, type IdentityProvider, UsageError, mapConcurrent } from "@mlskit/core";
+import { type Extension, StorageError, UsageError, mapConcurrent } from "@mlskit/core";
 import {
   type ExternalSender,
   type GroupState,
   type ProposalInput,
   type StagedCommit as GroupStagedCommit,
+  ACTIVE,
   clearPendingCommit,
   createApplicationMessage,
   createCommit,
   createProposal,
   epochAuthenticator,
   exportSecret,
+  findCachedProposal,
   mergePendingCommit,
   mergeStagedCommit,
-  processMessage,
 } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type CommitOptions, type GroupInfoOptions, chooseByReference, commitOutput, commitParams, signedGroupInfo } from "./group-commit.js";
-import { ProposalMessages, enterMerged, isReadOnlyMessage, processActive, processAfterRemoval, processMany } from "./group-incoming.js";
+import { enterMerged, isReadOnlyMessage, processActive, processAfterRemoval, processMany } from "./group-incoming.js";
 import type { GroupHost, GroupInternals } from "./group-internals.js";
+import type { GroupPersistence, WriteExtras } from "./group-persistence.js";
+import { inspectCustom } from "@mlskit/key-schedule";
+import { toHex } from "@mlskit/codec";
 import { type MemberRef, type ProposalSpec, type ProposeOptions, membersOf, resolveProposal } from "./group-proposals.js";
 import { type CommitOutput, type IncomingMessage, type MemberInfo, type MergeResult, type ProposalOutput, StagedCommit } from "./results.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -36,8 +40,6 @@ export type { MemberRef, ProposalSpec, ProposeOptions } from "./group-proposals.
 
 /** Messages of `encryptMany` and `processIncomingMany` in flight at once (enough to keep WebCrypto's thread pool busy). */
 const BATCH_WINDOW = 256;
-
-type Status = { readonly kind: "active" } | { readonly kind: "removed"; readonly epoch: bigint } | { readonly kind: "closed"; readonly reason: string };
 
 /**
  * One MLS group as this member sees it. Obtain one from a `Client`
@@ -52,20 +54,18 @@ type Status = { readonly kind: "active" } | { readonly kind: "removed"; readonly
 export class Group {
   readonly #host: GroupHost;
   readonly #queue = new SerialQueue();
+  /** The whole protocol state: the facade keeps none of its own (DESIGN.md "State"). */
   #state: GroupState;
-  #status: Status = { kind: "active" };
-  /** Our external Commit, until the Delivery Service confirms or rejects it. */
-  #externalCommit: Uint8Array | undefined;
-  /** Proposal MLSMessages of the current epoch sent or processed here, with their refs. */
-  readonly #proposalMessages = new ProposalMessages();
+  /** The group's link to storage; every queued operation ends by writing what it changed. */
+  #persistence: GroupPersistence;
   /** What the module functions (commits, incoming messages) see of this group. */
   readonly #internals: GroupInternals;
 
   /** @internal Use a `Client` to create or join groups. */
-  constructor(host: GroupHost, state: GroupState, externalCommit?: Uint8Array) {
+  constructor(host: GroupHost, state: GroupState, persistence: GroupPersistence) {
     this.#host = host;
     this.#state = state;
-    this.#externalCommit = externalCommit;
+    this.#persistence = persistence;
     const group = this;
     this.#internals = {
       get state() {
@@ -73,10 +73,18 @@ export class Group {
       },
       identityProvider: host.identityProvider,
       set: (s) => this.#set(s),
-      noteProposal: (message, ref) => this.#noteProposal(message, ref),
       knownProposal: (bytes) => this.#knownProposal(bytes),
       staged: (inner) => this.#staged(inner),
     };
+  }
+
+  /** JSON shows the group and epoch, never keys. */
+  toJSON(): { groupId: string; epoch: string; redacted: string } {
+    return { groupId: toHex(this.#state.groupContext.groupId), epoch: this.epoch.toString(), redacted: "Group" };
+  }
+  /** `util.inspect` shows the group and epoch, never keys. */
+  [inspectCustom](): string {
+    return `Group { groupId: ${toHex(this.#state.groupContext.groupId)}, epoch: ${this.epoch}, status: ${this.#state.status.kind} } [secrets redacted]`;
   }
 
   /** The group id. */
@@ -105,7 +113,7 @@ export class Group {
   }
   /** True while a Commit of ours awaits the Delivery Service. */
   get hasPendingCommit(): boolean {
-    return this.#state.pendingCommit !== undefined || this.#externalCommit !== undefined;
+    return this.#state.pendingCommit !== undefined || this.#state.status.kind === "external-join-pending";
   }
   /** The proposals received or sent this epoch, not yet committed. */
   get pendingProposals(): number {
@@ -117,11 +125,13 @@ export class Group {
   }
   /** False once this member was removed or the group was closed. */
   get active(): boolean {
-    return this.#status.kind === "active";
+    const k = this.#state.status.kind;
+    return k === "active" || k === "external-join-pending";
   }
   /** The epoch whose Commit removed this member, if it was removed. */
   get removedInEpoch(): bigint | undefined {
-    return this.#status.kind === "removed" ? this.#status.epoch : undefined;
+    const s = this.#state.status;
+    return s.kind === "removed" ? s.epoch : undefined;
   }
 
   /** The underlying `@mlskit/group` snapshot (read-only; for advanced use and tests). */
@@ -204,14 +214,14 @@ export class Group {
    */
   commit(options: CommitOptions = {}): Promise<CommitOutput> {
     return this.#run(async () => {
-      if (this.#externalCommit !== undefined) throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
+      if (this.#state.status.kind === "external-join-pending") throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
       const proposals: ProposalInput[] = [];
       for (const p of options.proposals ?? []) proposals.push(await resolveProposal(this.#state, this.#host.identityProvider, p));
       const current = this.#state;
       const base = options.byReference !== undefined ? await chooseByReference(this.#internals, options.byReference) : current;
       const created = await createCommit(base, commitParams(options, proposals));
       // The proposals left out stay cached (processing a message may have cached more meanwhile).
-      await this.#set(base === current ? created.state : { ...created.state, proposals: this.#state.proposals });
+      this.#set(base === current ? created.state : { ...created.state, proposals: this.#state.proposals });
       return commitOutput(created, options, this.#state.groupContext.epoch + 1n);
     });
   }
@@ -264,8 +274,7 @@ export class Group {
 
   async #proposeNow(input: ProposalInput, options: ProposeOptions): Promise<ProposalOutput> {
     const created = await createProposal(this.#state, input, options);
-    await this.#set(created.state);
-    this.#noteProposal(created.message, created.ref);
+    this.#set(created.state);
     return { message: created.message, ref: created.ref, proposal: created.proposal };
   }
 
@@ -275,8 +284,8 @@ export class Group {
    */
   confirmPendingCommit(): Promise<MergeResult> {
     return this.#run(async () => {
-      if (this.#externalCommit !== undefined) {
-        this.#externalCommit = undefined;
+      if (this.#state.status.kind === "external-join-pending") {
+        this.#set({ ...this.#state, status: ACTIVE });
         return { epoch: this.epoch, removed: false, replayed: [], replayErrors: [] };
       }
       const previous = this.#state;
@@ -291,14 +300,12 @@ export class Group {
    */
   discardPendingCommit(): Promise<void> {
     return this.#run(async () => {
-      if (this.#externalCommit !== undefined) {
-        this.#externalCommit = undefined;
-        this.#status = { kind: "closed", reason: "the external Commit that joined this group was rejected" };
-        await this.#host.closed(this.#state.groupContext.groupId);
+      if (this.#state.status.kind === "external-join-pending") {
+        this.#set({ ...this.#state, status: { kind: "closed", reason: "the external Commit that joined this group was rejected" } });
         return;
       }
       if (this.#state.pendingCommit === undefined) throw new UsageError("usage/no-pending-commit", "no commit is pending");
-      await this.#set(clearPendingCommit(this.#state));
+      this.#set(clearPendingCommit(this.#state));
     });
   }
 
@@ -312,7 +319,7 @@ export class Group {
    *   UsageError `usage/removed` for a message of an epoch after our removal.
    */
   processIncoming(bytes: Uint8Array): Promise<IncomingMessage> {
-    return this.#queue.run(() => this.#processNow(bytes));
+    return this.#queue.run(() => this.#persisting(() => this.#processNow(bytes)));
   }
 
   /**
@@ -325,22 +332,23 @@ export class Group {
    */
   processIncomingMany(messages: readonly Uint8Array[]): Promise<PromiseSettledResult<IncomingMessage>[]> {
     return this.#queue.run(() =>
-      processMany(
-        messages,
-        (bytes) => this.#status.kind !== "closed" && isReadOnlyMessage(this.#state, bytes),
-        (bytes) => this.#processNow(bytes),
-        BATCH_WINDOW,
+      this.#persisting(() =>
+        processMany(
+          messages,
+          (bytes) => this.#state.status.kind !== "closed" && isReadOnlyMessage(this.#state, bytes),
+          (bytes) => this.#processNow(bytes),
+          BATCH_WINDOW,
+        ),
       ),
     );
   }
 
   async #processNow(bytes: Uint8Array): Promise<IncomingMessage> {
-    if (this.#status.kind === "closed") throw new UsageError("usage/group-closed", this.#status.reason);
-    if (this.#status.kind === "removed") {
-      return processAfterRemoval(this.#state, this.#host.identityProvider, this.#status.epoch, bytes);
-    }
-    if (this.#externalCommit !== undefined && bytesEqual(bytes, this.#externalCommit)) {
-      this.#externalCommit = undefined;
+    const status = this.#state.status;
+    if (status.kind === "closed") throw new UsageError("usage/group-closed", status.reason);
+    if (status.kind === "removed") return processAfterRemoval(this.#state, this.#host.identityProvider, status.epoch, bytes);
+    if (status.kind === "external-join-pending" && bytesEqual(bytes, status.commit)) {
+      this.#set({ ...this.#state, status: ACTIVE });
       return { kind: "own-commit", epoch: this.epoch, replayed: [] };
     }
     // A proposal already sent or processed this epoch (e.g. our own, handed back by the Delivery Service): already cached.
@@ -357,9 +365,7 @@ export class Group {
           throw new UsageError("usage/stale-staged-commit", `the group moved to epoch ${this.epoch} since this Commit was staged`);
         }
         if (inner.removedSelf) {
-          this.#status = { kind: "removed", epoch: inner.epoch };
-          this.#externalCommit = undefined;
-          await this.#host.closed(this.#state.groupContext.groupId);
+          this.#set({ ...this.#state, status: { kind: "removed", epoch: inner.epoch } });
           return { epoch: this.epoch, removed: true, replayed: [], replayErrors: [] };
         }
         return enterMerged(this.#internals, this.#state, mergeStagedCommit(inner));
@@ -367,29 +373,64 @@ export class Group {
     );
   }
 
-  /** Remembers a proposal message of the current epoch and its ref. */
-  #noteProposal(message: Uint8Array, ref: Uint8Array): void {
-    this.#proposalMessages.note(this.epoch, message, ref);
-  }
-
   /** A proposal message of this epoch that is already cached, as {@link processIncoming} reports it. */
   #knownProposal(bytes: Uint8Array): IncomingMessage | undefined {
-    return this.#proposalMessages.known(this.#state, bytes);
+    const cached = findCachedProposal(this.#state, bytes);
+    return cached === undefined ? undefined : { kind: "proposal", proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
   }
 
-  async #set(state: GroupState): Promise<void> {
+  /** Moves to a state; the operation's end writes it (see {@link #persisting}). */
+  #set(state: GroupState): void {
     this.#state = state;
-    await this.#host.persist(state);
   }
 
-  /** Runs an operation in the group's queue, once the group is usable. */
-  #run<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#queue.run(async () => {
-      if (this.#status.kind === "removed") {
-        throw new UsageError("usage/removed", `this member was removed from the group in epoch ${this.#status.epoch}`);
+  /**
+   * Runs one queued operation, then writes what it changed before its result
+   * is released: a message leaves only once the ratchet generation it used is
+   * stored, so a restart can never reuse a key and nonce, and a message read
+   * is stored as consumed, so it cannot be replayed (RFC 9420 §9.2). When the
+   * write fails, the group goes back to what storage holds and the error is
+   * thrown: an output whose state was not stored is never released.
+   */
+  async #persisting<T>(fn: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await fn();
+    } finally {
+      // A failed operation may still have consumed keys (e.g. a message read before a later one failed).
+      if (this.#persistence.needsWrite(this.#state)) await this.#write();
+    }
+    return result;
+  }
+
+  /** Writes the state; on failure reloads what storage holds and rethrows. */
+  async #write(extras?: WriteExtras): Promise<void> {
+    try {
+      await this.#persistence.write(this.#state, extras);
+    } catch (e) {
+      const reloaded = await this.#host.reload(this.#state.groupContext.groupId).catch(() => undefined);
+      if (reloaded !== undefined) {
+        this.#state = reloaded.state;
+        this.#persistence = reloaded.persistence;
       }
-      if (this.#status.kind === "closed") throw new UsageError("usage/group-closed", this.#status.reason);
-      return fn();
-    });
+      throw StorageError.isInstance(e) ? e : new StorageError("storage/failed", "the group state could not be stored", { cause: e });
+    }
+  }
+
+  /** @internal The first write of a new group (with the KeyPackage a Welcome consumed). */
+  async initialWrite(extras?: WriteExtras): Promise<void> {
+    await this.#queue.run(() => this.#write(extras));
+  }
+
+  /** Runs an operation in the group's queue, once the group is usable, and stores what it changed. */
+  #run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#queue.run(() =>
+      this.#persisting(async () => {
+        const status = this.#state.status;
+        if (status.kind === "removed") throw new UsageError("usage/removed", `this member was removed from the group in epoch ${status.epoch}`);
+        if (status.kind === "closed") throw new UsageError("usage/group-closed", status.reason);
+        return fn();
+      }),
+    );
   }
 }

@@ -75,17 +75,23 @@ export {
   type Extension,
   type KeyPair,
   type SignatureSchemeId,
-  type GroupStateStore,
-  type KeyPackageStore,
+  type ClientStore,
+  type StoredGroup,
+  type StoredKeyPackage,
+  type GroupWrite,
+  type EpochRecord,
   type PskStore,
-  type ClientStorage,
+  StorageError,
+  type StorageErrorCode,
 } from "@mlskit/core";
+export { memoryStore } from "@mlskit/storage-memory";
 export {
   type GroupPolicyInput,
   type CustomProposalHandler,
   type ProposalAuthorizationContext,
   type ProposalAuthorizationStage,
   type GroupState,
+  type GroupStatus,
   type ExternalSender,
   type ResumptionKind,
 } from "@mlskit/group";

@@ -1,0 +1,111 @@
+/**
+ * How a {@link Group} reaches storage (DESIGN.md "Storage"): the state of
+ * each transition encoded and written in one atomic `writeGroup`, with the
+ * records of the past epochs it kept or changed (RFC 9420 §15.3) and the
+ * KeyPackage a join consumed. Secret trees change in place as messages are
+ * sent and read; their change counters tell which epochs must be written,
+ * so every consumed key reaches storage before its message leaves the
+ * facade. Internal to the facade.
+ */
+import type { ClientStore } from "@mlskit/core";
+import {
+  type GroupPolicy,
+  type GroupServices,
+  type GroupState,
+  type PastEpoch,
+  decodeGroupState,
+  decodePastEpoch,
+  encodeGroupState,
+  encodePastEpoch,
+} from "@mlskit/group";
+import type { CipherSuiteProvider } from "@mlskit/core";
+import type { SecretTree } from "@mlskit/key-schedule";
+
+/** The run-time context a stored state is decoded with. @internal */
+export interface GroupEnv {
+  readonly cs: CipherSuiteProvider;
+  readonly policy: GroupPolicy;
+  readonly services: GroupServices;
+}
+
+/** Reads a group's state and past epochs from `store`; `undefined` when the group is not stored. @internal */
+export async function loadGroup(store: ClientStore, groupId: Uint8Array, env: (cipherSuite: number) => Promise<GroupEnv>): Promise<{ state: GroupState; persistence: GroupPersistence } | undefined> {
+  const stored = await store.readGroup(groupId);
+  if (stored === undefined) return undefined;
+  const suite = suiteOfBlob(stored.state);
+  const e = await env(suite);
+  // Newest first, as GroupState.pastEpochs lists them.
+  const pastEpochs: PastEpoch[] = [];
+  for (const r of [...stored.pastEpochs].reverse()) pastEpochs.push(await decodePastEpoch(r.data, e.cs, e.policy));
+  const state = await decodeGroupState(stored.state, e, pastEpochs);
+  const persistence = new GroupPersistence(store, stored.version);
+  persistence.markWritten(state);
+  return { state, persistence };
+}
+
+/** The cipher suite of an encoded state (its header: 4-byte magic, uint16 format version, uint16 suite). */
+function suiteOfBlob(blob: Uint8Array): number {
+  return blob.length < 8 ? 0 : (blob[6]! << 8) | blob[7]!;
+}
+
+/** Extra effects written with a state, in its transaction. @internal */
+export interface WriteExtras {
+  /** KeyPackageRefs a join from a Welcome used (deleted with the state, §16.8). */
+  readonly consumedKeyPackages?: readonly Uint8Array[];
+}
+
+/** One group's link to storage: its stored version and what was last written. @internal */
+export class GroupPersistence {
+  readonly #store: ClientStore;
+  #version: number;
+  #lastState: GroupState | undefined;
+  #lastCurrentChanges = -1;
+  /** The change count of each past epoch's secret tree when its record was last written. */
+  readonly #writtenPast = new WeakMap<SecretTree, number>();
+
+  constructor(store: ClientStore, version: number) {
+    this.#store = store;
+    this.#version = version;
+  }
+
+  /** The stored version this handle will replace. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** True when `state` differs from what was last written (a new snapshot, or keys consumed in place). */
+  needsWrite(state: GroupState): boolean {
+    if (state !== this.#lastState || state.secretTree.changeCount !== this.#lastCurrentChanges) return true;
+    return state.pastEpochs.some((p) => this.#writtenPast.get(p.secretTree) !== p.secretTree.changeCount);
+  }
+
+  /**
+   * Writes `state` in one transaction with the past-epoch records that are
+   * new or changed, dropping those it no longer keeps.
+   * @throws StorageError `storage/conflict` when another writer changed the group since.
+   */
+  async write(state: GroupState, extras: WriteExtras = {}): Promise<void> {
+    const putEpochs = [];
+    for (const p of state.pastEpochs) {
+      if (this.#writtenPast.get(p.secretTree) !== p.secretTree.changeCount) putEpochs.push({ epoch: p.epoch, data: encodePastEpoch(p) });
+    }
+    const oldestKept = state.pastEpochs.length > 0 ? state.pastEpochs[state.pastEpochs.length - 1]!.epoch : state.groupContext.epoch;
+    this.#version = await this.#store.writeGroup({
+      groupId: state.groupContext.groupId,
+      epoch: state.groupContext.epoch,
+      state: encodeGroupState(state),
+      expectedVersion: this.#version,
+      putEpochs,
+      dropEpochsBefore: oldestKept,
+      ...(extras.consumedKeyPackages !== undefined ? { consumedKeyPackages: extras.consumedKeyPackages } : {}),
+    });
+    this.markWritten(state);
+  }
+
+  /** Records `state` as what storage holds. */
+  markWritten(state: GroupState): void {
+    this.#lastState = state;
+    this.#lastCurrentChanges = state.secretTree.changeCount;
+    for (const p of state.pastEpochs) this.#writtenPast.set(p.secretTree, p.secretTree.changeCount);
+  }
+}
