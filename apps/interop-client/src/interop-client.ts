@@ -20,18 +20,17 @@
 import { decode, toHex } from "@mlskit/codec";
 import {
   BasicIdentityProvider,
-  type ClientStorage,
+  type ClientStore,
   type CryptoProvider,
   type Extension,
   type IdentityProvider,
-  type PskStore,
   UsageError,
   WireFormat,
   acceptAll,
 } from "@mlskit/core";
-import { type GroupInfo, type GroupPolicyInput, type GroupState, decodeMlsMessage, externalSenderCodec } from "@mlskit/group";
+import { type GroupInfo, type GroupPolicyInput, decodeKeyPackageMaterial, decodeMlsMessage, externalSenderCodec } from "@mlskit/group";
 import { Client, ExternalSigner, type Group, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
-import { MemoryPskStore, memoryStorage } from "@mlskit/storage-memory";
+import { memoryStore } from "@mlskit/storage-memory";
 import { InteropError, invalidRequest, notFound } from "./errors.js";
 import * as grpc from "@grpc/grpc-js";
 
@@ -113,7 +112,7 @@ function proposalSpecOf(d: ProposalDescriptionMsg, defaultSuite: number | undefi
 interface ClientEntry {
   readonly client: Client;
   readonly identity: Uint8Array;
-  readonly storage: ClientStorage<GroupState>;
+  readonly storage: ClientStore;
 }
 
 /** One member's state of one group. */
@@ -162,7 +161,7 @@ export class MlsInteropClient {
   readonly #reinits = new Map<number, ReinitEntry>();
   readonly #signers = new Map<number, ExternalSigner>();
   /** PSKs stored for id 0 (a client that holds no state nor transaction yet): every client of this server sees them. */
-  readonly #sharedPsks = new MemoryPskStore();
+  readonly #sharedPsks = memoryStore();
 
   constructor(options: InteropClientOptions) {
     this.#crypto = options.crypto;
@@ -208,15 +207,16 @@ export class MlsInteropClient {
   }
 
   async #newClient(identity: Uint8Array, suite: number): Promise<ClientEntry> {
-    const memory = memoryStorage<GroupState>();
-    const own = memory.psks;
+    const own = memoryStore();
     const shared = this.#sharedPsks;
-    const psks: PskStore = {
-      get: async (id) => (await own.get(id)) ?? (await shared.get(id)),
-      put: (id, psk) => own.put(id, psk),
-      delete: (id) => own.delete(id),
-    };
-    const storage: ClientStorage<GroupState> = { groups: memory.groups, keyPackages: memory.keyPackages, psks };
+    // The client's own store, whose PSK lookups fall back to the PSKs every client of this server sees.
+    const storage = new Proxy(own, {
+      get(target, prop) {
+        if (prop === "getPsk") return async (id: Uint8Array) => (await target.getPsk(id)) ?? (await shared.getPsk(id));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
     const client = await Client.create({
       identity,
       cipherSuite: suite,
@@ -232,9 +232,9 @@ export class MlsInteropClient {
   }
 
   async #keyPackageMaterial(owner: ClientEntry, kp: PublishedKeyPackage) {
-    const material = await owner.storage.keyPackages.get(kp.reference);
-    if (material === undefined) throw new InteropError(grpc.status.FAILED_PRECONDITION, "interop/key-package-used", "the KeyPackage was already used");
-    return material;
+    const stored = await owner.storage.getKeyPackage(kp.reference);
+    if (stored === undefined) throw new InteropError(grpc.status.FAILED_PRECONDITION, "interop/key-package-used", "the KeyPackage was already used");
+    return decodeKeyPackageMaterial(stored.data);
   }
 
   /** Processes the proposals (MLSMessage bytes) a Commit references (the facade knows those this state sent or saw). */
@@ -379,7 +379,7 @@ export class MlsInteropClient {
     const pskId = b(req.psk_id);
     const secret = b(req.psk_secret);
     if (id === 0) {
-      await this.#sharedPsks.put(pskId, secret);
+      await this.#sharedPsks.putPsk(pskId, secret);
       return {};
     }
     const owner = this.#states.get(id)?.owner ?? this.#transactions.get(id)?.owner ?? this.#reinits.get(id)?.owner;
@@ -503,7 +503,7 @@ export class MlsInteropClient {
       ratchetTreeInWelcome: !external,
     });
     // This member's KeyPackage of HandleReInitCommit is not needed: the new group has a fresh leaf.
-    await ri.owner.storage.keyPackages.take(ri.keyPackage.reference);
+    await ri.owner.storage.deleteKeyPackage(ri.keyPackage.reference);
     this.#reinits.delete(req.reinit_id as number);
     const st = this.#addState(ri.owner, next.group, ri.old.encrypt);
     return {
