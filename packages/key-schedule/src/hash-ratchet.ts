@@ -21,6 +21,7 @@ import {
 } from "@mlskit/core";
 import { RatchetKeyNonce } from "./key-nonce.js";
 import { Redacted } from "./redact.js";
+import { type HashRatchetState, hashRatchetStateProblem } from "./secret-tree-state.js";
 import { SerialQueue } from "./serial-queue.js";
 
 /** Limits on a receiving ratchet (RFC 9420 §15.3 "Delayed and Reordered Application Messages"). */
@@ -55,6 +56,11 @@ export interface HashRatchetOptions {
   readonly policy?: RatchetPolicy;
   /** Names the ratchet in error messages, such as `"application ratchet of leaf 3"`. */
   readonly description?: string;
+  /**
+   * Called after every change of the ratchet's state (see
+   * {@link HashRatchet.changeCount}); the secret tree counts its ratchets' changes this way.
+   */
+  readonly onChange?: () => void;
 }
 
 /** Throws unless `policy` holds non-negative integers. */
@@ -76,6 +82,7 @@ export class HashRatchet extends Redacted {
   readonly #cs: CipherSuiteProvider;
   readonly #policy: RatchetPolicy;
   readonly #description: string;
+  readonly #onChange: (() => void) | undefined;
   readonly #queue = new SerialQueue();
   /** `ratchet_secret_[#generation]`; undefined once exhausted or wiped. */
   #secret: Uint8Array | undefined;
@@ -83,6 +90,7 @@ export class HashRatchet extends Redacted {
   /** Unused keys of generations below #generation, inside the window. */
   readonly #skipped = new Map<number, RatchetKeyNonce>();
   #wiped = false;
+  #changes = 0;
 
   /** Starts at generation 0 from `baseSecret`, which the ratchet takes ownership of (and wipes). */
   constructor(cs: CipherSuiteProvider, baseSecret: Uint8Array, options: HashRatchetOptions = {}) {
@@ -95,12 +103,56 @@ export class HashRatchet extends Redacted {
     this.#cs = cs;
     this.#policy = policy;
     this.#description = options.description ?? "hash ratchet";
+    this.#onChange = options.onChange;
     this.#secret = baseSecret;
+  }
+
+  /**
+   * A ratchet in the state `state` (from {@link exportState}, possibly of
+   * another process). The ratchet keeps copies of the bytes. Skipped keys
+   * that do not fit the window of `options.policy` (which may be smaller than
+   * the one the state was exported under) are left out.
+   * @throws UsageError `secret-tree/invalid-state` when `state` breaks a rule
+   *   of {@link hashRatchetStateProblem} (sizes, generations).
+   */
+  static fromState(cs: CipherSuiteProvider, state: HashRatchetState, options: HashRatchetOptions = {}): HashRatchet {
+    const problem = hashRatchetStateProblem(cs, state);
+    if (problem !== undefined) {
+      throw new UsageError("secret-tree/invalid-state", `invalid hash ratchet state: ${problem.path}: ${problem.message}`);
+    }
+    const ratchet = new HashRatchet(cs, new Uint8Array(cs.hashLength), options);
+    ratchet.#restoreFrom(state);
+    return ratchet;
   }
 
   /** The generation {@link next} will hand out: one past the newest derived. */
   get generation(): number {
     return this.#generation;
+  }
+
+  /**
+   * Counts the changes of the ratchet's state since it was created: +1 for
+   * each key handed out by {@link next} or {@link get}, and for each key
+   * {@link restore} put back. Failed calls and a {@link restore} that wipes
+   * the key instead change nothing; nor does {@link wipe} (a wiped ratchet
+   * has no state to keep).
+   */
+  get changeCount(): number {
+    return this.#changes;
+  }
+
+  /**
+   * The ratchet's state as plain data: copies of its secret and of the
+   * skipped keys, ascending by generation. Take it between operations: it
+   * reflects those that completed.
+   * @throws UsageError `secret-tree/wiped` once the ratchet was wiped.
+   */
+  exportState(): HashRatchetState {
+    this.#assertUsable();
+    const skipped = [...this.#skipped.values()]
+      .sort((a, b) => a.generation - b.generation)
+      .map((k) => ({ generation: k.generation, key: k.key.slice(), nonce: k.nonce.slice() }));
+    return { secret: this.#secret?.slice(), generation: this.#generation, skipped };
   }
 
   /** Sender side: the key and nonce of the next generation. A generation is never handed out twice. */
@@ -132,6 +184,7 @@ export class HashRatchet extends Redacted {
         const kept = this.#skipped.get(generation);
         if (kept !== undefined) {
           this.#skipped.delete(generation);
+          this.#changed();
           return kept;
         }
         // RFC 9420 §15.3: unused keys are kept only within the application's window.
@@ -174,8 +227,12 @@ export class HashRatchet extends Redacted {
       g < this.#generation &&
       g >= this.#generation - 1 - this.#policy.outOfOrderWindow &&
       !this.#skipped.has(g);
-    if (fits) this.#skipped.set(g, keyNonce);
-    else keyNonce.wipe();
+    if (fits) {
+      this.#skipped.set(g, keyNonce);
+      this.#changed();
+    } else {
+      keyNonce.wipe();
+    }
   }
 
   /** Wipes every secret, key and nonce the ratchet holds; it cannot be used afterwards. */
@@ -185,6 +242,23 @@ export class HashRatchet extends Redacted {
     this.#secret = undefined;
     for (const k of this.#skipped.values()) k.wipe();
     this.#skipped.clear();
+  }
+
+  #changed(): void {
+    this.#changes++;
+    this.#onChange?.();
+  }
+
+  /** Replaces the fresh state of a ratchet made by {@link fromState} with `state` (already checked). */
+  #restoreFrom(state: HashRatchetState): void {
+    wipe(this.#secret);
+    this.#secret = state.secret?.slice();
+    this.#generation = state.generation;
+    // RFC 9420 §15.3: keep only what the current policy's window allows.
+    const keepFrom = state.generation - 1 - this.#policy.outOfOrderWindow;
+    for (const k of state.skipped) {
+      if (k.generation >= keepFrom) this.#skipped.set(k.generation, new RatchetKeyNonce(k.generation, k.key.slice(), k.nonce.slice()));
+    }
   }
 
   #assertUsable(): void {
@@ -266,6 +340,7 @@ export class HashRatchet extends Redacted {
           this.#skipped.delete(g);
         }
       }
+      this.#changed();
       return result;
     } catch (e) {
       if (secret !== original) wipe(secret);

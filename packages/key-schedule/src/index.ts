@@ -53,4 +53,16 @@ export {
   assertRatchetPolicy,
 } from "./hash-ratchet.js";
 export { SecretTree, type SecretTreeOptions, type RatchetType } from "./secret-tree.js";
+export {
+  type SecretTreeState,
+  type NodeSecretState,
+  type LeafRatchetsState,
+  type HashRatchetState,
+  type SkippedKeyState,
+  type SecretTreeStateProblem,
+  EXHAUSTED_GENERATION,
+  secretTreeStateProblem,
+  hashRatchetStateProblem,
+} from "./secret-tree-state.js";
+export { secretTreeStateCodec, encodeSecretTreeState, decodeSecretTreeState } from "./secret-tree-state-codec.js";
 export { type RedactedJson, Redacted, inspectCustom } from "./redact.js";

@@ -25,9 +25,10 @@ import {
   deriveSecret,
   expandWithLabel,
 } from "@mlskit/core";
-import { DEFAULT_RATCHET_POLICY, HashRatchet, type RatchetPolicy, assertRatchetPolicy } from "./hash-ratchet.js";
+import { DEFAULT_RATCHET_POLICY, HashRatchet, type HashRatchetOptions, type RatchetPolicy, assertRatchetPolicy } from "./hash-ratchet.js";
 import type { RatchetKeyNonce } from "./key-nonce.js";
 import { Redacted } from "./redact.js";
+import { type SecretTreeState, secretTreeStateProblem } from "./secret-tree-state.js";
 import { SerialQueue } from "./serial-queue.js";
 import { left, right, root } from "./tree-math.js";
 
@@ -61,6 +62,7 @@ export class SecretTree extends Redacted {
   readonly #leaves = new Map<number, LeafRatchets>();
   readonly #queue = new SerialQueue();
   #wiped = false;
+  #changes = 0;
 
   /**
    * A tree over `leafCount` leaves rooted at `encryptionSecret`. The tree keeps
@@ -88,6 +90,64 @@ export class SecretTree extends Redacted {
     this.leafCount = leafCount;
     this.#policies = { handshake, application };
     this.#nodes.set(root(leafCount), encryptionSecret.slice());
+  }
+
+  /**
+   * A secret tree in the state `state` (from {@link exportState}, possibly
+   * of another process), with the same options as the constructor. The tree
+   * keeps copies of the bytes; ratchets keep only the skipped keys that fit
+   * the window of the policy given here (see {@link HashRatchet.fromState}).
+   * Its {@link changeCount} starts at 0.
+   * @throws UsageError `secret-tree/invalid-state` when `state` breaks a rule
+   *   of {@link secretTreeStateProblem}; `secret-tree/invalid-policy` for a bad policy.
+   */
+  static fromState(cs: CipherSuiteProvider, state: SecretTreeState, options: SecretTreeOptions = {}): SecretTree {
+    const problem = secretTreeStateProblem(cs, state);
+    if (problem !== undefined) {
+      throw new UsageError("secret-tree/invalid-state", `invalid secret tree state: ${problem.path}: ${problem.message}`);
+    }
+    const tree = new SecretTree(cs, new Uint8Array(cs.hashLength), state.leafCount, options);
+    tree.#nodes.clear();
+    for (const n of state.nodes) tree.#nodes.set(n.node, n.secret.slice());
+    for (const l of state.leaves) {
+      tree.#leaves.set(l.leaf, {
+        handshake: HashRatchet.fromState(cs, l.handshake, tree.#ratchetOptions(l.leaf, "handshake")),
+        application: HashRatchet.fromState(cs, l.application, tree.#ratchetOptions(l.leaf, "application")),
+      });
+    }
+    return tree;
+  }
+
+  /**
+   * Counts the changes of the tree's state since it was created or restored:
+   * +1 for each step of the derivation of a leaf's ratchets on the first use
+   * of the leaf (each node split on the path, then the leaf itself), and
+   * every change of a ratchet ({@link HashRatchet.changeCount}: a key handed
+   * out by {@link getKey}, {@link nextKey}, {@link withKey},
+   * {@link withNextKey} or a ratchet's own `get`/`next`, and a key put back
+   * after a failed use). Lookups that fail (consumed generation, outside the
+   * window, leaf out of range) change nothing. A storage layer compares the
+   * count before and after an operation to know whether the tree must be
+   * written again.
+   */
+  get changeCount(): number {
+    return this.#changes;
+  }
+
+  /**
+   * The tree's state as plain data (copies of every secret): the frontier
+   * node secrets ascending by node index, and the derived leaves' ratchets
+   * ascending by leaf. Take it between operations: it reflects those that
+   * completed (each step of an operation in flight leaves a consistent state).
+   * @throws UsageError `secret-tree/wiped` once the tree was wiped.
+   */
+  exportState(): SecretTreeState {
+    if (this.#wiped) throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
+    const nodes = [...this.#nodes.entries()].sort((a, b) => a[0] - b[0]).map(([node, secret]) => ({ node, secret: secret.slice() }));
+    const leaves = [...this.#leaves.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([leaf, r]) => ({ leaf, handshake: r.handshake.exportState(), application: r.application.exportState() }));
+    return { leafCount: this.leafCount, nodes, leaves };
   }
 
   /**
@@ -195,6 +255,7 @@ export class SecretTree extends Redacted {
       wipe(secret);
       this.#nodes.set(left(x), l);
       this.#nodes.set(right(x), r);
+      this.#changes++;
       x = target < x ? left(x) : right(x);
     }
     const leafSecret = this.#nodes.get(target)!;
@@ -206,17 +267,22 @@ export class SecretTree extends Redacted {
     this.#nodes.delete(target);
     wipe(leafSecret);
     const ratchets: LeafRatchets = {
-      handshake: new HashRatchet(cs, handshake, {
-        policy: this.#policies.handshake,
-        description: `handshake ratchet of leaf ${leaf}`,
-      }),
-      application: new HashRatchet(cs, application, {
-        policy: this.#policies.application,
-        description: `application ratchet of leaf ${leaf}`,
-      }),
+      handshake: new HashRatchet(cs, handshake, this.#ratchetOptions(leaf, "handshake")),
+      application: new HashRatchet(cs, application, this.#ratchetOptions(leaf, "application")),
     };
     this.#leaves.set(leaf, ratchets);
+    this.#changes++;
     return ratchets;
+  }
+
+  #ratchetOptions(leaf: number, type: RatchetType): HashRatchetOptions {
+    return {
+      policy: this.#policies[type],
+      description: `${type} ratchet of leaf ${leaf}`,
+      onChange: () => {
+        this.#changes++;
+      },
+    };
   }
 
   #assertNotWiped(...fresh: Uint8Array[]): void {
