@@ -65,4 +65,5 @@ export {
   type StoredKeyPackage,
   pskStoreOf,
 } from "./storage/client-store.js";
+export { checkGroupWrite, isUint64 } from "./storage/check-write.js";
 export { forEachConcurrent, mapConcurrent } from "./concurrency.js";

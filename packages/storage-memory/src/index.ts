@@ -1,19 +1,14 @@
 /**
- * `@mlskit/storage-memory`: in-memory implementations of the storage
- * interfaces of `@mlskit/core` — for tests, demos, and clients whose state
- * lives only as long as the process.
+ * `@mlskit/storage-memory`: a {@link ClientStore} of `@mlskit/core` held in
+ * memory — for tests, demos, and clients whose state lives only as long as
+ * the process. It passes the storage conformance suite of
+ * `@mlskit/core/conformance`.
+ *
+ * ```ts
+ * const store = memoryStore();
+ * await store.writeGroup({ groupId, epoch: 0n, state, expectedVersion: 0 }); // 1
+ * ```
  * @packageDocumentation
  */
-import type { ClientStorage } from "@mlskit/core";
-import { MemoryGroupStateStore, type MemoryGroupStateStoreOptions } from "./group-state-store.js";
-import { MemoryKeyPackageStore } from "./key-package-store.js";
-import { MemoryPskStore } from "./psk-store.js";
-
-export { MemoryGroupStateStore, type MemoryGroupStateStoreOptions, type StoredEpoch } from "./group-state-store.js";
-export { MemoryKeyPackageStore } from "./key-package-store.js";
-export { MemoryPskStore } from "./psk-store.js";
-
-/** The three in-memory stores a client needs. */
-export function memoryStorage<S>(options: MemoryGroupStateStoreOptions = {}): ClientStorage<S> {
-  return { groups: new MemoryGroupStateStore<S>(options), keyPackages: new MemoryKeyPackageStore(), psks: new MemoryPskStore() };
-}
+export type { ClientStore } from "@mlskit/core";
+export { MemoryClientStore, type MemoryStoreOptions, memoryStore } from "./memory-store.js";

@@ -1,7 +1,8 @@
 /**
  * `@mlskit/core/conformance`: checks every {@link CipherSuiteProvider} must
- * pass, written without a test framework (a failed check throws an `Error`),
- * so each provider's tests can run them:
+ * pass, and every storage adapter ({@link storageConformance}), written
+ * without a test framework (a failed check throws an `Error`), so each
+ * provider's and adapter's tests can run them:
  * `for (const c of cipherSuiteConformance(cs)) it(c.name, c.run)`.
  * @packageDocumentation
  */
@@ -16,6 +17,7 @@ import { signatureChecks } from "./signature.js";
 
 export type { ConformanceCheck } from "./helpers.js";
 export { crossProviderChecks } from "./cross-provider.js";
+export { type StorageConformanceTarget, type StorageFaultHook, type StorageWriteStep, storageConformance } from "./storage.js";
 
 /**
  * The checks one {@link CipherSuiteProvider} must pass: sizes, known answers
