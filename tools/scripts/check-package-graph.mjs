@@ -54,6 +54,7 @@ const layer = {
   "@mlskit/ratchet-tree": 2,
   "@mlskit/key-schedule": 2,
   "@mlskit/storage-memory": 2,
+  "@mlskit/storage-sqlite": 2,
   "@mlskit/group": 4,
   "@mlskit/mls": 5,
 };
