@@ -329,3 +329,13 @@ export {
   createExternalProposal,
   createNewMemberProposal,
 } from "./external-proposal.js";
+export {
+  type BlobKind,
+  type StateHeader,
+  BLOB_MAGIC,
+  STATE_FORMAT_VERSION,
+  peekStateHeader,
+} from "./state/blob-header.js";
+export { type GroupStateEnvironment, encodeGroupState, decodeGroupState } from "./state/group-state-codec.js";
+export { encodePastEpoch, decodePastEpoch } from "./state/past-epoch-codec.js";
+export { type KeyPackageMaterial, encodeKeyPackageMaterial, decodeKeyPackageMaterial } from "./state/key-package-material.js";
