@@ -66,4 +66,11 @@ export {
   pskStoreOf,
 } from "./storage/client-store.js";
 export { checkGroupWrite, isUint64 } from "./storage/check-write.js";
+export {
+  type AtRestKey,
+  type EncryptedStoreOptions,
+  type RotationReport,
+  EncryptedClientStore,
+  encryptedStore,
+} from "./storage/encrypted-store.js";
 export { forEachConcurrent, mapConcurrent } from "./concurrency.js";

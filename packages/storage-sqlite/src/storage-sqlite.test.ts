@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Sqlite from "better-sqlite3";
-import { type ClientStore, StorageError } from "@mlskit/core";
+import { type ClientStore, StorageError, encryptedStore } from "@mlskit/core";
+import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { storageConformance } from "@mlskit/core/conformance";
 import { SCHEMA_VERSION, sqliteStore } from "@mlskit/storage-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
@@ -48,6 +49,35 @@ describe("SqliteClientStore conformance", () => {
     corruptGroup: async (store, groupId) => {
       const db = raw(opened.get(store)!.path);
       db.prepare("UPDATE groups SET epoch = ? WHERE group_id = ?").run(b(1, 2, 3), groupId);
+      db.close();
+    },
+  });
+  for (const c of checks) it(c.name, c.run);
+});
+
+describe("encryptedStore over SqliteClientStore conformance", async () => {
+  const cs = await nobleCryptoProvider().cipherSuite(3);
+  const keys = [{ id: 7, key: new Uint8Array(cs.aeadKeyLength).fill(7) }];
+  const inners = new WeakMap<ClientStore, { inner: ClientStore; path: string; faults?: (step: string) => void }>();
+  const open = (path: string, faults?: (step: string) => void) => {
+    const inner = sqliteStore({ path, ...(faults ? { faults } : {}) });
+    const store = encryptedStore(inner, { cs, keys });
+    inners.set(store, { inner, path, ...(faults ? { faults } : {}) });
+    return store;
+  };
+  const checks = storageConformance({
+    name: "encrypted sqlite",
+    open: async (options) => open(newPath(), options?.faults),
+    reopen: async (store) => {
+      const o = inners.get(store)!;
+      return open(o.path, o.faults);
+    },
+    corruptGroup: async (store, groupId) => {
+      const db = raw(inners.get(store)!.path);
+      // One bit of the sealed state flipped, as a failing disk would.
+      const { state } = db.prepare("SELECT state FROM groups WHERE group_id = ?").get(groupId) as { state: Uint8Array };
+      state[state.length - 1]! ^= 1;
+      db.prepare("UPDATE groups SET state = ? WHERE group_id = ?").run(state, groupId);
       db.close();
     },
   });
