@@ -4,7 +4,8 @@
  * until a Welcome uses them.
  */
 import { type CipherSuiteProvider, ProtocolVersion, WireFormat } from "@mlskit/core";
-import { type KeyPackage, createKeyPackage, encodeKeyPackageMaterial, encodeMlsMessage } from "@mlskit/group";
+import type { Capabilities } from "@mlskit/ratchet-tree";
+import { type KeyPackage, LAST_RESORT_EXTENSION_TYPE, createKeyPackage, encodeKeyPackageMaterial, encodeMlsMessage } from "@mlskit/group";
 import type { Client } from "./client.js";
 import type { ClientInternals } from "./client-internals.js";
 import type { KeyPackageOptions, PublishedKeyPackage } from "./client-options.js";
@@ -17,10 +18,15 @@ export async function newKeyPackage(client: ClientInternals, cs: CipherSuiteProv
     credential: client.credential,
     signaturePrivateKey: signature.privateKey,
     signaturePublicKey: signature.publicKey,
-    capabilities: client.capabilitiesFor(cs.suite.id),
+    capabilities: options.lastResort === true ? withLastResort(client.capabilitiesFor(cs.suite.id)) : client.capabilitiesFor(cs.suite.id),
     ...(options.lastResort === true ? { lastResort: true } : {}),
     ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
   });
+}
+
+/** The capabilities with the `last_resort` extension listed, as a last-resort KeyPackage's leaf must (§7.2, draft-ietf-mls-extensions). */
+function withLastResort(c: Capabilities): Capabilities {
+  return c.extensions.includes(LAST_RESORT_EXTENSION_TYPE) ? c : { ...c, extensions: [...c.extensions, LAST_RESORT_EXTENSION_TYPE] };
 }
 
 /** Creates a KeyPackage and keeps its private keys in the KeyPackage store (then wipes them here). @internal */

@@ -84,6 +84,8 @@ export class Client {
   readonly #signature: KeyPair;
   /** One signature key pair per signature scheme (generated lazily). */
   readonly #signatures = new Map<SignatureSchemeId, Promise<KeyPair>>();
+  /** The key pairs of {@link #signatures} made so far: what the client record stores. */
+  readonly #settledSignatures = new Map<SignatureSchemeId, KeyPair>();
   readonly #identityProvider: IdentityProvider;
   readonly #policyInput: GroupPolicyInput;
   readonly #capabilities: Capabilities | undefined;
@@ -106,9 +108,13 @@ export class Client {
     this.#credential = credential;
     this.#signature = signature;
     for (const [scheme, keyPair] of Object.entries(options.signatureKeyPairs ?? {})) {
-      if (keyPair !== undefined) this.#signatures.set(Number(scheme) as SignatureSchemeId, Promise.resolve(keyPair));
+      if (keyPair !== undefined) {
+        this.#signatures.set(Number(scheme) as SignatureSchemeId, Promise.resolve(keyPair));
+        this.#settledSignatures.set(Number(scheme) as SignatureSchemeId, keyPair);
+      }
     }
     this.#signatures.set(cs.suite.signature, Promise.resolve(signature));
+    this.#settledSignatures.set(cs.suite.signature, signature);
     this.#identityProvider = options.identityProvider;
     this.#policyInput = options.policy ?? {};
     this.#capabilities = options.capabilities;
@@ -176,9 +182,7 @@ export class Client {
 
   /** Stores the client record: credential, default suite, the signature key pairs made so far. */
   async #writeRecord(): Promise<void> {
-    const signatureKeyPairs = new Map<SignatureSchemeId, KeyPair>();
-    for (const [scheme, kp] of this.#signatures) signatureKeyPairs.set(scheme, await kp);
-    await this.#storage.writeClient(encodeClientRecord({ cipherSuite: this.#cs.suite.id, credential: this.#credential, signatureKeyPairs }));
+    await this.#storage.writeClient(encodeClientRecord({ cipherSuite: this.#cs.suite.id, credential: this.#credential, signatureKeyPairs: this.#settledSignatures }));
   }
 
   /** JSON shows the client's suite, never keys. */
@@ -217,6 +221,7 @@ export class Client {
     if (kp === undefined) {
       // A new scheme's key pair is stored before anything is signed with it.
       kp = cs.signatureGenerateKeyPair().then(async (made) => {
+        this.#settledSignatures.set(scheme, made);
         await this.#writeRecord();
         return made;
       });

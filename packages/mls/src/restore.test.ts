@@ -21,14 +21,18 @@ function recordingCrypto(sealedKeys: string[]): CryptoProvider {
     name: "recording",
     async cipherSuite(id) {
       const cs = await inner.cipherSuite(id);
-      const wrapped: CipherSuiteProvider = Object.create(cs) as CipherSuiteProvider;
-      Object.defineProperty(wrapped, "aeadSeal", {
-        value: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array) => {
-          sealedKeys.push(toHex(key) + ":" + toHex(nonce));
-          return cs.aeadSeal(key, nonce, aad, pt);
+      return new Proxy(cs, {
+        get(target, prop) {
+          if (prop === "aeadSeal") {
+            return (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array) => {
+              sealedKeys.push(toHex(key) + ":" + toHex(nonce));
+              return target.aeadSeal(key, nonce, aad, pt);
+            };
+          }
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
-      });
-      return wrapped;
+      }) as CipherSuiteProvider;
     },
   } as CryptoProvider;
 }
