@@ -1,0 +1,48 @@
+/**
+ * Replays: already acknowledged messages fed to a member again (application
+ * messages it read and the last Commit it merged). Each must be refused with
+ * a typed error of the library; an accepted one is a violation.
+ */
+import { InternalError, MlsError } from "@mlskit/mls";
+import type { Membership } from "./delivery-service.js";
+import { errorCode, groupIdBytes } from "./member.js";
+import { type World, clientOf } from "./world.js";
+
+/** What a replay check saw. */
+export interface ReplayTally {
+  rejected: number;
+  /** Rejections by error code. */
+  readonly codes: Record<string, number>;
+}
+
+/** An empty {@link ReplayTally}. */
+export function emptyTally(): ReplayTally {
+  return { rejected: 0, codes: {} };
+}
+
+/** Feeds up to `messages` read application messages and the last merged Commit to the member again. */
+export async function replayTo(w: World, m: Membership, messages: number, tally: ReplayTally): Promise<void> {
+  if (!m.welcomeAcked || m.untilSeq !== null || m.broken) return;
+  const g = await clientOf(w, m.name).getGroup(groupIdBytes(m.gid));
+  if (g === undefined || !g.active) return;
+  const old = w.ds.readMessages(m, messages);
+  const commit = w.ds.lastAckedCommit(m);
+  if (commit !== undefined) old.push(commit);
+  let rejected = 0;
+  for (const e of old) {
+    w.journal.phase("library");
+    try {
+      const r = await g.processIncoming(e.bytes);
+      w.violation("replay", `${m.name} in ${m.gid}: the replayed ${e.kind} seq ${e.seq} (epoch ${e.epoch}) was accepted as ${r.kind}`);
+    } catch (err) {
+      if (MlsError.isInstance(err) && !InternalError.isInstance(err)) {
+        rejected++;
+        tally.codes[err.code] = (tally.codes[err.code] ?? 0) + 1;
+      } else {
+        w.violation("replay", `${m.name} in ${m.gid}: the replayed ${e.kind} seq ${e.seq} failed without a typed error: ${errorCode(err)}`);
+      }
+    }
+  }
+  tally.rejected += rejected;
+  w.ds.count("replaysRejected", rejected);
+}

@@ -1,0 +1,39 @@
+/** A small seeded random source, so a run's choice of operations is reproducible from its seed. */
+
+/** Uniform numbers in [0, 1) from mulberry32 seeded with `seed`. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Helpers over a random source. */
+export interface Dice {
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
+  /** True with probability `p`. */
+  chance(p: number): boolean;
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number;
+  /** One element of a non-empty list. */
+  pick<T>(xs: readonly T[]): T;
+}
+
+/** {@link Dice} over `seededRandom(seed)`. */
+export function dice(seed: number): Dice {
+  const next = seededRandom(seed);
+  return {
+    next,
+    chance: (p) => next() < p,
+    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(xs: readonly T[]): T => {
+      if (xs.length === 0) throw new Error("pick from an empty list");
+      return xs[Math.floor(next() * xs.length)]!;
+    },
+  };
+}
