@@ -8,7 +8,7 @@
  * to be compared out of band) is shown by its first bytes.
  */
 import { toHex, utf8 } from "@mlskit/codec";
-import { BasicIdentityProvider, Client, type CryptoProvider, type Group, MlsError, directoryPolicy } from "@mlskit/mls";
+import { BasicIdentityProvider, Client, type ClientStore, type CryptoProvider, type Group, MlsError, directoryPolicy } from "@mlskit/mls";
 import { DeliveryService } from "@mlskit/mls/testing";
 
 type Print = (line: string) => void;
@@ -22,17 +22,23 @@ export interface ConversationResult {
   readonly members: readonly string[];
   /** The typed error the removed member got for a later message. */
   readonly removedError: { readonly name: string; readonly code: string };
+  /** A message alice sent last, not delivered yet (the demo delivers it after a restart). */
+  readonly undelivered: Uint8Array;
 }
 
+/** Where each member keeps its state (default: in memory). */
+export type StoreFor = (name: string) => ClientStore | undefined;
+
 /** Runs the conversation with `crypto` (default: the facade's default provider), printing each step. */
-export async function conversation(print: Print, crypto?: CryptoProvider): Promise<ConversationResult> {
+export async function conversation(print: Print, crypto?: CryptoProvider, storeFor: StoreFor = () => undefined): Promise<ConversationResult> {
   // The Authentication Service: a directory of who may use which signature key (§5.3.1).
   const directory = new Map<string, Uint8Array>();
   const identityProvider = new BasicIdentityProvider({ policy: directoryPolicy((id) => directory.get(text(id))) });
   const names = ["alice", "bob", "carol", "dave"] as const;
   const clients = new Map<string, Client>();
   for (const name of names) {
-    const c = await Client.create({ identity: name, identityProvider, ...(crypto !== undefined ? { crypto } : {}) });
+    const storage = storeFor(name);
+    const c = await Client.create({ identity: name, identityProvider, ...(crypto !== undefined ? { crypto } : {}), ...(storage !== undefined ? { storage } : {}) });
     directory.set(name, c.signaturePublicKey);
     clients.set(name, c);
   }
@@ -136,5 +142,7 @@ export async function conversation(print: Print, crypto?: CryptoProvider): Promi
     print(`   bob (removed in epoch ${bob.removedInEpoch}) tries to read it: ${e.name} ${e.code}: ${e.message}`);
   }
   const members = (await a.members()).map((m) => text(m.identity));
-  return { finalEpoch: a.epoch, members, removedError };
+  const undelivered = await a.encrypt("see you after the restart");
+  print(`8. alice sends "see you after the restart" (${undelivered.length} B); it is still on its way when the members stop`);
+  return { finalEpoch: a.epoch, members, removedError, undelivered };
 }
