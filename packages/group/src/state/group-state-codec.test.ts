@@ -78,6 +78,34 @@ describe.each(["public", "private"] as const)("stored group state (%s handshakes
     expect(inspect(alice)).toContain("[secrets redacted]");
   });
 
+  it("owns its bytes: wiping the blobs after loading changes nothing", async () => {
+    const copy = { state: snapshot.alice.state.slice(), pastEpochs: snapshot.alice.pastEpochs.map((b) => b.slice()) };
+    const alice = await load(copy, env);
+    copy.state.fill(0);
+    for (const b of copy.pastEpochs) b.fill(0);
+    expect(encodeGroupState(alice)).toEqual(snapshot.alice.state);
+    expect(alice.pastEpochs.map(encodePastEpoch)).toEqual(snapshot.alice.pastEpochs);
+    expect(await read(alice, sc.late.message)).toBe(sc.late.text);
+  });
+
+  it("round-trips every status and a merged ReInit", async () => {
+    const alice = await load(snapshot.alice, env);
+    const reinit = { proposalType: 5, groupId: new Uint8Array([9, 9]), version: 1, cipherSuite: 3, extensions: [{ extensionType: 0xff00, extensionData: new Uint8Array([1]) }] } as const;
+    const statuses = [
+      { kind: "active" },
+      { kind: "external-join-pending", commit: new Uint8Array([1, 2, 3]) },
+      { kind: "removed", epoch: 3n },
+      { kind: "closed", reason: "the external Commit was rejected — ✗" },
+    ] as const;
+    for (const status of statuses) {
+      const variant: GroupState = { ...alice, status, reinit, pendingCommit: undefined };
+      const loaded = await load({ state: encodeGroupState(variant), pastEpochs: snapshot.alice.pastEpochs }, env);
+      expect(loaded.status).toEqual(status);
+      expect(loaded.reinit).toEqual(reinit);
+      expect(loaded.pendingCommit).toBeUndefined();
+    }
+  });
+
   it("rebuilds the pending Commit's state with the history enterEpoch gives it", async () => {
     const alice = await load(snapshot.alice, env);
     const pending = alice.pendingCommit!;
