@@ -95,7 +95,9 @@ export function readHeader(bytes: Uint8Array, kind: BlobKind, cipherSuite?: numb
   if (cipherSuite !== undefined && header.cipherSuite !== cipherSuite) {
     throw new UsageError("usage/cipher-suite-mismatch", `the ${kind} blob is of cipher suite ${header.cipherSuite}, decoded with a provider of suite ${cipherSuite}`);
   }
-  const body = new Reader(bytes.subarray(HEADER_LENGTH));
+  // One reader over the whole blob, past the header: error offsets count from the blob's start.
+  const body = new Reader(bytes);
+  body.bytes(HEADER_LENGTH);
   return { header, body };
 }
 
