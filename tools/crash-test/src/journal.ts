@@ -1,18 +1,40 @@
 /**
- * The worker's operation journal: a line when an operation begins, when it
- * reaches a phase worth telling apart, and when it ends, each appended
- * synchronously. After a SIGKILL the last line tells where the kill landed.
+ * The worker's operation journal: a line when the process starts, when an
+ * operation begins, when it reaches a phase worth telling apart, and when it
+ * ends, each appended synchronously. After a SIGKILL the last lines tell
+ * where the kill landed.
  */
-import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 
 /** Where the previous process was when it was killed. */
 export interface KillPoint {
-  /** True when an operation (or the startup verification) had begun and not ended. */
+  /** True when an operation (or the startup check) had begun and not ended. */
   readonly midOperation: boolean;
-  /** The operation, e.g. `send`, `commit`, `verify`; `idle` between operations; `none` for a first start. */
+  /**
+   * The operation, e.g. `send`, `commit`, `verify` (the startup check and
+   * recovery); `startup` while modules and stores were opening; `idle`
+   * between operations; `before-start` when the previous process was killed
+   * before it wrote its first line; `none` for the very first start.
+   */
   readonly operation: string;
-  /** The last phase reached within it (`library`, `ds`, ...), if any. */
+  /** The last phase reached within it (`library`, `ds`, `ack`), if any. */
   readonly phase: string | undefined;
+}
+
+/** The results line recording where the process of `run` was killed. */
+export interface KillLine extends KillPoint {
+  readonly type: "kill";
+  readonly run: number;
+}
+
+/**
+ * Reads where the previous process stopped, then starts this process's
+ * journal afresh (the file holds one process's lines, first `S <run>`).
+ */
+export function startJournal(path: string, run: number): KillPoint {
+  const kill = lastKillPoint(path, run);
+  writeFileSync(path, `S ${run}\n`);
+  return kill;
 }
 
 /** Appends to the journal at `path`. */
@@ -52,21 +74,14 @@ export class Journal {
   }
 }
 
-/** Reads where the previous process stopped from the journal's tail. */
-export function lastKillPoint(path: string): KillPoint {
+/** Where the process before `run` stopped, from the journal it left. */
+export function lastKillPoint(path: string, run: number): KillPoint {
   if (!existsSync(path)) return { midOperation: false, operation: "none", phase: undefined };
-  const size = statSync(path).size;
-  const length = Math.min(size, 4096);
-  const buf = Buffer.alloc(length);
-  const fd = openSync(path, "r");
-  try {
-    readSync(fd, buf, 0, length, size - length);
-  } finally {
-    closeSync(fd);
-  }
-  // A torn last line (killed inside the append) has no newline: drop it.
-  const text = buf.toString("utf8");
+  const text = readFileSync(path, "utf8");
+  // A torn last line (killed inside the append) has no newline: dropped.
   const lines = text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter((l) => l.length > 0);
+  // The journal is another run's when the previous process died before writing its own first line.
+  if (lines[0] !== `S ${run - 1}`) return { midOperation: false, operation: "before-start", phase: undefined };
   let phase: string | undefined;
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!;
@@ -74,5 +89,5 @@ export function lastKillPoint(path: string): KillPoint {
     if (line.startsWith("P ")) phase ??= line.slice(2);
     if (line.startsWith("B ")) return { midOperation: true, operation: line.slice(2), phase };
   }
-  return { midOperation: false, operation: "unknown", phase: undefined };
+  return { midOperation: true, operation: "startup", phase: undefined };
 }

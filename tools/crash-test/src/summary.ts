@@ -1,6 +1,7 @@
 /** Reading a campaign's results file into the counts the closing note quotes. */
 import { readFileSync } from "node:fs";
 import type { FinalReport } from "./final-report.js";
+import type { KillLine } from "./journal.js";
 import type { KeyReport } from "./seal-log.js";
 import type { VerifyResult } from "./verify.js";
 import type { Violation, ViolationCategory } from "./world.js";
@@ -9,7 +10,7 @@ import type { Violation, ViolationCategory } from "./world.js";
 export interface CampaignSummary {
   /** Restarts whose check completed (one per worker process that got that far, the final one included). */
   readonly restartsChecked: number;
-  /** Kills as the restarts found them: in the middle of an operation, in the startup check itself, or between operations. */
+  /** Kills as the next process found them (each recorded once): in the middle of an operation, in a restart's own start and check, or between operations. */
   readonly killsSeen: number;
   readonly killsMidOperation: number;
   readonly killsInStartupCheck: number;
@@ -41,7 +42,7 @@ export interface CampaignSummary {
   readonly final: FinalReport | undefined;
 }
 
-type Line = VerifyResult | Violation | FinalReport;
+type Line = KillLine | VerifyResult | Violation | FinalReport;
 
 const add = (r: Record<string, number>, k: string, n = 1): void => {
   r[k] = (r[k] ?? 0) + n;
@@ -69,22 +70,22 @@ export function summarize(resultsPath: string): CampaignSummary {
   const replayCodes: Record<string, number> = {};
   let killsMidOperation = 0;
   let killsInStartupCheck = 0;
-  for (const v of verifies) {
-    if (v.kill.operation === "none") continue;
-    add(killsByOperation, v.kill.operation);
-    if (v.kill.midOperation) {
+  const kills = lines.filter((l): l is KillLine => l.type === "kill");
+  for (const k of kills) {
+    add(killsByOperation, k.operation);
+    if (k.midOperation) {
       killsMidOperation++;
-      add(killsByPhase, `${v.kill.operation}/${v.kill.phase ?? "start"}`);
-      if (v.kill.operation === "verify") killsInStartupCheck++;
+      add(killsByPhase, `${k.operation}/${k.phase ?? "start"}`);
+      if (k.operation === "verify" || k.operation === "startup") killsInStartupCheck++;
     }
-    for (const [code, n] of Object.entries(v.replays.codes)) add(replayCodes, code, n);
   }
+  for (const v of verifies) for (const [code, n] of Object.entries(v.replays.codes)) add(replayCodes, code, n);
   const sum = (f: (v: VerifyResult) => number): number => verifies.reduce((a, v) => a + f(v), 0);
   const s = final?.stats ?? {};
   const stat = (k: string): number => s[k] ?? 0;
   return {
     restartsChecked: verifies.length,
-    killsSeen: verifies.filter((v) => v.kill.operation !== "none").length,
+    killsSeen: kills.length,
     killsMidOperation,
     killsInStartupCheck,
     killsByOperation,

@@ -19,7 +19,6 @@
 import type { Group } from "@mlskit/mls";
 import { CLIENT_NAMES } from "./config.js";
 import type { Membership } from "./delivery-service.js";
-import type { KillPoint } from "./journal.js";
 import { authenticatorOf, catchUp, errorCode, groupIdBytes } from "./member.js";
 import { type ReplayTally, emptyTally, replayTo } from "./replay.js";
 import { type ViolationCategory, type World, clientOf } from "./world.js";
@@ -28,8 +27,6 @@ import { type ViolationCategory, type World, clientOf } from "./world.js";
 export interface VerifyResult {
   readonly type: "verify";
   readonly run: number;
-  /** Where the previous process was killed. */
-  readonly kill: KillPoint;
   /** Member states checked, and how many were at the old (acknowledged) or the new epoch. */
   readonly statesChecked: number;
   readonly atOldEpoch: number;
@@ -50,7 +47,7 @@ export interface VerifyResult {
 }
 
 /** Runs the checks and the recovery; violations are reported to `w` as they are found. */
-export async function verifyAfterRestart(w: World, kill: KillPoint, started: number): Promise<VerifyResult> {
+export async function verifyAfterRestart(w: World, started: number): Promise<VerifyResult> {
   const before = w.ds.stats();
   const tally = { statesChecked: 0, atOldEpoch: 0, atNewEpoch: 0, pendingDiscarded: 0, authenticatorsCompared: 0 };
   for (const { gid } of w.ds.groups()) {
@@ -95,7 +92,6 @@ export async function verifyAfterRestart(w: World, kill: KillPoint, started: num
   return {
     type: "verify",
     run: w.run,
-    kill,
     ...tally,
     joinedUnacknowledged: delta("welcomesJoinedBeforeCrash"),
     readAfterRestart: delta("appReadAfterRestart"),
