@@ -1,7 +1,8 @@
 /**
  * Replays: already acknowledged messages fed to a member again (application
- * messages it read and the last Commit it merged). Each must be refused with
- * a typed error of the library; an accepted one is a violation.
+ * messages it read, the last Commit it merged, the Welcome that added it).
+ * Each must be refused with a typed error of the library; an accepted one is
+ * a violation.
  */
 import { InternalError, MlsError } from "@mlskit/mls";
 import type { Membership } from "./delivery-service.js";
@@ -20,7 +21,7 @@ export function emptyTally(): ReplayTally {
   return { rejected: 0, codes: {} };
 }
 
-/** Feeds up to `messages` read application messages and the last merged Commit to the member again. */
+/** Feeds up to `messages` read application messages, the last merged Commit and the member's Welcome to it again. */
 export async function replayTo(w: World, m: Membership, messages: number, tally: ReplayTally): Promise<void> {
   if (!m.welcomeAcked || m.untilSeq !== null || m.broken) return;
   const g = await clientOf(w, m.name).getGroup(groupIdBytes(m.gid));
@@ -40,6 +41,21 @@ export async function replayTo(w: World, m: Membership, messages: number, tally:
         tally.codes[err.code] = (tally.codes[err.code] ?? 0) + 1;
       } else {
         w.violation("replay", `${m.name} in ${m.gid}: the replayed ${e.kind} seq ${e.seq} failed without a typed error: ${errorCode(err)}`);
+      }
+    }
+  }
+  if (m.welcome !== null) {
+    // The Welcome that added it: its KeyPackage was consumed with the join, so it must not open again.
+    w.journal.phase("library");
+    try {
+      await clientOf(w, m.name).joinFromWelcome(m.welcome);
+      w.violation("replay", `${m.name} in ${m.gid}: the replayed Welcome to epoch ${m.joinEpoch} was accepted`);
+    } catch (err) {
+      if (MlsError.isInstance(err) && !InternalError.isInstance(err)) {
+        rejected++;
+        tally.codes[err.code] = (tally.codes[err.code] ?? 0) + 1;
+      } else {
+        w.violation("replay", `${m.name} in ${m.gid}: the replayed Welcome failed without a typed error: ${errorCode(err)}`);
       }
     }
   }
