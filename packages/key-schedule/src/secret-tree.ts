@@ -49,6 +49,10 @@ interface LeafRatchets {
 }
 
 const LEFT = utf8("left");
+
+function reservedKey(leaf: number, type: RatchetType): string {
+  return `${type}:${leaf}`;
+}
 const RIGHT = utf8("right");
 
 /** The secret tree of one epoch. */
@@ -63,6 +67,8 @@ export class SecretTree extends Redacted {
   readonly #queue = new SerialQueue();
   #wiped = false;
   #changes = 0;
+  /** Keys of our own ratchets moved past ahead of their use ({@link reserve}), by leaf and type, oldest first. */
+  readonly #reserved = new Map<string, RatchetKeyNonce[]>();
 
   /**
    * A tree over `leafCount` leaves rooted at `encryptionSecret`. The tree keeps
@@ -159,9 +165,35 @@ export class SecretTree extends Redacted {
     return (await this.ratchet(leaf, type)).get(generation);
   }
 
-  /** Sender side: the key and nonce of the next unused generation of `leaf`'s ratchet. */
+  /**
+   * Sender side: the key and nonce of the next unused generation of `leaf`'s
+   * ratchet: a key {@link reserve}d earlier if there is one, else the ratchet's next.
+   */
   async nextKey(leaf: number, type: RatchetType): Promise<RatchetKeyNonce> {
+    const reserved = this.#reserved.get(reservedKey(leaf, type));
+    const first = reserved?.shift();
+    if (first !== undefined) return first;
     return (await this.ratchet(leaf, type)).next();
+  }
+
+  /**
+   * Sender side: moves `leaf`'s ratchet past `count` generations now and
+   * keeps their keys, in memory only, for the next {@link nextKey} calls.
+   * The exported state stands after them, so storing it before sealing
+   * means no restart can hand the same generation out again: a message
+   * whose seal was lost to a crash costs a skipped generation, never a
+   * reused key and nonce (RFC 9420 §9.2, §6.3.1). Reserved keys are
+   * wiped with the tree.
+   */
+  async reserve(leaf: number, type: RatchetType, count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 0) throw new UsageError("secret-tree/invalid-count", `count must be a non-negative integer, got ${count}`);
+    const ratchet = await this.ratchet(leaf, type);
+    const keys: RatchetKeyNonce[] = [];
+    for (let i = 0; i < count; i++) keys.push(await ratchet.next());
+    const k = reservedKey(leaf, type);
+    const queue = this.#reserved.get(k);
+    if (queue === undefined) this.#reserved.set(k, keys);
+    else queue.push(...keys);
   }
 
   /**
@@ -222,6 +254,8 @@ export class SecretTree extends Redacted {
   /** Wipes every node secret and ratchet; the tree cannot be used afterwards. */
   wipe(): void {
     this.#wiped = true;
+    for (const queue of this.#reserved.values()) for (const k of queue) k.wipe();
+    this.#reserved.clear();
     for (const s of this.#nodes.values()) wipe(s);
     this.#nodes.clear();
     for (const r of this.#leaves.values()) {

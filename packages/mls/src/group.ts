@@ -177,7 +177,10 @@ export class Group {
    */
   encrypt(plaintext: Uint8Array | string, options: { readonly authenticatedData?: Uint8Array } = {}): Promise<Uint8Array> {
     const data = typeof plaintext === "string" ? utf8(plaintext) : plaintext;
-    return this.#run(() => createApplicationMessage(this.#state, data, options));
+    return this.#run(async () => {
+      await this.#reserveSendKeys("application", 1);
+      return createApplicationMessage(this.#state, data, options);
+    });
   }
 
   /**
@@ -189,7 +192,10 @@ export class Group {
    */
   encryptMany(plaintexts: readonly (Uint8Array | string)[], options: { readonly authenticatedData?: Uint8Array } = {}): Promise<Uint8Array[]> {
     const data = plaintexts.map((p) => (typeof p === "string" ? utf8(p) : p));
-    return this.#run(() => mapConcurrent(data, BATCH_WINDOW, (d) => createApplicationMessage(this.#state, d, options)));
+    return this.#run(async () => {
+      await this.#reserveSendKeys("application", data.length);
+      return mapConcurrent(data, BATCH_WINDOW, (d) => createApplicationMessage(this.#state, d, options));
+    });
   }
 
   /** Commits Adds of these KeyPackages (each an MLSMessage or a bare `KeyPackage`), with the proposals received this epoch. */
@@ -217,6 +223,7 @@ export class Group {
       if (this.#state.status.kind === "external-join-pending") throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
       const proposals: ProposalInput[] = [];
       for (const p of options.proposals ?? []) proposals.push(await resolveProposal(this.#state, this.#host.identityProvider, p));
+      await this.#reserveSendKeys("handshake", 1);
       const current = this.#state;
       const base = options.byReference !== undefined ? await chooseByReference(this.#internals, options.byReference) : current;
       const created = await createCommit(base, commitParams(options, proposals));
@@ -273,6 +280,7 @@ export class Group {
   }
 
   async #proposeNow(input: ProposalInput, options: ProposeOptions): Promise<ProposalOutput> {
+    await this.#reserveSendKeys("handshake", 1);
     const created = await createProposal(this.#state, input, options);
     this.#set(created.state);
     return { message: created.message, ref: created.ref, proposal: created.proposal };
@@ -401,6 +409,23 @@ export class Group {
       if (this.#persistence.needsWrite(this.#state)) await this.#write();
     }
     return result;
+  }
+
+  /**
+   * Moves our own ratchet past the generations the next `count` messages
+   * will use and stores that before they are sealed (see
+   * `SecretTree.reserve`): a crash between a seal and the write can then cost
+   * a skipped generation, never a key and nonce used twice (RFC 9420 §9.2).
+   * Handshakes sent as PublicMessage use no ratchet; messages that will be
+   * refused (proposals pending, a frozen group) reserve nothing.
+   */
+  async #reserveSendKeys(type: "application" | "handshake", count: number): Promise<void> {
+    const s = this.#state;
+    if (count === 0 || s.reinit !== undefined) return;
+    if (type === "handshake" && s.policy.handshakeWireFormat !== "private") return;
+    if (type === "application" && s.proposals.size > 0) return;
+    await s.secretTree.reserve(s.ownLeaf, type, count);
+    if (this.#persistence.needsWrite(s)) await this.#write();
   }
 
   /** Writes the state; on failure reloads what storage holds and rethrows. */
