@@ -1,14 +1,16 @@
 /**
  * `pnpm bench` / `npm run bench`: prints throughput figures for this machine.
- * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade`,
+ * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade,persistence`
+ * (`persistence` is `state,persist-messages,persist-commits`, each also by itself),
  * `--sizes=2,128,1024` and `--provider=webcrypto+noble` (tree and protocol sections).
  */
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { benchFacade } from "./facade.js";
 import { benchProviderOverhead } from "./overhead.js";
+import { PERSISTENCE_PARTS, runPersistenceSection } from "./persistence.js";
 import { benchPrimitives } from "./primitives.js";
-import { runProtocolSection, runTreeSection } from "./sections.js";
+import { PROVIDERS, runProtocolSection, runTreeSection } from "./sections.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -42,4 +44,10 @@ if (wants("facade")) {
 if (wants("protocol")) {
   const ok = await runProtocolSection(args);
   console.log(ok ? "protocol targets met" : "protocol targets NOT met");
+}
+// Stored state, and messages and commits with persistence (persistence.ts), on the facade's default provider.
+const persistenceParts = PERSISTENCE_PARTS.filter((part) => wants("persistence") || only?.includes(part));
+if (persistenceParts.length > 0) {
+  const ok = await runPersistenceSection(args, (part) => persistenceParts.includes(part as (typeof PERSISTENCE_PARTS)[number]), PROVIDERS.find((p) => p.name === "webcrypto+noble")!);
+  console.log(ok ? "persistence targets met" : "persistence targets NOT met");
 }

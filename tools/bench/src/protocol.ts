@@ -31,32 +31,24 @@
  *   several states held at once after `global.gc()`.
  * See `protocol-fixture.ts` for how the group of N members is built.
  */
-import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, WireFormat, acceptAll } from "@mlskit/core";
+import { type CipherSuiteProvider, WireFormat } from "@mlskit/core";
 import {
-  type GroupServices,
   type GroupState,
   createApplicationMessage,
   createCommit,
   decodeMlsMessage,
-  groupPolicy,
-  joinFromWelcome,
   leafNodeGroupOf,
-  mergePendingCommit,
-  mergeStagedCommit,
   processMessage,
   validateKeyPackage,
 } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
-import { type DrivenMember, type GroupFixture, SUITE, keyPackageOf, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
+import { type GroupFixture, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
 import { fmt, printTable } from "./measure.js";
 import { type MessageFloor, messageFloor } from "./message-floor.js";
 import { gc, settledHeapBytes } from "./populated-tree.js";
+import { type ProviderSpec, join, median, processCommit, services, steadyPair, suiteOf, timed } from "./protocol-steps.js";
 
-/** A provider under test: a factory, so that each member (and each joiner) gets its own instance and key caches. */
-export interface ProviderSpec {
-  readonly name: string;
-  readonly make: () => CryptoProvider;
-}
+export type { ProviderSpec } from "./protocol-steps.js";
 
 /** The figures of one provider at one N (ms unless noted; NaN when not measured). */
 export interface ProtocolFigures {
@@ -96,61 +88,12 @@ export interface ProtocolOptions {
   readonly log?: (line: string) => void;
 }
 
-const services: GroupServices = { identityProvider: new BasicIdentityProvider({ policy: acceptAll }) };
-const policy = groupPolicy();
 const PAYLOAD = new Uint8Array(1024).fill(0x61);
 const BATCH = 256;
 /** Messages per round of the one-at-a-time rates. */
 const ROUND = 250;
 /** Messages sent and received before the message rates are timed. */
 const MESSAGE_WARMUP = 300;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
-}
-
-/** Runs `op(i)` `warmup + runs` times one after another; the median ms of the timed runs, and each run's result. */
-async function timed<T>(runs: number, warmup: number, op: (i: number) => Promise<T>): Promise<{ ms: number; results: T[] }> {
-  const times: number[] = [];
-  const results: T[] = [];
-  for (let i = 0; i < warmup + runs; i++) {
-    const t = performance.now();
-    const r = await op(i);
-    const dt = performance.now() - t;
-    if (i >= warmup) {
-      times.push(dt);
-      results.push(r);
-    }
-  }
-  return { ms: median(times), results };
-}
-
-async function suiteOf(spec: ProviderSpec): Promise<CipherSuiteProvider> {
-  return (await spec.make()).cipherSuite(SUITE);
-}
-
-function join(cs: CipherSuiteProvider, member: DrivenMember, welcome: Uint8Array, tree: Uint8Array): Promise<GroupState> {
-  return joinFromWelcome({
-    cs,
-    welcome,
-    keyPackage: keyPackageOf(member.keyPackage),
-    initPrivateKey: member.initPrivateKey,
-    encryptionPrivateKey: member.encryptionPrivateKey,
-    signaturePrivateKey: member.signaturePrivateKey,
-    ratchetTree: tree,
-    services,
-    policy,
-  });
-}
-
-/** A receiver's processing of a Commit: decode, verify, stage, merge. */
-async function processCommit(state: GroupState, commit: Uint8Array): Promise<GroupState | undefined> {
-  const r = await processMessage(state, commit);
-  if (r.kind !== "commit") throw new Error(`expected a commit, got ${r.kind}`);
-  // A member that is removed does not merge (the facade closes the group).
-  return r.staged.removedSelf ? undefined : mergeStagedCommit(r.staged);
-}
 
 interface Counts {
   readonly commitRuns: number;
@@ -181,16 +124,9 @@ function countsFor(n: number, quick: boolean, slowSignatures: boolean): Counts {
 async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolean, setupStart: number): Promise<ProtocolFigures> {
   const n = fixture.n;
   const counts = countsFor(n, quick, spec.name === "noble");
-  // The committer and the receiver are two clients: each its own provider instance.
-  const [csC, csR] = await Promise.all([suiteOf(spec), suiteOf(spec)]);
-  const [c0, r0] = await Promise.all([
-    join(csC, fixture.committer, fixture.welcome, fixture.tree),
-    join(csR, fixture.receiver, fixture.welcome, fixture.tree),
-  ]);
-  // One self-Update by the committer, processed by the receiver: C's path is then fresh (no unmerged leaves).
-  const first = await createCommit(c0, { forcePath: true });
-  const C = mergePendingCommit(first.state);
-  const R = (await processCommit(r0, first.commit))!;
+  // The committer and the receiver are two clients (each its own provider instance), after one self-Update
+  // by the committer, processed by the receiver: C's path is then fresh (no unmerged leaves).
+  const { csC, C, R } = await steadyPair(spec, fixture);
   const setupMs = performance.now() - setupStart;
   const removeTarget = fixture.backgroundLeaf ?? R.ownLeaf;
 

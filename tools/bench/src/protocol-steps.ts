@@ -1,0 +1,99 @@
+/**
+ * Steps the protocol benchmarks share (protocol.ts, and the persistence
+ * section's commits and state encoding): joining the fixture's members,
+ * processing a Commit, the steady pair (C and R after one self-Update of C),
+ * and medians of timed runs.
+ */
+import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, acceptAll } from "@mlskit/core";
+import {
+  type GroupServices,
+  type GroupState,
+  createCommit,
+  groupPolicy,
+  joinFromWelcome,
+  mergePendingCommit,
+  mergeStagedCommit,
+  processMessage,
+} from "@mlskit/group";
+import { type DrivenMember, type GroupFixture, SUITE, keyPackageOf } from "./protocol-fixture.js";
+
+/** A provider under test: a factory, so that each member (and each joiner) gets its own instance and key caches. */
+export interface ProviderSpec {
+  readonly name: string;
+  readonly make: () => CryptoProvider;
+}
+
+export const services: GroupServices = { identityProvider: new BasicIdentityProvider({ policy: acceptAll }) };
+export const policy = groupPolicy();
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs `op(i)` `warmup + runs` times one after another; the median ms of the timed runs, and each run's result. */
+export async function timed<T>(runs: number, warmup: number, op: (i: number) => Promise<T>): Promise<{ ms: number; results: T[] }> {
+  const times: number[] = [];
+  const results: T[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const t = performance.now();
+    const r = await op(i);
+    const dt = performance.now() - t;
+    if (i >= warmup) {
+      times.push(dt);
+      results.push(r);
+    }
+  }
+  return { ms: median(times), results };
+}
+
+export async function suiteOf(spec: ProviderSpec): Promise<CipherSuiteProvider> {
+  return (await spec.make()).cipherSuite(SUITE);
+}
+
+export function join(cs: CipherSuiteProvider, member: DrivenMember, welcome: Uint8Array, tree: Uint8Array): Promise<GroupState> {
+  return joinFromWelcome({
+    cs,
+    welcome,
+    keyPackage: keyPackageOf(member.keyPackage),
+    initPrivateKey: member.initPrivateKey,
+    encryptionPrivateKey: member.encryptionPrivateKey,
+    signaturePrivateKey: member.signaturePrivateKey,
+    ratchetTree: tree,
+    services,
+    policy,
+  });
+}
+
+/** A receiver's processing of a Commit: decode, verify, stage, merge. */
+export async function processCommit(state: GroupState, commit: Uint8Array): Promise<GroupState | undefined> {
+  const r = await processMessage(state, commit);
+  if (r.kind !== "commit") throw new Error(`expected a commit, got ${r.kind}`);
+  // A member that is removed does not merge (the facade closes the group).
+  return r.staged.removedSelf ? undefined : mergeStagedCommit(r.staged);
+}
+
+/** The committer C and the receiver R of a fixture, each on its own provider instance. */
+export interface SteadyPair {
+  readonly csC: CipherSuiteProvider;
+  readonly csR: CipherSuiteProvider;
+  readonly C: GroupState;
+  readonly R: GroupState;
+}
+
+/**
+ * C and R join the fixture's Welcome (tree out of band), then C sends one
+ * self-Update that R processes: C's path is then fresh (no unmerged
+ * leaves), and each holds one past epoch.
+ */
+export async function steadyPair(spec: ProviderSpec, fixture: GroupFixture): Promise<SteadyPair> {
+  const [csC, csR] = await Promise.all([suiteOf(spec), suiteOf(spec)]);
+  const [c0, r0] = await Promise.all([
+    join(csC, fixture.committer, fixture.welcome, fixture.tree),
+    join(csR, fixture.receiver, fixture.welcome, fixture.tree),
+  ]);
+  const first = await createCommit(c0, { forcePath: true });
+  const C = mergePendingCommit(first.state);
+  const R = (await processCommit(r0, first.commit))!;
+  return { csC, csR, C, R };
+}
