@@ -17,6 +17,7 @@ import {
   decodePastEpoch,
   encodeGroupState,
   encodePastEpoch,
+  peekStateHeader,
 } from "@mlskit/group";
 import type { CipherSuiteProvider } from "@mlskit/core";
 import type { SecretTree } from "@mlskit/key-schedule";
@@ -32,8 +33,7 @@ export interface GroupEnv {
 export async function loadGroup(store: ClientStore, groupId: Uint8Array, env: (cipherSuite: number) => Promise<GroupEnv>): Promise<{ state: GroupState; persistence: GroupPersistence } | undefined> {
   const stored = await store.readGroup(groupId);
   if (stored === undefined) return undefined;
-  const suite = suiteOfBlob(stored.state);
-  const e = await env(suite);
+  const e = await env(peekStateHeader(stored.state).cipherSuite);
   // Newest first, as GroupState.pastEpochs lists them.
   const pastEpochs: PastEpoch[] = [];
   for (const r of [...stored.pastEpochs].reverse()) pastEpochs.push(await decodePastEpoch(r.data, e.cs, e.policy));
@@ -41,11 +41,6 @@ export async function loadGroup(store: ClientStore, groupId: Uint8Array, env: (c
   const persistence = new GroupPersistence(store, stored.version);
   persistence.markWritten(state);
   return { state, persistence };
-}
-
-/** The cipher suite of an encoded state (its header: 4-byte magic, uint16 format version, uint16 suite). */
-function suiteOfBlob(blob: Uint8Array): number {
-  return blob.length < 8 ? 0 : (blob[6]! << 8) | blob[7]!;
 }
 
 /** Extra effects written with a state, in its transaction. @internal */
