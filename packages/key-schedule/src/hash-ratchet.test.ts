@@ -132,15 +132,31 @@ describe.each(["synchronous", "awaited"] as const)("HashRatchet (RFC 9420 §9.1,
     await expect(ratchet.next()).rejects.toThrow(/wiped/);
   });
 
-  it("restore() returns a failed key to the window only while it fits", async () => {
+  it("peek() changes nothing until consume(): a discarded lookup leaves position and kept keys as they were", async () => {
     const { ratchet } = fresh({ outOfOrderWindow: 2, maxForwardDistance: 100 });
-    const k1 = await ratchet.get(1);
-    ratchet.restore(k1);
-    expect(await ratchet.get(1)).toBe(k1);
-    await ratchet.get(10);
-    ratchet.restore(k1); // generation 1 is now behind the window: wiped instead
-    expect(k1.key.every((b) => b === 0)).toBe(true);
-    await expect(ratchet.get(1)).rejects.toThrow(ValidationError);
+    await ratchet.get(3); // keeps 1 and 2 (window 2)
+    const ahead = await ratchet.peek(40);
+    ahead.discard();
+    expect(ahead.key.key.every((b) => b === 0)).toBe(true);
+    expect(ratchet.generation).toBe(4);
+    const kept = await ratchet.peek(1);
+    kept.discard();
+    // Both are still there: the genuine messages of generations 1 and 40 are read.
+    expect((await ratchet.get(1)).generation).toBe(1);
+    expect((await ratchet.get(40)).generation).toBe(40);
+    // Consuming moves the window: 2 fell out of it.
+    await expect(ratchet.get(2)).rejects.toThrow(ValidationError);
+  });
+
+  it("consume() of two lookups made from the same position: both land, a replay in flight is refused", async () => {
+    const { ratchet } = fresh({ outOfOrderWindow: 10, maxForwardDistance: 100 });
+    const [a, b, again] = [await ratchet.peek(5), await ratchet.peek(3), await ratchet.peek(5)];
+    ratchet.consume(a);
+    ratchet.consume(b); // derived from generation 0, applied after the ratchet moved to 6: served from the window
+    expect(() => ratchet.consume(again)).toThrow(ValidationError);
+    expect(ratchet.generation).toBe(6);
+    for (const g of [0, 1, 2, 4]) expect((await ratchet.get(g)).generation).toBe(g);
+    await expect(ratchet.get(3)).rejects.toThrow(ValidationError);
   });
 
   it("validates its inputs", async () => {

@@ -158,81 +158,114 @@ export class HashRatchet extends Redacted {
   /** Sender side: the key and nonce of the next generation. A generation is never handed out twice. */
   next(): Promise<RatchetKeyNonce> {
     return this.#queue.run(async () => {
-      this.#assertUsable();
-      return this.#advanceTo(this.#generation);
+      for (;;) {
+        this.#assertUsable();
+        const start = this.#generation;
+        const pending = await this.#derive(start);
+        // A received message of our own leaf may have moved the ratchet meanwhile: derive again from there.
+        if (this.#generation !== start) {
+          pending.discard();
+          continue;
+        }
+        this.consume(pending);
+        return pending.key;
+      }
     });
   }
 
   /**
-   * Receiver side: the key and nonce of `generation`, consumed by this call.
-   * Generations behind the current one are served from the out-of-order
-   * window; generations ahead ratchet forward (at most
-   * `maxForwardDistance` steps), keeping the skipped keys inside the window.
+   * Receiver side: the key and nonce of `generation`, consumed by this call
+   * (see {@link peek}, then {@link consume}).
+   */
+  async get(generation: number): Promise<RatchetKeyNonce> {
+    const pending = await this.peek(generation);
+    try {
+      this.consume(pending);
+    } catch (e) {
+      pending.discard();
+      throw e;
+    }
+    return pending.key;
+  }
+
+  /**
+   * Receiver side: the key and nonce of `generation`, looked up WITHOUT
+   * changing the ratchet. RFC 9420 §9.2 counts a key as consumed only once it
+   * decrypted a message, and any member can forge sender data naming any
+   * generation: so the ratchet moves, skipped keys are kept and old ones
+   * evicted only when the caller, the message authenticated, calls
+   * {@link consume}; {@link PendingKey.discard} leaves no trace. Generations
+   * behind the current one come from the out-of-order window; generations
+   * ahead are derived (at most `maxForwardDistance` steps, §15.3).
    *
    * @throws ValidationError `secret-tree/generation-consumed` (RFC 9420 §9.2),
    *   `secret-tree/generation-outside-window` or
    *   `secret-tree/generation-too-far-ahead` (RFC 9420 §15.3).
    */
-  get(generation: number): Promise<RatchetKeyNonce> {
-    return this.#queue.run(async () => {
-      this.#assertUsable();
-      if (!Number.isInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
-        throw new UsageError("secret-tree/invalid-generation", `generation must be a uint32, got ${String(generation)}`);
-      }
-      const { outOfOrderWindow, maxForwardDistance } = this.#policy;
-      if (generation < this.#generation) {
-        const kept = this.#skipped.get(generation);
-        if (kept !== undefined) {
-          this.#skipped.delete(generation);
-          this.#changed();
-          return kept;
-        }
-        // RFC 9420 §15.3: unused keys are kept only within the application's window.
-        if (generation < this.#generation - 1 - outOfOrderWindow) {
-          throw new ValidationError(
-            "secret-tree/generation-outside-window",
-            "15.3",
-            `${this.#description}: generation ${generation} is more than ${outOfOrderWindow} generations behind ${this.#generation - 1}; its key is gone`,
-          );
-        }
-        // RFC 9420 §9.2: a consumed key is deleted and each key/nonce is used once (§9.1).
-        throw new ValidationError(
-          "secret-tree/generation-consumed",
-          "9.2",
-          `${this.#description}: the key for generation ${generation} was already consumed`,
-        );
-      }
-      // RFC 9420 §15.3: limit how far a message can make the receiver ratchet forward.
-      if (generation - this.#generation > maxForwardDistance) {
-        throw new ValidationError(
-          "secret-tree/generation-too-far-ahead",
-          "15.3",
-          `${this.#description}: generation ${generation} is more than ${maxForwardDistance} generations ahead of ${this.#generation}`,
-        );
-      }
-      return this.#advanceTo(generation);
-    });
+  async peek(generation: number): Promise<PendingKey> {
+    this.#assertUsable();
+    if (!Number.isInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
+      throw new UsageError("secret-tree/invalid-generation", `generation must be a uint32, got ${String(generation)}`);
+    }
+    if (generation < this.#generation) {
+      const kept = this.#skipped.get(generation);
+      if (kept === undefined) throw this.#goneError(generation);
+      return new PendingKey(new RatchetKeyNonce(generation, kept.key.slice(), kept.nonce.slice()), undefined);
+    }
+    // RFC 9420 §15.3: limit how far a message can make the receiver ratchet forward.
+    if (generation - this.#generation > this.#policy.maxForwardDistance) {
+      throw new ValidationError(
+        "secret-tree/generation-too-far-ahead",
+        "15.3",
+        `${this.#description}: generation ${generation} is more than ${this.#policy.maxForwardDistance} generations ahead of ${this.#generation}`,
+      );
+    }
+    return this.#derive(generation);
   }
 
   /**
-   * Returns a key obtained from {@link get} whose use failed (for example, the
-   * AEAD did not open): RFC 9420 §9.2 counts a key as consumed only after it
-   * decrypted a message, so a forged message must not burn the genuine one's
-   * key. The key goes back into the window if it still fits, else it is wiped.
+   * The message that used `pending`'s key authenticated: its generation is
+   * consumed. The ratchet moves past it (keeping the skipped keys inside the
+   * window, wiping superseded secrets and evicted keys, RFC 9420 §9.2), or
+   * the kept key is deleted. Synchronous, so it cannot interleave with other
+   * consumptions; it works on any ratchet of the same chain, even one that
+   * moved since the peek. The caller still owns (and wipes) `pending.key`.
+   * @throws ValidationError `secret-tree/generation-consumed` when another
+   *   message consumed the generation meanwhile (a replay in flight).
    */
-  restore(keyNonce: RatchetKeyNonce): void {
-    const g = keyNonce.generation;
-    const fits =
-      !this.#wiped &&
-      g < this.#generation &&
-      g >= this.#generation - 1 - this.#policy.outOfOrderWindow &&
-      !this.#skipped.has(g);
-    if (fits) {
-      this.#skipped.set(g, keyNonce);
+  consume(pending: PendingKey): void {
+    this.#assertUsable();
+    const target = pending.key.generation;
+    const d = pending.derived;
+    if (d === undefined || target < this.#generation) {
+      // The key was in the window (or the ratchet moved past it since the peek): it must still be there.
+      d?.discardRest();
+      const kept = this.#skipped.get(target);
+      if (kept === undefined) throw this.#goneError(target);
+      this.#skipped.delete(target);
+      kept.wipe();
       this.#changed();
-    } else {
-      keyNonce.wipe();
+      return;
     }
+    // target >= #generation >= the derivation's start: the derived chain continues from where the ratchet stands.
+    const start = this.#generation;
+    const window = this.#policy.outOfOrderWindow;
+    for (const k of d.kept) {
+      if (k.generation >= start && !this.#skipped.has(k.generation)) this.#skipped.set(k.generation, k);
+      else k.wipe();
+    }
+    wipe(this.#secret);
+    this.#secret = d.next;
+    this.#generation = target + 1;
+    // Evict keys that fell out of the window as it moved forward.
+    for (let g = Math.max(0, start - 1 - window); g < target - window; g++) {
+      const old = this.#skipped.get(g);
+      if (old !== undefined) {
+        old.wipe();
+        this.#skipped.delete(g);
+      }
+    }
+    this.#changed();
   }
 
   /** Wipes every secret, key and nonce the ratchet holds; it cannot be used afterwards. */
@@ -295,57 +328,87 @@ export class HashRatchet extends Redacted {
     }));
   }
 
+  /** Why `generation`, behind the ratchet and not in its window, cannot be read. */
+  #goneError(generation: number): ValidationError {
+    const window = this.#policy.outOfOrderWindow;
+    // RFC 9420 §15.3: unused keys are kept only within the application's window.
+    if (generation < this.#generation - 1 - window) {
+      return new ValidationError(
+        "secret-tree/generation-outside-window",
+        "15.3",
+        `${this.#description}: generation ${generation} is more than ${window} generations behind ${this.#generation - 1}; its key is gone`,
+      );
+    }
+    // RFC 9420 §9.2: a consumed key is deleted and each key/nonce is used once (§9.1).
+    return new ValidationError("secret-tree/generation-consumed", "9.2", `${this.#description}: the key for generation ${generation} was already consumed`);
+  }
+
   /**
-   * Ratchets from #generation to `target` inclusive. State changes only once
-   * every derivation succeeded; superseded ratchet secrets are wiped as the
-   * ratchet moves (RFC 9420 §9.2).
+   * Derives, from a copy of the current secret, the key of `target` and what
+   * moving there would keep: the skipped keys inside the window and the next
+   * secret. Changes nothing; intermediate secrets are wiped as it goes.
    */
-  async #advanceTo(target: number): Promise<RatchetKeyNonce> {
-    const original = this.#secret;
+  async #derive(target: number): Promise<PendingKey> {
     const start = this.#generation;
-    if (original === undefined) {
+    if (this.#secret === undefined) {
       throw new UsageError("secret-tree/ratchet-exhausted", `${this.#description} has no generation after ${MAX_GENERATION}`);
     }
-    const window = this.#policy.outOfOrderWindow;
-    const keepFrom = target - window;
+    const keepFrom = target - this.#policy.outOfOrderWindow;
     const kept: RatchetKeyNonce[] = [];
-    let secret = original;
+    let secret: Uint8Array = this.#secret.slice();
     try {
       for (let j = start; j < target; j++) {
         const step = this.#step(secret, j, j >= keepFrom, true);
         const { keyNonce: skipped, next } = step instanceof Promise ? await step : step;
         if (skipped !== undefined) kept.push(skipped);
-        if (secret !== original) wipe(secret);
+        wipe(secret);
         secret = next!;
       }
       const last = this.#step(secret, target, true, target < MAX_GENERATION);
       const { keyNonce, next } = last instanceof Promise ? await last : last;
-      const result = keyNonce!;
-      if (secret !== original) wipe(secret);
-      secret = original;
+      wipe(secret);
       if (this.#wiped) {
-        result.wipe();
+        keyNonce!.wipe();
         wipe(next);
+        for (const k of kept) k.wipe();
         throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
       }
-      wipe(original);
-      this.#secret = next;
-      this.#generation = target + 1;
-      for (const k of kept) this.#skipped.set(k.generation, k);
-      // Evict keys that fell out of the window as it moved forward.
-      for (let g = Math.max(0, start - 1 - window); g < target - window; g++) {
-        const old = this.#skipped.get(g);
-        if (old !== undefined) {
-          old.wipe();
-          this.#skipped.delete(g);
-        }
-      }
-      this.#changed();
-      return result;
+      return new PendingKey(keyNonce!, { kept, next, discardRest: () => (wipe(next), kept.forEach((k) => k.wipe())) });
     } catch (e) {
-      if (secret !== original) wipe(secret);
+      wipe(secret);
       for (const k of kept) k.wipe();
       throw e;
     }
+  }
+}
+
+/** What moving a ratchet to a generation keeps (see `HashRatchet.#derive`). */
+interface Derivation {
+  readonly kept: readonly RatchetKeyNonce[];
+  readonly next: Uint8Array | undefined;
+  discardRest(): void;
+}
+
+/**
+ * A key looked up for a received message by {@link HashRatchet.peek}, not
+ * consumed yet: {@link HashRatchet.consume} it once the message
+ * authenticated, or {@link discard} it.
+ */
+export class PendingKey extends Redacted {
+  readonly key: RatchetKeyNonce;
+  /** @internal What consuming moves the ratchet to; undefined for a key from the out-of-order window. */
+  readonly derived: Derivation | undefined;
+
+  /** @internal */
+  constructor(key: RatchetKeyNonce, derived: Derivation | undefined) {
+    super("PendingKey");
+    this.key = key;
+    this.derived = derived;
+  }
+
+  /** The message failed: wipes the key and what consuming would have kept; the ratchet never changed. */
+  discard(): void {
+    this.key.wipe();
+    this.derived?.discardRest();
   }
 }

@@ -51,8 +51,9 @@ export {
   type RatchetPolicy,
   DEFAULT_RATCHET_POLICY,
   assertRatchetPolicy,
+  PendingKey,
 } from "./hash-ratchet.js";
-export { SecretTree, type SecretTreeOptions, type RatchetType } from "./secret-tree.js";
+export { SecretTree, type SecretTreeOptions, type RatchetType, type TreeKey } from "./secret-tree.js";
 export {
   type SecretTreeState,
   type NodeSecretState,

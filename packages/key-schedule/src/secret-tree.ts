@@ -25,7 +25,7 @@ import {
   deriveSecret,
   expandWithLabel,
 } from "@mlskit/core";
-import { DEFAULT_RATCHET_POLICY, HashRatchet, type HashRatchetOptions, type RatchetPolicy, assertRatchetPolicy } from "./hash-ratchet.js";
+import { DEFAULT_RATCHET_POLICY, HashRatchet, type PendingKey, type HashRatchetOptions, type RatchetPolicy, assertRatchetPolicy } from "./hash-ratchet.js";
 import type { RatchetKeyNonce } from "./key-nonce.js";
 import { Redacted } from "./redact.js";
 import { type SecretTreeState, secretTreeStateProblem } from "./secret-tree-state.js";
@@ -46,6 +46,26 @@ export interface SecretTreeOptions {
 interface LeafRatchets {
   readonly handshake: HashRatchet;
   readonly application: HashRatchet;
+}
+
+/** A leaf's ratchets derived outside the tree, with the off-path secrets met on the way (see `SecretTree.#deriveDetached`). */
+interface DetachedLeaf {
+  readonly offPath: Map<number, Uint8Array>;
+  readonly ratchets: LeafRatchets;
+  wipe(): void;
+}
+
+/** A receiver's key looked up by {@link SecretTree.peekKey}: consume it once the message authenticated, or discard it. */
+export interface TreeKey {
+  readonly key: RatchetKeyNonce;
+  /**
+   * The message authenticated: the generation is consumed and the tree moves
+   * (synchronous). The caller still wipes `key` after use.
+   * @throws ValidationError `secret-tree/generation-consumed` when another message consumed it meanwhile.
+   */
+  consume(): void;
+  /** The message failed: the key is wiped and the tree stays as it was. */
+  discard(): void;
 }
 
 const LEFT = utf8("left");
@@ -197,10 +217,44 @@ export class SecretTree extends Redacted {
   }
 
   /**
-   * Runs `use` (typically an AEAD open) with the key of `generation`. On
-   * success the key is wiped (RFC 9420 §9.2: consumed once it decrypted a
-   * message); if `use` throws, the key is returned to the out-of-order window,
-   * so a forged message cannot burn the genuine message's key.
+   * Receiver side: the key of `generation` in `leaf`'s ratchet, looked up
+   * WITHOUT changing the tree: neither the ratchet nor, for a sender's first
+   * message this epoch, the path to its leaf moves until
+   * {@link TreeKey.consume} (RFC 9420 §9.2: a key is consumed once it
+   * decrypted a message; here, once the message authenticated, since any
+   * member can forge sender data). {@link TreeKey.discard} leaves no trace.
+   * Errors as {@link HashRatchet.peek}, and `secret-tree/leaf-out-of-range`.
+   */
+  async peekKey(leaf: number, type: RatchetType, generation: number): Promise<TreeKey> {
+    this.#checkLeaf(leaf);
+    const ready = this.#leaves.get(leaf);
+    if (ready !== undefined) {
+      const pending = await ready[type].peek(generation);
+      return { key: pending.key, consume: () => ready[type].consume(pending), discard: () => pending.discard() };
+    }
+    const detached = await this.#deriveDetached(leaf);
+    let pending: PendingKey;
+    try {
+      pending = await detached.ratchets[type].peek(generation);
+    } catch (e) {
+      detached.wipe();
+      throw e;
+    }
+    return {
+      key: pending.key,
+      consume: () => this.#attach(leaf, detached)[type].consume(pending),
+      discard: () => {
+        pending.discard();
+        detached.wipe();
+      },
+    };
+  }
+
+  /**
+   * Runs `use` (typically an AEAD open and a signature check) with the key of
+   * `generation`, and consumes the generation only if `use` succeeds
+   * ({@link peekKey}); the key is wiped either way. A forged message leaves
+   * ratchet positions and retained keys exactly as they were.
    */
   async withKey<T>(
     leaf: number,
@@ -208,16 +262,16 @@ export class SecretTree extends Redacted {
     generation: number,
     use: (key: RatchetKeyNonce) => Promise<T> | T,
   ): Promise<T> {
-    const ratchet = await this.ratchet(leaf, type);
-    const key = await ratchet.get(generation);
+    const pending = await this.peekKey(leaf, type, generation);
     let result: T;
     try {
-      result = await use(key);
+      result = await use(pending.key);
+      pending.consume();
     } catch (e) {
-      ratchet.restore(key);
+      pending.discard();
       throw e;
     }
-    key.wipe();
+    pending.key.wipe();
     return result;
   }
 
@@ -237,14 +291,7 @@ export class SecretTree extends Redacted {
    *   tree does not have (RFC 9420 §6.3.2: the sender's leaf must exist).
    */
   async ratchet(leaf: number, type: RatchetType): Promise<HashRatchet> {
-    if (this.#wiped) throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
-    if (!Number.isInteger(leaf) || leaf < 0 || leaf >= this.leafCount) {
-      throw new ValidationError(
-        "secret-tree/leaf-out-of-range",
-        "6.3.2",
-        `leaf index ${leaf} is not in a tree of ${this.leafCount} leaves`,
-      );
-    }
+    this.#checkLeaf(leaf);
     const ready = this.#leaves.get(leaf);
     if (ready !== undefined) return ready[type];
     const created = await this.#queue.run(() => this.#deriveLeaf(leaf));
@@ -268,6 +315,16 @@ export class SecretTree extends Redacted {
   async #deriveLeaf(leaf: number): Promise<LeafRatchets> {
     const existing = this.#leaves.get(leaf);
     if (existing !== undefined) return existing;
+    return this.#attach(leaf, await this.#deriveDetached(leaf));
+  }
+
+  /**
+   * Derives the ratchets of `leaf` from a copy of the frontier secret above
+   * it, with the secrets of the path's off-path children, changing nothing
+   * in the tree (so a lookup for a message that then fails leaves no trace,
+   * and concurrent derivations cannot wipe each other's inputs).
+   */
+  async #deriveDetached(leaf: number): Promise<DetachedLeaf> {
     const cs = this.#cs;
     const nh = cs.hashLength;
     const target = 2 * leaf;
@@ -277,36 +334,92 @@ export class SecretTree extends Redacted {
       if (x === target) throw new InternalError("secret-tree/missing-node", `no secret on the path to leaf ${leaf}`);
       x = target < x ? left(x) : right(x);
     }
-    while (x !== target) {
-      const secret = this.#nodes.get(x)!;
-      const [l, r] = await Promise.all([
-        expandWithLabel(cs, secret, "tree", LEFT, nh),
-        expandWithLabel(cs, secret, "tree", RIGHT, nh),
-      ]);
-      this.#assertNotWiped(l, r);
-      // RFC 9420 §9.2: a parent's secret is consumed once both children are derived.
-      this.#nodes.delete(x);
+    const offPath = new Map<number, Uint8Array>();
+    const wipeAll = () => {
+      for (const v of offPath.values()) wipe(v);
+    };
+    let secret: Uint8Array = this.#nodes.get(x)!.slice();
+    try {
+      while (x !== target) {
+        const [l, r] = await Promise.all([expandWithLabel(cs, secret, "tree", LEFT, nh), expandWithLabel(cs, secret, "tree", RIGHT, nh)]);
+        wipe(secret);
+        const goLeft = target < x;
+        offPath.set(goLeft ? right(x) : left(x), goLeft ? r : l);
+        secret = goLeft ? l : r;
+        x = goLeft ? left(x) : right(x);
+      }
+      const [handshake, application] = await Promise.all([deriveSecret(cs, secret, "handshake"), deriveSecret(cs, secret, "application")]);
       wipe(secret);
-      this.#nodes.set(left(x), l);
-      this.#nodes.set(right(x), r);
-      this.#changes++;
+      this.#assertNotWiped(handshake, application);
+      const ratchets: LeafRatchets = {
+        handshake: new HashRatchet(cs, handshake, this.#ratchetOptions(leaf, "handshake")),
+        application: new HashRatchet(cs, application, this.#ratchetOptions(leaf, "application")),
+      };
+      return {
+        offPath,
+        ratchets,
+        wipe: () => {
+          wipeAll();
+          ratchets.handshake.wipe();
+          ratchets.application.wipe();
+        },
+      };
+    } catch (e) {
+      wipe(secret);
+      wipeAll();
+      throw e;
+    }
+  }
+
+  /**
+   * Makes a detached derivation of `leaf` part of the tree: the frontier node
+   * on its path (wherever it stands now: other leaves may have been derived
+   * since) is split down to the leaf, its secret and the leaf's deleted
+   * (RFC 9420 §9.2: consumed once both children exist), the off-path
+   * children kept. Synchronous, so it cannot interleave with another. When
+   * the leaf was derived meanwhile, the detached copy is wiped and the live
+   * ratchets returned (a derivation is deterministic: they are the same chain).
+   */
+  #attach(leaf: number, detached: DetachedLeaf): LeafRatchets {
+    if (this.#wiped) {
+      detached.wipe();
+      throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
+    }
+    const existing = this.#leaves.get(leaf);
+    if (existing !== undefined) {
+      detached.wipe();
+      return existing;
+    }
+    const target = 2 * leaf;
+    let x = root(this.leafCount);
+    while (!this.#nodes.has(x)) {
+      if (x === target) throw new InternalError("secret-tree/missing-node", `no secret on the path to leaf ${leaf}`);
       x = target < x ? left(x) : right(x);
     }
-    const leafSecret = this.#nodes.get(target)!;
-    const [handshake, application] = await Promise.all([
-      deriveSecret(cs, leafSecret, "handshake"),
-      deriveSecret(cs, leafSecret, "application"),
-    ]);
-    this.#assertNotWiped(handshake, application);
-    this.#nodes.delete(target);
-    wipe(leafSecret);
-    const ratchets: LeafRatchets = {
-      handshake: new HashRatchet(cs, handshake, this.#ratchetOptions(leaf, "handshake")),
-      application: new HashRatchet(cs, application, this.#ratchetOptions(leaf, "application")),
-    };
-    this.#leaves.set(leaf, ratchets);
+    wipe(this.#nodes.get(x));
+    this.#nodes.delete(x);
+    while (x !== target) {
+      const goLeft = target < x;
+      const off = goLeft ? right(x) : left(x);
+      const secret = detached.offPath.get(off);
+      if (secret === undefined) throw new InternalError("secret-tree/missing-node", `the derivation of leaf ${leaf} lacks node ${off}`);
+      this.#nodes.set(off, secret);
+      detached.offPath.delete(off);
+      x = goLeft ? left(x) : right(x);
+    }
+    // What was split above the current frontier is already in the tree (or consumed): drop our copies.
+    for (const v of detached.offPath.values()) wipe(v);
+    detached.offPath.clear();
+    this.#leaves.set(leaf, detached.ratchets);
     this.#changes++;
-    return ratchets;
+    return detached.ratchets;
+  }
+
+  #checkLeaf(leaf: number): void {
+    if (this.#wiped) throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
+    if (!Number.isInteger(leaf) || leaf < 0 || leaf >= this.leafCount) {
+      throw new ValidationError("secret-tree/leaf-out-of-range", "6.3.2", `leaf index ${leaf} is not in a tree of ${this.leafCount} leaves`);
+    }
   }
 
   #ratchetOptions(leaf: number, type: RatchetType): HashRatchetOptions {
