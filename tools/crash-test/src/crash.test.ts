@@ -62,6 +62,7 @@ describe("crash test: durable state under SIGKILL (issue 12)", () => {
         const campaign = await runCampaign({ dir, runs: RUNS, seed: SEED, workerPath });
         const s = summarize(paths(dir).results);
         console.log(formatSummary(s, campaign.wallMs, campaign.kills));
+        console.log(`kills by operation/phase: ${JSON.stringify(s.killsByPhase)}; replays refused by code: ${JSON.stringify(s.replayCodes)}`);
 
         // Every run ended by our SIGKILL, and the final check ran to its end.
         expect(campaign.failures.map((f) => `run ${f.run}: exit ${f.outcome.exitCode}, ready ${f.outcome.reachedReady}: ${f.outcome.stderr.slice(0, 1000)}`)).toEqual([]);

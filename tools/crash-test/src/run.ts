@@ -26,6 +26,7 @@ const campaign = await runCampaign({
 });
 const s = summarize(paths(dir).results);
 console.log(formatSummary(s, campaign.wallMs, campaign.kills));
+console.log(`kills by operation/phase: ${JSON.stringify(s.killsByPhase)}; replays refused by code: ${JSON.stringify(s.replayCodes)}`);
 const bad = Object.values(s.violations).some((n) => n > 0) || campaign.failures.length > 0 || campaign.finalExitCode !== 0;
 if (bad) {
   for (const v of s.firstViolations) console.error(v);

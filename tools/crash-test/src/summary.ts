@@ -26,6 +26,9 @@ export interface CampaignSummary {
   readonly removes: number;
   readonly updates: number;
   readonly welcomesJoined: number;
+  /** Joins and merges the library had stored when the kill came, acknowledged by the next process. */
+  readonly welcomesJoinedBeforeKill: number;
+  readonly commitsMergedBeforeKill: number;
   readonly messagesSent: number;
   readonly messagesRead: number;
   readonly messagesReadAfterRestart: number;
@@ -100,6 +103,8 @@ export function summarize(resultsPath: string): CampaignSummary {
     removes: stat("removes"),
     updates: stat("updates"),
     welcomesJoined: stat("welcomesJoined") + stat("welcomesJoinedBeforeCrash"),
+    welcomesJoinedBeforeKill: stat("welcomesJoinedBeforeCrash"),
+    commitsMergedBeforeKill: stat("commitsMergedBeforeCrash"),
     messagesSent: stat("appSent"),
     messagesRead: stat("appRead"),
     messagesReadAfterRestart: stat("appReadAfterRestart"),
@@ -124,7 +129,7 @@ export function formatSummary(s: CampaignSummary, wallMs: number, kills: number)
   return (
     `crash test: ${kills} SIGKILLs (${s.killsMidOperation} mid-operation, ${s.killsInStartupCheck} in the restart check), ${s.restartsChecked} restarts checked, ` +
     `${s.statesChecked} group states (${s.statesAtOldEpoch} at the acknowledged epoch, ${s.statesAtNewEpoch} at the next, none between); ` +
-    `commits ${s.commitsAccepted} accepted / ${s.commitsRejected} refused (${s.adds} adds, ${s.removes} removes, ${s.updates} updates), ${s.commitsMerged} merges, ${s.welcomesJoined} Welcomes joined; ` +
+    `commits ${s.commitsAccepted} accepted / ${s.commitsRejected} refused (${s.adds} adds, ${s.removes} removes, ${s.updates} updates), ${s.commitsMerged} merges (${s.commitsMergedBeforeKill} stored before a kill, acknowledged after), ${s.welcomesJoined} Welcomes joined (${s.welcomesJoinedBeforeKill} before a kill); ${s.pendingCommitsDiscarded} unsent pending Commits discarded; ` +
     `messages ${s.messagesSent} sent, ${s.messagesRead} read (${s.messagesReadAfterRestart} after a restart), ${s.messagesLostBetweenWriteAndAck} lost between the library's write and the ack; ` +
     `${s.replaysRejected} replays refused; ${s.authenticatorChecks} authenticator checks; ` +
     `AEAD: ${k?.seals ?? 0} seals, ${k?.pairsReusedForOtherContent ?? "?"} (key, nonce) reused for other content, ${k?.keysReusedReleased ?? "?"} keys reused in released ciphertexts, ` +
