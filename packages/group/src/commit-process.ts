@@ -53,6 +53,12 @@ export interface StagedCommit {
   readonly removedSelf: boolean;
   /** The state of the new epoch (undefined when `removedSelf`). */
   readonly state: GroupState | undefined;
+  /**
+   * Consumes the ratchet generation of a Commit received as PrivateMessage
+   * (RFC 9420 §9.2); {@link mergeStagedCommit} calls it, so a Commit staged
+   * and then dropped can be processed again.
+   */
+  readonly consumeKey?: () => void;
 }
 
 function reject(code: string, section: string, message: string, cause?: unknown): never {
@@ -258,6 +264,7 @@ function staged(
  */
 export function mergeStagedCommit(staged: StagedCommit): GroupState {
   if (staged.state === undefined) throw new UsageError("usage/removed", "the Commit removed this member from the group (RFC 9420 §12.4.2)");
+  staged.consumeKey?.();
   return staged.state;
 }
 

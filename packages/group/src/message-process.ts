@@ -67,25 +67,41 @@ function reject(code: string, section: string, message: string, cause?: unknown)
   throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
 }
 
-/** Unprotects a handshake or application message of the current epoch (§6.2, §6.3). */
+/** Unprotects a handshake or application message of the current epoch (§6.2, §6.3); a PrivateMessage's generation is consumed. */
 export async function unprotectMessage(state: GroupState, m: MLSMessageIn): Promise<VerifiedContent> {
+  const r = await unprotectDeferred(state, m);
+  r.consume();
+  return r.content;
+}
+
+/**
+ * Unprotects a message of the current epoch without consuming its ratchet
+ * generation yet: `consume` runs once the message is accepted (RFC 9420
+ * §9.2), so a message refused after its signature verified (unauthorized,
+ * or a Commit staged and never merged) leaves the secret tree as it was.
+ */
+async function unprotectDeferred(state: GroupState, m: MLSMessageIn): Promise<{ content: VerifiedContent; consume: () => void }> {
   if (m.wireFormat === WireFormat.mls_public_message) {
-    return unprotectPublicMessage(state.framing, m.publicMessage, {
+    const content = await unprotectPublicMessage(state.framing, m.publicMessage, {
       members: state.tree,
       membershipKey: state.keys.membershipKey,
       externalProposalTypes: externalProposalTypesOf(state),
     });
+    return { content, consume: noConsumption };
   }
   if (m.wireFormat === WireFormat.mls_private_message) {
-    const r = await unprotectPrivateMessage(state.framing, m.privateMessage, {
-      members: state.tree,
-      secretTree: state.secretTree,
-      senderDataSecret: state.keys.senderDataSecret,
-    });
-    return r.content;
+    const r = await unprotectPrivateMessage(
+      state.framing,
+      m.privateMessage,
+      { members: state.tree, secretTree: state.secretTree, senderDataSecret: state.keys.senderDataSecret },
+      { deferConsume: true },
+    );
+    return { content: r.content, consume: r.consume };
   }
   throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
 }
+
+function noConsumption(): void {}
 
 /** Custom proposal types the policy lets `external` senders send (§12.1.8). */
 function externalProposalTypesOf(state: GroupState): number[] {
@@ -101,11 +117,14 @@ function groupAndEpochOf(m: MLSMessageIn): { groupId: Uint8Array; epoch: bigint 
 }
 
 async function decryptPast(past: PastEpoch, message: PrivateMessageIn): Promise<VerifiedContent> {
-  const r = await unprotectPrivateMessage(past.framing, message, {
-    members: past.tree,
-    secretTree: past.secretTree,
-    senderDataSecret: past.senderDataSecret,
-  });
+  const r = await unprotectPrivateMessage(
+    past.framing,
+    message,
+    { members: past.tree, secretTree: past.secretTree, senderDataSecret: past.senderDataSecret },
+    { deferConsume: true },
+  );
+  // Only application messages are read in a past epoch (§12.1, §12.4.2): a handshake consumes nothing.
+  if (r.content.content.contentType === ContentType.application) r.consume();
   return r.content;
 }
 
@@ -155,15 +174,26 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
   }
   if (epoch > current) reject("message/epoch-too-far-ahead", "15.3", `the message is for epoch ${epoch}, the group is in epoch ${current}`);
 
-  const content = await unprotectMessage(state, m);
-  return processVerified(state, content, bytes);
+  const { content, consume } = await unprotectDeferred(state, m);
+  return processVerified(state, content, bytes, consume);
 }
 
-/** Routes a verified content of the current epoch; `message` is the MLSMessage that carried it, kept with a cached proposal. */
-export async function processVerified(state: GroupState, content: VerifiedContent, message?: Uint8Array): Promise<ProcessedMessage> {
+/**
+ * Routes a verified content of the current epoch; `message` is the
+ * MLSMessage that carried it, kept with a cached proposal. `consume`
+ * consumes its ratchet generation: called once the message is accepted (for
+ * a Commit, when the staged Commit is merged), never for a refused one.
+ */
+export async function processVerified(
+  state: GroupState,
+  content: VerifiedContent,
+  message?: Uint8Array,
+  consume: () => void = noConsumption,
+): Promise<ProcessedMessage> {
   const fc = content.content;
   switch (fc.contentType) {
     case ContentType.application:
+      consume();
       return {
         kind: "application",
         sender: (fc.sender as { leafIndex: LeafIndex }).leafIndex,
@@ -188,6 +218,7 @@ export async function processVerified(state: GroupState, content: VerifiedConten
         committer: undefined,
       });
       const ref = await proposalRefOf(state, content);
+      consume();
       const proposals = new Map(state.proposals);
       proposals.set(refKey(ref), { ref, proposal: fc.proposal, sender: fc.sender, ...(message !== undefined ? { message: message.slice() } : {}) });
       return { kind: "proposal", proposal: fc.proposal, sender: fc.sender, ref, state: { ...state, proposals } };
@@ -197,8 +228,9 @@ export async function processVerified(state: GroupState, content: VerifiedConten
         // A Commit signed by us that is not our pending one (e.g. cleared or another device state).
         reject("commit/own-commit-unknown", "12.4.2", "a Commit from our own leaf that matches no pending commit");
       }
+      // Staging is not consuming: the generation goes when the Commit is merged (mergeStagedCommit).
       const staged = await stageCommit(state, content);
-      return { kind: "commit", staged, state };
+      return { kind: "commit", staged: { ...staged, consumeKey: consume }, state };
     }
   }
   throw new UsageError("usage/unreachable", "unknown content type");

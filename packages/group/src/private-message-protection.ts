@@ -5,7 +5,7 @@
  */
 import { Writer, decode, encode, opaqueSize } from "@mlskit/codec";
 import { UsageError, ValidationError, WireFormat, verifyWithLabel } from "@mlskit/core";
-import { type SecretTree, deriveSenderDataKeyNonce } from "@mlskit/key-schedule";
+import { type RatchetKeyNonce, type SecretTree, deriveSenderDataKeyNonce } from "@mlskit/key-schedule";
 import { type AuthenticatedContent, type VerifiedContent, markVerified } from "./authenticated-content.js";
 import {
   type ConfirmationTagSource,
@@ -180,6 +180,14 @@ export interface UnprotectedPrivateMessage {
   readonly content: VerifiedContent;
   /** The generation of the sender's ratchet that encrypted it. */
   readonly generation: number;
+  /**
+   * Consumes the generation (RFC 9420 §9.2). Already done unless the
+   * receiver asked to `deferConsume`; then call it once the message is
+   * accepted (a Commit: when it is merged), and never if it is refused.
+   * Synchronous; throws `secret-tree/generation-consumed` when another copy
+   * of the message was accepted meanwhile.
+   */
+  readonly consume: () => void;
 }
 
 /**
@@ -200,6 +208,7 @@ export async function unprotectPrivateMessage(
   ctx: FramingContext,
   message: PrivateMessageIn,
   receiver: PrivateMessageReceiver,
+  options: { readonly deferConsume?: boolean } = {},
 ): Promise<UnprotectedPrivateMessage> {
   const cs = ctx.cs;
   const wireFormat = WireFormat.mls_private_message;
@@ -232,7 +241,7 @@ export async function unprotectPrivateMessage(
     throw framingError("framing/sender-leaf-out-of-range", `sender leaf ${leafIndex} is not in the secret tree`, "6.3.2");
   }
 
-  return secretTree.withKey(leafIndex, ratchetTypeOf(contentType), generation, async (key) => {
+  const openAndVerify = async (key: RatchetKeyNonce): Promise<VerifiedContent> => {
     let plaintext: Uint8Array;
     try {
       plaintext = await cs.aeadOpen(key.key, guardedNonce(key.nonce, reuseGuard), contentAad, message.ciphertext);
@@ -259,6 +268,23 @@ export async function unprotectPrivateMessage(
     if (!(await verifyWithLabel(cs, publicKey, FRAMED_CONTENT_TBS_LABEL, tbs, decoded.auth.signature))) {
       throw framingError("framing/invalid-signature", "the FramedContentTBS signature does not verify", "6.1");
     }
-    return { content: markVerified({ wireFormat, content, auth: decoded.auth }), generation };
-  });
+    return markVerified({ wireFormat, content, auth: decoded.auth });
+  };
+  const pending = await secretTree.peekKey(leafIndex, ratchetTypeOf(contentType), generation);
+  let verified: VerifiedContent;
+  try {
+    verified = await openAndVerify(pending.key);
+  } catch (e) {
+    pending.discard();
+    throw e;
+  }
+  pending.key.wipe();
+  if (options.deferConsume !== true) pending.consume();
+  let consumed = options.deferConsume !== true;
+  const consume = () => {
+    if (consumed) return;
+    pending.consume();
+    consumed = true;
+  };
+  return { content: verified, generation, consume };
 }

@@ -373,6 +373,7 @@ export class Group {
           throw new UsageError("usage/stale-staged-commit", `the group moved to epoch ${this.epoch} since this Commit was staged`);
         }
         if (inner.removedSelf) {
+          inner.consumeKey?.();
           this.#set({ ...this.#state, status: { kind: "removed", epoch: inner.epoch } });
           return { epoch: this.epoch, removed: true, replayed: [], replayErrors: [] };
         }
