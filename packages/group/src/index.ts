@@ -296,6 +296,7 @@ export {
   members,
 } from "./group-state.js";
 export { type CreateGroupOptions, createGroup } from "./group-create.js";
+export { releaseSuperseded } from "./state-release.js";
 export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake, proposalFromInput } from "./proposal-create.js";
 export { type ProposalWithSender, type AppliedProposals, applyProposalList } from "./proposal-list.js";
 export { type CreateCommitOptions, type CreatedCommit, createCommit, mergePendingCommit, clearPendingCommit } from "./commit-create.js";

@@ -77,7 +77,10 @@ export async function joinFromWelcome(client: ClientInternals, welcome: Uint8Arr
   });
   if (resumed?.reinit !== undefined && bytesEqual(resumed.reinit.groupId, state.groupContext.groupId)) await client.retire(resumed);
   // §16.8: the KeyPackage's private keys go in the same transaction as the joined group's state.
-  return client.adopt(state, { consumedKeyPackages: [ref] });
+  const group = await client.adopt(state, { consumedKeyPackages: [ref] });
+  // The init key is consumed (§16.8); the encryption key lives on as the leaf's key.
+  material.initPrivateKey.fill(0);
+  return group;
 }
 
 /** {@link Client.proposeAsNewMember}. @internal */

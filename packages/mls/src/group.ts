@@ -21,6 +21,7 @@ import {
   findCachedProposal,
   mergePendingCommit,
   mergeStagedCommit,
+  releaseSuperseded,
 } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type CommitOptions, type GroupInfoOptions, chooseByReference, commitOutput, commitParams, signedGroupInfo } from "./group-commit.js";
@@ -402,12 +403,15 @@ export class Group {
    * thrown: an output whose state was not stored is never released.
    */
   async #persisting<T>(fn: () => Promise<T>): Promise<T> {
+    const before = this.#state;
     let result: T;
     try {
       result = await fn();
     } finally {
       // A failed operation may still have consumed keys (e.g. a message read before a later one failed).
       if (this.#persistence.needsWrite(this.#state)) await this.#write();
+      // Stored: what the old state held and the new one does not is deleted now (RFC 9420 §9.2).
+      releaseSuperseded(before, this.#state);
     }
     return result;
   }
