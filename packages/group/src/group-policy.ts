@@ -87,8 +87,12 @@ export interface GroupPolicy {
   readonly acceptedExtensionTypes?: readonly ExtensionTypeId[];
   /** Custom proposal types, by type. */
   readonly customProposals: ReadonlyMap<ProposalTypeId, CustomProposalHandler>;
-  /** Messages of the next epoch held until its Commit is merged. */
+  /** Messages of the next epoch held until its Commit is merged (§15.3): at most this many. */
   readonly maxEarlyMessages: number;
+  /** … and at most this many bytes in all. */
+  readonly maxEarlyBytes: number;
+  /** … and, of PublicMessages, at most this many claiming one member as sender. */
+  readonly maxEarlyPerSender: number;
   /**
    * The application's permission check on proposals (RFC 9420 §12.1.8:
    * "External proposals that are not authorized are considered invalid";
@@ -109,7 +113,7 @@ export type GroupPolicyInput = Partial<Omit<GroupPolicy, "customProposals" | "ra
   readonly customProposals?: readonly CustomProposalHandler[];
 };
 
-/** A policy from options, with defaults: public handshakes, no padding, 3 past epochs, 8 resumption PSKs, 32 early messages. */
+/** A policy from options, with defaults: public handshakes, no padding, 3 past epochs, 8 resumption PSKs, 32 early messages (256 KiB, 8 per claimed sender). */
 export function groupPolicy(input: GroupPolicyInput = {}): GroupPolicy {
   const custom = new Map<ProposalTypeId, CustomProposalHandler>();
   for (const h of input.customProposals ?? []) custom.set(h.proposalType, h);
@@ -123,6 +127,8 @@ export function groupPolicy(input: GroupPolicyInput = {}): GroupPolicy {
     ...(input.acceptedExtensionTypes !== undefined ? { acceptedExtensionTypes: input.acceptedExtensionTypes } : {}),
     customProposals: custom,
     maxEarlyMessages: input.maxEarlyMessages ?? 32,
+    maxEarlyBytes: input.maxEarlyBytes ?? 256 * 1024,
+    maxEarlyPerSender: input.maxEarlyPerSender ?? 8,
     ...(input.authorizeProposal !== undefined ? { authorizeProposal: input.authorizeProposal } : {}),
   };
 }

@@ -13,6 +13,7 @@ import type { VerifiedContent } from "./authenticated-content.js";
 import { type StagedCommit, proposalRefOf, stageCommit } from "./commit-process.js";
 import { ContentType } from "./content-type.js";
 import { assertAuthorized } from "./group-policy.js";
+import { holdEarlyMessage } from "./early-messages.js";
 import { type GroupState, type PastEpoch, refKey } from "./group-state.js";
 import { type MLSMessageIn, decodeMlsMessage } from "./mls-message.js";
 import { unprotectPrivateMessage } from "./private-message-protection.js";
@@ -166,11 +167,8 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
     };
   }
   if (epoch === current + 1n) {
-    // Messages of the next epoch that arrive before its Commit: hold them (bounded).
-    if (state.earlyMessages.length >= state.policy.maxEarlyMessages) {
-      reject("message/early-buffer-full", "15.3", `the early-message buffer is full (${state.policy.maxEarlyMessages})`);
-    }
-    return { kind: "buffered", state: { ...state, earlyMessages: [...state.earlyMessages, bytes] } };
+    // Messages of the next epoch that arrive before its Commit: hold them (bounded, see early-messages.ts).
+    return { kind: "buffered", state: holdEarlyMessage(state, m, bytes) };
   }
   if (epoch > current) reject("message/epoch-too-far-ahead", "15.3", `the message is for epoch ${epoch}, the group is in epoch ${current}`);
 
