@@ -5,7 +5,9 @@
  * checks that every group is at the old or the new epoch, acknowledged
  * messages are read or still readable, replays are refused and members
  * agree on the epoch authenticator; at the end the whole key log shows no
- * (key, nonce) pair sealing two contents. The worker runs from dist/
+ * (key, nonce) pair sealing two contents. Commits travel as PrivateMessages
+ * from two clients and as PublicMessages from the other two (CRASH_HANDSHAKES
+ * overrides, see worker.ts). The worker runs from dist/
  * (built here when a source is newer; CI's typecheck has built it already).
  */
 import { spawnSync } from "node:child_process";

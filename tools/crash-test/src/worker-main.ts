@@ -26,8 +26,12 @@ export interface WorkerArgs {
   readonly run: number;
   readonly verifyOnly: boolean;
   readonly started: number;
-  /** Handshake messages as PublicMessage (the default) or PrivateMessage. */
-  readonly handshakeWireFormat: "public" | "private";
+  /**
+   * How clients send Commits: all as PublicMessage, all as PrivateMessage,
+   * or `mixed` (alice and carol private, bob and dave public; receivers take
+   * either), so one campaign covers both the clear and the ratcheted handshakes.
+   */
+  readonly handshakes: "public" | "private" | "mixed";
 }
 
 /** Runs the worker; in loop mode it never returns. */
@@ -39,10 +43,11 @@ export async function workerMain(a: WorkerArgs): Promise<void> {
   const crypto = recordingCrypto(p.sealLog);
   const identityProvider = new BasicIdentityProvider({ policy: acceptAll });
   const clients = new Map<string, Client>();
-  for (const name of CLIENT_NAMES) {
+  for (const [i, name] of CLIENT_NAMES.entries()) {
+    const handshakeWireFormat = a.handshakes === "mixed" ? (i % 2 === 0 ? "private" : "public") : a.handshakes;
     // A store that holds this client restores it: same credential and signature keys.
     const storage = sqliteStore({ path: p.client(name) });
-    clients.set(name, await Client.create({ identity: name, identityProvider, crypto, storage, policy: { handshakeWireFormat: a.handshakeWireFormat } }));
+    clients.set(name, await Client.create({ identity: name, identityProvider, crypto, storage, policy: { handshakeWireFormat } }));
   }
   const world = makeWorld(a.run, ds, clients, journal, p.results);
   const result = await verifyAfterRestart(world, a.started);

@@ -1,6 +1,7 @@
 /**
  * The crash-test worker's entry: `node dist/worker.js <dir> <seed> <run> [verify]`
- * (environment `CRASH_HANDSHAKES=private` for PrivateMessage handshakes).
+ * (environment `CRASH_HANDSHAKES=public|private|mixed`, default mixed: how
+ * clients send their Commits, see `WorkerArgs.handshakes`).
  * Before loading anything heavy it reads where the previous process was
  * killed, records it in the results file and restarts the journal, so a
  * kill while this one loads modules and stores is recorded too (by the
@@ -9,6 +10,13 @@
 import { appendFileSync } from "node:fs";
 import { paths } from "./config.js";
 import { type KillLine, startJournal } from "./journal.js";
+
+/** The handshake setting from the environment. */
+function handshakesOf(v: string | undefined): "public" | "private" | "mixed" {
+  if (v === undefined || v === "mixed") return "mixed";
+  if (v === "public" || v === "private") return v;
+  throw new Error(`CRASH_HANDSHAKES must be public, private or mixed, not ${v}`);
+}
 
 const started = Date.now();
 const [dir, seed, run, mode] = process.argv.slice(2);
@@ -28,7 +36,7 @@ try {
     run: Number(run),
     verifyOnly: mode === "verify",
     started,
-    handshakeWireFormat: process.env["CRASH_HANDSHAKES"] === "private" ? "private" : "public",
+    handshakes: handshakesOf(process.env["CRASH_HANDSHAKES"]),
   });
 } catch (e) {
   // The worker never stops by itself in loop mode: a failure here is a fault of the harness or the library, shown to the driver.
