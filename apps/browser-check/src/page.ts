@@ -23,7 +23,8 @@ async function conformance(provider: CryptoProvider, lines: string[], failures: 
   for (const suite of await provider.supportedCipherSuites()) {
     const cs = await provider.cipherSuite(suite);
     let passed = 0;
-    const checks = cipherSuiteConformance(cs);
+    // crypto.subtle alone cannot tell an EdDSA encoding that is no point (with a fallback, noble does).
+    const checks = cipherSuiteConformance(cs, provider.name === "webcrypto" ? { decodesEdDsaKeys: false } : {});
     for (const c of checks) {
       try {
         await c.run();

@@ -127,8 +127,42 @@ export interface CipherSuiteProvider {
   /** The public key for a signature private key. */
   signaturePublicKey(privateKey: Uint8Array): Promise<Uint8Array>;
   sign(privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
-  /** False for a bad signature or a malformed key/signature; never throws for those. */
+  /**
+   * False for a bad signature or a malformed key/signature; never throws for
+   * those. A key {@link CipherSuiteProvider.signaturePublicKeyProblem} refuses
+   * never verifies a signature (a small-order EdDSA key included, whose
+   * "signatures" anyone could make), so a signature that verifies proves its
+   * key valid too.
+   */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+
+  /**
+   * Public-key validation, where a key enters the protocol (a LeafNode's
+   * `encryption_key`, a KeyPackage's `init_key`, UpdatePath node keys,
+   * `external_pub`, every node of a joiner's tree). Resolves to `undefined`
+   * for a key RFC 9180 §7.1.1 DeserializePublicKey accepts, and otherwise to
+   * a readable reason (never rejects): the wrong length (Npk); for
+   * P-256/P-384/P-521 a compressed point or another encoding than the
+   * uncompressed SEC1 point, or a point not on the curve; for X25519/X448
+   * the all-zero key and every other low-order point (RFC 7748 §6, their DH
+   * output is the all-zero value RFC 9180 §7.1.4 forbids, so no member could
+   * encrypt to such a key).
+   *
+   * A promise because `crypto.subtle` validates a NIST point only by
+   * importing it; providers that check synchronously (X25519/X448 always,
+   * noble for every curve) return a settled one, and callers checking many
+   * keys (a joined tree) issue the checks together.
+   */
+  hpkePublicKeyProblem(publicKey: Uint8Array): Promise<string | undefined>;
+  /**
+   * The same for a signature public key (a LeafNode's `signature_key`, an
+   * external sender's key): `undefined` when valid, otherwise the reason.
+   * Ed25519/Ed448: 32/57 bytes, a canonical RFC 8032 §5.1.3/§5.2.3 encoding
+   * of a point, not of small order. ECDSA: RFC 9420 §5.1.1 requires the
+   * uncompressed SEC1 point (0x04 || X || Y) on the curve; a compressed point
+   * gets its own reason, naming §5.1.1.
+   */
+  signaturePublicKeyProblem(publicKey: Uint8Array): Promise<string | undefined>;
 
   /** Cryptographically secure random bytes. */
   randomBytes(length: number): Uint8Array;

@@ -33,6 +33,9 @@ function montgomeryGroup(kemId: number, curve: Montgomery, length: number): DhGr
       checkLength("private key", sk, length);
       return curve.getPublicKey(sk);
     },
+    // @mlskit/hpke refuses the low-order points by table before asking (RFC 7748 §6): every other
+    // 32/56-byte string is a u-coordinate on the curve or its twist, and X25519/X448 take both.
+    publicKeyProblem: (pk: Uint8Array): string | undefined => (pk.length === length ? undefined : `public key must be ${length} bytes, got ${pk.length}`),
     dh: async (sk: Uint8Array, pk: Uint8Array): Promise<Uint8Array> => {
       checkLength("private key", sk, length);
       checkLength("public key", pk, length);
@@ -71,6 +74,16 @@ function weierstrassGroup(kemId: number, curve: Weierstrass, scalarLength: numbe
     publicKey: async (sk: Uint8Array): Promise<Uint8Array> => {
       checkLength("private key", sk, scalarLength);
       return curve.getPublicKey(sk, false);
+    },
+    // RFC 9180 §7.1.4 / SEC 1 §3.2.2.1: the point decodes, lies on the curve and is not the identity.
+    publicKeyProblem: (pk: Uint8Array): string | undefined => {
+      try {
+        checkPublic(pk);
+        curve.Point.fromBytes(pk).assertValidity();
+        return undefined;
+      } catch (e) {
+        return `not a point of the curve (${e instanceof Error ? e.message : String(e)})`;
+      }
     },
     dh: async (sk: Uint8Array, pk: Uint8Array): Promise<Uint8Array> => {
       checkLength("private key", sk, scalarLength);

@@ -34,6 +34,17 @@ function eddsa(scheme: number, curve: EdCurve, keyLength: number): SignaturePrim
       checkLength("private key", privateKey, keyLength);
       return curve.sign(message, privateKey);
     },
+    // RFC 8032 §5.1.3 / §5.2.3 strict decoding (canonical y, x recoverable), and not of small order.
+    publicKeyProblem: (publicKey: Uint8Array): string | undefined => {
+      if (publicKey.length !== keyLength) return `public key must be ${keyLength} bytes, got ${publicKey.length}`;
+      let point: ReturnType<EdCurve["Point"]["fromBytes"]>;
+      try {
+        point = curve.Point.fromBytes(publicKey, false);
+      } catch (e) {
+        return `not the encoding of a point (RFC 8032 §5.1.3, §5.2.3: ${e instanceof Error ? e.message : String(e)})`;
+      }
+      return point.isSmallOrder() ? "a point of small order" : undefined;
+    },
     verify: async (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
       if (publicKey.length !== keyLength || signature.length !== sigLength) return false;
       try {
@@ -83,6 +94,16 @@ function ecdsa(scheme: number, curve: EcdsaCurve, scalarLength: number): Signatu
     sign: async (privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array> =>
       // RFC 9420 §5.1.2: DER-encoded ECDSA; the message is hashed with the curve's SHA-2.
       withScalar(privateKey, scalarLength, (d) => curve.sign(message, d, { prehash: true, format: "der" })),
+    // RFC 9420 §5.1.1: an UncompressedPointRepresentation; SEC 1 §3.2.2.1: on the curve, not the identity.
+    publicKeyProblem: (publicKey: Uint8Array): string | undefined => {
+      if (publicKey.length !== pkLength || publicKey[0] !== 0x04) return "not an uncompressed point (RFC 9420 §5.1.1)";
+      try {
+        curve.Point.fromBytes(publicKey).assertValidity();
+        return undefined;
+      } catch (e) {
+        return `not a point of the curve (${e instanceof Error ? e.message : String(e)})`;
+      }
+    },
     verify: async (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
       // RFC 9420 §5.1.1: the public key is an UncompressedPointRepresentation.
       if (publicKey.length !== pkLength || publicKey[0] !== 0x04) return false;

@@ -72,7 +72,8 @@ for (const suite of CIPHER_SUITES.values()) {
     const label = provider === withFallback ? `${provider.name} (hybrid)` : provider.name;
     describe(`cipherSuiteConformance × ${label}: ${suite.name}`, async () => {
       const cs = await provider.cipherSuite(suite.id);
-      for (const c of cipherSuiteConformance(cs)) it(c.name, c.run);
+      // crypto.subtle alone cannot tell an EdDSA encoding that is no point (the hybrid asks noble).
+      for (const c of cipherSuiteConformance(cs, provider === native ? { decodesEdDsaKeys: false } : {})) it(c.name, c.run);
     });
     describe(`crossProviderChecks ${label} × noble: ${suite.name}`, async () => {
       const [a, b] = await Promise.all([provider.cipherSuite(suite.id), noble.cipherSuite(suite.id)]);

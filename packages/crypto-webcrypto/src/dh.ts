@@ -80,6 +80,23 @@ export function webCryptoDh(ctx: WebCryptoContext, name: DhName): DhGroup {
       return privateKeys.publicKey(sk);
     },
     /**
+     * RFC 9180 §7.1.4: a NIST point is on the curve exactly when `crypto.subtle`
+     * imports it (the imported key stays cached for the DH that follows).
+     * X25519/X448 need nothing more than `@mlskit/hpke`'s low-order table:
+     * every other string of Npk bytes is a u-coordinate RFC 7748 accepts.
+     */
+    async publicKeyProblem(pk) {
+      if (pk.length !== publicKeyLength) return `${name} public key must be ${publicKeyLength} bytes, got ${pk.length}`;
+      if (nist === undefined) return undefined;
+      if (pk[0] !== 0x04) return `${name} public key is not an uncompressed point`;
+      try {
+        await publicKeys.import(pk);
+        return undefined;
+      } catch {
+        return `not a point of ${name} (crypto.subtle refused to import it)`;
+      }
+    },
+    /**
      * A bad private key throws {@link CryptoError} `crypto/invalid-key`; a bad
      * peer public key or an all-zero output throws a plain `Error`, which the
      * HPKE layer maps to `crypto/invalid-key` (Encap) or `crypto/hpke-open` (Decap).

@@ -52,6 +52,16 @@ function eddsa(ctx: WebCryptoContext, name: "Ed25519" | "Ed448"): SignaturePrimi
       const key = await privateKeys.import(sk);
       return new Uint8Array(await ctx.subtle.sign(algorithm, key, bs(message)));
     },
+    /**
+     * Nothing beyond `@mlskit/hpke`'s checks (length, canonical y, small order):
+     * whether an EdDSA encoding decodes to a point takes a square root in the
+     * field, which `crypto.subtle` does not expose (its import accepts any 32 or
+     * 57 bytes; its verification fails for such a key). The WebCrypto source
+     * asks its fallback, when it has one (`source.ts`).
+     */
+    publicKeyProblem(pk) {
+      return pk.length === publicKeyLength ? undefined : `${name} public key must be ${publicKeyLength} bytes, got ${pk.length}`;
+    },
     async verify(pk, message, signature) {
       if (pk.length !== publicKeyLength || signature.length !== signatureLength) return false;
       try {
@@ -120,6 +130,16 @@ function ecdsa(ctx: WebCryptoContext, curve: NistCurve): SignaturePrimitive {
         const raw = new Uint8Array(await ctx.subtle.sign(signAlgorithm, key, bs(message)));
         return ecdsaRawToDer(raw);
       });
+    },
+    /** RFC 9420 §5.1.1 uncompressed point; on the curve exactly when `crypto.subtle` imports it (then cached for verification). */
+    async publicKeyProblem(pk) {
+      if (pk.length !== c.pointLength || pk[0] !== 0x04) return `ECDSA ${curve} public key is not an uncompressed point (RFC 9420 §5.1.1)`;
+      try {
+        await publicKeys.import(pk);
+        return undefined;
+      } catch {
+        return `not a point of ${curve} (crypto.subtle refused to import it)`;
+      }
     },
     async verify(pk, message, signature) {
       if (pk.length !== c.pointLength || pk[0] !== 0x04) return false;

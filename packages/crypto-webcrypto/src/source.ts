@@ -298,7 +298,18 @@ export class WebCryptoSource implements PrimitiveSource {
   signature(scheme: number): SignaturePrimitive | undefined {
     const name = SIGNATURE_ALGORITHM[scheme];
     const native = name && this.native(`signature/${scheme}`, name, (ctx) => webCryptoSignature(ctx, name));
-    return native ?? this.fallback?.signature(scheme);
+    if (native === undefined) return this.fallback?.signature(scheme);
+    // crypto.subtle cannot tell whether an EdDSA key decodes to a point (signature.ts): the
+    // fallback's key check answers that, while signing and verifying stay native.
+    const small = name === "Ed25519" || name === "Ed448" ? this.fallback?.signature(scheme) : undefined;
+    if (small === undefined) return native;
+    const k = `signature-key-check/${scheme}`;
+    let p = this.natives.get(k) as { small: SignaturePrimitive; combined: SignaturePrimitive } | undefined;
+    if (p === undefined || p.small !== small) {
+      p = { small, combined: Object.freeze({ ...native, publicKeyProblem: (pk: Uint8Array) => small.publicKeyProblem(pk) }) };
+      this.natives.set(k, p);
+    }
+    return p.combined;
   }
 
   randomBytes(length: number): Uint8Array {

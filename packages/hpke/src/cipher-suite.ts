@@ -21,6 +21,7 @@ import { asCryptoError } from "./errors.js";
 import { HpkeSuite } from "./key-schedule.js";
 import type { Aead, HashPrimitive, Kdf, PrimitiveSource, SignaturePrimitive, SuitePrimitives } from "./primitives.js";
 import { RandomPool } from "./random-pool.js";
+import { dhPublicKeyProblem, signaturePublicKeyProblem, signaturePublicKeyShapeProblem } from "./public-keys.js";
 import { encapForSealBase, openBase, receiveExport, sealBase, sendExport } from "./single-shot.js";
 
 const SIGNATURE_NAMES: Record<number, string> = {
@@ -199,12 +200,22 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     }
   }
   async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    // A key refused without arithmetic never verifies, whatever the primitive would say: crypto.subtle
+    // (OpenSSL) accepts small-order Ed25519 keys, under which anyone can make a "valid" signature.
+    if (signaturePublicKeyShapeProblem(this.#sig.scheme, publicKey) !== undefined) return false;
     try {
       return (await this.#sig.verify(publicKey, message, signature)) === true;
     } catch {
       // Malformed keys and signatures are "not valid", never an exception.
       return false;
     }
+  }
+
+  hpkePublicKeyProblem(publicKey: Uint8Array): Promise<string | undefined> {
+    return dhPublicKeyProblem(this.#hpke.kem.group, publicKey);
+  }
+  signaturePublicKeyProblem(publicKey: Uint8Array): Promise<string | undefined> {
+    return signaturePublicKeyProblem(this.#sig, publicKey);
   }
 
   randomBytes(length: number): Uint8Array {

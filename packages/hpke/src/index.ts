@@ -21,6 +21,7 @@ export type { HpkeErrorCode } from "./errors.js";
 export { kemKdfId, kemName, kdfName, aeadName } from "./algorithms.js";
 export { LabeledKdf, kemSuiteId, hpkeSuiteId } from "./labeled.js";
 export { Dhkem, type EncapResult } from "./dhkem.js";
+export { dhPublicKeyProblem, dhPublicKeyShapeProblem, signaturePublicKeyProblem, signaturePublicKeyShapeProblem } from "./public-keys.js";
 export {
   HpkeSuite,
   createHpkeSuite,

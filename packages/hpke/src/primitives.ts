@@ -86,6 +86,16 @@ export interface DhGroup {
    * DeriveKeyPair(random(Nsk)).
    */
   generateKeyPair?(): Promise<KeyPair>;
+  /**
+   * What only the group's arithmetic can tell about a public key (RFC 9180
+   * §7.1.1 DeserializePublicKey, §7.1.4), asked after the checks this package
+   * makes for every group ({@link dhPublicKeyShapeProblem}: Npk bytes, the
+   * uncompressed SEC1 prefix of NIST points, X25519/X448 low-order points):
+   * for P-256/P-384/P-521, that the point is on the curve. `undefined` for a
+   * valid key, otherwise the reason; synchronous where the implementation can
+   * (a joined tree asks once per node). A thrown error counts as a reason.
+   */
+  publicKeyProblem(pk: Uint8Array): string | undefined | Promise<string | undefined>;
 }
 
 /** A signature scheme, with the key and signature encodings of `@mlskit/core`'s provider docs. */
@@ -96,6 +106,18 @@ export interface SignaturePrimitive {
   sign(privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
   /** False for a bad or malformed signature or key. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /**
+   * What only the curve's arithmetic can tell about a public key, asked after
+   * the checks this package makes for every scheme
+   * ({@link signaturePublicKeyShapeProblem}: length, the uncompressed SEC1
+   * prefix of ECDSA keys (RFC 9420 §5.1.1), canonical and small-order EdDSA
+   * encodings): for ECDSA that the point is on the curve, for EdDSA that the
+   * encoding decodes to a point (RFC 8032 §5.1.3, §5.2.3). `undefined` for a
+   * valid key, or when the implementation cannot tell without field
+   * arithmetic of its own (`crypto.subtle` cannot decode an EdDSA point; its
+   * verification still fails for such a key). A thrown error counts as a reason.
+   */
+  publicKeyProblem(publicKey: Uint8Array): string | undefined | Promise<string | undefined>;
 }
 
 /** Everything one MLS cipher suite is built from. */

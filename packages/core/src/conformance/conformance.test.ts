@@ -48,6 +48,23 @@ describe("cipherSuiteConformance detects broken providers", () => {
     ]);
   });
 
+  it("a key check that accepts anything, and a verify that trusts the neutral Ed25519 key", async () => {
+    const neutral = (pk: Uint8Array) => pk.length === 32 && pk[0] === 1 && pk.subarray(1).every((b) => b === 0);
+    const cs = await patched(1, (cs) => ({
+      hpkePublicKeyProblem: () => Promise.resolve(undefined),
+      verify: (pk, m, s) => (neutral(pk) ? Promise.resolve(true) : cs.verify(pk, m, s)),
+    }));
+    expect(await failures(cipherSuiteConformance(cs))).toEqual([
+      "public keys: malformed HPKE keys are refused and cannot be encrypted to",
+      "public keys: malformed signature keys are refused and verify nothing",
+    ]);
+  });
+
+  it("a key check that refuses valid keys", async () => {
+    const cs = await patched(2, () => ({ signaturePublicKeyProblem: () => Promise.resolve("refused") }));
+    expect(await failures(cipherSuiteConformance(cs))).toContain("public keys: valid signature keys are accepted");
+  });
+
   it("a random DeriveKeyPair and a mutating seal", async () => {
     const cs = await patched(1, (cs) => ({
       hpkeDeriveKeyPair: () => cs.hpkeGenerateKeyPair(),

@@ -13,9 +13,18 @@ import { hashKdfChecks } from "./hash-kdf.js";
 import { hpkeChecks } from "./hpke.js";
 import { inputChecks } from "./inputs.js";
 import { expected } from "./known-answers.js";
+import { type PublicKeyCheckOptions, publicKeyChecks } from "./public-keys.js";
 import { signatureChecks } from "./signature.js";
 
 export type { ConformanceCheck } from "./helpers.js";
+
+/**
+ * Options of {@link cipherSuiteConformance}: what a provider may declare it
+ * cannot do. `decodesEdDsaKeys: false` for `crypto.subtle` without a
+ * fallback, which cannot tell an EdDSA encoding that is no point from a
+ * valid key (its verification must still refuse such a key).
+ */
+export type CipherSuiteConformanceOptions = PublicKeyCheckOptions;
 export { crossProviderChecks } from "./cross-provider.js";
 export { type StorageConformanceTarget, type StorageFaultHook, type StorageWriteStep, storageConformance } from "./storage.js";
 
@@ -23,9 +32,11 @@ export { type StorageConformanceTarget, type StorageFaultHook, type StorageWrite
  * The checks one {@link CipherSuiteProvider} must pass: sizes, known answers
  * for hash/HMAC/HKDF/AEAD/signatures, round trips, every failure mode with
  * its {@link CryptoError} code, `verify` returning false (never throwing) on
- * malformed input, deterministic HPKE DeriveKeyPair, and inputs left unmutated.
+ * malformed input, deterministic HPKE DeriveKeyPair, public-key validation
+ * (valid keys accepted, every class of bad HPKE and signature key refused,
+ * refused keys unusable), and inputs left unmutated.
  */
-export function cipherSuiteConformance(cs: CipherSuiteProvider): ConformanceCheck[] {
+export function cipherSuiteConformance(cs: CipherSuiteProvider, options: CipherSuiteConformanceOptions = {}): ConformanceCheck[] {
   const x = expected(cs);
   const checks: ConformanceCheck[] = [];
   const add: AddCheck = (name, run) => void checks.push({ name: `${cs.suite.name}: ${name}`, run });
@@ -33,6 +44,7 @@ export function cipherSuiteConformance(cs: CipherSuiteProvider): ConformanceChec
   aeadChecks(cs, x, add);
   signatureChecks(cs, x, add);
   hpkeChecks(cs, x, add);
+  publicKeyChecks(cs, x, add, options);
   inputChecks(cs, x, add);
   return checks;
 }
