@@ -43,9 +43,16 @@ export interface ClientOptions {
    * PSKs are kept (default: in memory, `memoryStore()`). A storage that
    * already holds a client restores it: its credential and signature keys
    * come from there (`identity`/`credential`, when given, must match), and
-   * its groups load on demand with the client's `policy`.
+   * its groups load on demand with the client's `policy` (see `policyFor`).
    */
   readonly storage?: ClientStore;
+  /**
+   * The policy of a group loaded from storage, over the client's `policy`.
+   * A policy is run-time context (it may hold callbacks) and is never
+   * stored: a group created or joined with its own `policy` gets it back
+   * after a restart only from here.
+   */
+  readonly policyFor?: (groupId: Uint8Array) => GroupPolicyInput | undefined;
 }
 
 /** Options of {@link Client.createGroup}. */

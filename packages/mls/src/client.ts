@@ -88,6 +88,8 @@ export class Client {
   readonly #settledSignatures = new Map<SignatureSchemeId, KeyPair>();
   readonly #identityProvider: IdentityProvider;
   readonly #policyInput: GroupPolicyInput;
+  /** The application's per-group policy for groups loaded from storage. */
+  readonly #policyFor: ((groupId: Uint8Array) => GroupPolicyInput | undefined) | undefined;
   readonly #capabilities: Capabilities | undefined;
   readonly #storage: ClientStore;
   readonly #groups = new Map<string, Group>();
@@ -117,6 +119,7 @@ export class Client {
     this.#settledSignatures.set(cs.suite.signature, signature);
     this.#identityProvider = options.identityProvider;
     this.#policyInput = options.policy ?? {};
+    this.#policyFor = options.policyFor;
     this.#capabilities = options.capabilities;
     this.#storage = storage;
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
@@ -337,7 +340,7 @@ export class Client {
     const key = toHex(groupId);
     const g = this.#groups.get(key);
     if (g !== undefined) return g;
-    const loaded = await loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite));
+    const loaded = await loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite, groupId));
     if (loaded === undefined) return undefined;
     // Another call may have loaded it meanwhile: one Group object per group.
     const raced = this.#groups.get(key);
@@ -425,9 +428,10 @@ export class Client {
   }
 
   /** The run-time context a stored group of `suite` is decoded with. */
-  async #envFor(suite: number): Promise<GroupEnv> {
-    return { cs: await this.#crypto.cipherSuite(suite as CipherSuiteId), policy: this.#policy(undefined), services: this.#services };
+  async #envFor(suite: number, groupId: Uint8Array): Promise<GroupEnv> {
+    return { cs: await this.#crypto.cipherSuite(suite as CipherSuiteId), policy: this.#policy(this.#policyFor?.(groupId)), services: this.#services };
   }
+
 
   /**
    * Retires a group frozen by a merged ReInit once its successor exists
@@ -444,7 +448,7 @@ export class Client {
   #host(): GroupHost {
     return {
       identityProvider: this.#identityProvider,
-      reload: (groupId) => loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite)),
+      reload: (groupId) => loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite, groupId)),
     };
   }
 

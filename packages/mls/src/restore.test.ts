@@ -181,6 +181,23 @@ describe("restoring clients and groups from storage", () => {
     expect(await read(b, await a.encrypt("fresh"))).toBe("fresh");
   });
 
+  it("a group's own policy comes back through policyFor (policies are never stored)", async () => {
+    const store = memoryStore();
+    const alice = await Client.create({ identity: "alice", identityProvider, crypto: nobleCryptoProvider(), storage: store });
+    const g = await alice.createGroup({ policy: { handshakeWireFormat: "private", pastEpochs: 7 } });
+    const plain = (await (await restart(store, "alice")).getGroup(g.groupId))!;
+    expect([plain.state.policy.handshakeWireFormat, plain.state.policy.pastEpochs]).toEqual(["public", 3]);
+    const alice2 = await Client.create({
+      identity: "alice",
+      identityProvider,
+      crypto: nobleCryptoProvider(),
+      storage: store,
+      policyFor: (id) => (toHex(id) === toHex(g.groupId) ? { handshakeWireFormat: "private", pastEpochs: 7 } : undefined),
+    });
+    const back = (await alice2.getGroup(g.groupId))!;
+    expect([back.state.policy.handshakeWireFormat, back.state.policy.pastEpochs]).toEqual(["private", 7]);
+  });
+
   it("a stored client of another identity is refused", async () => {
     const { stores } = await pair();
     const err = await restart(stores.alice, "mallory").catch((e: unknown) => e);
