@@ -18,12 +18,13 @@ import {
 } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode, RatchetTree, TreePrivateKeys } from "@mlskit/ratchet-tree";
 import { type FramingContext, createFramingContext } from "./framing-context.js";
+import { historyAfter } from "./state/epoch-history.js";
 import type { GroupPolicy } from "./group-policy.js";
 import type { Proposal, ProposalRef, ReInitProposal } from "./proposal.js";
 import type { Sender } from "./sender.js";
 
-/** The epoch secrets a member keeps going forward (RFC 9420 §8, Table 4); the rest are wiped. */
-const EPOCH_KEYS = [
+/** The epoch secrets a member keeps going forward (RFC 9420 §8, Table 4), in their stored order; the rest are wiped. */
+export const EPOCH_KEYS = [
   "senderDataSecret",
   "exporterSecret",
   "externalSecret",
@@ -189,26 +190,7 @@ export function enterEpoch(
 ): GroupState {
   const { cs, policy } = base;
   const secretTree = new SecretTree(cs, input.secrets.encryptionSecret, input.tree.leafCount, { policy: policy.ratchet });
-  let pastEpochs: PastEpoch[] = [];
-  let resumptionPsks = new Map<bigint, Uint8Array>();
-  if (prev !== undefined) {
-    if (policy.pastEpochs > 0) {
-      pastEpochs = [
-        {
-          epoch: prev.groupContext.epoch,
-          framing: prev.framing,
-          secretTree: prev.secretTree,
-          senderDataSecret: prev.keys.senderDataSecret,
-          membershipKey: prev.keys.membershipKey,
-          tree: prev.tree,
-        },
-        ...prev.pastEpochs,
-      ].slice(0, policy.pastEpochs);
-    }
-    resumptionPsks = new Map(prev.resumptionPsks);
-    resumptionPsks.set(prev.groupContext.epoch, prev.keys.resumptionPsk);
-    while (resumptionPsks.size > policy.resumptionPsks) resumptionPsks.delete(resumptionPsks.keys().next().value!);
-  }
+  const { pastEpochs, resumptionPsks } = prev === undefined ? { pastEpochs: [], resumptionPsks: new Map<bigint, Uint8Array>() } : historyAfter(prev, policy);
   return {
     cs,
     policy,

@@ -33,26 +33,10 @@
 import { type Reader, type Writer, fromHex, opaque, toHex } from "@mlskit/codec";
 import { type CipherSuiteProvider, ProposalType } from "@mlskit/core";
 import type { NodeIndex, TreePrivateKeys } from "@mlskit/ratchet-tree";
-import { ACTIVE, type CachedProposal, type EpochKeys, type GroupStatus } from "../group-state.js";
+import { ACTIVE, type CachedProposal, EPOCH_KEYS, type EpochKeys, type GroupStatus } from "../group-state.js";
 import { type ReInitProposal, proposalCodec, reInitCodec } from "../proposal.js";
 import { senderCodec } from "../sender.js";
 
-/** The secrets of {@link EpochKeys} in their stored order. */
-export const EPOCH_KEY_NAMES = [
-  "senderDataSecret",
-  "exporterSecret",
-  "externalSecret",
-  "confirmationKey",
-  "membershipKey",
-  "resumptionPsk",
-  "epochAuthenticator",
-  "initSecret",
-] as const satisfies readonly (keyof EpochKeys)[];
-
-// Compile-time check that the list names every secret of EpochKeys: a secret added there must be stored.
-type MissingEpochKey = Exclude<keyof EpochKeys, (typeof EPOCH_KEY_NAMES)[number]>;
-const EPOCH_KEYS_COMPLETE: [MissingEpochKey] extends [never] ? true : MissingEpochKey = true;
-void EPOCH_KEYS_COMPLETE;
 
 /** An `opaque<V>` that must be KDF.Nh bytes (a secret, hash or MAC of the suite). */
 export function readNh(r: Reader, cs: CipherSuiteProvider, name: string): Uint8Array {
@@ -86,12 +70,12 @@ function readVector<T>(r: Reader, name: string, item: (r: Reader, index: number)
 }
 
 export function writeEpochKeys(w: Writer, keys: EpochKeys): void {
-  for (const name of EPOCH_KEY_NAMES) w.opaque(keys[name]);
+  for (const name of EPOCH_KEYS) w.opaque(keys[name]);
 }
 
 export function readEpochKeys(r: Reader, cs: CipherSuiteProvider): EpochKeys {
   const keys: Partial<Record<keyof EpochKeys, Uint8Array>> = {};
-  for (const name of EPOCH_KEY_NAMES) keys[name] = readNh(r, cs, name);
+  for (const name of EPOCH_KEYS) keys[name] = readNh(r, cs, name);
   return keys as EpochKeys;
 }
 
