@@ -9,7 +9,7 @@ export * from "./leaf-node.js";
 export * from "./parent-node.js";
 export * from "./node.js";
 export * from "./update-path.js";
-export { TreeView, type FilteredPathEntry } from "./tree-view.js";
+export { TreeView, type FilteredPathEntry, encodeRatchetTreeNodes } from "./tree-view.js";
 export { RatchetTree } from "./ratchet-tree.js";
 export { TreeDiff, withUnmergedLeaf } from "./tree-diff.js";
 export { leafHashInput, parentHashInput } from "./tree-hash.js";

@@ -231,20 +231,29 @@ export abstract class TreeView {
   encode(): Uint8Array {
     let last = this.nodeCount - 1;
     while (last >= 0 && this.nodeBytes(last as NodeIndex) === undefined) last--;
-    let size = 0;
-    for (let i = 0; i <= last; i++) size += 2 + (this.nodeBytes(i as NodeIndex)?.length ?? -1);
-    const w = new Writer(size + 8);
-    w.prefixed((body) => {
-      for (let i = 0; i <= last; i++) {
-        const b = this.nodeBytes(i as NodeIndex);
-        if (b === undefined) body.uint8(0);
-        else {
-          body.uint8(1);
-          body.uint8((i & 1) === 0 ? NodeType.leaf : NodeType.parent);
-          body.bytes(b);
-        }
-      }
-    });
-    return w.finish();
+    return encodeRatchetTreeNodes(last + 1, (i) => this.nodeBytes(i as NodeIndex));
   }
+}
+
+/**
+ * `optional<Node> ratchet_tree<V>` (§12.4.3.3) of `count` nodes whose
+ * encodings (`nodeAt`, undefined for blank) are already known, written at
+ * its exact size.
+ */
+export function encodeRatchetTreeNodes(count: number, nodeAt: (i: number) => Uint8Array | undefined): Uint8Array {
+  let size = 0;
+  for (let i = 0; i < count; i++) size += 2 + (nodeAt(i)?.length ?? -1);
+  const w = new Writer(size + 8);
+  w.prefixed((body) => {
+    for (let i = 0; i < count; i++) {
+      const b = nodeAt(i);
+      if (b === undefined) body.uint8(0);
+      else {
+        body.uint8(1);
+        body.uint8((i & 1) === 0 ? NodeType.leaf : NodeType.parent);
+        body.bytes(b);
+      }
+    }
+  });
+  return w.finish();
 }

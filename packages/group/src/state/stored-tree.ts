@@ -11,9 +11,9 @@
  * } TreeDelta;
  * ```
  */
-import { type Reader, Writer, bytesEqual } from "@mlskit/codec";
+import { type Reader, type Writer, bytesEqual } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
-import { type NodeIndex, NodeType, RatchetTree } from "@mlskit/ratchet-tree";
+import { type NodeIndex, RatchetTree, encodeRatchetTreeNodes } from "@mlskit/ratchet-tree";
 
 /**
  * The tree of `bytes` (a `ratchet_tree` encoding written by this member)
@@ -103,19 +103,5 @@ export function applyTreeDelta(base: RatchetTree, delta: TreeDelta): Uint8Array 
   if (delta.nodeCount === 0 || nodeAt(delta.nodeCount - 1) === undefined) {
     throw new ValidationError("tree/malformed", "12.4.3.3", "the last node of the stored tree delta is blank");
   }
-  let size = 0;
-  for (let i = 0; i < delta.nodeCount; i++) size += 2 + (nodeAt(i)?.length ?? -1);
-  const w = new Writer(size + 8);
-  w.prefixed((body) => {
-    for (let i = 0; i < delta.nodeCount; i++) {
-      const b = nodeAt(i);
-      if (b === undefined) body.uint8(0);
-      else {
-        body.uint8(1);
-        body.uint8((i & 1) === 0 ? NodeType.leaf : NodeType.parent);
-        body.bytes(b);
-      }
-    }
-  });
-  return w.finish();
+  return encodeRatchetTreeNodes(delta.nodeCount, nodeAt);
 }
