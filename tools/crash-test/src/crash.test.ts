@@ -77,6 +77,9 @@ describe("crash test: durable state under SIGKILL (issue 12)", () => {
         expect(s.violations).toEqual({ epoch: 0, authenticator: 0, inbox: 0, replay: 0, keys: 0, runtime: 0 });
         expect(s.keys?.pairsReusedForOtherContent).toBe(0);
         expect(s.keys?.keysReusedReleased).toBe(0);
+        // Sends store their ratchet generation before sealing (SecretTree.reserve): no kill can make a key seal twice,
+        // except the identical reseal of an add-only Welcome (same key, nonce and plaintext: the same ciphertext).
+        expect(s.keys?.keysReusedUnreleased).toBe(0);
 
         // Real work happened, and kills landed inside it.
         expect(s.restartsChecked).toBeGreaterThan(RUNS / 2);
