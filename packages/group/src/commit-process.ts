@@ -27,7 +27,7 @@ import {
 import { ContentType } from "./content-type.js";
 import { type GroupState, enterEpoch, refKey } from "./group-state.js";
 import { recordCommitIdentities } from "./identity-index.js";
-import { checkLeafNodeContents, validateLeafNodeCredential } from "./leaf-node-validation.js";
+import { checkLeafNodeContents, checkLeafNodeEncryptionKey, validateLeafNodeCredential } from "./leaf-node-validation.js";
 import { type AppliedProposals, type ProposalWithSender, applyProposalList, setMemberSummary } from "./proposal-list.js";
 import type { ReInitProposal } from "./proposal.js";
 import { type Sender, SenderType, memberSender } from "./sender.js";
@@ -154,6 +154,9 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
       ...(external ? { credentialEvent: "external-commit" as const } : {}),
     } as const;
     checkLeafNodeContents(cs, leaf, leafOptions);
+    // §5.1.1, RFC 9180 §7.1.1: the new leaf's encryption_key is a key members can encrypt to (the path's node keys
+    // are checked as it merges, its signature_key by the signature it carries).
+    await checkLeafNodeEncryptionKey(cs, leaf);
     const credential = validateLeafNodeCredential(cs, leaf, leafOptions);
     credential.catch(() => {});
     const excludedLeaves = applied.added.map((a) => a.leafIndex);

@@ -36,6 +36,7 @@ import { DEFAULT_GROUP_POLICY, type GroupPolicy } from "./group-policy.js";
 import { type GroupServices, type GroupState, enterEpoch } from "./group-state.js";
 import { decodeMlsMessage, encodeMlsMessage, publicMessageToMls } from "./mls-message.js";
 import { applyProposalList, setMemberSummary } from "./proposal-list.js";
+import { checkExternalSenderKeys } from "./proposal-list-checks.js";
 import { recordCommitIdentities } from "./identity-index.js";
 import type { Proposal } from "./proposal.js";
 import { createPublicMessage } from "./public-message.js";
@@ -88,8 +89,16 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   // §12.4.3.2: external joins need the external_pub extension of the GroupInfo.
   if (extPub === undefined) reject("external-commit/no-external-pub", "12.4.3.2", "the GroupInfo has no external_pub extension");
   const { externalPub } = decode(externalPubCodec, extPub, "ExternalPub");
+  // §12.4.3.2 / RFC 9180 §7.1.1, §7.1.4: external_pub is a key of the suite's KEM that the joiner can encrypt to
+  // (SetupBaseS would refuse a low-order or off-curve one with a bare crypto error; this names it).
+  const externalPubProblem = await cs.hpkePublicKeyProblem(externalPub);
+  if (externalPubProblem !== undefined) {
+    reject("group-info/invalid-external-pub", "12.4.3.2", `external_pub is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${externalPubProblem}`);
+  }
   const treeBytes = findExtension(gi.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
   if (treeBytes === undefined) throw new UsageError("usage/missing-ratchet-tree", "the GroupInfo carries no ratchet_tree: supply it out of band");
+  // §12.1.8.1 / §5.1.1: the external senders' keys are valid signature keys.
+  await checkExternalSenderKeys(cs, gc.extensions);
   const tree: RatchetTree = await decodeJoinerTree(cs, services, gc, treeBytes, "external-commit");
   const signerKey = tree.signatureKey(gi.signer);
   if (signerKey === undefined || !(await verifyGroupInfoSignature(cs, signerKey, gi))) {

@@ -243,7 +243,9 @@ export {
   isPlausibleHpkePublicKey,
   leafNodeGroupOf,
   checkLeafNodeContents,
+  checkLeafNodeEncryptionKey,
   checkLeafNodeSignature,
+  checkSignatureKeyAfterFailure,
   validateLeafNodeCredential,
   validateLeafNode,
 } from "./leaf-node-validation.js";

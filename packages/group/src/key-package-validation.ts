@@ -25,7 +25,9 @@ import {
   type LeafNodeValidationOptions,
   type LifetimePolicy,
   checkLeafNodeContents,
+  checkLeafNodeEncryptionKey,
   checkLeafNodeSignature,
+  checkSignatureKeyAfterFailure,
   isPlausibleHpkePublicKey,
   validateLeafNodeCredential,
 } from "./leaf-node-validation.js";
@@ -90,7 +92,9 @@ export function decodeKeyPackage(bytes: Uint8Array): KeyPackageIn {
 
 /**
  * Validates a received KeyPackage (RFC 9420 §10.1): version and cipher suite
- * as expected, `init_key` a key of the suite and different from the leaf's
+ * as expected, `init_key` and the leaf's `encryption_key` keys of the suite
+ * that RFC 9180 §7.1.1 DeserializePublicKey accepts (no low-order X25519/X448
+ * point, no point off a NIST curve), `init_key` different from the leaf's
  * `encryption_key`, extensions well formed and listed in the capabilities
  * (§10, §13.4), the leaf node valid for a KeyPackage (§7.3, source
  * `key_package`, and against the group when given), both signatures valid,
@@ -148,16 +152,31 @@ export async function validateKeyPackage(
   // §10.1: "Verify that the leaf_node of the KeyPackage is valid for a KeyPackage according to Section 7.3"
   // (§10: its leaf_node_source MUST be key_package).
   checkLeafNodeContents(cs, leaf, leafOptions);
-  const [kpSignatureOk, leafSignature] = await Promise.all([
-    verifyKeyPackageSignature(cs, keyPackage).catch(() => false),
-    checkLeafNodeSignature(cs, leaf, leafOptions).then(
+  const settled = (p: Promise<void>): Promise<unknown> =>
+    p.then(
       () => undefined,
       (e: unknown) => e,
-    ),
+    );
+  // The keys (as RFC 9180 §7.1.1 DeserializePublicKey would take them) and both signatures, together.
+  const [initKeyProblem, encryptionKey, kpSignatureOk, leafSignature] = await Promise.all([
+    cs.hpkePublicKeyProblem(keyPackage.initKey),
+    settled(checkLeafNodeEncryptionKey(cs, leaf)),
+    verifyKeyPackageSignature(cs, keyPackage).catch(() => false),
+    settled(checkLeafNodeSignature(cs, leaf, leafOptions)),
   ]);
+  // §10: init_key is a public key of the suite's KEM; one nobody can encrypt to (a low-order X25519 point, a point off
+  // the curve) would make the Welcome to this KeyPackage impossible, and in the tree the same for every later Commit.
+  if (initKeyProblem !== undefined) {
+    fail("key-package/invalid-init-key", "10", `init_key is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${initKeyProblem}`);
+  }
+  if (encryptionKey !== undefined) throw encryptionKey;
   // §10.1: "Verify that the signature on the KeyPackage is valid using the public key in leaf_node.credential"
   // — the leaf's signature_key, which the credential binds (§10: an invalid signature makes it malformed).
-  if (!kpSignatureOk) fail("key-package/invalid-signature", "10.1", "invalid signature on the KeyPackage");
+  if (!kpSignatureOk) {
+    // §5.1.1: a key that is no valid signature key (a compressed ECDSA point, ...) is named as the cause.
+    await checkSignatureKeyAfterFailure(cs, leaf.signatureKey, "leaf_node.signature_key");
+    fail("key-package/invalid-signature", "10.1", "invalid signature on the KeyPackage");
+  }
   if (leafSignature !== undefined) throw leafSignature;
   // §7.3 / §5.3.1: the credential is validated with the AS, last, once everything it signs is known good.
   const identity = await validateLeafNodeCredential(cs, leaf, leafOptions);

@@ -262,10 +262,42 @@ function checkLifetime(lifetime: { readonly notBefore: bigint; readonly notAfter
 }
 
 /**
+ * §5.1.1 and RFC 9180 §7.1.1: `encryption_key` is a public key of the suite's
+ * KEM that DeserializePublicKey accepts, as the provider's
+ * {@link CipherSuiteProvider.hpkePublicKeyProblem} decides (an uncompressed
+ * point on the curve; for X25519/X448 not a low-order point, whose DH output
+ * RFC 9180 §7.1.4 refuses). Otherwise one member, or an outsider's
+ * KeyPackage, would leave a key in the tree that nobody can encrypt to, and
+ * every later Commit whose path covers it would fail for everyone.
+ * @throws ValidationError `leaf-node/invalid-encryption-key` (§5.1.1).
+ */
+export async function checkLeafNodeEncryptionKey(cs: CipherSuiteProvider, leaf: LeafNode): Promise<void> {
+  const problem = await cs.hpkePublicKeyProblem(leaf.encryptionKey);
+  if (problem !== undefined) {
+    fail("leaf-node/invalid-encryption-key", "5.1.1", `encryption_key is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${problem}`);
+  }
+}
+
+/**
+ * Why a signature made with `signatureKey` failed, when the key is at fault
+ * (§5.1.1: an ECDSA key is an uncompressed point on the curve, an EdDSA key a
+ * canonical encoding of a point not of small order): a failed verification
+ * reports the real cause instead of "invalid signature". A signature that
+ * verifies proves its key valid (`CipherSuiteProvider.verify` refuses every
+ * key `signaturePublicKeyProblem` refuses), so keys are examined only then.
+ * @throws ValidationError `leaf-node/invalid-signature-key` (§5.1.1) when the key is invalid.
+ */
+export async function checkSignatureKeyAfterFailure(cs: CipherSuiteProvider, signatureKey: Uint8Array, what = "signature_key"): Promise<void> {
+  const problem = await cs.signaturePublicKeyProblem(signatureKey);
+  if (problem !== undefined) fail("leaf-node/invalid-signature-key", "5.1.1", `${what} is not a valid ${cs.suite.name} signature key: ${problem}`);
+}
+
+/**
  * §7.3: "Verify that the signature on the LeafNode is valid using
  * signature_key" — over LeafNodeTBS, with the group ID and leaf index for the
  * `update` and `commit` sources (§7.2).
- * @throws ValidationError `leaf-node/invalid-signature` (§7.3).
+ * @throws ValidationError `leaf-node/invalid-signature` (§7.3), or
+ * `leaf-node/invalid-signature-key` (§5.1.1) when the key itself is invalid.
  */
 export async function checkLeafNodeSignature(cs: CipherSuiteProvider, leaf: LeafNode, options: LeafNodeValidationOptions): Promise<void> {
   const ctx: LeafNodeGroupContext | undefined =
@@ -277,7 +309,10 @@ export async function checkLeafNodeSignature(cs: CipherSuiteProvider, leaf: Leaf
     // An unencodable struct cannot carry a valid signature.
     return fail("leaf-node/invalid-signature", "7.3", "the LeafNode cannot be encoded for verification", cause);
   }
-  if (!ok) fail("leaf-node/invalid-signature", "7.3", "invalid signature on the LeafNode");
+  if (!ok) {
+    await checkSignatureKeyAfterFailure(cs, leaf.signatureKey);
+    fail("leaf-node/invalid-signature", "7.3", "invalid signature on the LeafNode");
+  }
 }
 
 /**
@@ -318,12 +353,15 @@ export async function validateLeafNodeCredential(
 
 /**
  * Validates a received LeafNode (RFC 9420 §7.3): its contents
- * ({@link checkLeafNodeContents}), then its signature, then its credential
+ * ({@link checkLeafNodeContents}), its encryption key as the KEM's
+ * DeserializePublicKey would ({@link checkLeafNodeEncryptionKey}), then its
+ * signature (naming an invalid signature key as such), then its credential
  * with the AS. Returns the identity the AS validated. Nothing is modified.
  * @throws ValidationError naming the first rule broken (see the checks).
  */
 export async function validateLeafNode(cs: CipherSuiteProvider, leaf: LeafNode, options: LeafNodeValidationOptions): Promise<ValidatedIdentity> {
   checkLeafNodeContents(cs, leaf, options);
+  await checkLeafNodeEncryptionKey(cs, leaf);
   await checkLeafNodeSignature(cs, leaf, options);
   return validateLeafNodeCredential(cs, leaf, options);
 }

@@ -4,7 +4,7 @@
  * leaves (§7.3), and GroupContextExtensions validation (§12.1.7, §13.4).
  */
 import { toHex } from "@mlskit/codec";
-import { type Extension, ValidationError } from "@mlskit/core";
+import { type CipherSuiteProvider, type Extension, ValidationError } from "@mlskit/core";
 import { PSKType, type PreSharedKeyID } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary, checkMembersSupportGroupContextExtensions } from "./capabilities.js";
@@ -56,6 +56,25 @@ export function checkDistinctKeys(leaves: readonly LeafNode[], section: string):
 }
 
 /**
+ * §12.1.8.1 / §5.1.1: each external sender's `signature_key` (in the
+ * `external_senders` extension of `extensions`, if any) is a valid signature
+ * key of the suite. It verifies the proposals that sender signs; no
+ * signature by it comes with the extension to prove it, so it is checked
+ * when the extension enters (a GroupContextExtensions proposal, a joiner's
+ * GroupContext).
+ * @throws ValidationError `extensions/invalid-external-sender-key` (§12.1.8.1).
+ */
+export async function checkExternalSenderKeys(cs: CipherSuiteProvider, extensions: readonly Extension[]): Promise<void> {
+  const senders = externalSendersOf(extensions);
+  const problems = await Promise.all(senders.map((s) => cs.signaturePublicKeyProblem(s.signatureKey)));
+  problems.forEach((problem, i) => {
+    if (problem !== undefined) {
+      reject("extensions/invalid-external-sender-key", "12.1.8.1", `external_senders[${i}].signature_key is not a valid ${cs.suite.name} signature key (RFC 9420 §5.1.1): ${problem}`);
+    }
+  });
+}
+
+/**
  * §12.1.7: new GroupContext extensions supported by every member after the
  * Commit (Adds included, Removes excluded; §13.4), `required_capabilities`
  * met by each (§11.1); no extension type twice (§13.4); the extension types
@@ -82,6 +101,7 @@ export async function validateGroupContextExtensions(
   }
   checkMembersSupportGroupContextExtensions(extensions, membersAfter());
   const senders = externalSendersOf(extensions);
+  await checkExternalSenderKeys(state.cs, extensions);
   // §12.1.8.1 / §5.3.1: external senders' credentials are validated with the AS when added or changed.
   await Promise.all(
     senders.map((s) =>

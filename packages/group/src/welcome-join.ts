@@ -43,6 +43,7 @@ import { type GroupServices, type GroupState, enterEpoch } from "./group-state.j
 import { type KeyPackage, encodeKeyPackage, keyPackageRef } from "./key-package.js";
 import { decodeMlsMessage } from "./mls-message.js";
 import { setMemberSummary } from "./proposal-list.js";
+import { checkExternalSenderKeys } from "./proposal-list-checks.js";
 import { type GroupSecrets, type Welcome, groupSecretsCodec } from "./welcome.js";
 import { leafNodeCodec } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary } from "./capabilities.js";
@@ -183,6 +184,8 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
 
   // §13.4: the group's extensions are ones this client accepts (policy.acceptedExtensionTypes).
   checkAcceptedExtensions(policy, gc.extensions);
+  // §12.1.8.1 / §5.1.1: the external senders' keys are valid signature keys.
+  await checkExternalSenderKeys(cs, gc.extensions);
 
   // The tree: from the ratchet_tree extension, else out of band (§12.4.3.1, §12.4.3.3).
   const treeBytes = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;

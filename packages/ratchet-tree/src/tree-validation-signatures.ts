@@ -84,9 +84,17 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     }
   };
   const window = syncHash(cs) !== undefined ? SIGNATURE_WINDOW_SYNC_HASH : SIGNATURE_WINDOW_ASYNC_HASH;
-  const done = forEachConcurrent(leaves.length, window, check).then(() => {
+  const done = forEachConcurrent(leaves.length, window, check).then(async () => {
     if (failure === undefined) return;
-    if (failure.error === "signature") fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${failure.l}`);
+    if (failure.error === "signature") {
+      // §5.1.1: a signature that verifies proves its key valid (verify refuses every key signaturePublicKeyProblem
+      // refuses), so keys are examined only here, to name an invalid key (a compressed ECDSA point, ...) as the cause.
+      const problem = await cs.signaturePublicKeyProblem(tree.signatureKey(failure.l)!);
+      if (problem !== undefined) {
+        fail("tree/invalid-signature-key", "12.4.3.1", `the signature key of leaf ${failure.l} is not a valid ${cs.suite.name} signature key (RFC 9420 §5.1.1): ${problem}`);
+      }
+      fail("tree/leaf-signature-invalid", "7.3", `invalid signature on the leaf node at leaf ${failure.l}`);
+    }
     // Name the reason (e.g. the failing certificate) in the message itself, not only in `cause`.
     const reason = failure.cause instanceof Error ? `: ${failure.cause.message}` : "";
     fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${failure.l} was rejected${reason}`, failure.cause);

@@ -7,7 +7,7 @@
 import { bytesEqual } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
 import { KeyIndex } from "./key-index.js";
-import { Yielder } from "./concurrency.js";
+import { Yielder, forEachConcurrent } from "./concurrency.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type NodeIndex, isLeaf, nodeToLeaf } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
@@ -27,7 +27,9 @@ function fail(code: string, section: string, message: string, cause?: unknown): 
  * Validates a ratchet tree as a joiner must (§12.4.3.1): its tree hash, the
  * parent-hash validity of every non-blank parent (§7.9.2), each leaf (§7.3:
  * signature, capabilities, credential, lifetime), the `unmerged_leaves` lists,
- * and the uniqueness of encryption and signature keys. Throws
+ * the uniqueness of encryption and signature keys, and the validity of every
+ * public key (§5.1.1, RFC 9180 §7.1.1: `tree/invalid-encryption-key`,
+ * `tree/invalid-signature-key`). Throws
  * {@link ValidationError} naming the broken rule and its RFC section.
  * Leaf signatures are verified in the background while the other checks run.
  */
@@ -77,10 +79,38 @@ async function checkStructure(tree: TreeView, options: TreeValidationOptions, yi
   const stats = unmergedStats(tree);
   await yielder.yield();
   checkKeyUniqueness(tree);
+  await checkEncryptionKeys(tree);
   await yielder.yield();
   checkLeaves(tree, options);
   await yielder.yield();
   await checkParentHashes(tree, stats.nearestAncestor, stats.resolutionSize, yielder);
+}
+
+/** Key checks kept in flight (WebCrypto imports a NIST point on its thread pool; X25519/X448 keys are settled at once). */
+const KEY_CHECK_WINDOW = 256;
+
+/**
+ * §12.4.3.1 with §5.1.1 and RFC 9180 §7.1.1: every node's encryption key,
+ * leaves and parents, is a public key of the suite's KEM that
+ * DeserializePublicKey accepts (`CipherSuiteProvider.hpkePublicKeyProblem`:
+ * no low-order X25519/X448 point, no point off a NIST curve). A joiner would
+ * otherwise take a key nobody can encrypt to, and fail its first Commit.
+ * Reports the lowest such node. (Signature keys are proven by the leaf
+ * signatures, and examined when one fails: `tree-validation-signatures.ts`.)
+ */
+async function checkEncryptionKeys(tree: TreeView): Promise<void> {
+  const cs = tree.cs;
+  let worst: { n: number; problem: string } | undefined;
+  await forEachConcurrent(tree.nodeCount, KEY_CHECK_WINDOW, async (n) => {
+    const key = tree.encryptionKey(n as NodeIndex);
+    if (key === undefined) return;
+    const problem = await cs.hpkePublicKeyProblem(key);
+    if (problem !== undefined && (worst === undefined || n < worst.n)) worst = { n, problem };
+  });
+  if (worst !== undefined) {
+    const what = isLeaf(worst.n as NodeIndex) ? `leaf ${nodeToLeaf(worst.n as NodeIndex)}` : `parent node ${worst.n}`;
+    fail("tree/invalid-encryption-key", "12.4.3.1", `the encryption key of ${what} is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${worst.problem}`);
+  }
 }
 
 /**

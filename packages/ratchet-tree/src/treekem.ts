@@ -214,7 +214,9 @@ function reject(code: string, section: string, message: string, cause?: unknown)
 /**
  * Validates an UpdatePath against the tree and merges it into `diff` (§7.5
  * "merges UpdatePath into the tree", §12.4.2): checks the leaf's source,
- * signature and new keys, the number of path nodes and ciphertexts, then
+ * signature and new keys (unique, and valid public keys of the suite's KEM:
+ * `leaf-node/invalid-encryption-key`, `update-path/invalid-node-key`), the
+ * number of path nodes and ciphertexts, then
  * sets the path and verifies the leaf's parent hash (§7.9.2).
  */
 export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOptions): Promise<void> {
@@ -253,6 +255,10 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
   if (diff.findSignatureKey(leaf.signatureKey).some((o) => o !== sender)) {
     reject("tree/duplicate-signature-key", "7.3", "the committer's new signature key belongs to another member");
   }
+  // §5.1.1, RFC 9180 §7.1.1: every public key of the path is one the members can encrypt to (DeserializePublicKey:
+  // no low-order X25519/X448 point, no point off a NIST curve); a bad one would break every later Commit whose
+  // path covers it. Checked together, and with the signature below.
+  const keyProblems = Promise.all(newKeys.map((k) => cs.hpkePublicKeyProblem(k)));
   // §7.3: the leaf node's signature, over LeafNodeTBS with group_id and leaf_index
   // (verified while the path is merged, awaited before anything is accepted).
   const encoded = encodeLeafNode(leaf);
@@ -260,10 +266,21 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
   const tbs = leafNodeTbsFromEncoding(encoded, layout, { groupId: options.groupId, leafIndex: sender });
   const signatureOk = verifyWithLabel(cs, leaf.signatureKey, "LeafNodeTBS", tbs, leaf.signature);
   signatureOk.catch(() => {});
+  (await keyProblems).forEach((problem, i) => {
+    if (problem === undefined) return;
+    const why = `is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${problem}`;
+    if (i === 0) reject("leaf-node/invalid-encryption-key", "5.1.1", `the UpdatePath's leaf encryption_key ${why}`);
+    reject("update-path/invalid-node-key", "12.4.2", `the UpdatePath's key for node ${path[i - 1]!.node} ${why}`);
+  });
   // §7.5 merge: blank the direct path, set the filtered direct path, compute parent hashes.
   diff.blankDirectPath(sender);
   const expected = await setPathNodes(diff, path, updatePath.nodes.map((n) => n.encryptionKey));
-  if (!(await signatureOk)) reject("tree/leaf-signature-invalid", "7.3", "invalid signature on the UpdatePath's leaf node");
+  if (!(await signatureOk)) {
+    // §5.1.1: a signature key that is no valid key (a compressed ECDSA point, ...) is named as the cause.
+    const problem = await cs.signaturePublicKeyProblem(leaf.signatureKey);
+    if (problem !== undefined) reject("leaf-node/invalid-signature-key", "5.1.1", `the UpdatePath leaf's signature_key is not a valid ${cs.suite.name} signature key: ${problem}`);
+    reject("tree/leaf-signature-invalid", "7.3", "invalid signature on the UpdatePath's leaf node");
+  }
   // §7.9.2: "clients MUST recompute the expected value of parent_hash for the committer's new leaf and verify that it matches".
   if (!bytesEqual(expected, leaf.parentHash)) reject("tree/parent-hash-invalid", "7.9.2", "the committer's leaf parent_hash does not match its UpdatePath");
   diff.setNodeBytes(leafToNode(sender), encoded);
