@@ -241,6 +241,7 @@ export {
   type MemberLeafOptions,
   type LeafNodeValidationOptions,
   isPlausibleHpkePublicKey,
+  hpkeKeyLengthProblem,
   leafNodeGroupOf,
   checkLeafNodeContents,
   checkLeafNodeEncryptionKey,

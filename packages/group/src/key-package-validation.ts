@@ -28,7 +28,7 @@ import {
   checkLeafNodeEncryptionKey,
   checkLeafNodeSignature,
   checkSignatureKeyAfterFailure,
-  isPlausibleHpkePublicKey,
+  hpkeKeyLengthProblem,
   validateLeafNodeCredential,
 } from "./leaf-node-validation.js";
 
@@ -120,9 +120,8 @@ export async function validateKeyPackage(
     fail("key-package/cipher-suite-mismatch", "10.1", `KeyPackage cipher suite ${hex4(keyPackage.cipherSuite)}, expected ${hex4(suite)}`);
   }
   // §10: "The value for init_key MUST be a public key for the asymmetric encryption scheme defined by cipher_suite".
-  if (!isPlausibleHpkePublicKey(cs, keyPackage.initKey)) {
-    fail("key-package/invalid-init-key", "10", `init_key has ${keyPackage.initKey.length} bytes, not a public key of the suite's KEM`);
-  }
+  const initKeyLength = hpkeKeyLengthProblem(cs, keyPackage.initKey);
+  if (initKeyLength !== undefined) fail("key-package/invalid-init-key", "10", `init_key ${initKeyLength}`);
   const leaf = keyPackage.leafNode;
   // §10.1: "Verify that the value of leaf_node.encryption_key is different from the value of the init_key field."
   if (bytesEqual(leaf.encryptionKey, keyPackage.initKey)) {

@@ -162,6 +162,23 @@ export function isPlausibleHpkePublicKey(cs: CipherSuiteProvider, key: Uint8Arra
   return n === undefined || key.length === n;
 }
 
+/**
+ * Why `key` does not have the length of an encoded HPKE public key of the
+ * suite (RFC 9180 §7.1.1 SerializePublicKey, §5.1.1), naming a compressed
+ * NIST point as such; `undefined` when the length is right (or the KEM
+ * unknown). The rest of DeserializePublicKey is the provider's
+ * `hpkePublicKeyProblem` ({@link checkLeafNodeEncryptionKey}).
+ */
+export function hpkeKeyLengthProblem(cs: CipherSuiteProvider, key: Uint8Array): string | undefined {
+  const n = NPK.get(cs.suite.kem);
+  if (n === undefined || key.length === n) return undefined;
+  const nist = n !== 32 && n !== 56;
+  if (nist && key.length === (n + 1) / 2 && (key[0] === 0x02 || key[0] === 0x03)) {
+    return `is a compressed point of ${key.length} bytes: RFC 9180 §7.1.1 (SerializePublicKey) requires the ${n}-byte uncompressed encoding`;
+  }
+  return `has ${key.length} bytes, not the ${n} of a public key of the suite's KEM (RFC 9180 §7.1.1)`;
+}
+
 /** A {@link LeafNodeGroup} for a group's current state: its context, members and keys. */
 export function leafNodeGroupOf(groupContext: Pick<GroupContext, "groupId" | "version" | "extensions">, tree: TreeView): LeafNodeGroup {
   return {
@@ -205,9 +222,8 @@ export function checkLeafNodeContents(cs: CipherSuiteProvider, leaf: LeafNode, o
     if (!bytesEqual(leaf.parentHash!, options.expectedParentHash)) fail("leaf-node/parent-hash-mismatch", "7.9.2", "the commit LeafNode's parent_hash is not the one the tree implies");
   }
   // §5.1.1, §10: encryption_key is an HPKE public key of the suite (signature_key is proven by the signature).
-  if (!isPlausibleHpkePublicKey(cs, leaf.encryptionKey)) {
-    fail("leaf-node/invalid-encryption-key", "5.1.1", `encryption_key has ${leaf.encryptionKey.length} bytes, not a public key of the suite's KEM`);
-  }
+  const lengthProblem = hpkeKeyLengthProblem(cs, leaf.encryptionKey);
+  if (lengthProblem !== undefined) fail("leaf-node/invalid-encryption-key", "5.1.1", `encryption_key ${lengthProblem}`);
 
   const group = options.group;
   // §11.1: every member supports the group's protocol version and cipher suite.
