@@ -4,15 +4,25 @@
  * a GroupInfo's `external_pub`. The forged Welcome and GroupInfo are signed
  * and encrypted correctly (the tree hash in the GroupContext matches the
  * tree); only the key is bad. Each is refused with a typed ValidationError,
- * and the joiner then joins from the genuine Welcome / GroupInfo.
+ * and the joiner then joins from the genuine Welcome / GroupInfo. And the
+ * members' side of an external join: a joiner's path leaf key or ExternalInit
+ * kem_output that is invalid is refused, the member's state unchanged, and
+ * the genuine external Commit merges.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { decode, encode, toHex } from "@mlskit/codec";
-import { type CipherSuiteProvider, ExtensionType, WireFormat, encryptWithLabel } from "@mlskit/core";
+import { type CipherSuiteProvider, ExtensionType, ProposalType, WireFormat, encryptWithLabel } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { deriveWelcomeSecret } from "@mlskit/key-schedule";
-import { type LeafNode, type Node, NodeType, RatchetTree, ratchetTreeCodec } from "@mlskit/ratchet-tree";
+import { type LeafNode, type Node, NodeType, RatchetTree, ratchetTreeCodec, signLeafNode } from "@mlskit/ratchet-tree";
+import { type Commit, ProposalOrRefType } from "./commit.js";
+import { mergeStagedCommit } from "./commit-process.js";
+import { ContentType } from "./content-type.js";
+import type { FramedContent } from "./framed-content.js";
+import { processMessage } from "./message-process.js";
+import { createPublicMessage } from "./public-message.js";
+import { encodeGroupState } from "./state/group-state-codec.js";
 import { welcomeKeyNonce } from "./commit-common.js";
 import { createCommit, mergePendingCommit } from "./commit-create.js";
 import { joinByExternalCommit } from "./external-commit.js";
@@ -20,11 +30,13 @@ import { externalPubCodec, makeExtension } from "./extensions.js";
 import { type TestClient, client, join, kpOf, newGroup, services } from "./group.fixture.js";
 import { type GroupInfo, groupInfoCodec, signGroupInfo } from "./group-info.js";
 import type { GroupState } from "./group-state.js";
-import { decodeMlsMessage, encodeMlsMessage } from "./mls-message.js";
+import { decodeMlsMessage, encodeMlsMessage, publicMessageToMls } from "./mls-message.js";
 import { type LeafPatch, badHpkeKeys, badSignatureKeys, resignLeaf } from "./public-key.fixture.js";
 import { validationErrorOf } from "./rejection.fixture.js";
 import { decryptWelcome } from "./welcome-join.js";
 import { groupSecretsCodec } from "./welcome.js";
+
+const withoutSignature = ({ signature: _s, ...content }: LeafNode) => content;
 
 const CASES: readonly { readonly label: string; readonly cs: () => Promise<CipherSuiteProvider> }[] = [
   { label: "noble, suite 1 (X25519, Ed25519)", cs: () => nobleCryptoProvider().cipherSuite(1) },
@@ -138,6 +150,66 @@ for (const { label, cs: csOf } of CASES) {
         }
         const joined = await externalJoin(genuine);
         expect(joined.state.groupContext.epoch).toBe(alice.groupContext.epoch + 2n);
+      });
+    });
+
+    describe("§12.4.2 / §12.4.3.2: members receiving an external Commit", () => {
+      it("refuse a joiner's path leaf key or ExternalInit kem_output that is invalid, their state unchanged; the genuine one merges", async () => {
+        const c = await createCommit(alice, { forcePath: true, groupInfo: { externalPub: true } });
+        const member = mergePendingCommit(c.state);
+        const joined = await joinByExternalCommit({
+          cs,
+          groupInfo: c.groupInfo!,
+          credential: dave().kp.keyPackage.leafNode.credential,
+          signaturePrivateKey: dave().signaturePrivateKey,
+          signaturePublicKey: dave().kp.keyPackage.leafNode.signatureKey,
+          services,
+        });
+        const m = decodeMlsMessage(joined.commit);
+        if (m.wireFormat !== WireFormat.mls_public_message || m.publicMessage.content.contentType !== ContentType.commit) throw new Error("not a public commit");
+        const content = m.publicMessage.content;
+        const commit = content.commit;
+        /** Dave's external Commit with `edit` applied, signed again by Dave (confirmation tag bogus: the key checks come first). */
+        const forged = async (edit: (c: Commit) => Promise<Commit>): Promise<Uint8Array> => {
+          const pm = await createPublicMessage(member.framing, {
+            content: { ...content, commit: await edit(commit) } as FramedContent,
+            signaturePrivateKey: dave().signaturePrivateKey,
+            confirmationTag: new Uint8Array(cs.hashLength),
+          });
+          return encodeMlsMessage(publicMessageToMls(pm));
+        };
+        const refused = async (message: Uint8Array, code: string, section: string) => {
+          const before = toHex(encodeGroupState(member));
+          const e = await validationErrorOf(processMessage(member, message));
+          expect([e.code, e.rfcSection], e.message).toEqual([code, section]);
+          expect(toHex(encodeGroupState(member))).toBe(before);
+        };
+        for (const bad of await badHpkeKeys(cs)) {
+          const leafKey = await forged(async (x) => ({
+            ...x,
+            path: {
+              ...x.path!,
+              leafNode: await signLeafNode(cs, dave().signaturePrivateKey, { ...withoutSignature(x.path!.leafNode), encryptionKey: bad.key }, {
+                groupId: member.groupContext.groupId,
+                leafIndex: joined.state.ownLeaf,
+              }),
+            },
+          }));
+          await refused(leafKey, "leaf-node/invalid-encryption-key", "5.1.1");
+          // kem_output is the joiner's ephemeral public key (RFC 9180 §7.1.4: the recipient validates it): decapsulation refuses it.
+          const kemOutput = await forged(async (x) => ({
+            ...x,
+            proposals: x.proposals.map((p) =>
+              p.type === ProposalOrRefType.proposal && p.proposal.proposalType === ProposalType.external_init
+                ? { type: ProposalOrRefType.proposal, proposal: { proposalType: ProposalType.external_init, kemOutput: bad.key } }
+                : p,
+            ),
+          }));
+          await refused(kemOutput, "commit/external-init", "8.3");
+        }
+        const r = await processMessage(member, joined.commit);
+        expect(r.kind).toBe("commit");
+        if (r.kind === "commit") expect(mergeStagedCommit(r.staged).groupContext.epoch).toBe(member.groupContext.epoch + 1n);
       });
     });
   });
