@@ -13,6 +13,7 @@
 import { wipe } from "@mlskit/codec";
 import {
   type CipherSuiteProvider,
+  InternalError,
   UsageError,
   ValidationError,
   deriveTreeSecret,
@@ -89,6 +90,14 @@ export class HashRatchet extends Redacted {
   #generation = 0;
   /** Unused keys of generations below #generation, inside the window. */
   readonly #skipped = new Map<number, RatchetKeyNonce>();
+  /**
+   * The chain derived ahead of #generation and not consumed yet (by
+   * {@link peek}): entry i is generation #generation + i, its key and
+   * `ratchet_secret` of the generation after it. In memory only.
+   */
+  readonly #ahead: AheadStep[] = [];
+  /** Peeked keys not yet consumed or discarded: the look-ahead is trimmed only when none is. */
+  #outstanding = 0;
   #wiped = false;
   #changes = 0;
 
@@ -158,18 +167,13 @@ export class HashRatchet extends Redacted {
   /** Sender side: the key and nonce of the next generation. A generation is never handed out twice. */
   next(): Promise<RatchetKeyNonce> {
     return this.#queue.run(async () => {
-      for (;;) {
-        this.#assertUsable();
-        const start = this.#generation;
-        const pending = await this.#derive(start);
-        // A received message of our own leaf may have moved the ratchet meanwhile: derive again from there.
-        if (this.#generation !== start) {
-          pending.discard();
-          continue;
-        }
-        this.consume(pending);
-        return pending.key;
-      }
+      this.#assertUsable();
+      const target = this.#generation;
+      await this.#extendTo(target);
+      const step = this.#ahead[0]!;
+      this.#advance(target);
+      // The look-ahead's own key is handed out: nobody else holds it.
+      return step.key;
     });
   }
 
@@ -190,13 +194,17 @@ export class HashRatchet extends Redacted {
 
   /**
    * Receiver side: the key and nonce of `generation`, looked up WITHOUT
-   * changing the ratchet. RFC 9420 §9.2 counts a key as consumed only once it
-   * decrypted a message, and any member can forge sender data naming any
-   * generation: so the ratchet moves, skipped keys are kept and old ones
+   * changing the ratchet's state. RFC 9420 §9.2 counts a key as consumed only
+   * once it decrypted a message, and any member can forge sender data naming
+   * any generation: so the ratchet moves, skipped keys are kept and old ones
    * evicted only when the caller, the message authenticated, calls
-   * {@link consume}; {@link PendingKey.discard} leaves no trace. Generations
-   * behind the current one come from the out-of-order window; generations
-   * ahead are derived (at most `maxForwardDistance` steps, §15.3).
+   * {@link consume}; {@link PendingKey.discard} leaves no trace in the state.
+   * Generations behind the current one come from the out-of-order window;
+   * generations ahead (at most `maxForwardDistance` steps, §15.3) come from a
+   * look-ahead of the chain kept in memory, outside the exported state (it
+   * is derivable from the ratchet secret the state holds anyway), so lookups
+   * made side by side derive each generation once, and a forgery far ahead
+   * costs its derivation once.
    *
    * @throws ValidationError `secret-tree/generation-consumed` (RFC 9420 §9.2),
    *   `secret-tree/generation-outside-window` or
@@ -207,11 +215,7 @@ export class HashRatchet extends Redacted {
     if (!Number.isInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
       throw new UsageError("secret-tree/invalid-generation", `generation must be a uint32, got ${String(generation)}`);
     }
-    if (generation < this.#generation) {
-      const kept = this.#skipped.get(generation);
-      if (kept === undefined) throw this.#goneError(generation);
-      return new PendingKey(new RatchetKeyNonce(generation, kept.key.slice(), kept.nonce.slice()), undefined);
-    }
+    if (generation < this.#generation) return this.#peekKept(generation);
     // RFC 9420 §15.3: limit how far a message can make the receiver ratchet forward.
     if (generation - this.#generation > this.#policy.maxForwardDistance) {
       throw new ValidationError(
@@ -220,26 +224,54 @@ export class HashRatchet extends Redacted {
         `${this.#description}: generation ${generation} is more than ${this.#policy.maxForwardDistance} generations ahead of ${this.#generation}`,
       );
     }
-    return this.#derive(generation);
+    await this.#queue.run(async () => {
+      this.#assertUsable();
+      await this.#extendTo(generation);
+    });
+    // Consumed meanwhile by another message of this sender: it may be in the window now.
+    if (generation < this.#generation) return this.#peekKept(generation);
+    const step = this.#ahead[generation - this.#generation]!;
+    this.#outstanding++;
+    return new PendingKey(new RatchetKeyNonce(generation, step.key.key.slice(), step.key.nonce.slice()), this, () => this.#settled());
+  }
+
+  /**
+   * A peeked key was consumed or discarded. Once none is outstanding, a
+   * look-ahead longer than {@link AHEAD_KEPT} is cut back, so forgeries naming
+   * far generations cannot make a receiver hold their keys.
+   */
+  #settled(): void {
+    this.#outstanding--;
+    if (this.#outstanding > 0 || this.#ahead.length <= AHEAD_KEPT) return;
+    for (const step of this.#ahead.splice(AHEAD_KEPT)) {
+      step.key.wipe();
+      wipe(step.next);
+    }
   }
 
   /**
    * The message that used `pending`'s key authenticated: its generation is
    * consumed. The ratchet moves past it (keeping the skipped keys inside the
    * window, wiping superseded secrets and evicted keys, RFC 9420 §9.2), or
-   * the kept key is deleted. Synchronous, so it cannot interleave with other
-   * consumptions; it works on any ratchet of the same chain, even one that
-   * moved since the peek. The caller still owns (and wipes) `pending.key`.
+   * the kept key is deleted. Synchronous, so consumptions cannot interleave;
+   * works for a key peeked from another ratchet of the same chain (a sender's
+   * first message, derived apart, SecretTree.peekKey). The caller still owns
+   * (and wipes) `pending.key`.
    * @throws ValidationError `secret-tree/generation-consumed` when another
    *   message consumed the generation meanwhile (a replay in flight).
    */
   consume(pending: PendingKey): void {
     this.#assertUsable();
+    try {
+      this.#consume(pending);
+    } finally {
+      pending.settle();
+    }
+  }
+
+  #consume(pending: PendingKey): void {
     const target = pending.key.generation;
-    const d = pending.derived;
-    if (d === undefined || target < this.#generation) {
-      // The key was in the window (or the ratchet moved past it since the peek): it must still be there.
-      d?.discardRest();
+    if (target < this.#generation) {
       const kept = this.#skipped.get(target);
       if (kept === undefined) throw this.#goneError(target);
       this.#skipped.delete(target);
@@ -247,30 +279,24 @@ export class HashRatchet extends Redacted {
       this.#changed();
       return;
     }
-    // target >= #generation >= the derivation's start: the derived chain continues from where the ratchet stands.
-    const start = this.#generation;
-    const window = this.#policy.outOfOrderWindow;
-    for (const k of d.kept) {
-      if (k.generation >= start && !this.#skipped.has(k.generation)) this.#skipped.set(k.generation, k);
-      else k.wipe();
+    if (target >= this.#generation + this.#ahead.length) {
+      // Peeked on another ratchet of the same chain: take its look-ahead from where this one stands.
+      const source = pending.source;
+      if (source === this) throw new InternalError("secret-tree/look-ahead-lost", `${this.#description}: generation ${target} was peeked but is not ahead`);
+      for (const s of source.#aheadCopy(this.#generation + this.#ahead.length, target)) this.#ahead.push(s);
     }
-    wipe(this.#secret);
-    this.#secret = d.next;
-    this.#generation = target + 1;
-    // Evict keys that fell out of the window as it moved forward.
-    for (let g = Math.max(0, start - 1 - window); g < target - window; g++) {
-      const old = this.#skipped.get(g);
-      if (old !== undefined) {
-        old.wipe();
-        this.#skipped.delete(g);
-      }
-    }
-    this.#changed();
+    // The look-ahead's copy of the key goes; the caller wipes its own.
+    this.#advance(target).wipe();
   }
 
   /** Wipes every secret, key and nonce the ratchet holds; it cannot be used afterwards. */
   wipe(): void {
     this.#wiped = true;
+    for (const step of this.#ahead) {
+      step.key.wipe();
+      wipe(step.next);
+    }
+    this.#ahead.length = 0;
     wipe(this.#secret);
     this.#secret = undefined;
     for (const k of this.#skipped.values()) k.wipe();
@@ -343,50 +369,93 @@ export class HashRatchet extends Redacted {
     return new ValidationError("secret-tree/generation-consumed", "9.2", `${this.#description}: the key for generation ${generation} was already consumed`);
   }
 
+  /** A key of the out-of-order window, looked up without consuming it. */
+  #peekKept(generation: number): PendingKey {
+    const kept = this.#skipped.get(generation);
+    if (kept === undefined) throw this.#goneError(generation);
+    return new PendingKey(new RatchetKeyNonce(generation, kept.key.slice(), kept.nonce.slice()), this, undefined);
+  }
+
   /**
-   * Derives, from a copy of the current secret, the key of `target` and what
-   * moving there would keep: the skipped keys inside the window and the next
-   * secret. Changes nothing; intermediate secrets are wiped as it goes.
+   * Extends the look-ahead to cover `target`, from a copy of its last secret
+   * (a consumption meanwhile may take ownership of that secret). Runs in the
+   * ratchet's queue; only appends, so consumptions may interleave.
    */
-  async #derive(target: number): Promise<PendingKey> {
-    const start = this.#generation;
-    if (this.#secret === undefined) {
+  async #extendTo(target: number): Promise<void> {
+    let j = this.#generation + this.#ahead.length;
+    if (j > target) return;
+    const last = this.#ahead.length > 0 ? this.#ahead[this.#ahead.length - 1]!.next : this.#secret;
+    if (last === undefined) {
       throw new UsageError("secret-tree/ratchet-exhausted", `${this.#description} has no generation after ${MAX_GENERATION}`);
     }
-    const keepFrom = target - this.#policy.outOfOrderWindow;
-    const kept: RatchetKeyNonce[] = [];
-    let secret: Uint8Array = this.#secret.slice();
+    let secret: Uint8Array = last.slice();
     try {
-      for (let j = start; j < target; j++) {
-        const step = this.#step(secret, j, j >= keepFrom, true);
-        const { keyNonce: skipped, next } = step instanceof Promise ? await step : step;
-        if (skipped !== undefined) kept.push(skipped);
+      for (; j <= target; j++) {
+        const step = this.#step(secret, j, true, j < MAX_GENERATION);
+        const { keyNonce, next } = step instanceof Promise ? await step : step;
         wipe(secret);
-        secret = next!;
+        if (this.#wiped) {
+          keyNonce!.wipe();
+          wipe(next);
+          throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
+        }
+        this.#ahead.push({ key: keyNonce!, next });
+        if (next === undefined) break;
+        secret = next.slice();
       }
-      const last = this.#step(secret, target, true, target < MAX_GENERATION);
-      const { keyNonce, next } = last instanceof Promise ? await last : last;
+    } finally {
       wipe(secret);
-      if (this.#wiped) {
-        keyNonce!.wipe();
-        wipe(next);
-        for (const k of kept) k.wipe();
-        throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
-      }
-      return new PendingKey(keyNonce!, { kept, next, discardRest: () => (wipe(next), kept.forEach((k) => k.wipe())) });
-    } catch (e) {
-      wipe(secret);
-      for (const k of kept) k.wipe();
-      throw e;
     }
+  }
+
+  /** Copies of the look-ahead's steps for generations `from`..`to` (both within it). */
+  #aheadCopy(from: number, to: number): AheadStep[] {
+    const out: AheadStep[] = [];
+    for (let g = from; g <= to; g++) {
+      const s = this.#ahead[g - this.#generation];
+      if (s === undefined) throw new InternalError("secret-tree/look-ahead-lost", `${this.#description}: generation ${g} is not in the look-ahead`);
+      out.push({ key: new RatchetKeyNonce(g, s.key.key.slice(), s.key.nonce.slice()), next: s.next?.slice() });
+    }
+    return out;
+  }
+
+  /**
+   * Moves the ratchet past `target` (covered by the look-ahead): the
+   * generations skipped on the way stay in the out-of-order window if they
+   * fit, the others and the superseded secret are wiped, keys that fell out
+   * of the window are evicted (RFC 9420 §9.2, §15.3). Returns the look-ahead's
+   * key of `target`, which the caller owns.
+   */
+  #advance(target: number): RatchetKeyNonce {
+    const start = this.#generation;
+    const window = this.#policy.outOfOrderWindow;
+    const steps = this.#ahead.splice(0, target - start + 1);
+    for (let k = 0; k < steps.length - 1; k++) {
+      const s = steps[k]!;
+      wipe(s.next);
+      if (s.key.generation >= target - window && !this.#skipped.has(s.key.generation)) this.#skipped.set(s.key.generation, s.key);
+      else s.key.wipe();
+    }
+    const last = steps[steps.length - 1]!;
+    wipe(this.#secret);
+    this.#secret = last.next;
+    this.#generation = target + 1;
+    for (let g = Math.max(0, start - 1 - window); g < target - window; g++) {
+      const old = this.#skipped.get(g);
+      if (old !== undefined) {
+        old.wipe();
+        this.#skipped.delete(g);
+      }
+    }
+    this.#changed();
+    return last.key;
   }
 }
 
-/** What moving a ratchet to a generation keeps (see `HashRatchet.#derive`). */
-interface Derivation {
-  readonly kept: readonly RatchetKeyNonce[];
+/** One generation of a ratchet's look-ahead: its key and the next ratchet secret (undefined past the last generation). */
+interface AheadStep {
+  readonly key: RatchetKeyNonce;
   readonly next: Uint8Array | undefined;
-  discardRest(): void;
 }
 
 /**
@@ -396,19 +465,31 @@ interface Derivation {
  */
 export class PendingKey extends Redacted {
   readonly key: RatchetKeyNonce;
-  /** @internal What consuming moves the ratchet to; undefined for a key from the out-of-order window. */
-  readonly derived: Derivation | undefined;
+  /** @internal The ratchet it was peeked on (a ratchet of the same chain may consume it). */
+  readonly source: HashRatchet;
+  #onSettle: (() => void) | undefined;
 
   /** @internal */
-  constructor(key: RatchetKeyNonce, derived: Derivation | undefined) {
+  constructor(key: RatchetKeyNonce, source: HashRatchet, onSettle: (() => void) | undefined) {
     super("PendingKey");
     this.key = key;
-    this.derived = derived;
+    this.source = source;
+    this.#onSettle = onSettle;
   }
 
-  /** The message failed: wipes the key and what consuming would have kept; the ratchet never changed. */
+  /** The message failed: wipes this copy of the key; the ratchet's state never changed. */
   discard(): void {
     this.key.wipe();
-    this.derived?.discardRest();
+    this.settle();
+  }
+
+  /** @internal Tells the source ratchet this lookup is over (once). */
+  settle(): void {
+    const f = this.#onSettle;
+    this.#onSettle = undefined;
+    f?.();
   }
 }
+
+/** Look-ahead entries a ratchet keeps once no lookup is outstanding (a burst's worth; more is cut back). */
+const AHEAD_KEPT = 64;

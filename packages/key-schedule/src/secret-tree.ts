@@ -55,6 +55,13 @@ interface DetachedLeaf {
   wipe(): void;
 }
 
+/** A detached derivation shared by lookups in flight, and how many use it. */
+interface DetachedEntry {
+  users: number;
+  value: DetachedLeaf | undefined;
+  derived: Promise<DetachedLeaf>;
+}
+
 /** A receiver's key looked up by {@link SecretTree.peekKey}: consume it once the message authenticated, or discard it. */
 export interface TreeKey {
   readonly key: RatchetKeyNonce;
@@ -89,6 +96,8 @@ export class SecretTree extends Redacted {
   #changes = 0;
   /** Keys of our own ratchets moved past ahead of their use ({@link reserve}), by leaf and type, oldest first. */
   readonly #reserved = new Map<string, RatchetKeyNonce[]>();
+  /** Detached derivations of leaves not yet in the tree, shared by the lookups in flight. */
+  readonly #detached = new Map<number, DetachedEntry>();
 
   /**
    * A tree over `leafCount` leaves rooted at `encryptionSecret`. The tree keeps
@@ -232,22 +241,55 @@ export class SecretTree extends Redacted {
       const pending = await ready[type].peek(generation);
       return { key: pending.key, consume: () => ready[type].consume(pending), discard: () => pending.discard() };
     }
-    const detached = await this.#deriveDetached(leaf);
+    // A sender's first messages this epoch, looked up side by side, share one detached derivation.
+    const entry = this.#acquire(leaf);
     let pending: PendingKey;
     try {
-      pending = await detached.ratchets[type].peek(generation);
+      pending = await (await entry.derived).ratchets[type].peek(generation);
     } catch (e) {
-      detached.wipe();
+      this.#release(leaf, entry);
       throw e;
     }
     return {
       key: pending.key,
-      consume: () => this.#attach(leaf, detached)[type].consume(pending),
+      consume: () => {
+        try {
+          this.#attach(leaf, entry.value!)[type].consume(pending);
+        } finally {
+          this.#release(leaf, entry);
+        }
+      },
       discard: () => {
         pending.discard();
-        detached.wipe();
+        this.#release(leaf, entry);
       },
     };
+  }
+
+  /** The shared detached derivation of an underived leaf, with one more user. */
+  #acquire(leaf: number): DetachedEntry {
+    let entry = this.#detached.get(leaf);
+    if (entry === undefined) {
+      const created: DetachedEntry = { users: 0, value: undefined, derived: undefined as unknown as Promise<DetachedLeaf> };
+      created.derived = this.#deriveDetached(leaf).then((d) => (created.value = d));
+      created.derived.catch(() => undefined);
+      this.#detached.set(leaf, created);
+      entry = created;
+    }
+    entry.users++;
+    return entry;
+  }
+
+  /**
+   * One user of a detached derivation is done. With none left it is
+   * forgotten, and wiped unless it became the leaf's ratchets: forgeries
+   * naming an underived leaf leave nothing behind.
+   */
+  #release(leaf: number, entry: DetachedEntry): void {
+    if (--entry.users > 0) return;
+    if (this.#detached.get(leaf) === entry) this.#detached.delete(leaf);
+    const d = entry.value;
+    if (d !== undefined && this.#leaves.get(leaf) !== d.ratchets) d.wipe();
   }
 
   /**
@@ -303,6 +345,8 @@ export class SecretTree extends Redacted {
     this.#wiped = true;
     for (const queue of this.#reserved.values()) for (const k of queue) k.wipe();
     this.#reserved.clear();
+    for (const e of this.#detached.values()) e.value?.wipe();
+    this.#detached.clear();
     for (const s of this.#nodes.values()) wipe(s);
     this.#nodes.clear();
     for (const r of this.#leaves.values()) {
@@ -315,7 +359,12 @@ export class SecretTree extends Redacted {
   async #deriveLeaf(leaf: number): Promise<LeafRatchets> {
     const existing = this.#leaves.get(leaf);
     if (existing !== undefined) return existing;
-    return this.#attach(leaf, await this.#deriveDetached(leaf));
+    const entry = this.#acquire(leaf);
+    try {
+      return this.#attach(leaf, await entry.derived);
+    } finally {
+      this.#release(leaf, entry);
+    }
   }
 
   /**
@@ -381,15 +430,10 @@ export class SecretTree extends Redacted {
    * ratchets returned (a derivation is deterministic: they are the same chain).
    */
   #attach(leaf: number, detached: DetachedLeaf): LeafRatchets {
-    if (this.#wiped) {
-      detached.wipe();
-      throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
-    }
+    if (this.#wiped) throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
+    // Attached meanwhile (by the sender's own path, derived apart): the same chain; the last user of `detached` wipes it.
     const existing = this.#leaves.get(leaf);
-    if (existing !== undefined) {
-      detached.wipe();
-      return existing;
-    }
+    if (existing !== undefined) return existing;
     const target = 2 * leaf;
     let x = root(this.leafCount);
     while (!this.#nodes.has(x)) {
