@@ -1,6 +1,6 @@
 /**
  * `pnpm bench` / `npm run bench`: prints throughput figures for this machine.
- * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade,persistence`
+ * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade,rejection,persistence`
  * (`persistence` is `state,persist-messages,persist-commits`, each also by itself),
  * `--sizes=2,128,1024` and `--provider=webcrypto+noble` (tree and protocol sections).
  */
@@ -10,6 +10,7 @@ import { benchFacade } from "./facade.js";
 import { benchProviderOverhead } from "./overhead.js";
 import { PERSISTENCE_PARTS, runPersistenceSection } from "./persistence.js";
 import { benchPrimitives } from "./primitives.js";
+import { benchRejection } from "./rejection.js";
 import { PROVIDERS, runProtocolSection, runTreeSection } from "./sections.js";
 
 const args = process.argv.slice(2);
@@ -44,6 +45,16 @@ if (wants("facade")) {
 if (wants("protocol")) {
   const ok = await runProtocolSection(args);
   console.log(ok ? "protocol targets met" : "protocol targets NOT met");
+}
+// What refusing forged PrivateMessages costs a receiver (rejection.ts).
+if (wants("rejection")) {
+  await benchRejection(
+    [
+      { name: "noble", crypto: noble },
+      { name: "webcrypto+noble", crypto: hybrid },
+    ],
+    quick,
+  );
 }
 // Stored state, and messages and commits with persistence (persistence.ts), on the facade's default provider.
 const persistenceParts = PERSISTENCE_PARTS.filter((part) => wants("persistence") || only?.includes(part));
