@@ -7,7 +7,7 @@
  * is merged.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { UsageError, ValidationError, WireFormat } from "@mlskit/core";
+import { InternalError, UsageError, ValidationError, WireFormat } from "@mlskit/core";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import type { VerifiedContent } from "./authenticated-content.js";
 import { type StagedCommit, proposalRefOf, stageCommit } from "./commit-process.js";
@@ -94,12 +94,13 @@ async function unprotectDeferred(state: GroupState, m: MLSMessageIn): Promise<{ 
     const r = await unprotectPrivateMessage(
       state.framing,
       m.privateMessage,
-      { members: state.tree, secretTree: state.secretTree, senderDataSecret: state.keys.senderDataSecret },
+      { members: state.tree, secretTree: state.secretTree, senderDataSecret: state.keys.senderDataSecret, ownLeaf: state.ownLeaf },
       { deferConsume: true },
     );
     return { content: r.content, consume: r.consume };
   }
-  throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
+  // Bytes from the network: a Welcome, GroupInfo or KeyPackage handed to a group is refused as input, not as a misuse.
+  reject("message/not-a-group-message", "6", `a message of wire format ${m.wireFormat} is not a group message: only PublicMessage and PrivateMessage belong to a group`);
 }
 
 function noConsumption(): void {}
@@ -114,18 +115,21 @@ function externalProposalTypesOf(state: GroupState): number[] {
 function groupAndEpochOf(m: MLSMessageIn): { groupId: Uint8Array; epoch: bigint } {
   if (m.wireFormat === WireFormat.mls_public_message) return m.publicMessage.content;
   if (m.wireFormat === WireFormat.mls_private_message) return m.privateMessage;
-  throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
+  // Bytes from the network: a Welcome, GroupInfo or KeyPackage handed to a group is refused as input, not as a misuse.
+  reject("message/not-a-group-message", "6", `a message of wire format ${m.wireFormat} is not a group message: only PublicMessage and PrivateMessage belong to a group`);
 }
 
-async function decryptPast(past: PastEpoch, message: PrivateMessageIn): Promise<VerifiedContent> {
+async function decryptPast(past: PastEpoch, message: PrivateMessageIn, ownLeaf: LeafIndex): Promise<VerifiedContent> {
   const r = await unprotectPrivateMessage(
     past.framing,
     message,
-    { members: past.tree, secretTree: past.secretTree, senderDataSecret: past.senderDataSecret },
+    { members: past.tree, secretTree: past.secretTree, senderDataSecret: past.senderDataSecret, ownLeaf },
     { deferConsume: true },
   );
+  const fc = r.content.content;
   // Only application messages are read in a past epoch (§12.1, §12.4.2): a handshake consumes nothing.
-  if (r.content.content.contentType === ContentType.application) r.consume();
+  if (fc.contentType !== ContentType.application) reject("framing/wrong-epoch", "12.1", `a handshake message of past epoch ${message.epoch}`);
+  r.consume();
   return r.content;
 }
 
@@ -154,9 +158,8 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
     if (m.wireFormat !== WireFormat.mls_private_message || past === undefined) {
       reject("message/epoch-too-old", "15.3", `the message is for epoch ${epoch}, which this client no longer keeps (current ${current})`);
     }
-    const content = await decryptPast(past, m.privateMessage);
-    const fc = content.content;
-    if (fc.contentType !== ContentType.application) reject("framing/wrong-epoch", "12.1", `a handshake message of past epoch ${epoch}`);
+    const fc = (await decryptPast(past, m.privateMessage, state.ownLeaf)).content;
+    if (fc.contentType !== ContentType.application) throw new InternalError("message/past-handshake", "decryptPast returned a handshake");
     return {
       kind: "application",
       sender: (fc.sender as { leafIndex: LeafIndex }).leafIndex,
@@ -191,6 +194,10 @@ export async function processVerified(
   const fc = content.content;
   switch (fc.contentType) {
     case ContentType.application:
+      // Our own message handed back (by the Delivery Service, or re-sent by another member at a fresh generation): say so.
+      if ((fc.sender as { leafIndex: LeafIndex }).leafIndex === state.ownLeaf) {
+        reject("message/own-message", "6.3.2", "this application message was sent from our own leaf: it is one of ours, handed back");
+      }
       consume();
       return {
         kind: "application",

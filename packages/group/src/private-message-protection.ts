@@ -173,6 +173,11 @@ export async function protectPrivateMessage(
 export interface PrivateMessageReceiver extends PrivateMessageSecrets, ReceiveOptions {
   /** The epoch's ratchet tree, for the sender's leaf and signature key. */
   readonly members: MemberLookup;
+  /**
+   * The receiver's own leaf: an application message naming it is one of
+   * ours handed back, refused as such before any key is looked up.
+   */
+  readonly ownLeaf?: number;
 }
 
 /** A received PrivateMessage after every check passed. */
@@ -235,6 +240,9 @@ export async function unprotectPrivateMessage(
     throw framingError("framing/malformed-sender-data", "the decrypted sender data is not a SenderData", undefined, e);
   }
   // RFC 9420 §6.3.2: "the leaf index indicated in the leaf_index field identifies a non-blank node".
+  if (contentType === ContentType.application && leafIndex === receiver.ownLeaf) {
+    throw new ValidationError("message/own-message", "6.3.2", "this application message was sent from our own leaf: it is one of ours, handed back");
+  }
   const publicKey = memberSignatureKey(receiver.members, leafIndex, "6.3.2");
   const { secretTree } = receiver;
   if (leafIndex >= secretTree.leafCount) {

@@ -109,7 +109,7 @@ describe("forged handshakes and refused messages consume nothing (private handsh
   it("a forged Commit naming the committer's next generation leaves its real Commit readable", async () => {
     const cs = await noblecs();
     let { a, b, c } = await trio(cs, "private");
-    const forged = await forge(c, a.ownLeaf, 0, { contentType: ContentType.commit, commit: { proposals: [] } } as Partial<FramedContent>);
+    const forged = await forge(c, a.ownLeaf, 0, { contentType: ContentType.commit, commit: { proposals: [], path: undefined } } as unknown as Partial<FramedContent>);
     const before = encodeGroupState(b);
     const e = await validationErrorOf(processMessage(b, forged));
     expect(e.code).toBe("framing/invalid-signature");
@@ -148,5 +148,29 @@ describe("forged handshakes and refused messages consume nothing (private handsh
     expect(toHex(encodeGroupState(b))).toBe(toHex(before));
     refuse = false;
     expect((await processMessage(b, p.message)).kind).toBe("proposal");
+  });
+});
+
+describe("inputs that are not someone else's group message", () => {
+  it("our own application message handed back, or re-sent by a member at a fresh generation, is refused as ours; nothing is consumed", async () => {
+    const cs = await noblecs();
+    const { b, c } = await trio(cs, "private");
+    const mine = await createApplicationMessage(b, utf8("mine"));
+    const before = encodeGroupState(b);
+    expect((await validationErrorOf(processMessage(b, mine))).code).toBe("message/own-message");
+    // Carol re-encrypts as Bob at a generation Bob never used.
+    const resent = await forge(c, b.ownLeaf, 5);
+    const e = await validationErrorOf(processMessage(b, resent));
+    expect(["message/own-message", "framing/invalid-signature"]).toContain(e.code);
+    expect(toHex(encodeGroupState(b))).toBe(toHex(before));
+  });
+
+  it("a Welcome handed to a group is refused as input (ValidationError), not as a misuse", async () => {
+    const cs = await noblecs();
+    const { a, b } = await trio(cs, "public");
+    const erin = await client(cs, "erin");
+    const commit = await createCommit(a, { proposals: [{ add: kpOf(erin) }] });
+    const e = await validationErrorOf(processMessage(b, commit.welcome!));
+    expect([e.code, e.rfcSection]).toEqual(["message/not-a-group-message", "6"]);
   });
 });

@@ -3,7 +3,7 @@
  * results mapped to {@link IncomingMessage}s, entering a merged epoch with
  * the replay of held messages, and the log of this epoch's proposal messages.
  */
-import { type IdentityProvider, UsageError, WireFormat, forEachConcurrent } from "@mlskit/core";
+import { type IdentityProvider, UsageError, ValidationError, WireFormat, forEachConcurrent } from "@mlskit/core";
 import {
   ContentType,
   type GroupState,
@@ -22,7 +22,7 @@ export function epochOfMessage(bytes: Uint8Array): bigint {
   const m = decodeMlsMessage(bytes);
   if (m.wireFormat === WireFormat.mls_public_message) return m.publicMessage.content.epoch;
   if (m.wireFormat === WireFormat.mls_private_message) return m.privateMessage.epoch;
-  throw new UsageError("usage/not-a-group-message", "only PublicMessage and PrivateMessage belong to a group");
+  throw new ValidationError("message/not-a-group-message", "6", "only PublicMessage and PrivateMessage belong to a group");
 }
 
 /** An application message as {@link Group.processIncoming} reports it, with the sender's identity when known. @internal */
