@@ -142,6 +142,12 @@ export interface InteropClientOptions {
   readonly name?: string;
   /** Default: basic credentials, any identity accepted (the runner uses basic credentials). */
   readonly identityProvider?: IdentityProvider;
+  /**
+   * Credential types the clients list in their capabilities besides basic
+   * (e.g. x509 = 2): groups created by other stacks may require them in
+   * `required_capabilities` although every member uses basic credentials.
+   */
+  readonly advertisedCredentialTypes?: readonly number[];
 }
 
 /**
@@ -154,6 +160,7 @@ export class MlsInteropClient {
   readonly #crypto: CryptoProvider;
   readonly #name: string;
   readonly #identityProvider: IdentityProvider;
+  readonly #advertisedCredentialTypes: readonly number[];
   #nextId = 1;
   readonly #clients = new Map<string, Promise<ClientEntry>>();
   readonly #states = new Map<number, StateEntry>();
@@ -167,6 +174,7 @@ export class MlsInteropClient {
     this.#crypto = options.crypto;
     this.#name = options.name ?? "mlskit";
     this.#identityProvider = options.identityProvider ?? new BasicIdentityProvider({ policy: acceptAll });
+    this.#advertisedCredentialTypes = options.advertisedCredentialTypes ?? [];
   }
 
   // ---------------------------------------------------------------- registry
@@ -222,6 +230,7 @@ export class MlsInteropClient {
       cipherSuite: suite,
       crypto: this.#crypto,
       identityProvider: this.#identityProvider,
+      advertisedCredentialTypes: this.#advertisedCredentialTypes,
       storage,
     });
     return { client, identity, storage };

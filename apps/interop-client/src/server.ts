@@ -18,6 +18,7 @@ export interface InteropServerOptions {
   readonly port?: number;
   readonly name?: string;
   readonly identityProvider?: InteropClientOptions["identityProvider"];
+  readonly advertisedCredentialTypes?: InteropClientOptions["advertisedCredentialTypes"];
   /** Called with the RPC name and the error of every failing RPC (e.g. to log it). */
   readonly onError?: (rpc: string, error: unknown) => void;
 }
@@ -69,6 +70,7 @@ export async function startInteropServer(options: InteropServerOptions): Promise
     crypto: options.crypto,
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.identityProvider !== undefined ? { identityProvider: options.identityProvider } : {}),
+    ...(options.advertisedCredentialTypes !== undefined ? { advertisedCredentialTypes: options.advertisedCredentialTypes } : {}),
   });
   const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024, "grpc.max_send_message_length": 64 * 1024 * 1024 });
   server.addService(loadMlsClientService(), serviceImplementation(client, options.onError));

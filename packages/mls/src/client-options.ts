@@ -39,6 +39,12 @@ export interface ClientOptions {
   /** Advertised capabilities (default: this suite, the identity provider's credential types, the policy's custom proposals). */
   readonly capabilities?: Capabilities;
   /**
+   * Credential types listed in the default capabilities besides the
+   * credential's own and the identity provider's (§7.2), e.g. to join groups
+   * whose `required_capabilities` name a type no member here uses.
+   */
+  readonly advertisedCredentialTypes?: readonly number[];
+  /**
    * Where the client record, groups, KeyPackage private keys and external
    * PSKs are kept (default: in memory, `memoryStore()`). A storage that
    * already holds a client restores it: its credential and signature keys

@@ -91,6 +91,7 @@ export class Client {
   /** The application's per-group policy for groups loaded from storage. */
   readonly #policyFor: ((groupId: Uint8Array) => GroupPolicyInput | undefined) | undefined;
   readonly #capabilities: Capabilities | undefined;
+  readonly #advertisedCredentialTypes: readonly number[];
   readonly #storage: ClientStore;
   readonly #groups = new Map<string, Group>();
   readonly #services: GroupServices;
@@ -121,6 +122,7 @@ export class Client {
     this.#policyInput = options.policy ?? {};
     this.#policyFor = options.policyFor;
     this.#capabilities = options.capabilities;
+    this.#advertisedCredentialTypes = options.advertisedCredentialTypes ?? [];
     this.#storage = storage;
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
     this.#services = { identityProvider: this.#identityProvider, psks: pskStoreOf(storage), resumptionPsks };
@@ -394,7 +396,7 @@ export class Client {
 
   #capabilitiesFor(suite: CipherSuiteId): Capabilities {
     if (this.#capabilities !== undefined) return this.#capabilities;
-    const credentials = [...new Set([this.#credential.credentialType, ...this.#identityProvider.supportedCredentialTypes()])];
+    const credentials = [...new Set([this.#credential.credentialType, ...this.#identityProvider.supportedCredentialTypes(), ...this.#advertisedCredentialTypes])];
     const proposals = (this.#policyInput.customProposals ?? []).map((h) => h.proposalType);
     return defaultCapabilities({ cipherSuites: [...new Set([this.#cs.suite.id, suite])], credentials, proposals });
   }
