@@ -62,6 +62,7 @@ import {
   writeStatus,
 } from "./state-parts.js";
 import { type TreeDelta, readTreeDelta, writeTreeDelta } from "./stored-tree.js";
+import { encodedTree } from "./encoded-tree.js";
 
 /**
  * Where each field of {@link GroupState} goes. A compile-time guard: a field
@@ -119,7 +120,7 @@ export interface StoredBody {
  */
 export function writeGroupStateBody(w: Writer, state: GroupState, current?: GroupState): void {
   groupContextCodec.encode(w, state.groupContext);
-  if (current === undefined) w.opaque(state.tree.encode());
+  if (current === undefined) w.opaque(encodedTree(state.tree));
   else writeTreeDelta(w, current.tree, state.tree);
   // TreePrivateKeys holds the member's leaf too; the state machine keeps it equal to ownLeaf.
   if (state.privateKeys.leafIndex !== state.ownLeaf) {

@@ -22,6 +22,7 @@ import type { PastEpoch } from "../group-state.js";
 import { corrupt, decodingBody, readHeader, writeHeader } from "./blob-header.js";
 import { readNh } from "./state-parts.js";
 import { loadTree } from "./stored-tree.js";
+import { encodedTree } from "./encoded-tree.js";
 
 /** Where each field of {@link PastEpoch} goes: a field added there fails to compile here until it is stored. */
 export const PAST_EPOCH_FIELDS: Record<keyof PastEpoch, "body" | "derived"> = {
@@ -46,7 +47,7 @@ export function encodePastEpoch(past: PastEpoch): Uint8Array {
   const w = new Writer(past.tree.nodeCount * 160 + 512);
   writeHeader(w, "past-epoch", cs.suite.id);
   groupContextCodec.encode(w, groupContext);
-  w.opaque(past.tree.encode());
+  w.opaque(encodedTree(past.tree));
   secretTreeStateCodec(cs).encode(w, past.secretTree.exportState());
   w.opaque(past.senderDataSecret);
   w.opaque(past.membershipKey);
