@@ -31,6 +31,7 @@ import { checkLeafNodeContents, checkLeafNodeEncryptionKey, validateLeafNodeCred
 import { type AppliedProposals, type ProposalWithSender, applyProposalList, setMemberSummary } from "./proposal-list.js";
 import type { ReInitProposal } from "./proposal.js";
 import { type Sender, SenderType, memberSender } from "./sender.js";
+import { checkProposalCount } from "./input-limits.js";
 
 /** A processed Commit, not yet merged: what it would change (§12.4.2). */
 export interface StagedCommit {
@@ -107,6 +108,8 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
     throw new UsageError("usage/own-commit", "this is our own Commit: merge the pending commit instead (mergePendingCommit)");
   }
 
+  // The policy's cap on proposals, before any of them is resolved or validated.
+  checkProposalCount(state.policy, commit.proposals.length);
   const list = resolveProposals(state, fc);
   const applied = await applyProposalList(state, list, { committer: committerBefore, commitSender: sender });
   const { diff } = applied;

@@ -22,7 +22,8 @@ import {
   type Capabilities as TreeCapabilities,
   createUpdatePath,
 } from "@mlskit/ratchet-tree";
-import { decode } from "@mlskit/codec";
+import { decode, encode } from "@mlskit/codec";
+import { checkMessageSize } from "./input-limits.js";
 import { CredentialTypeSummary } from "./capabilities.js";
 import { decodeJoinerTree } from "./joiner-tree.js";
 import { ProposalOrRefType, type Commit } from "./commit.js";
@@ -31,7 +32,7 @@ import { ContentType } from "./content-type.js";
 import { externalPubCodec, findExtension } from "./extensions.js";
 import type { FramedContent } from "./framed-content.js";
 import { createFramingContext } from "./framing-context.js";
-import { type GroupInfo, verifyGroupInfoSignature } from "./group-info.js";
+import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignature } from "./group-info.js";
 import { DEFAULT_GROUP_POLICY, type GroupPolicy } from "./group-policy.js";
 import { type GroupServices, type GroupState, enterEpoch } from "./group-state.js";
 import { decodeMlsMessage, encodeMlsMessage, publicMessageToMls } from "./mls-message.js";
@@ -83,6 +84,9 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
     if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
     gi = m.groupInfo;
   } else gi = options.groupInfo;
+  // §16.11: the GroupInfo within maxMessageBytes, its ratchet_tree aside (bounded by maxTreeLeaves).
+  const giBytes = options.groupInfo instanceof Uint8Array ? options.groupInfo.length : encode(groupInfoCodec, gi).length;
+  checkMessageSize(policy, "GroupInfo", giBytes, findExtension(gi.extensions, ExtensionType.ratchet_tree)?.length ?? 0);
   const gc = gi.groupContext;
   if (gc.cipherSuite !== cs.suite.id) reject("external-commit/cipher-suite", "12.4.3.2", "the GroupInfo is for another cipher suite");
   const extPub = findExtension(gi.extensions, ExtensionType.external_pub);
@@ -99,7 +103,7 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   if (treeBytes === undefined) throw new UsageError("usage/missing-ratchet-tree", "the GroupInfo carries no ratchet_tree: supply it out of band");
   // §12.1.8.1 / §5.1.1: the external senders' keys are valid signature keys.
   await checkExternalSenderKeys(cs, gc.extensions);
-  const tree: RatchetTree = await decodeJoinerTree(cs, services, gc, treeBytes, "external-commit");
+  const tree: RatchetTree = await decodeJoinerTree(cs, services, policy, gc, treeBytes, "external-commit");
   const signerKey = tree.signatureKey(gi.signer);
   if (signerKey === undefined || !(await verifyGroupInfoSignature(cs, signerKey, gi))) {
     reject("external-commit/invalid-group-info-signature", "12.4.3.1", "the GroupInfo signature does not verify");

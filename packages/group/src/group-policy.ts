@@ -94,6 +94,21 @@ export interface GroupPolicy {
   /** … and, of PublicMessages, at most this many claiming one member as sender. */
   readonly maxEarlyPerSender: number;
   /**
+   * Most leaves of a ratchet tree received by a joiner (Welcome, GroupInfo,
+   * or out of band): parsing stops at the first node beyond `2 * maxTreeLeaves - 1`
+   * (ValidationError `limits/tree-too-large`, §12.4.3.1). Default 65,536.
+   */
+  readonly maxTreeLeaves: number;
+  /** Most proposals (by value and by reference) in one received Commit (`limits/too-many-proposals`, §12.4.2). Default 1,000. */
+  readonly maxProposalsPerCommit: number;
+  /**
+   * Most bytes of a received MLSMessage (`limits/message-too-large`, §16.11):
+   * checked before decoding a group message; a Welcome or GroupInfo may
+   * exceed it by its `ratchet_tree` extension, which `maxTreeLeaves` bounds.
+   * Default 16 MiB.
+   */
+  readonly maxMessageBytes: number;
+  /**
    * The application's permission check on proposals (RFC 9420 §12.1.8:
    * "External proposals that are not authorized are considered invalid";
    * §12.4: a list is invalid if it holds "an Add when the sender does not
@@ -113,7 +128,24 @@ export type GroupPolicyInput = Partial<Omit<GroupPolicy, "customProposals" | "ra
   readonly customProposals?: readonly CustomProposalHandler[];
 };
 
-/** A policy from options, with defaults: public handshakes, no padding, 3 past epochs, 8 resumption PSKs, 32 early messages (256 KiB, 8 per claimed sender). */
+/**
+ * Default {@link GroupPolicy.maxTreeLeaves}: 2^16 leaves (131,071 nodes), room
+ * for groups of the ~50,000 members MLS is designed for with the padding to a
+ * power of two; validating a tree at the cap takes seconds, not minutes.
+ */
+export const DEFAULT_MAX_TREE_LEAVES = 65_536;
+/** Default {@link GroupPolicy.maxProposalsPerCommit}: a Commit's validation (two signatures per Add) stays bounded. */
+export const DEFAULT_MAX_PROPOSALS_PER_COMMIT = 1_000;
+/**
+ * Default {@link GroupPolicy.maxMessageBytes}: 16 MiB. A legitimate Commit's
+ * UpdatePath grows with the group: with blank parents it encrypts to up to
+ * every other leaf (about 80 bytes each with X25519, 220 with P-521), so a
+ * Commit in a tree at {@link DEFAULT_MAX_TREE_LEAVES} may reach 14 MB; a
+ * smaller cap would leave members of large groups unable to process it.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** A policy from options, with defaults: public handshakes, no padding, 3 past epochs, 8 resumption PSKs, 32 early messages (256 KiB, 8 per claimed sender), trees of at most 65,536 leaves, 1,000 proposals per Commit, messages of 16 MiB. */
 export function groupPolicy(input: GroupPolicyInput = {}): GroupPolicy {
   const custom = new Map<ProposalTypeId, CustomProposalHandler>();
   for (const h of input.customProposals ?? []) custom.set(h.proposalType, h);
@@ -129,6 +161,9 @@ export function groupPolicy(input: GroupPolicyInput = {}): GroupPolicy {
     maxEarlyMessages: input.maxEarlyMessages ?? 32,
     maxEarlyBytes: input.maxEarlyBytes ?? 256 * 1024,
     maxEarlyPerSender: input.maxEarlyPerSender ?? 8,
+    maxTreeLeaves: input.maxTreeLeaves ?? DEFAULT_MAX_TREE_LEAVES,
+    maxProposalsPerCommit: input.maxProposalsPerCommit ?? DEFAULT_MAX_PROPOSALS_PER_COMMIT,
+    maxMessageBytes: input.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     ...(input.authorizeProposal !== undefined ? { authorizeProposal: input.authorizeProposal } : {}),
   };
 }

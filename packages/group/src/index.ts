@@ -275,6 +275,9 @@ export {
   type ProposalAuthorizationContext,
   type ProposalAuthorizationStage,
   DEFAULT_GROUP_POLICY,
+  DEFAULT_MAX_TREE_LEAVES,
+  DEFAULT_MAX_PROPOSALS_PER_COMMIT,
+  DEFAULT_MAX_MESSAGE_BYTES,
   groupPolicy,
 } from "./group-policy.js";
 export {

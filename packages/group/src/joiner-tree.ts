@@ -8,23 +8,34 @@ import type { GroupContext } from "@mlskit/key-schedule";
 import { type RatchetTree, decodeAndValidateTree } from "@mlskit/ratchet-tree";
 import { requiredCapabilitiesOf } from "./capabilities.js";
 import type { GroupServices } from "./group-state.js";
+import type { GroupPolicy } from "./group-policy.js";
+import { DEFAULT_CLOCK_SKEW_SECONDS, nowSeconds } from "./leaf-node-validation.js";
 
 /**
  * Decodes `treeBytes` and verifies its integrity against `gc` (tree hash,
  * parent hashes, leaves, required capabilities), validating each member's
- * credential for `event`.
+ * credential for `event`. The policy's `maxTreeLeaves` is enforced while
+ * parsing (`limits/tree-too-large`, before any hashing or signature), and,
+ * unless `lifetime.checkJoinedTree` is false, every `key_package` leaf must
+ * be within its lifetime at `lifetime.now` give or take `lifetime.clockSkew`
+ * (§7.3, `tree/leaf-lifetime`).
  */
 export async function decodeJoinerTree(
   cs: CipherSuiteProvider,
   services: GroupServices,
+  policy: GroupPolicy,
   gc: GroupContext,
   treeBytes: Uint8Array,
   event: CredentialEvent,
 ): Promise<RatchetTree> {
   const required = requiredCapabilitiesOf(gc.extensions);
+  const lifetime = policy.lifetime;
+  const checkLifetimes = lifetime.checkJoinedTree !== false;
   return decodeAndValidateTree(cs, treeBytes, {
     groupId: gc.groupId,
     treeHash: gc.treeHash,
+    maxLeaves: policy.maxTreeLeaves,
+    ...(checkLifetimes ? { now: nowSeconds(lifetime.now), clockSkew: BigInt(Math.floor(lifetime.clockSkew ?? DEFAULT_CLOCK_SKEW_SECONDS)) } : {}),
     ...(required !== undefined ? { requiredCapabilities: required } : {}),
     validateCredential: async (leaf) => {
       await services.identityProvider.validateCredential({

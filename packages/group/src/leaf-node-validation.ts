@@ -67,6 +67,14 @@ export interface LifetimePolicy {
   readonly clockSkew?: number;
   /** Longest acceptable total lifetime in seconds (default {@link DEFAULT_MAX_LIFETIME_SECONDS}; `Infinity` disables). */
   readonly maxLifetime?: number;
+  /**
+   * When joining (by Welcome or external Commit), check that `now` is within
+   * the lifetime of every `key_package` leaf of the group's tree, with the
+   * same `clockSkew` (§7.3 recommends it; ValidationError `tree/leaf-lifetime`
+   * naming the leaf). Default true. Leaves of source `update` and `commit`
+   * carry no lifetime and are not checked.
+   */
+  readonly checkJoinedTree?: boolean;
 }
 
 /**
@@ -191,7 +199,7 @@ export function leafNodeGroupOf(groupContext: Pick<GroupContext, "groupId" | "ve
 }
 
 /** `now` of a policy as seconds since the Unix epoch. */
-function nowSeconds(now: Date | number | bigint | undefined): bigint {
+export function nowSeconds(now: Date | number | bigint | undefined): bigint {
   if (now === undefined) return BigInt(Math.floor(Date.now() / 1000));
   if (typeof now === "bigint") return now;
   if (typeof now === "number") return BigInt(Math.floor(now));

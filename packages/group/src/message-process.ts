@@ -14,6 +14,7 @@ import { type StagedCommit, proposalRefOf, stageCommit } from "./commit-process.
 import { ContentType } from "./content-type.js";
 import { assertAuthorized } from "./group-policy.js";
 import { holdEarlyMessage } from "./early-messages.js";
+import { checkMessageSize } from "./input-limits.js";
 import { type GroupState, type PastEpoch, refKey } from "./group-state.js";
 import { type MLSMessageIn, decodeMlsMessage } from "./mls-message.js";
 import { unprotectPrivateMessage } from "./private-message-protection.js";
@@ -138,10 +139,13 @@ async function decryptPast(past: PastEpoch, message: PrivateMessageIn, ownLeaf: 
  * `state`. Returns what it was and the state to continue with.
  * @throws ValidationError `message/wrong-group` (§6), `message/epoch-too-old`
  *   (§15.3: the epoch is no longer kept), `message/epoch-too-far-ahead` (more
- *   than one epoch ahead), `message/early-buffer-full`; framing and commit
+ *   than one epoch ahead), `message/early-buffer-full`, `limits/message-too-large`
+ *   (§16.11: more than the policy's `maxMessageBytes`); framing and commit
  *   errors as their functions document. The state is unchanged on error.
  */
 export async function processMessage(state: GroupState, bytes: Uint8Array): Promise<ProcessedMessage> {
+  // §16.11: the policy's size cap, before the message is decoded.
+  checkMessageSize(state.policy, "message", bytes.length);
   const m = decodeMlsMessage(bytes);
   const { groupId, epoch } = groupAndEpochOf(m);
   // §6: a message is bound to its group.

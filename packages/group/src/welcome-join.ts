@@ -44,7 +44,8 @@ import { type KeyPackage, encodeKeyPackage, keyPackageRef } from "./key-package.
 import { decodeMlsMessage } from "./mls-message.js";
 import { setMemberSummary } from "./proposal-list.js";
 import { checkExternalSenderKeys } from "./proposal-list-checks.js";
-import { type GroupSecrets, type Welcome, groupSecretsCodec } from "./welcome.js";
+import { type GroupSecrets, type Welcome, groupSecretsCodec, welcomeCodec } from "./welcome.js";
+import { checkMessageSize } from "./input-limits.js";
 import { leafNodeCodec } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary } from "./capabilities.js";
 
@@ -166,6 +167,9 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
     if (m.wireFormat !== WireFormat.mls_welcome) throw new UsageError("usage/not-a-welcome", "the message is not a Welcome");
     welcome = m.welcome;
   } else welcome = options.welcome;
+  // §16.11: the Welcome within maxMessageBytes, its GroupInfo's ratchet_tree aside (bounded by maxTreeLeaves):
+  // a larger Welcome is measured again once the GroupInfo is open (decrypting it is linear in its size).
+  const welcomeBytes = options.welcome instanceof Uint8Array ? options.welcome.length : encode(welcomeCodec, welcome).length;
 
   const secrets0 = await openGroupSecrets(cs, welcome, keyPackage, options.initPrivateKey);
   const resumed = await findResumedGroup(secrets0.psks, options.resumedGroup, options.expectResumption);
@@ -173,6 +177,7 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
     resumed?.group !== undefined ? { ...pskSourceOf(resumed.group), services } : { groupId: new Uint8Array(0), resumption: new Map(), services };
   const { groupSecrets, groupInfo, pskSecret } = await openGroupInfo(cs, welcome, secrets0, psks);
   const gc = groupInfo.groupContext;
+  checkMessageSize(policy, "Welcome", welcomeBytes, findExtension(groupInfo.extensions, ExtensionType.ratchet_tree)?.length ?? 0);
   // §12.4.3.1: "Verify that the cipher_suite in the GroupInfo matches the cipher_suite in the KeyPackage."
   if (gc.cipherSuite !== keyPackage.cipherSuite) reject("welcome/cipher-suite-mismatch", "12.4.3.1", "the GroupInfo's cipher suite differs from the KeyPackage's");
   // §12.4.3.1 (and §10.1): the protocol version of the group matches the KeyPackage's.
@@ -191,7 +196,7 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   const treeBytes = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
   if (treeBytes === undefined) throw new UsageError("usage/missing-ratchet-tree", "the Welcome carries no ratchet_tree: supply it out of band");
   // §12.4.3.1 "Verify the integrity of the ratchet tree": tree hash, parent hashes, leaves (§7.3), unmerged leaves, key uniqueness.
-  const tree: RatchetTree = await decodeJoinerTree(cs, services, gc, treeBytes, "welcome-tree");
+  const tree: RatchetTree = await decodeJoinerTree(cs, services, policy, gc, treeBytes, "welcome-tree");
 
   // §12.4.3.1: "Verify the signature on the GroupInfo ... The public key is taken from the LeafNode ... with leaf index signer.
   // If the node is blank or if signature verification fails, return an error."

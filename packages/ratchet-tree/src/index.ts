@@ -10,7 +10,7 @@ export * from "./parent-node.js";
 export * from "./node.js";
 export * from "./update-path.js";
 export { TreeView, type FilteredPathEntry, encodeRatchetTreeNodes } from "./tree-view.js";
-export { RatchetTree } from "./ratchet-tree.js";
+export { RatchetTree, type TreeParseLimits } from "./ratchet-tree.js";
 export { TreeDiff, withUnmergedLeaf } from "./tree-diff.js";
 export { leafHashInput, parentHashInput } from "./tree-hash.js";
 export { encodeParentHashInput, computeParentHash, originalSiblingTreeHash, treeHashWithout } from "./parent-hash.js";

@@ -30,6 +30,12 @@ export function chunkCapacity(c: number, width: number): number {
   return Math.min(cap, CHUNK);
 }
 
+/** Caps on a tree being parsed (a receiver's policy). */
+export interface TreeParseLimits {
+  /** Most leaves the tree may list (its node vector at most `2 * maxLeaves - 1` entries); undefined: no cap beyond 2^30. */
+  readonly maxLeaves?: number;
+}
+
 /** An immutable ratchet tree bound to one cipher suite. */
 export class RatchetTree extends TreeView {
   readonly cs: CipherSuiteProvider;
@@ -69,8 +75,8 @@ export class RatchetTree extends TreeView {
    * node's type does not match its position); nothing is authenticated — use
    * {@link validateTree} for a tree received from others.
    */
-  static async decode(cs: CipherSuiteProvider, bytes: Uint8Array): Promise<RatchetTree> {
-    const tree = RatchetTree.parse(cs, bytes);
+  static async decode(cs: CipherSuiteProvider, bytes: Uint8Array, limits: TreeParseLimits = {}): Promise<RatchetTree> {
+    const tree = RatchetTree.parse(cs, bytes, limits);
     await tree.computeAllHashes();
     return tree;
   }
@@ -78,17 +84,28 @@ export class RatchetTree extends TreeView {
   /**
    * @internal The structural part of {@link RatchetTree.decode}: the tree
    * before its hashes are computed (they must be, with `computeAllHashes`,
-   * before the tree is handed out).
+   * before the tree is handed out). With `limits.maxLeaves`, parsing stops
+   * at the first node beyond `2 * maxLeaves - 1` (ValidationError
+   * `limits/tree-too-large`), so refusing an oversized tree costs at most
+   * the parse of a tree at the cap, whatever the input claims.
    */
-  static parse(cs: CipherSuiteProvider, bytes: Uint8Array): RatchetTree {
-    const buf = bytes.slice();
-    const r = new Reader(buf);
+  static parse(cs: CipherSuiteProvider, bytes: Uint8Array, limits: TreeParseLimits = {}): RatchetTree {
+    const maxNodes = limits.maxLeaves === undefined ? Infinity : 2 * Math.max(0, Math.floor(limits.maxLeaves)) - 1;
+    // Parsed in place; copied once the structure holds (a refused input is never copied).
+    const r = new Reader(bytes);
     let starts = new Uint32Array(1024);
     let lens = new Uint32Array(1024);
     let count = 0;
     r.field("ratchet_tree", () =>
       r.prefixed((body) => {
         while (body.remaining > 0) {
+          if (count >= maxNodes) {
+            throw new ValidationError(
+              "limits/tree-too-large",
+              "12.4.3.1",
+              `the ratchet tree lists more than ${maxNodes} nodes, beyond this client's limit of ${limits.maxLeaves} leaves`,
+            );
+          }
           if (count === starts.length) {
             const s2 = new Uint32Array(count * 2);
             s2.set(starts);
@@ -120,6 +137,7 @@ export class RatchetTree extends TreeView {
       }),
     );
     r.assertEnd();
+    const buf = bytes.slice();
     // §12.4.3.3: "The receiver MUST check that the last node in ratchet_tree is non-blank".
     if (count === 0 || lens[count - 1] === 0) {
       throw new ValidationError("tree/malformed", "12.4.3.3", count === 0 ? "empty ratchet_tree" : "the last node of ratchet_tree is blank");

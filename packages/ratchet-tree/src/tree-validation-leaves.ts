@@ -80,8 +80,10 @@ export function checkLeaves(tree: TreeView, options: TreeValidationOptions): voi
     }
     if (layout.source === LeafNodeSource.key_package && (options.now !== undefined || options.maxLifetime !== undefined)) {
       const lt = lifetimeOf(b, layout);
-      if (options.now !== undefined && (options.now < lt.notBefore || options.now > lt.notAfter)) {
-        fail("tree/leaf-lifetime", "7.3", `leaf ${l} is outside its lifetime`);
+      if (options.now !== undefined) {
+        const skew = options.clockSkew ?? 0n;
+        if (options.now + skew < lt.notBefore) fail("tree/leaf-lifetime", "7.3", `leaf ${l} is not valid before ${lt.notBefore} (now ${options.now})`);
+        if (options.now - skew > lt.notAfter) fail("tree/leaf-lifetime", "7.3", `leaf ${l} expired at ${lt.notAfter} (now ${options.now})`);
       }
       if (options.maxLifetime !== undefined && lt.notAfter - lt.notBefore > options.maxLifetime) {
         fail("tree/leaf-lifetime", "7.2", `leaf ${l} has a lifetime longer than the application's maximum`);

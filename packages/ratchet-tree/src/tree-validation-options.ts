@@ -29,6 +29,14 @@ export interface TreeValidationOptions {
   readonly validateCredential?: (leaf: LeafNode, leafIndex: LeafIndex) => boolean | void | Promise<boolean | void>;
   /** Current time in seconds since the Unix epoch: when set, `key_package` leaves must be within their lifetime (§7.3). */
   readonly now?: bigint;
+  /** Seconds of clock skew tolerated at either end of a lifetime when `now` is set (default 0). */
+  readonly clockSkew?: bigint;
+  /**
+   * Most leaves a tree may list ({@link decodeAndValidateTree}): parsing
+   * stops at the first node beyond `2 * maxLeaves - 1`, ValidationError
+   * `limits/tree-too-large` (§12.4.3.1). Undefined: no cap.
+   */
+  readonly maxLeaves?: number;
   /** Longest acceptable `not_after - not_before` in seconds (§7.2), when set. */
   readonly maxLifetime?: bigint;
   /** Also require each leaf's capabilities to list the group's cipher suite (§7.2). Default true. */

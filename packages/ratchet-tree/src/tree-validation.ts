@@ -55,7 +55,8 @@ export async function validateTree(tree: TreeView, options: TreeValidationOption
  * the tree hashes are computed. Returns the tree once everything holds.
  */
 export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint8Array, options: TreeValidationOptions): Promise<RatchetTree> {
-  const tree = RatchetTree.parse(cs, bytes);
+  // The leaves cap first: parsing stops at the first node beyond it (limits/tree-too-large).
+  const tree = RatchetTree.parse(cs, bytes, options.maxLeaves !== undefined ? { maxLeaves: options.maxLeaves } : {});
   // Verifications first: they run on other threads (WebCrypto) while this one hashes.
   const signatures = startSignatureChecks(tree, options);
   try {
