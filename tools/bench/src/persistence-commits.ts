@@ -24,22 +24,19 @@
  * "with persistence" is the median over runs of operation + write.
  */
 import { join as joinPath } from "node:path";
-import { type ClientStore, WireFormat } from "@mlskit/core";
+import type { ClientStore } from "@mlskit/core";
 import {
   type GroupState,
   createCommit,
-  decodeMlsMessage,
   encodeGroupState,
   encodePastEpoch,
-  leafNodeGroupOf,
   mergePendingCommit,
-  validateKeyPackage,
 } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { memoryStore } from "@mlskit/storage-memory";
 import { sqliteStore } from "@mlskit/storage-sqlite";
 import { loadOrBuildFixture, newMember } from "./protocol-fixture.js";
-import { type ProviderSpec, median, processCommit, services, steadyPair, suiteOf } from "./protocol-steps.js";
+import { type ProviderSpec, commitAdd, median, processCommit, steadyPair, suiteOf } from "./protocol-steps.js";
 
 /** One operation at one N: medians in ms, and the bytes its write carries. */
 export interface CommitPersistenceRow {
@@ -167,14 +164,7 @@ async function benchAt(spec: ProviderSpec, n: number, runs: number, dir: string,
     const csJ = await suiteOf(spec);
     const joiners = await Promise.all(Array.from({ length: warmup + runs }, (_, i) => newMember(csJ, `joiner-${i}`)));
     const add = await measure(n, "add create", runs, warmup, committer, async (i) => {
-      const m = decodeMlsMessage(joiners[i]!.keyPackage);
-      if (m.wireFormat !== WireFormat.mls_key_package) throw new Error("not a KeyPackage");
-      const { keyPackage } = await validateKeyPackage(csC, m.keyPackage, {
-        identityProvider: services.identityProvider,
-        group: leafNodeGroupOf(C.groupContext, C.tree),
-        lifetime: C.policy.lifetime,
-      });
-      const created = await createCommit(C, { proposals: [{ add: keyPackage }], ratchetTreeInWelcome: false });
+      const created = await commitAdd(csC, C, joiners[i]!.keyPackage);
       return { state: created.state, newPast: false, result: { state: created.state, commit: created.commit } };
     });
     rows.push(add.row);

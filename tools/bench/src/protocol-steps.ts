@@ -4,11 +4,15 @@
  * processing a Commit, the steady pair (C and R after one self-Update of C),
  * and medians of timed runs.
  */
-import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, acceptAll } from "@mlskit/core";
+import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, WireFormat, acceptAll } from "@mlskit/core";
 import {
+  type CreatedCommit,
   type GroupServices,
   type GroupState,
   createCommit,
+  decodeMlsMessage,
+  leafNodeGroupOf,
+  validateKeyPackage,
   groupPolicy,
   joinFromWelcome,
   mergePendingCommit,
@@ -96,4 +100,16 @@ export async function steadyPair(spec: ProviderSpec, fixture: GroupFixture): Pro
   const C = mergePendingCommit(first.state);
   const R = (await processCommit(r0, first.commit))!;
   return { csC, csR, C, R };
+}
+
+/** What the committer does to add one member: validate its KeyPackage (an MLSMessage) against the group, then commit the Add (tree out of band). */
+export async function commitAdd(cs: CipherSuiteProvider, state: GroupState, keyPackageMessage: Uint8Array): Promise<CreatedCommit> {
+  const m = decodeMlsMessage(keyPackageMessage);
+  if (m.wireFormat !== WireFormat.mls_key_package) throw new Error("not a KeyPackage");
+  const { keyPackage } = await validateKeyPackage(cs, m.keyPackage, {
+    identityProvider: services.identityProvider,
+    group: leafNodeGroupOf(state.groupContext, state.tree),
+    lifetime: state.policy.lifetime,
+  });
+  return createCommit(state, { proposals: [{ add: keyPackage }], ratchetTreeInWelcome: false });
 }

@@ -31,22 +31,19 @@
  *   several states held at once after `global.gc()`.
  * See `protocol-fixture.ts` for how the group of N members is built.
  */
-import { type CipherSuiteProvider, WireFormat } from "@mlskit/core";
+import type { CipherSuiteProvider } from "@mlskit/core";
 import {
   type GroupState,
   createApplicationMessage,
   createCommit,
-  decodeMlsMessage,
-  leafNodeGroupOf,
   processMessage,
-  validateKeyPackage,
 } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type GroupFixture, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
 import { fmt, printTable } from "./measure.js";
 import { type MessageFloor, messageFloor } from "./message-floor.js";
 import { gc, settledHeapBytes } from "./populated-tree.js";
-import { type ProviderSpec, join, median, processCommit, services, steadyPair, suiteOf, timed } from "./protocol-steps.js";
+import { type ProviderSpec, commitAdd, join, median, processCommit, steadyPair, suiteOf, timed } from "./protocol-steps.js";
 
 export type { ProviderSpec } from "./protocol-steps.js";
 
@@ -137,14 +134,7 @@ async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolea
   const joiners = await Promise.all(Array.from({ length: warmup + counts.commitRuns }, (_, i) => newMember(csJ, `joiner-${i}`)));
   const nextStates: GroupState[] = [];
   const add = await timed(counts.commitRuns, warmup, async (i) => {
-    const m = decodeMlsMessage(joiners[i]!.keyPackage);
-    if (m.wireFormat !== WireFormat.mls_key_package) throw new Error("not a KeyPackage");
-    const { keyPackage } = await validateKeyPackage(csC, m.keyPackage, {
-      identityProvider: services.identityProvider,
-      group: leafNodeGroupOf(C.groupContext, C.tree),
-      lifetime: C.policy.lifetime,
-    });
-    const created = await createCommit(C, { proposals: [{ add: keyPackage }], ratchetTreeInWelcome: false });
+    const created = await commitAdd(csC, C, joiners[i]!.keyPackage);
     nextStates.push(created.pending.state);
     return { commit: created.commit, welcome: created.welcome!, joiner: joiners[i]! };
   });
