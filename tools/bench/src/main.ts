@@ -1,12 +1,13 @@
 /**
  * `pnpm bench` / `npm run bench`: prints throughput figures for this machine.
- * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade,rejection,persistence`
+ * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade,rejection,limits,persistence`
  * (`persistence` is `state,persist-messages,persist-commits`, each also by itself),
  * `--sizes=2,128,1024` and `--provider=webcrypto+noble` (tree and protocol sections).
  */
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { benchFacade } from "./facade.js";
+import { benchLimits } from "./limits.js";
 import { benchProviderOverhead } from "./overhead.js";
 import { PERSISTENCE_PARTS, runPersistenceSection } from "./persistence.js";
 import { benchPrimitives } from "./primitives.js";
@@ -56,6 +57,8 @@ if (wants("rejection")) {
     quick,
   );
 }
+// What refusing an oversized ratchet tree costs a joiner (limits.ts), on the facade's default provider.
+if (wants("limits")) await benchLimits(hybrid, quick);
 // Stored state, and messages and commits with persistence (persistence.ts), on the facade's default provider.
 const persistenceParts = PERSISTENCE_PARTS.filter((part) => wants("persistence") || only?.includes(part));
 if (persistenceParts.length > 0) {
