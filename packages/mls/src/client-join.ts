@@ -93,7 +93,7 @@ export async function proposeAsNewMember(
   if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
   const cs = await client.crypto.cipherSuite(m.groupInfo.groupContext.cipherSuite);
   // Checked before a KeyPackage is stored for it.
-  await verifyGroupInfoWithTree(cs, m.groupInfo, options.ratchetTree);
+  await verifyGroupInfoWithTree(cs, m.groupInfo, options.ratchetTree, client.policy(undefined).maxTreeLeaves);
   const { published, keyPackage } = await storeKeyPackage(client, cs, {});
   const signature = await client.signatureFor(cs);
   const created = await createNewMemberProposal({

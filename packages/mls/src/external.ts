@@ -19,6 +19,7 @@ import {
   WireFormat,
 } from "@mlskit/core";
 import {
+  DEFAULT_MAX_TREE_LEAVES,
   type ExternalProposalInput,
   type ExternalSender,
   type GroupInfo,
@@ -84,10 +85,11 @@ function groupInfoOf(bytes: Uint8Array): GroupInfo {
 }
 
 /** The group's tree, from `ratchetTree` or the GroupInfo's `ratchet_tree` extension, checked against the GroupContext's tree hash. */
-async function treeOf(cs: CipherSuiteProvider, gi: GroupInfo, ratchetTree: Uint8Array | undefined): Promise<RatchetTree | undefined> {
+async function treeOf(cs: CipherSuiteProvider, gi: GroupInfo, ratchetTree: Uint8Array | undefined, maxLeaves: number): Promise<RatchetTree | undefined> {
   const bytes = ratchetTree ?? findExtension(gi.extensions, ExtensionType.ratchet_tree);
   if (bytes === undefined) return undefined;
-  const tree = await RatchetTree.decode(cs, bytes);
+  // Refused before it is parsed whole or hashed when it lists more leaves than the policy takes (limits/tree-too-large).
+  const tree = await RatchetTree.decode(cs, bytes, { maxLeaves });
   // §12.4.3.1 (as for a joiner): the tree is the one the GroupContext's tree_hash commits to.
   if (!bytesEqual(await tree.treeHash(), gi.groupContext.treeHash)) {
     throw new ValidationError("group-info/tree-hash-mismatch", "12.4.3.1", "the ratchet tree does not match the GroupInfo's tree_hash");
@@ -102,8 +104,13 @@ async function treeOf(cs: CipherSuiteProvider, gi: GroupInfo, ratchetTree: Uint8
  * @throws ValidationError when the tree hash or the signature does not verify.
  * @internal
  */
-export async function verifyGroupInfoWithTree(cs: CipherSuiteProvider, gi: GroupInfo, ratchetTree: Uint8Array | undefined): Promise<RatchetTree | undefined> {
-  const tree = await treeOf(cs, gi, ratchetTree);
+export async function verifyGroupInfoWithTree(
+  cs: CipherSuiteProvider,
+  gi: GroupInfo,
+  ratchetTree: Uint8Array | undefined,
+  maxLeaves: number = DEFAULT_MAX_TREE_LEAVES,
+): Promise<RatchetTree | undefined> {
+  const tree = await treeOf(cs, gi, ratchetTree, maxLeaves);
   if (tree === undefined) return undefined;
   const signer = tree.leafNode(gi.signer as LeafIndex);
   if (signer === undefined || !(await verifyGroupInfoSignature(cs, signer.signatureKey, gi))) {
