@@ -6,7 +6,7 @@
  * `new_member_commit`. Members process it with `processMessage` like any
  * Commit (§12.2's external-commit rules apply).
  */
-import { ExtensionType, ProposalType, ProtocolVersion, UsageError, ValidationError, WireFormat } from "@mlskit/core";
+import { ExtensionType, ProposalType, ProtocolVersion, ValidationError, WireFormat } from "@mlskit/core";
 import type { Credential } from "@mlskit/core";
 import {
   type PreSharedKeyID,
@@ -81,7 +81,7 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   let gi: GroupInfo;
   if (options.groupInfo instanceof Uint8Array) {
     const m = decodeMlsMessage(options.groupInfo);
-    if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
+    if (m.wireFormat !== WireFormat.mls_group_info) throw new ValidationError("message/not-a-group-info", "12.4.3", "the message is not a GroupInfo");
     gi = m.groupInfo;
   } else gi = options.groupInfo;
   // §16.11: the GroupInfo within maxMessageBytes, its ratchet_tree aside (bounded by maxTreeLeaves).
@@ -100,7 +100,7 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
     reject("group-info/invalid-external-pub", "12.4.3.2", `external_pub is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${externalPubProblem}`);
   }
   const treeBytes = findExtension(gi.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
-  if (treeBytes === undefined) throw new UsageError("usage/missing-ratchet-tree", "the GroupInfo carries no ratchet_tree: supply it out of band");
+  if (treeBytes === undefined) reject("external-commit/missing-ratchet-tree", "12.4.3.2", "the GroupInfo carries no ratchet_tree: supply it out of band");
   // §12.1.8.1 / §5.1.1: the external senders' keys are valid signature keys.
   await checkExternalSenderKeys(cs, gc.extensions);
   const tree: RatchetTree = await decodeJoinerTree(cs, services, policy, gc, treeBytes, "external-commit");

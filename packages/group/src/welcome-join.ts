@@ -10,7 +10,6 @@ import { bytesEqual, decode, encode } from "@mlskit/codec";
 import {
   type CipherSuiteProvider,
   ExtensionType,
-  UsageError,
   ValidationError,
   WireFormat,
   decryptWithLabel,
@@ -164,7 +163,7 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   let welcome: Welcome;
   if (options.welcome instanceof Uint8Array) {
     const m = decodeMlsMessage(options.welcome);
-    if (m.wireFormat !== WireFormat.mls_welcome) throw new UsageError("usage/not-a-welcome", "the message is not a Welcome");
+    if (m.wireFormat !== WireFormat.mls_welcome) throw new ValidationError("message/not-a-welcome", "12.4.3.1", "the message is not a Welcome");
     welcome = m.welcome;
   } else welcome = options.welcome;
   // §16.11: the Welcome within maxMessageBytes, its GroupInfo's ratchet_tree aside (bounded by maxTreeLeaves):
@@ -194,7 +193,7 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
 
   // The tree: from the ratchet_tree extension, else out of band (§12.4.3.1, §12.4.3.3).
   const treeBytes = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
-  if (treeBytes === undefined) throw new UsageError("usage/missing-ratchet-tree", "the Welcome carries no ratchet_tree: supply it out of band");
+  if (treeBytes === undefined) reject("welcome/missing-ratchet-tree", "12.4.3.1", "the Welcome carries no ratchet_tree: supply it out of band");
   // §12.4.3.1 "Verify the integrity of the ratchet tree": tree hash, parent hashes, leaves (§7.3), unmerged leaves, key uniqueness.
   const tree: RatchetTree = await decodeJoinerTree(cs, services, policy, gc, treeBytes, "welcome-tree");
 

@@ -4,7 +4,7 @@
  * new member (§12.1.8), and joining by external Commit (§12.4.3.2).
  */
 import { bytesEqual, toHex } from "@mlskit/codec";
-import { UsageError, WireFormat } from "@mlskit/core";
+import { UsageError, ValidationError, WireFormat } from "@mlskit/core";
 import {
   type GroupState,
   type KeyPackageMaterial,
@@ -26,7 +26,7 @@ import { Group } from "./group.js";
 /** {@link Client.joinFromWelcome}. @internal */
 export async function joinFromWelcome(client: ClientInternals, welcome: Uint8Array, options: JoinOptions): Promise<Group> {
   const m = decodeMlsMessage(welcome);
-  if (m.wireFormat !== WireFormat.mls_welcome) throw new UsageError("usage/not-a-welcome", "the message is not a Welcome");
+  if (m.wireFormat !== WireFormat.mls_welcome) throw new ValidationError("message/not-a-welcome", "12.4.3.1", "the message is not a Welcome");
   let ref: Uint8Array | undefined;
   let material: KeyPackageMaterial | undefined;
   for (const entry of m.welcome.secrets) {
@@ -38,7 +38,7 @@ export async function joinFromWelcome(client: ClientInternals, welcome: Uint8Arr
     }
   }
   if (material === undefined || ref === undefined) {
-    throw new UsageError("usage/unknown-key-package", "the Welcome is for none of this client's stored KeyPackages");
+    throw new ValidationError("welcome/unknown-key-package", "12.4.3.1", "the Welcome is for none of this client's stored KeyPackages (already consumed, deleted, or never ours)");
   }
   const cs = await client.crypto.cipherSuite(m.welcome.cipherSuite);
   const keyPackage = decodeKeyPackage(material.keyPackage);
@@ -90,7 +90,7 @@ export async function proposeAsNewMember(
   options: NewMemberProposalOptions,
 ): Promise<NewMemberProposalOutput> {
   const m = decodeMlsMessage(groupInfo);
-  if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
+  if (m.wireFormat !== WireFormat.mls_group_info) throw new ValidationError("message/not-a-group-info", "12.4.3", "the message is not a GroupInfo");
   const cs = await client.crypto.cipherSuite(m.groupInfo.groupContext.cipherSuite);
   // Checked before a KeyPackage is stored for it.
   await verifyGroupInfoWithTree(cs, m.groupInfo, options.ratchetTree, client.policy(undefined).maxTreeLeaves);
@@ -114,7 +114,7 @@ export async function joinExternal(
   options: JoinExternalOptions,
 ): Promise<{ readonly group: Group; readonly commit: Uint8Array }> {
   const m = decodeMlsMessage(groupInfo);
-  if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
+  if (m.wireFormat !== WireFormat.mls_group_info) throw new ValidationError("message/not-a-group-info", "12.4.3", "the message is not a GroupInfo");
   const gc = m.groupInfo.groupContext;
   const cs = await client.crypto.cipherSuite(gc.cipherSuite);
   let removeOwnLeaf;

@@ -289,8 +289,11 @@ export class Client {
   /**
    * Joins a group from a Welcome (§12.4.3.1) made for one of this client's
    * KeyPackages, whose private keys are then consumed.
-   * @throws UsageError `usage/unknown-key-package` when no stored KeyPackage matches;
-   *   ValidationError when the Welcome is invalid.
+   * @throws ValidationError `welcome/unknown-key-package` when no stored
+   *   KeyPackage matches (a Welcome replayed after its KeyPackage was consumed,
+   *   or not for us), `message/not-a-welcome`, or when the Welcome is invalid;
+   *   UsageError `usage/signature-key-mismatch` when the matching KeyPackage was
+   *   signed with a key this client no longer holds (local state, not input).
    */
   joinFromWelcome(welcome: Uint8Array, options: JoinOptions = {}): Promise<Group> {
     return joinFromWelcome(this.#internals, welcome, options);
@@ -320,7 +323,7 @@ export class Client {
    * once a member commits the proposal, join with the Welcome as usual
    * ({@link joinFromWelcome}). When the ratchet tree is known (in the
    * GroupInfo or `ratchetTree`) the GroupInfo's signature is verified first.
-   * @throws UsageError `usage/not-a-group-info`; ValidationError when the
+   * @throws ValidationError `message/not-a-group-info`, or when the
    *   GroupInfo's signature or tree hash does not verify.
    */
   proposeAsNewMember(groupInfo: Uint8Array, options: NewMemberProposalOptions = {}): Promise<NewMemberProposalOutput> {

@@ -80,7 +80,7 @@ export function withExternalSender(extensions: readonly Extension[], sender: Ext
 /** A GroupInfo MLSMessage, decoded. */
 function groupInfoOf(bytes: Uint8Array): GroupInfo {
   const m = decodeMlsMessage(bytes);
-  if (m.wireFormat !== WireFormat.mls_group_info) throw new UsageError("usage/not-a-group-info", "the message is not a GroupInfo");
+  if (m.wireFormat !== WireFormat.mls_group_info) throw new ValidationError("message/not-a-group-info", "12.4.3", "the message is not a GroupInfo");
   return m.groupInfo;
 }
 
@@ -263,7 +263,7 @@ export class ExternalSigner {
       return { add: (await validateKeyPackage(cs, decodeKeyPackageInput(spec.add), { identityProvider: ip })).keyPackage };
     }
     if ("remove" in spec) {
-      if (tree === undefined) throw new UsageError("usage/missing-ratchet-tree", "a Remove by an external sender needs the ratchet tree");
+      if (tree === undefined) throw new ValidationError("group-info/missing-ratchet-tree", "12.4.3.3", "a Remove by an external sender needs the ratchet tree: the GroupInfo carries no ratchet_tree and none was supplied out of band");
       const member = spec.remove;
       if (typeof member === "number") {
         if (tree.leafNode(member as LeafIndex) === undefined) throw new UsageError("usage/unknown-member", `leaf ${member} is blank or outside the tree`);

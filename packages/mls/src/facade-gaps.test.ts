@@ -175,7 +175,7 @@ describe("commit byReference and the pending epoch's tree", () => {
     expect(toHex(x.a.pendingRatchetTree()!)).toBe(toHex(out.ratchetTree!));
     await x.a.confirmPendingCommit();
     expect(x.a.pendingRatchetTree()).toBeUndefined();
-    await expect(dave.joinFromWelcome(out.welcome!)).rejects.toMatchObject({ code: "usage/missing-ratchet-tree" });
+    await expect(dave.joinFromWelcome(out.welcome!)).rejects.toMatchObject({ code: "welcome/missing-ratchet-tree", rfcSection: "12.4.3.1" });
     const d = await dave.joinFromWelcome(out.welcome!, { ratchetTree: out.ratchetTree! });
     expect(toHex(d.epochAuthenticator)).toBe(toHex(x.a.epochAuthenticator));
   });

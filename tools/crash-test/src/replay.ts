@@ -1,10 +1,11 @@
 /**
  * Replays: already acknowledged messages fed to a member again (application
  * messages it read, the last Commit it merged, the Welcome that added it).
- * Each must be refused with a typed error of the library; an accepted one is
- * a violation.
+ * Each must be refused as bad network input (a ValidationError or a
+ * CodecError, never a UsageError, CryptoError or InternalError); an accepted
+ * one, or one refused otherwise, is a violation.
  */
-import { InternalError, MlsError } from "@mlskit/mls";
+import { CodecError, ValidationError } from "@mlskit/mls";
 import type { Membership } from "./delivery-service.js";
 import { errorCode, groupIdBytes } from "./member.js";
 import { type World, clientOf } from "./world.js";
@@ -36,11 +37,11 @@ export async function replayTo(w: World, m: Membership, messages: number, tally:
       const r = await g.processIncoming(e.bytes);
       w.violation("replay", `${m.name} in ${m.gid}: the replayed ${e.kind} seq ${e.seq} (epoch ${e.epoch}) was accepted as ${r.kind}`);
     } catch (err) {
-      if (MlsError.isInstance(err) && !InternalError.isInstance(err)) {
+      if (ValidationError.isInstance(err) || CodecError.isInstance(err)) {
         rejected++;
         tally.codes[err.code] = (tally.codes[err.code] ?? 0) + 1;
       } else {
-        w.violation("replay", `${m.name} in ${m.gid}: the replayed ${e.kind} seq ${e.seq} failed without a typed error: ${errorCode(err)}`);
+        w.violation("replay", `${m.name} in ${m.gid}: the replayed ${e.kind} seq ${e.seq} was refused as other than bad input: ${errorCode(err)}`);
       }
     }
   }
@@ -51,11 +52,11 @@ export async function replayTo(w: World, m: Membership, messages: number, tally:
       await clientOf(w, m.name).joinFromWelcome(m.welcome);
       w.violation("replay", `${m.name} in ${m.gid}: the replayed Welcome to epoch ${m.joinEpoch} was accepted`);
     } catch (err) {
-      if (MlsError.isInstance(err) && !InternalError.isInstance(err)) {
+      if (ValidationError.isInstance(err) || CodecError.isInstance(err)) {
         rejected++;
         tally.codes[err.code] = (tally.codes[err.code] ?? 0) + 1;
       } else {
-        w.violation("replay", `${m.name} in ${m.gid}: the replayed Welcome failed without a typed error: ${errorCode(err)}`);
+        w.violation("replay", `${m.name} in ${m.gid}: the replayed Welcome was refused as other than bad input: ${errorCode(err)}`);
       }
     }
   }
