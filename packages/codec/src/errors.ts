@@ -6,6 +6,8 @@
  * (not `instanceof`) identifies our errors, so the check survives two copies of
  * a package in one bundle.
  */
+import type { CodecErrorCode } from "./error-codes.js";
+
 const MARKER = Symbol.for("@mlskit/error");
 
 /** Options accepted by every {@link MlsError} subclass. */
@@ -32,14 +34,7 @@ export class MlsError extends Error {
 }
 
 /** The kinds of malformed encoding a decoder reports. */
-export type CodecErrorCode =
-  | "codec/truncated"
-  | "codec/trailing-bytes"
-  | "codec/non-minimal-varint"
-  | "codec/invalid-varint"
-  | "codec/value-out-of-range"
-  | "codec/invalid-value"
-  | "codec/length-mismatch";
+export type { CodecErrorCode } from "./error-codes.js";
 
 const CODEC_MARKER = Symbol.for("@mlskit/error/codec");
 

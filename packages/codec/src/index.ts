@@ -4,7 +4,8 @@
  * decoders that throw {@link CodecError} naming the offset and field path.
  * @packageDocumentation
  */
-export { MlsError, CodecError, type CodecErrorCode, type MlsErrorOptions } from "./errors.js";
+export { MlsError, CodecError, type MlsErrorOptions } from "./errors.js";
+export { CODEC_ERROR_CODES, type CodecErrorCode } from "./error-codes.js";
 export { Reader } from "./reader.js";
 export { Writer } from "./writer.js";
 export { MAX_VARINT, opaqueSize, varintSize } from "./varint.js";

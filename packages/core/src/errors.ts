@@ -74,3 +74,25 @@ export class StorageError extends MlsError {
   }
   static override isInstance = markedIs(STORAGE) as (v: unknown) => v is StorageError;
 }
+
+/** What failed in a {@link ProviderError}. */
+export type ProviderErrorCode =
+  /** The application's IdentityProvider threw something that is not an mlskit error; see `cause`. */
+  "provider/identity-failed";
+
+const PROVIDER = Symbol.for("@mlskit/error/provider");
+/**
+ * A provider of the application (its IdentityProvider) failed with an
+ * exception of its own, not an mlskit error: the original is the `cause`.
+ * Neither the input nor mlskit is at fault, so it is not a ValidationError or
+ * an InternalError. (A storage adapter's failures are {@link StorageError}
+ * `storage/failed`.)
+ */
+export class ProviderError extends MlsError {
+  readonly [PROVIDER] = true;
+  declare readonly code: ProviderErrorCode;
+  constructor(code: ProviderErrorCode, message: string, options: MlsErrorOptions = {}) {
+    super(code, message, options);
+  }
+  static override isInstance = markedIs(PROVIDER) as (v: unknown) => v is ProviderError;
+}

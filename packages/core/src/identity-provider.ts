@@ -9,7 +9,7 @@
  */
 import { bytesEqual } from "@mlskit/codec";
 import type { Credential } from "./credential.js";
-import { UsageError, ValidationError } from "./errors.js";
+import { MlsError, ProviderError, UsageError, ValidationError } from "./errors.js";
 import type { Extension } from "./extension.js";
 import type { CipherSuiteId, CredentialTypeId } from "./ids.js";
 
@@ -214,4 +214,28 @@ export class CompositeIdentityProvider implements IdentityProvider {
     if (p === undefined) throw unsupportedCredentialType(credential.credentialType);
     return p;
   }
+}
+
+/**
+ * `provider` with its failures typed: an exception that is not an mlskit error
+ * (a thrown `TypeError`, a failed fetch in a custom provider) becomes a
+ * {@link ProviderError} `provider/identity-failed` with the original as its
+ * `cause`. mlskit errors (its ValidationError rejections) pass unchanged. The
+ * facade's Client wraps the IdentityProvider it is given with this.
+ */
+export function guardIdentityProvider(provider: IdentityProvider): IdentityProvider {
+  const guard = <T>(method: string, run: () => Promise<T>): Promise<T> =>
+    Promise.resolve()
+      .then(run)
+      .catch((err: unknown) => {
+      if (MlsError.isInstance(err)) throw err;
+      throw new ProviderError("provider/identity-failed", `the IdentityProvider's ${method} failed`, { cause: err });
+    });
+  return {
+    supportedCredentialTypes: () => provider.supportedCredentialTypes(),
+    validateCredential: (input) => guard("validateCredential", () => provider.validateCredential(input)),
+    validateExternalSender: (input) => guard("validateExternalSender", () => provider.validateExternalSender(input)),
+    identity: (credential) => guard("identity", () => provider.identity(credential)),
+    validSuccessor: (predecessor, successor) => guard("validSuccessor", () => provider.validSuccessor(predecessor, successor)),
+  };
 }

@@ -46,6 +46,7 @@ export {
   CompositeIdentityProvider,
   validationTime,
   unsupportedCredentialType,
+  guardIdentityProvider,
 } from "./identity-provider.js";
 export {
   type BasicCredentialPolicy,
@@ -74,3 +75,4 @@ export {
   encryptedStore,
 } from "./storage/encrypted-store.js";
 export { forEachConcurrent, mapConcurrent } from "./concurrency.js";
+export { CORE_ERROR_CODES, type CoreErrorCode } from "./error-codes.js";

@@ -15,3 +15,4 @@ export type { X509IdentityRule } from "./identity-rule.js";
 export type { RevocationCheck, RevocationQuery, RevocationStatus } from "./revocation.js";
 export type { SubjectAltName } from "./extensions.js";
 export { X509CredentialError, type X509ErrorCode } from "./errors.js";
+export { CREDENTIAL_X509_ERROR_CODES, type CredentialX509ErrorCode } from "./error-codes.js";

@@ -13,3 +13,4 @@
  */
 export { noblePrimitives, nobleCryptoProvider } from "./provider.js";
 export type { PrimitiveSource } from "@mlskit/hpke";
+export { HPKE_ERROR_CODES, type HpkeErrorCode } from "@mlskit/hpke";

@@ -29,3 +29,4 @@ export {
   type FallbackPreference,
   DEFAULT_PREFER_FALLBACK_FOR,
 } from "./source.js";
+export { WEBCRYPTO_ERROR_CODES, type WebCryptoErrorCode } from "./error-codes.js";

@@ -28,6 +28,7 @@ import {
   readVarintAt,
 } from "@mlskit/ratchet-tree";
 import { decodeExtension, requiredCapabilitiesCodec } from "./extensions.js";
+import { fail } from "./error-codes.js";
 
 /** Extension types every client implements, which MUST NOT be listed in capabilities (§7.2). */
 export const DEFAULT_EXTENSION_TYPES: ReadonlySet<number> = new Set(Object.values(ExtensionType));
@@ -346,6 +347,3 @@ export function checkMembersSupportGroupContextExtensions(
   }
 }
 
-function fail(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}

@@ -32,6 +32,7 @@ import { type AppliedProposals, type ProposalWithSender, applyProposalList, setM
 import type { ReInitProposal } from "./proposal.js";
 import { type Sender, SenderType, memberSender } from "./sender.js";
 import { checkProposalCount } from "./input-limits.js";
+import { fail } from "./error-codes.js";
 
 /** A processed Commit, not yet merged: what it would change (§12.4.2). */
 export interface StagedCommit {
@@ -62,9 +63,6 @@ export interface StagedCommit {
   readonly consumeKey?: () => void;
 }
 
-function reject(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}
 
 /** Resolves a Commit's ProposalOrRefs against the epoch's cache (§12.4.2). */
 export function resolveProposals(state: GroupState, content: VerifiedContent["content"]): ProposalWithSender[] {
@@ -77,10 +75,10 @@ export function resolveProposals(state: GroupState, content: VerifiedContent["co
     }
     const cached = state.proposals.get(refKey(por.reference));
     // §12.4.2: a proposal by reference must be one received in this epoch.
-    if (cached === undefined) reject("commit/unknown-proposal-ref", "12.4.2", `the Commit references unknown proposal ${toHex(por.reference)}`);
+    if (cached === undefined) fail("commit/unknown-proposal-ref", "12.4.2", `the Commit references unknown proposal ${toHex(por.reference)}`);
     // §12.4.3.2: an external Commit "MUST NOT include any proposals by reference" other than... it has no access to them.
     if (sender.senderType === SenderType.new_member_commit) {
-      reject("commit/external-commit-by-reference", "12.4.3.2", "an external Commit references a proposal");
+      fail("commit/external-commit-by-reference", "12.4.3.2", "an external Commit references a proposal");
     }
     return { proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
   });
@@ -102,7 +100,7 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   const commit = fc.commit;
   const sender = fc.sender;
   const external = sender.senderType === SenderType.new_member_commit;
-  if (!external && sender.senderType !== SenderType.member) reject("commit/invalid-sender", "6.1", "only members and new members commit");
+  if (!external && sender.senderType !== SenderType.member) fail("commit/invalid-sender", "6.1", "only members and new members commit");
   const committerBefore = external ? undefined : (sender as { leafIndex: LeafIndex }).leafIndex;
   if (committerBefore === state.ownLeaf) {
     throw new UsageError("usage/own-commit", "this is our own Commit: merge the pending commit instead (mergePendingCommit)");
@@ -117,7 +115,7 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
 
   // §12.4: "if len(commit.proposals) == 0 || pathRequired: assert(commit.path != null)"; §12.4.3.2: external Commits have a path.
   if ((applied.pathRequired || external) && commit.path === undefined) {
-    reject("commit/missing-path", "12.4", "the Commit's proposals require a path, and it has none");
+    fail("commit/missing-path", "12.4", "the Commit's proposals require a path, and it has none");
   }
 
   const removedSelf = applied.removed.some((r) => r.leafIndex === state.ownLeaf);
@@ -190,7 +188,7 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
     try {
       initSecret = await processExternalInit(cs, applied.externalInit!.kemOutput, privateKey, publicKey);
     } catch (e) {
-      reject("commit/external-init", "8.3", "the ExternalInit kem_output does not decapsulate", e);
+      fail("commit/external-init", "8.3", "the ExternalInit kem_output does not decapsulate", e);
     }
   }
   const treeHash = await diff.treeHash();
@@ -213,7 +211,7 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   // §12.4.2: "verify that it is the same as the confirmation_tag field in the FramedContentAuthData object" (§6.1).
   if (!(await verifyConfirmationTag(cs, next.secrets.confirmationKey, next.groupContext.confirmedTranscriptHash, tag))) {
     next.secrets.wipe();
-    reject("commit/invalid-confirmation-tag", "6.1", "the Commit's confirmation_tag does not verify");
+    fail("commit/invalid-confirmation-tag", "6.1", "the Commit's confirmation_tag does not verify");
   }
   const interim = await deriveInterimTranscriptHash(cs, next.groupContext.confirmedTranscriptHash, tag);
   const tree = await diff.merge();

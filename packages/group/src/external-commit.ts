@@ -45,6 +45,7 @@ import { SenderType } from "./sender.js";
 import { TreePrivateKeys } from "@mlskit/ratchet-tree";
 import type { CipherSuiteProvider } from "@mlskit/core";
 import { defaultCapabilities } from "./capabilities.js";
+import { fail } from "./error-codes.js";
 
 /** Options of {@link joinByExternalCommit}. */
 export interface ExternalCommitOptions {
@@ -66,9 +67,6 @@ export interface ExternalCommitOptions {
   readonly policy?: GroupPolicy;
 }
 
-function reject(code: string, section: string, message: string): never {
-  throw new ValidationError(code, section, message);
-}
 
 /**
  * Creates an external Commit (§12.4.3.2) and the joiner's state in the new
@@ -88,25 +86,25 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   const giBytes = options.groupInfo instanceof Uint8Array ? options.groupInfo.length : encode(groupInfoCodec, gi).length;
   checkMessageSize(policy, "GroupInfo", giBytes, findExtension(gi.extensions, ExtensionType.ratchet_tree)?.length ?? 0);
   const gc = gi.groupContext;
-  if (gc.cipherSuite !== cs.suite.id) reject("external-commit/cipher-suite", "12.4.3.2", "the GroupInfo is for another cipher suite");
+  if (gc.cipherSuite !== cs.suite.id) fail("external-commit/cipher-suite", "12.4.3.2", "the GroupInfo is for another cipher suite");
   const extPub = findExtension(gi.extensions, ExtensionType.external_pub);
   // §12.4.3.2: external joins need the external_pub extension of the GroupInfo.
-  if (extPub === undefined) reject("external-commit/no-external-pub", "12.4.3.2", "the GroupInfo has no external_pub extension");
+  if (extPub === undefined) fail("external-commit/no-external-pub", "12.4.3.2", "the GroupInfo has no external_pub extension");
   const { externalPub } = decode(externalPubCodec, extPub, "ExternalPub");
   // §12.4.3.2 / RFC 9180 §7.1.1, §7.1.4: external_pub is a key of the suite's KEM that the joiner can encrypt to
   // (SetupBaseS would refuse a low-order or off-curve one with a bare crypto error; this names it).
   const externalPubProblem = await cs.hpkePublicKeyProblem(externalPub);
   if (externalPubProblem !== undefined) {
-    reject("group-info/invalid-external-pub", "12.4.3.2", `external_pub is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${externalPubProblem}`);
+    fail("group-info/invalid-external-pub", "12.4.3.2", `external_pub is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${externalPubProblem}`);
   }
   const treeBytes = findExtension(gi.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
-  if (treeBytes === undefined) reject("external-commit/missing-ratchet-tree", "12.4.3.2", "the GroupInfo carries no ratchet_tree: supply it out of band");
+  if (treeBytes === undefined) fail("external-commit/missing-ratchet-tree", "12.4.3.2", "the GroupInfo carries no ratchet_tree: supply it out of band");
   // §12.1.8.1 / §5.1.1: the external senders' keys are valid signature keys.
   await checkExternalSenderKeys(cs, gc.extensions);
   const tree: RatchetTree = await decodeJoinerTree(cs, services, policy, gc, treeBytes, "external-commit");
   const signerKey = tree.signatureKey(gi.signer);
   if (signerKey === undefined || !(await verifyGroupInfoSignature(cs, signerKey, gi))) {
-    reject("external-commit/invalid-group-info-signature", "12.4.3.1", "the GroupInfo signature does not verify");
+    fail("external-commit/invalid-group-info-signature", "12.4.3.1", "the GroupInfo signature does not verify");
   }
   setMemberSummary(tree, CredentialTypeSummary.fromTree(tree));
 

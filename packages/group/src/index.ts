@@ -346,3 +346,4 @@ export {
 export { type GroupStateEnvironment, encodeGroupState, decodeGroupState } from "./state/group-state-codec.js";
 export { encodePastEpoch, decodePastEpoch } from "./state/past-epoch-codec.js";
 export { type KeyPackageMaterial, encodeKeyPackageMaterial, decodeKeyPackageMaterial } from "./state/key-package-material.js";
+export { GROUP_ERROR_CODES, type GroupErrorCode } from "./error-codes.js";

@@ -19,6 +19,7 @@ import { defaultCapabilities, isDefaultExtensionType, supportsCredential, suppor
 import { applicationIdCodec, makeExtension } from "./extensions.js";
 import { type GreaseSetting, addGreaseExtension, greaseCapabilities, resolveGrease } from "./grease.js";
 import { type KeyPackage, keyPackageCodec, signKeyPackage } from "./key-package.js";
+import { usage } from "./error-codes.js";
 
 /**
  * `last_resort` (0x000A), a KeyPackage extension with empty data marking a
@@ -133,9 +134,6 @@ export interface CreatedKeyPackage {
 
 const hex4 = (v: number) => `0x${v.toString(16).padStart(4, "0")}`;
 
-function usage(code: string, message: string): never {
-  throw new UsageError(code, message);
-}
 
 function toSeconds(t: Date | number | bigint | undefined): bigint {
   if (t === undefined) return BigInt(Math.floor(Date.now() / 1000));

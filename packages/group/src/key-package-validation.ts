@@ -31,6 +31,7 @@ import {
   hpkeKeyLengthProblem,
   validateLeafNodeCredential,
 } from "./leaf-node-validation.js";
+import { fail } from "./error-codes.js";
 
 /** A KeyPackage as decoded from the network: not yet validated (§10.1). */
 export type KeyPackageIn = KeyPackage;
@@ -81,9 +82,6 @@ export interface KeyPackageValidationResult {
 
 const hex4 = (v: number) => `0x${v.toString(16).padStart(4, "0")}`;
 
-function fail(code: string, section: string, message: string): never {
-  throw new ValidationError(code, section, message);
-}
 
 /** Decodes a whole `KeyPackage` struct (no MLSMessage framing); throws CodecError when malformed. */
 export function decodeKeyPackage(bytes: Uint8Array): KeyPackageIn {

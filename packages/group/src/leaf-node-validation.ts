@@ -39,6 +39,7 @@ import {
   checkOwnCredentialType,
   checkVersionAndCipherSuite,
 } from "./capabilities.js";
+import { fail } from "./error-codes.js";
 
 /** Seconds in a day. */
 const DAY = 86_400;
@@ -390,6 +391,3 @@ export async function validateLeafNode(cs: CipherSuiteProvider, leaf: LeafNode, 
   return validateLeafNodeCredential(cs, leaf, options);
 }
 
-function fail(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}

@@ -22,6 +22,7 @@ import type { PrivateMessageIn } from "./private-message.js";
 import type { Proposal } from "./proposal.js";
 import { unprotectPublicMessage } from "./public-message.js";
 import { type Sender, SenderType } from "./sender.js";
+import { fail } from "./error-codes.js";
 
 /** Application data received. */
 export interface ReceivedApplicationMessage {
@@ -65,9 +66,6 @@ export interface BufferedMessage {
 
 export type ProcessedMessage = ReceivedApplicationMessage | ReceivedProposal | ReceivedCommit | ConfirmedOwnCommit | BufferedMessage;
 
-function reject(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}
 
 /** Unprotects a handshake or application message of the current epoch (§6.2, §6.3); a PrivateMessage's generation is consumed. */
 export async function unprotectMessage(state: GroupState, m: MLSMessageIn): Promise<VerifiedContent> {
@@ -101,7 +99,7 @@ async function unprotectDeferred(state: GroupState, m: MLSMessageIn): Promise<{ 
     return { content: r.content, consume: r.consume };
   }
   // Bytes from the network: a Welcome, GroupInfo or KeyPackage handed to a group is refused as input, not as a misuse.
-  reject("message/not-a-group-message", "6", `a message of wire format ${m.wireFormat} is not a group message: only PublicMessage and PrivateMessage belong to a group`);
+  fail("message/not-a-group-message", "6", `a message of wire format ${m.wireFormat} is not a group message: only PublicMessage and PrivateMessage belong to a group`);
 }
 
 function noConsumption(): void {}
@@ -117,7 +115,7 @@ function groupAndEpochOf(m: MLSMessageIn): { groupId: Uint8Array; epoch: bigint 
   if (m.wireFormat === WireFormat.mls_public_message) return m.publicMessage.content;
   if (m.wireFormat === WireFormat.mls_private_message) return m.privateMessage;
   // Bytes from the network: a Welcome, GroupInfo or KeyPackage handed to a group is refused as input, not as a misuse.
-  reject("message/not-a-group-message", "6", `a message of wire format ${m.wireFormat} is not a group message: only PublicMessage and PrivateMessage belong to a group`);
+  fail("message/not-a-group-message", "6", `a message of wire format ${m.wireFormat} is not a group message: only PublicMessage and PrivateMessage belong to a group`);
 }
 
 async function decryptPast(past: PastEpoch, message: PrivateMessageIn, ownLeaf: LeafIndex): Promise<VerifiedContent> {
@@ -129,7 +127,7 @@ async function decryptPast(past: PastEpoch, message: PrivateMessageIn, ownLeaf: 
   );
   const fc = r.content.content;
   // Only application messages are read in a past epoch (§12.1, §12.4.2): a handshake consumes nothing.
-  if (fc.contentType !== ContentType.application) reject("framing/wrong-epoch", "12.1", `a handshake message of past epoch ${message.epoch}`);
+  if (fc.contentType !== ContentType.application) fail("framing/wrong-epoch", "12.1", `a handshake message of past epoch ${message.epoch}`);
   r.consume();
   return r.content;
 }
@@ -149,7 +147,7 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
   const m = decodeMlsMessage(bytes);
   const { groupId, epoch } = groupAndEpochOf(m);
   // §6: a message is bound to its group.
-  if (!bytesEqual(groupId, state.groupContext.groupId)) reject("message/wrong-group", "6", "the message belongs to another group");
+  if (!bytesEqual(groupId, state.groupContext.groupId)) fail("message/wrong-group", "6", "the message belongs to another group");
   const current = state.groupContext.epoch;
 
   // Our own Commit coming back: merge the pending one (DESIGN.md "Staged changes").
@@ -160,7 +158,7 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
     // Late application messages from kept epochs (§15.3); handshake messages of old epochs are rejected (§12.1, §12.4.2).
     const past = state.pastEpochs.find((p) => p.epoch === epoch);
     if (m.wireFormat !== WireFormat.mls_private_message || past === undefined) {
-      reject("message/epoch-too-old", "15.3", `the message is for epoch ${epoch}, which this client no longer keeps (current ${current})`);
+      fail("message/epoch-too-old", "15.3", `the message is for epoch ${epoch}, which this client no longer keeps (current ${current})`);
     }
     const fc = (await decryptPast(past, m.privateMessage, state.ownLeaf)).content;
     if (fc.contentType !== ContentType.application) throw new InternalError("message/past-handshake", "decryptPast returned a handshake");
@@ -177,7 +175,7 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
     // Messages of the next epoch that arrive before its Commit: hold them (bounded, see early-messages.ts).
     return { kind: "buffered", state: holdEarlyMessage(state, m, bytes) };
   }
-  if (epoch > current) reject("message/epoch-too-far-ahead", "15.3", `the message is for epoch ${epoch}, the group is in epoch ${current}`);
+  if (epoch > current) fail("message/epoch-too-far-ahead", "15.3", `the message is for epoch ${epoch}, the group is in epoch ${current}`);
 
   const { content, consume } = await unprotectDeferred(state, m);
   return processVerified(state, content, bytes, consume);
@@ -200,7 +198,7 @@ export async function processVerified(
     case ContentType.application:
       // Our own message handed back (by the Delivery Service, or re-sent by another member at a fresh generation): say so.
       if ((fc.sender as { leafIndex: LeafIndex }).leafIndex === state.ownLeaf) {
-        reject("message/own-message", "6.3.2", "this application message was sent from our own leaf: it is one of ours, handed back");
+        fail("message/own-message", "6.3.2", "this application message was sent from our own leaf: it is one of ours, handed back");
       }
       consume();
       return {
@@ -214,7 +212,7 @@ export async function processVerified(
     case ContentType.proposal: {
       // §12.1.8: external proposals arrive as PublicMessage only.
       if (fc.sender.senderType !== SenderType.member && content.wireFormat !== WireFormat.mls_public_message) {
-        reject("proposal/external-not-public", "12.1.8", "an external proposal must be a PublicMessage");
+        fail("proposal/external-not-public", "12.1.8", "an external proposal must be a PublicMessage");
       }
       const gc = state.groupContext;
       await assertAuthorized(state.policy, fc.proposal, {
@@ -235,7 +233,7 @@ export async function processVerified(
     case ContentType.commit: {
       if (fc.sender.senderType === SenderType.member && fc.sender.leafIndex === state.ownLeaf) {
         // A Commit signed by us that is not our pending one (e.g. cleared or another device state).
-        reject("commit/own-commit-unknown", "12.4.2", "a Commit from our own leaf that matches no pending commit");
+        fail("commit/own-commit-unknown", "12.4.2", "a Commit from our own leaf that matches no pending commit");
       }
       // Staging is not consuming: the generation goes when the Commit is merged (mergeStagedCommit).
       const staged = await stageCommit(state, content);

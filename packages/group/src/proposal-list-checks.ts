@@ -12,10 +12,8 @@ import { externalSendersOf } from "./extensions.js";
 import { checkAcceptedExtensions } from "./group-policy.js";
 import type { GroupState } from "./group-state.js";
 import type { AddProposal } from "./proposal.js";
+import { fail } from "./error-codes.js";
 
-function reject(code: string, section: string, message: string): never {
-  throw new ValidationError(code, section, message);
-}
 
 const summaries = new WeakMap<object, CredentialTypeSummary>();
 
@@ -48,8 +46,8 @@ export function checkDistinctKeys(leaves: readonly LeafNode[], section: string):
   for (const l of leaves) {
     const e = toHex(l.encryptionKey);
     const s = toHex(l.signatureKey);
-    if (enc.has(e)) reject("leaf-node/duplicate-encryption-key", section, "two new leaves share an encryption_key");
-    if (sig.has(s)) reject("leaf-node/duplicate-signature-key", section, "two new leaves share a signature_key");
+    if (enc.has(e)) fail("leaf-node/duplicate-encryption-key", section, "two new leaves share an encryption_key");
+    if (sig.has(s)) fail("leaf-node/duplicate-signature-key", section, "two new leaves share a signature_key");
     enc.add(e);
     sig.add(s);
   }
@@ -69,7 +67,7 @@ export async function checkExternalSenderKeys(cs: CipherSuiteProvider, extension
   const problems = await Promise.all(senders.map((s) => cs.signaturePublicKeyProblem(s.signatureKey)));
   problems.forEach((problem, i) => {
     if (problem !== undefined) {
-      reject("extensions/invalid-external-sender-key", "12.1.8.1", `external_senders[${i}].signature_key is not a valid ${cs.suite.name} signature key (RFC 9420 §5.1.1): ${problem}`);
+      fail("extensions/invalid-external-sender-key", "12.1.8.1", `external_senders[${i}].signature_key is not a valid ${cs.suite.name} signature key (RFC 9420 §5.1.1): ${problem}`);
     }
   });
 }
@@ -89,7 +87,7 @@ export async function validateGroupContextExtensions(
   const seen = new Set<number>();
   for (const e of extensions) {
     // §13.4: "Any field containing a list of extensions MUST NOT have more than one extension of any given type."
-    if (seen.has(e.extensionType)) reject("extensions/duplicate", "13.4", `GroupContextExtensions carries type ${e.extensionType} twice`);
+    if (seen.has(e.extensionType)) fail("extensions/duplicate", "13.4", `GroupContextExtensions carries type ${e.extensionType} twice`);
     seen.add(e.extensionType);
   }
   checkAcceptedExtensions(state.policy, extensions);

@@ -8,6 +8,7 @@ import { ValidationError } from "@mlskit/core";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import type { Proposal } from "./proposal.js";
 import type { Sender } from "./sender.js";
+import type { GroupErrorCode } from "./error-codes.js";
 
 /** One proposal of the list under validation. */
 export interface Entry {
@@ -26,7 +27,7 @@ export class Omit {
 }
 
 /** Rule broken by `candidates` (in the order they should be left out): omit a by-reference one, or fail. */
-export type Fail = (candidates: readonly (Entry | undefined)[], code: string, section: string, message: string, cause?: unknown) => never;
+export type Fail = (candidates: readonly (Entry | undefined)[], code: GroupErrorCode, section: string, message: string, cause?: unknown) => never;
 
 /** Runs a check whose ValidationError is attributed to `candidates`. */
 export type Attempt = <T>(candidates: readonly Entry[], f: () => T | Promise<T>) => Promise<T>;
@@ -38,7 +39,7 @@ export type Attempt = <T>(candidates: readonly Entry[], f: () => T | Promise<T>)
  */
 export function ruleBreaking(omitting: boolean): { readonly fail: Fail; readonly attempt: Attempt } {
   /** Rule broken by `candidates` (in the order they should be left out): omit a by-reference one, or fail. */
-  function fail(candidates: readonly (Entry | undefined)[], code: string, section: string, message: string, cause?: unknown): never {
+  function fail(candidates: readonly (Entry | undefined)[], code: GroupErrorCode, section: string, message: string, cause?: unknown): never {
     const error = new ValidationError(code, section, message, cause === undefined ? {} : { cause });
     const victim = omitting ? candidates.find((c) => c?.byRef === true) : undefined;
     if (victim !== undefined) throw new Omit(victim.i, error);

@@ -16,6 +16,7 @@ import { type Entry, type Fail, senderLeaf } from "./proposal-list-entries.js";
 import { pskKey } from "./proposal-list-checks.js";
 import type { ApplyProposalListOptions, ProposalWithSender } from "./proposal-list-types.js";
 import { SenderType } from "./sender.js";
+import type { GroupErrorCode } from "./error-codes.js";
 
 /** Path-required proposal types (§12.4 pseudocode `pathRequiredTypes`). */
 const PATH_REQUIRED: ReadonlySet<number> = new Set([
@@ -85,7 +86,8 @@ export async function partitionProposalList(
         await assertAuthorized(policy, p, context);
       } catch (err) {
         if (!ValidationError.isInstance(err)) throw err;
-        fail([e], err.code, err.rfcSection, err.message);
+        // proposal/unauthorized from assertAuthorized (a ValidationError the application's callback threw keeps its code).
+        fail([e], err.code as GroupErrorCode, err.rfcSection, err.message);
       }
     }
     if (PATH_REQUIRED.has(proposalTypeOf(p))) pathRequired = true;

@@ -47,10 +47,8 @@ import { type GroupSecrets, type Welcome, groupSecretsCodec, welcomeCodec } from
 import { checkMessageSize } from "./input-limits.js";
 import { leafNodeCodec } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary } from "./capabilities.js";
+import { fail } from "./error-codes.js";
 
-function reject(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}
 
 /** A Welcome's decrypted contents (§12.4.3.1, up to the GroupInfo). */
 export interface DecryptedWelcome {
@@ -64,17 +62,17 @@ export interface DecryptedWelcome {
 async function openGroupSecrets(cs: CipherSuiteProvider, welcome: Welcome, keyPackage: KeyPackage, initPrivateKey: Uint8Array): Promise<GroupSecrets> {
   // §12.4.3.1: "if the cipher suite indicated in the KeyPackage does not match the one in the Welcome message, return an error".
   if (welcome.cipherSuite !== keyPackage.cipherSuite || welcome.cipherSuite !== cs.suite.id) {
-    reject("welcome/cipher-suite-mismatch", "12.4.3.1", `Welcome cipher suite ${welcome.cipherSuite}, KeyPackage ${keyPackage.cipherSuite}`);
+    fail("welcome/cipher-suite-mismatch", "12.4.3.1", `Welcome cipher suite ${welcome.cipherSuite}, KeyPackage ${keyPackage.cipherSuite}`);
   }
   const ref = await keyPackageRef(cs, keyPackage);
   // §12.4.3.1: "Identify an entry in the secrets array where the new_member value corresponds to one of this client's KeyPackages".
   const entry = welcome.secrets.find((s) => bytesEqual(s.newMember, ref));
-  if (entry === undefined) reject("welcome/no-matching-key-package", "12.4.3.1", "the Welcome has no secrets for our KeyPackage");
+  if (entry === undefined) fail("welcome/no-matching-key-package", "12.4.3.1", "the Welcome has no secrets for our KeyPackage");
   try {
     const plain = await decryptWithLabel(cs, initPrivateKey, "Welcome", welcome.encryptedGroupInfo, entry.encryptedGroupSecrets, keyPackage.initKey);
     return decode(groupSecretsCodec, plain, "GroupSecrets");
   } catch (e) {
-    reject("welcome/group-secrets-decryption", "12.4.3.1", "encrypted_group_secrets does not decrypt to GroupSecrets", e);
+    fail("welcome/group-secrets-decryption", "12.4.3.1", "encrypted_group_secrets does not decrypt to GroupSecrets", e);
   }
 }
 
@@ -95,7 +93,7 @@ async function openGroupInfo(
     const plain = await cs.aeadOpen(key, nonce, new Uint8Array(0), welcome.encryptedGroupInfo);
     groupInfo = decode(groupInfoCodec, plain, "GroupInfo");
   } catch (e) {
-    reject("welcome/group-info-decryption", "12.4.3.1", "encrypted_group_info does not decrypt to a GroupInfo", e);
+    fail("welcome/group-info-decryption", "12.4.3.1", "encrypted_group_info does not decrypt to a GroupInfo", e);
   } finally {
     key.fill(0);
     nonce.fill(0);
@@ -178,12 +176,12 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   const gc = groupInfo.groupContext;
   checkMessageSize(policy, "Welcome", welcomeBytes, findExtension(groupInfo.extensions, ExtensionType.ratchet_tree)?.length ?? 0);
   // §12.4.3.1: "Verify that the cipher_suite in the GroupInfo matches the cipher_suite in the KeyPackage."
-  if (gc.cipherSuite !== keyPackage.cipherSuite) reject("welcome/cipher-suite-mismatch", "12.4.3.1", "the GroupInfo's cipher suite differs from the KeyPackage's");
+  if (gc.cipherSuite !== keyPackage.cipherSuite) fail("welcome/cipher-suite-mismatch", "12.4.3.1", "the GroupInfo's cipher suite differs from the KeyPackage's");
   // §12.4.3.1 (and §10.1): the protocol version of the group matches the KeyPackage's.
-  if (gc.version !== keyPackage.version) reject("welcome/version-mismatch", "12.4.3.1", "the GroupInfo's version differs from the KeyPackage's");
+  if (gc.version !== keyPackage.version) fail("welcome/version-mismatch", "12.4.3.1", "the GroupInfo's version differs from the KeyPackage's");
   // §12.4.3.1: "Verify that the group_id is unique among the groups that the client is currently participating in."
   if ((options.existingGroupIds ?? []).some((g) => bytesEqual(g, gc.groupId))) {
-    reject("welcome/duplicate-group-id", "12.4.3.1", "the client is already in a group with this group_id");
+    fail("welcome/duplicate-group-id", "12.4.3.1", "the client is already in a group with this group_id");
   }
 
   // §13.4: the group's extensions are ones this client accepts (policy.acceptedExtensionTypes).
@@ -193,37 +191,37 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
 
   // The tree: from the ratchet_tree extension, else out of band (§12.4.3.1, §12.4.3.3).
   const treeBytes = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
-  if (treeBytes === undefined) reject("welcome/missing-ratchet-tree", "12.4.3.1", "the Welcome carries no ratchet_tree: supply it out of band");
+  if (treeBytes === undefined) fail("welcome/missing-ratchet-tree", "12.4.3.1", "the Welcome carries no ratchet_tree: supply it out of band");
   // §12.4.3.1 "Verify the integrity of the ratchet tree": tree hash, parent hashes, leaves (§7.3), unmerged leaves, key uniqueness.
   const tree: RatchetTree = await decodeJoinerTree(cs, services, policy, gc, treeBytes, "welcome-tree");
 
   // §12.4.3.1: "Verify the signature on the GroupInfo ... The public key is taken from the LeafNode ... with leaf index signer.
   // If the node is blank or if signature verification fails, return an error."
   const signerKey = tree.signatureKey(groupInfo.signer);
-  if (signerKey === undefined) reject("welcome/signer-blank", "12.4.3.1", `GroupInfo signer leaf ${groupInfo.signer} is blank`);
-  if (!(await verifyGroupInfoSignature(cs, signerKey, groupInfo))) reject("welcome/invalid-group-info-signature", "12.4.3.1", "invalid GroupInfo signature");
+  if (signerKey === undefined) fail("welcome/signer-blank", "12.4.3.1", `GroupInfo signer leaf ${groupInfo.signer} is blank`);
+  if (!(await verifyGroupInfoSignature(cs, signerKey, groupInfo))) fail("welcome/invalid-group-info-signature", "12.4.3.1", "invalid GroupInfo signature");
 
   // §12.4.3.1: "Identify a leaf whose LeafNode is identical to the one in the KeyPackage."
   const ownLeafBytes = encode(leafNodeCodec, keyPackage.leafNode);
   const candidates = tree.findEncryptionKey(keyPackage.leafNode.encryptionKey).filter((n) => (n & 1) === 0);
   const myNode = candidates.find((n) => bytesEqual(tree.nodeBytes(n)!, ownLeafBytes));
-  if (myNode === undefined) reject("welcome/own-leaf-not-found", "12.4.3.1", "no leaf of the tree is our KeyPackage's LeafNode");
+  if (myNode === undefined) fail("welcome/own-leaf-not-found", "12.4.3.1", "no leaf of the tree is our KeyPackage's LeafNode");
   const ownLeaf = (myNode >>> 1) as LeafIndex;
 
   const keys: [NodeIndex, Uint8Array][] = [[leafToNode(ownLeaf), options.encryptionPrivateKey]];
   if (groupSecrets.pathSecret !== undefined) {
     // §12.4.3.1: the lowest common ancestor of my_leaf and the signer gets the path secret's key; each parent up to the root the next.
-    if (groupInfo.signer === ownLeaf) reject("welcome/signer-is-joiner", "12.4.3.1", "the GroupInfo signer is the joiner's own leaf");
+    if (groupInfo.signer === ownLeaf) fail("welcome/signer-is-joiner", "12.4.3.1", "the GroupInfo signer is the joiner's own leaf");
     const path = tree.filteredDirectPath(groupInfo.signer);
     const start = path.findIndex((n) => isAncestorOrSelf(n, myNode));
-    if (start < 0) reject("welcome/path-secret-node", "12.4.3.1", "no node of the signer's path covers our leaf");
+    if (start < 0) fail("welcome/path-secret-node", "12.4.3.1", "no node of the signer's path covers our leaf");
     let secret = groupSecrets.pathSecret.pathSecret;
     for (let i = start; i < path.length; i++) {
       const n = path[i]!;
       const kp = await deriveNodeKeyPair(cs, secret);
       // §12.4.3.1: "The private key MUST be the private key that corresponds to the public key in the node."
       const pub = tree.encryptionKey(n);
-      if (pub === undefined || !bytesEqual(pub, kp.publicKey)) reject("welcome/path-key-mismatch", "12.4.3.1", `the key derived for node ${n} is not the node's`);
+      if (pub === undefined || !bytesEqual(pub, kp.publicKey)) fail("welcome/path-key-mismatch", "12.4.3.1", `the key derived for node ${n} is not the node's`);
       keys.push([n, kp.privateKey]);
       if (i + 1 < path.length) secret = await nextPathSecret(cs, secret);
     }
@@ -238,11 +236,11 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   // §12.4.3.1: "Verify the confirmation tag in the GroupInfo using the derived confirmation key and the confirmed_transcript_hash."
   if (!(await verifyConfirmationTag(cs, secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag))) {
     secrets.wipe();
-    reject("welcome/invalid-confirmation-tag", "12.4.3.1", "the GroupInfo's confirmation_tag does not verify");
+    fail("welcome/invalid-confirmation-tag", "12.4.3.1", "the GroupInfo's confirmation_tag does not verify");
   }
   // §12.4.3.1: with a reinit or branch PSK, the new group is in epoch 1 and matches the resumed group (§11.2, §11.3).
   if (resumed?.group !== undefined) await checkResumedGroup(resumed.psk, resumed.group, gc, tree, services);
-  else if (resumed !== undefined && gc.epoch !== 1n) reject("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
+  else if (resumed !== undefined && gc.epoch !== 1n) fail("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
   const interim = await deriveInterimTranscriptHash(cs, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
   setMemberSummary(tree, CredentialTypeSummary.fromTree(tree));
   const state = enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {

@@ -1,5 +1,6 @@
 /** Error helpers: every failure leaves this package as a {@link CryptoError} or {@link UsageError}. */
 import { CryptoError } from "@mlskit/core";
+import type { HpkeErrorCode } from "./error-codes.js";
 
 /**
  * Stable error codes thrown by `@mlskit/hpke`.
@@ -19,17 +20,11 @@ import { CryptoError } from "@mlskit/core";
  *   encapsulation (its shared secret is wiped after the first).
  * - `hpke/unsupported-mode` (a UsageError): a test vector of a mode other
  *   than Base; only Base mode is implemented, as MLS uses it.
+ * - `hpke/kem-kdf-mismatch`, `hpke/wrong-role` (UsageErrors): a KEM paired
+ *   with another KDF than its own, a context used for the other role.
+ * The full list is {@link HPKE_ERROR_CODES} (error-codes.ts).
  */
-export type HpkeErrorCode =
-  | "crypto/invalid-key"
-  | "crypto/hpke-open"
-  | "crypto/aead-open"
-  | "crypto/derive-key-pair"
-  | "crypto/hpke-message-limit"
-  | "crypto/unsupported"
-  | "hpke/export-only"
-  | "hpke/encapsulation-used"
-  | "hpke/unsupported-mode";
+export type { HpkeErrorCode } from "./error-codes.js";
 
 /** Wraps `cause` in a CryptoError with `code`, unless it already is one. */
 export function asCryptoError(cause: unknown, code: HpkeErrorCode, message: string): CryptoError {

@@ -17,7 +17,7 @@ export type {
   SuitePrimitives,
   PrimitiveSource,
 } from "./primitives.js";
-export type { HpkeErrorCode } from "./errors.js";
+export { HPKE_ERROR_CODES, type HpkeErrorCode } from "./error-codes.js";
 export { kemKdfId, kemName, kdfName, aeadName } from "./algorithms.js";
 export { LabeledKdf, kemSuiteId, hpkeSuiteId } from "./labeled.js";
 export { Dhkem, type EncapResult } from "./dhkem.js";

@@ -67,3 +67,4 @@ export {
 } from "./secret-tree-state.js";
 export { secretTreeStateCodec, encodeSecretTreeState, decodeSecretTreeState } from "./secret-tree-state-codec.js";
 export { type RedactedJson, Redacted, inspectCustom } from "./redact.js";
+export { KEY_SCHEDULE_ERROR_CODES, type KeyScheduleErrorCode } from "./error-codes.js";

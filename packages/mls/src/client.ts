@@ -20,6 +20,7 @@ import {
   UsageError,
   credentialCodec,
   pskStoreOf,
+  guardIdentityProvider,
 } from "@mlskit/core";
 import {
   type GroupPolicy,
@@ -87,6 +88,8 @@ export class Client {
   /** The key pairs of {@link #signatures} made so far: what the client record stores. */
   readonly #settledSignatures = new Map<SignatureSchemeId, KeyPair>();
   readonly #identityProvider: IdentityProvider;
+  /** {@link #identityProvider} as the library calls it: its own exceptions become ProviderError `provider/identity-failed`. */
+  readonly #guardedIdentityProvider: IdentityProvider;
   readonly #policyInput: GroupPolicyInput;
   /** The application's per-group policy for groups loaded from storage. */
   readonly #policyFor: ((groupId: Uint8Array) => GroupPolicyInput | undefined) | undefined;
@@ -119,18 +122,19 @@ export class Client {
     this.#signatures.set(cs.suite.signature, Promise.resolve(signature));
     this.#settledSignatures.set(cs.suite.signature, signature);
     this.#identityProvider = options.identityProvider;
+    this.#guardedIdentityProvider = guardIdentityProvider(options.identityProvider);
     this.#policyInput = options.policy ?? {};
     this.#policyFor = options.policyFor;
     this.#capabilities = options.capabilities;
     this.#advertisedCredentialTypes = options.advertisedCredentialTypes ?? [];
     this.#storage = storage;
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
-    this.#services = { identityProvider: this.#identityProvider, psks: pskStoreOf(storage), resumptionPsks };
+    this.#services = { identityProvider: this.#guardedIdentityProvider, psks: pskStoreOf(storage), resumptionPsks };
     this.#internals = {
       crypto: this.#crypto,
       cs: this.#cs,
       credential: this.#credential,
-      identityProvider: this.#identityProvider,
+      identityProvider: this.#guardedIdentityProvider,
       storage: this.#storage,
       services: this.#services,
       groups: this.#groups,
@@ -452,7 +456,7 @@ export class Client {
 
   #host(): GroupHost {
     return {
-      identityProvider: this.#identityProvider,
+      identityProvider: this.#guardedIdentityProvider,
       reload: (groupId) => loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite, groupId)),
     };
   }

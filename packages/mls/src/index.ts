@@ -54,6 +54,7 @@ export {
 } from "./external.js";
 export { SerialQueue } from "./serial-queue.js";
 export { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
+export { MLS_ERROR_CODES, type MlsErrorCode, FACADE_ERROR_CODES, type FacadeErrorCode } from "./error-codes.js";
 // Re-exports an application needs next to the facade.
 export {
   CipherSuite,
@@ -65,6 +66,7 @@ export {
   CryptoError,
   CodecError,
   InternalError,
+  ProviderError,
   BasicIdentityProvider,
   CompositeIdentityProvider,
   acceptAll,

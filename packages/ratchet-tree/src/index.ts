@@ -29,3 +29,4 @@ export {
   decryptUpdatePath,
   applyUpdatePath,
 } from "./treekem.js";
+export { RATCHET_TREE_ERROR_CODES, type RatchetTreeErrorCode } from "./error-codes.js";

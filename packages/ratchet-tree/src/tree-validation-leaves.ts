@@ -8,13 +8,11 @@ import { ValidationError } from "@mlskit/core";
 import { LeafNodeSource, leafNodeLayout, readVarintAt } from "./leaf-node.js";
 import type { TreeView } from "./tree-view.js";
 import type { TreeValidationOptions } from "./tree-validation-options.js";
+import { fail } from "./error-codes.js";
 
 const DEFAULT_EXTENSIONS = new Set([1, 2, 3, 4, 5]);
 const DEFAULT_PROPOSALS = new Set([1, 2, 3, 4, 5, 6, 7]);
 
-function fail(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}
 
 /** Whether the uint16 vector whose length prefix is at `at` contains `v`; returns the offset after it too. */
 function u16VectorHas(b: Uint8Array, at: number, v: number): [boolean, number] {

@@ -11,10 +11,8 @@ import { encodeParentHashInput, treeHashWithout, unmergedUnder } from "./parent-
 import { hashBatch } from "./tree-hash.js";
 import { type NodeIndex, isLeaf, leafRange, left, right } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
+import { fail } from "./error-codes.js";
 
-function fail(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}
 
 /**
  * §7.9.2: every non-blank parent node is parent-hash valid. A link D → P can

@@ -11,6 +11,7 @@ import { putOpaque, putVarint, syncHash } from "./tree-hash.js";
 import type { LeafIndex } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
 import type { TreeValidationOptions } from "./tree-validation-options.js";
+import { fail } from "./error-codes.js";
 
 /**
  * Signature verifications kept in flight (WebCrypto spreads them over its
@@ -22,9 +23,6 @@ import type { TreeValidationOptions } from "./tree-validation-options.js";
 const SIGNATURE_WINDOW_SYNC_HASH = 1024;
 const SIGNATURE_WINDOW_ASYNC_HASH = 256;
 
-function fail(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}
 
 const LEAF_NODE_TBS_LABEL = utf8("MLS 1.0 LeafNodeTBS");
 

@@ -16,12 +16,10 @@ import { checkLeaves } from "./tree-validation-leaves.js";
 import type { TreeValidationOptions } from "./tree-validation-options.js";
 import { checkParentHashes } from "./tree-validation-parent-hashes.js";
 import { startSignatureChecks } from "./tree-validation-signatures.js";
+import { fail } from "./error-codes.js";
 
 export type { RequiredCapabilities, TreeValidationOptions } from "./tree-validation-options.js";
 
-function fail(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}
 
 /**
  * Validates a ratchet tree as a joiner must (§12.4.3.1): its tree hash, the

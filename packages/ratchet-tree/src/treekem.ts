@@ -26,6 +26,7 @@ import type { TreeDiff } from "./tree-diff.js";
 import { type LeafIndex, type NodeIndex, directPath, isAncestorOrSelf, leafToNode } from "./tree-math.js";
 import type { FilteredPathEntry, TreeView } from "./tree-view.js";
 import type { UpdatePath, UpdatePathNode } from "./update-path.js";
+import { fail } from "./error-codes.js";
 
 /** HPKE encryptions of an UpdatePath kept in flight (enough to keep WebCrypto's thread pool busy). */
 const ENCRYPTION_WINDOW = 256;
@@ -207,9 +208,6 @@ export interface MergeUpdatePathOptions {
   readonly excludedLeaves?: Iterable<LeafIndex>;
 }
 
-function reject(code: string, section: string, message: string, cause?: unknown): never {
-  throw new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-}
 
 /**
  * Validates an UpdatePath against the tree and merges it into `diff` (§7.5
@@ -224,36 +222,36 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
   const { sender, updatePath } = options;
   const leaf = updatePath.leafNode;
   const old = diff.leafNodeBytes(sender);
-  if (old === undefined) reject("tree/update-path-sender-blank", "12.4.2", `the committer's leaf ${sender} is blank`);
+  if (old === undefined) fail("tree/update-path-sender-blank", "12.4.2", `the committer's leaf ${sender} is blank`);
   // §12.4.2: "The leaf_node_source field MUST be set to commit."
   if (leaf.leafNodeSource !== LeafNodeSource.commit || leaf.parentHash === undefined) {
-    reject("tree/leaf-node-source", "12.4.2", "the UpdatePath's leaf node does not have source commit");
+    fail("tree/leaf-node-source", "12.4.2", "the UpdatePath's leaf node does not have source commit");
   }
   const oldKey = old.subarray(...leafNodeLayout(old).encryptionKey);
   // §12.4.2: "Verify that the encryption_key value in the LeafNode is different from the committer's current leaf node."
-  if (bytesEqual(oldKey, leaf.encryptionKey)) reject("tree/encryption-key-reused", "12.4.2", "the committer's new leaf reuses its encryption key");
+  if (bytesEqual(oldKey, leaf.encryptionKey)) fail("tree/encryption-key-reused", "12.4.2", "the committer's new leaf reuses its encryption key");
   const excluded = new Set(options.excludedLeaves ?? []);
   const path = diff.filteredDirectPathWithCopath(sender);
   // §7.6: one UpdatePathNode per node of the filtered direct path, in order.
   if (updatePath.nodes.length !== path.length) {
-    reject("tree/update-path-length", "7.6", `UpdatePath has ${updatePath.nodes.length} nodes, the filtered direct path ${path.length}`);
+    fail("tree/update-path-length", "7.6", `UpdatePath has ${updatePath.nodes.length} nodes, the filtered direct path ${path.length}`);
   }
   path.forEach((e, i) => {
     const expected = diff.resolution(e.copathChild, excluded).length;
     const got = updatePath.nodes[i]!.encryptedPathSecret.length;
     // §7.6: "The length of the encrypted_path_secret vector MUST be equal to the length of the resolution of the copath node".
-    if (got !== expected) reject("tree/update-path-ciphertexts", "7.6", `UpdatePath node ${i} has ${got} ciphertexts, expected ${expected}`);
+    if (got !== expected) fail("tree/update-path-ciphertexts", "7.6", `UpdatePath node ${i} has ${got} ciphertexts, expected ${expected}`);
   });
   // §12.4.2: "Verify that none of the public keys in the UpdatePath appear in any node of the new ratchet tree."
   const newKeys = [leaf.encryptionKey, ...updatePath.nodes.map((n) => n.encryptionKey)];
   newKeys.forEach((k, i) => {
     if (diff.findEncryptionKey(k).length > 0 || newKeys.findIndex((o) => bytesEqual(o, k)) !== i) {
-      reject("tree/duplicate-encryption-key", "12.4.2", "a public key of the UpdatePath already appears in the tree");
+      fail("tree/duplicate-encryption-key", "12.4.2", "a public key of the UpdatePath already appears in the tree");
     }
   });
   // §7.3: signature_key unique among the members (the committer may keep its own).
   if (diff.findSignatureKey(leaf.signatureKey).some((o) => o !== sender)) {
-    reject("tree/duplicate-signature-key", "7.3", "the committer's new signature key belongs to another member");
+    fail("tree/duplicate-signature-key", "7.3", "the committer's new signature key belongs to another member");
   }
   // §5.1.1, RFC 9180 §7.1.1: every public key of the path is one the members can encrypt to (DeserializePublicKey:
   // no low-order X25519/X448 point, no point off a NIST curve); a bad one would break every later Commit whose
@@ -269,8 +267,8 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
   (await keyProblems).forEach((problem, i) => {
     if (problem === undefined) return;
     const why = `is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${problem}`;
-    if (i === 0) reject("leaf-node/invalid-encryption-key", "5.1.1", `the UpdatePath's leaf encryption_key ${why}`);
-    reject("update-path/invalid-node-key", "12.4.2", `the UpdatePath's key for node ${path[i - 1]!.node} ${why}`);
+    if (i === 0) fail("leaf-node/invalid-encryption-key", "5.1.1", `the UpdatePath's leaf encryption_key ${why}`);
+    fail("update-path/invalid-node-key", "12.4.2", `the UpdatePath's key for node ${path[i - 1]!.node} ${why}`);
   });
   // §7.5 merge: blank the direct path, set the filtered direct path, compute parent hashes.
   diff.blankDirectPath(sender);
@@ -278,11 +276,11 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
   if (!(await signatureOk)) {
     // §5.1.1: a signature key that is no valid key (a compressed ECDSA point, ...) is named as the cause.
     const problem = await cs.signaturePublicKeyProblem(leaf.signatureKey);
-    if (problem !== undefined) reject("leaf-node/invalid-signature-key", "5.1.1", `the UpdatePath leaf's signature_key is not a valid ${cs.suite.name} signature key: ${problem}`);
-    reject("tree/leaf-signature-invalid", "7.3", "invalid signature on the UpdatePath's leaf node");
+    if (problem !== undefined) fail("leaf-node/invalid-signature-key", "5.1.1", `the UpdatePath leaf's signature_key is not a valid ${cs.suite.name} signature key: ${problem}`);
+    fail("tree/leaf-signature-invalid", "7.3", "invalid signature on the UpdatePath's leaf node");
   }
   // §7.9.2: "clients MUST recompute the expected value of parent_hash for the committer's new leaf and verify that it matches".
-  if (!bytesEqual(expected, leaf.parentHash)) reject("tree/parent-hash-invalid", "7.9.2", "the committer's leaf parent_hash does not match its UpdatePath");
+  if (!bytesEqual(expected, leaf.parentHash)) fail("tree/parent-hash-invalid", "7.9.2", "the committer's leaf parent_hash does not match its UpdatePath");
   diff.setNodeBytes(leafToNode(sender), encoded);
 }
 
@@ -317,7 +315,7 @@ export async function decryptUpdatePath(
   if (privateKeys.leafIndex === sender) throw new UsageError("usage/own-update-path", "the committer does not decrypt its own UpdatePath");
   const path = view.filteredDirectPathWithCopath(sender);
   const i = path.findIndex((e) => isAncestorOrSelf(e.copathChild, me));
-  if (i < 0) reject("tree/update-path-not-covering", "7.5", `no node of the UpdatePath covers leaf ${privateKeys.leafIndex}`);
+  if (i < 0) fail("tree/update-path-not-covering", "7.5", `no node of the UpdatePath covers leaf ${privateKeys.leafIndex}`);
   const resolution = view.resolution(path[i]!.copathChild, new Set(excludedLeaves ?? []));
   const j = resolution.findIndex((r) => privateKeys.has(r));
   if (j < 0) throw new UsageError("usage/no-private-key", `leaf ${privateKeys.leafIndex} holds no key in the resolution of node ${path[i]!.copathChild}`);
@@ -327,7 +325,7 @@ export async function decryptUpdatePath(
   try {
     secret = await decryptWithLabel(cs, privateKeys.get(r)!, "UpdatePathNode", groupContext, ct, view.encryptionKey(r));
   } catch (cause) {
-    reject("tree/path-secret-decryption", "7.5", `cannot decrypt the path secret for node ${path[i]!.node}`, cause);
+    fail("tree/path-secret-decryption", "7.5", `cannot decrypt the path secret for node ${path[i]!.node}`, cause);
   }
   // Path secrets up the rest of the filtered direct path (each from the last),
   // then all node key pairs at once (independent of each other).
@@ -339,7 +337,7 @@ export async function decryptUpdatePath(
     const k = i + m;
     // §7.5 step 6: "Verify that the derived public keys are the same as the corresponding public keys sent in the UpdatePath."
     if (!bytesEqual(kp.publicKey, updatePath.nodes[k]!.encryptionKey)) {
-      reject("tree/path-key-mismatch", "7.5", `the key derived for node ${path[k]!.node} differs from the UpdatePath's`);
+      fail("tree/path-key-mismatch", "7.5", `the key derived for node ${path[k]!.node} differs from the UpdatePath's`);
     }
     add.push([path[k]!.node, kp.privateKey]);
   });

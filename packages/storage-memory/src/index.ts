@@ -12,3 +12,4 @@
  */
 export type { ClientStore } from "@mlskit/core";
 export { MemoryClientStore, type MemoryStoreOptions, memoryStore } from "./memory-store.js";
+export { MEMORY_STORAGE_ERROR_CODES, type MemoryStorageErrorCode } from "./error-codes.js";

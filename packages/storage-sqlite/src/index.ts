@@ -17,3 +17,4 @@
 export type { ClientStore } from "@mlskit/core";
 export { SqliteClientStore, type SqliteStoreOptions, sqliteStore } from "./sqlite-store.js";
 export { SCHEMA_VERSION } from "./schema.js";
+export { SQLITE_STORAGE_ERROR_CODES, type SqliteStorageErrorCode } from "./error-codes.js";
