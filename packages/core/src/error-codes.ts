@@ -12,6 +12,7 @@ export const CORE_ERROR_CODES = [
   "crypto/invalid-key",
   "hpke/encapsulation-used",
   "identity/duplicate-credential-type",
+  "internal/invariant",
   "provider/identity-failed",
   "storage/closed",
   "storage/conflict",

@@ -51,6 +51,16 @@ export class InternalError extends MlsError {
   static override isInstance = markedIs(INTERNAL) as (v: unknown) => v is InternalError;
 }
 
+/**
+ * `value`, which an invariant of mlskit guarantees is defined (instead of a
+ * `!` assertion): when it is not, that is a bug, thrown as InternalError
+ * `internal/invariant` naming `what`, never blamed on the input.
+ */
+export function expectDefined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new InternalError("internal/invariant", `${what} is undefined: an invariant of mlskit did not hold`);
+  return value;
+}
+
 /** What went wrong in a {@link StorageError}. */
 export type StorageErrorCode =
   /** A write named a version that is not the stored one (another writer came first). */

@@ -7,6 +7,7 @@
  */
 import { bytesEqual, toHex } from "@mlskit/codec";
 import type { CipherSuiteProvider, Credential, IdentityProvider } from "@mlskit/core";
+import { expectDefined } from "@mlskit/core";
 import {
   type EpochSecrets,
   type GroupContext,
@@ -262,7 +263,7 @@ export interface Member {
 export function members(state: GroupState): Member[] {
   const out: Member[] = [];
   for (const l of state.tree.leaves()) {
-    const leafNode = state.tree.leafNode(l)!;
+    const leafNode = expectDefined(state.tree.leafNode(l), `leaf ${l}, listed by tree.leaves()`);
     out.push({ leafIndex: l, leafNode, credential: leafNode.credential, signatureKey: leafNode.signatureKey });
   }
   return out;

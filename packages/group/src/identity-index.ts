@@ -9,6 +9,7 @@
  */
 import { toHex } from "@mlskit/codec";
 import type { IdentityProvider } from "@mlskit/core";
+import { expectDefined } from "@mlskit/core";
 import type { LeafIndex, LeafNode, TreeView } from "@mlskit/ratchet-tree";
 import type { AppliedProposals } from "./proposal-list.js";
 
@@ -27,7 +28,7 @@ export class IdentityIndex {
   /** Reads every member's identity (O(N) provider calls, issued together). */
   static async build(tree: TreeView, identityProvider: IdentityProvider): Promise<IdentityIndex> {
     const leaves = [...tree.leaves()];
-    const ids = await Promise.all(leaves.map((l) => identityProvider.identity(tree.leafNode(l)!.credential)));
+    const ids = await Promise.all(leaves.map((l) => identityProvider.identity(expectDefined(tree.leafNode(l), `leaf ${l}, listed by tree.leaves()`).credential)));
     const base = new Map<string, LeafIndex[]>();
     leaves.forEach((l, i) => {
       const k = toHex(ids[i]!);

@@ -4,7 +4,7 @@
  * leaves (§7.3), and GroupContextExtensions validation (§12.1.7, §13.4).
  */
 import { toHex } from "@mlskit/codec";
-import { type CipherSuiteProvider, type Extension, ValidationError } from "@mlskit/core";
+import { type CipherSuiteProvider, type Extension, ValidationError, expectDefined } from "@mlskit/core";
 import { PSKType, type PreSharedKeyID } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary, checkMembersSupportGroupContextExtensions } from "./capabilities.js";
@@ -93,7 +93,7 @@ export async function validateGroupContextExtensions(
   checkAcceptedExtensions(state.policy, extensions);
   const tree = state.tree;
   function* membersAfter(): Generator<readonly [LeafIndex, LeafNode]> {
-    for (const l of tree.leaves()) if (!removed.has(l)) yield [l, tree.leafNode(l)!] as const;
+    for (const l of tree.leaves()) if (!removed.has(l)) yield [l, expectDefined(tree.leafNode(l), `leaf ${l}, listed by tree.leaves()`)] as const;
     let i = 0;
     for (const a of adds) yield [(tree.leafCount + i++) as LeafIndex, a.keyPackage.leafNode] as const;
   }

@@ -7,7 +7,7 @@
  * received by reference (§12.2, `omitInvalidReferences`).
  */
 import { bytesEqual, toHex } from "@mlskit/codec";
-import { type Extension, ValidationError } from "@mlskit/core";
+import { type Extension, ValidationError, expectDefined } from "@mlskit/core";
 import { type LeafIndex, type LeafNode, LeafNodeSource } from "@mlskit/ratchet-tree";
 import { isDefaultProposalType, supportsProposal } from "./capabilities.js";
 import type { CustomProposalContext } from "./group-policy.js";
@@ -123,7 +123,7 @@ async function applyOnce(
   const removed: { leafIndex: LeafIndex; leafNode: LeafNode }[] = [];
   for (const e of removes) {
     const r = (e.p as { removed: LeafIndex }).removed;
-    const leafNode = diff.leafNode(r)!;
+    const leafNode = expectDefined(diff.leafNode(r), `removed leaf ${r} (a Remove of a blank leaf was refused before)`);
     diff.removeLeaf(r);
     summary = summary.without(leafNode);
     removed.push({ leafIndex: r, leafNode });
@@ -200,7 +200,7 @@ async function applyOnce(
     for (const { e, p } of custom) {
       for (const l of diff.leaves()) {
         if (exclude.has(l)) continue;
-        if (!isDefaultProposalType(p.customProposalType) && !supportsProposal(diff.leafNode(l)!.capabilities, p.customProposalType)) {
+        if (!isDefaultProposalType(p.customProposalType) && !supportsProposal(expectDefined(diff.leafNode(l), `leaf ${l}, listed by diff.leaves()`).capabilities, p.customProposalType)) {
           fail([e], "proposal-list/unsupported-proposal-type", "12.2", `member at leaf ${l} does not support proposal type ${p.customProposalType}`);
         }
       }

@@ -5,7 +5,7 @@
  * supplies, and the new group must be what the old one allows.
  */
 import { bytesEqual, encode, toHex } from "@mlskit/codec";
-import { extensionsCodec } from "@mlskit/core";
+import { extensionsCodec, expectDefined } from "@mlskit/core";
 import { type GroupContext, PSKType, type PreSharedKeyID, ResumptionPSKUsage } from "@mlskit/key-schedule";
 import type { RatchetTree } from "@mlskit/ratchet-tree";
 import { ValidationError } from "@mlskit/core";
@@ -64,7 +64,7 @@ export async function findResumedGroup(
 
 async function identities(services: GroupServices, tree: RatchetTree): Promise<string[]> {
   const leaves = [...tree.leaves()];
-  const ids = await Promise.all(leaves.map((l) => services.identityProvider.identity(tree.leafNode(l)!.credential)));
+  const ids = await Promise.all(leaves.map((l) => services.identityProvider.identity(expectDefined(tree.leafNode(l), `leaf ${l}, listed by tree.leaves()`).credential)));
   return ids.map(toHex);
 }
 
