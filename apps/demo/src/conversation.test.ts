@@ -11,7 +11,7 @@ describe("demo conversation", () => {
     const out = lines.join("\n");
     expect(result.finalEpoch).toBe(4n);
     expect(result.members).toEqual(["alice", "carol", "dave"]);
-    expect(result.removedError).toEqual({ name: "UsageError", code: "usage/removed" });
+    expect(result.removedError).toEqual({ name: "ValidationError", code: "message/after-removal" });
     expect(out).toContain('bob reads "hello bob and carol!" from alice (epoch 1)');
     expect(out).toContain("bob learns it was removed (epoch 4)");
     expect(out).toContain(`carol reads "bob can't read this"`.replace("carol", "dave"));

@@ -35,6 +35,7 @@ export const FACADE_ERROR_CODES = [
   "usage/not-a-proposal",
   "usage/not-an-external-sender",
   "usage/removed",
+  "message/after-removal",
   "usage/signature-key-mismatch",
   "usage/stale-staged-commit",
   "usage/storage-of-another-client",

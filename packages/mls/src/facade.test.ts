@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { toHex } from "@mlskit/codec";
 import { BasicIdentityProvider, acceptAll } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
-import { Client, UsageError } from "@mlskit/mls";
+import { Client, ValidationError } from "@mlskit/mls";
 
 const identityProvider = new BasicIdentityProvider({ policy: acceptAll });
 const crypto = nobleCryptoProvider();
@@ -43,7 +43,7 @@ describe("facade basics", () => {
     expect((await sc.staged.merge()).removed).toBe(true);
     const later = await a.encrypt("secret");
     const err = await c.processIncoming(later).catch((e: unknown) => e);
-    expect(UsageError.isInstance(err) && err.code).toBe("usage/removed");
+    expect(ValidationError.isInstance(err) && err.code).toBe("message/after-removal");
     expect((await a.members()).map((x) => text(x.identity))).toEqual(["alice", "bob"]);
   });
 });

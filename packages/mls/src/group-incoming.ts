@@ -3,7 +3,7 @@
  * results mapped to {@link IncomingMessage}s, entering a merged epoch with
  * the replay of held messages, and the log of this epoch's proposal messages.
  */
-import { type IdentityProvider, UsageError, ValidationError, WireFormat, forEachConcurrent } from "@mlskit/core";
+import { type IdentityProvider, ValidationError, WireFormat, forEachConcurrent } from "@mlskit/core";
 import {
   ContentType,
   type GroupState,
@@ -41,15 +41,15 @@ export async function applicationReceived(
 /**
  * Processes a late message for a member removed in `removedEpoch`: only
  * application messages of the epochs it was in can still be read. @internal
- * @throws UsageError `usage/removed` for anything else.
+ * @throws ValidationError `message/after-removal` for anything else (input from the network: not a misuse).
  */
 export async function processAfterRemoval(s: GroupState, identityProvider: IdentityProvider, removedEpoch: bigint, bytes: Uint8Array): Promise<IncomingMessage> {
   const epoch = epochOfMessage(bytes);
   if (epoch >= removedEpoch) {
-    throw new UsageError("usage/removed", `this member was removed in epoch ${removedEpoch}: it holds no keys of epoch ${epoch}`);
+    throw new ValidationError("message/after-removal", "12.1.3", `this member was removed in epoch ${removedEpoch}: it holds no keys of epoch ${epoch}`);
   }
   const r = await processMessage(s, bytes);
-  if (r.kind !== "application") throw new UsageError("usage/removed", "this member was removed: only late application messages are read");
+  if (r.kind !== "application") throw new ValidationError("message/after-removal", "12.1.3", "this member was removed: only late application messages are read");
   return applicationReceived(s, identityProvider, r);
 }
 

@@ -325,7 +325,7 @@ export class Group {
    * the next epoch (held). After this member was removed, late messages of
    * the epochs it was in can still be read; later ones are refused.
    * @throws ValidationError / CodecError for invalid input (the state is unchanged);
-   *   UsageError `usage/removed` for a message of an epoch after our removal.
+   *   ValidationError `message/after-removal` for a message of an epoch after our removal.
    */
   processIncoming(bytes: Uint8Array): Promise<IncomingMessage> {
     return this.#queue.run(() => this.#persisting(() => this.#processNow(bytes)));

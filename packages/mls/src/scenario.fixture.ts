@@ -9,7 +9,7 @@
  */
 import { expect } from "vitest";
 import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
-import { BasicIdentityProvider, type CryptoProvider, MlsError, UsageError, acceptAll } from "@mlskit/core";
+import { BasicIdentityProvider, type CryptoProvider, MlsError, ValidationError, acceptAll } from "@mlskit/core";
 import { processMessage } from "@mlskit/group";
 import { Client, type CommitOutput, type Group, type IncomingMessage } from "@mlskit/mls";
 import { DeliveryService, type Envelope } from "@mlskit/mls/testing";
@@ -124,7 +124,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSta
         (e: unknown) => e,
       );
       if (env.epoch >= rec.epoch) {
-        expect(UsageError.isInstance(result) && result.code).toBe("usage/removed");
+        expect(ValidationError.isInstance(result) && result.code).toBe("message/after-removal");
       } else if (!(MlsError.isInstance(result) && result.code === "message/epoch-too-old")) {
         expect((result as IncomingMessage).kind).toBe("application");
       } else stats.tooOld++;
@@ -191,7 +191,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSta
   async function checkRemovedCannotRead(bytes: Uint8Array, epoch: bigint): Promise<void> {
     for (const rec of removed.slice(-3)) {
       if (epoch < rec.epoch) continue;
-      await expect(rec.group.processIncoming(bytes)).rejects.toMatchObject({ code: "usage/removed" });
+      await expect(rec.group.processIncoming(bytes)).rejects.toMatchObject({ code: "message/after-removal" });
       const raw = await processMessage(rec.group.state, bytes).then(
         (x) => x.kind,
         (e: unknown) => (MlsError.isInstance(e) ? "error" : String(e)),
