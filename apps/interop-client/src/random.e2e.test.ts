@@ -5,20 +5,9 @@
  * suite the library supports, for both providers.
  */
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "@mlskit/test-vectors/random";
 import { Script, useCluster } from "./runner.fixture.js";
 import type { ProviderName } from "./providers.js";
-
-/** mulberry32: a small seeded PRNG, so a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const utf8 = (s: string) => Buffer.from(s, "utf8");
 const SEED = Number(process.env.INTEROP_SEED ?? 20240917);
@@ -27,7 +16,7 @@ describe.each<ProviderName>(["webcrypto", "noble"])("random and per-suite intero
   const cluster = useCluster(3, provider);
 
   it(`deep_random: 50 commits by random members (seed ${SEED})`, { timeout: 120_000 }, async () => {
-    const random = prng(SEED + (provider === "noble" ? 1 : 0));
+    const random = seededRandom(SEED + (provider === "noble" ? 1 : 0));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const s = new Script(cluster.endpoints, 1, provider === "noble");
     await s.createGroupWith("m0", ["m1", "m2", "m3"]);

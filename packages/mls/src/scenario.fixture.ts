@@ -13,18 +13,7 @@ import { BasicIdentityProvider, type CryptoProvider, MlsError, ValidationError, 
 import { processMessage } from "@mlskit/group";
 import { Client, type CommitOutput, type Group, type IncomingMessage } from "@mlskit/mls";
 import { DeliveryService, type Envelope } from "@mlskit/mls/testing";
-
-/** mulberry32: a small seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "@mlskit/test-vectors/random";
 
 /** Options of {@link runScenario}. */
 export interface ScenarioOptions {

@@ -7,27 +7,18 @@
  * while parsing, before any hash or signature. For scale, the 1,000,000-node
  * claim is also parsed with the cap lifted (it then fails at its last byte).
  */
-import { utf8 } from "@mlskit/codec";
-import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, ValidationError, acceptAll } from "@mlskit/core";
+import { type CryptoProvider, ValidationError } from "@mlskit/core";
 import {
   DEFAULT_MAX_TREE_LEAVES,
   type GroupPolicy,
   createCommit,
   createGroup,
-  createKeyPackage,
   groupPolicy,
   joinFromWelcome,
 } from "@mlskit/group";
 import { encodeLeafNode } from "@mlskit/ratchet-tree";
 import { fmt, printTable, timeMs } from "./measure.js";
-
-const services = { identityProvider: new BasicIdentityProvider({ policy: acceptAll }) };
-
-async function member(cs: CipherSuiteProvider, name: string) {
-  const sig = await cs.signatureGenerateKeyPair();
-  const kp = await createKeyPackage({ cs, credential: { credentialType: 1, identity: utf8(name) }, signaturePrivateKey: sig.privateKey, signaturePublicKey: sig.publicKey });
-  return { kp, sig };
-}
+import { keyPackageClient, services } from "./protocol-steps.js";
 
 /** A `ratchet_tree` body: a 4-byte varint length prefix (RFC 9420 §2.1.2), then `body`. */
 function prefixed(body: Uint8Array): Uint8Array {
@@ -64,7 +55,7 @@ function millionNodeClaim(nodes: number): Uint8Array {
 export async function benchLimits(crypto: CryptoProvider, quick: boolean): Promise<void> {
   const cs = await crypto.cipherSuite(0x0001);
   const policy = groupPolicy({});
-  const [a, b] = await Promise.all([member(cs, "alice"), member(cs, "bob")]);
+  const [a, b] = await Promise.all([keyPackageClient(cs, "alice"), keyPackageClient(cs, "bob")]);
   const alice = await createGroup({ cs, leafNode: a.kp.keyPackage.leafNode, encryptionPrivateKey: a.kp.privateKeys.encryptionPrivateKey, signaturePrivateKey: a.sig.privateKey, services, policy });
   const commit = await createCommit(alice, { proposals: [{ add: b.kp.keyPackage as never }], ratchetTreeInWelcome: false });
   const join = (ratchetTree: Uint8Array, p: GroupPolicy) =>

@@ -4,9 +4,12 @@
  * processing a Commit, the steady pair (C and R after one self-Update of C),
  * and medians of timed runs.
  */
-import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, WireFormat, acceptAll } from "@mlskit/core";
+import { utf8 } from "@mlskit/codec";
+import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, type KeyPair, WireFormat, acceptAll } from "@mlskit/core";
 import {
   type CreatedCommit,
+  type CreatedKeyPackage,
+  createKeyPackage,
   type GroupServices,
   type GroupState,
   createCommit,
@@ -112,4 +115,11 @@ export async function commitAdd(cs: CipherSuiteProvider, state: GroupState, keyP
     lifetime: state.policy.lifetime,
   });
   return createCommit(state, { proposals: [{ add: keyPackage }], ratchetTreeInWelcome: false });
+}
+
+/** A client with a fresh signature key pair and a KeyPackage of `cs` (basic credential `name`). */
+export async function keyPackageClient(cs: CipherSuiteProvider, name: string): Promise<{ kp: CreatedKeyPackage; sig: KeyPair }> {
+  const sig = await cs.signatureGenerateKeyPair();
+  const kp = await createKeyPackage({ cs, credential: { credentialType: 1, identity: utf8(name) }, signaturePrivateKey: sig.privateKey, signaturePublicKey: sig.publicKey });
+  return { kp, sig };
 }

@@ -7,8 +7,7 @@
  * `@mlskit/group` states of three members; the receiver's state is never
  * changed by a refused message, so each forgery is refused from the same state.
  */
-import { utf8 } from "@mlskit/codec";
-import { BasicIdentityProvider, type CipherSuiteProvider, type CryptoProvider, acceptAll } from "@mlskit/core";
+import type { CipherSuiteProvider, CryptoProvider } from "@mlskit/core";
 import {
   ContentType,
   type FramedContent,
@@ -16,7 +15,6 @@ import {
   createApplicationMessage,
   createCommit,
   createGroup,
-  createKeyPackage,
   createPrivateMessage,
   encodeMlsMessage,
   groupPolicy,
@@ -28,19 +26,12 @@ import {
 } from "@mlskit/group";
 import { SecretTree } from "@mlskit/key-schedule";
 import { fmt, printTable, timeMs } from "./measure.js";
-
-const services = { identityProvider: new BasicIdentityProvider({ policy: acceptAll }) };
-
-async function member(cs: CipherSuiteProvider, name: string) {
-  const sig = await cs.signatureGenerateKeyPair();
-  const kp = await createKeyPackage({ cs, credential: { credentialType: 1, identity: utf8(name) }, signaturePrivateKey: sig.privateKey, signaturePublicKey: sig.publicKey });
-  return { kp, sig };
-}
+import { keyPackageClient, services } from "./protocol-steps.js";
 
 /** Alice, Bob and Carol in one group; Bob is the receiver. */
 async function trio(cs: CipherSuiteProvider) {
   const policy = groupPolicy({});
-  const [a, b, c] = await Promise.all(["alice", "bob", "carol"].map((n) => member(cs, n)));
+  const [a, b, c] = await Promise.all(["alice", "bob", "carol"].map((n) => keyPackageClient(cs, n)));
   let alice = await createGroup({ cs, leafNode: a!.kp.keyPackage.leafNode, encryptionPrivateKey: a!.kp.privateKeys.encryptionPrivateKey, signaturePrivateKey: a!.sig.privateKey, services, policy });
   const commit = await createCommit(alice, { proposals: [{ add: b!.kp.keyPackage as never }, { add: c!.kp.keyPackage as never }] });
   alice = mergePendingCommit(commit.state);

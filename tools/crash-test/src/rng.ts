@@ -1,16 +1,5 @@
 /** A small seeded random source, so a run's choice of operations is reproducible from its seed. */
-
-/** Uniform numbers in [0, 1) from mulberry32 seeded with `seed`. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "@mlskit/test-vectors/random";
 
 /** Helpers over a random source. */
 export interface Dice {
