@@ -16,41 +16,16 @@ import {
   InternalError,
   UsageError,
   ValidationError,
-  deriveTreeSecret,
-  deriveTreeSecretSync,
-  hasSyncKdf,
 } from "@mlskit/core";
 import { RatchetKeyNonce } from "./key-nonce.js";
+import { AHEAD_KEPT, type AheadStep, PendingKey } from "./pending-key.js";
+import { DEFAULT_RATCHET_POLICY, type RatchetPolicy, assertRatchetPolicy } from "./ratchet-policy.js";
+import { MAX_GENERATION, ratchetStep } from "./ratchet-step.js";
 import { Redacted } from "./redact.js";
 import { type HashRatchetState, hashRatchetStateProblem } from "./secret-tree-state.js";
 import { SerialQueue } from "./serial-queue.js";
 
-/** Limits on a receiving ratchet (RFC 9420 §15.3 "Delayed and Reordered Application Messages"). */
-export interface RatchetPolicy {
-  /**
-   * How many generations behind the newest derived one keep their unused key
-   * and nonce for out-of-order messages: at most this many skipped keys are
-   * retained per ratchet. 0 keeps none.
-   */
-  readonly outOfOrderWindow: number;
-  /**
-   * How many generations past the next expected one a receiver may be asked
-   * to ratchet forward in one step; bounds the work a malicious sender can cause.
-   */
-  readonly maxForwardDistance: number;
-}
 
-/** Defaults: 1000 retained out-of-order keys, jumps of up to 1000 generations. */
-export const DEFAULT_RATCHET_POLICY: RatchetPolicy = Object.freeze({ outOfOrderWindow: 1000, maxForwardDistance: 1000 });
-
-/** What one ratchet step derived (see `HashRatchet.#step`). */
-interface Step {
-  readonly keyNonce: RatchetKeyNonce | undefined;
-  readonly next: Uint8Array | undefined;
-}
-
-/** Generations are uint32 (RFC 9420 §6.3.2 SenderData, §9.1 DeriveTreeSecret). */
-const MAX_GENERATION = 0xffffffff;
 
 /** Options of a {@link HashRatchet}. */
 export interface HashRatchetOptions {
@@ -64,15 +39,6 @@ export interface HashRatchetOptions {
   readonly onChange?: () => void;
 }
 
-/** Throws unless `policy` holds non-negative integers. */
-export function assertRatchetPolicy(policy: RatchetPolicy): void {
-  for (const name of ["outOfOrderWindow", "maxForwardDistance"] as const) {
-    const v = policy[name];
-    if (!Number.isSafeInteger(v) || v < 0) {
-      throw new UsageError("secret-tree/invalid-policy", `RatchetPolicy.${name} must be a non-negative integer, got ${String(v)}`);
-    }
-  }
-}
 
 /**
  * One hash ratchet (handshake or application) of one leaf. Every key/nonce
@@ -324,35 +290,6 @@ export class HashRatchet extends Redacted {
     if (this.#wiped) throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
   }
 
-  /**
-   * One step of the ratchet from `ratchet_secret_[j]`: its key and nonce
-   * (when `withKey`) and `ratchet_secret_[j+1]` (when `withNext`). With a
-   * synchronous KDF the step is computed at once, without a promise.
-   */
-  #step(secret: Uint8Array, j: number, withKey: boolean, withNext: boolean): Step | Promise<Step> {
-    const cs = this.#cs;
-    const { aeadKeyLength, aeadNonceLength, hashLength } = cs;
-    if (hasSyncKdf(cs)) {
-      return {
-        keyNonce: withKey
-          ? new RatchetKeyNonce(
-              j,
-              deriveTreeSecretSync(cs, secret, "key", j, aeadKeyLength),
-              deriveTreeSecretSync(cs, secret, "nonce", j, aeadNonceLength),
-            )
-          : undefined,
-        next: withNext ? deriveTreeSecretSync(cs, secret, "secret", j, hashLength) : undefined,
-      };
-    }
-    return Promise.all([
-      withKey ? deriveTreeSecret(cs, secret, "key", j, aeadKeyLength) : undefined,
-      withKey ? deriveTreeSecret(cs, secret, "nonce", j, aeadNonceLength) : undefined,
-      withNext ? deriveTreeSecret(cs, secret, "secret", j, hashLength) : undefined,
-    ]).then(([key, nonce, next]) => ({
-      keyNonce: key !== undefined && nonce !== undefined ? new RatchetKeyNonce(j, key, nonce) : undefined,
-      next,
-    }));
-  }
 
   /** Why `generation`, behind the ratchet and not in its window, cannot be read. */
   #goneError(generation: number): ValidationError {
@@ -391,7 +328,7 @@ export class HashRatchet extends Redacted {
     let secret: Uint8Array = last.slice();
     try {
       for (; j <= target; j++) {
-        const step = this.#step(secret, j, true, j < MAX_GENERATION);
+        const step = ratchetStep(this.#cs, secret, j, true, j < MAX_GENERATION);
         const { keyNonce, next } = step instanceof Promise ? await step : step;
         wipe(secret);
         if (this.#wiped) {
@@ -451,45 +388,3 @@ export class HashRatchet extends Redacted {
     return last.key;
   }
 }
-
-/** One generation of a ratchet's look-ahead: its key and the next ratchet secret (undefined past the last generation). */
-interface AheadStep {
-  readonly key: RatchetKeyNonce;
-  readonly next: Uint8Array | undefined;
-}
-
-/**
- * A key looked up for a received message by {@link HashRatchet.peek}, not
- * consumed yet: {@link HashRatchet.consume} it once the message
- * authenticated, or {@link discard} it.
- */
-export class PendingKey extends Redacted {
-  readonly key: RatchetKeyNonce;
-  /** @internal The ratchet it was peeked on (a ratchet of the same chain may consume it). */
-  readonly source: HashRatchet;
-  #onSettle: (() => void) | undefined;
-
-  /** @internal */
-  constructor(key: RatchetKeyNonce, source: HashRatchet, onSettle: (() => void) | undefined) {
-    super("PendingKey");
-    this.key = key;
-    this.source = source;
-    this.#onSettle = onSettle;
-  }
-
-  /** The message failed: wipes this copy of the key; the ratchet's state never changed. */
-  discard(): void {
-    this.key.wipe();
-    this.settle();
-  }
-
-  /** @internal Tells the source ratchet this lookup is over (once). */
-  settle(): void {
-    const f = this.#onSettle;
-    this.#onSettle = undefined;
-    f?.();
-  }
-}
-
-/** Look-ahead entries a ratchet keeps once no lookup is outstanding (a burst's worth; more is cut back). */
-const AHEAD_KEPT = 64;

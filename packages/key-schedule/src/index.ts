@@ -45,15 +45,11 @@ export {
 } from "./transcript-hash.js";
 export { ciphertextSample, deriveSenderDataKeyNonce } from "./sender-data.js";
 export { AeadKeyNonce, RatchetKeyNonce } from "./key-nonce.js";
-export {
-  HashRatchet,
-  type HashRatchetOptions,
-  type RatchetPolicy,
-  DEFAULT_RATCHET_POLICY,
-  assertRatchetPolicy,
-  PendingKey,
-} from "./hash-ratchet.js";
-export { SecretTree, type SecretTreeOptions, type RatchetType, type TreeKey } from "./secret-tree.js";
+export { HashRatchet, type HashRatchetOptions } from "./hash-ratchet.js";
+export { type RatchetPolicy, DEFAULT_RATCHET_POLICY, assertRatchetPolicy } from "./ratchet-policy.js";
+export { PendingKey } from "./pending-key.js";
+export { SecretTree, type SecretTreeOptions, type RatchetType } from "./secret-tree.js";
+export type { TreeKey } from "./secret-tree-leaf.js";
 export {
   type SecretTreeState,
   type NodeSecretState,

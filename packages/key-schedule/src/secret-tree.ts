@@ -16,19 +16,15 @@
  * path down to it, and each parent's secret is deleted as soon as both its
  * children exist (RFC 9420 §9.2).
  */
-import { utf8, wipe } from "@mlskit/codec";
-import {
-  type CipherSuiteProvider,
-  InternalError,
-  UsageError,
-  ValidationError,
-  deriveSecret,
-  expandWithLabel,
-} from "@mlskit/core";
-import { DEFAULT_RATCHET_POLICY, HashRatchet, type PendingKey, type HashRatchetOptions, type RatchetPolicy, assertRatchetPolicy } from "./hash-ratchet.js";
+import { wipe } from "@mlskit/codec";
+import { type CipherSuiteProvider, InternalError, UsageError, ValidationError } from "@mlskit/core";
+import { HashRatchet, type HashRatchetOptions } from "./hash-ratchet.js";
+import type { PendingKey } from "./pending-key.js";
+import { DEFAULT_RATCHET_POLICY, type RatchetPolicy, assertRatchetPolicy } from "./ratchet-policy.js";
 import type { RatchetKeyNonce } from "./key-nonce.js";
 import { Redacted } from "./redact.js";
 import { type SecretTreeState, secretTreeStateProblem } from "./secret-tree-state.js";
+import { type DetachedEntry, type DetachedLeaf, type LeafRatchets, type TreeKey, deriveLeafDetached, frontierOn } from "./secret-tree-leaf.js";
 import { SerialQueue } from "./serial-queue.js";
 import { left, right, root } from "./tree-math.js";
 
@@ -43,44 +39,10 @@ export interface SecretTreeOptions {
   readonly handshakePolicy?: Partial<RatchetPolicy>;
 }
 
-interface LeafRatchets {
-  readonly handshake: HashRatchet;
-  readonly application: HashRatchet;
-}
-
-/** A leaf's ratchets derived outside the tree, with the off-path secrets met on the way (see `SecretTree.#deriveDetached`). */
-interface DetachedLeaf {
-  readonly offPath: Map<number, Uint8Array>;
-  readonly ratchets: LeafRatchets;
-  wipe(): void;
-}
-
-/** A detached derivation shared by lookups in flight, and how many use it. */
-interface DetachedEntry {
-  users: number;
-  value: DetachedLeaf | undefined;
-  derived: Promise<DetachedLeaf>;
-}
-
-/** A receiver's key looked up by {@link SecretTree.peekKey}: consume it once the message authenticated, or discard it. */
-export interface TreeKey {
-  readonly key: RatchetKeyNonce;
-  /**
-   * The message authenticated: the generation is consumed and the tree moves
-   * (synchronous). The caller still wipes `key` after use.
-   * @throws ValidationError `secret-tree/generation-consumed` when another message consumed it meanwhile.
-   */
-  consume(): void;
-  /** The message failed: the key is wiped and the tree stays as it was. */
-  discard(): void;
-}
-
-const LEFT = utf8("left");
-
+/** The key of a leaf's ratchet in `SecretTree.#reserved`. */
 function reservedKey(leaf: number, type: RatchetType): string {
   return `${type}:${leaf}`;
 }
-const RIGHT = utf8("right");
 
 /** The secret tree of one epoch. */
 export class SecretTree extends Redacted {
@@ -199,10 +161,7 @@ export class SecretTree extends Redacted {
    * ratchet: a key {@link reserve}d earlier if there is one, else the ratchet's next.
    */
   async nextKey(leaf: number, type: RatchetType): Promise<RatchetKeyNonce> {
-    const reserved = this.#reserved.get(reservedKey(leaf, type));
-    const first = reserved?.shift();
-    if (first !== undefined) return first;
-    return (await this.ratchet(leaf, type)).next();
+    return this.#reserved.get(reservedKey(leaf, type))?.shift() ?? (await this.ratchet(leaf, type)).next();
   }
 
   /**
@@ -219,10 +178,7 @@ export class SecretTree extends Redacted {
     const ratchet = await this.ratchet(leaf, type);
     const keys: RatchetKeyNonce[] = [];
     for (let i = 0; i < count; i++) keys.push(await ratchet.next());
-    const k = reservedKey(leaf, type);
-    const queue = this.#reserved.get(k);
-    if (queue === undefined) this.#reserved.set(k, keys);
-    else queue.push(...keys);
+    this.#reserved.set(reservedKey(leaf, type), [...(this.#reserved.get(reservedKey(leaf, type)) ?? []), ...keys]);
   }
 
   /**
@@ -374,50 +330,16 @@ export class SecretTree extends Redacted {
    * and concurrent derivations cannot wipe each other's inputs).
    */
   async #deriveDetached(leaf: number): Promise<DetachedLeaf> {
-    const cs = this.#cs;
-    const nh = cs.hashLength;
-    const target = 2 * leaf;
-    // Exactly one node on the root-to-leaf path still holds a secret.
-    let x = root(this.leafCount);
-    while (!this.#nodes.has(x)) {
-      if (x === target) throw new InternalError("secret-tree/missing-node", `no secret on the path to leaf ${leaf}`);
-      x = target < x ? left(x) : right(x);
+    const x = frontierOn(this.#nodes, this.leafCount, leaf);
+    const detached = await deriveLeafDetached(this.#cs, x, this.#nodes.get(x)!, leaf, (handshake, application) => ({
+      handshake: new HashRatchet(this.#cs, handshake, this.#ratchetOptions(leaf, "handshake")),
+      application: new HashRatchet(this.#cs, application, this.#ratchetOptions(leaf, "application")),
+    }));
+    if (this.#wiped) {
+      detached.wipe();
+      throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
     }
-    const offPath = new Map<number, Uint8Array>();
-    const wipeAll = () => {
-      for (const v of offPath.values()) wipe(v);
-    };
-    let secret: Uint8Array = this.#nodes.get(x)!.slice();
-    try {
-      while (x !== target) {
-        const [l, r] = await Promise.all([expandWithLabel(cs, secret, "tree", LEFT, nh), expandWithLabel(cs, secret, "tree", RIGHT, nh)]);
-        wipe(secret);
-        const goLeft = target < x;
-        offPath.set(goLeft ? right(x) : left(x), goLeft ? r : l);
-        secret = goLeft ? l : r;
-        x = goLeft ? left(x) : right(x);
-      }
-      const [handshake, application] = await Promise.all([deriveSecret(cs, secret, "handshake"), deriveSecret(cs, secret, "application")]);
-      wipe(secret);
-      this.#assertNotWiped(handshake, application);
-      const ratchets: LeafRatchets = {
-        handshake: new HashRatchet(cs, handshake, this.#ratchetOptions(leaf, "handshake")),
-        application: new HashRatchet(cs, application, this.#ratchetOptions(leaf, "application")),
-      };
-      return {
-        offPath,
-        ratchets,
-        wipe: () => {
-          wipeAll();
-          ratchets.handshake.wipe();
-          ratchets.application.wipe();
-        },
-      };
-    } catch (e) {
-      wipe(secret);
-      wipeAll();
-      throw e;
-    }
+    return detached;
   }
 
   /**
@@ -435,11 +357,7 @@ export class SecretTree extends Redacted {
     const existing = this.#leaves.get(leaf);
     if (existing !== undefined) return existing;
     const target = 2 * leaf;
-    let x = root(this.leafCount);
-    while (!this.#nodes.has(x)) {
-      if (x === target) throw new InternalError("secret-tree/missing-node", `no secret on the path to leaf ${leaf}`);
-      x = target < x ? left(x) : right(x);
-    }
+    let x = frontierOn(this.#nodes, this.leafCount, leaf);
     wipe(this.#nodes.get(x));
     this.#nodes.delete(x);
     while (x !== target) {
@@ -474,11 +392,5 @@ export class SecretTree extends Redacted {
         this.#changes++;
       },
     };
-  }
-
-  #assertNotWiped(...fresh: Uint8Array[]): void {
-    if (!this.#wiped) return;
-    wipe(...fresh);
-    throw new UsageError("secret-tree/wiped", "the secret tree was wiped");
   }
 }
