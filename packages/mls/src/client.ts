@@ -36,7 +36,9 @@ import type { Capabilities } from "@mlskit/ratchet-tree";
 import { memoryStore } from "@mlskit/storage-memory";
 import { inspectCustom } from "@mlskit/key-schedule";
 import { decodeClientRecord, encodeClientRecord } from "./client-record.js";
-import { type GroupEnv, GroupPersistence, type WriteExtras, loadGroup } from "./group-persistence.js";
+import { ClientGroups } from "./client-groups.js";
+import { SignatureKeys } from "./client-signature-keys.js";
+import type { GroupEnv } from "./group-persistence.js";
 import type { ClientInternals } from "./client-internals.js";
 import { joinExternal, joinFromWelcome, proposeAsNewMember } from "./client-join.js";
 import { newKeyPackage, storeKeyPackage } from "./client-key-packages.js";
@@ -52,7 +54,7 @@ import type {
 } from "./client-options.js";
 import { branchGroup, reinitGroup } from "./client-resumption.js";
 import { defaultCryptoProvider, resolveSigner } from "./defaults.js";
-import { Group, type GroupHost } from "./group.js";
+import type { Group } from "./group.js";
 import type { NewMemberProposalOptions, NewMemberProposalOutput } from "./external.js";
 
 export type {
@@ -84,9 +86,7 @@ export class Client {
   /** The default suite's signature key pair. */
   readonly #signature: KeyPair;
   /** One signature key pair per signature scheme (generated lazily). */
-  readonly #signatures = new Map<SignatureSchemeId, Promise<KeyPair>>();
-  /** The key pairs of {@link #signatures} made so far: what the client record stores. */
-  readonly #settledSignatures = new Map<SignatureSchemeId, KeyPair>();
+  readonly #signatures: SignatureKeys;
   readonly #identityProvider: IdentityProvider;
   /** {@link #identityProvider} as the library calls it: its own exceptions become ProviderError `provider/identity-failed`. */
   readonly #guardedIdentityProvider: IdentityProvider;
@@ -96,7 +96,7 @@ export class Client {
   readonly #capabilities: Capabilities | undefined;
   readonly #advertisedCredentialTypes: readonly number[];
   readonly #storage: ClientStore;
-  readonly #groups = new Map<string, Group>();
+  readonly #groups: ClientGroups;
   readonly #services: GroupServices;
   /** What the module functions (joins, resumption, KeyPackages) see of this client. */
   readonly #internals: ClientInternals;
@@ -113,14 +113,8 @@ export class Client {
     this.#cs = cs;
     this.#credential = credential;
     this.#signature = signature;
-    for (const [scheme, keyPair] of Object.entries(options.signatureKeyPairs ?? {})) {
-      if (keyPair !== undefined) {
-        this.#signatures.set(Number(scheme) as SignatureSchemeId, Promise.resolve(keyPair));
-        this.#settledSignatures.set(Number(scheme) as SignatureSchemeId, keyPair);
-      }
-    }
-    this.#signatures.set(cs.suite.signature, Promise.resolve(signature));
-    this.#settledSignatures.set(cs.suite.signature, signature);
+    const given = Object.entries(options.signatureKeyPairs ?? {}).flatMap(([scheme, kp]) => (kp === undefined ? [] : [[Number(scheme) as SignatureSchemeId, kp] as const]));
+    this.#signatures = new SignatureKeys([...given, [cs.suite.signature, signature]], () => this.#writeRecord());
     this.#identityProvider = options.identityProvider;
     this.#guardedIdentityProvider = guardIdentityProvider(options.identityProvider);
     this.#policyInput = options.policy ?? {};
@@ -130,6 +124,7 @@ export class Client {
     this.#storage = storage;
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
     this.#services = { identityProvider: this.#guardedIdentityProvider, psks: pskStoreOf(storage), resumptionPsks };
+    this.#groups = new ClientGroups(storage, this.#guardedIdentityProvider, (suite, groupId) => this.#envFor(suite, groupId));
     this.#internals = {
       crypto: this.#crypto,
       cs: this.#cs,
@@ -137,14 +132,14 @@ export class Client {
       identityProvider: this.#guardedIdentityProvider,
       storage: this.#storage,
       services: this.#services,
-      groups: this.#groups,
-      signatureFor: (suite) => this.#signatureFor(suite),
+      groups: this.#groups.byId,
+      signatureFor: (suite) => this.#signatures.for(suite),
       capabilitiesFor: (suite) => this.#capabilitiesFor(suite),
       policy: (input) => this.#policy(input),
-      adopt: (state, extras) => this.#adopt(state, extras),
-      retire: (old) => this.#retire(old),
-      getGroup: (groupId) => this.getGroup(groupId),
-      allGroups: () => this.#allGroups(),
+      adopt: (state, extras) => this.#groups.adopt(state, extras),
+      retire: (old) => this.#groups.retire(old),
+      getGroup: (groupId) => this.#groups.get(groupId),
+      allGroups: () => this.#groups.all(),
     };
   }
 
@@ -191,7 +186,7 @@ export class Client {
 
   /** Stores the client record: credential, default suite, the signature key pairs made so far. */
   async #writeRecord(): Promise<void> {
-    await this.#storage.writeClient(encodeClientRecord({ cipherSuite: this.#cs.suite.id, credential: this.#credential, signatureKeyPairs: this.#settledSignatures }));
+    await this.#storage.writeClient(encodeClientRecord({ cipherSuite: this.#cs.suite.id, credential: this.#credential, signatureKeyPairs: this.#signatures.settled }));
   }
 
   /** JSON shows the client's suite, never keys. */
@@ -220,25 +215,10 @@ export class Client {
    */
   async signatureKeyPair(cipherSuite: CipherSuiteId = this.cipherSuite): Promise<KeyPair> {
     const cs = cipherSuite === this.#cs.suite.id ? this.#cs : await this.#crypto.cipherSuite(cipherSuite);
-    const kp = await this.#signatureFor(cs);
+    const kp = await this.#signatures.for(cs);
     return { publicKey: kp.publicKey.slice(), privateKey: kp.privateKey.slice() };
   }
 
-  #signatureFor(cs: CipherSuiteProvider): Promise<KeyPair> {
-    const scheme = cs.suite.signature;
-    let kp = this.#signatures.get(scheme);
-    if (kp === undefined) {
-      // A new scheme's key pair is stored before anything is signed with it.
-      kp = cs.signatureGenerateKeyPair().then(async (made) => {
-        this.#settledSignatures.set(scheme, made);
-        await this.#writeRecord();
-        return made;
-      });
-      this.#signatures.set(scheme, kp);
-      kp.catch(() => this.#signatures.delete(scheme));
-    }
-    return kp;
-  }
   /** The default cipher suite of this client's groups and KeyPackages. */
   get cipherSuite(): CipherSuiteId {
     return this.#cs.suite.id;
@@ -265,9 +245,8 @@ export class Client {
    * Forgets a group: it leaves memory and storage with its past epochs (e.g.
    * once a removed member has read the late messages it wanted).
    */
-  async deleteGroup(groupId: Uint8Array): Promise<void> {
-    this.#groups.delete(toHex(groupId));
-    await this.#storage.deleteGroup(groupId);
+  deleteGroup(groupId: Uint8Array): Promise<void> {
+    return this.#groups.delete(groupId);
   }
 
   /** The client's storage (advanced: e.g. to close it when the client is done). */
@@ -313,11 +292,11 @@ export class Client {
    *   active group with this id (not frozen by a ReInit).
    */
   async adoptGroup(state: GroupState): Promise<Group> {
-    const existing = this.#groups.get(toHex(state.groupContext.groupId));
+    const existing = this.#groups.byId.get(toHex(state.groupContext.groupId));
     if (existing !== undefined && existing.state !== state && existing.active && existing.reinit === undefined) {
       throw new UsageError("usage/duplicate-group", "the client already holds a group with this id");
     }
-    return this.#adopt(state);
+    return this.#groups.adopt(state);
   }
 
   /**
@@ -345,18 +324,8 @@ export class Client {
   }
 
   /** The group with this id, from memory or from the group store. */
-  async getGroup(groupId: Uint8Array): Promise<Group | undefined> {
-    const key = toHex(groupId);
-    const g = this.#groups.get(key);
-    if (g !== undefined) return g;
-    const loaded = await loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite, groupId));
-    if (loaded === undefined) return undefined;
-    // Another call may have loaded it meanwhile: one Group object per group.
-    const raced = this.#groups.get(key);
-    if (raced !== undefined) return raced;
-    const group = new Group(this.#host(), loaded.state, loaded.persistence);
-    this.#groups.set(key, group);
-    return group;
+  getGroup(groupId: Uint8Array): Promise<Group | undefined> {
+    return this.#groups.get(groupId);
   }
 
   /**
@@ -387,7 +356,7 @@ export class Client {
 
   async #createGroupWith(cs: CipherSuiteProvider, options: CreateGroupOptions): Promise<Group> {
     const created = await newKeyPackage(this.#internals, cs, {});
-    const signature = await this.#signatureFor(cs);
+    const signature = await this.#signatures.for(cs);
     const state = await createGroup({
       cs,
       leafNode: created.keyPackage.leafNode,
@@ -398,7 +367,7 @@ export class Client {
       ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
       ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
     });
-    return this.#adopt(state);
+    return this.#groups.adopt(state);
   }
 
   #capabilitiesFor(suite: CipherSuiteId): Capabilities {
@@ -412,53 +381,9 @@ export class Client {
     return groupPolicy({ ...this.#policyInput, ...input });
   }
 
-  /**
-   * Serves a new state as one of the client's groups: written first (with
-   * the KeyPackage a Welcome consumed, in the same transaction), then served.
-   * A stored group of the same id (a resync, a successor keeping the id) is replaced.
-   */
-  async #adopt(state: GroupState, extras?: WriteExtras): Promise<Group> {
-    const groupId = state.groupContext.groupId;
-    const version = (await this.#storage.readGroup(groupId))?.version ?? 0;
-    const group = new Group(this.#host(), state, new GroupPersistence(this.#storage, version));
-    await group.initialWrite(extras);
-    this.#groups.set(toHex(groupId), group);
-    return group;
-  }
-
-  /** Every group this client keeps, loading those not in memory. */
-  async #allGroups(): Promise<Group[]> {
-    const out: Group[] = [];
-    for (const id of await this.#storage.groupIds()) {
-      const g = await this.getGroup(id);
-      if (g !== undefined) out.push(g);
-    }
-    return out;
-  }
-
   /** The run-time context a stored group of `suite` is decoded with. */
   async #envFor(suite: number, groupId: Uint8Array): Promise<GroupEnv> {
     return { cs: await this.#crypto.cipherSuite(suite as CipherSuiteId), policy: this.#policy(this.#policyFor?.(groupId)), services: this.#services };
-  }
-
-
-  /**
-   * Retires a group frozen by a merged ReInit once its successor exists
-   * (§11.2): it leaves the client's map and store. (A successor keeping the
-   * group id simply replaces it there.) The `Group` object stays readable.
-   */
-  async #retire(old: GroupState): Promise<void> {
-    const key = toHex(old.groupContext.groupId);
-    if (this.#groups.get(key)?.state !== old) return;
-    this.#groups.delete(key);
-    await this.#storage.deleteGroup(old.groupContext.groupId);
-  }
-
-  #host(): GroupHost {
-    return {
-      identityProvider: this.#guardedIdentityProvider,
-      reload: (groupId) => loadGroup(this.#storage, groupId, (suite) => this.#envFor(suite, groupId)),
-    };
   }
 
   /** Resumption PSKs of this client's groups (§8.6), for ReInit and branch joins. */

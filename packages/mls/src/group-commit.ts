@@ -21,6 +21,7 @@ import {
   signGroupInfo,
 } from "@mlskit/group";
 import type { Group } from "./group.js";
+import { knownProposal } from "./group-incoming.js";
 import type { GroupInternals } from "./group-internals.js";
 import type { ProposalSpec } from "./group-proposals.js";
 import type { CommitOutput } from "./results.js";
@@ -90,7 +91,7 @@ async function refOf(g: GroupInternals, item: Uint8Array): Promise<Uint8Array> {
   if (m.wireFormat !== WireFormat.mls_public_message && m.wireFormat !== WireFormat.mls_private_message) {
     throw new UsageError("usage/not-a-proposal", "a byReference item is neither a ProposalRef nor a proposal message");
   }
-  const known = g.knownProposal(item);
+  const known = knownProposal(g.state, item);
   if (known?.kind === "proposal") return known.ref;
   const r = await processMessage(g.state, item);
   if (r.kind !== "proposal") throw new UsageError("usage/not-a-proposal", `a byReference message is a ${r.kind} message, not a proposal`);

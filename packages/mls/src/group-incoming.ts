@@ -3,10 +3,13 @@
  * results mapped to {@link IncomingMessage}s, entering a merged epoch with
  * the replay of held messages, and the log of this epoch's proposal messages.
  */
-import { type IdentityProvider, ValidationError, WireFormat, forEachConcurrent } from "@mlskit/core";
+import { bytesEqual } from "@mlskit/codec";
+import { type IdentityProvider, UsageError, ValidationError, WireFormat, forEachConcurrent } from "@mlskit/core";
 import {
+  ACTIVE,
   ContentType,
   type GroupState,
+  findCachedProposal,
   type ProcessedMessage,
   decodeMlsMessage,
   peekPrivateMessageHeader,
@@ -136,4 +139,27 @@ export async function enterMerged(g: GroupInternals, previous: GroupState, merge
     else if (r.kind === "buffered") replayed.push({ kind: "buffered", epoch: g.state.groupContext.epoch + 1n });
   }
   return { epoch: g.state.groupContext.epoch, removed: false, replayed, replayErrors: replay.errors };
+}
+
+/** A proposal message of this epoch that is already cached (sent here, or handed back by the Delivery Service), as `processIncoming` reports it. @internal */
+export function knownProposal(state: GroupState, bytes: Uint8Array): IncomingMessage | undefined {
+  const cached = findCachedProposal(state, bytes);
+  return cached === undefined ? undefined : { kind: "proposal", proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
+}
+
+/**
+ * Processes one message by the group's status: refused once closed, late
+ * application messages only once removed, our external Commit confirmed,
+ * a proposal already cached reported as such, else {@link processActive}. @internal
+ */
+export async function processByStatus(g: GroupInternals, bytes: Uint8Array): Promise<IncomingMessage> {
+  const state = g.state;
+  const status = state.status;
+  if (status.kind === "closed") throw new UsageError("usage/group-closed", status.reason);
+  if (status.kind === "removed") return processAfterRemoval(state, g.identityProvider, status.epoch, bytes);
+  if (status.kind === "external-join-pending" && bytesEqual(bytes, status.commit)) {
+    g.set({ ...state, status: ACTIVE });
+    return { kind: "own-commit", epoch: state.groupContext.epoch, replayed: [] };
+  }
+  return knownProposal(state, bytes) ?? processActive(g, state, bytes);
 }

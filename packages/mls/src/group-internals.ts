@@ -15,8 +15,6 @@ export interface GroupInternals {
   readonly identityProvider: IdentityProvider;
   /** Moves to a state (written to storage when the operation ends). */
   set(state: GroupState): void;
-  /** A proposal message of this epoch that is already cached, as `processIncoming` reports it. */
-  knownProposal(bytes: Uint8Array): IncomingMessage | undefined;
   /** Wraps another member's staged Commit for the application. */
   staged(inner: GroupStagedCommit): StagedCommit;
 }

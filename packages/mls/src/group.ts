@@ -4,8 +4,8 @@
  * through the group's {@link SerialQueue}, so interleaved awaits can never
  * derive two states from the same snapshot (DESIGN.md "Sync vs async").
  */
-import { bytesEqual, utf8 } from "@mlskit/codec";
-import { type Extension, StorageError, UsageError, mapConcurrent } from "@mlskit/core";
+import { toHex, utf8 } from "@mlskit/codec";
+import { type Extension, UsageError, mapConcurrent } from "@mlskit/core";
 import {
   type ExternalSender,
   type GroupState,
@@ -18,18 +18,16 @@ import {
   createProposal,
   epochAuthenticator,
   exportSecret,
-  findCachedProposal,
   mergePendingCommit,
   mergeStagedCommit,
-  releaseSuperseded,
 } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type CommitOptions, type GroupInfoOptions, chooseByReference, commitOutput, commitParams, signedGroupInfo } from "./group-commit.js";
-import { enterMerged, isReadOnlyMessage, processActive, processAfterRemoval, processMany } from "./group-incoming.js";
+import { enterMerged, isReadOnlyMessage, processByStatus, processMany } from "./group-incoming.js";
 import type { GroupHost, GroupInternals } from "./group-internals.js";
 import type { GroupPersistence, WriteExtras } from "./group-persistence.js";
+import { GroupStorageLink } from "./group-storage-link.js";
 import { inspectCustom } from "@mlskit/key-schedule";
-import { toHex } from "@mlskit/codec";
 import { type MemberRef, type ProposalSpec, type ProposeOptions, membersOf, resolveProposal } from "./group-proposals.js";
 import { type CommitOutput, type IncomingMessage, type MemberInfo, type MergeResult, type ProposalOutput, StagedCommit } from "./results.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -58,7 +56,7 @@ export class Group {
   /** The whole protocol state: the facade keeps none of its own (DESIGN.md "State"). */
   #state: GroupState;
   /** The group's link to storage; every queued operation ends by writing what it changed. */
-  #persistence: GroupPersistence;
+  readonly #storage: GroupStorageLink;
   /** What the module functions (commits, incoming messages) see of this group. */
   readonly #internals: GroupInternals;
 
@@ -66,7 +64,7 @@ export class Group {
   constructor(host: GroupHost, state: GroupState, persistence: GroupPersistence) {
     this.#host = host;
     this.#state = state;
-    this.#persistence = persistence;
+    this.#storage = new GroupStorageLink(persistence, host, { get: () => this.#state, set: (s) => void (this.#state = s) });
     const group = this;
     this.#internals = {
       get state() {
@@ -74,7 +72,6 @@ export class Group {
       },
       identityProvider: host.identityProvider,
       set: (s) => this.#set(s),
-      knownProposal: (bytes) => this.#knownProposal(bytes),
       staged: (inner) => this.#staged(inner),
     };
   }
@@ -179,7 +176,7 @@ export class Group {
   encrypt(plaintext: Uint8Array | string, options: { readonly authenticatedData?: Uint8Array } = {}): Promise<Uint8Array> {
     const data = typeof plaintext === "string" ? utf8(plaintext) : plaintext;
     return this.#run(async () => {
-      await this.#reserveSendKeys("application", 1);
+      await this.#storage.reserveSendKeys("application", 1);
       return createApplicationMessage(this.#state, data, options);
     });
   }
@@ -194,7 +191,7 @@ export class Group {
   encryptMany(plaintexts: readonly (Uint8Array | string)[], options: { readonly authenticatedData?: Uint8Array } = {}): Promise<Uint8Array[]> {
     const data = plaintexts.map((p) => (typeof p === "string" ? utf8(p) : p));
     return this.#run(async () => {
-      await this.#reserveSendKeys("application", data.length);
+      await this.#storage.reserveSendKeys("application", data.length);
       return mapConcurrent(data, BATCH_WINDOW, (d) => createApplicationMessage(this.#state, d, options));
     });
   }
@@ -224,7 +221,7 @@ export class Group {
       if (this.#state.status.kind === "external-join-pending") throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
       const proposals: ProposalInput[] = [];
       for (const p of options.proposals ?? []) proposals.push(await resolveProposal(this.#state, this.#host.identityProvider, p));
-      await this.#reserveSendKeys("handshake", 1);
+      await this.#storage.reserveSendKeys("handshake", 1);
       const current = this.#state;
       const base = options.byReference !== undefined ? await chooseByReference(this.#internals, options.byReference) : current;
       const created = await createCommit(base, commitParams(options, proposals));
@@ -281,7 +278,7 @@ export class Group {
   }
 
   async #proposeNow(input: ProposalInput, options: ProposeOptions): Promise<ProposalOutput> {
-    await this.#reserveSendKeys("handshake", 1);
+    await this.#storage.reserveSendKeys("handshake", 1);
     const created = await createProposal(this.#state, input, options);
     this.#set(created.state);
     return { message: created.message, ref: created.ref, proposal: created.proposal };
@@ -328,7 +325,7 @@ export class Group {
    *   ValidationError `message/after-removal` for a message of an epoch after our removal.
    */
   processIncoming(bytes: Uint8Array): Promise<IncomingMessage> {
-    return this.#queue.run(() => this.#persisting(() => this.#processNow(bytes)));
+    return this.#queue.run(() => this.#storage.persisting(() => processByStatus(this.#internals, bytes)));
   }
 
   /**
@@ -341,29 +338,15 @@ export class Group {
    */
   processIncomingMany(messages: readonly Uint8Array[]): Promise<PromiseSettledResult<IncomingMessage>[]> {
     return this.#queue.run(() =>
-      this.#persisting(() =>
+      this.#storage.persisting(() =>
         processMany(
           messages,
           (bytes) => this.#state.status.kind !== "closed" && isReadOnlyMessage(this.#state, bytes),
-          (bytes) => this.#processNow(bytes),
+          (bytes) => processByStatus(this.#internals, bytes),
           BATCH_WINDOW,
         ),
       ),
     );
-  }
-
-  async #processNow(bytes: Uint8Array): Promise<IncomingMessage> {
-    const status = this.#state.status;
-    if (status.kind === "closed") throw new UsageError("usage/group-closed", status.reason);
-    if (status.kind === "removed") return processAfterRemoval(this.#state, this.#host.identityProvider, status.epoch, bytes);
-    if (status.kind === "external-join-pending" && bytesEqual(bytes, status.commit)) {
-      this.#set({ ...this.#state, status: ACTIVE });
-      return { kind: "own-commit", epoch: this.epoch, replayed: [] };
-    }
-    // A proposal already sent or processed this epoch (e.g. our own, handed back by the Delivery Service): already cached.
-    const known = this.#knownProposal(bytes);
-    if (known !== undefined) return known;
-    return processActive(this.#internals, this.#state, bytes);
   }
 
   #staged(inner: GroupStagedCommit): StagedCommit {
@@ -383,79 +366,20 @@ export class Group {
     );
   }
 
-  /** A proposal message of this epoch that is already cached, as {@link processIncoming} reports it. */
-  #knownProposal(bytes: Uint8Array): IncomingMessage | undefined {
-    const cached = findCachedProposal(this.#state, bytes);
-    return cached === undefined ? undefined : { kind: "proposal", proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
-  }
-
-  /** Moves to a state; the operation's end writes it (see {@link #persisting}). */
+  /** Moves to a state; the operation's end writes it (`GroupStorageLink.persisting`). */
   #set(state: GroupState): void {
     this.#state = state;
   }
 
-  /**
-   * Runs one queued operation, then writes what it changed before its result
-   * is released: a message leaves only once the ratchet generation it used is
-   * stored, so a restart can never reuse a key and nonce, and a message read
-   * is stored as consumed, so it cannot be replayed (RFC 9420 §9.2). When the
-   * write fails, the group goes back to what storage holds and the error is
-   * thrown: an output whose state was not stored is never released.
-   */
-  async #persisting<T>(fn: () => Promise<T>): Promise<T> {
-    const before = this.#state;
-    let result: T;
-    try {
-      result = await fn();
-    } finally {
-      // A failed operation may still have consumed keys (e.g. a message read before a later one failed).
-      if (this.#persistence.needsWrite(this.#state)) await this.#write();
-      // Stored: what the old state held and the new one does not is deleted now (RFC 9420 §9.2).
-      releaseSuperseded(before, this.#state);
-    }
-    return result;
-  }
-
-  /**
-   * Moves our own ratchet past the generations the next `count` messages
-   * will use and stores that before they are sealed (see
-   * `SecretTree.reserve`): a crash between a seal and the write can then cost
-   * a skipped generation, never a key and nonce used twice (RFC 9420 §9.2).
-   * Handshakes sent as PublicMessage use no ratchet; messages that will be
-   * refused (proposals pending, a frozen group) reserve nothing.
-   */
-  async #reserveSendKeys(type: "application" | "handshake", count: number): Promise<void> {
-    const s = this.#state;
-    if (count === 0 || s.reinit !== undefined) return;
-    if (type === "handshake" && s.policy.handshakeWireFormat !== "private") return;
-    if (type === "application" && s.proposals.size > 0) return;
-    await s.secretTree.reserve(s.ownLeaf, type, count);
-    if (this.#persistence.needsWrite(s)) await this.#write();
-  }
-
-  /** Writes the state; on failure reloads what storage holds and rethrows. */
-  async #write(extras?: WriteExtras): Promise<void> {
-    try {
-      await this.#persistence.write(this.#state, extras);
-    } catch (e) {
-      const reloaded = await this.#host.reload(this.#state.groupContext.groupId).catch(() => undefined);
-      if (reloaded !== undefined) {
-        this.#state = reloaded.state;
-        this.#persistence = reloaded.persistence;
-      }
-      throw StorageError.isInstance(e) ? e : new StorageError("storage/failed", "the group state could not be stored", { cause: e });
-    }
-  }
-
   /** @internal The first write of a new group (with the KeyPackage a Welcome consumed). */
   async initialWrite(extras?: WriteExtras): Promise<void> {
-    await this.#queue.run(() => this.#write(extras));
+    await this.#queue.run(() => this.#storage.write(extras));
   }
 
   /** Runs an operation in the group's queue, once the group is usable, and stores what it changed. */
   #run<T>(fn: () => Promise<T>): Promise<T> {
     return this.#queue.run(() =>
-      this.#persisting(async () => {
+      this.#storage.persisting(async () => {
         const status = this.#state.status;
         if (status.kind === "removed") throw new UsageError("usage/removed", `this member was removed from the group in epoch ${status.epoch}`);
         if (status.kind === "closed") throw new UsageError("usage/group-closed", status.reason);
