@@ -57,6 +57,8 @@ const layer = {
   "@mlskit/storage-sqlite": 2,
   "@mlskit/group": 4,
   "@mlskit/mls": 5,
+  "@mlskit/ds-protocol": 2,
+  "@mlskit/ds-client": 6,
 };
 for (const [name, deps] of edges) {
   if (!(name in layer)) continue;
