@@ -7,31 +7,16 @@
 import { toHex } from "@mlskit/codec";
 import { ProposalType, UsageError, ValidationError, makeProposalRef } from "@mlskit/core";
 import { deriveExternalKeyPair, deriveInterimTranscriptHash, processExternalInit, verifyConfirmationTag } from "@mlskit/key-schedule";
-import {
-  type LeafIndex,
-  type LeafNode,
-  LeafNodeSource,
-  applyUpdatePath,
-  leafToNode,
-  type TreePrivateKeys,
-} from "@mlskit/ratchet-tree";
+import { type LeafIndex, leafToNode, type TreePrivateKeys } from "@mlskit/ratchet-tree";
 import { type VerifiedContent, encodeAuthenticatedContent, encodeConfirmedTranscriptHashInput } from "./authenticated-content.js";
-import { ProposalOrRefType } from "./commit.js";
-import {
-  deriveNextEpoch,
-  dropBlankKeys,
-  provisionalGroupContext,
-  pskSourceOf,
-  resolvePskSecret,
-} from "./commit-common.js";
+import { deriveNextEpoch, dropBlankKeys, pskSourceOf, resolvePskSecret } from "./commit-common.js";
 import { ContentType } from "./content-type.js";
-import { type GroupState, enterEpoch, refKey } from "./group-state.js";
+import { type GroupState, enterEpoch } from "./group-state.js";
 import { recordCommitIdentities } from "./identity-index.js";
-import { checkLeafNodeContents, checkLeafNodeEncryptionKey, validateLeafNodeCredential } from "./leaf-node-validation.js";
-import { type AppliedProposals, type ProposalWithSender, applyProposalList, setMemberSummary } from "./proposal-list.js";
+import { type AppliedProposals, type ProposalWithSender, setMemberSummary } from "./proposal-list.js";
 import type { ReInitProposal } from "./proposal.js";
 import { type Sender, SenderType, memberSender } from "./sender.js";
-import { checkProposalCount } from "./input-limits.js";
+import { applyCommitPath, applyCommitProposals } from "./observer/public-commit.js";
 import { fail } from "./error-codes.js";
 
 /** A processed Commit, not yet merged: what it would change (§12.4.2). */
@@ -64,25 +49,7 @@ export interface StagedCommit {
 }
 
 
-/** Resolves a Commit's ProposalOrRefs against the epoch's cache (§12.4.2). */
-export function resolveProposals(state: GroupState, content: VerifiedContent["content"]): ProposalWithSender[] {
-  if (content.contentType !== ContentType.commit) throw new UsageError("usage/not-a-commit", "the content is not a commit");
-  const sender = content.sender;
-  return content.commit.proposals.map((por) => {
-    if (por.type === ProposalOrRefType.proposal) {
-      // §12.4: by-value proposals come from the committer; an external commit's must be ExternalInit/Remove/PSK (§12.2).
-      return { proposal: por.proposal, sender };
-    }
-    const cached = state.proposals.get(refKey(por.reference));
-    // §12.4.2: a proposal by reference must be one received in this epoch.
-    if (cached === undefined) fail("commit/unknown-proposal-ref", "12.4.2", `the Commit references unknown proposal ${toHex(por.reference)}`);
-    // §12.4.3.2: an external Commit "MUST NOT include any proposals by reference" other than... it has no access to them.
-    if (sender.senderType === SenderType.new_member_commit) {
-      fail("commit/external-commit-by-reference", "12.4.3.2", "an external Commit references a proposal");
-    }
-    return { proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
-  });
-}
+export { resolveProposals } from "./observer/public-commit.js";
 
 /**
  * Processes a verified Commit of the current epoch (§12.4.2): resolves and
@@ -100,26 +67,18 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   const commit = fc.commit;
   const sender = fc.sender;
   const external = sender.senderType === SenderType.new_member_commit;
-  if (!external && sender.senderType !== SenderType.member) fail("commit/invalid-sender", "6.1", "only members and new members commit");
   const committerBefore = external ? undefined : (sender as { leafIndex: LeafIndex }).leafIndex;
   if (committerBefore === state.ownLeaf) {
     throw new UsageError("usage/own-commit", "this is our own Commit: merge the pending commit instead (mergePendingCommit)");
   }
 
-  // The policy's cap on proposals, before any of them is resolved or validated.
-  checkProposalCount(state.policy, commit.proposals.length);
-  const list = resolveProposals(state, fc);
-  const applied = await applyProposalList(state, list, { committer: committerBefore, commitSender: sender });
+  // §12.2, §12.3, §12.4: the proposals resolved, validated and applied; the path present when required.
+  const proposals = await applyCommitProposals(state, fc);
+  const { list, applied } = proposals;
   const { diff } = applied;
   const gc = state.groupContext;
 
-  // §12.4: "if len(commit.proposals) == 0 || pathRequired: assert(commit.path != null)"; §12.4.3.2: external Commits have a path.
-  if ((applied.pathRequired || external) && commit.path === undefined) {
-    fail("commit/missing-path", "12.4", "the Commit's proposals require a path, and it has none");
-  }
-
   const removedSelf = applied.removed.some((r) => r.leafIndex === state.ownLeaf);
-  let committer: LeafIndex;
   let privateKeys: TreePrivateKeys = state.privateKeys;
   // Our own Update committed by another member: our leaf key is the one we kept (§12.1.2).
   const ownUpdate = applied.updated.find((u) => u.leafIndex === state.ownLeaf);
@@ -131,54 +90,11 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   privateKeys = dropBlankKeys(privateKeys, diff);
 
   let commitSecret: Uint8Array = new Uint8Array(cs.hashLength);
-  let summary = applied.memberSummary;
-  let replaced: LeafNode | undefined;
-  if (commit.path !== undefined) {
-    const leaf = commit.path.leafNode;
-    if (external) {
-      // §12.4.2: the external committer takes the leftmost blank leaf (extending the tree if none).
-      committer = diff.addLeaf({ ...leaf, encryptionKey: new Uint8Array(0) });
-      // §12.2: with a Remove, the new leaf must be acceptable as an Update of the removed leaf.
-      replaced = applied.removed[0]?.leafNode;
-    } else {
-      committer = committerBefore!;
-      replaced = diff.leafNode(committer);
-    }
-    // §12.4.2: "Validate the LeafNode as specified in Section 7.3. The leaf_node_source field MUST be set to commit."
-    const leafOptions = {
-      source: LeafNodeSource.commit,
-      identityProvider: state.services.identityProvider,
-      group: { groupId: gc.groupId, version: gc.version, extensions: applied.extensions, members: summary, keys: diff },
-      leafIndex: committer,
-      ...(replaced !== undefined ? { replaces: replaced } : {}),
-      lifetime: state.policy.lifetime,
-      ...(external ? { credentialEvent: "external-commit" as const } : {}),
-    } as const;
-    checkLeafNodeContents(cs, leaf, leafOptions);
-    // §5.1.1, RFC 9180 §7.1.1: the new leaf's encryption_key is a key members can encrypt to (the path's node keys
-    // are checked as it merges, its signature_key by the signature it carries).
-    await checkLeafNodeEncryptionKey(cs, leaf);
-    const credential = validateLeafNodeCredential(cs, leaf, leafOptions);
-    credential.catch(() => {});
-    const excludedLeaves = applied.added.map((a) => a.leafIndex);
-    const decrypt = !removedSelf;
-    // §7.5, §12.4.2: merge the path (signature, parent hash, key uniqueness), then decrypt with the provisional GroupContext.
-    const result = await applyUpdatePath(diff, {
-      sender: committer,
-      updatePath: commit.path,
-      groupId: gc.groupId,
-      excludedLeaves,
-      groupContext: provisionalGroupContext(gc, applied.extensions),
-      ...(decrypt ? { privateKeys } : {}),
-    });
-    await credential;
-    if (result.decrypted !== undefined) {
-      commitSecret = result.decrypted.commitSecret;
-      privateKeys = result.decrypted.privateKeys;
-    }
-    summary = (replaced !== undefined && !external ? summary.without(replaced) : summary).with(leaf);
-  } else {
-    committer = committerBefore!;
+  // §7.3, §7.5, §12.4.2: the path's LeafNode validated, the UpdatePath merged, and decrypted unless the Commit removes us.
+  const { committer, replaced, memberSummary: summary, decrypted } = await applyCommitPath(state, fc, proposals, removedSelf ? undefined : privateKeys);
+  if (decrypted !== undefined) {
+    commitSecret = decrypted.commitSecret;
+    privateKeys = decrypted.privateKeys;
   }
 
   // The key schedule (§8) with the init_secret of the epoch or of external init (§8.3).

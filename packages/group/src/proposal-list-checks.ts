@@ -10,7 +10,7 @@ import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary, checkMembersSupportGroupContextExtensions } from "./capabilities.js";
 import { externalSendersOf } from "./extensions.js";
 import { checkAcceptedExtensions } from "./group-policy.js";
-import type { GroupState } from "./group-state.js";
+import type { ProposalListState } from "./proposal-list-types.js";
 import type { AddProposal } from "./proposal.js";
 import { fail } from "./error-codes.js";
 
@@ -18,7 +18,7 @@ import { fail } from "./error-codes.js";
 const summaries = new WeakMap<object, CredentialTypeSummary>();
 
 /** The credential-type summary of a tree's members, computed once per tree (O(N)) and derived incrementally after. */
-export function memberSummaryOf(state: GroupState): CredentialTypeSummary {
+export function memberSummaryOf(state: ProposalListState): CredentialTypeSummary {
   let s = summaries.get(state.tree);
   if (s === undefined) {
     s = CredentialTypeSummary.fromTree(state.tree);
@@ -79,7 +79,7 @@ export async function checkExternalSenderKeys(cs: CipherSuiteProvider, extension
  * accepted by policy; `external_senders` credentials validated (§5.3.1).
  */
 export async function validateGroupContextExtensions(
-  state: GroupState,
+  state: ProposalListState,
   extensions: readonly Extension[],
   adds: readonly AddProposal[],
   removed: ReadonlySet<number>,

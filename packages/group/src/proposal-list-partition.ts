@@ -10,11 +10,10 @@ import { type Extension, ProposalType, ValidationError } from "@mlskit/core";
 import { PSKType, type PreSharedKeyID, ResumptionPSKUsage, assertPskNonceLength } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { assertAuthorized } from "./group-policy.js";
-import type { GroupState } from "./group-state.js";
 import { type CustomProposal, type ExternalInitProposal, type ReInitProposal, proposalTypeOf } from "./proposal.js";
 import { type Entry, type Fail, senderLeaf } from "./proposal-list-entries.js";
 import { pskKey } from "./proposal-list-checks.js";
-import type { ApplyProposalListOptions, ProposalWithSender } from "./proposal-list-types.js";
+import type { ApplyProposalListOptions, ProposalListState, ProposalWithSender } from "./proposal-list-types.js";
 import { SenderType } from "./sender.js";
 import type { GroupErrorCode } from "./error-codes.js";
 
@@ -48,7 +47,7 @@ export interface PartitionedProposals {
  * by-reference proposal when `omitting`).
  */
 export async function partitionProposalList(
-  state: GroupState,
+  state: ProposalListState,
   list: readonly ProposalWithSender[],
   options: ApplyProposalListOptions,
   omitting: boolean,

@@ -7,9 +7,16 @@ import type { Extension, ValidationError } from "@mlskit/core";
 import type { PreSharedKeyID } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode, TreeDiff } from "@mlskit/ratchet-tree";
 import type { CredentialTypeSummary } from "./capabilities.js";
+import type { GroupState } from "./group-state.js";
 import type { ValidatedKeyPackage } from "./key-package-validation.js";
 import type { CustomProposal, ExternalInitProposal, Proposal, ReInitProposal } from "./proposal.js";
 import type { Sender } from "./sender.js";
+
+/**
+ * What proposal-list validation reads of a group: a member's
+ * {@link GroupState}, or the public view of an observer (no secrets).
+ */
+export type ProposalListState = Pick<GroupState, "cs" | "policy" | "services" | "groupContext" | "tree">;
 
 /** A proposal with who sent it (by value: the committer). */
 export interface ProposalWithSender {

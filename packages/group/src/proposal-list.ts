@@ -11,7 +11,6 @@ import { type Extension, ValidationError, expectDefined } from "@mlskit/core";
 import { type LeafIndex, type LeafNode, LeafNodeSource } from "@mlskit/ratchet-tree";
 import { isDefaultProposalType, supportsProposal } from "./capabilities.js";
 import type { CustomProposalContext } from "./group-policy.js";
-import type { GroupState } from "./group-state.js";
 import { identityIndexOf } from "./identity-index.js";
 import { keyPackageRef } from "./key-package.js";
 import { type ValidatedKeyPackage, validateKeyPackage } from "./key-package-validation.js";
@@ -20,10 +19,10 @@ import type { AddProposal } from "./proposal.js";
 import { checkDistinctKeys, memberSummaryOf, validateGroupContextExtensions } from "./proposal-list-checks.js";
 import { type Attempt, type Entry, type Fail, Omit, ruleBreaking, senderLeaf } from "./proposal-list-entries.js";
 import { partitionProposalList } from "./proposal-list-partition.js";
-import type { AppliedProposals, ApplyProposalListOptions, ProposalWithSender } from "./proposal-list-types.js";
+import type { AppliedProposals, ApplyProposalListOptions, ProposalListState, ProposalWithSender } from "./proposal-list-types.js";
 
 export { memberSummaryOf, setMemberSummary } from "./proposal-list-checks.js";
-export type { AppliedProposals, ProposalWithSender } from "./proposal-list-types.js";
+export type { AppliedProposals, ProposalListState, ProposalWithSender } from "./proposal-list-types.js";
 
 /**
  * Validates a Commit's proposal list (§12.2) and applies it (§12.3) to a
@@ -33,7 +32,7 @@ export type { AppliedProposals, ProposalWithSender } from "./proposal-list-types
  * @throws ValidationError naming the first rule broken.
  */
 export async function applyProposalList(
-  state: GroupState,
+  state: ProposalListState,
   list: readonly ProposalWithSender[],
   options: ApplyProposalListOptions,
 ): Promise<AppliedProposals> {
@@ -54,7 +53,7 @@ export async function applyProposalList(
 }
 
 async function applyOnce(
-  state: GroupState,
+  state: ProposalListState,
   list: readonly ProposalWithSender[],
   options: ApplyProposalListOptions,
   kpCache: Map<object, Promise<ValidatedKeyPackage>> | undefined,
