@@ -347,3 +347,22 @@ export { type GroupStateEnvironment, encodeGroupState, decodeGroupState } from "
 export { encodePastEpoch, decodePastEpoch } from "./state/past-epoch-codec.js";
 export { type KeyPackageMaterial, encodeKeyPackageMaterial, decodeKeyPackageMaterial } from "./state/key-package-material.js";
 export { GROUP_ERROR_CODES, type GroupErrorCode } from "./error-codes.js";
+export {
+  type PublicGroupView,
+  type PublicGroupViewData,
+  type PublicGroupViewEnvironment,
+  publicGroupViewOf,
+  type ObserveGroupInfoOptions,
+  observeGroupInfo,
+  type ObservedMessage,
+  type ObservedCommit,
+  type ObservedMember,
+  type ObservedProposal,
+  type ObservedPrivateMessage,
+  observeMessage,
+  type GroupInfoMismatch,
+  groupInfoMatches,
+  groupInfoMismatches,
+  encodePublicGroupView,
+  decodePublicGroupView,
+} from "./observer/index.js";

@@ -105,7 +105,7 @@ async function unprotectDeferred(state: GroupState, m: MLSMessageIn): Promise<{ 
 function noConsumption(): void {}
 
 /** Custom proposal types the policy lets `external` senders send (§12.1.8). */
-function externalProposalTypesOf(state: GroupState): number[] {
+export function externalProposalTypesOf(state: Pick<GroupState, "policy">): number[] {
   const out: number[] = [];
   for (const h of state.policy.customProposals.values()) if (h.external === true) out.push(h.proposalType);
   return out;

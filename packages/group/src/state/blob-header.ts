@@ -4,7 +4,7 @@
  *
  * ```tls
  * struct {
- *     opaque magic[4];        // "MLSG" group state, "MLSE" past epoch, "MLSK" KeyPackage material
+ *     opaque magic[4];        // "MLSG" group state, "MLSE" past epoch, "MLSK" KeyPackage material, "MLSO" observer's public view
  *     uint16 format_version;  // 1
  *     uint16 cipher_suite;
  *     ...                     // the body of that kind and version
@@ -26,6 +26,7 @@ export const BLOB_MAGIC = {
   "group-state": "MLSG",
   "past-epoch": "MLSE",
   "key-package-material": "MLSK",
+  "public-group-view": "MLSO",
 } as const;
 
 /** A kind of stored blob. */
@@ -48,6 +49,7 @@ const MAGIC_BYTES: Record<BlobKind, Uint8Array> = {
   "group-state": new TextEncoder().encode(BLOB_MAGIC["group-state"]),
   "past-epoch": new TextEncoder().encode(BLOB_MAGIC["past-epoch"]),
   "key-package-material": new TextEncoder().encode(BLOB_MAGIC["key-package-material"]),
+  "public-group-view": new TextEncoder().encode(BLOB_MAGIC["public-group-view"]),
 };
 
 /** Writes the header of a blob of `kind` in the current format. */
@@ -73,7 +75,7 @@ function kindOf(bytes: Uint8Array): BlobKind | undefined {
 export function peekStateHeader(bytes: Uint8Array): StateHeader {
   if (bytes.length < HEADER_LENGTH) throw new StorageError("storage/corrupt", `a stored blob of ${bytes.length} bytes is shorter than its ${HEADER_LENGTH}-byte header`);
   const kind = kindOf(bytes);
-  if (kind === undefined) throw new StorageError("storage/corrupt", "a stored blob does not start with a known magic (MLSG, MLSE, MLSK)");
+  if (kind === undefined) throw new StorageError("storage/corrupt", "a stored blob does not start with a known magic (MLSG, MLSE, MLSK, MLSO)");
   return { kind, formatVersion: (bytes[4]! << 8) | bytes[5]!, cipherSuite: (bytes[6]! << 8) | bytes[7]! };
 }
 
