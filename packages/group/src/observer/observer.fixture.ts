@@ -7,7 +7,8 @@ import type { GroupState } from "../group-state.js";
 import { encodeMlsMessage } from "../mls-message.js";
 import { services } from "../group.fixture.js";
 import { observeGroupInfo } from "./observe-group-info.js";
-import { type ObservedCommit, type ObservedMessage, observeMessage } from "./observe-message.js";
+import type { ObservedCommit } from "./observe-commit.js";
+import { type ObservedMessage, observeMessage } from "./observe-message.js";
 import type { PublicGroupView } from "./public-group-view.js";
 import { encodePublicGroupView } from "./public-group-view-codec.js";
 

@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { toHex } from "@mlskit/codec";
+import { CredentialType } from "@mlskit/core";
+import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { ContentType } from "../content-type.js";
 import { createApplicationMessage } from "../application-message.js";
 import { createCommit, mergePendingCommit } from "../commit-create.js";
@@ -15,13 +17,18 @@ import { noblecs } from "../group-test-suite.fixture.js";
 import { createProposal } from "../proposal-create.js";
 import { SenderType } from "../sender.js";
 import { groupInfoMatches, groupInfoMismatches } from "./group-info-match.js";
+import type { ObservedMember } from "./observe-commit.js";
 import { observeGroupInfo } from "./observe-group-info.js";
 import { observeMessage } from "./observe-message.js";
 import { decodePublicGroupView, encodePublicGroupView } from "./public-group-view-codec.js";
 import { publicGroupViewOf } from "./public-group-view.js";
 import { expectSameAs, groupInfoOf, observe, observeCommitMessage } from "./observer.fixture.js";
 
-const name = (c: { credential: { credentialType: number } }): string => new TextDecoder().decode((c.credential as { identity: Uint8Array }).identity);
+/** The basic credential's identity of an observed member. */
+function name(m: ObservedMember): string {
+  const c = m.credential;
+  return c.credentialType === CredentialType.basic && "identity" in c ? new TextDecoder().decode(c.identity) : `credential type ${c.credentialType}`;
+}
 
 describe("observer follows a group (§12.4.2 without secrets)", () => {
   it("creation → Add → Add by reference → Update → Remove → external Commit, equal to the members at every epoch", async () => {
@@ -98,7 +105,7 @@ describe("observer follows a group (§12.4.2 without secrets)", () => {
     expect(oapp).toEqual({ kind: "private", view, epoch: 3n, contentType: ContentType.application });
 
     // Epoch 4: Alice removes Bob (by value), publishing a GroupInfo for external joins.
-    const c4 = await createCommit(a, { proposals: [{ remove: 1 }], groupInfo: { externalPub: true } });
+    const c4 = await createCommit(a, { proposals: [{ remove: 1 as LeafIndex }], groupInfo: { externalPub: true } });
     const o4 = await observeCommitMessage(view, c4.commit);
     expect(o4.removed.map((m) => [m.leafIndex, name(m)])).toEqual([[1, "bob"]]);
     a = mergePendingCommit(c4.state);
