@@ -7,7 +7,8 @@ import { DsError } from "@mlskit/ds-protocol";
 import type { FastifyRequest } from "fastify";
 
 /**
- * Decides whether a registration request is allowed: `true` lets it
+ * Decides whether a registration request is allowed, from its headers (it
+ * runs before the body is read: `request.body` is undefined): `true` lets it
  * through, `false` answers `auth/forbidden`; throwing a {@link DsError}
  * answers with it (e.g. `auth/missing`). An application plugs its own
  * enrolment here (one-time invitation codes, an SSO session…).

@@ -90,4 +90,36 @@ describe("registration through @mlskit/ds-client against the real service", () =
     expect(validated.identity).toEqual(utf8("dave"));
     expect(as.store.listIssued().filter((i) => i.clientId === "dave")).toHaveLength(2);
   });
+
+  it.each([
+    ["Ed25519", CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519],
+    ["ECDSA P-256", CipherSuite.MLS_128_DHKEMP256_AES128GCM_SHA256_P256],
+    ["Ed448", CipherSuite.MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448],
+    ["ECDSA P-384", CipherSuite.MLS_256_DHKEMP384_AES256GCM_SHA384_P384],
+    ["ECDSA P-521", CipherSuite.MLS_256_DHKEMP521_AES256GCM_SHA512_P521],
+  ])("certifies %s keys (suite %i) as the identity provider expects", async (_name, cipherSuite) => {
+    const clientId = `scheme-${cipherSuite}`;
+    const r = await registerWithAuthority({ asUrl: as.url, clientId, registrationToken: ADMIN_TOKEN, cipherSuite });
+    const validated = await authorityIdentityProvider(await fetchTrustAnchors(as.url)).validateCredential({
+      credential: r.credential,
+      signaturePublicKey: r.signatureKeyPair.publicKey,
+      cipherSuite,
+      context: { event: "key-package" },
+    });
+    expect(text.decode(validated.identity)).toBe(clientId);
+    expect(validated.validUntil.getTime()).toBeGreaterThan(Date.now() + 89 * 86_400_000);
+  });
+
+  it("the longest client id (128 characters) is the identity the provider reads", async () => {
+    const clientId = `${"a".repeat(100)}@example.com.${"b".repeat(15)}`;
+    expect(clientId).toHaveLength(128);
+    const eve = await registerWithAuthority({ asUrl: as.url, clientId, registrationToken: ADMIN_TOKEN });
+    const validated = await authorityIdentityProvider(await fetchTrustAnchors(as.url)).validateCredential({
+      credential: eve.credential,
+      signaturePublicKey: eve.signatureKeyPair.publicKey,
+      cipherSuite: CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519,
+      context: { event: "key-package" },
+    });
+    expect(text.decode(validated.identity)).toBe(clientId);
+  });
 });

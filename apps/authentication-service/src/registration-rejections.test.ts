@@ -51,6 +51,8 @@ describe("registration refusals", () => {
   it("no Authorization → auth/missing (before the body is looked at)", async () => {
     await expectRefused(await post(await registrationBody(cs, keys, "alice"), {}), "auth/missing");
     await expectRefused(await post({ nonsense: true }, {}), "auth/missing");
+    await expectRefused(await post("{not json", {}, true), "auth/missing");
+    await expectRefused(await post({ padding: "x".repeat(32 * 1024) }, {}), "auth/missing");
   });
 
   it("a wrong token → auth/forbidden; another scheme → auth/malformed", async () => {

@@ -51,8 +51,8 @@ export const authenticationService: FastifyPluginAsync<AuthenticationServiceOpti
     {
       bodyLimit: options.bodyLimit ?? 16 * 1024,
       schema: { body: registerRequestSchema, response: { 200: registerResponseSchema } },
-      // Authorization comes before the body is validated: a stranger learns nothing about it.
-      preValidation: async (request) => {
+      // Authorization comes before the body is read: a stranger's body is not even parsed.
+      onRequest: async (request) => {
         if (!(await check(request))) throw new DsError("auth/forbidden", "not allowed to register clients");
       },
     },
