@@ -42,6 +42,8 @@ export function groupRoutes(app: FastifyInstance, ctx: DsContext): void {
     const groupId = groupIdHex(body.groupId);
     const groupInfo = bytesField(body, "groupInfo");
     const ratchetTree = optionalBytesField(body, "ratchetTree");
+    // The store decides (createGroup); this only spares the observer's work for a taken id.
+    if ((await ctx.store.getGroup(groupId)) !== undefined) throw new DsError("group/exists", "a group with this id exists");
     const checked = await checkCreatedGroup(ctx, groupId, groupInfo, ratchetTree, me.clientId);
     const created = await ctx.store.createGroup({ groupId, epoch: checked.epoch, members: [me.clientId], view: checked.view, groupInfo, ratchetTree });
     if (!created) throw new DsError("group/exists", "a group with this id exists");
