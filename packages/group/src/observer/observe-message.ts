@@ -19,7 +19,7 @@ import type { Proposal } from "../proposal.js";
 import type { Sender } from "../sender.js";
 import { type ObservedCommit, observeCommit } from "./observe-commit.js";
 import { verifyPublicMessageAsObserver } from "./observer-authentication.js";
-import { type PublicGroupView, makePublicGroupView } from "./public-group-view.js";
+import type { PublicGroupView } from "./public-group-view.js";
 
 /** A PublicMessage proposal, verified and kept in the view by its ProposalRef (§5.2, §12.1). */
 export interface ObservedProposal {
@@ -105,5 +105,7 @@ async function observeProposal(view: PublicGroupView, content: VerifiedContent):
   const ref = await makeProposalRef(view.cs, encodeAuthenticatedContent(content));
   const proposals = new Map(view.proposals);
   proposals.set(refKey(ref), { ref, proposal: fc.proposal, sender: fc.sender });
-  return { kind: "proposal", view: makePublicGroupView(view, { ...view, proposals }), proposal: fc.proposal, sender: fc.sender, ref };
+  // Same epoch: the GroupContext and its framing context stay.
+  const next: PublicGroupView = Object.freeze({ ...view, proposals });
+  return { kind: "proposal", view: next, proposal: fc.proposal, sender: fc.sender, ref };
 }
