@@ -91,7 +91,11 @@ function isRetryableStatus(status: number): boolean {
 
 /** A signed HTTP connection to the Delivery Service. */
 export class DsConnection {
-  readonly #base: URL;
+  /** Scheme, host and port. */
+  readonly #origin: string;
+  /** The base URL's path without its trailing slash ("" for none). */
+  readonly #prefix: string;
+  readonly #secure: boolean;
   readonly #signer: RequestSigner;
   readonly #fetch: FetchFunction;
   readonly #retry: Backoff;
@@ -104,10 +108,9 @@ export class DsConnection {
       throw new DsClientError("ds-client/network", `serverUrl is not a URL: ${options.serverUrl}`, { cause: e });
     }
     if (base.protocol !== "http:" && base.protocol !== "https:") throw new DsClientError("ds-client/network", "serverUrl must be http: or https:");
-    base.pathname = base.pathname.replace(/\/+$/, "");
-    base.search = "";
-    base.hash = "";
-    this.#base = base;
+    this.#origin = base.origin;
+    this.#prefix = base.pathname.replace(/\/+$/, "");
+    this.#secure = base.protocol === "https:";
     this.#signer = options.signer;
     const f: FetchFunction | undefined = options.fetch ?? (typeof globalThis.fetch === "function" ? globalThis.fetch.bind(globalThis) : undefined);
     if (f === undefined) throw new DsClientError("ds-client/network", "this runtime has no fetch: pass one in the options");
@@ -228,12 +231,10 @@ export class DsConnection {
 
   /** The WebSocket URL of the stream, signed now (`?auth=`, signed over `GET /v1/stream`). */
   async streamUrl(): Promise<string> {
-    const url = new URL(this.#base.href);
-    url.pathname = `${this.#base.pathname}${DsRoutes.stream}`;
-    const auth = await signRequest(this.#signer, { method: "GET", path: url.pathname, body: new Uint8Array(0) });
-    url.protocol = this.#base.protocol === "https:" ? "wss:" : "ws:";
-    url.search = `?auth=${encodeURIComponent(auth)}`;
-    return url.href;
+    const path = `${this.#prefix}${DsRoutes.stream}`;
+    const auth = await signRequest(this.#signer, { method: "GET", path, body: new Uint8Array(0) });
+    const host = this.#origin.replace(/^https?:/, this.#secure ? "wss:" : "ws:");
+    return `${host}${path}?auth=${encodeURIComponent(auth)}`;
   }
 
   /**
@@ -243,11 +244,8 @@ export class DsConnection {
   async #call(call: Call, accept?: (e: DsError, attempt: number) => boolean): Promise<unknown> {
     const bodyText = call.body === undefined ? undefined : JSON.stringify(call.body);
     const bodyBytes = bodyText === undefined ? new Uint8Array(0) : utf8(bodyText);
-    const url = new URL(this.#base.href);
-    const q = call.path.indexOf("?");
-    url.pathname = `${this.#base.pathname}${q < 0 ? call.path : call.path.slice(0, q)}`;
-    url.search = q < 0 ? "" : call.path.slice(q);
-    const signedPath = `${url.pathname}${url.search}`;
+    const signedPath = `${this.#prefix}${call.path}`;
+    const url = `${this.#origin}${signedPath}`;
     const attempts = call.idempotent ? this.#retry.attempts : 1;
     let lastFailure: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -259,7 +257,7 @@ export class DsConnection {
       let ok: boolean;
       let text: string;
       try {
-        const res = await this.#fetch(url.href, { method: call.method, headers, ...(bodyText !== undefined ? { body: bodyText } : {}) });
+        const res = await this.#fetch(url, { method: call.method, headers, ...(bodyText !== undefined ? { body: bodyText } : {}) });
         status = res.status;
         ok = res.ok;
         text = await res.text();
