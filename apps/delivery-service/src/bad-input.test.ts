@@ -124,6 +124,7 @@ describe("Delivery Service: bad input", () => {
     expectError(await alice.call("GET", `/v1/groups/${toHex(other)}/group-info`), "group/unknown");
     expectError(await alice.call("GET", "/v1/groups/NOT-HEX/members"), "request/malformed");
     expectError(await alice.call("GET", "/v1/nothing"), "request/not-found");
+    expectError(await alice.call("GET", "/v1/nothing", undefined, { authorization: null }), "request/not-found");
     await unchanged();
   });
 

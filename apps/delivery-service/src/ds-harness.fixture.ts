@@ -109,7 +109,7 @@ export class TestClient {
     const auth = options.authorization === undefined ? await this.authorization(method, path, options.signedBody ?? bytes, options) : options.authorization;
     if (auth !== null) headers.authorization = auth;
     if (bytes.length > 0) headers["content-type"] = "application/json";
-    const res = await fetch(this.h.url + path, { method, headers, ...(bytes.length > 0 ? { body: bytes } : {}) });
+    const res = await fetch(this.h.url + path, { method, headers, ...(bytes.length > 0 ? { body: new Blob([bytes as Uint8Array<ArrayBuffer>]) } : {}) });
     const text = await res.text();
     return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
   }

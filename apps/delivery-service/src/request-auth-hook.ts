@@ -71,6 +71,8 @@ function pathOnly(url: string): string {
 /** Installs the preHandler that authenticates every route whose `config.auth` is "signed" (the default) or "query". */
 export function registerRequestAuth(app: FastifyInstance, ctx: DsContext): void {
   app.addHook("preHandler", async (request) => {
+    // Unknown routes answer request/not-found, signed or not.
+    if (request.is404) return;
     const mode = request.routeOptions.config.auth ?? "signed";
     if (mode === "signed") {
       const header = request.headers.authorization;
