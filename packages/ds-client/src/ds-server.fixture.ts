@@ -11,7 +11,7 @@ import { createDeliveryService, sqliteDsStore } from "@mlskit/delivery-service";
 import { BasicIdentityProvider, Client, type ClientStore, acceptAll } from "@mlskit/mls";
 import { sqliteStore } from "@mlskit/storage-sqlite";
 import WebSocket from "ws";
-import { type FetchFunction, Messenger, type MessengerEvents, type MessengerOptions } from "./index.js";
+import { type FetchFunction, Messenger, type MessengerEvents, type MessengerOptions, type WebSocketConstructor } from "./index.js";
 
 export const identityProvider = new BasicIdentityProvider({ policy: acceptAll });
 
@@ -65,7 +65,7 @@ export class Person {
     const messenger = await Messenger.open({
       serverUrl: server.url,
       client,
-      WebSocket: options.push === false ? null : (WebSocket as unknown as MessengerOptions["WebSocket"]),
+      WebSocket: options.push === false ? null : (WebSocket as unknown as WebSocketConstructor),
       pollIntervalMs: options.push === false ? 0 : 1_000,
       keyPackageTarget: options.keyPackageTarget ?? 2,
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Person, type Server, startServer, until } from "./ds-server.fixture.js";
+import type { FetchFunction } from "./index.js";
+import { Person, type Server, sqliteFile, startServer, until } from "./ds-server.fixture.js";
 
 let server: Server;
 const people: Person[] = [];
@@ -53,5 +54,135 @@ describe("Messenger against the Delivery Service", () => {
     expect(r.alreadyMembers).toEqual(["alice2"]);
     expect(r.failed.map((f) => f.clientId)).toEqual(["nobody"]);
     expect((await alice.epochOf(room)).epoch).toBe(0n);
+  });
+
+  it("concurrent invites from two members: one wins, the other catches up and retries; all end in one epoch", async () => {
+    // Driven by sync() only, so both commit in the same epoch.
+    const refusals: string[] = [];
+    const recording: FetchFunction = async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.status === 409) refusals.push(((await res.clone().json()) as { error: string }).error);
+      return res;
+    };
+    const opts = { push: false, fetch: recording } as const;
+    const [alice, bob, dave, erin] = await Promise.all(["c-alice", "c-bob", "c-dave", "c-erin"].map((id) => open(id, opts)));
+    const room = await alice!.messenger.createRoom();
+    await alice!.messenger.invite(room, ["c-bob"]);
+    await bob!.messenger.sync();
+    expect(bob!.events.joined).toHaveLength(1);
+
+    const [a, b] = await Promise.all([alice!.messenger.invite(room, ["c-dave"]), bob!.messenger.invite(room, ["c-erin", "c-dave"])]);
+    // Whoever lost saw c-dave already added by the winner (or added it itself if it won).
+    const all = [a, b];
+    expect(all.flatMap((r) => r.added).sort()).toEqual(["c-dave", "c-erin"]);
+    expect(all.flatMap((r) => r.alreadyMembers)).toEqual(b.added.includes("c-dave") ? [] : ["c-dave"]);
+
+    expect(refusals).toEqual(["group/stale-epoch"]);
+
+    // The winner has not seen the loser's retried Commit: its message, made in a stale epoch, is made again and resent.
+    const behind = (await alice!.epochOf(room)).epoch === 2n ? alice! : bob!;
+    expect((await behind.epochOf(room)).epoch).toBe(2n);
+    await behind.messenger.send(room, "after the race");
+    expect(refusals).toEqual(["group/stale-epoch", "group/stale-epoch"]);
+    for (const p of [alice!, bob!, dave!, erin!]) await p.messenger.sync();
+    for (const p of [alice!, bob!, dave!, erin!].filter((p) => p !== behind)) expect(p.texts(room)).toEqual(["after the race"]);
+
+    const states = await Promise.all([alice!, bob!, dave!, erin!].map((p) => p.epochOf(room)));
+    expect(new Set(states.map((s) => s.epoch))).toEqual(new Set([3n]));
+    expect(new Set(states.map((s) => s.authenticator)).size).toBe(1);
+    for (const p of [alice!, bob!, dave!, erin!]) expect(await p.messenger.members(room)).toEqual(["c-alice", "c-bob", "c-dave", "c-erin"]);
+    for (const p of [alice!, bob!, dave!, erin!]) expect(p.events.error).toEqual([]);
+  });
+
+  it("an invite made stale by a Commit adding the same client reports it as already a member", async () => {
+    const opts = { push: false } as const;
+    const [alice, bob] = await Promise.all(["s-alice", "s-bob", "s-carol"].map((id) => open(id, opts)));
+    const room = await alice!.messenger.createRoom();
+    await alice!.messenger.invite(room, ["s-bob"]);
+    await bob!.messenger.sync();
+    await alice!.messenger.invite(room, ["s-carol"]);
+    // bob has not seen alice's Commit: his is refused for a stale epoch, he catches up, and there is nothing left to do.
+    expect(await bob!.messenger.invite(room, ["s-carol"])).toEqual({ added: [], alreadyMembers: ["s-carol"], failed: [] });
+    expect(bob!.events["members-changed"]).toEqual([{ groupId: room, added: ["s-carol"], removed: [], epoch: 2n }]);
+    expect((await bob!.epochOf(room)).epoch).toBe(2n);
+  });
+
+  it("a removed member gets `removed` and no more messages; a member who leaves is removed by another's Commit", async () => {
+    const [alice, bob, carol] = await Promise.all(["r-alice", "r-bob", "r-carol"].map((id) => open(id)));
+    const room = await alice!.messenger.createRoom();
+    await alice!.messenger.invite(room, ["r-bob", "r-carol"]);
+    await until("joins", () => bob!.events.joined.length === 1 && carol!.events.joined.length === 1);
+
+    expect(await alice!.messenger.remove(room, ["r-carol", "r-nobody"])).toEqual({ removed: ["r-carol"], notMembers: ["r-nobody"] });
+    await until("carol removed", () => carol!.events.removed.length === 1);
+    expect(carol!.events.removed[0]).toEqual({ groupId: room, epoch: 2n });
+    expect(await carol!.messenger.rooms()).toEqual([]);
+    await expect(carol!.messenger.send(room, "still here?")).rejects.toMatchObject({ code: "ds-client/unknown-room" });
+
+    await alice!.messenger.send(room, "carol is gone");
+    await until("bob reads it", () => bob!.texts(room).length === 1);
+    await carol!.messenger.sync();
+    expect(carol!.texts(room)).toEqual([]);
+    await until("bob sees carol leave", () => bob!.events["members-changed"].length === 1);
+    expect(bob!.events["members-changed"][0]).toEqual({ groupId: room, added: [], removed: ["r-carol"], epoch: 2n });
+
+    // bob leaves: his Remove proposal is committed by alice (the member left to commit it).
+    await bob!.messenger.leave(room);
+    await until("bob removed", () => bob!.events.removed.length === 1);
+    await until("alice sees bob leave", () => alice!.events["members-changed"].some((e) => e.removed.includes("r-bob")));
+    expect(await alice!.messenger.members(room)).toEqual(["r-alice"]);
+    expect(await bob!.messenger.rooms()).toEqual([]);
+    for (const p of [alice!, bob!, carol!]) expect(p.events.error).toEqual([]);
+  });
+
+  it("resumes after a restart from SQLite: nothing lost, nothing doubled, also when acknowledgements were lost", async () => {
+    const alice = await open("p-alice");
+    const storage = sqliteFile(server, "p-bob");
+    // bob's acknowledgements never arrive: after his "crash" the DS hands every item back.
+    const dropAcks: FetchFunction = async (input, init) => {
+      if (input.endsWith("/v1/queue/ack")) throw new TypeError("network down");
+      return fetch(input, init);
+    };
+    let bob = await Person.open(server, "p-bob", { push: false, storage, fetch: dropAcks, maxAttempts: 5 });
+    const room = await alice.messenger.createRoom();
+    await alice.messenger.invite(room, ["p-bob"]);
+    await alice.messenger.send(room, "one");
+    await expect(bob.messenger.sync()).rejects.toMatchObject({ code: "ds-client/network" });
+    expect(bob.events.joined).toHaveLength(1);
+    expect(bob.texts(room)).toEqual(["one"]);
+    await alice.messenger.invite(room, ["p-carol"]).catch(() => undefined); // p-carol is unknown: no Commit
+    await alice.messenger.send(room, "two");
+    await bob.messenger.sync().catch(() => undefined);
+    expect(bob.texts(room)).toEqual(["one", "two"]);
+    await bob.messenger.close();
+    await storage.close?.();
+
+    // Meanwhile: a Commit and more messages.
+    const carol = await open("p-carol");
+    await alice.messenger.invite(room, ["p-carol"]);
+    await alice.messenger.send(room, "three");
+    await alice.messenger.send(room, "four");
+
+    // Restart: a client restored from the same store, a new Messenger, the whole unacknowledged queue again.
+    const storage2 = sqliteFile(server, "p-bob");
+    bob = await Person.open(server, "p-bob", { push: false, storage: storage2 });
+    people.push(bob);
+    await bob.messenger.sync();
+    expect(bob.events.joined).toEqual([]);
+    expect(bob.texts(room)).toEqual(["three", "four"]);
+    expect(bob.events["members-changed"]).toEqual([{ groupId: room, added: ["p-carol"], removed: [], epoch: 2n }]);
+    expect(bob.events.error).toEqual([]);
+    await bob.messenger.send(room, "back");
+    await until("carol reads bob", () => carol.texts(room).includes("back"));
+    expect((await bob.epochOf(room)).authenticator).toBe((await alice.epochOf(room)).authenticator);
+
+    // Once acknowledged, a third start gets nothing again.
+    await bob.messenger.close();
+    people.pop();
+    const bob3 = await Person.open(server, "p-bob", { push: false, storage: storage2 });
+    people.push(bob3);
+    await bob3.messenger.sync();
+    expect(bob3.events.message).toEqual([]);
+    expect(bob3.events.error).toEqual([]);
   });
 });
