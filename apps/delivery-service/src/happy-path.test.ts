@@ -128,6 +128,36 @@ describe("Delivery Service: happy path", () => {
     expect((await bob.call("GET", `/v1/groups/${gid}/members`)).body.error).toBe("group/not-member");
   });
 
+  it("a Commit referencing a proposal of the epoch: the observer sees the proposal first", async () => {
+    const fay = await TestClient.registered(h, "fay");
+    const gus = await TestClient.registered(h, "gus");
+    const hal = await TestClient.registered(h, "hal");
+    await gus.publish(1);
+    await hal.publish(1);
+    const gf = await fay.client.createGroup();
+    const gid = toHex(gf.groupId);
+    expect((await fay.call("POST", "/v1/groups", { groupId: gid, groupInfo: b64(await gf.groupInfo()) })).status).toBe(201);
+    const add = await gf.addMembers([unb64((await fay.claim("gus")).body.keyPackage)]);
+    expect((await fay.submit(gf.groupId, { message: b64(add.commit), welcome: b64(add.welcome!), welcomeRecipients: ["gus"] })).status).toBe(200);
+    await gf.confirmPendingCommit();
+    const gg = await gus.client.joinFromWelcome(add.welcome!);
+    // Gus proposes adding Hal; Fay commits it by reference.
+    const proposal = await gg.proposeAdd(unb64((await gus.claim("hal")).body.keyPackage));
+    expect((await gus.submit(gg.groupId, { message: b64(proposal.message) })).status).toBe(200);
+    const queued = (await fay.queue()).body.items as { message: string }[];
+    await gf.processIncoming(unb64(queued.at(-1)!.message));
+    const commit = await gf.commit({ groupInfo: true });
+    // Declaring a Welcome recipient the Commit does not add is refused; the right one is accepted.
+    const wrong = await fay.submit(gf.groupId, { message: b64(commit.commit), welcome: b64(commit.welcome!), welcomeRecipients: ["gus"] });
+    expect(wrong.body.error).toBe("group/invalid-commit");
+    const ok = await fay.submit(gf.groupId, { message: b64(commit.commit), welcome: b64(commit.welcome!), welcomeRecipients: ["hal"], groupInfo: b64(commit.groupInfo!) });
+    expect(ok).toEqual({ status: 200, body: { epoch: "2" } });
+    expect((await fay.call("GET", `/v1/groups/${gid}/members`)).body.members.sort()).toEqual(["fay", "gus", "hal"]);
+    expect((await h.store.getGroup(gf.groupId))?.view).toBeDefined();
+    const gh = await hal.client.joinFromWelcome(unb64((await hal.queue()).body.items[0].message));
+    expect(gh.epoch).toBe(2n);
+  });
+
   it("follows declared membership for PrivateMessage Commits", async () => {
     const policy = { handshakeWireFormat: "private" as const };
     const dave = await TestClient.registered(h, "dave", policy);
