@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FetchFunction } from "./index.js";
-import { Person, type Server, sqliteFile, startServer, until } from "./ds-server.fixture.js";
+import { Person, type Server, hexToBytes, sqliteFile, startServer, until } from "./ds-server.fixture.js";
 
 let server: Server;
 const people: Person[] = [];
@@ -184,5 +184,53 @@ describe("Messenger against the Delivery Service", () => {
     await bob3.messenger.sync();
     expect(bob3.events.message).toEqual([]);
     expect(bob3.events.error).toEqual([]);
+  });
+
+  it("a Commit whose answer is lost is settled from the group's history; one left pending by a crash, at the next start", async () => {
+    let mode: "normal" | "lose-commit-answer" | "down-after-commit" = "normal";
+    let down = false;
+    const flaky: FetchFunction = async (input, init) => {
+      if (down) throw new TypeError("network down");
+      const res = await fetch(input, init);
+      if (init?.method === "POST" && input.endsWith("/messages") && mode !== "normal") {
+        if (mode === "down-after-commit") down = true;
+        mode = "normal";
+        throw new TypeError("answer lost");
+      }
+      return res;
+    };
+    const storage = sqliteFile(server, "l-alice");
+    const alice = await Person.open(server, "l-alice", { push: false, storage, fetch: flaky });
+    const [bob, carol] = await Promise.all(["l-bob", "l-carol"].map((id) => open(id, { push: false })));
+    const room = await alice.messenger.createRoom();
+
+    mode = "lose-commit-answer";
+    expect(await alice.messenger.invite(room, ["l-bob"])).toMatchObject({ added: ["l-bob"] });
+    expect((await alice.epochOf(room)).epoch).toBe(1n);
+    await bob!.messenger.sync();
+    expect(bob!.events.joined).toHaveLength(1);
+
+    // The Commit lands, then the network goes: the invite fails with the Commit still pending (and stored).
+    mode = "down-after-commit";
+    await expect(alice.messenger.invite(room, ["l-carol"])).rejects.toMatchObject({ code: "ds-client/network" });
+    expect((await alice.client.getGroup(hexToBytes(room)))?.hasPendingCommit).toBe(true);
+    await alice.messenger.close();
+    await storage.close?.();
+
+    down = false;
+    const alice2 = await Person.open(server, "l-alice", { push: false, storage: sqliteFile(server, "l-alice") });
+    people.push(alice2);
+    await alice2.messenger.sync();
+    expect(alice2.events["members-changed"]).toEqual([{ groupId: room, added: ["l-carol"], removed: [], epoch: 2n }]);
+    await carol!.messenger.sync();
+    await bob!.messenger.sync();
+    await alice2.messenger.send(room, "all settled");
+    await bob!.messenger.sync();
+    await carol!.messenger.sync();
+    expect(bob!.texts(room)).toEqual(["all settled"]);
+    expect(carol!.texts(room)).toEqual(["all settled"]);
+    const auth = new Set(await Promise.all([alice2, bob!, carol!].map(async (p) => (await p.epochOf(room)).authenticator)));
+    expect(auth.size).toBe(1);
+    for (const p of [alice2, bob!, carol!]) expect(p.events.error).toEqual([]);
   });
 });
