@@ -1,6 +1,9 @@
 /**
- * `npm run demo`: a scripted group conversation through the `@mlskit/mls`
- * facade (create, add, messages, update, add by reference, remove, and the
+ * `npm run demo`: the system of RFC 9750 end to end — the Authentication
+ * Service and the Delivery Service on SQLite in a temporary folder,
+ * listening on loopback, and five people talking through them over HTTP and
+ * WebSocket (system/system-demo.ts). With `--library`, instead, a scripted
+ * group conversation through the `@mlskit/mls` facade alone (create, add, messages, update, add by reference, remove, and the
  * removed member failing to read), with each member's state in its own
  * SQLite file in a temporary directory. The process then stops and a new
  * one starts (`--resume DIR`): the members come back from their files and
@@ -10,6 +13,7 @@
  * with WebCrypto composed with noble for what `crypto.subtle` lacks.
  */
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +24,8 @@ import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { type SqliteClientStore, sqliteStore } from "@mlskit/storage-sqlite";
 import { conversation } from "./conversation.js";
 import { carryOn } from "./restart.js";
+import { startServers } from "./system/servers.js";
+import { systemDemo } from "./system/system-demo.js";
 import { walkthrough } from "./walkthrough.js";
 
 const print = (line: string) => console.log(line);
@@ -40,6 +46,24 @@ if (resume >= 0) {
   process.exit(result.agree ? 0 : 1);
 }
 
+if (!process.argv.includes("--library")) {
+  console.log("mlskit demo: clients, an Authentication Service and a Delivery Service (RFC 9750) on loopback");
+  const dir = mkdtempSync(join(tmpdir(), "mlskit-demo-"));
+  const servers = await startServers(dir, randomBytes(16).toString("hex"));
+  console.log(`AS at ${servers.asUrl}, DS at ${servers.dsUrl} (SQLite files in ${dir})`);
+  try {
+    const result = await systemDemo(print, servers, dir);
+    const ok = result.agree && result.readAfterRemoval.length === 0;
+    console.log(ok ? `\ndemo finished: epoch ${result.finalEpoch}, members ${result.members.join(", ")}` : "\ndemo FAILED");
+    if (!ok) process.exitCode = 1;
+  } finally {
+    await servers.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log("(`node apps/demo/dist/main.js --library` runs the library-only conversation with a process restart)");
+  process.exit();
+}
+
 console.log("mlskit demo: an MLS (RFC 9420) group conversation");
 const dir = mkdtempSync(join(tmpdir(), "mlskit-demo-"));
 try {
@@ -49,7 +73,7 @@ try {
   writeFileSync(join(dir, "undelivered.bin"), result.undelivered);
   for (const s of stores.values()) await s.close();
   console.log(`\n== The members stop (process ${process.pid} closes its SQLite files) and a new process starts`);
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--resume", dir], { stdio: "inherit" });
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--library", "--resume", dir], { stdio: "inherit" });
   if (child.status !== 0) {
     console.error(`the restarted members failed (exit ${child.status})`);
     process.exitCode = 1;
