@@ -59,14 +59,16 @@ export class Person {
   static async open(
     server: Server,
     id: string,
-    options: { push?: boolean; storage?: ClientStore; fetch?: FetchFunction } & Partial<Pick<MessengerOptions, "keyPackageTarget" | "maxAttempts">> = {},
+    options: { push?: boolean; storage?: ClientStore; fetch?: FetchFunction; WebSocket?: WebSocketConstructor } & Partial<
+      Pick<MessengerOptions, "keyPackageTarget" | "maxAttempts" | "pollIntervalMs">
+    > = {},
   ): Promise<Person> {
     const client = await Client.create({ identity: id, identityProvider, ...(options.storage !== undefined ? { storage: options.storage } : {}) });
     const messenger = await Messenger.open({
       serverUrl: server.url,
       client,
-      WebSocket: options.push === false ? null : (WebSocket as unknown as WebSocketConstructor),
-      pollIntervalMs: options.push === false ? 0 : 1_000,
+      WebSocket: options.push === false ? null : (options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor)),
+      pollIntervalMs: options.pollIntervalMs ?? (options.push === false ? 0 : 1_000),
       keyPackageTarget: options.keyPackageTarget ?? 2,
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
       ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),

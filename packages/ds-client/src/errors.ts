@@ -25,6 +25,8 @@ export const DS_CLIENT_ERROR_CODES = [
   "ds-client/queue-truncated",
   /** The client's credential does not present a valid client id (pass `clientId`). */
   "ds-client/bad-client-id",
+  /** A member cannot commit its own removal (RFC 9420 §12.2): it leaves with `leave()`. */
+  "ds-client/remove-self",
   /** A KeyPackage claimed for a client does not belong to it. */
   "ds-client/foreign-key-package",
 ] as const;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FetchFunction } from "./index.js";
+import WebSocket from "ws";
+import type { FetchFunction, WebSocketConstructor } from "./index.js";
 import { Person, type Server, hexToBytes, sqliteFile, startServer, until } from "./ds-server.fixture.js";
 
 let server: Server;
@@ -232,5 +233,35 @@ describe("Messenger against the Delivery Service", () => {
     const auth = new Set(await Promise.all([alice2, bob!, carol!].map(async (p) => (await p.epochOf(room)).authenticator)));
     expect(auth.size).toBe(1);
     for (const p of [alice2, bob!, carol!]) expect(p.events.error).toEqual([]);
+  });
+
+  it("the stream reconnects after it drops and delivers what came meanwhile, in order, once", async () => {
+    const sockets: WebSocket[] = [];
+    const Tracked = class extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    } as unknown as WebSocketConstructor;
+    const alice = await open("w-alice");
+    // No polling: only the stream brings bob anything.
+    const bob = await open("w-bob", { WebSocket: Tracked, pollIntervalMs: 0 });
+    const room = await alice.messenger.createRoom();
+    await alice.messenger.invite(room, ["w-bob"]);
+    await until("bob joins over the stream", () => bob.events.joined.length === 1);
+    await alice.messenger.send(room, "first");
+    await until("first", () => bob.texts(room).length === 1);
+
+    sockets[0]!.terminate();
+    await alice.messenger.send(room, "second");
+    await alice.messenger.send(room, "third");
+    await until("bob reconnected and caught up", () => bob.texts(room).length === 3);
+    expect(sockets.length).toBeGreaterThanOrEqual(2);
+    expect(bob.texts(room)).toEqual(["first", "second", "third"]);
+    await alice.messenger.send(room, "fourth");
+    await until("fourth", () => bob.texts(room).length === 4);
+    expect(bob.texts(room)).toEqual(["first", "second", "third", "fourth"]);
+    expect(bob.events.error).toEqual([]);
+    await expect(bob.messenger.remove(room, ["w-bob"])).rejects.toMatchObject({ code: "ds-client/remove-self" });
   });
 });

@@ -224,11 +224,11 @@ export class Messenger {
   /**
    * Removes clients from a room in one Commit. After a conflict the Commit
    * is made again: a client meanwhile gone is reported in `notMembers`.
-   * @throws DsClientError `ds-client/unknown-room`; UsageError for this client itself (use {@link leave}).
+   * @throws DsClientError `ds-client/unknown-room`; `ds-client/remove-self` for this client itself (use {@link leave}).
    */
   remove(groupIdHex: string, clientIds: readonly string[]): Promise<RemoveResult> {
     const wanted = [...new Set(clientIds)];
-    if (wanted.includes(this.#clientId)) return Promise.reject(new DsClientError("ds-client/unknown-room", "a member cannot commit its own removal: use leave()"));
+    if (wanted.includes(this.#clientId)) return Promise.reject(new DsClientError("ds-client/remove-self", "a member cannot commit its own removal: use leave()"));
     return this.#op(() =>
       commitWithRetry(this.#host, groupIdHex, async (group) => {
         const leaves = await this.#leavesById(group);
