@@ -8,7 +8,11 @@
 export interface MessageEvent {
   /** The room (group id, hex). */
   readonly groupId: string;
-  /** The sender's client id, from its credential in the message's epoch (authenticated by MLS, not by the DS). */
+  /**
+   * The sender's client id, from its credential in the message's epoch
+   * (authenticated by MLS, not by the DS; the DS's word only when that
+   * credential's identity is not a client id).
+   */
   readonly sender: string;
   readonly data: Uint8Array;
   /** The epoch the message was sent in. */
