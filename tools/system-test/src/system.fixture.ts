@@ -184,7 +184,7 @@ export interface Received {
   readonly epoch: bigint;
 }
 
-/** Counts of answers a client got from the DS, by error code (for "a conflict did happen"). */
+/** Counts of refusals a client got from the DS, by `commit:<code>` / `other:<code>` (for "a conflict did happen"). */
 export type Refusals = Map<string, number>;
 
 /**
@@ -194,7 +194,7 @@ export type Refusals = Map<string, number>;
 export class SystemClient {
   readonly received: Received[] = [];
   readonly events: { [K in keyof MessengerEvents]: MessengerEvents[K][] } = { message: [], joined: [], "members-changed": [], removed: [], error: [] };
-  /** DS refusals (4xx answers) by error code. */
+  /** DS refusals (4xx answers) by `commit:<code>` or `other:<code>`. */
   readonly refusals: Refusals = new Map();
   #messenger: Messenger | undefined;
   #storage: SqliteClientStore;
@@ -241,7 +241,10 @@ export class SystemClient {
           .clone()
           .json()
           .then((b: { error?: string }) => b.error ?? "?", () => "?");
-        this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
+        // A Commit goes with its GroupInfo (the Messenger always sends one); messages and proposals without.
+        const kind = typeof init?.body === "string" && init.body.includes('"groupInfo"') ? "commit" : "other";
+        const key = `${kind}:${code}`;
+        this.refusals.set(key, (this.refusals.get(key) ?? 0) + 1);
       }
       return res;
     };

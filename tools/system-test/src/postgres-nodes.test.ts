@@ -1,0 +1,175 @@
+/**
+ * Two Delivery Service nodes (child processes) on ONE PostgreSQL database,
+ * clients spread over both: messages fan out across nodes (LISTEN/NOTIFY),
+ * and in every round a member on node A and a member on node B commit at
+ * the same time from the same epoch (invites and removals) while members
+ * on both nodes send. The DS orders: exactly one Commit per epoch in the
+ * group's history, the loser is refused (group/stale-epoch), catches up and
+ * commits again. At the end every member holds the same epoch, epoch
+ * authenticator and member list, and every application message sent was
+ * received exactly once by every member of the epoch it was sent in, and by
+ * nobody else.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestPostgres, startTestPostgres } from "../../../apps/delivery-service/src/testing/postgres.js";
+import { type Authority, Cleanup, type DsNode, SystemClient, startAuthority, startDsNode, tempDir, until } from "./system.fixture.js";
+
+const cleanup = new Cleanup();
+let authority: Authority;
+let pg: TestPostgres;
+let nodeA: DsNode;
+let nodeB: DsNode;
+let dir: string;
+
+beforeAll(async () => {
+  dir = tempDir(cleanup, "postgres-nodes");
+  const [as, cluster] = await Promise.all([startAuthority(cleanup), startTestPostgres()]);
+  authority = as;
+  pg = cluster;
+  cleanup.add("stop postgres", () => pg.stop());
+  // Both nodes start at once on the empty database: the schema's creation is theirs to serialise.
+  [nodeA, nodeB] = await Promise.all([startDsNode(cleanup, { db: pg.connectionString, asUrl: authority.url }), startDsNode(cleanup, { db: pg.connectionString, asUrl: authority.url })]);
+}, 60_000);
+afterAll(() => cleanup.run());
+
+const ROUNDS = 5;
+const MESSAGES_PER_ROUND = 2;
+
+describe("two DS nodes on one PostgreSQL database", () => {
+  it(`${ROUNDS} rounds of concurrent Commits from both nodes while members on both send: one Commit per epoch, everyone converges, every message exactly once to the members of its epoch`, async () => {
+    expect(nodeA.port).not.toBe(nodeB.port);
+    const onA = ["a1", "a2", "a3", "a4"];
+    const onB = ["b1", "b2", "b3", "b4"];
+    const clients = new Map<string, SystemClient>();
+    await Promise.all(
+      [...onA.map((id) => [id, nodeA.url] as const), ...onB.map((id) => [id, nodeB.url] as const)].map(async ([id, url]) => {
+        clients.set(id, await SystemClient.register(cleanup, authority, dir, id, url));
+      }),
+    );
+    const c = (id: string): SystemClient => clients.get(id)!;
+    const observer = c("a1");
+
+    const room = await observer.messenger.createRoom();
+    expect((await observer.messenger.invite(room, ["a2", "b1", "b2"])).added).toEqual(["a2", "b1", "b2"]);
+    await until("the core joins", () => ["a2", "b1", "b2"].every((id) => c(id).events.joined.length === 1));
+
+    /** The members of each epoch, as the observer (in the room throughout) saw them change. */
+    const membersAt = (epoch: bigint): string[] => {
+      const members = new Set(["a1"]);
+      for (const e of [...observer.events["members-changed"]].filter((e) => e.groupId === room).sort((x, y) => Number(x.epoch - y.epoch))) {
+        if (e.epoch > epoch) break;
+        for (const id of e.added) members.add(id);
+        for (const id of e.removed) members.delete(id);
+      }
+      return [...members].sort();
+    };
+    const dsView = () => observer.messenger.connection.groupMembers(room);
+    const converged = async (): Promise<boolean> => {
+      const ds = await dsView();
+      for (const id of ds.members) {
+        const s = await c(id).state(room).catch(() => undefined);
+        if (s?.epoch !== ds.epoch) return false;
+      }
+      return true;
+    };
+    const epochs = async (): Promise<string> => {
+      const ds = await dsView();
+      const mine = await Promise.all([...clients.keys()].map(async (id) => `${id}@${(await c(id).state(room).catch(() => undefined))?.epoch ?? "-"}`));
+      return `DS epoch ${ds.epoch} members ${ds.members.join(",")}; ${mine.join(" ")}`;
+    };
+
+    const sent: { text: string; sender: string }[] = [];
+    const send = async (id: string, text: string) => {
+      await c(id).messenger.send(room, text);
+      sent.push({ text, sender: id });
+    };
+
+    for (let r = 0; r < ROUNDS; r++) {
+      await until(`everyone at the DS's epoch before round ${r}`, converged, 15_000, epochs);
+      const members = new Set((await dsView()).members);
+      const startEpoch = (await dsView()).epoch;
+      // Each side toggles one of its two extra members: invited if out, removed if in.
+      const extraA = ["a3", "a4"][r % 2]!;
+      const extraB = ["b3", "b4"][(r + 1) % 2]!;
+      const committerA = r % 2 === 0 ? "a1" : "a2";
+      const committerB = r % 2 === 0 ? "b2" : "b1";
+      const change = (committer: string, extra: string) =>
+        members.has(extra)
+          ? c(committer)
+              .messenger.remove(room, [extra])
+              .then((res) => expect(res).toEqual({ removed: [extra], notMembers: [] }))
+          : c(committer)
+              .messenger.invite(room, [extra])
+              .then((res) => expect(res).toEqual({ added: [extra], alreadyMembers: [], failed: [] }));
+      // Senders: the members not changed this round (the extras not toggled send too).
+      const senders = [...members].filter((id) => id !== extraA && id !== extraB);
+      await Promise.all([
+        change(committerA, extraA),
+        change(committerB, extraB),
+        ...senders.map(async (id) => {
+          for (let i = 0; i < MESSAGES_PER_ROUND; i++) await send(id, `r${r}:${id}:${i}`);
+        }),
+      ]);
+      await until(`everyone at the DS's epoch after round ${r}`, converged, 15_000, epochs);
+      // Both Commits landed, one epoch each.
+      expect((await dsView()).epoch).toBe(startEpoch + 2n);
+    }
+
+    // The group's history at the DS: exactly one Commit per epoch, no gap.
+    const final = await dsView();
+    expect(final.epoch).toBe(1n + 2n * BigInt(ROUNDS));
+    const history = await observer.messenger.connection.handshakes(room, 0n);
+    expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: Number(final.epoch) }, (_, i) => BigInt(i)));
+
+    // Conflicts did happen (a Commit or message built on an epoch another node's Commit had just ended).
+    const refused = (key: string) => [...clients.values()].reduce((n, cl) => n + (cl.refusals.get(key) ?? 0), 0);
+    const commitConflicts = refused("commit:group/stale-epoch");
+    const messageConflicts = refused("other:group/stale-epoch");
+    // Two committers a round: at most one loser each round (the retry is made on the winner's epoch).
+    expect(commitConflicts).toBeGreaterThanOrEqual(1);
+    expect(commitConflicts).toBeLessThanOrEqual(ROUNDS);
+    // Nothing else was refused.
+    for (const cl of clients.values()) expect([...cl.refusals.keys()].filter((k) => !k.endsWith(":group/stale-epoch")), cl.id).toEqual([]);
+
+    // Every member: the same epoch, authenticator and members; the observer's record agrees with the DS.
+    const finalMembers = [...final.members].sort();
+    expect(membersAt(final.epoch)).toEqual(finalMembers);
+    const states = await Promise.all(finalMembers.map((id) => c(id).state(room)));
+    for (const s of states) {
+      expect(s.epoch).toBe(final.epoch);
+      expect(s.members).toEqual(finalMembers);
+    }
+    expect(new Set(states.map((s) => s.authenticator)).size).toBe(1);
+    for (const id of clients.keys()) if (!finalMembers.includes(id)) expect(await c(id).messenger.rooms()).toEqual([]);
+
+    // Every message: received exactly once by each member of its epoch but the sender, by nobody else.
+    const receiversOf = (text: string) => [...clients.values()].flatMap((cl) => cl.received.filter((m) => m.room === room && m.text === text).map((m) => ({ id: cl.id, epoch: m.epoch, sender: m.sender })));
+    const expectedCount = (text: string, sender: string): number => {
+      const got = receiversOf(text);
+      return got[0] === undefined ? -1 : membersAt(got[0].epoch).filter((id) => id !== sender).length;
+    };
+    await until("every message reaches the members of its epoch", () => sent.every((s) => receiversOf(s.text).length === expectedCount(s.text, s.sender)), 15_000, () =>
+      sent
+        .filter((s) => receiversOf(s.text).length !== expectedCount(s.text, s.sender))
+        .map((s) => `${s.text}: ${receiversOf(s.text).map((x) => `${x.id}@${x.epoch}`).join(",")}`)
+        .join("; "),
+    );
+    for (const s of sent) {
+      const got = receiversOf(s.text);
+      const epoch = got[0]!.epoch;
+      expect(got.every((g) => g.epoch === epoch && g.sender === s.sender), s.text).toBe(true);
+      expect(got.map((g) => g.id).sort(), `${s.text} (epoch ${epoch})`).toEqual(membersAt(epoch).filter((id) => id !== s.sender));
+    }
+    // Nothing else arrived (no message twice, none unknown).
+    const all = [...clients.values()].flatMap((cl) => cl.received.map((m) => `${cl.id}<-${m.text}`));
+    expect(new Set(all).size).toBe(all.length);
+    const sentTexts = new Set(sent.map((s) => s.text));
+    expect([...clients.values()].flatMap((cl) => cl.texts(room)).filter((t) => !sentTexts.has(t))).toEqual([]);
+    expect(sent.length).toBeGreaterThanOrEqual(ROUNDS * 2 * MESSAGES_PER_ROUND);
+
+    for (const cl of clients.values()) expect(cl.unexpectedErrors()).toEqual([]);
+    console.log(
+      `postgres-nodes: ${ROUNDS} rounds, final epoch ${final.epoch}, ${sent.length} messages, ${sent.reduce((n, s) => n + receiversOf(s.text).length, 0)} deliveries, ${commitConflicts} Commits and ${messageConflicts} messages refused for a stale epoch`,
+    );
+  });
+});
