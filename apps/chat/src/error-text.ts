@@ -9,9 +9,11 @@ export function codeOf(e: unknown): string | undefined {
   return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : undefined;
 }
 
+/** The first line of an error's message (an `ErrorEvent` is a plain object with one). */
 function messageOf(e: unknown): string {
-  if (e instanceof Error) return e.message.split("\n")[0] ?? e.name;
-  return typeof e === "string" ? e : "an unexpected failure";
+  const message = typeof e === "string" ? e : typeof e === "object" && e !== null ? (e as { message?: unknown }).message : undefined;
+  const first = typeof message === "string" ? message.split("\n")[0]?.trim() : undefined;
+  return first === undefined || first === "" ? "an unexpected failure" : first;
 }
 
 /** Why a client could not be invited (an `InviteResult.failed` code), as a sentence about that client. */
