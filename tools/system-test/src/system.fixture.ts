@@ -196,6 +196,14 @@ export class SystemClient {
   readonly events: { [K in keyof MessengerEvents]: MessengerEvents[K][] } = { message: [], joined: [], "members-changed": [], removed: [], error: [] };
   /** DS refusals (4xx answers) by `commit:<code>` or `other:<code>`. */
   readonly refusals: Refusals = new Map();
+  /**
+   * The answers of this many next application messages / proposals posted
+   * are lost after the DS handled them (the request reached it; the client
+   * sees a network failure and the connection sends the same bytes again).
+   */
+  loseAnswers = 0;
+  /** Answers lost so far. */
+  lostAnswers = 0;
   #messenger: Messenger | undefined;
   #storage: SqliteClientStore;
   #client: Client;
@@ -236,6 +244,13 @@ export class SystemClient {
   async #open(): Promise<void> {
     const recording: FetchFunction = async (input, init) => {
       const res = await fetch(input, init);
+      if (this.loseAnswers > 0 && init?.method === "POST" && /\/messages$/.test(input) && typeof init.body === "string" && !init.body.includes('"groupInfo"')) {
+        // The DS stored it; the answer never arrives.
+        this.loseAnswers--;
+        this.lostAnswers++;
+        await res.arrayBuffer();
+        throw new TypeError("system test: the answer was lost");
+      }
       if (res.status >= 400 && res.status < 500) {
         const code = await res
           .clone()
