@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { DsError, type StreamFrame, toBase64 } from "@mlskit/ds-protocol";
 import WebSocket from "ws";
 import type { Member, Population } from "./population.js";
-import { type Servers, postgresCpuSeconds, processCpuSeconds } from "./servers.js";
+import { type Servers, machineCpuSeconds, postgresCpuSeconds, processCpuSeconds } from "./servers.js";
 
 /** One message sent in a phase. */
 interface Sent {
@@ -85,7 +85,13 @@ export interface PhaseResult {
   /** The largest delay between a message's due time and its dispatch by the generator (ms). */
   readonly maxDispatchLagMs: number;
   /** CPU used during the phase, in % of one core. */
-  readonly cpu: { readonly ds: number | undefined; readonly generator: number; readonly postgres: number | undefined };
+  readonly cpu: {
+    readonly ds: number | undefined;
+    readonly generator: number;
+    readonly postgres: number | undefined;
+    /** Everything else on the machine (other users' processes, the AS, the kernel), % of one core. */
+    readonly other: number | undefined;
+  };
 }
 
 export interface PhaseOptions {
@@ -103,6 +109,19 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
+}
+
+/** A short name of a failure: the DsError/DsClientError code, with the network cause's code when there is one. */
+export function errorCode(e: unknown): string {
+  const code = e instanceof DsError ? e.code : ((e as { code?: unknown })?.code ?? (e as Error)?.name ?? "error");
+  // fetch failures: DsClientError(cause: TypeError("fetch failed", cause: Error{code: "ECONNRESET"…}))
+  let cause = (e as { cause?: unknown })?.cause;
+  for (let depth = 0; depth < 3 && cause !== undefined; depth++) {
+    const c = (cause as { code?: unknown }).code;
+    if (typeof c === "string") return `${String(code)}(${c})`;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return String(code);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -255,7 +274,7 @@ export class LoadGenerator {
     // Forget earlier phases' messages (their stragglers then count as unknown).
     this.#sent.clear();
 
-    const cpu0 = { ds: processCpuSeconds(this.#servers.dsPid), gen: process.cpuUsage(), pg: this.#servers.backend === "postgres" ? postgresCpuSeconds() : undefined };
+    const cpu0 = { ds: processCpuSeconds(this.#servers.dsPid), gen: process.cpuUsage(), pg: this.#servers.backend === "postgres" ? postgresCpuSeconds() : undefined, machine: machineCpuSeconds() };
     const wall0 = performance.now();
     const t0 = wall0 + 20;
     const inflight: Promise<void>[] = [];
@@ -282,7 +301,7 @@ export class LoadGenerator {
             },
             (e: unknown) => {
               rec.accepted = false;
-              phase.error(e instanceof DsError ? e.code : ((e as { code?: string })?.code ?? (e as Error)?.name ?? "error"));
+              phase.error(errorCode(e));
             },
           ),
         );
@@ -301,6 +320,7 @@ export class LoadGenerator {
     const gen = process.cpuUsage(cpu0.gen);
     const ds1 = processCpuSeconds(this.#servers.dsPid);
     const pg1 = cpu0.pg !== undefined ? postgresCpuSeconds() : undefined;
+    const machine1 = machineCpuSeconds();
     this.#phase = undefined;
 
     let lost = 0;
@@ -312,6 +332,10 @@ export class LoadGenerator {
     const acceptSpan = Math.max(phase.lastAcceptedAt - t0, durationS * 1000) / 1000;
     const deliverySpan = Math.max(phase.lastDeliveryAt - t0, durationS * 1000) / 1000;
     const pct = (v: number) => Math.round((v / elapsed) * 100);
+    const dsCpu = cpu0.ds !== undefined && ds1 !== undefined ? pct(ds1 - cpu0.ds) : undefined;
+    const genCpu = pct((gen.user + gen.system) / 1e6);
+    const pgCpu = cpu0.pg !== undefined && pg1 !== undefined ? pct(pg1 - cpu0.pg) : undefined;
+    const machineCpu = cpu0.machine !== undefined && machine1 !== undefined ? pct(machine1.busy - cpu0.machine.busy) : undefined;
     return {
       backend: this.#servers.backend,
       groups: G,
@@ -338,9 +362,10 @@ export class LoadGenerator {
       streamErrors: this.#takeStreamErrors(),
       maxDispatchLagMs: phase.maxDispatchLagMs,
       cpu: {
-        ds: cpu0.ds !== undefined && ds1 !== undefined ? pct(ds1 - cpu0.ds) : undefined,
-        generator: pct((gen.user + gen.system) / 1e6),
-        postgres: cpu0.pg !== undefined && pg1 !== undefined ? pct(pg1 - cpu0.pg) : undefined,
+        ds: dsCpu,
+        generator: genCpu,
+        postgres: pgCpu,
+        other: machineCpu !== undefined ? Math.max(0, machineCpu - (dsCpu ?? 0) - genCpu - (pgCpu ?? 0)) : undefined,
       },
     };
   }

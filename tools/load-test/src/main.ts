@@ -77,7 +77,8 @@ console.log(`mlskit load test of the Delivery Service — Node ${process.version
 console.log(
   "The AS and the DS run as child processes (PostgreSQL as its own processes); the load generator is this process.\n" +
     `All of them share these ${cpus().length} cores: the DS's numbers are what it does while the generator (signing requests, ` +
-    "parsing pushed frames) competes for the same CPU — see the CPU% column (% of one core, DS / generator / postgres).",
+    "parsing pushed frames) competes for the same CPU — see the CPU% column (% of one core: DS / generator / postgres / everything else on the machine,\n" +
+    "e.g. other users' builds and tests — 200% is both cores).",
 );
 console.log(
   "Messages: real MLS application messages (facade group.encrypt, 64-byte plaintext), PRE-ENCRYPTED into a pool before each\n" +

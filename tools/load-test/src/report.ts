@@ -16,7 +16,7 @@ const COLUMNS: readonly { readonly head: string; readonly cell: (r: PhaseResult)
   { head: "dup", cell: (r) => String(r.duplicated) },
   { head: "errors", cell: (r) => String(r.errors + r.misdelivered + r.streamErrors) },
   { head: "POST p50/p99 ms", cell: (r) => `${ms(r.postP50)}/${ms(r.postP99)}` },
-  { head: "CPU% ds/gen/pg", cell: (r) => `${r.cpu.ds ?? "?"}/${r.cpu.generator}/${r.cpu.postgres ?? "-"}` },
+  { head: "CPU% ds/gen/pg/other", cell: (r) => `${r.cpu.ds ?? "?"}/${r.cpu.generator}/${r.cpu.postgres ?? "-"}/${r.cpu.other ?? "?"}` },
   { head: "note", cell: (r) => note(r) },
 ];
 

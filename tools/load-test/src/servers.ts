@@ -183,6 +183,20 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** Busy and total CPU seconds of the whole machine so far (all cores), from /proc/stat; undefined without /proc. */
+export function machineCpuSeconds(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal …
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Linux's USER_HZ: 100 on every architecture Node runs on. */
 const CLOCK_TICKS = 100;
 
