@@ -8,6 +8,8 @@
 import { CryptoError, type KeyPair } from "@mlskit/core";
 import type { DhGroup } from "@mlskit/hpke";
 import { NIST_CURVES, OKP_CURVES } from "./curves.js";
+import type { HandleKeys } from "./handle-keys.js";
+import { isKeyHandle } from "./key-handle.js";
 import { PrivateKeys, PublicKeys } from "./keys.js";
 import type { NistCurve } from "./pkcs8.js";
 import { bigIntToBytes, isAllZero, isScalarInRange, type WebCryptoContext } from "./util.js";
@@ -28,6 +30,10 @@ export function webCryptoDh(ctx: WebCryptoContext, name: DhName): DhGroup {
   const privateKeys = new PrivateKeys(ctx, name, algorithm, ["deriveBits"]);
   const publicKeys = new PublicKeys(ctx, name, algorithm, []);
   const order = nist === undefined ? undefined : bigIntToBytes(nist.order, nist.scalarLength);
+  const handles = ctx.handles;
+  const handleAlgorithm = nist === undefined ? { name } : { name: "ECDH", namedCurve: name };
+  /** The handle keys when `sk` is a key handle (in the `nonExtractableKeys` mode only). */
+  const handleKeys = (sk: Uint8Array): HandleKeys | undefined => (handles !== undefined && isKeyHandle(sk) ? handles : undefined);
 
   /** Nsk bytes and, for NIST curves, 0 < scalar < n (RFC 9180 §7.1.3). */
   const isValidPrivateKey = (sk: Uint8Array): boolean => {
@@ -53,6 +59,7 @@ export function webCryptoDh(ctx: WebCryptoContext, name: DhName): DhGroup {
     dhLength,
     bitmask: nist?.bitmask,
     isValidPrivateKey,
+    ...(handles === undefined ? {} : { isPrivateKeyHandle: isKeyHandle }),
     /**
      * GenerateKeyPair (RFC 9180 §4) by `crypto.subtle.generateKey` and one
      * JWK export of the private key, which carries both the private key
@@ -75,7 +82,10 @@ export function webCryptoDh(ctx: WebCryptoContext, name: DhName): DhGroup {
       privateKeys.adopt(out.privateKey, pair.privateKey, out.publicKey, false);
       return out;
     },
+    /** pk(sk); for a key handle, the public key it carries (once its key is found in the store). */
     async publicKey(sk) {
+      const h = handleKeys(sk);
+      if (h !== undefined) return h.publicKey(sk, handleAlgorithm, "deriveBits", publicKeyLength);
       checkPrivateKey(sk);
       return privateKeys.publicKey(sk);
     },
@@ -100,14 +110,18 @@ export function webCryptoDh(ctx: WebCryptoContext, name: DhName): DhGroup {
      * A bad private key throws {@link CryptoError} `crypto/invalid-key`; a bad
      * peer public key or an all-zero output throws a plain `Error`, which the
      * HPKE layer maps to `crypto/invalid-key` (Encap) or `crypto/hpke-open` (Decap).
+     * `sk` may be a key handle: its stored non-extractable `CryptoKey` is used
+     * (`crypto/key-not-found` when the store has none).
      */
     async dh(sk, pk) {
-      checkPrivateKey(sk);
+      const h = handleKeys(sk);
+      if (h === undefined) checkPrivateKey(sk);
       // RFC 9180 §7.1.4: Npk bytes; NIST points uncompressed (the import checks the point is on the curve).
       if (pk.length !== publicKeyLength || (nist !== undefined && pk[0] !== 0x04)) {
         throw new Error(`${name} public key must be ${publicKeyLength} bytes${nist ? ", uncompressed" : ""}`);
       }
-      const [privateKey, publicKey] = await Promise.all([privateKeys.import(sk), publicKeys.import(pk)]);
+      const ownKey = h !== undefined ? h.privateKey(sk, handleAlgorithm, "deriveBits", publicKeyLength) : privateKeys.import(sk);
+      const [privateKey, publicKey] = await Promise.all([ownKey, publicKeys.import(pk)]);
       let bits: ArrayBuffer;
       try {
         bits = await ctx.subtle.deriveBits({ name: algorithm.name, public: publicKey } as EcdhKeyDeriveParams, privateKey, 8 * dhLength);

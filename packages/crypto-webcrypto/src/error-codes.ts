@@ -4,6 +4,7 @@
  */
 export const WEBCRYPTO_ERROR_CODES = [
   "crypto/invalid-key",
+  "crypto/key-not-found",
   "crypto/unsupported",
 ] as const;
 

@@ -13,10 +13,15 @@
  * `WebCryptoOptions.preferFallbackFor`.
  *
  * Keys use the canonical encodings of `@mlskit/core`, so state created with
- * another provider works here and the other way round.
+ * another provider works here and the other way round — except in the opt-in
+ * `nonExtractableKeys` mode, where generated private keys are non-extractable
+ * `CryptoKey`s in a {@link KeyObjectStore} and state carries key handles
+ * (see {@link WebCryptoProviderOptions.nonExtractableKeys} and the README).
  * @packageDocumentation
  */
 import type { PrimitiveSource } from "@mlskit/hpke";
+import type { KeyObjectStore } from "./key-store.js";
+import type { WebCryptoProviderOptions } from "./source.js";
 
 export type { PrimitiveSource };
 export { webCryptoProvider, type WebCryptoProvider } from "./provider.js";
@@ -26,7 +31,11 @@ export {
   type WebCryptoPrimitiveSource,
   type WebCryptoAlgorithm,
   type WebCryptoOptions,
+  type WebCryptoProviderOptions,
   type FallbackPreference,
   DEFAULT_PREFER_FALLBACK_FOR,
 } from "./source.js";
+export type { NonExtractableKeysOptions } from "./handle-keys.js";
+export { memoryKeyObjectStore, type KeyObjectStore, type MemoryKeyObjectStore } from "./key-store.js";
+export { isKeyHandle, KEY_HANDLE_MAGIC } from "./key-handle.js";
 export { WEBCRYPTO_ERROR_CODES, type WebCryptoErrorCode } from "./error-codes.js";

@@ -5,6 +5,8 @@
  */
 import { CIPHER_SUITES, CryptoError, type CipherSuiteDescription, type CipherSuiteId, type CipherSuiteProvider, type CryptoProvider } from "@mlskit/core";
 import { createCryptoProvider, kemKdfId, missingPrimitives } from "@mlskit/hpke";
+import { handleCipherSuiteProvider } from "./handle-suite.js";
+import { isKeyHandle } from "./key-handle.js";
 import {
   AEAD_ALGORITHM,
   DH_ALGORITHM,
@@ -12,7 +14,7 @@ import {
   SIGNATURE_ALGORITHM,
   WebCryptoSource,
   type WebCryptoAlgorithm,
-  type WebCryptoOptions,
+  type WebCryptoProviderOptions,
 } from "./source.js";
 
 /** A {@link CryptoProvider} on WebCrypto that can also report what the runtime offers. */
@@ -22,6 +24,19 @@ export interface WebCryptoProvider extends CryptoProvider {
    * runtime (probes everything not probed yet).
    */
   capabilities(): Promise<Readonly<Record<WebCryptoAlgorithm, boolean>>>;
+  /** True in the `nonExtractableKeys` mode (generated private keys are key handles). */
+  readonly nonExtractableKeys: boolean;
+  /** True when `privateKey` is a key handle rather than key bytes (whatever the mode). */
+  isKeyHandle(privateKey: Uint8Array): boolean;
+  /**
+   * Forgets the `CryptoKey` a key handle names: drops it from the cache and
+   * deletes it from the key store (when the store has `deleteKeyObject`).
+   * mlskit does not call this: an application that knows a key is spent (a
+   * KeyPackage used, a client removed) calls it to keep forward secrecy.
+   * Throws {@link CryptoError} `crypto/unsupported` outside the
+   * `nonExtractableKeys` mode, `crypto/invalid-key` for bytes that are no handle.
+   */
+  deleteKeyHandle(privateKey: Uint8Array): Promise<void>;
 }
 
 /** The algorithms `crypto.subtle` would have to offer to serve `suite` on its own. */
@@ -60,16 +75,40 @@ const hex4 = (id: number): string => "0x" + id.toString(16).padStart(4, "0");
  * large inputs stay on `crypto.subtle`. `preferFallbackFor: []` turns this
  * off; see {@link WebCryptoOptions.preferFallbackFor}.
  *
+ * With `options.nonExtractableKeys` (opt-in), generated signature and HPKE
+ * private keys are non-extractable `CryptoKey`s kept in the given key store,
+ * and `KeyPair.privateKey` is a key handle naming one: see
+ * {@link WebCryptoProviderOptions.nonExtractableKeys} and the README for
+ * what that protects (keys derived from secrets stay bytes).
+ *
  * @example
  * ```ts
  * import { noblePrimitives } from "@mlskit/crypto-noble";
  * const provider = webCryptoProvider({ fallback: noblePrimitives() }); // all 7 suites, hybrid
  * const cs = await provider.cipherSuite(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
+ *
+ * // Private keys as non-extractable CryptoKeys (an IndexedDB-backed store in a browser app):
+ * const hardened = webCryptoProvider({ nonExtractableKeys: { keyStore: memoryKeyObjectStore() } });
  * ```
  */
-export function webCryptoProvider(options: WebCryptoOptions = {}): WebCryptoProvider {
+export function webCryptoProvider(options: WebCryptoProviderOptions = {}): WebCryptoProvider {
   const source = new WebCryptoSource(options);
   const inner = createCryptoProvider(source.name, source);
+  const handles = source.handles;
+  if (options.nonExtractableKeys !== undefined && handles === undefined) {
+    throw new CryptoError("crypto/unsupported", "nonExtractableKeys needs crypto.subtle, which this runtime does not have");
+  }
+  const suites = new Map<CipherSuiteId, CipherSuiteProvider>();
+  /** The suite's provider, by key handle in the `nonExtractableKeys` mode (one per suite). */
+  const wrap = (cs: CipherSuiteProvider): CipherSuiteProvider => {
+    if (handles === undefined) return cs;
+    let wrapped = suites.get(cs.suite.id);
+    if (wrapped === undefined) {
+      wrapped = handleCipherSuiteProvider(cs, handles);
+      suites.set(cs.suite.id, wrapped);
+    }
+    return wrapped;
+  };
 
   const unsupported = (suite: CipherSuiteDescription, missing: readonly string[]): CryptoError => {
     const what = missing.join(", ");
@@ -79,7 +118,11 @@ export function webCryptoProvider(options: WebCryptoOptions = {}): WebCryptoProv
         ? `${runtime} does not offer ${what}. Pass a fallback primitive source for what it lacks, for example ` +
           `webCryptoProvider({ fallback: noblePrimitives() }) with noblePrimitives from @mlskit/crypto-noble.`
         : `neither ${runtime} nor the fallback source "${source.fallback.name}" offers ${what}.`;
-    return new CryptoError("crypto/unsupported", `${source.name} cannot serve cipher suite ${hex4(suite.id)} ${suite.name}: ${reason}`);
+    const keys =
+      handles === undefined
+        ? ""
+        : " With nonExtractableKeys the suite's DH and signature must be native to crypto.subtle (a fallback's keys would be bytes).";
+    return new CryptoError("crypto/unsupported", `${source.name} cannot serve cipher suite ${hex4(suite.id)} ${suite.name}: ${reason}${keys}`);
   };
 
   return {
@@ -95,7 +138,13 @@ export function webCryptoProvider(options: WebCryptoOptions = {}): WebCryptoProv
       await Promise.all(suiteAlgorithms(suite).map((a) => source.probe(a)));
       const missing = missingPrimitives(source, suite);
       if (missing.length > 0) throw unsupported(suite, missing);
-      return inner.cipherSuite(id);
+      return wrap(await inner.cipherSuite(id));
+    },
+    nonExtractableKeys: handles !== undefined,
+    isKeyHandle,
+    async deleteKeyHandle(privateKey) {
+      if (handles === undefined) throw new CryptoError("crypto/unsupported", "deleteKeyHandle: this provider was made without nonExtractableKeys");
+      await handles.delete(privateKey);
     },
   };
 }

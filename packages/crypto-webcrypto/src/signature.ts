@@ -9,6 +9,8 @@ import { CryptoError, type KeyPair } from "@mlskit/core";
 import type { SignaturePrimitive } from "@mlskit/hpke";
 import { NIST_CURVES, OKP_CURVES } from "./curves.js";
 import { ecdsaDerToRaw, ecdsaRawToDer } from "./der.js";
+import type { HandleKeyAlgorithm, HandleKeys } from "./handle-keys.js";
+import { isKeyHandle } from "./key-handle.js";
 import { PrivateKeys, PublicKeys } from "./keys.js";
 import type { NistCurve } from "./pkcs8.js";
 import { bigIntToBytes, bs, isScalarInRange, type WebCryptoContext } from "./util.js";
@@ -24,12 +26,30 @@ export function webCryptoSignature(ctx: WebCryptoContext, name: SignatureName): 
   return name === "Ed25519" || name === "Ed448" ? eddsa(ctx, name) : ecdsa(ctx, name.slice(6) as NistCurve);
 }
 
+/**
+ * `sk` resolved when it is a key handle (in the `nonExtractableKeys` mode
+ * only): the stored non-extractable `CryptoKey` and the public key the
+ * handle carries; `undefined` for key bytes.
+ */
+function handleKeysFor(ctx: WebCryptoContext, algorithm: HandleKeyAlgorithm, publicKeyLength: number) {
+  const handles: HandleKeys | undefined = ctx.handles;
+  if (handles === undefined) return () => undefined;
+  return (sk: Uint8Array) =>
+    isKeyHandle(sk)
+      ? {
+          privateKey: () => handles.privateKey(sk, algorithm, "sign", publicKeyLength),
+          publicKey: () => handles.publicKey(sk, algorithm, "sign", publicKeyLength),
+        }
+      : undefined;
+}
+
 function eddsa(ctx: WebCryptoContext, name: "Ed25519" | "Ed448"): SignaturePrimitive {
   const { privateKeyLength, publicKeyLength } = OKP_CURVES[name];
   const signatureLength = EDDSA_SIGNATURE_LENGTH[name];
   const algorithm = { name };
   const privateKeys = new PrivateKeys(ctx, name, algorithm, ["sign"]);
   const publicKeys = new PublicKeys(ctx, name, algorithm, ["verify"]);
+  const handle = handleKeysFor(ctx, algorithm, publicKeyLength);
   const checkPrivateKey = (sk: Uint8Array): void => {
     if (sk.length !== privateKeyLength) {
       throw new CryptoError("crypto/invalid-key", `${name} private key must be ${privateKeyLength} bytes, got ${sk.length}`);
@@ -44,12 +64,15 @@ function eddsa(ctx: WebCryptoContext, name: "Ed25519" | "Ed448"): SignaturePrimi
       return out;
     },
     async publicKey(sk) {
+      const h = handle(sk);
+      if (h !== undefined) return h.publicKey();
       checkPrivateKey(sk);
       return privateKeys.publicKey(sk);
     },
     async sign(sk, message) {
-      checkPrivateKey(sk);
-      const key = await privateKeys.import(sk);
+      const h = handle(sk);
+      if (h === undefined) checkPrivateKey(sk);
+      const key = await (h !== undefined ? h.privateKey() : privateKeys.import(sk));
       return new Uint8Array(await ctx.subtle.sign(algorithm, key, bs(message)));
     },
     /**
@@ -86,6 +109,7 @@ function ecdsa(ctx: WebCryptoContext, curve: NistCurve): SignaturePrimitive {
   const signAlgorithm: EcdsaParams = { name: "ECDSA", hash: c.hash };
   const privateKeys = new PrivateKeys(ctx, curve, keyAlgorithm, ["sign"]);
   const publicKeys = new PublicKeys(ctx, curve, keyAlgorithm, ["verify"]);
+  const handle = handleKeysFor(ctx, keyAlgorithm, c.pointLength);
   const order = bigIntToBytes(c.order, c.scalarLength);
   /** The scalar at full size (`sk` itself, or a padded copy the caller wipes), or a thrown `crypto/invalid-key`. */
   const scalar = (sk: Uint8Array): Uint8Array => {
@@ -122,14 +146,16 @@ function ecdsa(ctx: WebCryptoContext, curve: NistCurve): SignaturePrimitive {
       return out;
     },
     publicKey(sk) {
+      const h = handle(sk);
+      if (h !== undefined) return h.publicKey();
       return withScalar(sk, (d) => privateKeys.publicKey(d));
     },
-    sign(sk, message) {
-      return withScalar(sk, async (d) => {
-        const key = await privateKeys.import(d);
-        const raw = new Uint8Array(await ctx.subtle.sign(signAlgorithm, key, bs(message)));
-        return ecdsaRawToDer(raw);
-      });
+    async sign(sk, message) {
+      const signWith = async (key: CryptoKey): Promise<Uint8Array> =>
+        ecdsaRawToDer(new Uint8Array(await ctx.subtle.sign(signAlgorithm, key, bs(message))));
+      const h = handle(sk);
+      if (h !== undefined) return signWith(await h.privateKey());
+      return withScalar(sk, async (d) => signWith(await privateKeys.import(d)));
     },
     /** RFC 9420 §5.1.1 uncompressed point; on the curve exactly when `crypto.subtle` imports it (then cached for verification). */
     async publicKeyProblem(pk) {

@@ -8,6 +8,7 @@ import { webCryptoAead, type AeadName } from "./aead.js";
 import { webCryptoDh } from "./dh.js";
 import { webCryptoHash } from "./hash.js";
 import { Hmac, type HashName } from "./hmac.js";
+import { HandleKeys, type NonExtractableKeysOptions } from "./handle-keys.js";
 import { hybridAead, hybridHash, hybridKdf } from "./hybrid.js";
 import { webCryptoKdf } from "./kdf.js";
 import { probeAead, probeDh, probeHash, probeSignature } from "./probe.js";
@@ -133,6 +134,23 @@ export interface WebCryptoOptions {
   readonly secretKeyCacheSize?: number;
 }
 
+/** Options of `webCryptoProvider`: {@link WebCryptoOptions} and the key-handle mode. */
+export interface WebCryptoProviderOptions extends WebCryptoOptions {
+  /**
+   * Opt-in: signature and HPKE key pairs from
+   * `signatureGenerateKeyPair` and `hpkeGenerateKeyPair` are generated with
+   * `extractable: false` and kept as `CryptoKey`s in `keyStore`; their
+   * `privateKey` is a key handle (see `key-handle.ts`), which signing,
+   * `signaturePublicKey`, HPKE open and receiver export resolve through the
+   * store. Key bytes are still accepted everywhere (keys derived from
+   * secrets, keys made elsewhere). The suites' DH and signature must then be
+   * native: a suite whose DH or signature only the fallback offers is
+   * unsupported. Without this option nothing changes (keys are bytes).
+   * What it does and does not protect: the package README.
+   */
+  readonly nonExtractableKeys?: NonExtractableKeysOptions;
+}
+
 /**
  * A {@link PrimitiveSource} on WebCrypto whose lookups are synchronous and
  * answer from probe results: call {@link WebCryptoSource.probe} (or
@@ -143,7 +161,12 @@ export interface WebCryptoOptions {
 export class WebCryptoSource implements PrimitiveSource {
   readonly name: string;
   readonly fallback: PrimitiveSource | undefined;
+  /** The context probes run on (never with key handles: a probe stores no key). */
   private readonly ctx: WebCryptoContext | undefined;
+  /** The context of the primitives handed out: `ctx`, with the handle keys in the `nonExtractableKeys` mode. */
+  private readonly keyCtx: WebCryptoContext | undefined;
+  /** The keys behind key handles, in the `nonExtractableKeys` mode. */
+  readonly handles: HandleKeys | undefined;
   private readonly crypto: Crypto | undefined;
   private readonly probes = new Map<WebCryptoAlgorithm, Promise<boolean>>();
   private readonly known = new Map<WebCryptoAlgorithm, boolean>();
@@ -151,7 +174,7 @@ export class WebCryptoSource implements PrimitiveSource {
   /** Families served by the fallback for small inputs (see {@link WebCryptoOptions.preferFallbackFor}). */
   readonly preferFallbackFor: ReadonlySet<FallbackPreference>;
 
-  constructor(options: WebCryptoOptions = {}) {
+  constructor(options: WebCryptoProviderOptions = {}) {
     this.fallback = options.fallback;
     this.preferFallbackFor = new Set(
       options.fallback === undefined ? [] : (options.preferFallbackFor ?? DEFAULT_PREFER_FALLBACK_FOR),
@@ -169,6 +192,9 @@ export class WebCryptoSource implements PrimitiveSource {
             publicKeyCacheSize: options.publicKeyCacheSize ?? 1024,
             secretKeyCacheSize: options.secretKeyCacheSize ?? 64,
           };
+    this.handles =
+      this.ctx === undefined || options.nonExtractableKeys === undefined ? undefined : new HandleKeys(this.ctx.crypto, options.nonExtractableKeys);
+    this.keyCtx = this.ctx === undefined || this.handles === undefined ? this.ctx : { ...this.ctx, handles: this.handles };
   }
 
   /** True when `crypto.subtle` exists at all. */
@@ -237,10 +263,10 @@ export class WebCryptoSource implements PrimitiveSource {
 
   /** The native primitive for `algorithm` once probed true, memoised (one key cache per algorithm). */
   private native<T>(key: string, algorithm: WebCryptoAlgorithm | undefined, make: (ctx: WebCryptoContext) => T): T | undefined {
-    if (algorithm === undefined || this.ctx === undefined || this.known.get(algorithm) !== true) return undefined;
+    if (algorithm === undefined || this.keyCtx === undefined || this.known.get(algorithm) !== true) return undefined;
     let p = this.natives.get(key) as T | undefined;
     if (p === undefined) {
-      p = make(this.ctx);
+      p = make(this.keyCtx);
       this.natives.set(key, p);
     }
     return p;
@@ -292,14 +318,15 @@ export class WebCryptoSource implements PrimitiveSource {
     const name = DH_ALGORITHM[kemId];
     const group = name === undefined ? undefined : name.startsWith("ECDH-") ? (name.slice(5) as "P-256") : (name as "X25519");
     const native = name && group && this.native(`dh/${kemId}`, name, (ctx) => webCryptoDh(ctx, group));
-    if (native === undefined) return this.fallback?.dh(kemId);
+    // Key handles need the native group: the fallback's keys would be bytes in memory.
+    if (native === undefined) return this.handles === undefined ? this.fallback?.dh(kemId) : undefined;
     return this.withFallbackKeyCheck(`dh/${kemId}`, native, this.fallback?.dh(kemId));
   }
 
   signature(scheme: number): SignaturePrimitive | undefined {
     const name = SIGNATURE_ALGORITHM[scheme];
     const native = name && this.native(`signature/${scheme}`, name, (ctx) => webCryptoSignature(ctx, name));
-    if (native === undefined) return this.fallback?.signature(scheme);
+    if (native === undefined) return this.handles === undefined ? this.fallback?.signature(scheme) : undefined;
     return this.withFallbackKeyCheck(`signature/${scheme}`, native, this.fallback?.signature(scheme));
   }
 
@@ -354,7 +381,9 @@ export interface WebCryptoPrimitiveSource extends PrimitiveSource {
  * ```
  */
 export async function webCryptoPrimitives(options: WebCryptoOptions = {}): Promise<WebCryptoPrimitiveSource> {
-  const source = new WebCryptoSource(options);
+  // Key handles are a provider mode: the primitives alone generate key bytes only.
+  const { nonExtractableKeys: _ignored, ...primitiveOptions } = options as WebCryptoProviderOptions;
+  const source = new WebCryptoSource(primitiveOptions);
   const native = await source.probeAll();
   return {
     name: source.name,

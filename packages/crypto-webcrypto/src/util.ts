@@ -1,5 +1,6 @@
 /** Small helpers shared by the WebCrypto primitives (no Node-only APIs). */
 import { CryptoError } from "@mlskit/core";
+import type { HandleKeys } from "./handle-keys.js";
 
 /**
  * The `Crypto` a provider runs on, with `subtle` read once. Every primitive
@@ -12,6 +13,11 @@ export interface WebCryptoContext {
   readonly publicKeyCacheSize: number;
   /** Bound of the by-value cache of imported secret keys (per algorithm). */
   readonly secretKeyCacheSize: number;
+  /**
+   * Present in the `nonExtractableKeys` mode: the keys behind key handles,
+   * which DH, signing and public-key lookups then accept besides key bytes.
+   */
+  readonly handles?: HandleKeys;
 }
 
 /**

@@ -122,9 +122,10 @@ export class Dhkem {
    * Decap(enc, skR) (RFC 9180 §4.1). `pkR`, when the caller knows it, is used
    * as `SerializePublicKey(pk(skR))` and spares a scalar multiplication.
    * A bad `enc` throws `crypto/hpke-open`; a malformed `skR` `crypto/invalid-key`.
+   * `skR` may be a key handle of the group ({@link DhGroup.isPrivateKeyHandle}).
    */
   async decap(enc: Uint8Array, skR: Uint8Array, pkR?: Uint8Array): Promise<Uint8Array> {
-    if (skR.length !== this.privateKeyLength) {
+    if (skR.length !== this.privateKeyLength && this.group.isPrivateKeyHandle?.(skR) !== true) {
       throw new CryptoError("crypto/invalid-key", `${kemName(this.id)} private key must be ${this.privateKeyLength} bytes, got ${skR.length}`);
     }
     if (pkR !== undefined) this.checkPublicKey(pkR);

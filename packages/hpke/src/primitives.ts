@@ -70,6 +70,14 @@ export interface DhGroup {
   readonly bitmask: number | undefined;
   /** True when `sk` is a valid private scalar (non-zero, below the order). */
   isValidPrivateKey(sk: Uint8Array): boolean;
+  /**
+   * Optional: true when `sk` is not key bytes but a handle the group resolves
+   * itself (a stored non-extractable `CryptoKey`, `@mlskit/crypto-webcrypto`'s
+   * `nonExtractableKeys` mode). Decap then skips its Nsk length check and
+   * leaves `sk` to {@link DhGroup.dh} and {@link DhGroup.publicKey}. Absent:
+   * every private key is Nsk bytes.
+   */
+  isPrivateKeyHandle?(sk: Uint8Array): boolean;
   /** pk(sk), serialized. */
   publicKey(sk: Uint8Array): Promise<Uint8Array>;
   /**
