@@ -55,6 +55,7 @@ const layer = {
   "@mlskit/key-schedule": 2,
   "@mlskit/storage-memory": 2,
   "@mlskit/storage-sqlite": 2,
+  "@mlskit/storage-indexeddb": 2,
   "@mlskit/group": 4,
   "@mlskit/mls": 5,
   "@mlskit/ds-protocol": 2,
