@@ -16,6 +16,10 @@ describe("error texts", () => {
     expect(errorText(new DsError("client/already-registered", "x"))).toContain("already registered");
     expect(errorText(new DsClientError("ds-client/network", "ECONNREFUSED after 5 attempts"))).toContain("cannot be reached");
     expect(errorText(new DsClientError("ds-client/unknown-room", "no group abc"))).toBe("you are not in that room (any more)");
+    expect(errorText(new DsError("internal/failed", "the Authentication Service at http://x/as/v1/trust-anchors cannot be reached"))).toBe(
+      "the Authentication Service at http://x/as/v1/trust-anchors cannot be reached",
+    );
+    expect(errorText(new DsError("internal/failed", "HTTP 500"))).toContain("the server failed");
     expect(errorText({ code: "storage/failed", message: "SQLITE_BUSY" })).toContain("another chat running");
   });
 

@@ -95,6 +95,8 @@ function plainCode(code: string): string {
 export function errorText(e: unknown): string {
   const code = codeOf(e);
   if (code !== undefined) {
+    // The AS client's own failures already say which service and what happened.
+    if (code === "internal/failed" && messageOf(e).startsWith("the Authentication Service")) return messageOf(e);
     const known = TEXTS[code];
     if (known !== undefined) return known;
     return `${messageOf(e)} (${plainCode(code)})`;
