@@ -37,5 +37,5 @@ export {
 } from "./source.js";
 export type { NonExtractableKeysOptions } from "./handle-keys.js";
 export { memoryKeyObjectStore, type KeyObjectStore, type MemoryKeyObjectStore } from "./key-store.js";
-export { isKeyHandle, KEY_HANDLE_MAGIC } from "./key-handle.js";
+export { isKeyHandle, KEY_HANDLE_PREFIX } from "./key-handle.js";
 export { WEBCRYPTO_ERROR_CODES, type WebCryptoErrorCode } from "./error-codes.js";

@@ -16,13 +16,15 @@
  * non-extractable private key; `signaturePublicKey` and Decap read it there.
  */
 
-/** The 16-byte prefix of every key handle (ASCII `mlskit-keyhandle`). */
-export const KEY_HANDLE_MAGIC: Uint8Array = Object.freeze(new TextEncoder().encode("mlskit-keyhandle")) as Uint8Array;
+/** The prefix of every key handle, as text (its 16 ASCII bytes start the handle). */
+export const KEY_HANDLE_PREFIX = "mlskit-keyhandle";
+
+const MAGIC = new TextEncoder().encode(KEY_HANDLE_PREFIX);
 
 /** Bytes of the random id inside a handle (the `KeyObjectStore` key). */
 export const KEY_HANDLE_ID_LENGTH = 32;
 
-const HEADER = KEY_HANDLE_MAGIC.length + KEY_HANDLE_ID_LENGTH;
+const HEADER = MAGIC.length + KEY_HANDLE_ID_LENGTH;
 
 /** Shortest public key a handle can carry (X25519, Ed25519). */
 const MIN_PUBLIC_KEY_LENGTH = 32;
@@ -30,7 +32,7 @@ const MIN_PUBLIC_KEY_LENGTH = 32;
 /** True when `bytes` is a key handle (magic prefix, and long enough for an id and a public key). */
 export function isKeyHandle(bytes: Uint8Array): boolean {
   if (bytes.length < HEADER + MIN_PUBLIC_KEY_LENGTH) return false;
-  for (let i = 0; i < KEY_HANDLE_MAGIC.length; i++) if (bytes[i] !== KEY_HANDLE_MAGIC[i]) return false;
+  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) return false;
   return true;
 }
 
@@ -38,15 +40,15 @@ export function isKeyHandle(bytes: Uint8Array): boolean {
 export function makeKeyHandle(id: Uint8Array, publicKey: Uint8Array): Uint8Array {
   if (id.length !== KEY_HANDLE_ID_LENGTH) throw new RangeError(`key handle id must be ${KEY_HANDLE_ID_LENGTH} bytes`);
   const out = new Uint8Array(HEADER + publicKey.length);
-  out.set(KEY_HANDLE_MAGIC);
-  out.set(id, KEY_HANDLE_MAGIC.length);
+  out.set(MAGIC);
+  out.set(id, MAGIC.length);
   out.set(publicKey, HEADER);
   return out;
 }
 
 /** The store id of a handle (a copy). `handle` must satisfy {@link isKeyHandle}. */
 export function keyHandleId(handle: Uint8Array): Uint8Array {
-  return handle.slice(KEY_HANDLE_MAGIC.length, HEADER);
+  return handle.slice(MAGIC.length, HEADER);
 }
 
 /** The public key carried by a handle (a copy). `handle` must satisfy {@link isKeyHandle}. */
