@@ -1,7 +1,8 @@
 /**
  * Runs in the browser (bundled by run.ts): every provider's conformance
  * checks for every suite it serves there, then a group conversation through
- * the `@mlskit/mls` facade on each provider. The outcome is published on
+ * the `@mlskit/mls` facade on each provider, then the IndexedDB storage
+ * checks (storage.ts). The outcome is published on
  * `window.mlskitBrowserCheck` for the runner to read.
  */
 import { BasicIdentityProvider, type CryptoProvider, acceptAll } from "@mlskit/core";
@@ -9,6 +10,7 @@ import { cipherSuiteConformance } from "@mlskit/core/conformance";
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { Client, type Group } from "@mlskit/mls";
+import { storageChecks } from "./storage.js";
 
 /** What the page reports. */
 export interface BrowserCheckResult {
@@ -81,6 +83,11 @@ async function main(): Promise<BrowserCheckResult> {
     } catch (e) {
       failures.push(`${p.name}: ${(e as Error).stack ?? String(e)}`);
     }
+  }
+  try {
+    await storageChecks(lines, failures);
+  } catch (e) {
+    failures.push(`storage: ${(e as Error).stack ?? String(e)}`);
   }
   return { userAgent: navigator.userAgent, lines, failures };
 }

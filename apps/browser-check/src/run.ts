@@ -5,7 +5,8 @@
  * prints what the page reports. Exits non-zero on any failure.
  *
  * Chromium: `MLSKIT_CHROMIUM` or /usr/bin/chromium (Debian's `chromium`
- * package). This check is not part of `npm test`: CI machines have no browser.
+ * package, which `.ci/run` installs when missing). Part of `npm run check`,
+ * after `npm test`; it runs as root in CI, hence `--no-sandbox`.
  */
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
@@ -42,14 +43,25 @@ const server = createServer((req, res) => {
 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 const { port } = server.address() as { port: number };
 
-const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+// Headless, as root (no sandbox), and without Chromium's own traffic (updates, sync, QUIC), which this machine's network refuses.
+const args = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const browser = await chromium.launch({ executablePath, args, timeout: 60_000 });
 let failed = true;
 try {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForFunction(() => "mlskitBrowserCheck" in globalThis, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => "mlskitBrowserCheck" in globalThis, undefined, { timeout: 60_000 });
   const result = await page.evaluate(
     () => (globalThis as unknown as { mlskitBrowserCheck: Promise<BrowserCheckResult> }).mlskitBrowserCheck,
   );
@@ -57,7 +69,7 @@ try {
   for (const line of result.lines) console.log(`  ${line}`);
   for (const f of [...result.failures, ...errors]) console.log(`  FAILED ${f}`);
   failed = result.failures.length > 0 || errors.length > 0 || result.lines.length === 0;
-  console.log(failed ? "browser check: FAILED" : `browser check: all ${result.lines.length} checks passed`);
+  console.log(failed ? `browser check: FAILED (${result.failures.length + errors.length} failures)` : "browser check: all passed");
 } finally {
   await browser.close();
   server.close();
