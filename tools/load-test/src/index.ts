@@ -82,6 +82,8 @@ export interface SweepOptions extends SaturationLimits {
   readonly maxSteps?: number;
   /** After the first saturated step, one more step between it and the last good one (default true). */
   readonly refine?: boolean;
+  /** A saturated step is run once more before the sweep stops (default true). */
+  readonly confirm?: boolean;
   readonly onStep?: (r: PhaseResult, verdict: string | undefined) => void;
 }
 
@@ -105,13 +107,16 @@ export async function sweep(session: Session, options: SweepOptions): Promise<Sw
     steps.push(r);
     verdicts.push(v);
     options.onStep?.(r, v);
-    if (v === undefined) good = Math.max(good, rate);
-    else bad = Math.min(bad ?? Number.POSITIVE_INFINITY, rate);
+    if (v === undefined) {
+      good = Math.max(good, rate);
+      if (bad !== undefined && bad <= rate) bad = undefined;
+    } else if (rate > good) bad = Math.min(bad ?? Number.POSITIVE_INFINITY, rate);
     return v;
   };
   let rate = options.startRate;
   for (let i = 0; i < (options.maxSteps ?? 12); i++) {
-    if ((await step(rate)) !== undefined) break;
+    // A saturated step is tried once more (the machine may be shared: one noisy step must not end the sweep).
+    if ((await step(rate)) !== undefined && (options.confirm === false || (await step(rate)) !== undefined)) break;
     rate = Math.round(rate * factor);
   }
   if (options.refine !== false && bad !== undefined && good > 0) {

@@ -3,7 +3,7 @@
  *
  *   --db sqlite|postgres|both   backends (default both)
  *   --groups G --members M      the population (default 20 × 5)
- *   --rate R                    offered aggregate rate, application messages/s (default 250)
+ *   --rate R                    offered aggregate rate, application messages/s (default 500: 2,000 deliveries/s at fan-out 4)
  *   --duration S                seconds of the steady phase at --rate (default 10)
  *   --sweep / --no-sweep        after the run at --rate: raise the rate until the DS saturates,
  *                               then run at half the maximum (default: sweep only when no --rate is given)
@@ -12,7 +12,7 @@
  *   --p99-limit MS              a sweep step whose p99 exceeds this has "exploded" (default 500)
  *   --cpu-prof DIR              run the DS child with `node --cpu-prof --cpu-prof-dir DIR`
  *
- * Without options: both backends, 20 groups × 5 members at 250 msg/s for
+ * Without options: both backends, 20 groups × 5 members at 500 msg/s for
  * 10 s, then the sweep and the half-maximum run (about 4–5 minutes).
  */
 import { cpus } from "node:os";
@@ -63,7 +63,7 @@ if (members < 2) {
   console.error("--members must be at least 2");
   process.exit(2);
 }
-const rate = positive("rate", values.rate ?? "250");
+const rate = positive("rate", values.rate ?? "500");
 const durationS = positive("duration", values.duration);
 const doSweep = values["no-sweep"] === true ? false : (values.sweep ?? values.rate === undefined);
 const stepS = positive("step", values.step);
