@@ -34,13 +34,12 @@ export class ChatSession {
     });
     messenger.on("members-changed", (e) => print(renderMembersChanged(e)));
     messenger.on("removed", (e) => {
-      print(renderRemoved(e));
       const wasCurrent = this.#book.current === e.groupId;
       this.#book.forget(e.groupId);
-      if (wasCurrent) {
-        print("you have no current room now: /rooms lists yours, /switch picks one");
-        this.onRoomChange?.();
-      }
+      // The prompt changes before the lines are printed (each print redraws it).
+      if (wasCurrent) this.onRoomChange?.();
+      print(renderRemoved(e));
+      if (wasCurrent) print("you have no current room now: /rooms lists yours, /switch picks one");
     });
     messenger.on("error", (e) => print(renderError(e)));
   }
@@ -144,8 +143,8 @@ export class ChatSession {
 
   #switchTo(groupId: string, announce: boolean): void {
     this.#book.setCurrent(groupId);
-    if (announce) this.#print(`now in room ${this.#book.label(groupId)}`);
     this.onRoomChange?.();
+    if (announce) this.#print(`now in room ${this.#book.label(groupId)}`);
   }
 }
 
