@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestPostgres, startTestPostgres } from "../../../apps/delivery-service/src/testing/postgres.js";
-import { type Authority, Cleanup, type DsNode, SystemClient, startAuthority, startDsNode, tempDir, until } from "./system.fixture.js";
+import { type Authority, Cleanup, type DsNode, SystemClient, duplicates, startAuthority, startDsNode, tempDir, until } from "./system.fixture.js";
 
 const cleanup = new Cleanup();
 let authority: Authority;
@@ -32,21 +32,22 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cleanup.run());
 
+const onA = ["a1", "a2", "a3", "a4"];
+const onB = ["b1", "b2", "b3", "b4"];
+const clients = new Map<string, SystemClient>();
+const c = (id: string): SystemClient => clients.get(id)!;
+
 const ROUNDS = 5;
 const MESSAGES_PER_ROUND = 2;
 
 describe("two DS nodes on one PostgreSQL database", () => {
   it(`${ROUNDS} rounds of concurrent Commits from both nodes while members on both send: one Commit per epoch, everyone converges, every message exactly once to the members of its epoch`, async () => {
     expect(nodeA.port).not.toBe(nodeB.port);
-    const onA = ["a1", "a2", "a3", "a4"];
-    const onB = ["b1", "b2", "b3", "b4"];
-    const clients = new Map<string, SystemClient>();
     await Promise.all(
       [...onA.map((id) => [id, nodeA.url] as const), ...onB.map((id) => [id, nodeB.url] as const)].map(async ([id, url]) => {
         clients.set(id, await SystemClient.register(cleanup, authority, dir, id, url));
       }),
     );
-    const c = (id: string): SystemClient => clients.get(id)!;
     const observer = c("a1");
 
     const room = await observer.messenger.createRoom();
@@ -171,5 +172,65 @@ describe("two DS nodes on one PostgreSQL database", () => {
     console.log(
       `postgres-nodes: ${ROUNDS} rounds, final epoch ${final.epoch}, ${sent.length} messages, ${sent.reduce((n, s) => n + receiversOf(s.text).length, 0)} deliveries, ${commitConflicts} Commits and ${messageConflicts} messages refused for a stale epoch`,
     );
+  });
+  it("the same change from both nodes at once is made once; a member on B leaves while a member on A invites", async () => {
+    const room = await c("b1").messenger.createRoom();
+    expect((await c("b1").messenger.invite(room, ["a1", "a2", "a3", "b2", "b3"])).added).toEqual(["a1", "a2", "a3", "b2", "b3"]);
+    const dsView = () => c("b1").messenger.connection.groupMembers(room);
+    const converge = async (what: string) => {
+      await until(what, async () => {
+        const ds = await dsView();
+        for (const id of ds.members) if ((await c(id).state(room).catch(() => undefined))?.epoch !== ds.epoch) return false;
+        return true;
+      });
+      return dsView();
+    };
+    const chat = async (tag: string) => {
+      const ds = await dsView();
+      await Promise.all(ds.members.map((id) => c(id).messenger.send(room, `${tag}:${id}`)));
+      await until(`everyone reads the ${tag} messages`, () => ds.members.every((id) => ds.members.every((s) => s === id || c(id).texts(room).includes(`${tag}:${s}`))));
+    };
+    let ds = await converge("the first members join");
+    expect(ds.epoch).toBe(1n);
+    await chat("start");
+
+    // a1 (node A) and b2 (node B) remove a3 at once: one Commit removes it, the other finds nothing left to do.
+    const [r1, r2] = await Promise.all([c("a1").messenger.remove(room, ["a3"]), c("b2").messenger.remove(room, ["a3"])]);
+    expect([r1, r2].flatMap((r) => r.removed)).toEqual(["a3"]);
+    expect([r1, r2].flatMap((r) => r.notMembers)).toEqual(["a3"].filter(() => r1.removed.length + r2.removed.length === 1 && r1.notMembers.length + r2.notMembers.length === 1));
+    await until("a3 is removed", () => c("a3").events.removed.some((e) => e.groupId === room));
+    ds = await converge("everyone after the double removal");
+    expect(ds.epoch).toBe(2n);
+    await chat("removed");
+
+    // a2 (A) and b1 (B) invite a4 at once: added once, the other reports it already a member.
+    const [i1, i2] = await Promise.all([c("a2").messenger.invite(room, ["a4"]), c("b1").messenger.invite(room, ["a4"])]);
+    expect([i1, i2].flatMap((r) => r.added)).toEqual(["a4"]);
+    expect([i1, i2].flatMap((r) => r.alreadyMembers)).toEqual(["a4"]);
+    expect([i1, i2].flatMap((r) => r.failed)).toEqual([]);
+    await until("a4 joins", () => c("a4").events.joined.some((e) => e.groupId === room));
+    ds = await converge("everyone after the double invite");
+    expect(ds.epoch).toBe(3n);
+    await chat("invited");
+
+    // b3 (B) asks to leave while a1 (A) invites b4: both happen, in some order.
+    await Promise.all([c("b3").messenger.leave(room), c("a1").messenger.invite(room, ["b4"])]);
+    await until("b3 is removed", () => c("b3").events.removed.some((e) => e.groupId === room), 15_000);
+    await until("b4 joins", () => c("b4").events.joined.some((e) => e.groupId === room));
+    ds = await until("the DS drops b3", async () => !(await dsView()).members.includes("b3")).then(() => converge("everyone after the leave"));
+    expect([...ds.members].sort()).toEqual(["a1", "a2", "a4", "b1", "b2", "b4"]);
+    await chat("left");
+    expect(c("b3").texts(room).filter((t) => t.startsWith("left:"))).toEqual([]);
+    expect(c("a3").texts(room).filter((t) => !t.startsWith("start:"))).toEqual([]);
+
+    const states = await Promise.all(ds.members.map((id) => c(id).state(room)));
+    expect(new Set(states.map((s) => `${s.epoch}/${s.authenticator}/${s.members.join(",")}`)).size).toBe(1);
+    expect(states[0]!.members).toEqual([...ds.members].sort());
+    const history = await c("b1").messenger.connection.handshakes(room, 0n);
+    const commits = history.filter((h) => h.epoch >= 0n);
+    // One accepted handshake per epoch, plus b3's Remove proposal (a proposal shares its epoch with the Commit that follows it).
+    expect(new Set(commits.map((h) => h.epoch)).size).toBe(Number(ds.epoch));
+    for (const id of clients.keys()) expect(duplicates(c(id).texts(room)), id).toEqual([]);
+    for (const cl of clients.values()) expect(cl.unexpectedErrors()).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestPostgres, startTestPostgres } from "../../../apps/delivery-service/src/testing/postgres.js";
-import { type Authority, Cleanup, type DsNode, SystemClient, counts, duplicates, sleep, startAuthority, startDsNode, tempDir, until } from "./system.fixture.js";
+import { type Authority, Cleanup, type DsNode, SystemClient, counts, duplicates, fromHexString, sleep, startAuthority, startDsNode, tempDir, until } from "./system.fixture.js";
 
 const cleanup = new Cleanup();
 let authority: Authority;
@@ -57,6 +57,11 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
     const room = await alice!.messenger.createRoom();
     await alice!.messenger.invite(room, ids.slice(1));
     await until("everyone joins", () => everyone.slice(1).every((c) => c.events.joined.length === 1));
+    // A second room, alice and erin: alice's Commit removing erin goes out while the node is down.
+    const erin = await SystemClient.register(cleanup, authority, dir, `${p}-erin`, node.url);
+    const room2 = await alice!.messenger.createRoom();
+    await alice!.messenger.invite(room2, [erin.id]);
+    await until("erin joins", () => erin.events.joined.length === 1);
 
     // --- senders in a loop; the node is killed and restarted under them ---
     const attempts: Attempt[] = [];
@@ -89,7 +94,10 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
       await node.kill("SIGKILL");
       const ackedAtKill = new Map(everyone.map((c) => [c.id, ackedBy(c.id)]));
       const attemptsAtKill = attempts.length;
-      await sleep(400);
+      // A Commit whose fate is unknown: the network fails under it; the group keeps it pending.
+      await expect(alice!.messenger.remove(room2, [erin.id])).rejects.toMatchObject({ code: "ds-client/network" });
+      expect((await alice!.client.getGroup(fromHexString(room2)))?.hasPendingCommit).toBe(true);
+      await sleep(300);
       node = await startDsNode(cleanup, { db, asUrl: authority.url, port });
       expect(node.port).toBe(port);
       expect(attempts.length).toBeGreaterThan(attemptsAtKill); // the loops kept trying while the node was down
@@ -136,6 +144,14 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
     console.log(
       `restart (${backend}): ${attempts.length} attempts, ${acked.length} acknowledged, ${unanswered.length} without an answer (${unanswered.filter((a) => receiversOf(a.text).length > 0).length} of them stored), ${everyone.reduce((n, c) => n + c.texts(room).length, 0)} deliveries; error events ${JSON.stringify(Object.fromEntries(counts(everyone.flatMap((c) => c.events.error.map((e) => e.code)))))}`,
     );
+
+    // The pending Commit did not land: settled from the group's history, made again, accepted.
+    expect(await alice!.messenger.remove(room2, [erin.id])).toEqual({ removed: [erin.id], notMembers: [] });
+    await until("erin is removed", () => erin.events.removed.length === 1);
+    expect(erin.events.removed[0]).toEqual({ groupId: room2, epoch: 2n });
+    expect((await alice!.state(room2)).members).toEqual([alice!.id]);
+    expect((await alice!.state(room2)).epoch).toBe(2n);
+    expect(erin.unexpectedErrors(OUTAGE_ERRORS)).toEqual([]);
 
     // --- a client restart: bob away while a Commit and messages go by, back from his SQLite store ---
     const bobBefore = bob!.received.length;
