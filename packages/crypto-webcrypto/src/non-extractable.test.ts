@@ -8,7 +8,8 @@ import { CryptoError, type CipherSuiteProvider } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { describe, expect, it } from "vitest";
 import { isKeyHandle, memoryKeyObjectStore, webCryptoProvider, type KeyObjectStore } from "./index.js";
-import { keyHandleId } from "./key-handle.js";
+import { isKeyHandle as isHandleBytes, keyHandleId, KEY_HANDLE_PREFIX, keyHandlePublicKey, makeKeyHandle } from "./key-handle.js";
+import { noblePrimitives } from "@mlskit/crypto-noble";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const X25519_ED25519 = 0x0001;
@@ -38,6 +39,51 @@ function recordingStore(): KeyObjectStore & { keys: CryptoKey[] } {
     getKeyObject: (id) => inner.getKeyObject(id),
     deleteKeyObject: (id) => inner.deleteKeyObject(id),
   };
+}
+
+describe("key handles", () => {
+  it("are the prefix, a 32-byte id and the public key; never the length of a real private key", () => {
+    const id = new Uint8Array(32).fill(7);
+    for (const publicKeyLength of [32, 56, 57, 65, 97, 133]) {
+      const pk = new Uint8Array(publicKeyLength).fill(9);
+      const handle = makeKeyHandle(id, pk);
+      expect(handle.length).toBe(16 + 32 + publicKeyLength);
+      expect(new TextDecoder().decode(handle.subarray(0, 16))).toBe(KEY_HANDLE_PREFIX);
+      expect(isHandleBytes(handle)).toBe(true);
+      expect(keyHandleId(handle)).toEqual(id);
+      expect(keyHandlePublicKey(handle)).toEqual(pk);
+      expect([32, 48, 56, 57, 66]).not.toContain(handle.length);
+    }
+  });
+
+  it("are told apart from key bytes of every size, even ones starting with the prefix", () => {
+    const prefix = new TextEncoder().encode(KEY_HANDLE_PREFIX);
+    for (const n of [32, 48, 56, 57, 66]) {
+      const key = new Uint8Array(n);
+      key.set(prefix);
+      expect(isHandleBytes(key)).toBe(false);
+      expect(isHandleBytes(new Uint8Array(n).fill(0xab))).toBe(false);
+    }
+    const almost = makeKeyHandle(new Uint8Array(32), new Uint8Array(32));
+    almost[15] ^= 1;
+    expect(isHandleBytes(almost)).toBe(false);
+  });
+});
+
+/** `crypto` whose subtle refuses X448 and Ed448, as most browsers do. */
+function withoutCurve448(): Crypto {
+  const real = globalThis.crypto;
+  const is448 = (a: unknown): boolean =>
+    a === "X448" || a === "Ed448" || (typeof a === "object" && a !== null && ["X448", "Ed448"].includes((a as { name?: string }).name ?? ""));
+  const subtle = new Proxy(real.subtle, {
+    get: (target, name) => {
+      const value: unknown = Reflect.get(target, name);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) =>
+        args.some(is448) ? Promise.reject(new DOMException("unsupported", "NotSupportedError")) : (value as (...a: unknown[]) => unknown).apply(target, args);
+    },
+  });
+  return { subtle, getRandomValues: real.getRandomValues.bind(real) } as unknown as Crypto;
 }
 
 describe("nonExtractableKeys: generated keys", () => {
@@ -189,6 +235,18 @@ describe("nonExtractableKeys: opt-in", () => {
     const cs: CipherSuiteProvider = await webCryptoProvider().cipherSuite(X25519_ED25519);
     expect((await cs.signatureGenerateKeyPair()).privateKey).toHaveLength(32);
     expect((await cs.hpkeGenerateKeyPair()).privateKey).toHaveLength(32);
+  });
+
+  it("refuses a suite whose DH or signature only the fallback offers (its keys would be bytes)", async () => {
+    const options = { crypto: withoutCurve448(), fallback: noblePrimitives() };
+    expect(await webCryptoProvider(options).supportedCipherSuites()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const hardened = webCryptoProvider({ ...options, nonExtractableKeys: { keyStore: memoryKeyObjectStore() } });
+    // 4 and 6 are the X448/Ed448 suites; 3 takes only ChaCha20-Poly1305 from noble, which involves no private key.
+    expect(await hardened.supportedCipherSuites()).toEqual([1, 2, 3, 5, 7]);
+    await expect(hardened.cipherSuite(0x0004)).rejects.toMatchObject({
+      code: "crypto/unsupported",
+      message: expect.stringContaining("nonExtractableKeys"),
+    });
   });
 
   it("needs crypto.subtle", () => {

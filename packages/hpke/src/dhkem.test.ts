@@ -155,6 +155,28 @@ describe("Encap / Decap (RFC 9180 §4.1)", () => {
     await expect(kem.encap((await x25519.generateKeyPair!()).publicKey)).rejects.toMatchObject({ code: "crypto/invalid-key" });
   });
 
+  it("Decap passes a private key the group calls a handle to the group, whatever its length", async () => {
+    // A toy group whose "handle" is the 0xee byte followed by the real key.
+    const isHandle = (sk: Uint8Array): boolean => sk.length === 33 && sk[0] === 0xee;
+    const unwrap = (sk: Uint8Array): Uint8Array => (isHandle(sk) ? sk.subarray(1) : sk);
+    const group: DhGroup = {
+      ...x25519,
+      isPrivateKeyHandle: isHandle,
+      publicKey: (sk) => x25519.publicKey(unwrap(sk)),
+      dh: (sk, pk) => x25519.dh(unwrap(sk), pk),
+    };
+    const kem = new Dhkem(group, sha256Kdf, random);
+    const r = await kem.generateKeyPair();
+    const handle = new Uint8Array([0xee, ...r.privateKey]);
+    const { sharedSecret, enc } = await kem.encap(r.publicKey);
+    expect(await kem.decap(enc, handle)).toEqual(sharedSecret);
+    expect(await kem.decap(enc, handle, r.publicKey)).toEqual(sharedSecret);
+    // Other lengths are still refused, and a group without the method refuses the handle.
+    const code = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (CryptoError.isInstance(e) ? e.code : String(e)));
+    expect(await code(kem.decap(enc, new Uint8Array([0xef, ...r.privateKey])))).toBe("crypto/invalid-key");
+    expect(await code(new Dhkem(x25519, sha256Kdf, random).decap(enc, handle))).toBe("crypto/invalid-key");
+  });
+
   it("refuses a KDF that does not belong to the KEM", () => {
     expect(() => new Dhkem(p256, src.kdf(HpkeKdfId.HKDF_SHA512)!, random)).toThrow(/needs KDF/);
   });
