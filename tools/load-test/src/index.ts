@@ -5,6 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { LoadGenerator, type PhaseOptions, type PhaseResult } from "./load.js";
+import { boundedFetch } from "./http-fetch.js";
 import { type Population, populate } from "./population.js";
 import { type Backend, type Servers, startServers } from "./servers.js";
 
@@ -19,6 +20,8 @@ export interface SessionOptions {
   readonly members: number;
   /** A folder for the DS child's CPU profile. */
   readonly cpuProfileDir?: string;
+  /** HTTP connections the clients share (default: one per client, groups × members). */
+  readonly connections?: number;
 }
 
 /** Running servers, a population set up through them, and its open streams. */
@@ -38,8 +41,9 @@ export async function withSession<T>(options: SessionOptions, fn: (session: Sess
   const start = performance.now();
   const servers = await startServers({ backend: options.backend, ...(options.cpuProfileDir !== undefined ? { cpuProfileDir: options.cpuProfileDir } : {}) });
   let generator: LoadGenerator | undefined;
+  const http = boundedFetch(options.connections ?? options.groups * options.members);
   try {
-    const population = await populate(servers, options.groups, options.members, `${process.pid % 10_000}s${++sessions}`);
+    const population = await populate(servers, options.groups, options.members, `${process.pid % 10_000}s${++sessions}`, http.fetch);
     generator = new LoadGenerator(servers, population);
     await generator.open();
     const g = generator;
@@ -51,6 +55,7 @@ export async function withSession<T>(options: SessionOptions, fn: (session: Sess
     throw e;
   } finally {
     generator?.close();
+    http.destroy();
     await servers.close();
   }
 }

@@ -10,6 +10,7 @@
  *   --step S                    seconds per sweep step (default 5)
  *   --sweep-start R             first sweep rate (default 100)
  *   --p99-limit MS              a sweep step whose p99 exceeds this has "exploded" (default 500)
+ *   --connections N             HTTP keep-alive connections the clients share (default: one per client)
  *   --cpu-prof DIR              run the DS child with `node --cpu-prof --cpu-prof-dir DIR`
  *
  * Without options: both backends, 20 groups × 5 members at 500 msg/s for
@@ -17,7 +18,18 @@
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { loadavg } from "node:os";
 import { type Backend, type PhaseResult, type SweepResult, saturation, sweep, table, withSession } from "./index.js";
+import { machineCpuSeconds } from "./servers.js";
+
+/** CPU the rest of the machine uses right now (% of one core, over one second): the load test's competition. */
+async function backgroundCpu(): Promise<string> {
+  const a = machineCpuSeconds();
+  await new Promise((r) => setTimeout(r, 1000));
+  const b = machineCpuSeconds();
+  if (a === undefined || b === undefined) return "unknown";
+  return `${Math.round(((b.busy - a.busy) / (b.total - a.total)) * cpus().length * 100)}% of one core busy before the run (load average ${loadavg()[0]!.toFixed(1)})`;
+}
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -33,13 +45,16 @@ const { values } = parseArgs({
     "sweep-start": { type: "string", default: "100" },
     "p99-limit": { type: "string", default: "500" },
     "cpu-prof": { type: "string" },
+    connections: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
 });
 
 if (values.help === true) {
-  console.log("usage: npm run load-test -- [--db sqlite|postgres|both] [--groups G] [--members M] [--rate R] [--duration S] [--sweep|--no-sweep] [--step S] [--sweep-start R] [--p99-limit MS] [--cpu-prof DIR]");
+  console.log(
+    "usage: npm run load-test -- [--db sqlite|postgres|both] [--groups G] [--members M] [--rate R] [--duration S] [--sweep|--no-sweep] [--step S] [--sweep-start R] [--p99-limit MS] [--connections N] [--cpu-prof DIR]",
+  );
   process.exit(0);
 }
 
@@ -82,7 +97,8 @@ console.log(
 );
 console.log(
   "Messages: real MLS application messages (facade group.encrypt, 64-byte plaintext), PRE-ENCRYPTED into a pool before each\n" +
-    "phase's clock starts (so client encryption is not measured); each POST is signed when it is sent (DsConnection).\n" +
+    "phase's clock starts (so client encryption is not measured); each POST is signed when it is sent (DsConnection) and goes\n" +
+    "over node:http keep-alive connections, one per client (requests beyond that queue in the generator, inside the latency).\n" +
     "Open-loop schedule: message i is due at t0 + i/R; latency = receipt on the recipient's WebSocket − due time (queueing included).\n" +
     "Receivers do not decrypt; a message is identified by its bytes; lost = accepted message × recipient never received within\n" +
     "the grace period (3 s after the last POST answered); dup = a recipient receiving the same message twice.\n" +
@@ -93,8 +109,16 @@ const summary: string[] = [];
 let allMet = true;
 
 for (const backend of backends) {
-  console.log(`\n=== ${backend} — ${groups} groups × ${members} members (${groups * members} clients and WebSocket streams, fan-out ${members - 1}) ===`);
-  await withSession({ backend, groups, members, ...(values["cpu-prof"] !== undefined ? { cpuProfileDir: values["cpu-prof"] } : {}) }, async (session) => {
+  console.log(`\nmachine: ${await backgroundCpu()}`);
+  console.log(`=== ${backend} — ${groups} groups × ${members} members (${groups * members} clients and WebSocket streams, fan-out ${members - 1}) ===`);
+  const sessionOptions = {
+    backend,
+    groups,
+    members,
+    ...(values["cpu-prof"] !== undefined ? { cpuProfileDir: values["cpu-prof"] } : {}),
+    ...(values.connections !== undefined ? { connections: Math.round(positive("connections", values.connections)) } : {}),
+  };
+  await withSession(sessionOptions, async (session) => {
     console.log(`setup (not measured): ${(session.setupMs / 1000).toFixed(1)} s; DS ${session.servers.dsUrl} on ${session.servers.dsDb.replace(/\/\/[^@/]*@/, "//")}`);
     const rows: PhaseResult[] = [];
     const labels: string[] = [];

@@ -7,7 +7,7 @@
  * syncs to process its Welcome. The Messengers are then closed: the
  * steady phase drives `DsConnection`s and the groups directly.
  */
-import type { DsConnection } from "@mlskit/ds-client";
+import type { DsConnection, FetchFunction } from "@mlskit/ds-client";
 import { Messenger, authorityIdentityProvider, fetchTrustAnchors, registerWithAuthority } from "@mlskit/ds-client";
 import { Client, type Group } from "@mlskit/mls";
 import type { Servers } from "./servers.js";
@@ -49,8 +49,8 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-/** Sets up `groups` groups of `members` members (`members` ≥ 2). */
-export async function populate(servers: Servers, groups: number, members: number, runTag: string): Promise<Population> {
+/** Sets up `groups` groups of `members` members (`members` ≥ 2); their connections use `fetch` (default the runtime's). */
+export async function populate(servers: Servers, groups: number, members: number, runTag: string, fetch?: FetchFunction): Promise<Population> {
   if (members < 2) throw new Error("a group needs at least 2 members to fan out to");
   const anchors = await fetchTrustAnchors(servers.asUrl);
   const identityProvider = authorityIdentityProvider(anchors);
@@ -75,6 +75,7 @@ export async function populate(servers: Servers, groups: number, members: number
             pollIntervalMs: 0,
             keyPackageTarget: 1,
             lastResort: false,
+            ...(fetch !== undefined ? { fetch } : {}),
           });
           return { clientId, messenger };
         }),
