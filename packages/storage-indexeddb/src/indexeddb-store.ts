@@ -130,6 +130,8 @@ export class IndexedDbClientStore implements ClientStore, CryptoKeyStore {
     } catch (e) {
       return Promise.reject(e);
     }
+    // Everything the transaction needs is taken now: the caller may reuse its arrays and objects once this returns.
+    const { epoch, expectedVersion } = write;
     const id = keyOf(write.groupId);
     const state = own(write.state);
     const putEpochs = (write.putEpochs ?? []).map((e) => ({ key: [id, epochKey(e.epoch)], value: { data: own(e.data) } }));
@@ -140,12 +142,12 @@ export class IndexedDbClientStore implements ClientStore, CryptoKeyStore {
       // The version is read in the transaction that writes: no other writer of this group can come in between.
       tx.request(tx.store(groups).get(id), (row) => {
         const stored = row === undefined ? 0 : groupRowOf(row, "the group").version;
-        if (stored !== write.expectedVersion) {
-          tx.fail(new StorageError("storage/conflict", `indexeddb store: the group is at version ${stored}, the write expected ${write.expectedVersion}`));
+        if (stored !== expectedVersion) {
+          tx.fail(new StorageError("storage/conflict", `indexeddb store: the group is at version ${stored}, the write expected ${expectedVersion}`));
           return;
         }
         version = stored + 1;
-        tx.request(tx.store(groups).put({ epoch: write.epoch, state, version }, id));
+        tx.request(tx.store(groups).put({ epoch, state, version }, id));
         this.#step("state");
         for (const e of putEpochs) tx.request(tx.store(epochs).put(e.value, e.key));
         if (drop !== undefined) tx.request(tx.store(epochs).delete(drop));

@@ -43,13 +43,14 @@ export async function indexedDbStore(options: IndexedDbStoreOptions): Promise<In
 
 /**
  * Deletes the database `name` and everything in it (a client that logs out
- * for good). Open handles on it are closed first (they then fail with
- * `storage/closed`).
- * @throws StorageError `storage/failed` when IndexedDB refuses, or another
- *   connection does not close.
+ * for good). Open handles of this package on it close themselves first (they
+ * then fail with `storage/closed`); a foreign connection that does not close
+ * delays the deletion until it does.
+ * @throws StorageError `storage/failed` when IndexedDB refuses.
  */
 export async function deleteIndexedDbStore(name: string, options: { readonly indexedDB?: IDBFactory } = {}): Promise<void> {
   const req = factoryOf(options).deleteDatabase(name);
+  // "blocked": a foreign connection is still open; the deletion goes on once it closes.
   req.onblocked = () => undefined;
   await settle(req, `deleting database "${name}"`);
 }
