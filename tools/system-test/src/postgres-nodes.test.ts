@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestPostgres, startTestPostgres } from "../../../apps/delivery-service/src/testing/postgres.js";
-import { type Authority, Cleanup, type DsNode, SystemClient, duplicates, startAuthority, startDsNode, tempDir, until } from "./system.fixture.js";
+import { type Authority, Cleanup, type DsNode, SystemClient, duplicates, startAuthority, startDsNode, startSenders, tempDir, until } from "./system.fixture.js";
 
 const cleanup = new Cleanup();
 let authority: Authority;
@@ -232,5 +232,42 @@ describe("two DS nodes on one PostgreSQL database", () => {
     expect(new Set(commits.map((h) => h.epoch)).size).toBe(Number(ds.epoch));
     for (const id of clients.keys()) expect(duplicates(c(id).texts(room)), id).toEqual([]);
     for (const cl of clients.values()) expect(cl.unexpectedErrors()).toEqual([]);
+  });
+  it("node B killed with SIGKILL mid-traffic: its clients restart on node A from their stores and catch up exactly once; B restarted on its port, they move back", async () => {
+    const ids = ["a1", "a2", "b1", "b2"];
+    const members = ids.map(c);
+    const room = await c("a2").messenger.createRoom();
+    await c("a2").messenger.invite(room, ["a1", "b1", "b2"]);
+    await until("all join", () => ["a1", "b1", "b2"].every((id) => c(id).events.joined.some((e) => e.groupId === room)));
+    const before = new Map(members.map((m) => [m.id, m.texts(room).length]));
+    const traffic = startSenders(members, room);
+    const portB = nodeB.port;
+    try {
+      await until("4 acknowledged each", () => ids.every((id) => traffic.ackedBy(id) >= 4));
+      await nodeB.kill("SIGKILL");
+      const atKill = new Map(ids.map((id) => [id, traffic.ackedBy(id)]));
+      // b1 and b2 restart on node A (same database): their queues and cursors are there.
+      await Promise.all(["b1", "b2"].map((id) => c(id).restart(nodeA.url)));
+      await until("4 more acknowledged each, on node A", () => ids.every((id) => traffic.ackedBy(id) >= atKill.get(id)! + 4), 20_000);
+      nodeB = await startDsNode(cleanup, { db: pg.connectionString, asUrl: authority.url, port: portB });
+      await Promise.all(["b1", "b2"].map((id) => c(id).restart(nodeB.url)));
+      const back = new Map(ids.map((id) => [id, traffic.ackedBy(id)]));
+      await until("4 more acknowledged each, b1 and b2 back on node B", () => ids.every((id) => traffic.ackedBy(id) >= back.get(id)! + 4), 20_000);
+    } finally {
+      await traffic.stop();
+    }
+    const received = (m: SystemClient) => m.texts(room).slice(before.get(m.id)!);
+    const acked = traffic.attempts.filter((a) => a.acked);
+    await until("every acknowledged message reaches the three others", () => acked.every((a) => members.filter((m) => m.texts(room).includes(a.text)).length === 3), 20_000);
+    await Promise.all(members.map((m) => m.messenger.sync()));
+    for (const m of members) {
+      expect(duplicates(received(m)), m.id).toEqual([]);
+      expect(received(m).filter((t) => t.startsWith(`${m.id}#`)), m.id).toEqual([]);
+    }
+    for (const a of traffic.attempts.filter((a) => !a.acked)) expect([0, 3], a.text).toContain(members.filter((m) => m.texts(room).includes(a.text)).length);
+    const states = await Promise.all(members.map((m) => m.state(room)));
+    expect(new Set(states.map((s) => `${s.epoch}/${s.authenticator}`)).size).toBe(1);
+    for (const m of members) expect(m.unexpectedErrors(["ds-client/network"])).toEqual([]);
+    console.log(`postgres-nodes failover: ${traffic.attempts.length} attempts, ${acked.length} acknowledged, ${traffic.failed()} failed`);
   });
 });

@@ -14,7 +14,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestPostgres, startTestPostgres } from "../../../apps/delivery-service/src/testing/postgres.js";
-import { type Authority, Cleanup, type DsNode, SystemClient, counts, duplicates, fromHexString, sleep, startAuthority, startDsNode, tempDir, until } from "./system.fixture.js";
+import { type Authority, Cleanup, type DsNode, SystemClient, counts, duplicates, fromHexString, sleep, startAuthority, startDsNode, startSenders, tempDir, until } from "./system.fixture.js";
 
 const cleanup = new Cleanup();
 let authority: Authority;
@@ -38,12 +38,6 @@ const WHILE_AWAY = 4;
 /** Error events a Messenger may emit while its node is down (its stream and polls fail). */
 const OUTAGE_ERRORS = ["ds-client/network"];
 
-interface Attempt {
-  readonly text: string;
-  readonly sender: string;
-  /** The DS answered 200. */
-  acked: boolean;
-}
 
 describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGKILL mid-traffic", (backend) => {
   it("restarted on the same port and database: every acknowledged message exactly once to every other member, nothing twice; a client restarted from SQLite catches up exactly once", async () => {
@@ -64,25 +58,8 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
     await until("erin joins", () => erin.events.joined.length === 1);
 
     // --- senders in a loop; the node is killed and restarted under them ---
-    const attempts: Attempt[] = [];
-    let failedSends = 0;
-    let stopping = false;
-    const ackedBy = (id: string) => attempts.filter((a) => a.sender === id && a.acked).length;
-    const loop = async (c: SystemClient) => {
-      for (let n = 0; !stopping; n++) {
-        const a: Attempt = { text: `${c.id}#${n}`, sender: c.id, acked: false };
-        attempts.push(a);
-        try {
-          await c.messenger.send(room, a.text);
-          a.acked = true;
-        } catch {
-          failedSends++;
-          await sleep(50);
-        }
-        await sleep(5);
-      }
-    };
-    const loops = Promise.all(everyone.map(loop));
+    const traffic = startSenders(everyone, room);
+    const { attempts, ackedBy } = traffic;
     try {
       await until("each sender has 2 messages acknowledged", () => everyone.every((c) => ackedBy(c.id) >= 2));
       // Stored but unanswered: one of alice's sends loses its first answer (the same bytes are sent again and answered);
@@ -105,8 +82,7 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
         everyone.map((c) => `${c.id}=${ackedBy(c.id)}`).join(" "),
       );
     } finally {
-      stopping = true;
-      await loops;
+      await traffic.stop();
     }
 
     const acked = attempts.filter((a) => a.acked);
@@ -135,7 +111,7 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
     for (const a of unanswered) expect([0, 3], `${a.text} reached ${receiversOf(a.text).join(",")}`).toContain(receiversOf(a.text).length);
     const allTexts = new Set(attempts.map((a) => a.text));
     for (const c of everyone) expect(c.texts(room).filter((t) => !allTexts.has(t)), c.id).toEqual([]);
-    expect(failedSends).toBeGreaterThan(0);
+    expect(traffic.failed()).toBeGreaterThan(0);
     // dave's send whose every answer was lost was stored (three times): everyone else read it once.
     expect(unanswered.filter((a) => a.sender === dave!.id && receiversOf(a.text).length === 3).length).toBeGreaterThanOrEqual(1);
     for (const c of everyone) expect(c.unexpectedErrors(OUTAGE_ERRORS)).toEqual([]);

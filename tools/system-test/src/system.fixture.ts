@@ -210,7 +210,7 @@ export class SystemClient {
 
   private constructor(
     readonly id: string,
-    readonly dsUrl: string,
+    public dsUrl: string,
     private readonly authority: Authority,
     private readonly storePath: string,
     storage: SqliteClientStore,
@@ -289,9 +289,10 @@ export class SystemClient {
     await this.#storage.close?.();
   }
 
-  /** A restart: a client restored from its SQLite store, a new Messenger. */
-  async restart(): Promise<void> {
+  /** A restart: a client restored from its SQLite store, a new Messenger (on `dsUrl`, default the same node). */
+  async restart(dsUrl: string = this.dsUrl): Promise<void> {
     await this.stop();
+    this.dsUrl = dsUrl;
     this.#storage = sqliteStore({ path: this.storePath });
     this.#client = await Client.create({ storage: this.#storage, identityProvider: authorityIdentityProvider(this.authority.anchors) });
     await this.#open();
@@ -316,6 +317,55 @@ export class SystemClient {
 
 export function fromHexString(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+// --- traffic ---
+
+/** One send of a sender loop. */
+export interface Attempt {
+  readonly text: string;
+  readonly sender: string;
+  /** The DS answered 200. */
+  acked: boolean;
+}
+
+/** Senders in a loop until stopped; what failed is not resent but followed by a new text (`<id>#<n>`). */
+export interface SenderLoops {
+  readonly attempts: Attempt[];
+  /** Sends that failed. */
+  readonly failed: () => number;
+  ackedBy(id: string): number;
+  stop(): Promise<void>;
+}
+
+export function startSenders(senders: readonly SystemClient[], room: string): SenderLoops {
+  const attempts: Attempt[] = [];
+  let failed = 0;
+  let stopping = false;
+  const loop = async (c: SystemClient) => {
+    for (let n = 0; !stopping; n++) {
+      const a: Attempt = { text: `${c.id}#${n}`, sender: c.id, acked: false };
+      attempts.push(a);
+      try {
+        await c.messenger.send(room, a.text);
+        a.acked = true;
+      } catch {
+        failed++;
+        await sleep(50);
+      }
+      await sleep(5);
+    }
+  };
+  const loops = Promise.all(senders.map(loop));
+  return {
+    attempts,
+    failed: () => failed,
+    ackedBy: (id) => attempts.filter((a) => a.sender === id && a.acked).length,
+    async stop() {
+      stopping = true;
+      await loops;
+    },
+  };
 }
 
 // --- waiting ---
