@@ -10,6 +10,7 @@ export const CORE_ERROR_CODES = [
   "crypto/aead-open",
   "crypto/hpke-open",
   "crypto/invalid-key",
+  "crypto/unsupported",
   "hpke/encapsulation-used",
   "identity/duplicate-credential-type",
   "internal/invariant",

@@ -68,11 +68,19 @@ export {
 } from "./storage/client-store.js";
 export { checkGroupWrite, isUint64 } from "./storage/check-write.js";
 export {
-  type AtRestKey,
   type EncryptedStoreOptions,
   type RotationReport,
   EncryptedClientStore,
   encryptedStore,
 } from "./storage/encrypted-store.js";
+export {
+  type AtRestBytesKey,
+  type AtRestCipher,
+  type AtRestCipherKey,
+  type AtRestKey,
+  AT_REST_CIPHER_NONCE_LENGTH,
+  checkAtRestKeyId,
+} from "./storage/at-rest-cipher.js";
+export { generateAtRestCryptoKey, webCryptoAtRestCipher } from "./storage/webcrypto-at-rest-cipher.js";
 export { forEachConcurrent, mapConcurrent } from "./concurrency.js";
 export { CORE_ERROR_CODES, type CoreErrorCode } from "./error-codes.js";

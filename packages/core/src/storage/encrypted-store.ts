@@ -3,25 +3,27 @@
  * with the suite's AEAD before the inner store (SQLite, IndexedDB, ...) sees
  * it, so a copy of the database without the key reveals no secret.
  */
-import { StorageError, UsageError } from "../errors.js";
+import { StorageError } from "../errors.js";
 import type { CipherSuiteProvider } from "../crypto-provider.js";
 import { checkGroupWrite } from "./check-write.js";
 import type { ClientStore, EpochRecord, GroupWrite, StoredGroup, StoredKeyPackage } from "./client-store.js";
+import { type AtRestKey, type KeyCipher, keyCiphers } from "./at-rest-cipher.js";
 import { type BlobPlace, BlobKind, openBlob, sealBlob, sealedKeyId } from "./sealed-blob.js";
 
-/** One key of an {@link encryptedStore}: an AEAD key of the suite, named by a uint32 stored beside each blob. */
-export interface AtRestKey {
-  readonly id: number;
-  readonly key: Uint8Array;
-}
+export type { AtRestKey } from "./at-rest-cipher.js";
 
 /** Options of {@link encryptedStore}. */
 export interface EncryptedStoreOptions {
-  /** The suite whose AEAD seals the blobs (`aeadSeal`/`aeadOpen`, keys of `aeadKeyLength` bytes). */
+  /**
+   * The suite: its AEAD seals the blobs under keys given as bytes
+   * (`aeadSeal`/`aeadOpen`, keys of `aeadKeyLength` bytes); its
+   * `randomBytes` draws every nonce, for both kinds of key.
+   */
   readonly cs: CipherSuiteProvider;
   /**
    * The keys, the current one first: new blobs are sealed under it; blobs
-   * sealed under any key of the list open. Drop an old key only after
+   * sealed under any key of the list open. Keys given as bytes and keys
+   * held by an `AtRestCipher` mix freely. Drop an old key only after
    * {@link EncryptedClientStore.rotate} has finished with the new one first.
    */
   readonly keys: readonly AtRestKey[];
@@ -57,34 +59,25 @@ const ROTATE_ATTEMPTS = 5;
  *   sealed value of the same row, or delete rows; the AEAD authenticates a
  *   blob and its place, not its freshness.
  *
- * Nonces are random (AEAD.Nn bytes): with AES-GCM's 96-bit nonces, keep a
- * key for fewer than 2^32 seals (rotate before), as NIST SP 800-38D asks.
+ * Nonces are random (AEAD.Nn bytes; 12 for an `AtRestCipher`), drawn afresh
+ * for every seal: with 96-bit nonces, keep a key for fewer than 2^32 seals
+ * (rotate before), as NIST SP 800-38D asks of AES-GCM.
  */
 export class EncryptedClientStore implements ClientStore {
   readonly #inner: ClientStore;
   readonly #cs: CipherSuiteProvider;
-  readonly #keys: ReadonlyMap<number, Uint8Array>;
+  readonly #keys: ReadonlyMap<number, KeyCipher>;
   readonly #currentId: number;
-  readonly #currentKey: Uint8Array;
+  readonly #currentKey: KeyCipher;
   #closed = false;
 
   constructor(inner: ClientStore, options: EncryptedStoreOptions) {
     const { cs, keys } = options;
-    if (keys.length === 0) throw new UsageError("usage/invalid-argument", "encryptedStore needs at least one key");
-    const map = new Map<number, Uint8Array>();
-    for (const k of keys) {
-      if (!Number.isInteger(k.id) || k.id < 0 || k.id > 0xffffffff) throw new UsageError("usage/invalid-argument", `key id ${k.id} is not a uint32`);
-      if (map.has(k.id)) throw new UsageError("usage/invalid-argument", `key id ${k.id} appears twice`);
-      if (!(k.key instanceof Uint8Array) || k.key.length !== cs.aeadKeyLength) {
-        throw new UsageError("usage/invalid-argument", `key ${k.id} must be ${cs.aeadKeyLength} bytes (the suite's AEAD key length)`);
-      }
-      map.set(k.id, k.key.slice());
-    }
+    this.#keys = keyCiphers(cs, keys);
     this.#inner = inner;
     this.#cs = cs;
-    this.#keys = map;
     this.#currentId = keys[0]!.id;
-    this.#currentKey = map.get(this.#currentId)!;
+    this.#currentKey = this.#keys.get(this.#currentId)!;
   }
 
   #open(): ClientStore {
@@ -93,11 +86,11 @@ export class EncryptedClientStore implements ClientStore {
   }
 
   #seal(at: BlobPlace, plaintext: Uint8Array): Promise<Uint8Array> {
-    return sealBlob(this.#cs, this.#currentId, this.#currentKey, at, plaintext);
+    return sealBlob((n) => this.#cs.randomBytes(n), this.#currentId, this.#currentKey, at, plaintext);
   }
 
   #unseal(at: BlobPlace, sealed: Uint8Array, what: string): Promise<Uint8Array> {
-    return openBlob(this.#cs, this.#keys, at, sealed, what);
+    return openBlob(this.#keys, at, sealed, what);
   }
 
   async readClient(): Promise<Uint8Array | undefined> {
@@ -250,7 +243,9 @@ export class EncryptedClientStore implements ClientStore {
  * Wraps `inner` so that every blob is sealed at rest (see
  * {@link EncryptedClientStore}). Core-only: any runtime, any inner adapter.
  * @throws UsageError `usage/invalid-argument` for an empty key list, a
- *   repeated or non-uint32 key id, or a key of the wrong length.
+ *   repeated or non-uint32 key id, key bytes of the wrong length, a key
+ *   with both or neither of `key` and `cipher`, or a cipher without
+ *   `seal`/`open`.
  */
 export function encryptedStore(inner: ClientStore, options: EncryptedStoreOptions): EncryptedClientStore {
   return new EncryptedClientStore(inner, options);

@@ -2,8 +2,11 @@
  * The format of a blob sealed at rest by {@link encryptedStore}:
  *
  * ```
- * format (1 byte, 0x01) | key id (uint32, big-endian) | nonce (AEAD.Nn) | AEAD ciphertext and tag
+ * format (1 byte, 0x01) | key id (uint32, big-endian) | nonce | AEAD ciphertext and tag
  * ```
+ *
+ * The nonce is AEAD.Nn bytes for a key given as bytes (sealed with the
+ * suite's AEAD), 12 for an `AtRestCipher` (AES-GCM); the key id tells which.
  *
  * The associated data binds the blob to where it is stored, so a blob copied
  * or moved to another row does not open: a label, the 5-byte header, the
@@ -14,7 +17,7 @@
  */
 import { utf8 } from "@mlskit/codec";
 import { CryptoError, StorageError } from "../errors.js";
-import type { CipherSuiteProvider } from "../crypto-provider.js";
+import type { KeyCipher } from "./at-rest-cipher.js";
 
 /** What a sealed blob is, part of its associated data. */
 export const BlobKind = { Client: 1, GroupState: 2, PastEpoch: 3, KeyPackage: 4, Psk: 5 } as const;
@@ -54,13 +57,13 @@ function associatedData(header: Uint8Array, place: BlobPlace): Uint8Array {
   return out;
 }
 
-/** Seals `plaintext` for `place` under the key `keyId` with a fresh random nonce. */
-export async function sealBlob(cs: CipherSuiteProvider, keyId: number, key: Uint8Array, place: BlobPlace, plaintext: Uint8Array): Promise<Uint8Array> {
+/** Seals `plaintext` for `place` under the key `keyId` with a fresh random nonce from `randomBytes`. */
+export async function sealBlob(randomBytes: (n: number) => Uint8Array, keyId: number, key: KeyCipher, place: BlobPlace, plaintext: Uint8Array): Promise<Uint8Array> {
   const header = new Uint8Array(HEADER);
   header[0] = FORMAT;
   new DataView(header.buffer).setUint32(1, keyId);
-  const nonce = cs.randomBytes(cs.aeadNonceLength);
-  const ct = await cs.aeadSeal(key, nonce, associatedData(header, place), plaintext);
+  const nonce = randomBytes(key.nonceLength);
+  const ct = await key.cipher.seal(nonce, associatedData(header, place), plaintext);
   const out = new Uint8Array(HEADER + nonce.length + ct.length);
   out.set(header, 0);
   out.set(nonce, HEADER);
@@ -78,18 +81,20 @@ export function sealedKeyId(sealed: Uint8Array): number | undefined {
  * Opens a blob sealed for `place`.
  * @throws StorageError `storage/corrupt` when it is malformed, names a key
  *   not in `keys`, or does not authenticate (tampered, or moved from
- *   another place), with the AEAD's {@link CryptoError} as `cause`.
+ *   another place: the cipher's {@link CryptoError} `crypto/aead-open` as
+ *   `cause`). Any other failure of the cipher passes through.
  */
-export async function openBlob(cs: CipherSuiteProvider, keys: ReadonlyMap<number, Uint8Array>, place: BlobPlace, sealed: Uint8Array, what: string): Promise<Uint8Array> {
+export async function openBlob(keys: ReadonlyMap<number, KeyCipher>, place: BlobPlace, sealed: Uint8Array, what: string): Promise<Uint8Array> {
   const keyId = sealedKeyId(sealed);
-  if (keyId === undefined || sealed.length < HEADER + cs.aeadNonceLength) throw new StorageError("storage/corrupt", `encrypted store: ${what} is not a sealed blob`);
+  if (keyId === undefined) throw new StorageError("storage/corrupt", `encrypted store: ${what} is not a sealed blob`);
   const key = keys.get(keyId);
   if (key === undefined) throw new StorageError("storage/corrupt", `encrypted store: ${what} is sealed under key ${keyId}, which is not in the key list (retired before rotate() finished?)`);
-  const nonce = sealed.subarray(HEADER, HEADER + cs.aeadNonceLength);
+  if (sealed.length < HEADER + key.nonceLength) throw new StorageError("storage/corrupt", `encrypted store: ${what} is not a sealed blob (too short)`);
+  const nonce = sealed.subarray(HEADER, HEADER + key.nonceLength);
   try {
-    return await cs.aeadOpen(key, nonce, associatedData(sealed.subarray(0, HEADER), place), sealed.subarray(HEADER + cs.aeadNonceLength));
+    return await key.cipher.open(nonce, associatedData(sealed.subarray(0, HEADER), place), sealed.subarray(HEADER + key.nonceLength));
   } catch (cause) {
-    if (!CryptoError.isInstance(cause)) throw cause;
+    if (!CryptoError.isInstance(cause) || cause.code !== "crypto/aead-open") throw cause;
     throw new StorageError("storage/corrupt", `encrypted store: ${what} does not authenticate (damaged, or moved from another row)`, { cause });
   }
 }
