@@ -20,6 +20,7 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { type Backend, type PhaseResult, type SweepResult, saturation, sweep, table, withSession } from "./index.js";
+import { newestProfile, profileSummary } from "./profile.js";
 import { machineCpuSeconds } from "./servers.js";
 
 /** CPU the rest of the machine uses right now (% of one core, over one second): the load test's competition. */
@@ -175,6 +176,10 @@ for (const backend of backends) {
     console.log(`\n${lines.join("\n")}`);
     summary.push(...lines);
   });
+  // The DS child wrote its profile when it exited (withSession stopped it).
+  const profileDir = values["cpu-prof"];
+  const profile = profileDir !== undefined ? newestProfile(profileDir) : undefined;
+  if (profile !== undefined) console.log(`\n${profileSummary(profile)}`);
 }
 
 function rowSaturatedByRate(r: PhaseResult): boolean {
