@@ -22,7 +22,7 @@ import { type GroupInfo, decodeMlsMessage } from "@mlskit/group";
 import { decodeGroupInfo } from "./group-info.js";
 import { groupPackageObserver } from "./group-observer.js";
 import type { DsContext } from "./context.js";
-import { type MessageHeader, isExternalCommit } from "./message-header.js";
+import { type MessageHeader, isExternalCommit, readMessageHeader } from "./message-header.js";
 import type { CommitEffects, GroupRecord } from "./store/ds-store.js";
 
 /** A group as an observer first sees it. */
@@ -120,6 +120,8 @@ async function viewWithProposals(ctx: DsContext, observer: GroupObserver, group:
   let v = view;
   for (const h of earlier) {
     if (h.epoch !== group.epoch) continue;
+    // A Commit of this epoch accepted since `group` was read (another request, another node): the Commit checked is stale, which the append answers — replaying that Commit would call it invalid.
+    if (readMessageHeader(h.message).contentType === "commit") break;
     try {
       v = (await observer.observeMessage(v, h.message)).view;
     } catch {
