@@ -15,8 +15,11 @@ export interface KeyObjectStore {
   putKeyObject(id: Uint8Array, key: CryptoKey): Promise<void>;
   /** The key stored under `id`, or `undefined`. */
   getKeyObject(id: Uint8Array): Promise<CryptoKey | undefined>;
-  /** Optional: removes the key under `id` (nothing when there is none). */
-  deleteKeyObject?(id: Uint8Array): Promise<void>;
+  /**
+   * Optional: removes the key under `id` (nothing when there is none). What
+   * it resolves to is ignored (a store may tell whether there was a key).
+   */
+  deleteKeyObject?(id: Uint8Array): Promise<unknown>;
 }
 
 /** A {@link KeyObjectStore} in memory that can also tell how many keys it holds. */

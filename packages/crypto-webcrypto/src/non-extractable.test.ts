@@ -65,7 +65,7 @@ describe("key handles", () => {
       expect(isHandleBytes(new Uint8Array(n).fill(0xab))).toBe(false);
     }
     const almost = makeKeyHandle(new Uint8Array(32), new Uint8Array(32));
-    almost[15] ^= 1;
+    almost[15] = almost[15]! ^ 1;
     expect(isHandleBytes(almost)).toBe(false);
   });
 });
@@ -203,6 +203,24 @@ describe("nonExtractableKeys: the key store", () => {
     expect(await codeOf(x25519.hpkeOpen(ct, ed.privateKey, info, aad))).toBe("crypto/invalid-key"); // an Ed25519 key cannot DH
     const p256Ct = await p256.hpkeSeal((await p256.hpkeGenerateKeyPair()).publicKey, info, aad, pt);
     expect(await codeOf(p256.hpkeOpen(p256Ct, ecdsa.privateKey, info, aad))).toBe("crypto/invalid-key"); // ECDSA, not ECDH
+  });
+
+  it("takes a store whose deleteKeyObject tells whether there was a key (as the IndexedDB store's does)", async () => {
+    const inner = memoryKeyObjectStore();
+    const telling = {
+      putKeyObject: (id: Uint8Array, key: CryptoKey) => inner.putKeyObject(id, key),
+      getKeyObject: (id: Uint8Array) => inner.getKeyObject(id),
+      deleteKeyObject: async (id: Uint8Array): Promise<boolean> => {
+        const had = (await inner.getKeyObject(id)) !== undefined;
+        await inner.deleteKeyObject(id);
+        return had;
+      },
+    };
+    const keyStore: KeyObjectStore = telling;
+    const provider = webCryptoProvider({ nonExtractableKeys: { keyStore } });
+    const kp = await (await provider.cipherSuite(X25519_ED25519)).signatureGenerateKeyPair();
+    await provider.deleteKeyHandle(kp.privateKey);
+    expect(inner.size).toBe(0);
   });
 
   it("a failing store fails key generation with the store's error", async () => {
