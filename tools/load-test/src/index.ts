@@ -3,11 +3,12 @@
  * prints numbers; `npm run load-test` at the repository root). See
  * main.ts for the command line, load.ts for what is measured.
  */
+import { setPriority } from "node:os";
 import { performance } from "node:perf_hooks";
 import { LoadGenerator, type PhaseOptions, type PhaseResult } from "./load.js";
 import { boundedFetch } from "./http-fetch.js";
 import { type Population, populate } from "./population.js";
-import { type Backend, type Servers, startServers } from "./servers.js";
+import { type Backend, type Servers, postgresPids, startServers } from "./servers.js";
 
 export { LoadGenerator, type PhaseOptions, type PhaseResult, percentile } from "./load.js";
 export { type Backend, type Servers, startServers } from "./servers.js";
@@ -22,6 +23,11 @@ export interface SessionOptions {
   readonly cpuProfileDir?: string;
   /** HTTP connections the clients share (default: one per client, groups × members). */
   readonly connections?: number;
+  /**
+   * Scheduling priority (nice, −20…19) of the DS, the generator and the PostgreSQL processes after setup, for a
+   * machine shared with other work (lowering it needs root). Default: left as is.
+   */
+  readonly nice?: number;
 }
 
 /** Running servers, a population set up through them, and its open streams. */
@@ -46,6 +52,9 @@ export async function withSession<T>(options: SessionOptions, fn: (session: Sess
     const population = await populate(servers, options.groups, options.members, `${process.pid % 10_000}s${++sessions}`, http.fetch);
     generator = new LoadGenerator(servers, population);
     await generator.open();
+    if (options.nice !== undefined) {
+      for (const pid of [0, servers.dsPid, ...(options.backend === "postgres" ? postgresPids() : [])]) setPriority(pid, options.nice);
+    }
     const g = generator;
     const session: Session = { servers, population, generator: g, setupMs: performance.now() - start, run: (o) => g.run(o) };
     return await fn(session);

@@ -91,6 +91,8 @@ export interface PhaseResult {
     readonly postgres: number | undefined;
     /** Everything else on the machine (other users' processes, the AS, the kernel), % of one core. */
     readonly other: number | undefined;
+    /** DS CPU time per accepted message (ms): what one message costs the DS, whatever the competition. */
+    readonly dsMsPerMessage: number | undefined;
   };
 }
 
@@ -366,6 +368,7 @@ export class LoadGenerator {
         generator: genCpu,
         postgres: pgCpu,
         other: machineCpu !== undefined ? Math.max(0, machineCpu - (dsCpu ?? 0) - genCpu - (pgCpu ?? 0)) : undefined,
+        dsMsPerMessage: cpu0.ds !== undefined && ds1 !== undefined && phase.accepted > 0 ? ((ds1 - cpu0.ds) * 1000) / phase.accepted : undefined,
       },
     };
   }

@@ -11,6 +11,8 @@
  *   --sweep-start R             first sweep rate (default 100)
  *   --p99-limit MS              a sweep step whose p99 exceeds this has "exploded" (default 500)
  *   --connections N             HTTP keep-alive connections the clients share (default: one per client)
+ *   --nice N                    after setup, run the DS, the generator (and PostgreSQL) at this nice level
+ *                               (e.g. -10 on a machine busy with other work; needs root). Default: unchanged
  *   --cpu-prof DIR              run the DS child with `node --cpu-prof --cpu-prof-dir DIR`
  *
  * Without options: both backends, 20 groups × 5 members at 500 msg/s for
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     "p99-limit": { type: "string", default: "500" },
     "cpu-prof": { type: "string" },
     connections: { type: "string" },
+    nice: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
@@ -54,7 +57,7 @@ const { values } = parseArgs({
 
 if (values.help === true) {
   console.log(
-    "usage: npm run load-test -- [--db sqlite|postgres|both] [--groups G] [--members M] [--rate R] [--duration S] [--sweep|--no-sweep] [--step S] [--sweep-start R] [--p99-limit MS] [--connections N] [--cpu-prof DIR]",
+    "usage: npm run load-test -- [--db sqlite|postgres|both] [--groups G] [--members M] [--rate R] [--duration S] [--sweep|--no-sweep] [--step S] [--sweep-start R] [--p99-limit MS] [--connections N] [--nice N] [--cpu-prof DIR]",
   );
   process.exit(0);
 }
@@ -110,7 +113,7 @@ const summary: string[] = [];
 let allMet = true;
 
 for (const backend of backends) {
-  console.log(`\nmachine: ${await backgroundCpu()}`);
+  console.log(`\nmachine: ${await backgroundCpu()}${values.nice !== undefined ? `; DS, generator and PostgreSQL at nice ${values.nice} after setup` : ""}`);
   console.log(`=== ${backend} — ${groups} groups × ${members} members (${groups * members} clients and WebSocket streams, fan-out ${members - 1}) ===`);
   const sessionOptions = {
     backend,
@@ -118,6 +121,7 @@ for (const backend of backends) {
     members,
     ...(values["cpu-prof"] !== undefined ? { cpuProfileDir: values["cpu-prof"] } : {}),
     ...(values.connections !== undefined ? { connections: Math.round(positive("connections", values.connections)) } : {}),
+    ...(values.nice !== undefined ? { nice: Number(values.nice) } : {}),
   };
   await withSession(sessionOptions, async (session) => {
     console.log(`setup (not measured): ${(session.setupMs / 1000).toFixed(1)} s; DS ${session.servers.dsUrl} on ${session.servers.dsDb.replace(/\/\/[^@/]*@/, "//")}`);

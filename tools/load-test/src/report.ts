@@ -17,6 +17,7 @@ const COLUMNS: readonly { readonly head: string; readonly cell: (r: PhaseResult)
   { head: "errors", cell: (r) => String(r.errors + r.misdelivered + r.streamErrors) },
   { head: "POST p50/p99 ms", cell: (r) => `${ms(r.postP50)}/${ms(r.postP99)}` },
   { head: "CPU% ds/gen/pg/other", cell: (r) => `${r.cpu.ds ?? "?"}/${r.cpu.generator}/${r.cpu.postgres ?? "-"}/${r.cpu.other ?? "?"}` },
+  { head: "DS CPU ms/msg", cell: (r) => (r.cpu.dsMsPerMessage !== undefined ? r.cpu.dsMsPerMessage.toFixed(2) : "?") },
   { head: "note", cell: (r) => note(r) },
 ];
 

@@ -197,6 +197,27 @@ export function machineCpuSeconds(): { busy: number; total: number } | undefined
   }
 }
 
+/** The pids of all running `postgres` processes (the throwaway cluster's postmaster and backends). */
+export function postgresPids(): number[] {
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === "postgres") out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** Linux's USER_HZ: 100 on every architecture Node runs on. */
 const CLOCK_TICKS = 100;
 
