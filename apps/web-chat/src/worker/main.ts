@@ -4,6 +4,11 @@
  * (the Messenger serialises its own operations too); events are pushed as
  * they come.
  */
+// First: @peculiar/x509 (through @mlskit/credential-x509) needs the Reflect
+// metadata API when it loads. credential-x509 imports this polyfill itself,
+// but declares "sideEffects": false, so bundlers (Vite/Rolldown) drop that
+// import; the entry point brings it in before anything else.
+import "reflect-metadata/lite";
 import type { WorkerCalls, WorkerEvent, WorkerMethod, WorkerOutbound, WorkerRequest } from "../worker-api.js";
 import { AppDb } from "./app-db.js";
 import { Chat } from "./chat.js";
