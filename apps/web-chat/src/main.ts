@@ -3,7 +3,7 @@
  * (SQLite in the data dir) and the web chat's front, on 127.0.0.1; prints
  * the URL and the registration token a person's first sign-in needs.
  *
- *   npm run web-chat -- [--port 8080] [--data-dir .web-chat] [--token T]
+ *   npm run web-chat -- [--port 8080] [--data-dir .mlskit-web-chat] [--token T]
  *
  * The token defaults to MLSKIT_AS_TOKEN, else one made up and kept in the
  * data dir (so a restart accepts the same token).
@@ -18,13 +18,13 @@ import { startWebChat } from "./server.js";
 const { values } = parseArgs({
   options: {
     port: { type: "string", default: "8080" },
-    "data-dir": { type: "string", default: ".web-chat" },
+    "data-dir": { type: "string", default: ".mlskit-web-chat" },
     token: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
-  console.log("npm run web-chat -- [--port 8080] [--data-dir .web-chat] [--token TOKEN]");
+  console.log("npm run web-chat -- [--port 8080] [--data-dir .mlskit-web-chat] [--token TOKEN]");
   process.exit(0);
 }
 const port = Number(values.port);
