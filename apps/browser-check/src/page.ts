@@ -10,6 +10,7 @@ import { cipherSuiteConformance } from "@mlskit/core/conformance";
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { Client, type Group } from "@mlskit/mls";
+import { atRestChecks } from "./at-rest.js";
 import { storageChecks } from "./storage.js";
 
 /** What the page reports. */
@@ -88,6 +89,11 @@ async function main(): Promise<BrowserCheckResult> {
     await storageChecks(lines, failures);
   } catch (e) {
     failures.push(`storage: ${(e as Error).stack ?? String(e)}`);
+  }
+  try {
+    await atRestChecks(lines, failures);
+  } catch (e) {
+    failures.push(`at-rest: ${(e as Error).stack ?? String(e)}`);
   }
   return { userAgent: navigator.userAgent, lines, failures };
 }

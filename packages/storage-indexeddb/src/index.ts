@@ -6,7 +6,9 @@
  *
  * ```ts
  * const store = await indexedDbStore({ name: "mlskit-alice" });
- * // wrap it to encrypt every blob at rest: encryptedStore(store, { cs, keys }) from @mlskit/core
+ * // encrypt every blob at rest under a non-extractable AES-GCM key kept in the store's CryptoKey slots:
+ * const atRest = await loadOrCreateAtRestKey(store);
+ * const sealed = encryptedStore(store, { cs, keys: [atRest] }); // encryptedStore from @mlskit/core
  * await store.putKeyObject(id, nonExtractableKey); // a CryptoKeyStore too
  * ```
  * @packageDocumentation
@@ -17,3 +19,13 @@ export { IndexedDbClientStore } from "./indexeddb-store.js";
 export { type IndexedDbStoreOptions, deleteIndexedDbStore, indexedDbStore } from "./open.js";
 export { type Migration, SCHEMA_VERSION } from "./schema.js";
 export { INDEXEDDB_STORAGE_ERROR_CODES, type IndexedDbStorageErrorCode } from "./error-codes.js";
+export {
+  type AtRestKeyOptions,
+  type AtRestRotation,
+  type AtRestRotationOptions,
+  type StoredAtRestKey,
+  atRestKeySlot,
+  loadAtRestKey,
+  loadOrCreateAtRestKey,
+  rotateAtRestKey,
+} from "./at-rest-key.js";
