@@ -79,7 +79,7 @@ export function streamRoute(app: FastifyInstance, ctx: DsContext): void {
     };
 
     const unsubscribe = ctx.store.onEnqueued((ids) => {
-      if (cursor !== undefined && ids.includes(clientId)) pump().catch(fail);
+      if (cursor !== undefined && (ids === "anyone" || ids.includes(clientId))) pump().catch(fail);
     });
     socket.on("close", () => {
       closed = true;

@@ -144,7 +144,13 @@ export interface DsStore {
   /** Applies retention to every queue; returns how many entries were dropped. */
   pruneQueues(policy: RetentionPolicy, now: number): Promise<number>;
 
-  /** Listens for new queue entries (on this node and, for a shared database, every node). Returns an unsubscribe function. */
-  onEnqueued(listener: (clientIds: readonly string[]) => void): () => void;
+  /**
+   * Listens for new queue entries (on this node and, for a shared database,
+   * every node). The listener is told which clients have new entries, or
+   * `"anyone"` when notifications may have been lost (the cross-node channel
+   * reconnected): then every reader must look again. Returns an unsubscribe
+   * function.
+   */
+  onEnqueued(listener: (clientIds: readonly string[] | "anyone") => void): () => void;
   close(): Promise<void>;
 }

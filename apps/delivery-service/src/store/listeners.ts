@@ -3,7 +3,13 @@
  * the server's bug, not the store's: it must neither fail the append that
  * already committed nor keep the other listeners from hearing.
  */
-export type EnqueuedListener = (clientIds: readonly string[]) => void;
+export type EnqueuedListener = (clientIds: readonly string[] | typeof ANYONE) => void;
+
+/**
+ * Told instead of client ids when notifications may have been missed (the
+ * cross-node channel was lost and is back): every listener re-reads.
+ */
+export const ANYONE = "anyone";
 
 export class EnqueuedListeners {
   readonly #listeners = new Set<EnqueuedListener>();
@@ -15,7 +21,7 @@ export class EnqueuedListeners {
     return () => void this.#listeners.delete(entry);
   }
 
-  emit(clientIds: readonly string[]): void {
+  emit(clientIds: readonly string[] | typeof ANYONE): void {
     if (clientIds.length === 0) return;
     for (const listener of [...this.#listeners]) {
       try {

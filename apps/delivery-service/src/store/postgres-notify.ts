@@ -10,7 +10,7 @@
  * directly after commit (without the round trip), and skips its own echo.
  */
 import pg from "pg";
-import type { EnqueuedListeners } from "./listeners.js";
+import { ANYONE, type EnqueuedListeners } from "./listeners.js";
 import { DsStoreError } from "./store-error.js";
 
 /** PostgreSQL refuses a payload of 8000 bytes or more; this leaves room for the envelope. */
@@ -74,6 +74,8 @@ export class NotificationListener {
   #stopped = false;
   #retryMs = 100;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once the first LISTEN succeeded: a later one follows a gap in which notifications were lost. */
+  #listenedBefore = false;
 
   constructor(config: pg.ClientConfig, channel: string, node: string, listeners: EnqueuedListeners) {
     this.#config = config;
@@ -103,6 +105,9 @@ export class NotificationListener {
       throw e;
     }
     this.#retryMs = 100;
+    // What was committed while the connection was down was announced to nobody here: every stream re-reads.
+    if (this.#listenedBefore) this.#listeners.emit(ANYONE);
+    this.#listenedBefore = true;
   }
 
   #lost(client: pg.Client): void {

@@ -432,7 +432,7 @@ export class PostgresDsStore implements DsStore {
     });
   }
 
-  onEnqueued(listener: (clientIds: readonly string[]) => void): () => void {
+  onEnqueued(listener: (clientIds: readonly string[] | "anyone") => void): () => void {
     return this.#listeners.add(listener);
   }
 

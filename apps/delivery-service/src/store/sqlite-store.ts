@@ -331,7 +331,7 @@ export class SqliteDsStore implements DsStore {
     );
   }
 
-  onEnqueued(listener: (clientIds: readonly string[]) => void): () => void {
+  onEnqueued(listener: (clientIds: readonly string[] | "anyone") => void): () => void {
     return this.#listeners.add(listener);
   }
 
