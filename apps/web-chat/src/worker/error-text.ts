@@ -64,17 +64,17 @@ export function inviteFailureText(name: string, code: string): string {
     case "key-package/unknown-client":
       return sentence(`nobody called “${name}” has signed in to this chat yet: they must sign in once before they can be invited`);
     case "key-package/none-left":
-      return sentence(`${name} cannot be invited right now: they must open the chat once to be reachable again`);
+      return sentence(`you cannot invite ${name} right now: they must open the chat once to be reachable again`);
     case "credential/rejected":
     case "credential/unknown-identity":
     case "credential/unsupported-type":
-      return sentence(`${name}'s credential was not issued by the Authentication Service, so ${name} was not invited`);
+      return sentence(`the credential of ${name} was not issued by the Authentication Service, so ${name} was not invited`);
     case "ds-client/foreign-key-package":
     case "key-package/invalid":
     case "key-package/malformed":
       return sentence(`the server handed out invalid data for ${name}, so ${name} was not invited`);
     default:
-      return sentence(`${name} could not be invited (${words(code)})`);
+      return sentence(`could not invite ${name} (${words(code)})`);
   }
 }
 
