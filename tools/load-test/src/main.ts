@@ -12,7 +12,7 @@
  *   --p99-limit MS              a sweep step whose p99 exceeds this has "exploded" (default 500)
  *   --connections N             HTTP keep-alive connections the clients share (default: one per client)
  *   --nice N                    after setup, run the DS, the generator (and PostgreSQL) at this nice level
- *                               (e.g. -10 on a machine busy with other work; needs root). Default: unchanged
+ *                               (e.g. --nice=-10 on a machine busy with other work; needs root). Default: unchanged
  *   --cpu-prof DIR              run the DS child with `node --cpu-prof --cpu-prof-dir DIR`
  *
  * Without options: both backends, 20 groups × 5 members at 500 msg/s for
@@ -21,7 +21,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
-import { type Backend, type PhaseResult, type SweepResult, saturation, sweep, table, withSession } from "./index.js";
+import { type Backend, type PhaseResult, type SweepResult, sweep, table, withSession } from "./index.js";
 import { newestProfile, profileSummary } from "./profile.js";
 import { machineCpuSeconds } from "./servers.js";
 
@@ -157,9 +157,9 @@ for (const backend of backends) {
     }
     console.log(table(`\n${backend}: all runs (✗ = saturated)`, rows, labels));
     // Verdicts.
-    const lostOrDup = rows.filter((r) => !rowSaturatedByRate(r)).reduce((n, r) => n + r.lost + r.duplicated, 0);
+    const totalLost = rows.reduce((n, r) => n + r.lost, 0);
     const totalDup = rows.reduce((n, r) => n + r.duplicated, 0);
-    const bestDeliveries = Math.max(...rows.filter((r) => saturation(r) === undefined || r.errors + r.lost === 0).map((r) => r.deliveriesPerS));
+    const bestDeliveries = Math.max(...rows.filter((r) => r.errors + r.lost === 0).map((r) => r.deliveriesPerS), 0);
     const lines: string[] = [`${backend}:`];
     if (swept !== undefined) {
       const maxRow = swept.steps.find((r) => r.offeredRate === swept!.maxRate);
@@ -169,14 +169,16 @@ for (const backend of backends) {
       );
     }
     const deliveriesMet = bestDeliveries >= TARGET_DELIVERIES;
-    lines.push(`  fanned-out deliveries/s, best without loss: ${Math.round(bestDeliveries)} (target ≥ ${TARGET_DELIVERIES}${backend === "sqlite" ? "" : ", the issue's target is for SQLite"}): ${deliveriesMet ? "met" : "NOT met"}`);
+    lines.push(
+      `  peak fanned-out deliveries/s (any run, nothing lost): ${Math.round(bestDeliveries)} (target ≥ ${TARGET_DELIVERIES}${backend === "sqlite" ? "" : ", the issue's target is for SQLite"}): ${deliveriesMet ? "met" : "NOT met"}`,
+    );
     if (half !== undefined) {
       const ok = half.p99 < TARGET_P99;
       lines.push(`  p99 at half the maximum (${half.offeredRate} msg/s): ${half.p99.toFixed(1)} ms (target < ${TARGET_P99} ms): ${ok ? "met" : "NOT met"}`);
       if (backend === "sqlite") allMet &&= ok;
     }
-    lines.push(`  lost + duplicated below saturation: ${lostOrDup}; duplicated in all runs: ${totalDup} (target 0): ${lostOrDup === 0 && totalDup === 0 ? "met" : "NOT met"}`);
-    if (backend === "sqlite") allMet &&= deliveriesMet && lostOrDup === 0 && totalDup === 0;
+    lines.push(`  lost ${totalLost}, duplicated ${totalDup} over all runs, saturated ones included (target 0): ${totalLost === 0 && totalDup === 0 ? "met" : "NOT met"}`);
+    if (backend === "sqlite") allMet &&= deliveriesMet && totalLost === 0 && totalDup === 0;
     console.log(`\n${lines.join("\n")}`);
     summary.push(...lines);
   });
@@ -184,11 +186,6 @@ for (const backend of backends) {
   const profileDir = values["cpu-prof"];
   const profile = profileDir !== undefined ? newestProfile(profileDir) : undefined;
   if (profile !== undefined) console.log(`\n${profileSummary(profile)}`);
-}
-
-function rowSaturatedByRate(r: PhaseResult): boolean {
-  const v = saturation(r);
-  return v !== undefined && r.lost === 0 && r.errors === 0 ? true : v !== undefined && v.startsWith("achieved");
 }
 
 console.log(`\n=== summary ===\n${summary.join("\n")}`);
