@@ -71,6 +71,17 @@ try {
     await see(alice.page.getByTestId("member"), "alice");
   });
 
+  await s.step("a second tab of alice's says the chat is open in another tab", async () => {
+    const tab = await alice.context.newPage();
+    try {
+      await tab.goto(chat.url);
+      const text = (await (await see(tab.getByTestId("error"))).textContent()) ?? "";
+      check(text.startsWith("The chat is already open in another tab of this browser"), `the second tab shows: ${text}`);
+    } finally {
+      await tab.close();
+    }
+  });
+
   await s.step(
     "inviting a name nobody registered shows a sentence, not a code",
     async () => {

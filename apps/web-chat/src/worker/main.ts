@@ -15,6 +15,7 @@ import { Chat } from "./chat.js";
 import { ChatError } from "./chat-error.js";
 import { errorView } from "./error-text.js";
 import { restoreIdentity, signIn } from "./identity.js";
+import { holdTabLock } from "./tab-lock.js";
 
 /** The parts of a DedicatedWorkerGlobalScope used here. */
 interface WorkerScope {
@@ -50,11 +51,13 @@ type Handlers = { [K in WorkerMethod]: (args: WorkerCalls[K]["args"]) => Promise
 const handlers: Handlers = {
   async restore() {
     if (chat !== undefined) return { me: chat.me, rooms: await chat.rooms() };
+    await holdTabLock();
     const identity = await restoreIdentity(await appDb());
     return identity === undefined ? null : started(identity);
   },
   async signIn({ name, token }) {
     if (chat !== undefined) throw new ChatError("web-chat/signed-in", `you are signed in as ${chat.me.name} already`);
+    await holdTabLock();
     return started(await signIn(await appDb(), origin, name.trim(), token.trim()));
   },
   rooms: () => signedIn().rooms(),
