@@ -166,5 +166,6 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const { passed = 0, failed = 1 } = steps ?? {};
-console.log(`web chat (Chromium): ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(`web chat: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`web chat (Chromium): ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
