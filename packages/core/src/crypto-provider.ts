@@ -182,4 +182,19 @@ export interface CryptoProvider {
    * for a suite it cannot serve, naming what is missing.
    */
   cipherSuite(id: CipherSuiteId): Promise<CipherSuiteProvider>;
+  /**
+   * Optional: the private key `privateKey` (as a `KeyPair.privateKey` of one
+   * of this provider's suites gave it: HPKE or signature) is spent; drop
+   * anything the provider keeps for it (a non-extractable key's `CryptoKey`
+   * in a key store, a cached imported key). The caller wipes its own bytes;
+   * this is for what lives outside them, so that deleting a key (RFC 9420
+   * §9.2, §16.8) keeps forward secrecy. Resolves also for a key the provider
+   * keeps nothing for, or knows nothing of. Providers that keep nothing omit it.
+   *
+   * The mls facade calls it once a state that no longer holds a key is
+   * stored (superseded leaf, path and Update keys), for a KeyPackage's init
+   * key once a Welcome consumed it, and for a KeyPackage's keys when the
+   * application deletes it through the client.
+   */
+  forgetPrivateKey?(privateKey: Uint8Array): Promise<void>;
 }

@@ -31,12 +31,20 @@ export interface WebCryptoProvider extends CryptoProvider {
   /**
    * Forgets the `CryptoKey` a key handle names: drops it from the cache and
    * deletes it from the key store (when the store has `deleteKeyObject`).
-   * mlskit does not call this: an application that knows a key is spent (a
-   * KeyPackage used, a client removed) calls it to keep forward secrecy.
+   * The mls facade forgets spent keys through {@link forgetPrivateKey}; an
+   * application that knows of another spent key (a client removed, a
+   * signature key replaced) calls this to keep forward secrecy.
    * Throws {@link CryptoError} `crypto/unsupported` outside the
    * `nonExtractableKeys` mode, `crypto/invalid-key` for bytes that are no handle.
    */
   deleteKeyHandle(privateKey: Uint8Array): Promise<void>;
+  /**
+   * {@link CryptoProvider.forgetPrivateKey}: for a key handle in the
+   * `nonExtractableKeys` mode, {@link deleteKeyHandle} (cache and key store;
+   * a failure of the store rejects); for key bytes (or a handle outside the
+   * mode, which names no key of this provider), nothing.
+   */
+  forgetPrivateKey(privateKey: Uint8Array): Promise<void>;
 }
 
 /** The algorithms `crypto.subtle` would have to offer to serve `suite` on its own. */
@@ -145,6 +153,9 @@ export function webCryptoProvider(options: WebCryptoProviderOptions = {}): WebCr
     async deleteKeyHandle(privateKey) {
       if (handles === undefined) throw new CryptoError("crypto/unsupported", "deleteKeyHandle: this provider was made without nonExtractableKeys");
       await handles.delete(privateKey);
+    },
+    async forgetPrivateKey(privateKey) {
+      if (handles !== undefined && isKeyHandle(privateKey)) await handles.delete(privateKey);
     },
   };
 }

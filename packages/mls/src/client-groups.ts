@@ -8,6 +8,7 @@ import type { ClientStore, IdentityProvider } from "@mlskit/core";
 import type { GroupState } from "@mlskit/group";
 import { Group, type GroupHost } from "./group.js";
 import { type GroupEnv, GroupPersistence, type WriteExtras, loadGroup } from "./group-persistence.js";
+import { type KeyForgetter, statePrivateKeys } from "./key-forgetting.js";
 
 /** A client's groups in memory and in its store. @internal */
 export class ClientGroups {
@@ -16,12 +17,22 @@ export class ClientGroups {
   readonly #storage: ClientStore;
   readonly #host: GroupHost;
   readonly #envFor: (suite: number, groupId: Uint8Array) => Promise<GroupEnv>;
+  readonly #forgetter: KeyForgetter;
 
-  /** `envFor` gives a stored group of a suite its run-time context (provider, policy, services). */
-  constructor(storage: ClientStore, identityProvider: IdentityProvider, envFor: (suite: number, groupId: Uint8Array) => Promise<GroupEnv>) {
+  /**
+   * `envFor` gives a stored group of a suite its run-time context (provider,
+   * policy, services); `forgetter` tells the provider which keys are spent.
+   */
+  constructor(
+    storage: ClientStore,
+    identityProvider: IdentityProvider,
+    envFor: (suite: number, groupId: Uint8Array) => Promise<GroupEnv>,
+    forgetter: KeyForgetter,
+  ) {
     this.#storage = storage;
     this.#envFor = envFor;
-    this.#host = { identityProvider, reload: (groupId) => this.#load(groupId) };
+    this.#forgetter = forgetter;
+    this.#host = { identityProvider, reload: (groupId) => this.#load(groupId), forgetPrivateKeys: (keys, reason) => forgetter.forget(keys, reason) };
   }
 
   /** The group with this id, from memory or from the store. */
@@ -75,10 +86,17 @@ export class ClientGroups {
     await this.#storage.deleteGroup(old.groupContext.groupId);
   }
 
-  /** Forgets a group: memory and store, past epochs included. */
+  /**
+   * Forgets a group: memory and store, past epochs included; then the
+   * provider forgets its HPKE private keys (a group not in memory is loaded
+   * for them; one that cannot be loaded is deleted all the same).
+   */
   async delete(groupId: Uint8Array): Promise<void> {
-    this.byId.delete(toHex(groupId));
+    const key = toHex(groupId);
+    const state = this.byId.get(key)?.state ?? (await this.#load(groupId).catch(() => undefined))?.state;
+    this.byId.delete(key);
     await this.#storage.deleteGroup(groupId);
+    if (state !== undefined) await this.#forgetter.forget(statePrivateKeys(state), "group-deleted");
   }
 
   #load(groupId: Uint8Array): ReturnType<typeof loadGroup> {

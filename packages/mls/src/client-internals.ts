@@ -9,6 +9,7 @@ import type { Capabilities } from "@mlskit/ratchet-tree";
 import type { Client } from "./client.js";
 import type { Group } from "./group.js";
 import type { WriteExtras } from "./group-persistence.js";
+import type { SpentKeyReason } from "./key-forgetting.js";
 
 /** A {@link Client}'s internals, as its module functions see them. @internal */
 export interface ClientInternals {
@@ -35,4 +36,6 @@ export interface ClientInternals {
   getGroup(groupId: Uint8Array): Promise<Group | undefined>;
   /** Every group the client keeps (loading those not in memory). */
   allGroups(): Promise<Group[]>;
+  /** Tells the crypto provider these private keys are spent (never rejects; failures go to `onKeyDeletionFailed`). */
+  forgetPrivateKeys(keys: readonly Uint8Array[], reason: SpentKeyReason): Promise<void>;
 }

@@ -78,7 +78,10 @@ export async function joinFromWelcome(client: ClientInternals, welcome: Uint8Arr
   if (resumed?.reinit !== undefined && bytesEqual(resumed.reinit.groupId, state.groupContext.groupId)) await client.retire(resumed);
   // §16.8: the KeyPackage's private keys go in the same transaction as the joined group's state.
   const group = await client.adopt(state, { consumedKeyPackages: [ref] });
-  // The init key is consumed (§16.8); the encryption key lives on as the leaf's key.
+  // The init key is consumed (§16.8), now that the store no longer holds it: the provider forgets
+  // it too. A last-resort KeyPackage stays (its init key opens later Welcomes). The encryption key
+  // lives on as the leaf's key.
+  if (!material.lastResort) await client.forgetPrivateKeys([material.initPrivateKey], "key-package-consumed");
   material.initPrivateKey.fill(0);
   return group;
 }

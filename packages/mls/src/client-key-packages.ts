@@ -3,9 +3,16 @@
  * the client's credential and capabilities, and storing their private keys
  * until a Welcome uses them.
  */
-import { type CipherSuiteProvider, ProtocolVersion, WireFormat } from "@mlskit/core";
+import { type CipherSuiteProvider, ProtocolVersion, type StoredKeyPackage, WireFormat } from "@mlskit/core";
 import type { Capabilities } from "@mlskit/ratchet-tree";
-import { type KeyPackage, LAST_RESORT_EXTENSION_TYPE, createKeyPackage, encodeKeyPackageMaterial, encodeMlsMessage } from "@mlskit/group";
+import {
+  type KeyPackage,
+  LAST_RESORT_EXTENSION_TYPE,
+  createKeyPackage,
+  decodeKeyPackageMaterial,
+  encodeKeyPackageMaterial,
+  encodeMlsMessage,
+} from "@mlskit/group";
 import type { Client } from "./client.js";
 import type { ClientInternals } from "./client-internals.js";
 import type { KeyPackageOptions, PublishedKeyPackage } from "./client-options.js";
@@ -52,4 +59,23 @@ export async function storeKeyPackage(
     },
     keyPackage: created.keyPackage,
   };
+}
+
+/**
+ * The crypto provider forgets the private keys of a KeyPackage the
+ * application deleted ({@link Client.deleteKeyPackage}): its init key, and
+ * its encryption key unless it is a last-resort KeyPackage (whose
+ * encryption key may be the leaf key of groups joined with it). @internal
+ */
+export async function forgetDeletedKeyPackage(client: ClientInternals, stored: StoredKeyPackage): Promise<void> {
+  let material;
+  try {
+    material = decodeKeyPackageMaterial(stored.data);
+  } catch {
+    return; // unreadable material names no key to forget
+  }
+  const lastResort = stored.lastResort || material.lastResort === true;
+  await client.forgetPrivateKeys(lastResort ? [material.initPrivateKey] : [material.initPrivateKey, material.encryptionPrivateKey], "key-package-deleted");
+  material.initPrivateKey.fill(0);
+  material.encryptionPrivateKey.fill(0);
 }

@@ -59,6 +59,32 @@ export interface ClientOptions {
    * after a restart only from here.
    */
   readonly policyFor?: (groupId: Uint8Array) => GroupPolicyInput | undefined;
+  /**
+   * Called when the crypto provider failed to forget a spent private key
+   * (`CryptoProvider.forgetPrivateKey`, e.g. a key store that could not
+   * delete a non-extractable key). The operation that spent the key has
+   * succeeded (its state is stored) and is not failed by this; the key may
+   * still be held by the provider, so forward secrecy for it depends on
+   * deleting it otherwise (for `webCryptoProvider`, `deleteKeyHandle`
+   * cannot help without the handle: retry the key store's cleanup). Without
+   * this hook such failures go to `console.warn`.
+   */
+  readonly onKeyDeletionFailed?: (failure: KeyDeletionFailure) => void;
+}
+
+/** A spent private key the crypto provider could not forget (see {@link ClientOptions.onKeyDeletionFailed}). */
+export interface KeyDeletionFailure {
+  /**
+   * Why the key was spent: `superseded` (a leaf, path or Update key a new
+   * epoch or a dropped Commit replaced), `key-package-consumed` (a
+   * KeyPackage's init key after a join from a Welcome), `key-package-deleted`
+   * ({@link Client.deleteKeyPackage}), `group-deleted`
+   * ({@link Client.deleteGroup}), `unused` (a KeyPackage's init key that a
+   * group creation never needed).
+   */
+  readonly reason: "superseded" | "key-package-consumed" | "key-package-deleted" | "group-deleted" | "unused";
+  /** What `forgetPrivateKey` rejected with. */
+  readonly error: unknown;
 }
 
 /** Options of {@link Client.createGroup}. */

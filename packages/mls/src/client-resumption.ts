@@ -56,6 +56,9 @@ async function successorBase(
   options: SuccessorOptions,
 ): Promise<SuccessorGroupOptions> {
   const own = await newKeyPackage(client, cs, {});
+  // The KeyPackage's init key opens no Welcome here: spent at once (its leaf key is the group's).
+  await client.forgetPrivateKeys([own.privateKeys.initPrivateKey], "unused");
+  own.privateKeys.initPrivateKey.fill(0);
   const signature = await client.signatureFor(cs);
   const validated = await Promise.all(
     keyPackages.map(async (bytes) => (await validateKeyPackage(cs, decodeKeyPackageInput(bytes), { identityProvider: client.identityProvider })).keyPackage),

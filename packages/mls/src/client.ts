@@ -41,7 +41,7 @@ import { SignatureKeys } from "./client-signature-keys.js";
 import type { GroupEnv } from "./group-persistence.js";
 import type { ClientInternals } from "./client-internals.js";
 import { joinExternal, joinFromWelcome, proposeAsNewMember } from "./client-join.js";
-import { newKeyPackage, storeKeyPackage } from "./client-key-packages.js";
+import { forgetDeletedKeyPackage, newKeyPackage, storeKeyPackage } from "./client-key-packages.js";
 import type {
   ClientOptions,
   CreateGroupOptions,
@@ -56,9 +56,11 @@ import { branchGroup, reinitGroup } from "./client-resumption.js";
 import { defaultCryptoProvider, resolveSigner } from "./defaults.js";
 import type { Group } from "./group.js";
 import type { NewMemberProposalOptions, NewMemberProposalOutput } from "./external.js";
+import { KeyForgetter } from "./key-forgetting.js";
 
 export type {
   ClientOptions,
+  KeyDeletionFailure,
   CreateGroupOptions,
   KeyPackageOptions,
   PublishedKeyPackage,
@@ -98,6 +100,8 @@ export class Client {
   readonly #storage: ClientStore;
   readonly #groups: ClientGroups;
   readonly #services: GroupServices;
+  /** Tells the provider which private keys are spent. */
+  readonly #forgetter: KeyForgetter;
   /** What the module functions (joins, resumption, KeyPackages) see of this client. */
   readonly #internals: ClientInternals;
 
@@ -124,7 +128,8 @@ export class Client {
     this.#storage = storage;
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
     this.#services = { identityProvider: this.#guardedIdentityProvider, psks: pskStoreOf(storage), resumptionPsks };
-    this.#groups = new ClientGroups(storage, this.#guardedIdentityProvider, (suite, groupId) => this.#envFor(suite, groupId));
+    this.#forgetter = new KeyForgetter(crypto, options.onKeyDeletionFailed);
+    this.#groups = new ClientGroups(storage, this.#guardedIdentityProvider, (suite, groupId) => this.#envFor(suite, groupId), this.#forgetter);
     this.#internals = {
       crypto: this.#crypto,
       cs: this.#cs,
@@ -140,6 +145,7 @@ export class Client {
       retire: (old) => this.#groups.retire(old),
       getGroup: (groupId) => this.#groups.get(groupId),
       allGroups: () => this.#groups.all(),
+      forgetPrivateKeys: (keys, reason) => this.#forgetter.forget(keys, reason),
     };
   }
 
@@ -243,7 +249,10 @@ export class Client {
 
   /**
    * Forgets a group: it leaves memory and storage with its past epochs (e.g.
-   * once a removed member has read the late messages it wanted).
+   * once a removed member has read the late messages it wanted). Its HPKE
+   * private keys are then forgotten by the crypto provider
+   * (`CryptoProvider.forgetPrivateKey`); the `Group` object, if kept, can
+   * no longer decrypt with them.
    */
   deleteGroup(groupId: Uint8Array): Promise<void> {
     return this.#groups.delete(groupId);
@@ -261,6 +270,23 @@ export class Client {
   async createKeyPackage(options: KeyPackageOptions = {}): Promise<PublishedKeyPackage> {
     const cs = options.cipherSuite === undefined ? this.#cs : await this.#crypto.cipherSuite(options.cipherSuite);
     return (await storeKeyPackage(this.#internals, cs, options)).published;
+  }
+
+  /**
+   * Deletes a KeyPackage this client created (by its KeyPackageRef), e.g. one
+   * that expired or was withdrawn from the Delivery Service: its private
+   * keys leave the KeyPackage store, and the crypto provider forgets them
+   * (`CryptoProvider.forgetPrivateKey`). A last-resort KeyPackage's
+   * encryption key is not forgotten (it may be the leaf key of groups joined
+   * with it), only its init key. Prefer this to `storage.deleteKeyPackage`,
+   * which leaves a non-extractable key's `CryptoKey` in its key store.
+   * @returns whether a KeyPackage was stored under `reference`.
+   */
+  async deleteKeyPackage(reference: Uint8Array): Promise<boolean> {
+    const stored = await this.#storage.getKeyPackage(reference);
+    const deleted = await this.#storage.deleteKeyPackage(reference);
+    if (stored !== undefined) await forgetDeletedKeyPackage(this.#internals, stored);
+    return deleted;
   }
 
   /** Creates a one-member group (§11) in epoch 0. */
@@ -367,6 +393,9 @@ export class Client {
       ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
       ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
     });
+    // The KeyPackage's init key opens no Welcome here: spent at once (its leaf key is the group's).
+    await this.#forgetter.forget([created.privateKeys.initPrivateKey], "unused");
+    created.privateKeys.initPrivateKey.fill(0);
     return this.#groups.adopt(state);
   }
 

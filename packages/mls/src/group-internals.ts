@@ -7,6 +7,7 @@ import type { GroupState, StagedCommit as GroupStagedCommit } from "@mlskit/grou
 import type { Group } from "./group.js";
 import type { GroupPersistence } from "./group-persistence.js";
 import type { IncomingMessage, StagedCommit } from "./results.js";
+import type { SpentKeyReason } from "./key-forgetting.js";
 
 /** A {@link Group}'s internals, as its module functions see them. @internal */
 export interface GroupInternals {
@@ -24,4 +25,6 @@ export interface GroupHost {
   readonly identityProvider: IdentityProvider;
   /** The group as storage holds it (after a failed write). */
   reload(groupId: Uint8Array): Promise<{ state: GroupState; persistence: GroupPersistence } | undefined>;
+  /** Tells the crypto provider these private keys are spent (never rejects; see `KeyForgetter`). */
+  forgetPrivateKeys(keys: readonly Uint8Array[], reason: SpentKeyReason): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { StorageError } from "@mlskit/core";
 import { type GroupState, releaseSuperseded } from "@mlskit/group";
 import type { GroupHost } from "./group-internals.js";
 import type { GroupPersistence, WriteExtras } from "./group-persistence.js";
+import { sharedLeafKey, without } from "./key-forgetting.js";
 
 /** Where a group keeps its current state. @internal */
 export interface StateCell {
@@ -33,6 +34,9 @@ export class GroupStorageLink {
    * is stored as consumed, so it cannot be replayed (RFC 9420 §9.2). When the
    * write fails, the group goes back to what storage holds and the error is
    * thrown: an output whose state was not stored is never released.
+   * Private keys the stored state no longer holds are then wiped and
+   * forgotten by the crypto provider (`CryptoProvider.forgetPrivateKey`),
+   * only after the write: a crash in between never loses a key still needed.
    */
   async persisting<T>(fn: () => Promise<T>): Promise<T> {
     const before = this.#cell.get();
@@ -42,8 +46,15 @@ export class GroupStorageLink {
     } finally {
       // A failed operation may still have consumed keys (e.g. a message read before a later one failed).
       if (this.#persistence.needsWrite(this.#cell.get())) await this.write();
-      // Stored: what the old state held and the new one does not is deleted now (RFC 9420 §9.2).
-      releaseSuperseded(before, this.#cell.get());
+      // Stored: what the old state held and the new one does not is deleted now (RFC 9420 §9.2),
+      // and the provider forgets the private keys among it (a non-extractable key's CryptoKey).
+      const after = this.#cell.get();
+      if (after !== before) {
+        const shared = sharedLeafKey(before);
+        const released = releaseSuperseded(before, after);
+        await this.#host.forgetPrivateKeys(without(released, shared), "superseded");
+        for (const k of released) k.fill(0);
+      }
     }
     return result;
   }

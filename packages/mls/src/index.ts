@@ -20,6 +20,7 @@
 export {
   Client,
   type ClientOptions,
+  type KeyDeletionFailure,
   type CreateGroupOptions,
   type KeyPackageOptions,
   type PublishedKeyPackage,
