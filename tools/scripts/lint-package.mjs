@@ -12,7 +12,10 @@ const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
 const errors = [];
 
 if (pkg.type !== "module") errors.push(`"type" must be "module"`);
-if (pkg.sideEffects !== false) errors.push(`"sideEffects" must be false`);
+// false, or the few modules that really have one (e.g. a polyfill import), each of which must exist.
+if (Array.isArray(pkg.sideEffects)) {
+  for (const f of pkg.sideEffects) if (!existsSync(join(dir, f))) errors.push(`"sideEffects" names missing ${f} (build first)`);
+} else if (pkg.sideEffects !== false) errors.push(`"sideEffects" must be false or a list of modules`);
 if (!pkg.exports || typeof pkg.exports !== "object") errors.push(`an "exports" map is required`);
 for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
   if (typeof target !== "object" || !target.types || !target.import) {
