@@ -152,7 +152,7 @@ try {
     await alice.page.getByTestId("leave").click();
     await see(alice.page.getByTestId("status"), "You are no longer in team");
     check((await alice.page.getByTestId("room").count()) === 0, "alice still lists the room");
-    await see(bob.page.getByTestId("note"), "alice left");
+    await see(bob.page.getByTestId("note"), "alice is no longer in this room");
     await bob.page.locator('[data-testid="member"][data-name="alice"]').waitFor({ state: "detached", timeout: 15_000 });
   });
 } catch (e) {

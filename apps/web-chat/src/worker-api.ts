@@ -57,6 +57,13 @@ export interface InviteOutcome {
   readonly failures: readonly string[];
 }
 
+/** What {@link WorkerCalls} `remove` did. */
+export interface RemoveOutcome {
+  readonly removed: readonly string[];
+  /** Names that were not members (gone already). */
+  readonly notMembers: readonly string[];
+}
+
 /** The calls the worker answers: arguments and result of each. */
 export interface WorkerCalls {
   /** Restores the client stored in IndexedDB (no Authentication Service needed), if any. */
@@ -69,6 +76,8 @@ export interface WorkerCalls {
   members: { args: { readonly roomId: string }; result: readonly MemberView[] };
   history: { args: { readonly roomId: string }; result: readonly MessageView[] };
   send: { args: { readonly roomId: string; readonly text: string }; result: MessageView };
+  /** Removes other members (a Commit by this client). */
+  remove: { args: { readonly roomId: string; readonly names: readonly string[] }; result: RemoveOutcome };
   leave: { args: { readonly roomId: string }; result: null };
 }
 
@@ -96,7 +105,8 @@ export type WorkerEvent =
   | { readonly kind: "message"; readonly message: MessageView }
   | { readonly kind: "joined"; readonly room: RoomView; readonly by: string }
   | { readonly kind: "members-changed"; readonly roomId: string; readonly added: readonly string[]; readonly removed: readonly string[] }
-  | { readonly kind: "removed"; readonly roomId: string }
+  /** This client is out of a room: `left` when it asked to leave, otherwise another member removed it. */
+  | { readonly kind: "removed"; readonly roomId: string; readonly roomName: string; readonly left: boolean }
   | { readonly kind: "error"; readonly error: ErrorView; readonly roomId?: string };
 
 /** Anything the worker posts. */

@@ -75,7 +75,15 @@ async function refreshRooms(): Promise<void> {
 
 async function refreshMembers(): Promise<void> {
   if (current === undefined) return;
-  renderMembers(membersList, await worker.call("members", { roomId: current }));
+  const roomId = current;
+  const members = await worker.call("members", { roomId });
+  if (current === roomId) renderMembers(membersList, members, (name) => void action(() => removeMember(roomId, name)));
+}
+
+async function removeMember(roomId: string, name: string): Promise<void> {
+  const outcome = await worker.call("remove", { roomId, names: [name] });
+  status([...outcome.removed.map((n) => `${n} was removed.`), ...outcome.notMembers.map((n) => `${n} was not in this room any more.`)].join(" "));
+  if (current === roomId) await refreshMembers();
 }
 
 async function openRoom(id: string): Promise<void> {
@@ -130,7 +138,11 @@ function onEvent(event: WorkerEvent): void {
       if (event.roomId === current) void action(refreshMembers);
       return;
     case "removed":
-      status(`You are no longer in ${roomName(event.roomId)}.`);
+      status(
+        event.left
+          ? `You are no longer in ${event.roomName}.`
+          : `You were removed from “${event.roomName}” by another member: you no longer receive its messages.`,
+      );
       if (event.roomId === current) closeRoom();
       void action(refreshRooms);
       return;

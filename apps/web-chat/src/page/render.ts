@@ -41,15 +41,25 @@ function day(iso: string): string {
   return iso === "" ? "?" : new Date(iso).toLocaleString();
 }
 
-/** The members panel: each member's X.509 credential (subject, issuer, validity). */
-export function renderMembers(list: HTMLElement, members: readonly MemberView[]): void {
+function removeButton(name: string, onRemove: (name: string) => void): HTMLButtonElement {
+  const button = el("button", { type: "button", class: "remove", "data-testid": "remove-member", title: `Remove ${name} from this room` }, "Remove");
+  button.addEventListener("click", () => onRemove(name));
+  return button;
+}
+
+/** The members panel: each member's X.509 credential (subject, issuer, validity); `onRemove` is called with another member's name. */
+export function renderMembers(list: HTMLElement, members: readonly MemberView[], onRemove: (name: string) => void): void {
   list.replaceChildren(
     ...members.map((m) =>
       el(
         "li",
         { "data-testid": "member", "data-name": m.name },
-        el("strong", {}, m.name),
-        m.me ? el("span", { class: "muted" }, " (you)") : "",
+        el(
+          "div",
+          { class: "member-head" },
+          el("strong", {}, m.name),
+          m.me ? el("span", { class: "muted" }, "(you)") : removeButton(m.name, onRemove),
+        ),
         el(
           "dl",
           {},

@@ -7,7 +7,7 @@
 import { fromHex } from "@mlskit/codec";
 import { isKeyHandle } from "@mlskit/crypto-webcrypto";
 import { Messenger } from "@mlskit/ds-client";
-import type { InviteOutcome, MeView, MemberView, MessageView, RoomView, WorkerEvent } from "../worker-api.js";
+import type { InviteOutcome, RemoveOutcome, MeView, MemberView, MessageView, RoomView, WorkerEvent } from "../worker-api.js";
 import type { AppDb } from "./app-db.js";
 import { ChatError } from "./chat-error.js";
 import { memberViews } from "./credentials.js";
@@ -27,6 +27,8 @@ export class Chat {
   readonly #db: AppDb;
   readonly #emit: (event: WorkerEvent) => void;
   readonly #keys: MeView["keys"];
+  /** Rooms this client asked to leave (so a removal is its own doing). */
+  readonly #leaving = new Set<string>();
   /** Event handling, in order. */
   #events: Promise<void> = Promise.resolve();
 
@@ -97,9 +99,24 @@ export class Chat {
     return message;
   }
 
+  /** Removes `names` from the room (a Commit by this client); the others get `members-changed`, the removed get `removed`. */
+  async remove(roomId: string, names: readonly string[]): Promise<RemoveOutcome> {
+    const wanted = names.map((n) => n.trim()).filter((n) => n !== "");
+    if (wanted.length === 0) throw new ChatError("web-chat/remove-name", "pick the member to remove");
+    if (wanted.includes(this.#identity.name)) throw new ChatError("web-chat/remove-self", "you cannot remove yourself: use “Leave this room”");
+    const r = await this.#messenger.remove(roomId, wanted);
+    return { removed: r.removed, notMembers: r.notMembers };
+  }
+
   /** Asks to leave: another member commits it, then the `removed` event follows. */
   async leave(roomId: string): Promise<void> {
-    await this.#messenger.leave(roomId);
+    this.#leaving.add(roomId);
+    try {
+      await this.#messenger.leave(roomId);
+    } catch (e) {
+      this.#leaving.delete(roomId);
+      throw e;
+    }
   }
 
   // --- Messenger events ---
@@ -129,12 +146,14 @@ export class Chat {
 
   async #membersChanged(roomId: string, added: readonly string[], removed: readonly string[]): Promise<void> {
     for (const n of added) if (n !== this.#identity.name) await this.#note(roomId, `${n} joined`);
-    for (const n of removed) if (n !== this.#identity.name) await this.#note(roomId, `${n} left`);
+    for (const n of removed) if (n !== this.#identity.name) await this.#note(roomId, `${n} is no longer in this room`);
     this.#emit({ kind: "members-changed", roomId, added, removed });
   }
 
   async #removed(roomId: string): Promise<void> {
+    const left = this.#leaving.delete(roomId);
+    const roomName = (await this.#db.rooms()).find((r) => r.id === roomId)?.name ?? fallbackName(roomId);
     await this.#db.deleteRoom(roomId);
-    this.#emit({ kind: "removed", roomId });
+    this.#emit({ kind: "removed", roomId, roomName, left });
   }
 }

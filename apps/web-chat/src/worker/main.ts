@@ -66,6 +66,7 @@ const handlers: Handlers = {
   members: ({ roomId }) => signedIn().members(roomId),
   history: ({ roomId }) => signedIn().history(roomId),
   send: ({ roomId, text }) => signedIn().send(roomId, text),
+  remove: ({ roomId, names }) => signedIn().remove(roomId, names),
   async leave({ roomId }) {
     await signedIn().leave(roomId);
     return null;
