@@ -1,19 +1,22 @@
 /**
  * The web chat's browser test (`npm run test:browser`): the services on
  * port 0 with SQLite in a temporary dir, the page built with Vite's JS API,
- * and two people in headless Chromium (one browser context each, so each
+ * and three people in headless Chromium (one browser context each, so each
  * has its own IndexedDB). Prints one line per step and
  * `web chat (Chromium): N passed, N failed`; exits non-zero on a failure.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { buildPage } from "./build-page.js";
-import { type Person, Steps, check, launchChromium, openPerson, see } from "./e2e/harness.js";
-import { clientKeysInIndexedDb } from "./e2e/inspect.js";
+import { type Person, Steps, WAIT_MS, check, launchChromium, openPerson, see } from "./e2e/harness.js";
+import { clientKeysInIndexedDb, historyTextsInIndexedDb } from "./e2e/inspect.js";
 import { startWebChat } from "./server.js";
 
 const TOKEN = "e2e-registration-token";
+/** Where the screenshot of alice's page goes (gitignored): MLSKIT_WEB_CHAT_SCREENSHOT, else apps/web-chat/screenshot.png. */
+const SCREENSHOT = resolve(process.env["MLSKIT_WEB_CHAT_SCREENSHOT"] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "screenshot.png"));
 const started = Date.now();
 const dir = mkdtempSync(join(tmpdir(), "mlskit-web-chat-e2e-"));
 const watchdog = setTimeout(() => {
@@ -39,7 +42,8 @@ let steps: Steps | undefined;
 try {
   const alice = await openPerson(browser, chat.url, "alice");
   const bob = await openPerson(browser, chat.url, "bob");
-  const s = (steps = new Steps([alice, bob]));
+  const carol = await openPerson(browser, chat.url, "carol");
+  const s = (steps = new Steps([alice, bob, carol]));
 
   const signIn = async (p: Person): Promise<void> => {
     const { page } = p;
@@ -137,6 +141,54 @@ try {
   await s.step("bob keeps chatting after the reload", async () => {
     await say(bob, alice, "back again");
     await say(alice, bob, "welcome back");
+  });
+
+  await s.step("carol registers and signs in", () => signIn(carol));
+
+  await s.step("alice invites carol; carol joins and reads a message", async () => {
+    await alice.page.getByTestId("invite-name").fill("carol");
+    await alice.page.getByTestId("invite").click();
+    await see(alice.page.getByTestId("status"), "carol was added.");
+    await see(carol.page.getByTestId("room-title"), "with alice");
+    await see(carol.page.getByTestId("note"), "alice added you to this room");
+    for (const viewer of [alice, bob]) await see(viewer.page.locator('[data-testid="member"][data-name="carol"]'));
+    await see(carol.page.locator('[data-testid="member"][data-name="bob"]'));
+    await alice.page.getByTestId("message-input").fill("welcome carol");
+    await alice.page.getByTestId("send").click();
+    for (const reader of [bob, carol]) {
+      const line = await see(reader.page.getByTestId("message"), "welcome carol");
+      check((await line.getAttribute("data-sender")) === "alice", `${reader.name} does not see "welcome carol" from alice`);
+    }
+    await say(carol, alice, "thanks alice");
+  });
+
+  await s.step(`a screenshot of alice's page mid-conversation: ${SCREENSHOT}`, async () => {
+    await alice.page.setViewportSize({ width: 1280, height: 900 });
+    await alice.page.screenshot({ path: SCREENSHOT, fullPage: true });
+    check(statSync(SCREENSHOT).size > 10_000, `the screenshot at ${SCREENSHOT} is nearly empty`);
+  });
+
+  await s.step("alice removes carol; carol's page says she was removed", async () => {
+    await alice.page.locator('[data-testid="member"][data-name="carol"]').getByTestId("remove-member").click();
+    await see(alice.page.getByTestId("status"), "carol was removed.");
+    const said = (await (await see(carol.page.getByTestId("status"), "You were removed from")).textContent()) ?? "";
+    check(said === "You were removed from “with alice” by another member: you no longer receive its messages.", `carol's page says: ${said}`);
+    check((await carol.page.getByTestId("room").count()) === 0, "carol still lists the room");
+    for (const viewer of [alice, bob]) {
+      await viewer.page.locator('[data-testid="member"][data-name="carol"]').waitFor({ state: "detached", timeout: WAIT_MS });
+      check((await viewer.page.getByTestId("member").count()) === 2, `${viewer.name}'s members panel does not list exactly alice and bob`);
+    }
+    await see(bob.page.getByTestId("note"), "carol is no longer in this room");
+  });
+
+  await s.step("carol does not receive the next message", async () => {
+    await say(alice, bob, "carol is gone");
+    // Give carol's worker time to get (and fail to read) anything the DS might still send her.
+    await carol.page.waitForTimeout(1_500);
+    check((await carol.page.getByTestId("message").filter({ hasText: "carol is gone" }).count()) === 0, "carol's page shows the message");
+    const history = await historyTextsInIndexedDb(carol.page);
+    check(!history.includes("carol is gone"), "carol's history holds the message sent after her removal");
+    check(await carol.page.getByTestId("status").textContent().then((t) => t?.startsWith("You were removed") === true), "carol's page no longer says she was removed");
   });
 
   await s.step("private keys are non-extractable CryptoKeys in IndexedDB", async () => {

@@ -28,3 +28,24 @@ export function clientKeysInIndexedDb(page: Page, dbName: string): Promise<Store
     }
   }, dbName);
 }
+
+/** The texts of every history line in the web chat's own IndexedDB database (`mlskit-web-chat`), any room. */
+export function historyTextsInIndexedDb(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open("mlskit-web-chat");
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    try {
+      const rows = await new Promise<unknown[]>((resolve, reject) => {
+        const r = db.transaction("messages").objectStore("messages").getAll();
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      return rows.map((row) => String((row as { text?: unknown }).text));
+    } finally {
+      db.close();
+    }
+  });
+}
