@@ -37,8 +37,9 @@ export function appendMessage(list: HTMLElement, m: MessageView): void {
   list.scrollTop = list.scrollHeight;
 }
 
-function day(iso: string): string {
-  return iso === "" ? "?" : new Date(iso).toLocaleString();
+/** A moment of a validity period, kept on one line. */
+function moment(iso: string): HTMLSpanElement {
+  return el("span", { class: "nowrap" }, iso === "" ? "?" : new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }));
 }
 
 function removeButton(name: string, onRemove: (name: string) => void): HTMLButtonElement {
@@ -68,7 +69,7 @@ export function renderMembers(list: HTMLElement, members: readonly MemberView[],
           el("dt", {}, "Issuer"),
           el("dd", { "data-testid": "issuer" }, m.issuer || "?"),
           el("dt", {}, "Valid"),
-          el("dd", { "data-testid": "validity" }, `${day(m.notBefore)} – ${day(m.notAfter)}`),
+          el("dd", { "data-testid": "validity" }, moment(m.notBefore), " – ", moment(m.notAfter)),
         ),
         m.valid
           ? el("span", { class: "verified", "data-testid": "verified" }, "✓ credential verified against the Authentication Service")
