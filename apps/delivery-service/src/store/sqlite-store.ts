@@ -7,8 +7,10 @@
  * a second Commit for the same epoch in between).
  *
  * better-sqlite3 is synchronous: each call blocks the event loop for its
- * statements and fsync. That is the price of the embedded store; the
- * PostgreSQL store is for load.
+ * statements and fsync. The writes of the hot path (appends, nonces, acks)
+ * are therefore committed in groups (write-batch.ts): those issued in one
+ * turn of the event loop share one IMMEDIATE transaction and one fsync, each
+ * in its own savepoint so that one failing leaves the others committed.
  */
 import Sqlite from "better-sqlite3";
 import { type AppendPlan, checkEpoch, epochRefusal, planAppend } from "./append-plan.js";
@@ -23,6 +25,7 @@ import type {
   StoredQueueItem,
 } from "./ds-store.js";
 import { EnqueuedListeners } from "./listeners.js";
+import { WriteBatch } from "./write-batch.js";
 import { bytesOf, checkCount, countOf, epochOfBlob, epochToBlob, kindOf, optionalBytesOf, textOf } from "./rows.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { DsStoreError, storeErrorOf } from "./store-error.js";
@@ -95,6 +98,7 @@ export class SqliteDsStore implements DsStore {
   readonly #listeners = new EnqueuedListeners();
   #noncesSincePrune = 0;
   readonly #append: Sqlite.Transaction<(input: AppendInput) => { result: AppendResult; notify: readonly string[] }>;
+  readonly #batch: WriteBatch;
 
   /** Use {@link sqliteDsStore}, which opens, configures and migrates the database. @internal */
   constructor(db: Sqlite.Database, faults?: (step: string) => void) {
@@ -102,6 +106,17 @@ export class SqliteDsStore implements DsStore {
     this.#faults = faults;
     this.#sql = Object.fromEntries(Object.entries(SQL).map(([k, q]) => [k, db.prepare(q)])) as unknown as Statements;
     this.#append = db.transaction((input: AppendInput) => this.#appendRows(input));
+    this.#batch = new WriteBatch(db, (ids) => this.#listeners.emit(ids));
+  }
+
+  /** Like {@link #run}, for a write committed with the others of this turn (see write-batch.ts). */
+  async #batched<T>(doing: string, fn: (sql: Statements) => T, notify?: (result: T) => readonly string[]): Promise<T> {
+    if (this.#db === undefined) throw new DsStoreError("store/closed", `${NAME}: closed`);
+    try {
+      return await this.#batch.submit(() => fn(this.#sql), notify);
+    } catch (e) {
+      throw storeErrorOf(e, NAME, doing);
+    }
   }
 
   /** Runs `fn` on the open database, every failure as a {@link DsStoreError}. */
@@ -142,7 +157,7 @@ export class SqliteDsStore implements DsStore {
   }
 
   rememberNonce(clientId: string, nonce: string, expiresAt: number): Promise<boolean> {
-    return this.#run("remembering a nonce", (sql) => {
+    return this.#batched("remembering a nonce", (sql) => {
       const now = Date.now();
       if (++this.#noncesSincePrune >= NONCE_PRUNE_EVERY) {
         this.#noncesSincePrune = 0;
@@ -225,10 +240,13 @@ export class SqliteDsStore implements DsStore {
   }
 
   async appendMessage(input: AppendInput): Promise<AppendResult> {
-    // IMMEDIATE: the write lock is held from before the epoch is read until commit.
-    const { result, notify } = await this.#run("appending a message", () => this.#append.immediate(input));
-    // After commit, outside the transaction: a listener sees the entries when it fetches.
-    this.#listeners.emit(notify);
+    // In the batch's IMMEDIATE transaction: the write lock is held from before the epoch is read until commit.
+    // The listeners hear of the entries after that commit, so they see them when they fetch.
+    const { result } = await this.#batched(
+      "appending a message",
+      () => this.#append(input),
+      (r) => r.notify,
+    );
     return result;
   }
 
@@ -304,7 +322,7 @@ export class SqliteDsStore implements DsStore {
   }
 
   ackQueue(clientId: string, upTo: number): Promise<void> {
-    return this.#run("acknowledging a queue", (sql) => void sql.ackQueue.run(clientId, checkCount(upTo, "upTo")));
+    return this.#batched("acknowledging a queue", (sql) => void sql.ackQueue.run(clientId, checkCount(upTo, "upTo")));
   }
 
   pruneQueues(policy: RetentionPolicy, now: number): Promise<number> {
@@ -337,6 +355,8 @@ export class SqliteDsStore implements DsStore {
 
   async close(): Promise<void> {
     const db = this.#db;
+    // What was submitted before close is committed (or fails) first.
+    await this.#batch.drain();
     this.#db = undefined;
     this.#listeners.clear();
     db?.close();
