@@ -6,7 +6,8 @@
  * faster than pure JavaScript), with keys imported once and cached. What a
  * runtime lacks (ChaCha20-Poly1305 in Node 20; Ed448/X448 in most browsers)
  * can come from a fallback {@link PrimitiveSource} such as
- * `noblePrimitives()` from `@mlskit/crypto-noble`; without one, the suites
+ * `noblePrimitives()` from `@mlskit/crypto-noble` (or a function loading
+ * it on first need, e.g. a dynamic import); without one, the suites
  * needing it are reported unsupported. Given a fallback, the provider also
  * runs small hashes, HKDF calls and AEAD messages on it ("webcrypto+noble",
  * the hybrid mode: faster than one awaited `crypto.subtle` call each); see
@@ -33,6 +34,7 @@ export {
   type WebCryptoOptions,
   type WebCryptoProviderOptions,
   type FallbackPreference,
+  type LazyPrimitiveSource,
   DEFAULT_PREFER_FALLBACK_FOR,
 } from "./source.js";
 export type { NonExtractableKeysOptions } from "./handle-keys.js";

@@ -68,7 +68,9 @@ const hex4 = (id: number): string => "0x" + id.toString(16).padStart(4, "0");
  *
  * What `crypto.subtle` offers is probed lazily, once per algorithm, the first
  * time a suite needs it. An algorithm it lacks is taken from
- * `options.fallback` when given; otherwise the suites needing it are left out
+ * `options.fallback` when given (a source, or a function that loads one on
+ * the first `cipherSuite` or `supportedCipherSuites` call, so that a
+ * bundler can leave it out of the initial chunk); otherwise the suites needing it are left out
  * of `supportedCipherSuites()` and `cipherSuite(id)` throws
  * {@link CryptoError} `crypto/unsupported` naming what is missing.
  *
@@ -93,6 +95,8 @@ const hex4 = (id: number): string => "0x" + id.toString(16).padStart(4, "0");
  * ```ts
  * import { noblePrimitives } from "@mlskit/crypto-noble";
  * const provider = webCryptoProvider({ fallback: noblePrimitives() }); // all 7 suites, hybrid
+ * // The same, with noble loaded (a chunk of its own when bundled) on the first cipherSuite() call:
+ * const lazy = webCryptoProvider({ fallback: () => import("@mlskit/crypto-noble").then((m) => m.noblePrimitives()), fallbackName: "noble" });
  * const cs = await provider.cipherSuite(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
  *
  * // Private keys as non-extractable CryptoKeys (an IndexedDB-backed store in a browser app):
@@ -137,13 +141,13 @@ export function webCryptoProvider(options: WebCryptoProviderOptions = {}): WebCr
     name: source.name,
     capabilities: () => source.probeAll(),
     async supportedCipherSuites() {
-      await source.probeAll();
+      await Promise.all([source.probeAll(), source.loadFallback()]);
       return inner.supportedCipherSuites();
     },
     async cipherSuite(id: CipherSuiteId): Promise<CipherSuiteProvider> {
       const suite = CIPHER_SUITES.get(id);
       if (suite === undefined) return inner.cipherSuite(id); // throws crypto/unsupported (unknown suite)
-      await Promise.all(suiteAlgorithms(suite).map((a) => source.probe(a)));
+      await Promise.all([...suiteAlgorithms(suite).map((a) => source.probe(a)), source.loadFallback()]);
       const missing = missingPrimitives(source, suite);
       if (missing.length > 0) throw unsupported(suite, missing);
       return wrap(await inner.cipherSuite(id));

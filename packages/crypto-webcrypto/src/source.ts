@@ -3,6 +3,7 @@
  * offers (found out by probing, once per algorithm), and the rest from an
  * optional fallback source.
  */
+import { CryptoError } from "@mlskit/core";
 import type { Aead, DhGroup, HashPrimitive, Kdf, PrimitiveSource, SignaturePrimitive } from "@mlskit/hpke";
 import { webCryptoAead, type AeadName } from "./aead.js";
 import { webCryptoDh } from "./dh.js";
@@ -88,6 +89,15 @@ export type FallbackPreference = "hash" | "kdf" | "aead";
 /** What {@link WebCryptoOptions.preferFallbackFor} defaults to when a fallback is given. */
 export const DEFAULT_PREFER_FALLBACK_FOR: readonly FallbackPreference[] = Object.freeze(["hash", "kdf", "aead"] as const);
 
+/**
+ * A fallback loaded on first need: a function resolving to the
+ * {@link PrimitiveSource}, typically a dynamic import, so that a bundler puts
+ * the fallback in a chunk of its own, fetched only when a suite is first
+ * asked for:
+ * `() => import("@mlskit/crypto-noble").then((m) => m.noblePrimitives())`.
+ */
+export type LazyPrimitiveSource = () => Promise<PrimitiveSource>;
+
 /** Options shared by {@link webCryptoPrimitives} and `webCryptoProvider`. */
 export interface WebCryptoOptions {
   /** The WebCrypto implementation to use; default `globalThis.crypto`. */
@@ -98,8 +108,23 @@ export interface WebCryptoOptions {
    * `@mlskit/crypto-noble`. Without it, suites needing those are unsupported.
    * With it, the small symmetric operations also run on it by default: see
    * {@link WebCryptoOptions.preferFallbackFor}.
+   *
+   * Or a {@link LazyPrimitiveSource}: a function that loads it, called once,
+   * the first time a suite (or the list of supported suites) is asked for,
+   * and then kept; the provider behaves as with the source itself from then
+   * on. The source is not loaded when nothing asks for a suite, and a
+   * bundler leaves a dynamically imported fallback out of the initial chunk.
+   * A failed load rejects that call with {@link CryptoError}
+   * `crypto/unsupported` (the cause attached) and is retried on the next.
    */
-  readonly fallback?: PrimitiveSource;
+  readonly fallback?: PrimitiveSource | LazyPrimitiveSource;
+  /**
+   * The name of a lazy `fallback` (a function), for the provider's `name`
+   * (`webcrypto+<fallbackName>`), which is known before the fallback is
+   * loaded; default "fallback". Ignored for a fallback source given as such
+   * (its own `name` is used).
+   */
+  readonly fallbackName?: string;
   /**
    * Symmetric primitives to run on the synchronous `fallback` for small
    * inputs even though `crypto.subtle` has them (the hybrid mode).
@@ -160,7 +185,13 @@ export interface WebCryptoProviderOptions extends WebCryptoOptions {
  */
 export class WebCryptoSource implements PrimitiveSource {
   readonly name: string;
-  readonly fallback: PrimitiveSource | undefined;
+  /** The fallback source: given, or once loaded (see {@link WebCryptoSource.loadFallback}). */
+  fallback: PrimitiveSource | undefined;
+  /** True when a fallback was given (loaded or not). */
+  readonly hasFallback: boolean;
+  /** The loader of a lazy fallback not loaded yet. */
+  private lazyFallback: LazyPrimitiveSource | undefined;
+  private fallbackLoading: Promise<void> | undefined;
   /** The context probes run on (never with key handles: a probe stores no key). */
   private readonly ctx: WebCryptoContext | undefined;
   /** The context of the primitives handed out: `ctx`, with the handle keys in the `nonExtractableKeys` mode. */
@@ -175,11 +206,15 @@ export class WebCryptoSource implements PrimitiveSource {
   readonly preferFallbackFor: ReadonlySet<FallbackPreference>;
 
   constructor(options: WebCryptoProviderOptions = {}) {
-    this.fallback = options.fallback;
-    this.preferFallbackFor = new Set(
-      options.fallback === undefined ? [] : (options.preferFallbackFor ?? DEFAULT_PREFER_FALLBACK_FOR),
-    );
-    this.name = options.fallback === undefined ? "webcrypto" : `webcrypto+${options.fallback.name}`;
+    const fallback = options.fallback;
+    this.hasFallback = fallback !== undefined;
+    if (typeof fallback === "function") this.lazyFallback = fallback;
+    else this.fallback = fallback;
+    this.preferFallbackFor = new Set(fallback === undefined ? [] : (options.preferFallbackFor ?? DEFAULT_PREFER_FALLBACK_FOR));
+    this.name =
+      fallback === undefined
+        ? "webcrypto"
+        : `webcrypto+${typeof fallback === "function" ? (options.fallbackName ?? "fallback") : fallback.name}`;
     const crypto = options.crypto ?? (globalThis as { crypto?: Crypto }).crypto;
     this.crypto = crypto;
     const subtle = crypto?.subtle;
@@ -195,6 +230,26 @@ export class WebCryptoSource implements PrimitiveSource {
     this.handles =
       this.ctx === undefined || options.nonExtractableKeys === undefined ? undefined : new HandleKeys(this.ctx.crypto, options.nonExtractableKeys);
     this.keyCtx = this.ctx === undefined || this.handles === undefined ? this.ctx : { ...this.ctx, handles: this.handles };
+  }
+
+  /**
+   * Loads a lazy fallback (once; a failed load is retried on the next call);
+   * resolves at once when there is none or it is loaded.
+   * @throws CryptoError `crypto/unsupported` when the loader fails.
+   */
+  loadFallback(): Promise<void> {
+    const load = this.lazyFallback;
+    if (load === undefined) return Promise.resolve();
+    this.fallbackLoading ??= (async () => {
+      try {
+        this.fallback = await load();
+        this.lazyFallback = undefined;
+      } catch (e) {
+        this.fallbackLoading = undefined;
+        throw new CryptoError("crypto/unsupported", `${this.name}: loading the fallback primitive source failed: ${String(e)}`, { cause: e });
+      }
+    })();
+    return this.fallbackLoading;
   }
 
   /** True when `crypto.subtle` exists at all. */
@@ -384,7 +439,7 @@ export async function webCryptoPrimitives(options: WebCryptoOptions = {}): Promi
   // Key handles are a provider mode: the primitives alone generate key bytes only.
   const { nonExtractableKeys: _ignored, ...primitiveOptions } = options as WebCryptoProviderOptions;
   const source = new WebCryptoSource(primitiveOptions);
-  const native = await source.probeAll();
+  const [native] = await Promise.all([source.probeAll(), source.loadFallback()]);
   return {
     name: source.name,
     native,

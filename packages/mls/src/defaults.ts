@@ -1,6 +1,6 @@
 /**
  * The facade's defaults: cipher suite 0x0001, the WebCrypto provider with
- * noble for what `crypto.subtle` lacks, and the group package's default
+ * noble (loaded on first need) for what `crypto.subtle` lacks, and the group package's default
  * policy (public handshake messages, three past epochs kept).
  */
 import { utf8 } from "@mlskit/codec";
@@ -13,8 +13,7 @@ import {
   type CryptoProvider,
   UsageError,
 } from "@mlskit/core";
-import { noblePrimitives } from "@mlskit/crypto-noble";
-import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
+import { type PrimitiveSource, webCryptoProvider } from "@mlskit/crypto-webcrypto";
 
 /** MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, the suite every implementation supports (RFC 9420 §17.1). */
 export const DEFAULT_CIPHER_SUITE: CipherSuiteId = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
@@ -22,11 +21,22 @@ export const DEFAULT_CIPHER_SUITE: CipherSuiteId = CipherSuite.MLS_128_DHKEMX255
 let shared: CryptoProvider | undefined;
 
 /**
- * The default crypto provider: `webCryptoProvider({ fallback: noblePrimitives() })`,
- * created once and shared (its key caches are per provider).
+ * `noblePrimitives()` of `@mlskit/crypto-noble`, by a dynamic import: a
+ * bundler puts noble in a chunk of its own, fetched on the first
+ * `cipherSuite` call of {@link defaultCryptoProvider} — and never when the
+ * application passes its own `crypto` to the `Client`.
+ */
+const loadNoble = (): Promise<PrimitiveSource> => import("@mlskit/crypto-noble").then((m) => m.noblePrimitives());
+
+/**
+ * The default crypto provider: `webCryptoProvider({ fallback: noblePrimitives() })`
+ * ("webcrypto+noble", all seven suites), created once and shared (its key
+ * caches are per provider). Noble is imported lazily, on the provider's first
+ * `cipherSuite` / `supportedCipherSuites` call; the provider is the same from
+ * then on.
  */
 export function defaultCryptoProvider(): CryptoProvider {
-  shared ??= webCryptoProvider({ fallback: noblePrimitives() });
+  shared ??= webCryptoProvider({ fallback: loadNoble, fallbackName: "noble" });
   return shared;
 }
 
