@@ -7,7 +7,8 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type FetchFunction, authorityIdentityProvider, clientIdOf, fetchTrustAnchors, registerWithAuthority } from "@mlskit/ds-client";
+import { type FetchFunction, clientIdOf } from "@mlskit/ds-client";
+import { authorityIdentityProvider, fetchTrustAnchors, registerWithAuthority } from "@mlskit/ds-client/authentication";
 import { fromBase64, toBase64 } from "@mlskit/ds-protocol";
 import { Client } from "@mlskit/mls";
 import { type SqliteClientStore, sqliteStore } from "@mlskit/storage-sqlite";

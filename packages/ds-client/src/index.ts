@@ -17,6 +17,12 @@
  * await messenger.invite(room, ["bob"]);
  * await messenger.send(room, "hello");
  * ```
+ *
+ * The Authentication Service helpers (`registerWithAuthority`,
+ * `fetchTrustAnchors`, `authorityIdentityProvider`: X.509 credentials) are in
+ * the subpath `@mlskit/ds-client/authentication`, so that this entry does
+ * not bring `@mlskit/credential-x509` (and its X.509 dependencies) into an
+ * application that chooses other credentials.
  * @packageDocumentation
  */
 export {
@@ -47,11 +53,4 @@ export { KeyPackageSupply, type KeyPackageSupplyOptions } from "./key-package-su
 export type { WebSocketConstructor, WebSocketLike } from "./stream.js";
 export type { BackoffOptions } from "./backoff.js";
 export { clientIdOf } from "./client-id.js";
-export {
-  registerWithAuthority,
-  type RegisterWithAuthorityOptions,
-  type AuthorityRegistration,
-  fetchTrustAnchors,
-  authorityIdentityProvider,
-} from "./authentication/index.js";
 export { DsClientError, DS_CLIENT_ERROR_CODES, type DsClientErrorCode } from "./errors.js";

@@ -8,7 +8,8 @@
  * steady phase drives `DsConnection`s and the groups directly.
  */
 import type { DsConnection, FetchFunction } from "@mlskit/ds-client";
-import { Messenger, authorityIdentityProvider, fetchTrustAnchors, registerWithAuthority } from "@mlskit/ds-client";
+import { Messenger } from "@mlskit/ds-client";
+import { authorityIdentityProvider, fetchTrustAnchors, registerWithAuthority } from "@mlskit/ds-client/authentication";
 import { Client, type Group } from "@mlskit/mls";
 import type { Servers } from "./servers.js";
 

@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { Client } from "@mlskit/mls";
-import { Messenger, type MessengerEvents, authorityIdentityProvider, registerWithAuthority } from "@mlskit/ds-client";
+import { Messenger, type MessengerEvents } from "@mlskit/ds-client";
+import { authorityIdentityProvider, registerWithAuthority } from "@mlskit/ds-client/authentication";
 import { type SqliteClientStore, sqliteStore } from "@mlskit/storage-sqlite";
 import WebSocket from "ws";
 import type { Servers } from "./servers.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createAuthenticationService, sqliteAsStore } from "@mlskit/authentication-service";
 import { X509IdentityProvider } from "@mlskit/credential-x509";
 import { createDeliveryService, sqliteDsStore } from "@mlskit/delivery-service";
-import { fetchTrustAnchors } from "@mlskit/ds-client";
+import { fetchTrustAnchors } from "@mlskit/ds-client/authentication";
 
 /** The running servers. */
 export interface Servers {

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createAuthenticationService, sqliteAsStore } from "@mlskit/authentication-service";
 import { createDeliveryService, sqliteDsStore } from "@mlskit/delivery-service";
-import { authorityIdentityProvider, fetchTrustAnchors } from "@mlskit/ds-client";
+import { authorityIdentityProvider, fetchTrustAnchors } from "@mlskit/ds-client/authentication";
 
 /** The running services. */
 export interface Services {

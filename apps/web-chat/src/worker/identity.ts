@@ -8,7 +8,8 @@
 import type { CryptoProvider } from "@mlskit/core";
 import type { X509IdentityProvider } from "@mlskit/credential-x509";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
-import { type AuthorityRegistration, authorityIdentityProvider, clientIdOf, fetchTrustAnchors, registerWithAuthority } from "@mlskit/ds-client";
+import { clientIdOf } from "@mlskit/ds-client";
+import { type AuthorityRegistration, authorityIdentityProvider, fetchTrustAnchors, registerWithAuthority } from "@mlskit/ds-client/authentication";
 import { Client } from "@mlskit/mls";
 import { type IndexedDbClientStore, indexedDbStore } from "@mlskit/storage-indexeddb";
 import type { AppDb } from "./app-db.js";
