@@ -6,6 +6,7 @@
  * a database written by a newer schema is refused.
  */
 import type pg from "pg";
+import { PG_FUNCTIONS_V2 } from "./pg-functions.js";
 import { DsStoreError } from "./store-error.js";
 
 export interface PostgresMigration {
@@ -97,6 +98,10 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
       CREATE INDEX IF NOT EXISTS ds_queue_age ON ds_queue (enqueued_at);
     `,
+  },
+  {
+    version: 2,
+    sql: PG_FUNCTIONS_V2,
   },
 ];
 

@@ -7,7 +7,15 @@
  * recipient's next queue seq from its counter row — locked in one fixed
  * (byte-wise sorted) order by every node, so two appends never deadlock —
  * writes the entries and the Commit's effects, and announces the recipients
- * with `pg_notify`, delivered to the other nodes at commit.
+ * with `pg_notify`, delivered to the other nodes at commit. All of it is the
+ * function `ds_append` (pg-functions.ts): one round trip, one statement.
+ *
+ * The hot path's other calls: `rememberNonce`, `ackQueue` and `fetchQueue`
+ * made in one turn of the event loop share one statement (pg-batch.ts);
+ * nonces and acks commit without waiting for the WAL flush (the trade-off
+ * is in pg-functions.ts); `getClient` answers from a bounded cache once a
+ * client was found (a registered client's key never changes: a conflicting
+ * registration never replaces it, and clients are never deleted).
  *
  * Why per-client counters and not a BIGSERIAL: a sequence hands out numbers
  * at insert, but transactions commit in another order, so a reader could
@@ -16,7 +24,7 @@
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { type PlannedEntry, checkEpoch, epochRefusal, planAppend } from "./append-plan.js";
+import { checkEpoch, sortedDistinct } from "./append-plan.js";
 import type {
   AppendInput,
   AppendResult,
@@ -28,7 +36,9 @@ import type {
   StoredQueueItem,
 } from "./ds-store.js";
 import { EnqueuedListeners } from "./listeners.js";
-import { NotificationListener, checkChannel, notificationPayloads } from "./postgres-notify.js";
+import { LruCache, TurnBatch } from "./pg-batch.js";
+import { APPEND_STEPS, NO_NEXT_EPOCH } from "./pg-functions.js";
+import { NotificationListener, checkChannel } from "./postgres-notify.js";
 import { migratePostgres } from "./postgres-schema.js";
 import { bytesOf, checkCount, countOf, epochOfDecimal, kindOf, optionalBytesOf, textOf } from "./rows.js";
 import { DsStoreError, storeErrorOf } from "./store-error.js";
@@ -37,15 +47,19 @@ export type PostgresDsStoreOptions = ({ readonly connectionString: string } | { 
   /** The LISTEN/NOTIFY channel every node of one deployment shares. Default `mlskit_ds_enqueued`. */
   readonly channel?: string;
   /**
-   * Called between the steps of `appendMessage` (`"handshake"`, `"queue"`,
-   * `"members"`, `"group"`, `"welcome"`) inside its transaction: a throw
-   * rolls it back and fails the call with `store/failed`. For tests.
+   * Asked, before each `appendMessage`, about each of its steps
+   * (`"handshake"`, `"queue"`, `"members"`, `"group"`, `"welcome"`) in
+   * order: the first that throws is where the append's transaction raises
+   * (after the steps before it wrote their rows), rolling it back and failing
+   * the call with `store/failed`. For tests.
    */
   readonly faults?: (step: string) => void;
 };
 
 const NAME = "postgres ds store";
 const NONCE_PRUNE_EVERY = 256;
+/** Clients whose keys `getClient` keeps in memory (a few hundred bytes each). */
+const CLIENT_CACHE_SIZE = 10_000;
 /** The advisory lock of pruneQueues: one prune at a time across nodes (any fixed number; "mlsds" + 2). */
 const PRUNE_LOCK = "7884803922882199554"; // 0x6d6c736473000002
 /** Byte-wise order of client ids, the same on every node whatever the database's collation. */
@@ -71,6 +85,13 @@ export class PostgresDsStore implements DsStore {
   readonly #faults: ((step: string) => void) | undefined;
   #closed = false;
   #noncesSincePrune = 0;
+  readonly #clients = new LruCache<string, RegisteredClient>(CLIENT_CACHE_SIZE);
+  readonly #nonces = new TurnBatch<{ clientId: string; nonce: string; expiresAt: number }, boolean>({ run: (items) => this.#rememberNonces(items) });
+  // Serial: two ack batches in flight could lock one client's rows in different orders.
+  readonly #acks = new TurnBatch<{ clientId: string; upTo: number }, void>({ run: (items) => this.#ackQueues(items), serial: true });
+  readonly #fetches = new TurnBatch<{ clientId: string; after: number; limit: number }, { items: StoredQueueItem[]; truncated: boolean }>({
+    run: (items) => this.#fetchQueues(items),
+  });
 
   /** Use {@link postgresDsStore}, which also creates the schema and starts listening. @internal */
   constructor(config: pg.PoolConfig, channel: string, faults?: (step: string) => void) {
@@ -146,29 +167,49 @@ export class PostgresDsStore implements DsStore {
   }
 
   async getClient(clientId: string): Promise<RegisteredClient | undefined> {
+    this.#checkOpen();
+    const cached = this.#clients.get(clientId);
+    if (cached !== undefined) return copyClient(cached);
     const [row] = await this.#query("reading a client", "SELECT client_id, cipher_suite, signature_public_key, credential FROM ds_clients WHERE client_id = $1", [clientId]);
+    // Not found is not cached: the client may register (on any node) a moment later.
     if (row === undefined) return undefined;
-    return {
+    const client: RegisteredClient = {
       clientId: textOf(row["client_id"], "a client id"),
       cipherSuite: countOf(row["cipher_suite"], "a client's cipher suite"),
       signaturePublicKey: bytesOf(row["signature_public_key"], "a client's key"),
       credential: bytesOf(row["credential"], "a client's credential"),
     };
+    this.#clients.set(clientId, client);
+    // Callers get their own copies of the bytes: the cached ones stay as stored.
+    return copyClient(client);
   }
 
   async rememberNonce(clientId: string, nonce: string, expiresAt: number): Promise<boolean> {
+    this.#checkOpen();
+    return this.#nonces.submit({ clientId, nonce, expiresAt });
+  }
+
+  /** One turn's nonces in one statement; a nonce twice in one batch is new at most once (the first). */
+  async #rememberNonces(items: readonly { clientId: string; nonce: string; expiresAt: number }[]): Promise<boolean[]> {
     const now = Date.now();
-    if (++this.#noncesSincePrune >= NONCE_PRUNE_EVERY) {
-      this.#noncesSincePrune = 0;
-      await this.#query("pruning nonces", "DELETE FROM ds_nonces WHERE expires_at <= $1", [now]);
-    }
-    // An expired nonce may be taken again: the request's own timestamp window refuses a replay that old.
-    const rows = await this.#query(
-      "remembering a nonce",
-      "INSERT INTO ds_nonces (client_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT (client_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE ds_nonces.expires_at <= $4 RETURNING 1",
-      [clientId, nonce, expiresAt, now],
-    );
-    return rows.length === 1;
+    this.#noncesSincePrune += items.length;
+    const prune = this.#noncesSincePrune >= NONCE_PRUNE_EVERY;
+    if (prune) this.#noncesSincePrune = 0;
+    const key = (clientId: string, nonce: string): string => JSON.stringify([clientId, nonce]);
+    const firsts = new Map<string, number>();
+    items.forEach((it, i) => {
+      if (!firsts.has(key(it.clientId, it.nonce))) firsts.set(key(it.clientId, it.nonce), i);
+    });
+    const sent = [...firsts.values()].map((i) => items[i]!);
+    const rows = await this.#query("remembering nonces", "SELECT client_id, nonce FROM ds_remember_nonces($1::text[], $2::text[], $3::bigint[], $4, $5)", [
+      sent.map((it) => it.clientId),
+      sent.map((it) => it.nonce),
+      sent.map((it) => it.expiresAt),
+      now,
+      prune,
+    ]);
+    const taken = new Set(rows.map((r) => key(textOf(r["client_id"], "a nonce's client"), textOf(r["nonce"], "a nonce"))));
+    return items.map((it, i) => firsts.get(key(it.clientId, it.nonce)) === i && taken.has(key(it.clientId, it.nonce)));
   }
 
   async publishKeyPackages(clientId: string, cipherSuite: number, keyPackages: readonly DirectoryKeyPackage[], lastResort?: DirectoryKeyPackage): Promise<void> {
@@ -251,112 +292,60 @@ export class PostgresDsStore implements DsStore {
   }
 
   async appendMessage(input: AppendInput): Promise<AppendResult> {
-    const { result, notify } = await this.#transaction("appending a message", (c) => this.#appendRows(c, input));
-    // Committed: this node's listeners hear now; the other nodes through the NOTIFY sent inside the transaction.
-    this.#listeners.emit(notify);
-    return result;
-  }
-
-  async #appendRows(c: pg.PoolClient, input: AppendInput): Promise<{ result: AppendResult; notify: readonly string[] }> {
-    const groupId = buf(input.groupId);
-    // The ordering point: the group's row stays locked until commit, so a second Commit for this epoch waits and then finds it stale.
-    const locked = await c.query<Row>("SELECT epoch::text AS epoch FROM ds_groups WHERE group_id = $1 FOR UPDATE", [groupId]);
-    const current = locked.rows[0] === undefined ? undefined : epochOfDecimal(locked.rows[0]["epoch"], "a group's epoch");
-    const refusal = epochRefusal(current, input.epoch);
-    if (refusal !== undefined) return { result: refusal, notify: [] };
-    const members = await c.query<Row>("SELECT client_id FROM ds_group_members WHERE group_id = $1", [groupId]);
-    const plan = planAppend(
-      input,
-      members.rows.map((r) => textOf(r["client_id"], "a member id")),
-    );
-
-    if (plan.handshake) {
-      await c.query("INSERT INTO ds_handshakes (group_id, epoch, sender, message) VALUES ($1, $2, $3, $4)", [groupId, input.epoch.toString(), input.sender, buf(input.message)]);
+    this.#checkOpen();
+    let failAt: string | null = null;
+    for (const step of this.#faults === undefined ? [] : APPEND_STEPS) {
+      try {
+        this.#faults!(step);
+      } catch {
+        failAt = step;
+        break;
+      }
     }
-    this.#step("handshake");
-    const seqs = await this.#takeSeqs(c, plan.entries);
-    await this.#enqueue(c, input, plan.entries.filter((e) => e.kind !== "welcome"), seqs);
-    this.#step("queue");
     const commit = input.commit;
-    if (commit !== undefined) {
-      if (commit.removed.length > 0) await c.query("DELETE FROM ds_group_members WHERE group_id = $1 AND client_id = ANY($2::text[])", [groupId, [...commit.removed]]);
-      if (commit.added.length > 0) await c.query("INSERT INTO ds_group_members (group_id, client_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", [groupId, [...commit.added]]);
-      this.#step("members");
-      // Every field of the new epoch comes from the Commit: an old epoch's GroupInfo or tree would mislead a joiner.
-      await c.query("UPDATE ds_groups SET epoch = $2, view = $3, group_info = $4, ratchet_tree = $5 WHERE group_id = $1", [
-        groupId,
-        plan.epoch.toString(),
-        optionalBuf(commit.view),
-        optionalBuf(commit.groupInfo),
-        optionalBuf(commit.ratchetTree),
-      ]);
-      this.#step("group");
-      await this.#enqueue(c, input, plan.entries.filter((e) => e.kind === "welcome"), seqs);
-      this.#step("welcome");
+    let row: Row | undefined;
+    try {
+      [row] = (
+        await this.#pool.query<Row>(
+          `SELECT o_status, o_epoch, o_recipients FROM ds_append($1, $2::numeric, $3, $4, $5, $6, $7, $8::text[], $9::text[], $10, $11, $12, $13, $14, $15, $16)`,
+          [
+            buf(input.groupId),
+            input.epoch.toString(),
+            input.kind,
+            input.sender,
+            buf(input.message),
+            input.now,
+            commit !== undefined,
+            [...(commit?.added ?? [])],
+            [...(commit?.removed ?? [])],
+            optionalBuf(commit?.view),
+            optionalBuf(commit?.groupInfo),
+            optionalBuf(commit?.ratchetTree),
+            optionalBuf(commit?.welcome),
+            this.#channel,
+            this.#node,
+            failAt,
+          ],
+        )
+      ).rows;
+    } catch (e) {
+      if (typeof e === "object" && e !== null && (e as { code?: unknown }).code === NO_NEXT_EPOCH) {
+        throw new DsStoreError("store/invalid-input", "a Commit in the last uint64 epoch has no next epoch");
+      }
+      throw storeErrorOf(e, NAME, "appending a message");
     }
-    for (const payload of notificationPayloads(this.#node, plan.notify)) {
-      await c.query("SELECT pg_notify($1, $2)", [this.#channel, payload]);
+    const status = row?.["o_status"];
+    const epoch = epochOfDecimal(row?.["o_epoch"], "a group's epoch");
+    if (status === "unknown-group" || status === "stale-epoch" || status === "future-epoch") {
+      return { accepted: false, reason: status, currentEpoch: status === "unknown-group" ? 0n : epoch };
     }
-    return { result: { accepted: true, epoch: plan.epoch }, notify: plan.notify };
-  }
-
-  /**
-   * Takes the next seqs of every recipient in one statement: an upsert of
-   * the counters in byte-wise client-id order, so each row is locked in the
-   * same order by every transaction on every node (no deadlock), and held
-   * until commit (no later reader sees a smaller seq commit after a larger).
-   * @returns each entry's seq.
-   */
-  async #takeSeqs(c: pg.PoolClient, entries: readonly PlannedEntry[]): Promise<Map<PlannedEntry, number>> {
-    const perClient = new Map<string, number>();
-    for (const e of entries) perClient.set(e.clientId, (perClient.get(e.clientId) ?? 0) + 1);
-    if (perClient.size === 0) return new Map();
-    const { rows } = await c.query<Row>(
-      `INSERT INTO ds_queue_counters (client_id, seq)
-       SELECT v.client_id, v.n FROM unnest($1::text[], $2::bigint[]) AS v(client_id, n) ORDER BY v.client_id ${BY_ID}
-       ON CONFLICT (client_id) DO UPDATE SET seq = ds_queue_counters.seq + EXCLUDED.seq
-       RETURNING client_id, seq`,
-      [[...perClient.keys()], [...perClient.values()]],
-    );
-    // The counter now holds each client's last new seq; its entries take the ones up to it, in plan order.
-    const next = new Map<string, number>();
-    for (const r of rows) {
-      const id = textOf(r["client_id"], "a counter's client");
-      next.set(id, countOf(r["seq"], "a queue counter") - perClient.get(id)! + 1);
-    }
-    return new Map(
-      entries.map((e) => {
-        const seq = next.get(e.clientId);
-        if (seq === undefined) throw new DsStoreError("store/corrupt", `${NAME}: no queue counter came back for ${e.clientId}`);
-        next.set(e.clientId, seq + 1);
-        return [e, seq];
-      }),
-    );
-  }
-
-  /** Inserts `subset` (entries sharing kind, epoch and message), each with its seq taken by {@link #takeSeqs}. */
-  async #enqueue(c: pg.PoolClient, input: AppendInput, subset: readonly PlannedEntry[], seqs: ReadonlyMap<PlannedEntry, number>): Promise<void> {
-    const first = subset[0];
-    if (first === undefined) return;
-    await c.query(
-      `INSERT INTO ds_queue (client_id, seq, kind, group_id, epoch, sender, message, ratchet_tree, enqueued_at)
-       SELECT v.client_id, v.seq, $3, $4, $5, $6, $7, $8, $9 FROM unnest($1::text[], $2::bigint[]) AS v(client_id, seq)`,
-      [
-        subset.map((e) => e.clientId),
-        subset.map((e) => seqs.get(e)),
-        first.kind,
-        buf(input.groupId),
-        first.epoch.toString(),
-        input.sender,
-        buf(first.message),
-        optionalBuf(first.ratchetTree),
-        input.now,
-      ],
-    );
-  }
-
-  #step(step: string): void {
-    this.#faults?.(step);
+    if (status !== "accepted") throw new DsStoreError("store/corrupt", `${NAME}: ds_append answered ${String(status)}`);
+    const recipients = row?.["o_recipients"];
+    if (!Array.isArray(recipients)) throw new DsStoreError("store/corrupt", `${NAME}: ds_append's recipients are not a list`);
+    // Committed: this node's listeners hear now; the other nodes through the NOTIFY sent inside the transaction.
+    const notify = sortedDistinct(recipients.map((r) => textOf(r, "a recipient id")));
+    if (notify.length > 0) this.#listeners.emit(notify);
+    return { accepted: true, epoch };
   }
 
   async handshakesSince(groupId: Uint8Array, fromEpoch: bigint, limit: number): Promise<{ epoch: bigint; sender: string; message: Uint8Array }[]> {
@@ -373,22 +362,34 @@ export class PostgresDsStore implements DsStore {
   }
 
   async fetchQueue(clientId: string, after: number, limit: number): Promise<{ items: StoredQueueItem[]; truncated: boolean }> {
-    // One statement, one snapshot: the entries and the pruned mark agree (a prune in between cannot make a false "truncated").
+    this.#checkOpen();
+    return this.#fetches.submit({ clientId, after: checkCount(after, "after"), limit: checkCount(limit, "limit") });
+  }
+
+  /** One turn's fetches in one statement, one snapshot: each one's entries and pruned mark agree (a prune in between cannot make a false "truncated"). */
+  async #fetchQueues(
+    reads: readonly { clientId: string; after: number; limit: number }[],
+  ): Promise<{ items: StoredQueueItem[]; truncated: boolean }[]> {
     const rows = await this.#query(
-      "fetching a queue",
-      `SELECT p.through, q.seq, q.kind, q.group_id, q.epoch::text AS epoch, q.sender, q.message, q.ratchet_tree
-       FROM (SELECT (SELECT through FROM ds_queue_pruned WHERE client_id = $1) AS through) p
+      "fetching queues",
+      `SELECT v.i, p.through, q.seq, q.kind, q.group_id, q.epoch::text AS epoch, q.sender, q.message, q.ratchet_tree
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS v(client_id, after, lim, i)
+       LEFT JOIN ds_queue_pruned p ON p.client_id = v.client_id
        LEFT JOIN LATERAL (
-         SELECT seq, kind, group_id, epoch, sender, message, ratchet_tree FROM ds_queue WHERE client_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+         SELECT seq, kind, group_id, epoch, sender, message, ratchet_tree FROM ds_queue
+         WHERE client_id = v.client_id AND seq > v.after ORDER BY seq LIMIT v.lim
        ) q ON true
-       ORDER BY q.seq`,
-      [clientId, checkCount(after, "after"), checkCount(limit, "limit")],
+       ORDER BY v.i, q.seq`,
+      [reads.map((r) => r.clientId), reads.map((r) => r.after), reads.map((r) => r.limit)],
     );
-    const through = rows[0]?.["through"];
-    const prunedThrough = through === null || through === undefined ? 0 : countOf(through, "a queue's pruned mark");
-    const items = rows
-      .filter((r) => r["seq"] !== null)
-      .map((r): StoredQueueItem => ({
+    const results = reads.map(() => ({ items: [] as StoredQueueItem[], prunedThrough: 0 }));
+    for (const r of rows) {
+      const result = results[countOf(r["i"], "a read's index") - 1];
+      if (result === undefined) throw new DsStoreError("store/corrupt", `${NAME}: a queue read came back for no request`);
+      const through = r["through"];
+      if (through !== null && through !== undefined) result.prunedThrough = countOf(through, "a queue's pruned mark");
+      if (r["seq"] === null) continue;
+      result.items.push({
         seq: countOf(r["seq"], "a queue seq"),
         kind: kindOf(r["kind"], "a queue entry's kind"),
         groupId: bytesOf(r["group_id"], "a queue entry's group"),
@@ -396,12 +397,23 @@ export class PostgresDsStore implements DsStore {
         sender: textOf(r["sender"], "a queue entry's sender"),
         message: bytesOf(r["message"], "a queued message"),
         ratchetTree: optionalBytesOf(r["ratchet_tree"], "a queued ratchet tree"),
-      }));
-    return { items, truncated: prunedThrough > after };
+      });
+    }
+    return results.map((r, i) => ({ items: r.items, truncated: r.prunedThrough > reads[i]!.after }));
   }
 
   async ackQueue(clientId: string, upTo: number): Promise<void> {
-    await this.#query("acknowledging a queue", "DELETE FROM ds_queue WHERE client_id = $1 AND seq <= $2", [clientId, checkCount(upTo, "upTo")]);
+    this.#checkOpen();
+    return this.#acks.submit({ clientId, upTo: checkCount(upTo, "upTo") });
+  }
+
+  /** One batch of acks in one statement: each client's highest cursor. */
+  async #ackQueues(acks: readonly { clientId: string; upTo: number }[]): Promise<void[]> {
+    const highest = new Map<string, number>();
+    for (const a of acks) highest.set(a.clientId, Math.max(a.upTo, highest.get(a.clientId) ?? 0));
+    const ids = [...highest.keys()].sort();
+    await this.#query("acknowledging queues", "SELECT ds_ack($1::text[], $2::bigint[])", [ids, ids.map((id) => highest.get(id))]);
+    return acks.map(() => undefined);
   }
 
   async pruneQueues(policy: RetentionPolicy, now: number): Promise<number> {
@@ -440,9 +452,14 @@ export class PostgresDsStore implements DsStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#clients.clear();
     await this.#listener.stop();
     await this.#pool.end();
   }
+}
+
+function copyClient(c: RegisteredClient): RegisteredClient {
+  return { clientId: c.clientId, cipherSuite: c.cipherSuite, signaturePublicKey: c.signaturePublicKey.slice(), credential: c.credential.slice() };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
