@@ -9,6 +9,8 @@ import type { GroupState } from "@mlskit/group";
 import { Group, type GroupHost } from "./group.js";
 import { type GroupEnv, GroupPersistence, type WriteExtras, loadGroup } from "./group-persistence.js";
 import { type KeyForgetter, statePrivateKeys } from "./key-forgetting.js";
+import type { GroupHistoryHooks } from "./history/client-history.js";
+import { isHistoryRowId } from "./history/history-store.js";
 
 /** A client's groups in memory and in its store. @internal */
 export class ClientGroups {
@@ -28,11 +30,12 @@ export class ClientGroups {
     identityProvider: IdentityProvider,
     envFor: (suite: number, groupId: Uint8Array) => Promise<GroupEnv>,
     forgetter: KeyForgetter,
+    history?: GroupHistoryHooks,
   ) {
     this.#storage = storage;
     this.#envFor = envFor;
     this.#forgetter = forgetter;
-    this.#host = { identityProvider, reload: (groupId) => this.#load(groupId), forgetPrivateKeys: (keys, reason) => forgetter.forget(keys, reason) };
+    this.#host = { identityProvider, reload: (groupId) => this.#load(groupId), forgetPrivateKeys: (keys, reason) => forgetter.forget(keys, reason), ...(history !== undefined ? { history } : {}) };
   }
 
   /** The group with this id, from memory or from the store. */
@@ -67,7 +70,7 @@ export class ClientGroups {
   /** Every group kept, loading those not in memory. */
   async all(): Promise<Group[]> {
     const out: Group[] = [];
-    for (const id of await this.#storage.groupIds()) {
+    for (const id of (await this.#storage.groupIds()).filter((i) => !isHistoryRowId(i))) {
       const g = await this.get(id);
       if (g !== undefined) out.push(g);
     }

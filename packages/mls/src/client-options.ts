@@ -2,6 +2,7 @@
  * The options and results of {@link Client}'s methods: creating the client,
  * groups and KeyPackages, joining, and resuming groups.
  */
+import type { HistorySharingOptions } from "./history/client-history.js";
 import type { CipherSuiteId, ClientStore, Credential, CryptoProvider, Extension, IdentityProvider, KeyPair, SignatureSchemeId } from "@mlskit/core";
 import type { GroupPolicyInput, GroupState, ResumptionKind } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
@@ -70,6 +71,13 @@ export interface ClientOptions {
    * this hook such failures go to `console.warn`.
    */
   readonly onKeyDeletionFailed?: (failure: KeyDeletionFailure) => void;
+  /**
+   * History sharing (README "History sharing"): the consent hook asked
+   * before any past-epoch key leaves this client (absent: every request is
+   * refused), how "same user" is decided, and how many epochs to retain for
+   * sharing.
+   */
+  readonly historySharing?: HistorySharingOptions;
 }
 
 /** A spent private key the crypto provider could not forget (see {@link ClientOptions.onKeyDeletionFailed}). */

@@ -57,6 +57,8 @@ import { defaultCryptoProvider, resolveSigner } from "./defaults.js";
 import type { Group } from "./group.js";
 import type { NewMemberProposalOptions, NewMemberProposalOutput } from "./external.js";
 import { KeyForgetter } from "./key-forgetting.js";
+import { ClientHistory, type ImportHistoryOptions, type ImportedHistory, type ShareHistoryOptions } from "./history/client-history.js";
+import { isHistoryRowId } from "./history/history-store.js";
 
 export type {
   ClientOptions,
@@ -104,6 +106,8 @@ export class Client {
   readonly #forgetter: KeyForgetter;
   /** What the module functions (joins, resumption, KeyPackages) see of this client. */
   readonly #internals: ClientInternals;
+  /** History sharing: retention, imported epochs, bundles (history/). */
+  readonly #history: ClientHistory;
 
   private constructor(
     crypto: CryptoProvider,
@@ -129,7 +133,8 @@ export class Client {
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
     this.#services = { identityProvider: this.#guardedIdentityProvider, psks: pskStoreOf(storage), resumptionPsks };
     this.#forgetter = new KeyForgetter(crypto, options.onKeyDeletionFailed);
-    this.#groups = new ClientGroups(storage, this.#guardedIdentityProvider, (suite, groupId) => this.#envFor(suite, groupId), this.#forgetter);
+    this.#history = new ClientHistory(storage, this.#guardedIdentityProvider, options.historySharing);
+    this.#groups = new ClientGroups(storage, this.#guardedIdentityProvider, (suite, groupId) => this.#envFor(suite, groupId), this.#forgetter, this.#history.hooks);
     this.#internals = {
       crypto: this.#crypto,
       cs: this.#cs,
@@ -243,8 +248,8 @@ export class Client {
   }
 
   /** The ids of the groups this client keeps (in storage, so also those of an earlier run). */
-  groupIds(): Promise<Uint8Array[]> {
-    return this.#storage.groupIds();
+  async groupIds(): Promise<Uint8Array[]> {
+    return (await this.#storage.groupIds()).filter((id) => !isHistoryRowId(id));
   }
 
   /**
@@ -254,8 +259,36 @@ export class Client {
    * (`CryptoProvider.forgetPrivateKey`); the `Group` object, if kept, can
    * no longer decrypt with them.
    */
-  deleteGroup(groupId: Uint8Array): Promise<void> {
-    return this.#groups.delete(groupId);
+  async deleteGroup(groupId: Uint8Array): Promise<void> {
+    await this.#groups.delete(groupId);
+    await this.#history.deleteGroup(groupId);
+  }
+
+  /**
+   * Shares the keys to read past epochs of `group` with another device of
+   * this user or, when the application approves, another member (README
+   * "History sharing"): a bundle encrypted to `options.keyPackage`'s init key
+   * and signed with our signature key. Only epochs before the current one,
+   * only the senders in scope, only what this client still holds.
+   * @throws UsageError `history/recipient-not-allowed` (neither the same user
+   *   nor a member), `history/not-approved` (the consent hook refused, or none
+   *   is set), `history/nothing-to-share`; ValidationError for an invalid KeyPackage.
+   */
+  shareHistory(group: Group, options: ShareHistoryOptions): Promise<Uint8Array> {
+    return this.#history.share(group, options);
+  }
+
+  /**
+   * Imports a history bundle made for one of this client's KeyPackages:
+   * verified (signed by a member this client knows), decrypted, and kept
+   * in the group's read-only history, after which `processIncoming` reads
+   * the messages of those epochs from those senders.
+   * @throws ValidationError `history/wrong-recipient`, `history/unknown-group`,
+   *   `history/signature`, `history/sender-not-member`, `history/invalid-bundle`;
+   *   nothing is imported then.
+   */
+  importHistory(bundle: Uint8Array, options: ImportHistoryOptions = {}): Promise<ImportedHistory> {
+    return this.#history.import(this.#internals, bundle, options);
   }
 
   /** The client's storage (advanced: e.g. to close it when the client is done). */

@@ -8,6 +8,7 @@ import type { Group } from "./group.js";
 import type { GroupPersistence } from "./group-persistence.js";
 import type { IncomingMessage, StagedCommit } from "./results.js";
 import type { SpentKeyReason } from "./key-forgetting.js";
+import type { GroupHistoryHooks } from "./history/client-history.js";
 
 /** A {@link Group}'s internals, as its module functions see them. @internal */
 export interface GroupInternals {
@@ -27,4 +28,6 @@ export interface GroupHost {
   reload(groupId: Uint8Array): Promise<{ state: GroupState; persistence: GroupPersistence } | undefined>;
   /** Tells the crypto provider these private keys are spent (never rejects; see `KeyForgetter`). */
   forgetPrivateKeys(keys: readonly Uint8Array[], reason: SpentKeyReason): Promise<void>;
+  /** History sharing (history/client-history.ts): epoch retention and reading imported epochs. */
+  readonly history?: GroupHistoryHooks;
 }

@@ -325,7 +325,17 @@ export class Group {
    *   ValidationError `message/after-removal` for a message of an epoch after our removal.
    */
   processIncoming(bytes: Uint8Array): Promise<IncomingMessage> {
-    return this.#queue.run(() => this.#storage.persisting(() => processByStatus(this.#internals, bytes)));
+    return this.#queue.run(() => this.#storage.persisting(() => this.#processOne(bytes)));
+  }
+
+  /** One message: from imported history when it is of an epoch only that holds (history/), else by status. */
+  async #processOne(bytes: Uint8Array): Promise<IncomingMessage> {
+    const history = this.#host.history;
+    if (history !== undefined && this.#state.status.kind !== "closed") {
+      const read = await history.read(this.#state, bytes);
+      if (read !== undefined) return read;
+    }
+    return processByStatus(this.#internals, bytes);
   }
 
   /**
@@ -342,7 +352,7 @@ export class Group {
         processMany(
           messages,
           (bytes) => this.#state.status.kind !== "closed" && isReadOnlyMessage(this.#state, bytes),
-          (bytes) => processByStatus(this.#internals, bytes),
+          (bytes) => this.#processOne(bytes),
           BATCH_WINDOW,
         ),
       ),
@@ -368,11 +378,14 @@ export class Group {
 
   /** Moves to a state; the operation's end writes it (`GroupStorageLink.persisting`). */
   #set(state: GroupState): void {
+    const previous = this.#state;
     this.#state = state;
+    if (state.groupContext.epoch !== previous.groupContext.epoch) this.#host.history?.epochStarted(state);
   }
 
   /** @internal The first write of a new group (with the KeyPackage a Welcome consumed). */
   async initialWrite(extras?: WriteExtras): Promise<void> {
+    this.#host.history?.epochStarted(this.#state);
     await this.#queue.run(() => this.#storage.write(extras));
   }
 

@@ -53,6 +53,15 @@ export {
   type NewMemberProposalOptions,
   type NewMemberProposalOutput,
 } from "./external.js";
+export {
+  type HistorySharingOptions,
+  type HistoryShareRequest,
+  type HistoryRecipientRelation,
+  type ShareHistoryOptions,
+  type ImportHistoryOptions,
+  type ImportedHistory,
+  shareHistoryBetween,
+} from "./history/index.js";
 export { SerialQueue } from "./serial-queue.js";
 export { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
 export { MLS_ERROR_CODES, type MlsErrorCode, FACADE_ERROR_CODES, type FacadeErrorCode } from "./error-codes.js";
