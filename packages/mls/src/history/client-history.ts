@@ -247,7 +247,7 @@ export class ClientHistory {
       const store = await this.#store("retained", state);
       await store.queue.run(async () => {
         store.put(copy);
-        store.dropBefore(epoch - BigInt(keep) + 1n);
+        if (epoch >= BigInt(keep)) store.dropBefore(epoch - BigInt(keep) + 1n);
         await store.write();
       });
     };
