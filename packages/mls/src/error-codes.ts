@@ -12,6 +12,7 @@ import { MEMORY_STORAGE_ERROR_CODES, type MemoryStorageErrorCode } from "@mlskit
  * checks this list against the string literals in the sources, both ways.
  */
 export const FACADE_ERROR_CODES = [
+  "codec/invalid-value",
   "group-info/missing-ratchet-tree",
   "group-info/signature",
   "group-info/tree-hash-mismatch",
@@ -34,6 +35,7 @@ export const FACADE_ERROR_CODES = [
   "usage/commit-pending",
   "usage/duplicate-group",
   "usage/group-closed",
+  "usage/invalid-argument",
   "usage/missing-credential",
   "usage/missing-identity-provider",
   "usage/no-pending-commit",
