@@ -347,6 +347,7 @@ export { type GroupStateEnvironment, encodeGroupState, decodeGroupState } from "
 export { encodePastEpoch, decodePastEpoch } from "./state/past-epoch-codec.js";
 export { type KeyPackageMaterial, encodeKeyPackageMaterial, decodeKeyPackageMaterial } from "./state/key-package-material.js";
 export { GROUP_ERROR_CODES, type GroupErrorCode } from "./error-codes.js";
+export * from "./fork/index.js";
 export {
   type PublicGroupView,
   type PublicGroupViewData,

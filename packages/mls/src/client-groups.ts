@@ -10,6 +10,7 @@ import { Group, type GroupHost } from "./group.js";
 import { type GroupEnv, GroupPersistence, type WriteExtras, loadGroup } from "./group-persistence.js";
 import { type KeyForgetter, statePrivateKeys } from "./key-forgetting.js";
 import type { GroupHistoryHooks } from "./history/client-history.js";
+import type { ResolvedForkOptions } from "./forks/fork-options.js";
 import { isHistoryRowId } from "./history/history-store.js";
 
 /** A client's groups in memory and in its store. @internal */
@@ -31,11 +32,12 @@ export class ClientGroups {
     envFor: (suite: number, groupId: Uint8Array) => Promise<GroupEnv>,
     forgetter: KeyForgetter,
     history?: GroupHistoryHooks,
+    forks?: ResolvedForkOptions,
   ) {
     this.#storage = storage;
     this.#envFor = envFor;
     this.#forgetter = forgetter;
-    this.#host = { identityProvider, reload: (groupId) => this.#load(groupId), forgetPrivateKeys: (keys, reason) => forgetter.forget(keys, reason), ...(history !== undefined ? { history } : {}) };
+    this.#host = { identityProvider, reload: (groupId) => this.#load(groupId), forgetPrivateKeys: (keys, reason) => forgetter.forget(keys, reason), ...(history !== undefined ? { history } : {}), ...(forks !== undefined ? { forks } : {}) };
   }
 
   /** The group with this id, from memory or from the store. */

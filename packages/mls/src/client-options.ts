@@ -3,6 +3,7 @@
  * groups and KeyPackages, joining, and resuming groups.
  */
 import type { HistorySharingOptions } from "./history/client-history.js";
+import type { ForkOptions } from "./forks/fork-options.js";
 import type { CipherSuiteId, ClientStore, Credential, CryptoProvider, Extension, IdentityProvider, KeyPair, SignatureSchemeId } from "@mlskit/core";
 import type { GroupPolicyInput, GroupState, ResumptionKind } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
@@ -78,6 +79,12 @@ export interface ClientOptions {
    * sharing.
    */
   readonly historySharing?: HistorySharingOptions;
+  /**
+   * Fork detection and settlement for decentralised delivery (issue 16,
+   * forks/): off unless given. Keeps the full state of the last
+   * `retainEpochs` epochs (a forward-secrecy trade: README "Forks").
+   */
+  readonly forks?: ForkOptions;
 }
 
 /** A spent private key the crypto provider could not forget (see {@link ClientOptions.onKeyDeletionFailed}). */

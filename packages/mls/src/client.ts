@@ -59,6 +59,7 @@ import type { NewMemberProposalOptions, NewMemberProposalOutput } from "./extern
 import { KeyForgetter } from "./key-forgetting.js";
 import { ClientHistory, type ImportHistoryOptions, type ImportedHistory, type ShareHistoryOptions } from "./history/client-history.js";
 import { isHistoryRowId } from "./history/history-store.js";
+import { resolveForkOptions } from "./forks/fork-options.js";
 
 export type {
   ClientOptions,
@@ -134,7 +135,7 @@ export class Client {
     this.#services = { identityProvider: this.#guardedIdentityProvider, psks: pskStoreOf(storage), resumptionPsks };
     this.#forgetter = new KeyForgetter(crypto, options.onKeyDeletionFailed);
     this.#history = new ClientHistory(storage, this.#guardedIdentityProvider, options.historySharing);
-    this.#groups = new ClientGroups(storage, this.#guardedIdentityProvider, (suite, groupId) => this.#envFor(suite, groupId), this.#forgetter, this.#history.hooks);
+    this.#groups = new ClientGroups(storage, this.#guardedIdentityProvider, (suite, groupId) => this.#envFor(suite, groupId), this.#forgetter, this.#history.hooks, options.forks !== undefined ? resolveForkOptions(options.forks) : undefined);
     this.#internals = {
       crypto: this.#crypto,
       cs: this.#cs,

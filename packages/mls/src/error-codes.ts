@@ -13,6 +13,7 @@ import { MEMORY_STORAGE_ERROR_CODES, type MemoryStorageErrorCode } from "@mlskit
  */
 export const FACADE_ERROR_CODES = [
   "codec/invalid-value",
+  "fork/beyond-retention",
   "group-info/missing-ratchet-tree",
   "group-info/signature",
   "group-info/tree-hash-mismatch",
@@ -36,6 +37,7 @@ export const FACADE_ERROR_CODES = [
   "usage/duplicate-group",
   "usage/group-closed",
   "usage/invalid-argument",
+  "usage/invalid-fork-options",
   "usage/missing-credential",
   "usage/missing-identity-provider",
   "usage/no-pending-commit",

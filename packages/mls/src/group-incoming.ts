@@ -16,6 +16,7 @@ import {
   processEarlyMessages,
   processMessage,
 } from "@mlskit/group";
+import type { LeafIndex } from "@mlskit/ratchet-tree";
 import type { Group } from "./group.js";
 import type { GroupInternals } from "./group-internals.js";
 import type { IncomingMessage, MergeResult } from "./results.js";
@@ -128,7 +129,8 @@ export async function processMany(
 }
 
 /** Moves to a merged state and replays the messages held for it. @internal */
-export async function enterMerged(g: GroupInternals, previous: GroupState, merged: GroupState): Promise<MergeResult> {
+export async function enterMerged(g: GroupInternals, previous: GroupState, merged: GroupState, committer?: LeafIndex): Promise<MergeResult> {
+  g.forks?.onMerged(g.retained, previous, merged, committer);
   const replay = await processEarlyMessages(previous, merged);
   g.set(replay.state);
   const replayed: IncomingMessage[] = [];
@@ -161,5 +163,19 @@ export async function processByStatus(g: GroupInternals, bytes: Uint8Array): Pro
     g.set({ ...state, status: ACTIVE });
     return { kind: "own-commit", epoch: state.groupContext.epoch, replayed: [] };
   }
+  if (g.forks !== undefined && status.kind === "active") return processWithForks(g, g.forks, bytes);
   return knownProposal(state, bytes) ?? processActive(g, state, bytes);
+}
+
+/** {@link processByStatus} of an active group with fork handling (forks/): a Commit of an epoch we left may be a fork; a refused message may be of a losing branch kept for reading. */
+async function processWithForks(g: GroupInternals, forks: NonNullable<GroupInternals["forks"]>, bytes: Uint8Array): Promise<IncomingMessage> {
+  const fork = await forks.intercept(g, bytes);
+  if (fork !== undefined) return fork;
+  try {
+    return knownProposal(g.state, bytes) ?? (await processActive(g, g.state, bytes));
+  } catch (e) {
+    const branch = ValidationError.isInstance(e) ? await forks.readBranch(g, bytes) : undefined;
+    if (branch !== undefined) return branch;
+    throw e;
+  }
 }

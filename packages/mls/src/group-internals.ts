@@ -6,7 +6,11 @@ import type { IdentityProvider } from "@mlskit/core";
 import type { GroupState, StagedCommit as GroupStagedCommit } from "@mlskit/group";
 import type { Group } from "./group.js";
 import type { GroupPersistence } from "./group-persistence.js";
-import type { IncomingMessage, StagedCommit } from "./results.js";
+import type { IncomingMessage, ProposalOutput, StagedCommit } from "./results.js";
+import type { ForkKeeper } from "./forks/fork-keeper.js";
+import type { ResolvedForkOptions } from "./forks/fork-options.js";
+import type { RetainedStates } from "./forks/retained-states.js";
+import type { ProposalSpec } from "./group-proposals.js";
 import type { SpentKeyReason } from "./key-forgetting.js";
 import type { GroupHistoryHooks } from "./history/client-history.js";
 
@@ -19,6 +23,12 @@ export interface GroupInternals {
   set(state: GroupState): void;
   /** Wraps another member's staged Commit for the application. */
   staged(inner: GroupStagedCommit): StagedCommit;
+  /** Fork handling (forks/), when the client enabled it. */
+  readonly forks?: ForkKeeper | undefined;
+  /** The full states of past epochs kept for forks (stored with the group). */
+  readonly retained: RetainedStates;
+  /** Sends a proposal in the current epoch (already in the group's queue). */
+  propose(spec: ProposalSpec): Promise<ProposalOutput>;
 }
 
 /** What a {@link Group} needs from its client. @internal */
@@ -30,4 +40,6 @@ export interface GroupHost {
   forgetPrivateKeys(keys: readonly Uint8Array[], reason: SpentKeyReason): Promise<void>;
   /** History sharing (history/client-history.ts): epoch retention and reading imported epochs. */
   readonly history?: GroupHistoryHooks;
+  /** Fork handling (forks/): on when the client was created with `forks`. */
+  readonly forks?: ResolvedForkOptions;
 }

@@ -21,6 +21,7 @@ import {
 } from "@mlskit/group";
 import type { CipherSuiteProvider } from "@mlskit/core";
 import type { SecretTree } from "@mlskit/key-schedule";
+import { type RetainedEpoch, RetainedStates, unwrapRecord, wrapRecord } from "./forks/retained-states.js";
 
 /** The run-time context a stored state is decoded with. @internal */
 export interface GroupEnv {
@@ -36,9 +37,16 @@ export async function loadGroup(store: ClientStore, groupId: Uint8Array, env: (c
   const e = await env(peekStateHeader(stored.state).cipherSuite);
   // Newest first, as GroupState.pastEpochs lists them.
   const pastEpochs: PastEpoch[] = [];
-  for (const r of [...stored.pastEpochs].reverse()) pastEpochs.push(await decodePastEpoch(r.data, e.cs, e.policy));
+  const retained: RetainedEpoch[] = [];
+  for (const r of [...stored.pastEpochs].reverse()) {
+    // Records of epochs at or after the state's are left over from a branch a fork settlement undid (forks/).
+    if (r.epoch >= stored.epoch) continue;
+    const { past, retained: kept } = unwrapRecord(r.epoch, r.data);
+    if (kept !== undefined) retained.push(kept);
+    if (past !== undefined) pastEpochs.push(await decodePastEpoch(past, e.cs, e.policy));
+  }
   const state = await decodeGroupState(stored.state, e, pastEpochs);
-  const persistence = new GroupPersistence(store, stored.version);
+  const persistence = new GroupPersistence(store, stored.version, new RetainedStates(retained));
   persistence.markWritten(state);
   return { state, persistence };
 }
@@ -58,9 +66,13 @@ export class GroupPersistence {
   /** The change count of each past epoch's secret tree when its record was last written. */
   readonly #writtenPast = new WeakMap<SecretTree, number>();
 
-  constructor(store: ClientStore, version: number) {
+  /** The full states of the last epochs kept for fork settlement (forks/retained-states.ts), written with the state. */
+  readonly retained: RetainedStates;
+
+  constructor(store: ClientStore, version: number, retained: RetainedStates = new RetainedStates()) {
     this.#store = store;
     this.#version = version;
+    this.retained = retained;
   }
 
   /** The stored version this handle will replace. */
@@ -70,7 +82,7 @@ export class GroupPersistence {
 
   /** True when `state` differs from what was last written (a new snapshot, or keys consumed in place). */
   needsWrite(state: GroupState): boolean {
-    if (state !== this.#lastState || state.secretTree.changeCount !== this.#lastCurrentChanges) return true;
+    if (state !== this.#lastState || state.secretTree.changeCount !== this.#lastCurrentChanges || this.retained.dirty.size > 0) return true;
     return state.pastEpochs.some((p) => this.#writtenPast.get(p.secretTree) !== p.secretTree.changeCount);
   }
 
@@ -81,10 +93,21 @@ export class GroupPersistence {
    */
   async write(state: GroupState, extras: WriteExtras = {}): Promise<void> {
     const putEpochs = [];
+    const retained = this.retained;
     for (const p of state.pastEpochs) {
-      if (this.#writtenPast.get(p.secretTree) !== p.secretTree.changeCount) putEpochs.push({ epoch: p.epoch, data: encodePastEpoch(p) });
+      if (this.#writtenPast.get(p.secretTree) !== p.secretTree.changeCount || retained.dirty.has(p.epoch)) {
+        putEpochs.push({ epoch: p.epoch, data: wrapRecord(encodePastEpoch(p), retained.get(p.epoch))! });
+      }
     }
-    const oldestKept = state.pastEpochs.length > 0 ? state.pastEpochs[state.pastEpochs.length - 1]!.epoch : state.groupContext.epoch;
+    // Retained states of epochs the ring of past epochs no longer holds ride alone in their record.
+    for (const epoch of retained.dirty) {
+      if (state.pastEpochs.some((p) => p.epoch === epoch)) continue;
+      const data = wrapRecord(undefined, retained.get(epoch));
+      if (data !== undefined) putEpochs.push({ epoch, data });
+    }
+    let oldestKept = state.pastEpochs.length > 0 ? state.pastEpochs[state.pastEpochs.length - 1]!.epoch : state.groupContext.epoch;
+    const oldestRetained = retained.oldest;
+    if (oldestRetained !== undefined && oldestRetained < oldestKept) oldestKept = oldestRetained;
     this.#version = await this.#store.writeGroup({
       groupId: state.groupContext.groupId,
       epoch: state.groupContext.epoch,
@@ -95,6 +118,7 @@ export class GroupPersistence {
       ...(extras.consumedKeyPackages !== undefined ? { consumedKeyPackages: extras.consumedKeyPackages } : {}),
     });
     this.markWritten(state);
+    retained.dirty.clear();
   }
 
   /** Records `state` as what storage holds. */

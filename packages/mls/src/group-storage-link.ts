@@ -27,6 +27,11 @@ export class GroupStorageLink {
     this.#cell = cell;
   }
 
+  /** The full states of past epochs kept for fork settlement (forks/), stored with the group. */
+  get retained(): GroupPersistence["retained"] {
+    return this.#persistence.retained;
+  }
+
   /**
    * Runs one operation, then writes what it changed before its result is
    * released: a message leaves only once the ratchet generation it used is

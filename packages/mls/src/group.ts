@@ -32,6 +32,8 @@ import { type MemberRef, type ProposalSpec, type ProposeOptions, membersOf, reso
 import { type CommitOutput, type IncomingMessage, type MemberInfo, type MergeResult, type ProposalOutput, StagedCommit } from "./results.js";
 import { SerialQueue } from "./serial-queue.js";
 import { withExternalSender } from "./external.js";
+import { ForkKeeper } from "./forks/fork-keeper.js";
+import type { BranchChange } from "@mlskit/group";
 
 export type { CommitOptions, GroupInfoOptions } from "./group-commit.js";
 export type { GroupHost } from "./group-internals.js";
@@ -59,12 +61,16 @@ export class Group {
   readonly #storage: GroupStorageLink;
   /** What the module functions (commits, incoming messages) see of this group. */
   readonly #internals: GroupInternals;
+  /** Fork handling (forks/), when the client enabled it. */
+  readonly #forks: ForkKeeper | undefined;
 
   /** @internal Use a `Client` to create or join groups. */
   constructor(host: GroupHost, state: GroupState, persistence: GroupPersistence) {
     this.#host = host;
     this.#state = state;
     this.#storage = new GroupStorageLink(persistence, host, { get: () => this.#state, set: (s) => void (this.#state = s) });
+    this.#forks = host.forks !== undefined ? new ForkKeeper(host.forks) : undefined;
+    if (host.forks !== undefined) this.#storage.retained.trim(host.forks.retainEpochs, state.groupContext.epoch);
     const group = this;
     this.#internals = {
       get state() {
@@ -73,6 +79,11 @@ export class Group {
       identityProvider: host.identityProvider,
       set: (s) => this.#set(s),
       staged: (inner) => this.#staged(inner),
+      forks: this.#forks,
+      get retained() {
+        return group.#storage.retained;
+      },
+      propose: async (spec) => this.#proposeNow(await resolveProposal(this.#state, this.#host.identityProvider, spec), {}),
     };
   }
 
@@ -359,6 +370,27 @@ export class Group {
     );
   }
 
+  /**
+   * Forks (client option `forks`): proposes again, in the current epoch,
+   * the changes this member committed on a losing branch that still apply
+   * and are not proposed in this epoch yet (a `fork` result lists them as
+   * `re-proposed`). Call it once caught up with the winning branch; send
+   * the proposals. Empty when forks are off or nothing is left.
+   */
+  forkReproposals(): Promise<ProposalOutput[]> {
+    return this.#run(async () => (this.#forks === undefined ? [] : this.#forks.reproposals(this.#internals)));
+  }
+
+  /** Forks: this member's lost changes still waiting to be applied on the winning branch. */
+  get pendingForkChanges(): readonly { readonly change: BranchChange; readonly epoch: bigint }[] {
+    return this.#forks?.queued ?? [];
+  }
+
+  /** Forks: the epochs whose full state is kept to settle forks (oldest first). */
+  get retainedEpochs(): readonly bigint[] {
+    return this.#storage.retained.epochs();
+  }
+
   #staged(inner: GroupStagedCommit): StagedCommit {
     return new StagedCommit(inner, () =>
       this.#run(async () => {
@@ -371,7 +403,7 @@ export class Group {
           this.#set({ ...this.#state, status: { kind: "removed", epoch: inner.epoch } });
           return { epoch: this.epoch, removed: true, replayed: [], replayErrors: [] };
         }
-        return enterMerged(this.#internals, this.#state, mergeStagedCommit(inner));
+        return enterMerged(this.#internals, this.#state, mergeStagedCommit(inner), inner.committer);
       }),
     );
   }

@@ -62,6 +62,9 @@ export {
   type ImportedHistory,
   shareHistoryBetween,
 } from "./history/index.js";
+export { type ForkOptions, DEFAULT_RETAIN_EPOCHS } from "./forks/fork-options.js";
+export type { ForkResult, ForkDetected, ForkBranchMessage, ForkCommitSummary, LostChange } from "./forks/fork-results.js";
+export { type ForkRule, type ForkRuleInput, type ForkWinner, type ForkBranchCommit, type ForkVerification, type BranchChange, lowerHashWins, compareBytes } from "@mlskit/group";
 export { SerialQueue } from "./serial-queue.js";
 export { DEFAULT_CIPHER_SUITE, defaultCryptoProvider } from "./defaults.js";
 export { MLS_ERROR_CODES, type MlsErrorCode, FACADE_ERROR_CODES, type FacadeErrorCode } from "./error-codes.js";

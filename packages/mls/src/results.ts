@@ -8,6 +8,7 @@ import type { Proposal, ReInitProposal, Sender, StagedCommit as GroupStagedCommi
 import type { PreSharedKeyID } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import type { Group } from "./group.js";
+import type { ForkResult } from "./forks/fork-results.js";
 
 /** A member of the group. */
 export interface MemberInfo {
@@ -88,8 +89,8 @@ export interface MessageBuffered {
   readonly epoch: bigint;
 }
 
-/** What {@link Group.processIncoming} found. */
-export type IncomingMessage = ApplicationReceived | ProposalReceived | CommitReceived | OwnCommitConfirmed | MessageBuffered;
+/** What {@link Group.processIncoming} found (`fork`: forks/fork-results.ts, when the client handles forks). */
+export type IncomingMessage = ApplicationReceived | ProposalReceived | CommitReceived | OwnCommitConfirmed | MessageBuffered | ForkResult;
 
 /** What {@link StagedCommit.merge} did. */
 export interface MergeResult {
