@@ -275,3 +275,28 @@ describe("history sharing", () => {
     expect(await read(l, m1)).toBe("bob in epoch 1");
   });
 });
+
+describe("scopedSecretTree: only the application ratchets of the senders in scope", () => {
+  it("carries no node secret, no handshake ratchet, and exhausts every other leaf; the source is untouched", async () => {
+    const { SecretTree } = await import("@mlskit/key-schedule");
+    const { scopedSecretTree } = await import("./client-history.js");
+    const cs = await crypto.cipherSuite(1 as never);
+    const source = new SecretTree(cs, new Uint8Array(cs.hashLength).fill(7), 4);
+    const before = source.exportState();
+    const scoped = await scopedSecretTree(cs, source, new Set([1, 3]));
+    expect(scoped.nodes).toEqual([]);
+    expect(scoped.leaves.map((l) => l.leaf)).toEqual([0, 1, 2, 3]);
+    for (const l of scoped.leaves) {
+      expect(l.handshake.secret).toBeUndefined();
+      expect(l.application.secret === undefined).toBe(l.leaf === 0 || l.leaf === 2);
+    }
+    // The shared ratchet is the one the source would derive: same key for generation 0.
+    const tree = SecretTree.fromState(cs, scoped);
+    const shared = await tree.getKey(3, "application", 0);
+    const own = await SecretTree.fromState(cs, before).getKey(3, "application", 0);
+    expect(toHex(shared.key)).toBe(toHex(own.key));
+    await expect(tree.getKey(2, "application", 0)).rejects.toMatchObject({ code: expect.stringMatching(/^secret-tree\//) });
+    await expect(tree.getKey(1, "handshake", 0)).rejects.toMatchObject({ code: expect.stringMatching(/^secret-tree\//) });
+    expect(source.exportState()).toEqual(before);
+  });
+});
