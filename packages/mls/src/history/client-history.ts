@@ -32,6 +32,7 @@ import {
   type PastEpoch,
   decodeKeyPackageMaterial,
   decodeMlsMessage,
+  peekPrivateMessageHeader,
   decodePastEpoch,
   encodePastEpoch,
   keyPackageRef,
@@ -266,6 +267,9 @@ export class ClientHistory {
 
   /** Reads a message of an epoch the live state no longer (or never) held, from the imported history. */
   async #read(state: GroupState, bytes: Uint8Array): Promise<IncomingMessage | undefined> {
+    // Cheap exit for the messages of the live epochs (the hot path): the header only.
+    const peeked = peekPrivateMessageHeader(bytes);
+    if (peeked === undefined || peeked.epoch >= state.groupContext.epoch || state.pastEpochs.some((p) => p.epoch === peeked.epoch)) return undefined;
     let epoch: bigint;
     try {
       const m = decodeMlsMessage(bytes);
