@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { simulate } from "./sim.js";
+
+describe("partition simulation (issue 16)", () => {
+  it("after every heal every member converges on one epoch authenticator; no lost membership change is dropped", async () => {
+    for (const seed of [1, 2, 3]) {
+      const r = await simulate({ seed, servers: 3, clients: 5, phases: 2, guests: 1 });
+      expect(r.converged, `seed ${seed}`).toBe(r.heals);
+      expect(r.lostDropped, `seed ${seed}`).toBe(0);
+      expect(r.maxRollback).toBeLessThanOrEqual(5);
+      expect(r.read + r.lost).toBe(r.expected);
+    }
+  });
+
+  it("with readAcrossFork, messages of losing branches are read", async () => {
+    const r = await simulate({ seed: 7, servers: 2, clients: 4, phases: 2, forks: { readAcrossFork: { epochs: 4 } } });
+    expect(r.converged).toBe(r.heals);
+    expect(r.read + r.lost).toBe(r.expected);
+  });
+});

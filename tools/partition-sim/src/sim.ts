@@ -1,0 +1,323 @@
+/**
+ * Partition simulation of forks (issue 16). S servers are simple
+ * replicating logs (append-only, eventually consistent: connected servers
+ * exchange what they miss, each in the other's order, so every log stays
+ * causally ordered); C clients (the `@mlskit/mls` facade, in process, with
+ * `forks` on) each read and post through one server. A seed drives
+ * partitions of the servers and heals, and on every side concurrent
+ * Commits (self-updates, removals of "guest" members) and application
+ * messages. Commits are optimistic: the committer merges its own at once,
+ * as in a decentralised setting where no Delivery Service orders them.
+ *
+ * After each heal: every client reads everything, then one round of
+ * messages (each active member sends one and reads the others'); then every
+ * active member must be on one epoch authenticator. Counted: application
+ * messages read vs lost (per recipient that was a member when it was
+ * sent), forks detected and settled, epochs rolled back, and the
+ * membership changes of losing branches: applied in the end or reported to
+ * the application, none dropped.
+ *
+ * History sharing (the other half of issue 16) is not used: `lost` is what
+ * a member cannot read without it. The `onLost` hook of {@link SimConfig}
+ * is where an application would ask another device for those keys.
+ */
+import { toHex } from "@mlskit/codec";
+import { BasicIdentityProvider, acceptAll } from "@mlskit/core";
+import { nobleCryptoProvider } from "@mlskit/crypto-noble";
+import { Client, type ForkOptions, type Group, type IncomingMessage, type LostChange, UsageError } from "@mlskit/mls";
+
+export interface SimConfig {
+  readonly seed: number;
+  readonly servers: number;
+  readonly clients: number;
+  /** Partition/heal cycles. */
+  readonly phases: number;
+  /** Rounds of activity per partition (1..this, drawn per phase). */
+  readonly maxRoundsApart?: number;
+  /** Guests: the last clients, which committers may remove. */
+  readonly guests?: number;
+  readonly forks?: ForkOptions;
+  /** Hook for history sharing: told of each application message a member could not read. */
+  readonly onLost?: (messageId: number, recipient: string) => void;
+}
+
+export interface SimResult {
+  readonly seed: number;
+  readonly heals: number;
+  /** Heals after which every active member was on one epoch authenticator (within one round of messages). */
+  readonly converged: number;
+  readonly forks: number;
+  readonly rolledBackEpochs: number;
+  readonly maxRollback: number;
+  readonly commits: number;
+  readonly sent: number;
+  /** (message, recipient) pairs that should be read: the recipient was a member of the sender's epoch. */
+  readonly expected: number;
+  readonly read: number;
+  /** Read with a losing branch's keys (`readAcrossFork`). */
+  readonly readAcross: number;
+  readonly lost: number;
+  /** Membership changes (removes) made on losing branches. */
+  readonly lostChanges: number;
+  /** ... in the end applied on the winning branch (re-proposed and committed, or already there). */
+  readonly lostApplied: number;
+  /** ... reported to the application (needs-application). */
+  readonly lostReported: number;
+  /** ... neither: should be 0. */
+  readonly lostDropped: number;
+  readonly finalEpoch: bigint;
+}
+
+interface Msg {
+  readonly id: number;
+  readonly from: number;
+  readonly bytes: Uint8Array;
+}
+
+/** mulberry32. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Server {
+  readonly log: Msg[] = [];
+  readonly has = new Set<number>();
+  append(m: Msg): void {
+    if (this.has.has(m.id)) return;
+    this.has.add(m.id);
+    this.log.push(m);
+  }
+  pullFrom(other: Server): void {
+    for (const m of other.log) this.append(m);
+  }
+}
+
+const identityProvider = new BasicIdentityProvider({ policy: acceptAll });
+const text = new TextDecoder();
+
+export async function simulate(config: SimConfig): Promise<SimResult> {
+  const rand = rng(config.seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const crypto = nobleCryptoProvider();
+  const S = config.servers;
+  const C = config.clients;
+  const guests = config.guests ?? 1;
+  const names = Array.from({ length: C }, (_, i) => `c${i}`);
+  const clients = await Promise.all(names.map((identity) => Client.create({ identity, identityProvider, crypto, forks: config.forks ?? {} })));
+  const servers = Array.from({ length: S }, () => new Server());
+  const serverOf = (c: number) => c % S;
+  const cursor = new Array<number>(C).fill(0);
+  let nextId = 0;
+
+  // Everyone joins while connected.
+  const g0 = await clients[0]!.createGroup();
+  const kps = await Promise.all(clients.slice(1).map((c) => c.createKeyPackage()));
+  const add = await g0.addMembers(kps.map((k) => k.keyPackage));
+  await g0.confirmPendingCommit();
+  const groups: Group[] = [g0, ...(await Promise.all(clients.slice(1).map((c) => c.joinFromWelcome(add.welcome!))))];
+
+  const stats = { forks: 0, rolledBack: 0, maxRollback: 0, commits: 0, sent: 0, expected: 0, read: 0, readAcross: 0 };
+  /** Per application message: who should read it, who did. */
+  const expect = new Map<number, { readers: Set<string>; read: Set<string> }>();
+  /** Lost changes (removes) by "epoch:key". */
+  const lostChanges = new Map<string, { change: LostChange; reported: boolean }>();
+
+  const post = (c: number, bytes: Uint8Array): number => {
+    const id = nextId++;
+    servers[serverOf(c)]!.append({ id, from: c, bytes });
+    return id;
+  };
+
+  const record = (c: number, msgId: number, r: IncomingMessage): void => {
+    if (r.kind === "application") expect.get(msgId)?.read.add(names[c]!);
+    if (r.kind === "fork" && r.event === "branch-message" && r.application !== undefined) {
+      const e = expect.get(msgId);
+      if (e !== undefined && !e.read.has(names[c]!)) {
+        e.read.add(names[c]!);
+        stats.readAcross++;
+      }
+    }
+    if (r.kind === "fork" && r.event === "commit") {
+      stats.forks++;
+      stats.rolledBack += r.rolledBack;
+      stats.maxRollback = Math.max(stats.maxRollback, r.rolledBack);
+      for (const l of r.lost) {
+        if (l.change.kind !== "remove" && l.change.kind !== "add" && l.change.kind !== "extensions") continue;
+        const key = `${l.change.kind}:${"signatureKey" in l.change ? toHex(l.change.signatureKey) : "ext"}`;
+        const seen = lostChanges.get(key);
+        const reported = l.status === "needs-application" || (seen?.reported ?? false);
+        lostChanges.set(key, { change: l, reported });
+      }
+      for (const p of r.reproposed) post(c, p.message);
+    }
+  };
+
+  /** Client `c` reads everything new on its server, in the log's order. */
+  const readAll = async (c: number): Promise<void> => {
+    const log = servers[serverOf(c)]!.log;
+    const g = groups[c]!;
+    while (cursor[c]! < log.length) {
+      const m = log[cursor[c]!++]!;
+      if (m.from === c || !g.active) continue;
+      try {
+        const r = await g.processIncoming(m.bytes);
+        if (r.kind === "commit") await r.staged.merge();
+        record(c, m.id, r);
+      } catch {
+        // Refused (a losing branch's message, a stale proposal): dropped, as an application would.
+      }
+    }
+  };
+
+  const active = (): number[] => groups.map((g, i) => (g.active ? i : -1)).filter((i) => i >= 0);
+
+  const send = async (c: number, label: string): Promise<void> => {
+    const g = groups[c]!;
+    try {
+      const readers = new Set((await g.members()).map((m) => text.decode(m.identity)).filter((n) => n !== names[c]));
+      const bytes = await g.encrypt(label);
+      const id = post(c, bytes);
+      expect.set(id, { readers, read: new Set() });
+      stats.sent++;
+      stats.expected += readers.size;
+    } catch (e) {
+      if (!UsageError.isInstance(e)) throw e; // proposals pending: commit first
+      await commit(c, false);
+    }
+  };
+
+  const commit = async (c: number, mayRemove: boolean): Promise<void> => {
+    const g = groups[c]!;
+    const members = (await g.members()).map((m) => ({ leaf: m.leafIndex, name: text.decode(m.identity) }));
+    const removable = members.filter((m) => names.indexOf(m.name) >= C - guests && m.name !== names[c]);
+    const out = mayRemove && removable.length > 0 && rand() < 0.4 ? await g.removeMembers([pick(removable).leaf]) : await g.update();
+    await g.confirmPendingCommit();
+    post(c, out.commit);
+    stats.commits++;
+  };
+
+  /** Servers of one component exchange logs; its clients read. */
+  const settleComponent = async (component: readonly number[]): Promise<void> => {
+    for (let pass = 0; pass < 2; pass++) {
+      for (const a of component) for (const b of component) if (a !== b) servers[a]!.pullFrom(servers[b]!);
+    }
+    for (const c of active()) if (component.includes(serverOf(c))) await readAll(c);
+  };
+
+  const all = Array.from({ length: S }, (_, i) => i);
+  let heals = 0;
+  let converged = 0;
+  for (let phase = 0; phase < config.phases; phase++) {
+    // Partition the servers into 2 (or, with 3+ servers, sometimes 3) non-empty components.
+    const k = S >= 3 && rand() < 0.3 ? 3 : Math.min(2, S);
+    const shuffled = [...all].sort(() => rand() - 0.5);
+    const components: number[][] = Array.from({ length: k }, (_, i) => [shuffled[i]!]);
+    for (const s of shuffled.slice(k)) pick(components).push(s);
+    const rounds = 1 + Math.floor(rand() * (config.maxRoundsApart ?? 3));
+    for (let round = 0; round < rounds; round++) {
+      for (const component of components) {
+        const here = active().filter((c) => component.includes(serverOf(c)));
+        if (here.length === 0) continue;
+        // At most one Commit per component per round (from a random member), messages from others.
+        if (rand() < 0.6) await commit(pick(here), true);
+        for (const c of here) if (rand() < 0.5) await send(c, `p${phase} r${round} from ${names[c]}`);
+        await settleComponent(component);
+      }
+    }
+    // Heal: everything replicates, everybody reads; re-proposals go out; then one round of messages.
+    heals++;
+    await settleComponent(all);
+    for (const c of active()) for (const p of await groups[c]!.forkReproposals()) post(c, p.message);
+    await settleComponent(all);
+    for (const c of active()) await send(c, `after heal ${phase} from ${names[c]}`);
+    await settleComponent(all);
+    const auths = new Set(active().map((c) => toHex(groups[c]!.epochAuthenticator)));
+    if (auths.size === 1) converged++;
+    // Re-proposed changes get committed (by the lowest active member), while still connected.
+    const committer = active()[0];
+    if (committer !== undefined && groups[committer]!.pendingProposals > 0) {
+      await commit(committer, false);
+      await settleComponent(all);
+    }
+  }
+
+  // Final: lost changes applied (the winning tree agrees) or reported.
+  const finalGroup = groups[active()[0]!]!;
+  const finalKeys = new Set((await finalGroup.members()).map((m) => toHex(m.signatureKey)));
+  let lostApplied = 0;
+  let lostReported = 0;
+  let lostDropped = 0;
+  for (const { change, reported } of lostChanges.values()) {
+    const c = change.change;
+    const applied = c.kind === "remove" ? !finalKeys.has(toHex(c.signatureKey)) : c.kind === "add" ? finalKeys.has(toHex(c.signatureKey)) : true;
+    if (applied) lostApplied++;
+    else if (reported) lostReported++;
+    else lostDropped++;
+  }
+  let read = 0;
+  let lost = 0;
+  for (const [id, e] of expect) {
+    for (const r of e.readers) {
+      if (e.read.has(r)) read++;
+      else {
+        lost++;
+        config.onLost?.(id, r);
+      }
+    }
+  }
+  stats.read = read;
+  return {
+    seed: config.seed,
+    heals,
+    converged,
+    forks: stats.forks,
+    rolledBackEpochs: stats.rolledBack,
+    maxRollback: stats.maxRollback,
+    commits: stats.commits,
+    sent: stats.sent,
+    expected: stats.expected,
+    read,
+    readAcross: stats.readAcross,
+    lost,
+    lostChanges: lostChanges.size,
+    lostApplied,
+    lostReported,
+    lostDropped,
+    finalEpoch: finalGroup.epoch,
+  };
+}
+
+/** A table of results, one row per seed, with a total. */
+export function table(results: readonly SimResult[]): string {
+  const cols: [string, (r: SimResult) => string | number | bigint][] = [
+    ["seed", (r) => r.seed],
+    ["heals", (r) => r.heals],
+    ["converged", (r) => r.converged],
+    ["forks", (r) => r.forks],
+    ["rolled back", (r) => r.rolledBackEpochs],
+    ["max K used", (r) => r.maxRollback],
+    ["commits", (r) => r.commits],
+    ["msgs", (r) => r.sent],
+    ["reads due", (r) => r.expected],
+    ["read", (r) => r.read],
+    ["across", (r) => r.readAcross],
+    ["lost", (r) => r.lost],
+    ["lost changes", (r) => r.lostChanges],
+    ["applied", (r) => r.lostApplied],
+    ["reported", (r) => r.lostReported],
+    ["dropped", (r) => r.lostDropped],
+    ["epoch", (r) => r.finalEpoch],
+  ];
+  const sum = (f: (r: SimResult) => string | number | bigint) => results.reduce((a, r) => a + Number(f(r)), 0);
+  const rows = results.map((r) => cols.map(([, f]) => String(f(r))));
+  rows.push(cols.map(([name, f]) => (name === "seed" ? "total" : name === "max K used" ? String(Math.max(...results.map((r) => r.maxRollback))) : String(sum(f)))));
+  const head = cols.map(([n]) => n);
+  return [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
