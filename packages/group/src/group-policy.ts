@@ -201,5 +201,29 @@ export async function assertAuthorized(policy: GroupPolicy, proposal: Proposal, 
   );
 }
 
+/** The GroupContext fields a received proposal is authorized against. */
+interface ReceivedIn {
+  readonly groupId: Uint8Array;
+  readonly epoch: bigint;
+  readonly extensions: readonly Extension[];
+}
+
+/**
+ * {@link assertAuthorized} for a proposal received by value in the epoch of
+ * `gc`: by a member processing it and by an observer following the group
+ * alike (§12.1.8, §12.4).
+ */
+export function assertReceivedAuthorized(policy: GroupPolicy, proposal: Proposal, gc: ReceivedIn, sender: Sender): Promise<void> {
+  return assertAuthorized(policy, proposal, {
+    groupId: gc.groupId,
+    epoch: gc.epoch,
+    extensions: gc.extensions,
+    sender,
+    stage: "received",
+    byReference: false,
+    committer: undefined,
+  });
+}
+
 /** The default policy. */
 export const DEFAULT_GROUP_POLICY: GroupPolicy = groupPolicy();

@@ -12,7 +12,7 @@ import type { LeafIndex } from "@mlskit/ratchet-tree";
 import type { VerifiedContent } from "./authenticated-content.js";
 import { type StagedCommit, proposalRefOf, stageCommit } from "./commit-process.js";
 import { ContentType } from "./content-type.js";
-import { assertAuthorized } from "./group-policy.js";
+import { assertReceivedAuthorized } from "./group-policy.js";
 import { holdEarlyMessage } from "./early-messages.js";
 import { checkMessageSize } from "./input-limits.js";
 import { type GroupState, type PastEpoch, refKey } from "./group-state.js";
@@ -214,16 +214,7 @@ export async function processVerified(
       if (fc.sender.senderType !== SenderType.member && content.wireFormat !== WireFormat.mls_public_message) {
         fail("proposal/external-not-public", "12.1.8", "an external proposal must be a PublicMessage");
       }
-      const gc = state.groupContext;
-      await assertAuthorized(state.policy, fc.proposal, {
-        groupId: gc.groupId,
-        epoch: gc.epoch,
-        extensions: gc.extensions,
-        sender: fc.sender,
-        stage: "received",
-        byReference: false,
-        committer: undefined,
-      });
+      await assertReceivedAuthorized(state.policy, fc.proposal, state.groupContext, fc.sender);
       const ref = await proposalRefOf(state, content);
       consume();
       const proposals = new Map(state.proposals);

@@ -11,7 +11,7 @@ import { bytesEqual } from "@mlskit/codec";
 import { type VerifiedContent, encodeAuthenticatedContent } from "../authenticated-content.js";
 import { ContentType } from "../content-type.js";
 import { fail } from "../error-codes.js";
-import { assertAuthorized } from "../group-policy.js";
+import { assertReceivedAuthorized } from "../group-policy.js";
 import { refKey } from "../group-state.js";
 import { checkMessageSize } from "../input-limits.js";
 import { decodeMlsMessage } from "../mls-message.js";
@@ -91,16 +91,7 @@ export async function observeMessage(view: PublicGroupView, bytes: Uint8Array): 
 async function observeProposal(view: PublicGroupView, content: VerifiedContent): Promise<ObservedProposal> {
   const fc = content.content;
   if (fc.contentType !== ContentType.proposal) fail("framing/application-not-private", "6", "application data must be sent as a PrivateMessage");
-  const gc = view.groupContext;
-  await assertAuthorized(view.policy, fc.proposal, {
-    groupId: gc.groupId,
-    epoch: gc.epoch,
-    extensions: gc.extensions,
-    sender: fc.sender,
-    stage: "received",
-    byReference: false,
-    committer: undefined,
-  });
+  await assertReceivedAuthorized(view.policy, fc.proposal, view.groupContext, fc.sender);
   // §5.2: ProposalRef = RefHash("MLS 1.0 Proposal Reference", AuthenticatedContent).
   const ref = await makeProposalRef(view.cs, encodeAuthenticatedContent(content));
   const proposals = new Map(view.proposals);
