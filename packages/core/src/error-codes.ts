@@ -8,6 +8,7 @@ export const CORE_ERROR_CODES = [
   "credential/unknown-identity",
   "credential/unsupported-type",
   "crypto/aead-open",
+  "crypto/derive-key-pair",
   "crypto/hpke-open",
   "crypto/invalid-key",
   "crypto/unsupported",

@@ -63,6 +63,10 @@ export const SignatureScheme = {
   ecdsa_secp521r1_sha512: 0x0603,
   ed25519: 0x0807,
   ed448: 0x0808,
+  /** ML-DSA (FIPS 204), TLS code points of draft-ietf-tls-mldsa. */
+  mldsa44: 0x0904,
+  mldsa65: 0x0905,
+  mldsa87: 0x0906,
 } as const;
 export type SignatureSchemeId = (typeof SignatureScheme)[keyof typeof SignatureScheme];
 
@@ -73,6 +77,15 @@ export const HpkeKemId = {
   DHKEM_P521_HKDF_SHA512: 0x0012,
   DHKEM_X25519_HKDF_SHA256: 0x0020,
   DHKEM_X448_HKDF_SHA512: 0x0021,
+  /** ML-KEM (FIPS 203) in HPKE, draft-ietf-hpke-pq-05 §3. */
+  ML_KEM_512: 0x0040,
+  ML_KEM_768: 0x0041,
+  ML_KEM_1024: 0x0042,
+  /** PQ/T hybrids of draft-irtf-cfrg-concrete-hybrid-kems in HPKE, draft-ietf-hpke-pq-05 §4. */
+  MLKEM768_P256: 0x0050,
+  MLKEM1024_P384: 0x0051,
+  /** MLKEM768-X25519, i.e. X-Wing (draft-connolly-cfrg-xwing-kem). */
+  MLKEM768_X25519: 0x647a,
 } as const;
 export const HpkeKdfId = { HKDF_SHA256: 0x0001, HKDF_SHA384: 0x0002, HKDF_SHA512: 0x0003 } as const;
 export const HpkeAeadId = { AES_128_GCM: 0x0001, AES_256_GCM: 0x0002, CHACHA20_POLY1305: 0x0003, EXPORT_ONLY: 0xffff } as const;
@@ -86,7 +99,23 @@ export interface CipherSuiteDescription {
   readonly aead: number;
   readonly hash: "SHA-256" | "SHA-384" | "SHA-512";
   readonly signature: SignatureSchemeId;
+  /**
+   * How HPKE DeriveKeyPair(ikm) maps to a post-quantum KEM's seed (absent
+   * for DHKEM, which follows RFC 9180 §7.1.3, and for PQ KEMs means
+   * `"labeled-shake256"`):
+   * - `"labeled-shake256"`: draft-ietf-hpke-pq-05 §3/§4,
+   *   seed = SHAKE256.LabeledDerive(ikm, "DeriveKeyPair", "", Nseed).
+   * - `"seed"`: the pre-draft convention of `@hpke/ml-kem` 0.3 and
+   *   `@hpke/hybridkem-x-wing` 0.7, which ts-mls 2.0 uses: ML-KEM takes ikm
+   *   itself as the 64-byte seed d || z (so ikm must be 64 bytes: ts-mls's
+   *   suites use HKDF-SHA512), X-Wing seed = SHAKE256(ikm, 32)
+   *   (draft-connolly-cfrg-xwing-kem-06 §5.3).
+   */
+  readonly kemDeriveKeyPair?: KemDeriveKeyPair;
 }
+
+/** See {@link CipherSuiteDescription.kemDeriveKeyPair}. */
+export type KemDeriveKeyPair = "labeled-shake256" | "seed";
 
 const K = HpkeKemId;
 const F = HpkeKdfId;

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from "./ids.js";
+export * from "./cipher-suite-map.js";
 export * from "./errors.js";
 export type { CipherSuiteProvider, CryptoProvider, KeyPair, HpkeCiphertext, HpkeEncapsulation } from "./crypto-provider.js";
 export {

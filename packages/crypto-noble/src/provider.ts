@@ -1,11 +1,12 @@
 /** The noble primitive source and crypto provider. */
 import type { CryptoProvider } from "@mlskit/core";
-import { createCryptoProvider, type PrimitiveSource } from "@mlskit/hpke";
+import { createCryptoProvider, type CryptoProviderOptions, type PrimitiveSource } from "@mlskit/hpke";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { nobleAeads } from "./aead.js";
 import { nobleDhGroups } from "./dh.js";
 import { nobleHashes } from "./hash.js";
 import { nobleKdfs } from "./kdf.js";
+import { nobleMlDsa, noblePqKems } from "./pq.js";
 import { nobleSignatures } from "./signature.js";
 
 let primitives: PrimitiveSource | undefined;
@@ -24,7 +25,8 @@ export function noblePrimitives(): PrimitiveSource {
     kdf: (id) => nobleKdfs.get(id),
     aead: (id) => nobleAeads.get(id),
     dh: (kemId) => nobleDhGroups.get(kemId),
-    signature: (scheme) => nobleSignatures.get(scheme),
+    kem: (kemId) => noblePqKems.get(kemId),
+    signature: (scheme) => nobleSignatures.get(scheme) ?? nobleMlDsa.get(scheme),
     randomBytes: (length) => randomBytes(length),
   } satisfies PrimitiveSource);
   return primitives;
@@ -34,6 +36,6 @@ export function noblePrimitives(): PrimitiveSource {
  * The pure-JavaScript {@link CryptoProvider} (`name` "noble"): all seven
  * RFC 9420 cipher suites, in every runtime.
  */
-export function nobleCryptoProvider(): CryptoProvider {
-  return createCryptoProvider("noble", noblePrimitives());
+export function nobleCryptoProvider(options: CryptoProviderOptions = {}): CryptoProvider {
+  return createCryptoProvider("noble", noblePrimitives(), options);
 }

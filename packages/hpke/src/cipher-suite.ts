@@ -4,8 +4,9 @@
  * {@link CryptoProvider} over any {@link PrimitiveSource}.
  */
 import {
-  CIPHER_SUITES,
   CryptoError,
+  DEFAULT_CIPHER_SUITE_MAP,
+  type CipherSuiteMap,
   SignatureScheme,
   UsageError,
   type CipherSuiteDescription,
@@ -21,7 +22,8 @@ import { asCryptoError } from "./errors.js";
 import { HpkeSuite } from "./key-schedule.js";
 import type { Aead, HashPrimitive, Kdf, PrimitiveSource, SignaturePrimitive, SuitePrimitives } from "./primitives.js";
 import { RandomPool } from "./random-pool.js";
-import { dhPublicKeyProblem, signaturePublicKeyProblem, signaturePublicKeyShapeProblem } from "./public-keys.js";
+import { isPqKemId } from "./pq-kem.js";
+import { signaturePublicKeyProblem, signaturePublicKeyShapeProblem } from "./public-keys.js";
 import { encapForSealBase, openBase, receiveExport, sealBase, sendExport } from "./single-shot.js";
 
 const SIGNATURE_NAMES: Record<number, string> = {
@@ -30,6 +32,9 @@ const SIGNATURE_NAMES: Record<number, string> = {
   [SignatureScheme.ecdsa_secp256r1_sha256]: "ECDSA P-256/SHA-256",
   [SignatureScheme.ecdsa_secp384r1_sha384]: "ECDSA P-384/SHA-384",
   [SignatureScheme.ecdsa_secp521r1_sha512]: "ECDSA P-521/SHA-512",
+  [SignatureScheme.mldsa44]: "ML-DSA-44",
+  [SignatureScheme.mldsa65]: "ML-DSA-65",
+  [SignatureScheme.mldsa87]: "ML-DSA-87",
 };
 
 /** A readable name for a TLS SignatureScheme value. */
@@ -60,7 +65,8 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     if (p.hash.name !== s.hash) mismatch("hash", p.hash.name, s.hash);
     if (p.kdf.id !== s.kdf) mismatch("KDF", kdfName(p.kdf.id), kdfName(s.kdf));
     if (p.aead.id !== s.aead) mismatch("AEAD", aeadName(p.aead.id), aeadName(s.aead));
-    if (p.dh.kemId !== s.kem) mismatch("KEM", kemName(p.dh.kemId), kemName(s.kem));
+    const kemId = p.kem?.kemId ?? p.dh?.kemId ?? -1;
+    if (kemId !== s.kem) mismatch("KEM", kemName(kemId), kemName(s.kem));
     if (p.signature.scheme !== s.signature) mismatch("signature", signatureName(p.signature.scheme), signatureName(s.signature));
     this.suite = s;
     this.hashLength = p.kdf.hashLength;
@@ -76,7 +82,15 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     this.#sig = p.signature;
     const pool = new RandomPool((n) => p.randomBytes(n));
     this.#random = (n) => pool.take(n);
-    this.#hpke = new HpkeSuite({ dh: p.dh, kemKdf: p.kemKdf, kdf: p.kdf, aead: p.aead, randomBytes: this.#random });
+    this.#hpke = new HpkeSuite({
+      dh: p.dh,
+      kemKdf: p.kemKdf,
+      kem: p.kem,
+      kemDeriveKeyPair: s.kemDeriveKeyPair,
+      kdf: p.kdf,
+      aead: p.aead,
+      randomBytes: this.#random,
+    });
   }
 
   hash(data: Uint8Array): Promise<Uint8Array> {
@@ -212,7 +226,7 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
   }
 
   hpkePublicKeyProblem(publicKey: Uint8Array): Promise<string | undefined> {
-    return dhPublicKeyProblem(this.#hpke.kem.group, publicKey);
+    return this.#hpke.kem.publicKeyProblem(publicKey);
   }
   signaturePublicKeyProblem(publicKey: Uint8Array): Promise<string | undefined> {
     return signaturePublicKeyProblem(this.#sig, publicKey);
@@ -242,10 +256,14 @@ export function missingPrimitives(source: PrimitiveSource, suite: CipherSuiteDes
   const missing: string[] = [];
   if (!source.hash(suite.hash)) missing.push(suite.hash);
   if (!source.kdf(suite.kdf)) missing.push(kdfName(suite.kdf));
-  const kemKdf = kemKdfId(suite.kem);
-  if (kemKdf === undefined) missing.push(kemName(suite.kem));
-  else if (kemKdf !== suite.kdf && !source.kdf(kemKdf)) missing.push(kdfName(kemKdf));
-  if (!source.dh(suite.kem)) missing.push(kemName(suite.kem));
+  if (isPqKemId(suite.kem)) {
+    if (!source.kem?.(suite.kem)) missing.push(kemName(suite.kem));
+  } else {
+    const kemKdf = kemKdfId(suite.kem);
+    if (kemKdf === undefined) missing.push(kemName(suite.kem));
+    else if (kemKdf !== suite.kdf && !source.kdf(kemKdf)) missing.push(kdfName(kemKdf));
+    if (!source.dh(suite.kem)) missing.push(kemName(suite.kem));
+  }
   if (!source.aead(suite.aead)) missing.push(aeadName(suite.aead));
   if (!source.signature(suite.signature)) missing.push(signatureName(suite.signature));
   return [...new Set(missing)];
@@ -255,43 +273,64 @@ export function missingPrimitives(source: PrimitiveSource, suite: CipherSuiteDes
  * Collects the primitives of suite `id` from `source`. Throws
  * {@link CryptoError} `crypto/unsupported` naming every missing algorithm.
  */
-export function suitePrimitives(source: PrimitiveSource, id: CipherSuiteId): SuitePrimitives {
-  const suite = CIPHER_SUITES.get(id);
-  if (!suite) throw new CryptoError("crypto/unsupported", `unknown cipher suite 0x${id.toString(16).padStart(4, "0")}`);
+export function suitePrimitives(source: PrimitiveSource, id: CipherSuiteId, cipherSuites: CipherSuiteMap = DEFAULT_CIPHER_SUITE_MAP): SuitePrimitives {
+  const suite = cipherSuites.get(id);
+  if (!suite) throw unknownCipherSuite(id);
   const hash = source.hash(suite.hash);
   const kdf = source.kdf(suite.kdf);
-  const kemKdfIdValue = kemKdfId(suite.kem);
+  const pq = isPqKemId(suite.kem);
+  const kemKdfIdValue = pq ? undefined : kemKdfId(suite.kem);
   const kemKdf = kemKdfIdValue === undefined ? undefined : source.kdf(kemKdfIdValue);
   const aead = source.aead(suite.aead);
-  const dh = source.dh(suite.kem);
+  const dh = pq ? undefined : source.dh(suite.kem);
+  const kem = pq ? source.kem?.(suite.kem) : undefined;
   const signature = source.signature(suite.signature);
-  if (!hash || !kdf || !kemKdf || !aead || !dh || !signature) {
+  if (!hash || !kdf || !aead || !signature || (pq ? !kem : !kemKdf || !dh)) {
     throw new CryptoError(
       "crypto/unsupported",
       `${source.name} cannot serve ${suite.name}: missing ${missingPrimitives(source, suite).join(", ")}`,
     );
   }
-  return { suite, hash, kdf, kemKdf, aead, dh, signature, randomBytes: (n) => source.randomBytes(n) };
+  return { suite, hash, kdf, kemKdf, aead, dh, ...(kem ? { kem } : {}), signature, randomBytes: (n) => source.randomBytes(n) };
 }
 
 /**
- * A {@link CryptoProvider} over a primitive source, for the seven suites of
- * RFC 9420 §17.1. One {@link CipherSuiteProvider} is built per suite and cached.
+ * The error for a suite id the code-point map does not know:
+ * {@link CryptoError} `crypto/unknown-cipher-suite`.
  */
-export function createCryptoProvider(name: string, source: PrimitiveSource): CryptoProvider {
+export function unknownCipherSuite(id: CipherSuiteId): CryptoError {
+  return new CryptoError(
+    "crypto/unknown-cipher-suite",
+    `unknown cipher suite 0x${id.toString(16).padStart(4, "0")}: not in this provider's code-point map (configure cipherSuites to speak another numbering)`,
+  );
+}
+
+/** Options of {@link createCryptoProvider}. */
+export interface CryptoProviderOptions {
+  /** Wire id → algorithm set (default `DEFAULT_CIPHER_SUITE_MAP` of `@mlskit/core`). */
+  readonly cipherSuites?: CipherSuiteMap;
+}
+
+/**
+ * A {@link CryptoProvider} over a primitive source, for the suites of a
+ * code-point map (default: RFC 9420 §17.1's seven and the draft
+ * post-quantum suites, `DEFAULT_CIPHER_SUITE_MAP`) that the source can serve. One {@link CipherSuiteProvider} is built per suite and cached.
+ */
+export function createCryptoProvider(name: string, source: PrimitiveSource, options: CryptoProviderOptions = {}): CryptoProvider {
+  const cipherSuites = options.cipherSuites ?? DEFAULT_CIPHER_SUITE_MAP;
   const cache = new Map<CipherSuiteId, CipherSuiteProvider>();
   return {
     name,
     supportedCipherSuites(): Promise<readonly CipherSuiteId[]> {
       const ids: CipherSuiteId[] = [];
-      for (const suite of CIPHER_SUITES.values()) if (missingPrimitives(source, suite).length === 0) ids.push(suite.id);
+      for (const suite of cipherSuites.values()) if (missingPrimitives(source, suite).length === 0) ids.push(suite.id);
       return Promise.resolve(ids);
     },
     cipherSuite(id: CipherSuiteId): Promise<CipherSuiteProvider> {
       let cs = cache.get(id);
       if (cs === undefined) {
         try {
-          cs = createCipherSuiteProvider(suitePrimitives(source, id));
+          cs = createCipherSuiteProvider(suitePrimitives(source, id, cipherSuites));
         } catch (e) {
           return Promise.reject(e);
         }

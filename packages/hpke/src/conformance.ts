@@ -8,9 +8,10 @@ import { bytesEqual, fromHex, toHex } from "@mlskit/codec";
 import { UsageError } from "@mlskit/core";
 import { aeadName, kdfName, kemKdfId, kemName } from "./algorithms.js";
 import { HpkeContext } from "./context.js";
-import { encapWithKeyPair } from "./dhkem.js";
+import { encapWithKeyPair, type Dhkem } from "./dhkem.js";
 import { EXPORT_ONLY_AEAD, EXPORT_ONLY_AEAD_ID, HpkeSuite, keyScheduleBase } from "./key-schedule.js";
 import type { PrimitiveSource } from "./primitives.js";
+import type { PqKem } from "./pq-kem.js";
 import { openBase, receiveExport } from "./single-shot.js";
 
 /** One RFC 9180 Appendix A test, with bytes as hex (the shape of `rfc9180-hpke.json`). */
@@ -105,7 +106,7 @@ async function runVector(name: string, suite: HpkeSuite, v: HpkeTestVector): Pro
   expect("pkRm", r.publicKey, v.pkRm);
 
   // Encap / Decap (RFC 9180 §4.1).
-  const encap = await encapWithKeyPair(suite.kem, r.publicKey, e.privateKey, e.publicKey);
+  const encap = await encapWithKeyPair(suite.kem as Dhkem, r.publicKey, e.privateKey, e.publicKey);
   expect("enc", encap.enc, v.enc);
   expect("shared_secret (Encap)", encap.sharedSecret, v.shared_secret);
   expect("shared_secret (Decap)", await suite.kem.decap(encap.enc, r.privateKey), v.shared_secret);
@@ -157,4 +158,66 @@ async function runVector(name: string, suite: HpkeSuite, v: HpkeTestVector): Pro
   }
   sender.dispose();
   recipient.dispose();
+}
+
+/** One draft-ietf-hpke-pq-05 Appendix A vector: no ephemeral key pair, `ikmE` is EncapsDerand's randomness. */
+export type HpkePqTestVector = Omit<HpkeTestVector, "pkEm" | "skEm">;
+
+/**
+ * One check per draft-ietf-hpke-pq-05 vector (ML-KEM and the PQ/T hybrids),
+ * through `source`'s {@link KemPrimitive} and this package's HPKE:
+ * DeriveKeyPair(ikmR) (SHAKE256.LabeledDerive) → skRm/pkRm; EncapsDerand(pkR,
+ * ikmE) → enc and shared_secret; Decap → shared_secret; the key schedule,
+ * every listed encryption and export as for {@link hpkeVectorChecks}.
+ */
+export function hpkePqVectorChecks(source: PrimitiveSource, vectors: readonly HpkePqTestVector[]): HpkeVectorCheck[] {
+  return vectors.map((v) => {
+    const name = hpkeVectorName(v);
+    if (v.mode !== 0) throw new UsageError("hpke/unsupported-mode", `${name}: only Base-mode (mode 0) vectors can be checked`);
+    const kem = source.kem?.(v.kem_id);
+    const kdf = source.kdf(v.kdf_id);
+    const aead = source.aead(v.aead_id);
+    if (!kem || !kdf || !aead) {
+      const missing = [!kem && kemName(v.kem_id), !kdf && kdfName(v.kdf_id), !aead && aeadName(v.aead_id)].filter(Boolean);
+      return { name, skip: `${source.name} lacks ${missing.join(", ")}`, run: noop };
+    }
+    return {
+      name,
+      run: async () => {
+        const suite = new HpkeSuite({ kem, kdf, aead, randomBytes: (len) => source.randomBytes(len) });
+        const pq = suite.kem as PqKem;
+        const expect = (field: string, got: Uint8Array, want: string): void => {
+          if (!bytesEqual(got, fromHex(want))) throw new Error(`${name}: ${field} mismatch\n  expected ${want}\n  got      ${toHex(got)}`);
+        };
+        const r = await pq.deriveKeyPair(fromHex(v.ikmR));
+        expect("skRm", r.privateKey, v.skRm);
+        expect("pkRm", r.publicKey, v.pkRm);
+        const encap = await pq.encapDerand(r.publicKey, fromHex(v.ikmE));
+        expect("enc", encap.enc, v.enc);
+        expect("shared_secret (Encap)", encap.sharedSecret, v.shared_secret);
+        expect("shared_secret (Decap)", await pq.decap(encap.enc, r.privateKey), v.shared_secret);
+        const info = fromHex(v.info);
+        const ks = await keyScheduleBase(suite, encap.sharedSecret, info);
+        expect("key", ks.key, v.key);
+        expect("base_nonce", ks.baseNonce, v.base_nonce);
+        expect("exporter_secret", ks.exporterSecret, v.exporter_secret);
+        const sender = new HpkeContext(suite, "sender", ks);
+        const bySeq = new Map(v.encryptions.map((x) => [x.seq, x]));
+        const last = v.encryptions.length === 0 ? -1 : Math.max(...bySeq.keys());
+        for (let seq = 0; seq <= last; seq++) {
+          const x = bySeq.get(seq);
+          const ct = await sender.seal(x ? fromHex(x.aad) : new Uint8Array(0), x ? fromHex(x.pt) : new Uint8Array(0));
+          if (x) expect(`ct (seq ${seq})`, ct, x.ct);
+        }
+        const first = bySeq.get(0);
+        if (first) expect("OpenBase plaintext", await openBase(suite, fromHex(v.enc), r.privateKey, info, fromHex(first.aad), fromHex(first.ct)), first.pt);
+        for (const x of v.exports) {
+          const ctx = fromHex(x.exporter_context);
+          expect(`export "${x.exporter_context}"`, await sender.export(ctx, x.L), x.exported_value);
+          expect(`ReceiveExport "${x.exporter_context}"`, await receiveExport(suite, fromHex(v.enc), r.privateKey, info, ctx, x.L), x.exported_value);
+        }
+        sender.dispose();
+      },
+    };
+  });
 }

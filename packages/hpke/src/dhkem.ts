@@ -7,6 +7,8 @@ import { kemKdfId, kemName } from "./algorithms.js";
 import { asCryptoError } from "./errors.js";
 import { EMPTY, LABEL, LabeledKdf, kemSuiteId } from "./labeled.js";
 import type { DhGroup, Kdf } from "./primitives.js";
+import type { Kem } from "./pq-kem.js";
+import { dhPublicKeyProblem } from "./public-keys.js";
 
 /** Encap's output: the KEM shared secret and the encapsulated key `enc`. */
 export interface EncapResult {
@@ -15,7 +17,7 @@ export interface EncapResult {
 }
 
 /** A DHKEM instance: one group, the KEM's KDF, and a random source. */
-export class Dhkem {
+export class Dhkem implements Kem {
   /** RFC 9180 KEM id. */
   readonly id: number;
   readonly group: DhGroup;
@@ -164,6 +166,11 @@ export class Dhkem {
       dh.fill(0);
       prk?.fill(0);
     }
+  }
+
+  /** RFC 9180 §7.1.1 DeserializePublicKey as a reason, or `undefined` for a valid key. */
+  publicKeyProblem(pk: Uint8Array): Promise<string | undefined> {
+    return dhPublicKeyProblem(this.group, pk);
   }
 
   /** @internal Throws `crypto/invalid-key` for a public key of the wrong size. */

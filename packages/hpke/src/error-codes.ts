@@ -8,6 +8,7 @@ export const HPKE_ERROR_CODES = [
   "crypto/hpke-message-limit",
   "crypto/hpke-open",
   "crypto/invalid-key",
+  "crypto/unknown-cipher-suite",
   "crypto/unsupported",
   "hpke/encapsulation-used",
   "hpke/export-only",

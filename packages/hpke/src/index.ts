@@ -16,7 +16,9 @@ export type {
   SignaturePrimitive,
   SuitePrimitives,
   PrimitiveSource,
+  KemPrimitive,
 } from "./primitives.js";
+export { PqKem, isPqKemId, labeledDeriveShake256, type Kem } from "./pq-kem.js";
 export { HPKE_ERROR_CODES, type HpkeErrorCode } from "./error-codes.js";
 export { kemKdfId, kemName, kdfName, aeadName } from "./algorithms.js";
 export { LabeledKdf, kemSuiteId, hpkeSuiteId } from "./labeled.js";
@@ -52,4 +54,6 @@ export {
   suitePrimitives,
   missingPrimitives,
   signatureName,
+  unknownCipherSuite,
+  type CryptoProviderOptions,
 } from "./cipher-suite.js";

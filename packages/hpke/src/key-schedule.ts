@@ -4,9 +4,11 @@
  */
 import { bytesEqual } from "@mlskit/codec";
 import { UsageError } from "@mlskit/core";
+import type { KemDeriveKeyPair } from "@mlskit/core";
 import { Dhkem } from "./dhkem.js";
+import { PqKem, type Kem } from "./pq-kem.js";
 import { EMPTY, LABEL, LabeledKdf, hpkeSuiteId } from "./labeled.js";
-import type { Aead, DhGroup, Kdf } from "./primitives.js";
+import type { Aead, DhGroup, Kdf, KemPrimitive } from "./primitives.js";
 
 /** mode_base (RFC 9180 §5, table 1). */
 const MODE_BASE = 0x00;
@@ -32,10 +34,14 @@ export const EXPORT_ONLY_AEAD: Aead = Object.freeze({
 
 /** What an {@link HpkeSuite} is built from. */
 export interface HpkeSuiteParams {
-  /** The DH group of the DHKEM. */
-  readonly dh: DhGroup;
-  /** The DHKEM's own KDF (RFC 9180 §7.1: fixed by the KEM). */
-  readonly kemKdf: Kdf;
+  /** The DH group of the DHKEM (or {@link HpkeSuiteParams.kem}). */
+  readonly dh?: DhGroup | undefined;
+  /** The DHKEM's own KDF (RFC 9180 §7.1: fixed by the KEM); not used with {@link HpkeSuiteParams.kem}. */
+  readonly kemKdf?: Kdf | undefined;
+  /** A post-quantum / hybrid KEM (draft-ietf-hpke-pq-05) instead of a DHKEM. */
+  readonly kem?: KemPrimitive | undefined;
+  /** Its DeriveKeyPair convention (default `"labeled-shake256"`). */
+  readonly kemDeriveKeyPair?: KemDeriveKeyPair | undefined;
   /** The HPKE KDF. */
   readonly kdf: Kdf;
   /** The AEAD, or {@link EXPORT_ONLY_AEAD}. */
@@ -60,7 +66,7 @@ interface ContextEntry {
 
 /** A KEM, KDF and AEAD combination (RFC 9180 §5), with what can be precomputed. */
 export class HpkeSuite {
-  readonly kem: Dhkem;
+  readonly kem: Kem;
   readonly kdf: Kdf;
   readonly aead: Aead;
   /** True for the export-only AEAD: no key or nonce is derived. */
@@ -74,11 +80,14 @@ export class HpkeSuite {
   private readonly contexts: ContextEntry[] = [];
 
   constructor(params: HpkeSuiteParams) {
-    this.kem = new Dhkem(params.dh, params.kemKdf, (n) => params.randomBytes(n));
+    const random = (n: number): Uint8Array => params.randomBytes(n);
+    if (params.kem !== undefined) this.kem = new PqKem(params.kem, params.kemDeriveKeyPair ?? "labeled-shake256", random);
+    else if (params.dh !== undefined && params.kemKdf !== undefined) this.kem = new Dhkem(params.dh, params.kemKdf, random);
+    else throw new UsageError("hpke/kem-kdf-mismatch", "an HPKE suite needs a DH group and its KDF, or a KEM");
     this.kdf = params.kdf;
     this.aead = params.aead;
     this.exportOnly = params.aead.id === EXPORT_ONLY_AEAD_ID;
-    this.suiteId = hpkeSuiteId(params.dh.kemId, params.kdf.id, params.aead.id);
+    this.suiteId = hpkeSuiteId(this.kem.id, params.kdf.id, params.aead.id);
     this.labeled = new LabeledKdf(params.kdf, this.suiteId);
   }
 

@@ -106,6 +106,37 @@ export interface DhGroup {
   publicKeyProblem(pk: Uint8Array): string | undefined | Promise<string | undefined>;
 }
 
+/**
+ * A post-quantum or PQ/T hybrid KEM (draft-ietf-hpke-pq-05): ML-KEM
+ * (FIPS 203) or a hybrid of draft-irtf-cfrg-concrete-hybrid-kems (X-Wing =
+ * MLKEM768-X25519, MLKEM768-P256, MLKEM1024-P384). Keys are the fixed-length
+ * byte strings of those specs; the private key is the KEM's seed (64 bytes
+ * d || z for ML-KEM, 32 bytes for the hybrids), from which the KEM expands
+ * the working key. HPKE's DeriveKeyPair (the mapping of an ikm to that seed)
+ * is `@mlskit/hpke`'s, not the primitive's.
+ */
+export interface KemPrimitive {
+  /** HPKE KEM id. */
+  readonly kemId: number;
+  /** Npk, Nsk (= the seed length), Nenc, Nsecret. */
+  readonly publicKeyLength: number;
+  readonly privateKeyLength: number;
+  readonly encLength: number;
+  readonly sharedSecretLength: number;
+  /** KEM.DeriveKeyPair(seed) of the KEM's own spec (ML-KEM.KeyGen_internal(d, z) for ML-KEM); the private key returned is `seed` (a copy). */
+  keyPairFromSeed(seed: Uint8Array): KeyPair | Promise<KeyPair>;
+  /** Encaps(pk), with the KEM's own randomness, or `randomness` (EncapsDerand, for test vectors) when given. Throws on an invalid key. */
+  encap(publicKey: Uint8Array, randomness?: Uint8Array): { enc: Uint8Array; sharedSecret: Uint8Array } | Promise<{ enc: Uint8Array; sharedSecret: Uint8Array }>;
+  /** Decaps(enc, sk); ML-KEM's implicit rejection gives a pseudorandom secret for a tampered `enc`. */
+  decap(enc: Uint8Array, privateKey: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** Length of EncapsDerand's randomness. */
+  readonly encapRandomnessLength: number;
+  /** FIPS 203 §7.2 encapsulation-key check (and the ECDH share's for hybrids): `undefined` for a valid key, else the reason. */
+  publicKeyProblem(publicKey: Uint8Array): string | undefined;
+  /** SHAKE256(data, 8 * length) (FIPS 202), for DeriveKeyPair. */
+  shake256(data: Uint8Array, length: number): Uint8Array;
+}
+
 /** A signature scheme, with the key and signature encodings of `@mlskit/core`'s provider docs. */
 export interface SignaturePrimitive {
   readonly scheme: number;
@@ -135,9 +166,12 @@ export interface SuitePrimitives {
   /** The suite's KDF (also HPKE's KDF). */
   readonly kdf: Kdf;
   /** The KDF inside the DHKEM (RFC 9180 §4.1; same hash family as the group). */
-  readonly kemKdf: Kdf;
+  readonly kemKdf: Kdf | undefined;
   readonly aead: Aead;
-  readonly dh: DhGroup;
+  /** The DH group of a DHKEM suite; `undefined` when {@link SuitePrimitives.kem} is given. */
+  readonly dh: DhGroup | undefined;
+  /** The KEM of a post-quantum suite (instead of {@link SuitePrimitives.dh}). */
+  readonly kem?: KemPrimitive;
   readonly signature: SignaturePrimitive;
   randomBytes(length: number): Uint8Array;
 }
@@ -156,6 +190,8 @@ export interface PrimitiveSource {
   aead(id: number): Aead | undefined;
   /** By RFC 9180 KEM id. */
   dh(kemId: number): DhGroup | undefined;
+  /** Optional: a post-quantum / hybrid KEM by HPKE KEM id (draft-ietf-hpke-pq-05). */
+  kem?(kemId: number): KemPrimitive | undefined;
   /** By TLS SignatureScheme value. */
   signature(scheme: number): SignaturePrimitive | undefined;
   randomBytes(length: number): Uint8Array;

@@ -4,6 +4,26 @@
  * and the RFC 9180 HPKE vectors. Test-only; uses Node's `fs`.
  */
 import { loadJson } from "./load.js";
+
+/** One draft-ietf-hpke-pq-05 Appendix A vector (no skEm/pkEm: ikmE is EncapsDerand's randomness). */
+export interface HpkePqVector {
+  readonly mode: number;
+  readonly kem_id: number;
+  readonly kdf_id: number;
+  readonly aead_id: number;
+  readonly info: string;
+  readonly ikmE: string;
+  readonly ikmR: string;
+  readonly pkRm: string;
+  readonly skRm: string;
+  readonly enc: string;
+  readonly shared_secret: string;
+  readonly key: string;
+  readonly base_nonce: string;
+  readonly exporter_secret: string;
+  readonly encryptions: readonly { readonly seq: number; readonly pt: string; readonly aad: string; readonly nonce: string; readonly ct: string }[];
+  readonly exports: readonly { readonly exporter_context: string; readonly L: number; readonly exported_value: string }[];
+}
 import type {
   CryptoBasicsVector,
   DeserializationVector,
@@ -30,6 +50,8 @@ export const vectors = {
   secretTree: () => loadJson<SecretTreeVector[]>("secret-tree.json"),
   transcriptHashes: () => loadJson<TranscriptHashesVector[]>("transcript-hashes.json"),
   hpke: () => loadJson<HpkeVector[]>("rfc9180-hpke.json"),
+  /** draft-ietf-hpke-pq-05 Appendix A (ML-KEM-512 and X-Wing; see vectors/ORIGIN.md). */
+  hpkePq: () => loadJson<HpkePqVector[]>("hpke-pq-draft05.json"),
   treeMath: () => loadJson<TreeMathVector[]>("tree-math.json"),
   treeOperations: () => loadJson<TreeOperationsVector[]>("tree-operations.json"),
   treeValidation: () => loadJson<TreeValidationVector[]>("tree-validation.json"),

@@ -44,9 +44,9 @@ export function hashKdfChecks(cs: CipherSuiteProvider, x: Expected, add: AddChec
 
   add("hash: known answer and length", async () => {
     assertBytes(await cs.hash(utf8("abc")), x.kat.abc, `${cs.suite.hash}("abc")`);
-    assert((await cs.hash(new Uint8Array(0))).length === x.nh, "hash of empty input has the wrong length");
+    assert((await cs.hash(new Uint8Array(0))).length === x.hashNh, "hash of empty input has the wrong length");
     const big = seq(100_000);
-    assert((await cs.hash(big)).length === x.nh, "hash of 100 kB has the wrong length");
+    assert((await cs.hash(big)).length === x.hashNh, "hash of 100 kB has the wrong length");
   });
 
   add("mac: HMAC known answer (RFC 4231 case 2), key sensitivity", async () => {
@@ -55,7 +55,7 @@ export function hashKdfChecks(cs: CipherSuiteProvider, x: Expected, add: AddChec
     const tag = await cs.mac(key, data);
     assertBytes(tag, x.kat.hmac, "HMAC");
     assert(!bytesEqual(await cs.mac(utf8("Jeff"), data), tag), "HMAC ignores the key");
-    assert((await cs.mac(seq(200), data)).length === x.nh, "HMAC with a long key has the wrong length");
+    assert((await cs.mac(seq(200), data)).length === x.hashNh, "HMAC with a long key has the wrong length");
   });
 
   add("kdf: HKDF known answers, lengths, extract = HMAC(salt, ikm)", async () => {
@@ -63,14 +63,14 @@ export function hashKdfChecks(cs: CipherSuiteProvider, x: Expected, add: AddChec
     const ikm = utf8("mlskit ikm");
     const info = utf8("mlskit info");
     const prk = await cs.kdfExtract(salt, ikm);
-    assertBytes(prk, x.kat.prk, "HKDF-Extract");
-    assertBytes(prk, await cs.mac(salt, ikm), "HKDF-Extract vs HMAC(salt, ikm)");
-    assertBytes(await cs.kdfExpand(prk, info, 100), x.kat.okm100, "HKDF-Expand (100 bytes)");
+    assertBytes(prk, x.kdfKat.prk, "HKDF-Extract");
+    if (x.kdfIsHash) assertBytes(prk, await cs.mac(salt, ikm), "HKDF-Extract vs HMAC(salt, ikm)");
+    assertBytes(await cs.kdfExpand(prk, info, 100), x.kdfKat.okm100, "HKDF-Expand (100 bytes)");
     for (const n of [1, 16, x.nh, x.nh + 1, 3 * x.nh]) {
       const okm = await cs.kdfExpand(prk, info, n);
       assert(okm.length === n, `HKDF-Expand(${n}) gave ${okm.length} bytes`);
       // HKDF-Expand output is a prefix of any longer output (RFC 5869 §2.3).
-      if (n <= 100) assertBytes(okm, fromHex(x.kat.okm100).subarray(0, n), `HKDF-Expand(${n})`);
+      if (n <= 100) assertBytes(okm, fromHex(x.kdfKat.okm100).subarray(0, n), `HKDF-Expand(${n})`);
     }
     // RFC 5869 §2.2: an absent salt is HashLen zero bytes; HMAC pads an empty key with zeros.
     assertBytes(await cs.kdfExtract(new Uint8Array(0), ikm), await cs.kdfExtract(new Uint8Array(x.nh), ikm), "HKDF-Extract with empty salt");

@@ -3,18 +3,34 @@
  * HKDF, AEAD and signature test vectors per algorithm.
  */
 import type { CipherSuiteProvider } from "../crypto-provider.js";
-import { HpkeAeadId, HpkeKemId, SignatureScheme } from "../ids.js";
+import { HpkeAeadId, HpkeKdfId, HpkeKemId, SignatureScheme } from "../ids.js";
 import { fail } from "./helpers.js";
+import { MLDSA_KAT } from "./known-answers-mldsa.js";
 
 const HASH_LENGTH = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 } as const;
 
-/** Npk, Nsk of each DHKEM (RFC 9180 §7.1). */
-const KEM_SIZES: Record<number, { pk: number; sk: number; nist: boolean }> = {
-  [HpkeKemId.DHKEM_P256_HKDF_SHA256]: { pk: 65, sk: 32, nist: true },
-  [HpkeKemId.DHKEM_P384_HKDF_SHA384]: { pk: 97, sk: 48, nist: true },
-  [HpkeKemId.DHKEM_P521_HKDF_SHA512]: { pk: 133, sk: 66, nist: true },
-  [HpkeKemId.DHKEM_X25519_HKDF_SHA256]: { pk: 32, sk: 32, nist: false },
-  [HpkeKemId.DHKEM_X448_HKDF_SHA512]: { pk: 56, sk: 56, nist: false },
+/**
+ * Npk, Nsk, Nenc of each KEM: the DHKEMs (RFC 9180 §7.1, Nenc = Npk) and the
+ * post-quantum KEMs of draft-ietf-hpke-pq-05 (Tables 2-3; `pq`).
+ */
+const KEM_SIZES: Record<number, { pk: number; sk: number; enc: number; nist: boolean; pq: boolean }> = {
+  [HpkeKemId.DHKEM_P256_HKDF_SHA256]: { pk: 65, sk: 32, enc: 65, nist: true, pq: false },
+  [HpkeKemId.DHKEM_P384_HKDF_SHA384]: { pk: 97, sk: 48, enc: 97, nist: true, pq: false },
+  [HpkeKemId.DHKEM_P521_HKDF_SHA512]: { pk: 133, sk: 66, enc: 133, nist: true, pq: false },
+  [HpkeKemId.DHKEM_X25519_HKDF_SHA256]: { pk: 32, sk: 32, enc: 32, nist: false, pq: false },
+  [HpkeKemId.DHKEM_X448_HKDF_SHA512]: { pk: 56, sk: 56, enc: 56, nist: false, pq: false },
+  [HpkeKemId.ML_KEM_512]: { pk: 800, sk: 64, enc: 768, nist: false, pq: true },
+  [HpkeKemId.ML_KEM_768]: { pk: 1184, sk: 64, enc: 1088, nist: false, pq: true },
+  [HpkeKemId.ML_KEM_1024]: { pk: 1568, sk: 64, enc: 1568, nist: false, pq: true },
+  [HpkeKemId.MLKEM768_P256]: { pk: 1249, sk: 32, enc: 1153, nist: false, pq: true },
+  [HpkeKemId.MLKEM1024_P384]: { pk: 1665, sk: 32, enc: 1665, nist: false, pq: true },
+  [HpkeKemId.MLKEM768_X25519]: { pk: 1216, sk: 32, enc: 1120, nist: false, pq: true },
+};
+
+const KDF_HASH: Record<number, "SHA-256" | "SHA-384" | "SHA-512"> = {
+  [HpkeKdfId.HKDF_SHA256]: "SHA-256",
+  [HpkeKdfId.HKDF_SHA384]: "SHA-384",
+  [HpkeKdfId.HKDF_SHA512]: "SHA-512",
 };
 
 /** Nk, Nn, Nt (RFC 9180 §7.3). */
@@ -98,6 +114,7 @@ const SIGNATURE_KAT: Record<number, { pk: number; sk: number; priv: string; pub:
       "30818702412f78613f6eb375a18b4937560d86a7eb6a1ef956c32a2feb8350c70df383ba494e7fc663bdbe30d643299eeb57df0c59da69e88f7da75a40877c8ac3c94c68deb4024201f237f6965a547f080dbf37455b37dc505010455a0c3c3a9d2e8826df5259ef25fd9db083d2a5f5075fd46af9a6b6f34c64c9011944d55eb20bd440e90bd3f5fa49",
   },
 };
+Object.assign(SIGNATURE_KAT, MLDSA_KAT);
 export const SIGNATURE_KAT_MESSAGE = "mlskit signature KAT";
 
 /** The sizes and known answers a provider of this suite must match. @internal */
@@ -106,7 +123,9 @@ export function expected(cs: CipherSuiteProvider) {
   const kem = KEM_SIZES[s.kem] ?? fail(`${s.name}: unknown KEM ${s.kem}`);
   const aead = AEAD_SIZES[s.aead] ?? fail(`${s.name}: unknown AEAD ${s.aead}`);
   const sig = SIGNATURE_KAT[s.signature] ?? fail(`${s.name}: unknown signature scheme ${s.signature}`);
-  return { nh: HASH_LENGTH[s.hash], kem, aead, sig, kat: HASH_KAT[s.hash] };
+  const kdfHash = KDF_HASH[s.kdf] ?? fail(`${s.name}: unknown KDF ${s.kdf}`);
+  // nh: the KDF's Nh (secrets); hashNh: the suite hash's output (RFC 9420 §5.1 lets them differ, as ts-mls's suites do).
+  return { nh: HASH_LENGTH[kdfHash], hashNh: HASH_LENGTH[s.hash], kem, aead, sig, kat: HASH_KAT[s.hash], kdfKat: HASH_KAT[kdfHash], kdfIsHash: kdfHash === s.hash };
 }
 
 /** What {@link expected} returns. @internal */

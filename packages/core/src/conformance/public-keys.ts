@@ -117,7 +117,8 @@ export function publicKeyChecks(cs: CipherSuiteProvider, x: Expected, add: AddCh
   const kem = cs.suite.kem;
   const scheme = cs.suite.signature;
   const nistKem = x.kem.nist;
-  const ecdsa = scheme !== SignatureScheme.ed25519 && scheme !== SignatureScheme.ed448;
+  const mldsa = scheme === SignatureScheme.mldsa44 || scheme === SignatureScheme.mldsa65 || scheme === SignatureScheme.mldsa87;
+  const ecdsa = !mldsa && scheme !== SignatureScheme.ed25519 && scheme !== SignatureScheme.ed448;
 
   add("public keys: valid HPKE keys are accepted", async () => {
     for (let i = 0; i < 4; i++) {
@@ -144,6 +145,10 @@ export function publicKeyChecks(cs: CipherSuiteProvider, x: Expected, add: AddCh
         ["hybrid SEC1 prefix 0x06", Uint8Array.of(6, ...publicKey.subarray(1))],
         ["the point at infinity (0x00)", Uint8Array.of(0)],
       );
+    } else if (x.kem.pq) {
+      const overQ = publicKey.slice();
+      overQ.fill(0xff, 0, 3);
+      bad.push(["ML-KEM coefficients not below q (FIPS 203 §7.2 modulus check)", overQ, "modulus"]);
     } else {
       const table = kem === HpkeKemId.DHKEM_X25519_HKDF_SHA256 ? X25519_BAD : kem === HpkeKemId.DHKEM_X448_HKDF_SHA512 ? X448_BAD : [];
       for (const [what, hex] of table) bad.push([`low-order point: ${what}`, fromHex(hex), "low-order"]);
@@ -180,6 +185,9 @@ export function publicKeyChecks(cs: CipherSuiteProvider, x: Expected, add: AddCh
         ["hybrid SEC1 prefix 0x07", Uint8Array.of(7, ...kp.publicKey.subarray(1)), undefined, sig],
       );
       await assertRefused(cs.signaturePublicKeyProblem(compressed), "compressed point", "compressed");
+    } else if (mldsa) {
+      // ML-DSA (FIPS 204 pkEncode): any bit string of the right length decodes; a changed key verifies nothing.
+      await assertVerifyFalse(cs.verify(flip(kp.publicKey, 40), msg, sig), "a key with one bit of t1 flipped");
     } else {
       const table = scheme === SignatureScheme.ed25519 ? ED25519_BAD : ED448_BAD;
       // The signature anyone can make for a small-order key: R = the neutral point, S = 0.
