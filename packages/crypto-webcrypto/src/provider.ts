@@ -3,7 +3,7 @@
  * `@mlskit/hpke`'s `createCryptoProvider`, over a {@link WebCryptoSource}
  * that is probed (once per algorithm, lazily) before a suite is handed out.
  */
-import { CIPHER_SUITES, CryptoError, type CipherSuiteDescription, type CipherSuiteId, type CipherSuiteProvider, type CryptoProvider } from "@mlskit/core";
+import { DEFAULT_CIPHER_SUITE_MAP, CryptoError, type CipherSuiteDescription, type CipherSuiteId, type CipherSuiteProvider, type CryptoProvider } from "@mlskit/core";
 import { createCryptoProvider, kemKdfId, missingPrimitives } from "@mlskit/hpke";
 import { handleCipherSuiteProvider } from "./handle-suite.js";
 import { isKeyHandle } from "./key-handle.js";
@@ -105,7 +105,8 @@ const hex4 = (id: number): string => "0x" + id.toString(16).padStart(4, "0");
  */
 export function webCryptoProvider(options: WebCryptoProviderOptions = {}): WebCryptoProvider {
   const source = new WebCryptoSource(options);
-  const inner = createCryptoProvider(source.name, source);
+  const cipherSuites = options.cipherSuites ?? DEFAULT_CIPHER_SUITE_MAP;
+  const inner = createCryptoProvider(source.name, source, { cipherSuites });
   const handles = source.handles;
   if (options.nonExtractableKeys !== undefined && handles === undefined) {
     throw new CryptoError("crypto/unsupported", "nonExtractableKeys needs crypto.subtle, which this runtime does not have");
@@ -145,8 +146,8 @@ export function webCryptoProvider(options: WebCryptoProviderOptions = {}): WebCr
       return inner.supportedCipherSuites();
     },
     async cipherSuite(id: CipherSuiteId): Promise<CipherSuiteProvider> {
-      const suite = CIPHER_SUITES.get(id);
-      if (suite === undefined) return inner.cipherSuite(id); // throws crypto/unsupported (unknown suite)
+      const suite = cipherSuites.get(id);
+      if (suite === undefined) return inner.cipherSuite(id); // throws crypto/unknown-cipher-suite
       await Promise.all([...suiteAlgorithms(suite).map((a) => source.probe(a)), source.loadFallback()]);
       const missing = missingPrimitives(source, suite);
       if (missing.length > 0) throw unsupported(suite, missing);

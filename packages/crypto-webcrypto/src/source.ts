@@ -3,8 +3,9 @@
  * offers (found out by probing, once per algorithm), and the rest from an
  * optional fallback source.
  */
+import type { CipherSuiteMap } from "@mlskit/core";
 import { CryptoError } from "@mlskit/core";
-import type { Aead, DhGroup, HashPrimitive, Kdf, PrimitiveSource, SignaturePrimitive } from "@mlskit/hpke";
+import type { Aead, DhGroup, HashPrimitive, Kdf, KemPrimitive, PrimitiveSource, SignaturePrimitive } from "@mlskit/hpke";
 import { webCryptoAead, type AeadName } from "./aead.js";
 import { webCryptoDh } from "./dh.js";
 import { webCryptoHash } from "./hash.js";
@@ -161,6 +162,8 @@ export interface WebCryptoOptions {
 
 /** Options of `webCryptoProvider`: {@link WebCryptoOptions} and the key-handle mode. */
 export interface WebCryptoProviderOptions extends WebCryptoOptions {
+  /** The cipher-suite code-point map (default `DEFAULT_CIPHER_SUITE_MAP` of `@mlskit/core`). */
+  readonly cipherSuites?: CipherSuiteMap;
   /**
    * Opt-in: signature and HPKE key pairs from
    * `signatureGenerateKeyPair` and `hpkeGenerateKeyPair` are generated with
@@ -378,6 +381,16 @@ export class WebCryptoSource implements PrimitiveSource {
     return this.withFallbackKeyCheck(`dh/${kemId}`, native, this.fallback?.dh(kemId));
   }
 
+  /**
+   * ML-KEM and the PQ/T hybrid KEMs: `crypto.subtle` has none, so only the
+   * fallback's (noble's), and none with nonExtractableKeys (its keys would
+   * be bytes in memory): such a provider refuses the post-quantum suites
+   * with `crypto/unsupported`.
+   */
+  kem(kemId: number): KemPrimitive | undefined {
+    return this.handles === undefined ? this.fallback?.kem?.(kemId) : undefined;
+  }
+
   signature(scheme: number): SignaturePrimitive | undefined {
     const name = SIGNATURE_ALGORITHM[scheme];
     const native = name && this.native(`signature/${scheme}`, name, (ctx) => webCryptoSignature(ctx, name));
@@ -448,6 +461,7 @@ export async function webCryptoPrimitives(options: WebCryptoOptions = {}): Promi
     kdf: (id) => source.kdf(id),
     aead: (id) => source.aead(id),
     dh: (kemId) => source.dh(kemId),
+    kem: (kemId) => source.kem(kemId),
     signature: (scheme) => source.signature(scheme),
     randomBytes: (length) => source.randomBytes(length),
   };
