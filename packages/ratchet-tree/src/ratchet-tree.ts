@@ -11,7 +11,7 @@ import { Reader, encode } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
 import type { LeafNode } from "./leaf-node.js";
 import { type Node, NodeType, ratchetTreeCodec, skipLeafNode, skipParentNode } from "./node.js";
-import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, LeafBitmap, type NodeTables, chunkCount, hashChunkBytes, hashSlot } from "./store.js";
+import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, LeafBitmap, type NodeTables, chunkCount, digestLength, hashChunkBytes, hashSlot } from "./store.js";
 import { Scratch, hashBatch, leafHashInput, parentHashInput, syncHash } from "./tree-hash.js";
 import { type LeafIndex, MAX_LEAVES, type NodeIndex, isLeaf, left, nodeToLeaf, nodeWidth, right } from "./tree-math.js";
 import { TreeDiff } from "./tree-diff.js";
@@ -147,7 +147,7 @@ export class RatchetTree extends TreeView {
     while (nodeWidth(leafCount) < count) leafCount *= 2;
     if (leafCount > MAX_LEAVES) throw new ValidationError("tree/malformed", "12.4.3.3", "tree too large");
     const width = nodeWidth(leafCount);
-    const nh = cs.hashLength;
+    const nh = digestLength(cs);
     const nChunks = chunkCount(width);
     const leafHashes = syncHash(cs) === undefined;
     const tables: NodeTables = { spans: [], hashes: [], leafHashes };
@@ -195,7 +195,7 @@ export class RatchetTree extends TreeView {
       // Not stored (see NodeTables.leafHashes): one synchronous hash of the leaf's bytes.
       return syncHash(this.cs)!(leafHashInput(nodeToLeaf(n), this.nodeBytes(n), LEAF_SCRATCH));
     }
-    const nh = this.cs.hashLength;
+    const nh = digestLength(this.cs);
     const at = hashSlot(leafHashes, n) * nh;
     return this.tables.hashes[n >>> CHUNK_BITS]!.subarray(at, at + nh);
   }
@@ -241,7 +241,7 @@ export class RatchetTree extends TreeView {
    * with the caller's other work (see tree-validation).
    */
   async computeAllHashes(yielder?: Yielder): Promise<void> {
-    const nh = this.cs.hashLength;
+    const nh = digestLength(this.cs);
     const y = yielder ?? new Yielder();
     const { leafHashes } = this.tables;
     const store = (n: number, d: Uint8Array) => this.tables.hashes[n >>> CHUNK_BITS]!.set(d, hashSlot(leafHashes, n) * nh);

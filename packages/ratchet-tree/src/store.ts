@@ -69,6 +69,18 @@ export function hashSlot(leafHashes: boolean, n: number): number {
   return leafHashes ? n & CHUNK_MASK : (n & CHUNK_MASK) >>> 1;
 }
 
+const DIGEST_LENGTH = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 } as const;
+
+/**
+ * The output length of the suite's hash (tree and parent hashes are Hash
+ * outputs, RFC 9420 §7.8-§7.9). Not `cs.hashLength`, which is KDF.Nh: the two
+ * differ in suites whose KDF is not their hash (ts-mls 2.0's HKDF-SHA512
+ * suites with SHA-256 or SHA-384, TS_MLS_CIPHER_SUITE_MAP 0xF007-0xF00A).
+ */
+export function digestLength(cs: { readonly suite: { readonly hash: keyof typeof DIGEST_LENGTH } }): number {
+  return DIGEST_LENGTH[cs.suite.hash];
+}
+
 /** Bytes of a hash chunk for `cap` nodes. */
 export function hashChunkBytes(leafHashes: boolean, cap: number, nh: number): number {
   return (leafHashes ? cap : cap >>> 1) * nh;

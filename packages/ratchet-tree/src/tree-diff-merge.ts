@@ -4,7 +4,7 @@
  * base tree, and compacting the arena when garbage dominates it.
  */
 import { RatchetTree, chunkCapacity } from "./ratchet-tree.js";
-import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount, hashChunkBytes, hashSlot } from "./store.js";
+import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount, digestLength, hashChunkBytes, hashSlot } from "./store.js";
 import { type NodeIndex, isLeaf, nodeWidth } from "./tree-math.js";
 
 /** A diff's staged changes, as {@link mergeStaged} reads them (all hashes computed, unmerged leaves flushed). */
@@ -26,7 +26,7 @@ export interface StagedChanges {
 export function mergeStaged(base: RatchetTree, staged: StagedChanges): RatchetTree {
   const cs = base.cs;
   const width = nodeWidth(staged.leafCount);
-  const nh = cs.hashLength;
+  const nh = digestLength(cs);
   const nChunks = chunkCount(width);
   const { leafHashes } = base.tables;
   const tables: NodeTables = { spans: base.tables.spans.slice(0, nChunks), hashes: base.tables.hashes.slice(0, nChunks), leafHashes };

@@ -23,7 +23,7 @@ import { CredentialTypeSummary } from "../capabilities.js";
 import { setMemberSummary } from "../proposal-list.js";
 import { readHeader, writeHeader, decodingBody } from "../state/blob-header.js";
 import { encodedTree } from "../state/encoded-tree.js";
-import { readNh, readProposals, readReinit, writeProposals, writeReinit } from "../state/state-parts.js";
+import { readDigest, readProposals, readReinit, writeProposals, writeReinit } from "../state/state-parts.js";
 import { loadTree } from "../state/stored-tree.js";
 import { type PublicGroupView, type PublicGroupViewEnvironment, makePublicGroupView } from "./public-group-view.js";
 
@@ -59,8 +59,8 @@ export async function decodePublicGroupView(bytes: Uint8Array, env: PublicGroupV
       body.field("group_context", () => body.fail("codec/invalid-value", `GroupContext of suite ${groupContext.cipherSuite} in a view of suite ${cs.suite.id}`, contextAt));
     }
     const treeBytes = body.field("ratchet_tree", () => opaque.decode(body));
-    const interimTranscriptHash = readNh(body, cs, "interim_transcript_hash");
-    const confirmationTag = readNh(body, cs, "confirmation_tag");
+    const interimTranscriptHash = readDigest(body, cs, "interim_transcript_hash");
+    const confirmationTag = readDigest(body, cs, "confirmation_tag");
     const proposals = readProposals(body, cs);
     const reinit = readReinit(body);
     body.assertEnd();

@@ -44,7 +44,7 @@ import type { ReInitProposal } from "../proposal.js";
 import {
   readEarlyMessages,
   readEpochKeys,
-  readNh,
+  readDigest,
   readNonEmpty,
   readOwnUpdates,
   readPrivateKeys,
@@ -171,8 +171,8 @@ export function readGroupStateBody(r: Reader, cs: CipherSuiteProvider, nested: b
   const signaturePrivateKey = readNonEmpty(r, "signature_private_key");
   const keys = r.field("keys", () => readEpochKeys(r, cs));
   const secretTree = r.field("secret_tree", () => secretTreeStateCodec(cs).decode(r));
-  const interimTranscriptHash = readNh(r, cs, "interim_transcript_hash");
-  const confirmationTag = readNh(r, cs, "confirmation_tag");
+  const interimTranscriptHash = readDigest(r, cs, "interim_transcript_hash");
+  const confirmationTag = readDigest(r, cs, "confirmation_tag");
   const proposals = readProposals(r, cs);
   let resumptionPsks: StoredBody["resumptionPsks"];
   let pending: StoredBody["pending"];

@@ -38,12 +38,30 @@ import { type ReInitProposal, proposalCodec, reInitCodec } from "../proposal.js"
 import { senderCodec } from "../sender.js";
 
 
-/** An `opaque<V>` that must be KDF.Nh bytes (a secret, hash or MAC of the suite). */
+/** An `opaque<V>` that must be KDF.Nh bytes (a secret of the key schedule). */
 export function readNh(r: Reader, cs: CipherSuiteProvider, name: string): Uint8Array {
   return r.field(name, () => {
     const at = r.offset;
     const v = opaque.decode(r);
     if (v.length !== cs.hashLength) r.fail("codec/invalid-value", `${v.length} bytes where KDF.Nh is ${cs.hashLength}`, at);
+    return v;
+  });
+}
+
+const DIGEST_LENGTH = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 } as const;
+
+/**
+ * An `opaque<V>` that must be the length of the suite's Hash output (a
+ * transcript hash, a MAC, a RefHash: RFC 9420 §5.1-§5.2, §8.2). That is
+ * KDF.Nh in RFC 9420's suites but not in ts-mls 2.0's HKDF-SHA512 suites with
+ * SHA-256/SHA-384 (TS_MLS_CIPHER_SUITE_MAP 0xF007-0xF00A).
+ */
+export function readDigest(r: Reader, cs: CipherSuiteProvider, name: string): Uint8Array {
+  return r.field(name, () => {
+    const at = r.offset;
+    const v = opaque.decode(r);
+    const n = DIGEST_LENGTH[cs.suite.hash];
+    if (v.length !== n) r.fail("codec/invalid-value", `${v.length} bytes where the ${cs.suite.hash} output is ${n}`, at);
     return v;
   });
 }
@@ -120,7 +138,7 @@ export function readProposals(r: Reader, cs: CipherSuiteProvider): Map<string, C
   const out = new Map<string, CachedProposal>();
   readVector(r, "proposals", (body) => {
     const at = body.offset;
-    const ref = readNh(body, cs, "ref");
+    const ref = readDigest(body, cs, "ref");
     const key = toHex(ref);
     if (out.has(key)) body.fail("codec/invalid-value", `ProposalRef ${key} twice`, at);
     const proposal = body.field("proposal", () => proposalCodec.decode(body));
