@@ -339,14 +339,23 @@ export class Group {
     return this.#queue.run(() => this.#storage.persisting(() => this.#processOne(bytes)));
   }
 
-  /** One message: from imported history when it is of an epoch only that holds (history/), else by status. */
+  /**
+   * One message: from imported history when it is of an epoch only that
+   * holds (history/), else by status; a message of an epoch we hold that we
+   * refuse may be of another branch of a fork, read from imported history.
+   */
   async #processOne(bytes: Uint8Array): Promise<IncomingMessage> {
     const history = this.#host.history;
-    if (history !== undefined && this.#state.status.kind !== "closed") {
-      const read = await history.read(this.#state, bytes);
-      if (read !== undefined) return read;
+    if (history === undefined || this.#state.status.kind === "closed") return processByStatus(this.#internals, bytes);
+    const read = await history.read(this.#state, bytes);
+    if (read !== undefined) return read;
+    try {
+      return await processByStatus(this.#internals, bytes);
+    } catch (e) {
+      const other = await history.readOtherBranch(this.#state, bytes);
+      if (other !== undefined) return other;
+      throw e;
     }
-    return processByStatus(this.#internals, bytes);
   }
 
   /**

@@ -12,6 +12,15 @@
  * tree, a handshake ratchet, the membership key or any other epoch secret:
  * every leaf out of scope is handed over as an exhausted ratchet, which
  * reads nothing. See README "History sharing" for what can be shared when.
+ *
+ * Branch-aware: after a fork (forks/), two branches hold epochs of the same
+ * number. An epoch is identified by (epoch, branch), the branch being its
+ * confirmed transcript hash (`branchOf`), bound in the bundle's signed
+ * header. A message of an epoch this member holds, which its own keys do
+ * not read (sent on a losing branch), is tried against the imported epochs
+ * of that number on other branches; a message of an epoch it does not hold
+ * against every imported branch of that number. Retention keeps the copies
+ * of a branch this member left by a rollback, so it can share them.
  */
 import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
 import {
@@ -58,7 +67,7 @@ import {
   encodeHistoryPayload,
   encodeHistoryTbs,
 } from "./history-codec.js";
-import { type HistoryKind, HistoryStore, historyRowId } from "./history-store.js";
+import { type HistoryKind, HistoryStore, branchOf, historyRowId } from "./history-store.js";
 
 /** How the recipient relates to the sharing member. */
 export type HistoryRecipientRelation = "same-user" | "member";
@@ -71,10 +80,12 @@ export interface HistoryShareRequest {
   readonly recipientKeyPackageRef: Uint8Array;
   /** `same-user`: another device of our user (`sameUser`); `member`: another user's client that is a member of the group now. */
   readonly relation: HistoryRecipientRelation;
-  /** The epochs that would be shared, ascending. */
+  /** The epoch numbers that would be shared, ascending (an epoch of two branches once). */
   readonly epochs: readonly bigint[];
-  /** The senders in scope, per epoch. */
-  readonly senders: readonly { readonly epoch: bigint; readonly leafIndex: number; readonly identity: Uint8Array }[];
+  /** Each epoch with its branch (the epoch's confirmed transcript hash); `current` when it is on the branch the sharer is on now. */
+  readonly branches: readonly { readonly epoch: bigint; readonly branch: Uint8Array; readonly current: boolean }[];
+  /** The senders in scope, per epoch (and branch). */
+  readonly senders: readonly { readonly epoch: bigint; readonly branch: Uint8Array; readonly leafIndex: number; readonly identity: Uint8Array }[];
 }
 
 /** The application's consent hook and settings of history sharing (`ClientOptions.historySharing`). */
@@ -105,7 +116,12 @@ export interface HistorySharingOptions {
 export interface ShareHistoryOptions {
   /** The recipient's KeyPackage (MLSMessage or bare), of the group's suite: the bundle is encrypted to its init key. */
   readonly keyPackage: Uint8Array;
-  /** The epoch range, inclusive; default every past epoch held. Only epochs before the current one are shared. */
+  /**
+   * The epoch range, inclusive; default every epoch held. The current epoch
+   * of the branch the sharer is on is never shared; every other held epoch
+   * in range is, of every branch held (a branch left by a fork included,
+   * even past the current epoch number).
+   */
   readonly epochs?: { readonly from?: bigint; readonly to?: bigint };
   /** The senders (leaf indexes, or identities, resolved in each epoch's tree); default every member of each epoch. */
   readonly senders?: readonly MemberRef[];
@@ -123,8 +139,10 @@ export interface ImportHistoryOptions {
 export interface ImportedHistory {
   readonly groupId: Uint8Array;
   readonly epochs: readonly bigint[];
-  /** The leaves whose application messages can be read, per epoch. */
-  readonly senders: readonly { readonly epoch: bigint; readonly leafIndex: number }[];
+  /** Each epoch imported with its branch (its confirmed transcript hash). */
+  readonly branches: readonly { readonly epoch: bigint; readonly branch: Uint8Array }[];
+  /** The leaves whose application messages can be read, per epoch (and branch). */
+  readonly senders: readonly { readonly epoch: bigint; readonly branch: Uint8Array; readonly leafIndex: number }[];
   /** The member that shared it, as our current tree shows it. */
   readonly sharedBy: { readonly leafIndex: number; readonly identity: Uint8Array };
 }
@@ -135,6 +153,23 @@ export interface GroupHistoryHooks {
   epochStarted(state: GroupState): void;
   /** Reads a message of an imported epoch; undefined when the message is not one for the history. */
   read(state: GroupState, bytes: Uint8Array): Promise<IncomingMessage | undefined>;
+  /**
+   * After the group refused a message of an epoch it holds (or buffered
+   * none): reads it from an imported epoch of that number on another branch;
+   * undefined when none reads it (the group's error stands).
+   */
+  readOtherBranch(state: GroupState, bytes: Uint8Array): Promise<IncomingMessage | undefined>;
+}
+
+/** The branch (confirmed transcript hash) this member's state holds epoch `epoch` on, when it holds it. */
+function ownBranch(state: GroupState, epoch: bigint): Uint8Array | undefined {
+  if (epoch === state.groupContext.epoch) return state.groupContext.confirmedTranscriptHash;
+  return state.pastEpochs.find((p) => p.epoch === epoch)?.framing.groupContext.confirmedTranscriptHash;
+}
+
+function compareEpochs(a: { epoch: bigint; branch: Uint8Array }, b: { epoch: bigint; branch: Uint8Array }): number {
+  if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
+  return toHex(a.branch) < toHex(b.branch) ? -1 : toHex(a.branch) > toHex(b.branch) ? 1 : 0;
 }
 
 /** A leaf index no member has: reading history, no leaf is "ours". */
@@ -217,7 +252,7 @@ export class ClientHistory {
 
   /** The hooks a {@link Group} calls. */
   get hooks(): GroupHistoryHooks {
-    return { epochStarted: (s) => this.#epochStarted(s), read: (s, b) => this.#read(s, b) };
+    return { epochStarted: (s) => this.#epochStarted(s), read: (s, b) => this.#read(s, b), readOtherBranch: (s, b) => this.#readOtherBranch(s, b) };
   }
 
   #store(kind: HistoryKind, state: Pick<GroupState, "cs" | "policy" | "groupContext">): Promise<HistoryStore> {
@@ -231,7 +266,12 @@ export class ClientHistory {
     return p;
   }
 
-  /** Retention: a copy of the new epoch's secret tree, taken now, written in the background (awaited by the next share). */
+  /**
+   * Retention: a copy of the new epoch's secret tree, taken now, written in
+   * the background (awaited by the next share). Copies are kept per branch:
+   * after a rollback (forks/) the copies of the branch left stay beside the
+   * winning branch's, until the current epoch is `retainEpochs` past them.
+   */
   #epochStarted(state: GroupState): void {
     const keep = this.#options.retainEpochs ?? 0;
     if (keep === 0) return;
@@ -265,11 +305,11 @@ export class ClientHistory {
     }
   }
 
-  /** Reads a message of an epoch the live state no longer (or never) held, from the imported history. */
+  /** Reads a message of an epoch the live state does not hold, from the imported history (every branch of that epoch number). */
   async #read(state: GroupState, bytes: Uint8Array): Promise<IncomingMessage | undefined> {
     // Cheap exit for the messages of the live epochs (the hot path): the header only.
     const peeked = peekPrivateMessageHeader(bytes);
-    if (peeked === undefined || peeked.epoch >= state.groupContext.epoch || state.pastEpochs.some((p) => p.epoch === peeked.epoch)) return undefined;
+    if (peeked === undefined || ownBranch(state, peeked.epoch) !== undefined) return undefined;
     let epoch: bigint;
     try {
       const m = decodeMlsMessage(bytes);
@@ -278,26 +318,59 @@ export class ClientHistory {
     } catch {
       return undefined; // the normal path reports it
     }
-    if (epoch >= state.groupContext.epoch || state.pastEpochs.some((p) => p.epoch === epoch)) return undefined;
     const store = await this.#store("imported", state);
     if (store.epochs.size === 0) return undefined;
-    const past = store.epochs.get(epoch);
-    if (past === undefined) throw outOfScope(`no history of epoch ${epoch} was imported for this group`);
-    const view: GroupState = { ...state, ownLeaf: NO_LEAF, pastEpochs: [past] };
-    let r;
-    try {
-      r = await processMessage(view, bytes);
-    } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === "string" && code.startsWith("secret-tree/")) {
-        throw outOfScope(`the imported history of epoch ${epoch} holds no key for this message (another sender, or a generation already read): ${(e as Error).message}`);
-      }
-      throw e;
+    const candidates = store.ofEpoch(epoch);
+    if (epoch > state.groupContext.epoch) {
+      // An epoch ahead of ours: only a branch we are not on can have it; else the group holds (or refuses) it.
+      if (candidates.length === 0) return undefined;
+      return this.#readFrom(state, store, candidates, bytes).catch(() => undefined);
     }
-    if (r.kind !== "application") throw outOfScope("only application messages are read from history");
-    // The generation read is consumed: stored before the message leaves.
-    await store.queue.run(() => store.write());
-    return applicationReceived(view, this.#identityProvider, r);
+    if (candidates.length === 0) throw outOfScope(`no history of epoch ${epoch} was imported for this group`);
+    return this.#readFrom(state, store, candidates, bytes);
+  }
+
+  async #readOtherBranch(state: GroupState, bytes: Uint8Array): Promise<IncomingMessage | undefined> {
+    const peeked = peekPrivateMessageHeader(bytes);
+    if (peeked === undefined) return undefined;
+    const own = ownBranch(state, peeked.epoch);
+    if (own === undefined && peeked.epoch < state.groupContext.epoch) return undefined; // #read had its chance
+    const store = await this.#store("imported", state);
+    const candidates = store.ofEpoch(peeked.epoch).filter((p) => own === undefined || !bytesEqual(branchOf(p), own));
+    if (candidates.length === 0) return undefined;
+    return this.#readFrom(state, store, candidates, bytes).catch(() => undefined);
+  }
+
+  /**
+   * Tries the imported epochs `candidates` (one epoch number, one per
+   * branch): a branch that is not the message's fails to decrypt its sender
+   * data. The generation read is consumed and stored before the message leaves.
+   * @throws ValidationError `history/out-of-scope` when none reads it.
+   */
+  async #readFrom(state: GroupState, store: HistoryStore, candidates: readonly PastEpoch[], bytes: Uint8Array): Promise<IncomingMessage> {
+    let keyless: Error | undefined;
+    let last: unknown;
+    for (const past of candidates) {
+      // A view in which `past` is the one past epoch (whatever the live epoch number is).
+      const view: GroupState = { ...state, groupContext: { ...state.groupContext, epoch: past.epoch + 1n }, ownLeaf: NO_LEAF, pastEpochs: [past], pendingCommit: undefined };
+      let r;
+      try {
+        r = await processMessage(view, bytes);
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === "string" && code.startsWith("secret-tree/")) keyless = e as Error;
+        else last = e;
+        continue;
+      }
+      if (r.kind !== "application") throw outOfScope("only application messages are read from history");
+      await store.queue.run(() => store.write());
+      return applicationReceived(view, this.#identityProvider, r);
+    }
+    const epoch = candidates[0]!.epoch;
+    if (keyless !== undefined) {
+      throw outOfScope(`the imported history of epoch ${epoch} holds no key for this message (another sender, or a generation already read): ${keyless.message}`);
+    }
+    throw new ValidationError("history/out-of-scope", "15.3", `no imported history of epoch ${epoch} is of this message's branch (${candidates.length} branch(es) tried)`, { cause: last });
   }
 
   /** Builds a history bundle for the recipient KeyPackage (see {@link Client.shareHistory}). */
@@ -318,39 +391,49 @@ export class ClientHistory {
     else if ((await resolveSenders(ip, state.tree, [recipientIdentity])).size > 0) relation = "member";
     else throw new UsageError("history/recipient-not-allowed", "the recipient is neither another device of this user nor a member of the group: history is never shared with it");
 
-    // The epochs: retained copies first (whole epochs), else the live past epochs, else imported history (what is left of each).
+    // The epochs, per branch: retained copies first (whole epochs), else the live past epochs, else imported history (what is left of each).
+    // Never the live epoch; every branch held (one left by a fork included) otherwise.
     const from = options.epochs?.from ?? 0n;
-    const to = options.epochs?.to ?? groupContext.epoch - 1n;
-    if (to >= groupContext.epoch) throw new UsageError("history/nothing-to-share", `epoch ${to} is not past: only epochs before the current one (${groupContext.epoch}) are shared`);
+    const to = options.epochs?.to;
     const retained = this.#options.retainEpochs ? await this.#store("retained", state) : undefined;
     const imported = await this.#store("imported", state);
-    const sources = new Map<bigint, PastEpoch>();
-    for (const p of imported.epochs.values()) sources.set(p.epoch, p);
-    for (const p of state.pastEpochs) sources.set(p.epoch, p);
-    for (const p of retained?.epochs.values() ?? []) sources.set(p.epoch, p);
-    const epochs = [...sources.keys()].filter((e) => e >= from && e <= to).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (epochs.length === 0) throw new UsageError("history/nothing-to-share", `this client holds no epoch in [${from}, ${to}] of the group`);
+    const held = new Map<string, PastEpoch>();
+    const idOf = (p: PastEpoch) => `${p.epoch}:${toHex(branchOf(p))}`;
+    for (const p of imported.all()) held.set(idOf(p), p);
+    for (const p of state.pastEpochs) held.set(idOf(p), p);
+    for (const p of retained?.all() ?? []) held.set(idOf(p), p);
+    const live = (p: PastEpoch) => p.epoch === groupContext.epoch && bytesEqual(branchOf(p), groupContext.confirmedTranscriptHash);
+    const sources = [...held.values()]
+      .filter((p) => !live(p) && p.epoch >= from && (to === undefined || p.epoch <= to))
+      .map((p) => ({ epoch: p.epoch, branch: branchOf(p), past: p }))
+      .sort(compareEpochs);
+    if (sources.length === 0) throw new UsageError("history/nothing-to-share", `this client holds no epoch in [${from}, ${to ?? "any"}] of the group but the current one`);
+    const onCurrentBranch = (e: bigint, branch: Uint8Array) => {
+      const own = ownBranch(state, e);
+      return own !== undefined && bytesEqual(own, branch);
+    };
 
-    const senders: { epoch: bigint; leafIndex: number; identity: Uint8Array }[] = [];
-    const scopes = new Map<bigint, Set<number>>();
-    for (const e of epochs) {
-      const scope = await resolveSenders(ip, sources.get(e)!.tree, options.senders);
-      scopes.set(e, new Set(scope.keys()));
-      for (const [leafIndex, identity] of scope) senders.push({ epoch: e, leafIndex, identity });
+    const senders: { epoch: bigint; branch: Uint8Array; leafIndex: number; identity: Uint8Array }[] = [];
+    const scopes: Set<number>[] = [];
+    for (const { epoch, branch, past } of sources) {
+      const scope = await resolveSenders(ip, past.tree, options.senders);
+      scopes.push(new Set(scope.keys()));
+      for (const [leafIndex, identity] of scope) senders.push({ epoch, branch: branch.slice(), leafIndex, identity });
     }
+    const epochs = [...new Set(sources.map((x) => x.epoch))];
 
     // Consent: nothing is exported without it; the default refuses.
     const recipientRef = await keyPackageRef(cs, keyPackage);
     const approve = options.approve ?? this.#options.approve;
-    const request: HistoryShareRequest = { groupId: groupContext.groupId.slice(), recipientIdentity, recipientKeyPackageRef: recipientRef, relation, epochs, senders };
+    const branches = sources.map(({ epoch, branch }) => ({ epoch, branch: branch.slice(), current: onCurrentBranch(epoch, branch) }));
+    const request: HistoryShareRequest = { groupId: groupContext.groupId.slice(), recipientIdentity, recipientKeyPackageRef: recipientRef, relation, epochs, branches, senders };
     if (approve === undefined || (await approve(request)) !== true) {
       throw new UsageError("history/not-approved", "the application did not approve sharing this history (historySharing.approve)");
     }
 
     const records: Uint8Array[] = [];
-    for (const e of epochs) {
-      const source = sources.get(e)!;
-      const scoped = pastWith(cs, source, await scopedSecretTree(cs, source.secretTree, scopes.get(e)!), state.policy);
+    for (const [i, { past }] of sources.entries()) {
+      const scoped = pastWith(cs, past, await scopedSecretTree(cs, past.secretTree, scopes[i]!), state.policy);
       records.push(encodePastEpoch(scoped));
       scoped.secretTree.wipe();
     }
@@ -363,6 +446,7 @@ export class ClientHistory {
       recipient: recipientRef,
       senderEpoch: groupContext.epoch,
       senderLeaf: state.ownLeaf,
+      epochs: sources.map(({ epoch, branch }) => ({ epoch, branch })),
     };
     const plaintext = encodeHistoryPayload(records);
     const payload = await encryptWithLabel(cs, keyPackage.initKey, HISTORY_LABEL, encodeHistoryHeader(header), plaintext);
@@ -413,9 +497,10 @@ export class ClientHistory {
     // The epochs: of this group, in the signed range, each with the sender a member.
     const records = decodeHistoryPayload(plaintext);
     plaintext.fill(0);
+    if (records.length !== header.epochs.length) throw new ValidationError("history/invalid-bundle", "5.1.3", `the bundle holds ${records.length} epochs, its header names ${header.epochs.length}`);
     const epochs: PastEpoch[] = [];
-    const senders: { epoch: bigint; leafIndex: number }[] = [];
-    for (const record of records) {
+    const senders: { epoch: bigint; branch: Uint8Array; leafIndex: number }[] = [];
+    for (const [i, record] of records.entries()) {
       let past: PastEpoch;
       try {
         past = await decodePastEpoch(record, cs, state.policy);
@@ -423,10 +508,20 @@ export class ClientHistory {
         throw new ValidationError("history/invalid-bundle", "5.1.3", "an epoch of the bundle is malformed", { cause: e });
       }
       const gc = past.framing.groupContext;
-      if (!bytesEqual(gc.groupId, header.groupId) || past.epoch < header.firstEpoch || past.epoch > header.lastEpoch || past.epoch >= state.groupContext.epoch) {
+      const branch = branchOf(past);
+      const named = header.epochs[i]!;
+      if (!bytesEqual(gc.groupId, header.groupId) || past.epoch < header.firstEpoch || past.epoch > header.lastEpoch) {
         throw new ValidationError("history/invalid-bundle", "5.1.3", `the bundle holds epoch ${past.epoch} of a group or range it was not signed for`);
       }
-      if (epochs.some((p) => p.epoch === past.epoch)) throw new ValidationError("history/invalid-bundle", "5.1.3", `epoch ${past.epoch} twice`);
+      // The branch: the record is the (epoch, branch) the signed header names.
+      if (named.epoch !== past.epoch || !bytesEqual(named.branch, branch)) {
+        throw new ValidationError("history/invalid-bundle", "5.1.3", `the bundle holds epoch ${past.epoch} of a branch its signed header does not name`);
+      }
+      // Never our live epoch.
+      if (past.epoch === state.groupContext.epoch && bytesEqual(branch, state.groupContext.confirmedTranscriptHash)) {
+        throw new ValidationError("history/invalid-bundle", "5.1.3", `the bundle holds epoch ${past.epoch}, this client's live epoch`);
+      }
+      if (epochs.some((p) => p.epoch === past.epoch && bytesEqual(branchOf(p), branch))) throw new ValidationError("history/invalid-bundle", "5.1.3", `epoch ${past.epoch} of one branch twice`);
       if ((await resolveSenders(ip, past.tree, [sharedBy.identity])).size === 0) {
         throw new ValidationError("history/sender-not-member", "5.1.2", `the sender was not a member of epoch ${past.epoch}`);
       }
@@ -437,7 +532,7 @@ export class ClientHistory {
         if (leaf === undefined) throw new ValidationError("history/invalid-bundle", "5.1.3", `keys for blank leaf ${l.leaf} of epoch ${past.epoch}`);
         // The senders' credentials are validated as the messages' would be.
         await ip.validateCredential({ credential: leaf.credential, signaturePublicKey: leaf.signatureKey, cipherSuite: cs.suite.id, context: { event: "welcome-tree", group: { groupId: gc.groupId, extensions: gc.extensions } } });
-        senders.push({ epoch: past.epoch, leafIndex: l.leaf });
+        senders.push({ epoch: past.epoch, branch: branch.slice(), leafIndex: l.leaf });
       }
       if (tree.nodes.length > 0 || tree.leaves.some((l) => !exhausted(l.handshake))) {
         throw new ValidationError("history/invalid-bundle", "5.1.3", `epoch ${past.epoch} carries more than application ratchets`);
@@ -449,13 +544,19 @@ export class ClientHistory {
     const store = await this.#store("imported", state);
     await store.queue.run(async () => {
       for (const past of epochs) {
-        const old = store.epochs.get(past.epoch);
+        const old = store.find(past.epoch, branchOf(past));
         store.put(old === undefined ? past : merged(cs, old, past, state.policy));
       }
       await store.write();
     });
     if (options.keepKeyPackage !== true && !stored.lastResort) await client.storage.deleteKeyPackage(header.recipient);
-    return { groupId: header.groupId, epochs: epochs.map((p) => p.epoch), senders, sharedBy };
+    return {
+      groupId: header.groupId,
+      epochs: [...new Set(epochs.map((p) => p.epoch))],
+      branches: epochs.map((p) => ({ epoch: p.epoch, branch: branchOf(p).slice() })),
+      senders,
+      sharedBy,
+    };
   }
 
   /** Forgets a group's history (with the group). */

@@ -1,10 +1,15 @@
 /**
  * The wire format of history sharing (issue 16, "History and key sharing"),
- * in the TLS presentation language of RFC 9420 §2.1. Version 1:
+ * in the TLS presentation language of RFC 9420 §2.1. Version 2 (branch-aware):
  *
  * ```tls
  * struct {
- *     uint16 version = 1;
+ *     uint64 epoch;
+ *     opaque branch<V>;             // the epoch's confirmed transcript hash
+ * } HistoryEpochId;
+ *
+ * struct {
+ *     uint16 version = 2;
  *     CipherSuite cipher_suite;
  *     opaque group_id<V>;
  *     uint64 first_epoch;
@@ -12,6 +17,7 @@
  *     opaque recipient<V>;          // the recipient's KeyPackageRef (RFC 9420 §5.2)
  *     uint64 sender_epoch;          // the epoch whose tree holds the sender's leaf
  *     uint32 sender_leaf;
+ *     HistoryEpochId epochs<V>;     // exactly the epochs the payload holds
  * } HistoryBundleHeader;
  *
  * struct {
@@ -26,7 +32,7 @@
  * } HistoryBundleTBS;
  *
  * struct {
- *     uint16 version = 1;
+ *     uint16 version = 2;
  *     opaque epochs<V>;             // a list of opaque past_epoch<V>: the
  *                                   // past-epoch record of @mlskit/group
  *                                   // (past-epoch-codec.ts), its secret tree
@@ -36,13 +42,19 @@
  *
  * The header is the HPKE context (so the ciphertext cannot be moved under
  * another header) and is signed with the ciphertext (so the recipient,
- * group, range and sender cannot be changed).
+ * group, range, sender and branches cannot be changed). After a fork two
+ * branches have epochs of the same number; the branch of each shared epoch
+ * is its confirmed transcript hash (RFC 9420 §8.2), which every member of
+ * that branch computes alike. The recipient checks that each record of the
+ * payload is the epoch and branch the signed header names, so a bundle made
+ * for one branch never carries keys of another. Version 1 bundles (no
+ * branches) are refused.
  */
 import { type Codec, CodecError, type Reader, Writer, decode, opaque, vector } from "@mlskit/codec";
 import { ValidationError } from "@mlskit/core";
 
 /** The format version this code writes and reads. */
-export const HISTORY_BUNDLE_VERSION = 1;
+export const HISTORY_BUNDLE_VERSION = 2;
 /** The label of the bundle's HPKE encryption and signature (SignWithLabel prefixes "MLS 1.0 "). */
 export const HISTORY_LABEL = "mlskit history bundle";
 
@@ -56,7 +68,26 @@ export interface HistoryBundleHeader {
   readonly recipient: Uint8Array;
   readonly senderEpoch: bigint;
   readonly senderLeaf: number;
+  /** The (epoch, branch) of each record of the payload: the branch is the epoch's confirmed transcript hash. */
+  readonly epochs: readonly HistoryEpochId[];
 }
+
+/** One epoch of one branch. */
+export interface HistoryEpochId {
+  readonly epoch: bigint;
+  readonly branch: Uint8Array;
+}
+
+const epochIdCodec: Codec<HistoryEpochId> = {
+  encode(w, e) {
+    w.uint64(e.epoch);
+    w.opaque(e.branch);
+  },
+  decode(r) {
+    return { epoch: r.uint64(), branch: opaque.decode(r) };
+  },
+};
+const epochIdsCodec = vector(epochIdCodec);
 
 /** A decoded history bundle. */
 export interface HistoryBundle {
@@ -74,6 +105,7 @@ function writeHeader(w: Writer, h: HistoryBundleHeader): void {
   w.opaque(h.recipient);
   w.uint64(h.senderEpoch);
   w.uint32(h.senderLeaf);
+  epochIdsCodec.encode(w, [...h.epochs]);
 }
 
 function readHeader(r: Reader): HistoryBundleHeader {
@@ -89,6 +121,7 @@ function readHeader(r: Reader): HistoryBundleHeader {
     recipient: r.field("recipient", () => opaque.decode(r)),
     senderEpoch: r.field("sender_epoch", () => r.uint64()),
     senderLeaf: r.field("sender_leaf", () => r.uint32()),
+    epochs: r.field("epochs", () => epochIdsCodec.decode(r)),
   };
 }
 
