@@ -17,14 +17,20 @@
  * membership changes of losing branches: applied in the end or reported to
  * the application, none dropped.
  *
- * History sharing (the other half of issue 16) is not used: `lost` is what
- * a member cannot read without it. The `onLost` hook of {@link SimConfig}
- * is where an application would ask another device for those keys.
+ * History sharing (`historySharing: true`): every client retains copies of
+ * its epochs (`historySharing.retainEpochs`) and approves sharing with any
+ * member of the group. After each heal, each client that rolled back in a
+ * fork (a losing-branch member: it holds the losing epochs' keys, kept per
+ * branch) shares the epochs from its first fork point on with every other
+ * active member (`shareHistoryBetween`); the members import, and every
+ * member retries the messages it could not read. Off, `lost` is what a
+ * member cannot read without it; the `onLost` hook of {@link SimConfig} is
+ * told of each message still lost in the end.
  */
 import { toHex } from "@mlskit/codec";
 import { BasicIdentityProvider, acceptAll } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
-import { Client, type ForkOptions, type Group, type IncomingMessage, type LostChange, UsageError } from "@mlskit/mls";
+import { Client, type ForkOptions, type Group, type IncomingMessage, type LostChange, UsageError, shareHistoryBetween } from "@mlskit/mls";
 
 export interface SimConfig {
   readonly seed: number;
@@ -37,8 +43,21 @@ export interface SimConfig {
   /** Guests: the last clients, which committers may remove. */
   readonly guests?: number;
   readonly forks?: ForkOptions;
-  /** Hook for history sharing: told of each application message a member could not read. */
-  readonly onLost?: (messageId: number, recipient: string) => void;
+  /** History sharing on: after each heal, losing-branch members share their epochs with the others (see the module comment). */
+  readonly historySharing?: boolean;
+  /** Told of each application message a member could not read in the end (with history sharing on: what sharing did not recover). */
+  readonly onLost?: (lost: LostMessage) => void;
+}
+
+/** A (message, recipient) pair not read in the end, and why it may be so. */
+export interface LostMessage {
+  readonly messageId: number;
+  readonly recipient: string;
+  readonly sender: string;
+  /** The message's epoch on the sender's branch. */
+  readonly epoch: bigint;
+  /** The recipient was still a member at the end of the run. */
+  readonly recipientActive: boolean;
 }
 
 export interface SimResult {
@@ -56,6 +75,12 @@ export interface SimResult {
   readonly read: number;
   /** Read with a losing branch's keys (`readAcrossFork`). */
   readonly readAcross: number;
+  /** With history sharing on, read when retried before any import (own keys: e.g. a removed member's late messages). */
+  readonly readOnRetry: number;
+  /** Read after a history import (history sharing on). */
+  readonly readViaHistory: number;
+  /** History bundles shared and imported. */
+  readonly bundles: number;
   readonly lost: number;
   /** Membership changes (removes) made on losing branches. */
   readonly lostChanges: number;
@@ -73,6 +98,9 @@ interface Msg {
   readonly from: number;
   readonly bytes: Uint8Array;
 }
+
+/** Retention of history copies with sharing on: K of forks plus the rounds a partition lasts, so a losing branch's epochs are still held at the heal. */
+const HISTORY_RETAIN = 12;
 
 /** mulberry32. */
 function rng(seed: number): () => number {
@@ -110,7 +138,19 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
   const C = config.clients;
   const guests = config.guests ?? 1;
   const names = Array.from({ length: C }, (_, i) => `c${i}`);
-  const clients = await Promise.all(names.map((identity) => Client.create({ identity, identityProvider, crypto, forks: config.forks ?? {} })));
+  const sharing = config.historySharing === true;
+  const clients = await Promise.all(
+    names.map((identity) =>
+      Client.create({
+        identity,
+        identityProvider,
+        crypto,
+        forks: config.forks ?? {},
+        // The application's consent: share with any member of the group (the library refuses non-members before asking).
+        ...(sharing ? { historySharing: { retainEpochs: HISTORY_RETAIN, approve: (r: { relation: string }) => r.relation === "member" } } : {}),
+      }),
+    ),
+  );
   const servers = Array.from({ length: S }, () => new Server());
   const serverOf = (c: number) => c % S;
   const cursor = new Array<number>(C).fill(0);
@@ -123,16 +163,18 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
   await g0.confirmPendingCommit();
   const groups: Group[] = [g0, ...(await Promise.all(clients.slice(1).map((c) => c.joinFromWelcome(add.welcome!))))];
 
-  const stats = { forks: 0, rolledBack: 0, maxRollback: 0, commits: 0, sent: 0, expected: 0, read: 0, readAcross: 0 };
+  const stats = { forks: 0, rolledBack: 0, maxRollback: 0, commits: 0, sent: 0, expected: 0, read: 0, readAcross: 0, readOnRetry: 0, readViaHistory: 0, bundles: 0 };
   /** Per application message: who should read it, who did. */
-  const expect = new Map<number, { readers: Set<string>; read: Set<string> }>();
+  const expect = new Map<number, { readers: Set<string>; read: Set<string>; msg: Msg; epoch: bigint }>();
+  /** Per client, the lowest fork point it rolled back to since the last heal (it holds that losing branch's epochs). */
+  const lostBranchFrom = new Map<number, bigint>();
   /** Lost changes (removes) by "epoch:key". */
   const lostChanges = new Map<string, { change: LostChange; reported: boolean }>();
 
-  const post = (c: number, bytes: Uint8Array): number => {
-    const id = nextId++;
-    servers[serverOf(c)]!.append({ id, from: c, bytes });
-    return id;
+  const post = (c: number, bytes: Uint8Array): Msg => {
+    const m = { id: nextId++, from: c, bytes };
+    servers[serverOf(c)]!.append(m);
+    return m;
   };
 
   const record = (c: number, msgId: number, r: IncomingMessage): void => {
@@ -146,6 +188,8 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     }
     if (r.kind === "fork" && r.event === "commit") {
       stats.forks++;
+      const prev = lostBranchFrom.get(c);
+      if (r.winner === "theirs" && (prev === undefined || r.forkEpoch < prev)) lostBranchFrom.set(c, r.forkEpoch);
       stats.rolledBack += r.rolledBack;
       stats.maxRollback = Math.max(stats.maxRollback, r.rolledBack);
       for (const l of r.lost) {
@@ -182,9 +226,10 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     const g = groups[c]!;
     try {
       const readers = new Set((await g.members()).map((m) => text.decode(m.identity)).filter((n) => n !== names[c]));
+      const epoch = g.epoch;
       const bytes = await g.encrypt(label);
-      const id = post(c, bytes);
-      expect.set(id, { readers, read: new Set() });
+      const msg = post(c, bytes);
+      expect.set(msg.id, { readers, read: new Set(), msg, epoch });
       stats.sent++;
       stats.expected += readers.size;
     } catch (e) {
@@ -209,6 +254,52 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
       for (const a of component) for (const b of component) if (a !== b) servers[a]!.pullFrom(servers[b]!);
     }
     for (const c of active()) if (component.includes(serverOf(c))) await readAll(c);
+  };
+
+  /**
+   * History sharing after a heal: each active member that rolled back shares
+   * every epoch it holds from its fork point on (both branches: the
+   * recipients keep what their own keys do not read) with every other
+   * active member; then each member retries what it has not read.
+   */
+  const shareLostBranches = async (): Promise<void> => {
+    stats.readOnRetry += await retryUnread();
+    const here = active();
+    for (const [l, forkEpoch] of lostBranchFrom) {
+      if (!here.includes(l)) continue;
+      for (const m of here) {
+        if (m === l) continue;
+        try {
+          await shareHistoryBetween(clients[l]!, clients[m]!, g0.groupId, { epochs: { from: forkEpoch + 1n } });
+          stats.bundles++;
+        } catch (e) {
+          if (!UsageError.isInstance(e) || e.code !== "history/nothing-to-share") throw e;
+        }
+      }
+    }
+    lostBranchFrom.clear();
+    stats.readViaHistory += await retryUnread();
+  };
+
+  /** Every client (a removed one too: it reads late messages of its epochs) retries the messages due to it it has not read; returns how many it read. */
+  const retryUnread = async (): Promise<number> => {
+    let n = 0;
+    for (let c = 0; c < C; c++) {
+      const name = names[c]!;
+      for (const e of expect.values()) {
+        if (!e.readers.has(name) || e.read.has(name) || !servers[serverOf(c)]!.has.has(e.msg.id)) continue;
+        try {
+          const r = await groups[c]!.processIncoming(e.msg.bytes);
+          if (r.kind === "application") {
+            e.read.add(name);
+            n++;
+          }
+        } catch {
+          // Still unreadable: counted as lost in the end.
+        }
+      }
+    }
+    return n;
   };
 
   const all = Array.from({ length: S }, (_, i) => i);
@@ -238,6 +329,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     await settleComponent(all);
     for (const c of active()) await send(c, `after heal ${phase} from ${names[c]}`);
     await settleComponent(all);
+    if (sharing) await shareLostBranches();
     const auths = new Set(active().map((c) => toHex(groups[c]!.epochAuthenticator)));
     if (auths.size === 1) converged++;
     // Re-proposed changes get committed (by the lowest active member), while still connected.
@@ -263,12 +355,13 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
   }
   let read = 0;
   let lost = 0;
+  const activeNames = new Set(active().map((c) => names[c]!));
   for (const [id, e] of expect) {
     for (const r of e.readers) {
       if (e.read.has(r)) read++;
       else {
         lost++;
-        config.onLost?.(id, r);
+        config.onLost?.({ messageId: id, recipient: r, sender: names[e.msg.from]!, epoch: e.epoch, recipientActive: activeNames.has(r) });
       }
     }
   }
@@ -285,6 +378,9 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     expected: stats.expected,
     read,
     readAcross: stats.readAcross,
+    readOnRetry: stats.readOnRetry,
+    readViaHistory: stats.readViaHistory,
+    bundles: stats.bundles,
     lost,
     lostChanges: lostChanges.size,
     lostApplied,
@@ -308,6 +404,9 @@ export function table(results: readonly SimResult[]): string {
     ["reads due", (r) => r.expected],
     ["read", (r) => r.read],
     ["across", (r) => r.readAcross],
+    ["on retry", (r) => r.readOnRetry],
+    ["via history", (r) => r.readViaHistory],
+    ["bundles", (r) => r.bundles],
     ["lost", (r) => r.lost],
     ["lost changes", (r) => r.lostChanges],
     ["applied", (r) => r.lostApplied],

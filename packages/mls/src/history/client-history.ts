@@ -36,6 +36,7 @@ import {
   verifyWithLabel,
 } from "@mlskit/core";
 import {
+  ContentType,
   type GroupPolicy,
   type GroupState,
   type PastEpoch,
@@ -309,7 +310,8 @@ export class ClientHistory {
   async #read(state: GroupState, bytes: Uint8Array): Promise<IncomingMessage | undefined> {
     // Cheap exit for the messages of the live epochs (the hot path): the header only.
     const peeked = peekPrivateMessageHeader(bytes);
-    if (peeked === undefined || ownBranch(state, peeked.epoch) !== undefined) return undefined;
+    // Only application messages are read from history: a handshake message goes on (e.g. to fork detection).
+    if (peeked === undefined || peeked.contentType !== ContentType.application || ownBranch(state, peeked.epoch) !== undefined) return undefined;
     let epoch: bigint;
     try {
       const m = decodeMlsMessage(bytes);
@@ -332,7 +334,7 @@ export class ClientHistory {
 
   async #readOtherBranch(state: GroupState, bytes: Uint8Array): Promise<IncomingMessage | undefined> {
     const peeked = peekPrivateMessageHeader(bytes);
-    if (peeked === undefined) return undefined;
+    if (peeked === undefined || peeked.contentType !== ContentType.application) return undefined;
     const own = ownBranch(state, peeked.epoch);
     if (own === undefined && peeked.epoch < state.groupContext.epoch) return undefined; // #read had its chance
     const store = await this.#store("imported", state);
