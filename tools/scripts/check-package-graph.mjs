@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Lint for the workspace's package graph (DESIGN.md "Dependency order, no cycles"):
+// Lint for the workspace's package graph (docs/ARCHITECTURE.md "Dependency order, no cycles"):
 // fails on a dependency cycle between @mlskit packages, on a package that depends on
 // one above it in the layer order, and on third-party runtime dependencies in the
 // packages that must take all crypto through a provider.

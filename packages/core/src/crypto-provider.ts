@@ -1,5 +1,5 @@
 /**
- * The crypto provider interface (DESIGN.md: "provider bound to a suite").
+ * The crypto provider interface (docs/ARCHITECTURE.md: "provider bound to a suite").
  * A {@link CryptoProvider} hands out one {@link CipherSuiteProvider} per MLS
  * cipher suite; that object knows its sizes and performs every primitive the
  * protocol needs, so protocol code never passes algorithm ids around.

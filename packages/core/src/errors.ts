@@ -1,5 +1,5 @@
 /**
- * The error taxonomy (DESIGN.md "Errors"): one base {@link MlsError} from the
+ * The error taxonomy (docs/ARCHITECTURE.md "Errors"): one base {@link MlsError} from the
  * codec, and a subclass per source of failure. Each carries a stable `code`.
  */
 import { MlsError, type MlsErrorOptions } from "@mlskit/codec";

@@ -1,6 +1,6 @@
 /**
  * Caches of imported `CryptoKey`s. Importing is a large part of the cost of a
- * WebCrypto signature or DH (DESIGN.md, performance notes), so each key is
+ * WebCrypto signature or DH (docs/ARCHITECTURE.md, performance notes), so each key is
  * imported once:
  *
  * - by object: a `WeakMap` keyed by the caller's `Uint8Array`, so the entry

@@ -1,7 +1,7 @@
 /**
  * Creating a Commit (RFC 9420 §12.4.1) with its Welcome (§12.4.3.1) and
  * GroupInfo (§12.4.3). The Commit stays pending until the Delivery Service
- * confirms it (DESIGN.md "Staged changes"): {@link mergePendingCommit} when
+ * confirms it (docs/ARCHITECTURE.md "Staged changes"): {@link mergePendingCommit} when
  * it comes back, {@link clearPendingCommit} when it was rejected.
  */
 import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, type ValidationError, WireFormat } from "@mlskit/core";

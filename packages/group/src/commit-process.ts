@@ -1,6 +1,6 @@
 /**
  * Processing a received Commit (RFC 9420 §12.4.2) into a {@link StagedCommit}
- * the application inspects before {@link mergeStagedCommit} (DESIGN.md
+ * the application inspects before {@link mergeStagedCommit} (docs/ARCHITECTURE.md
  * "Staged changes"). Every step works on a copy-on-write diff of the tree:
  * a rejected Commit throws and leaves the state exactly as it was.
  */

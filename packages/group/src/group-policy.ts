@@ -1,5 +1,5 @@
 /**
- * Per-group policy (DESIGN.md "State"): how this client frames handshake
+ * Per-group policy (docs/ARCHITECTURE.md "State"): how this client frames handshake
  * messages, which extension and proposal types it accepts, how many past
  * epochs it keeps for late messages, and the limits of its ratchets and of
  * the early-message buffer. Application-defined proposal types are

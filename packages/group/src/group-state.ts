@@ -1,5 +1,5 @@
 /**
- * The group state (DESIGN.md "State"): a readonly snapshot of one member's
+ * The group state (docs/ARCHITECTURE.md "State"): a readonly snapshot of one member's
  * view of a group in one epoch. Transitions (commit, proposal, join) return
  * a new snapshot and never modify the one they were given; the only mutable
  * part is the epoch's {@link SecretTree}, whose ratchets consume keys by
@@ -115,7 +115,7 @@ export interface GroupServices {
   readonly resumptionPsks?: ResumptionPskStore;
 }
 
-/** A commit this member created, waiting for the Delivery Service to confirm it (DESIGN.md "Staged changes"). */
+/** A commit this member created, waiting for the Delivery Service to confirm it (docs/ARCHITECTURE.md "Staged changes"). */
 export interface PendingCommit {
   /** The MLSMessage bytes sent. */
   readonly message: Uint8Array;

@@ -150,7 +150,7 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
   if (!bytesEqual(groupId, state.groupContext.groupId)) fail("message/wrong-group", "6", "the message belongs to another group");
   const current = state.groupContext.epoch;
 
-  // Our own Commit coming back: merge the pending one (DESIGN.md "Staged changes").
+  // Our own Commit coming back: merge the pending one (docs/ARCHITECTURE.md "Staged changes").
   const pending = state.pendingCommit;
   if (pending !== undefined && bytesEqual(pending.message, bytes)) return { kind: "own-commit", state: pending.state };
 

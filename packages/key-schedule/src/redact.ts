@@ -1,5 +1,5 @@
 /**
- * Redaction for secret-bearing objects (DESIGN.md "Errors": secret-bearing
+ * Redaction for secret-bearing objects (docs/ARCHITECTURE.md "Errors": secret-bearing
  * objects redact themselves in `toJSON` and `util.inspect`). The inspect hook
  * is looked up by its registered symbol, so no Node import is needed and
  * browsers are unaffected.

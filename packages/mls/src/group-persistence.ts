@@ -1,5 +1,5 @@
 /**
- * How a {@link Group} reaches storage (DESIGN.md "Storage"): the state of
+ * How a {@link Group} reaches storage (docs/ARCHITECTURE.md "Storage"): the state of
  * each transition encoded and written in one atomic `writeGroup`, with the
  * records of the past epochs it kept or changed (RFC 9420 §15.3) and the
  * KeyPackage a join consumed. Secret trees change in place as messages are

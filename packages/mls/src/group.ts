@@ -2,7 +2,7 @@
  * The facade's {@link Group}: one member's view of one MLS group (RFC 9420),
  * over the readonly snapshots of `@mlskit/group`. Every operation runs
  * through the group's {@link SerialQueue}, so interleaved awaits can never
- * derive two states from the same snapshot (DESIGN.md "Sync vs async").
+ * derive two states from the same snapshot (docs/ARCHITECTURE.md "Sync vs async").
  */
 import { toHex, utf8 } from "@mlskit/codec";
 import { type Extension, UsageError, mapConcurrent } from "@mlskit/core";
@@ -46,7 +46,7 @@ const BATCH_WINDOW = 256;
  * One MLS group as this member sees it. Obtain one from a `Client`
  * (`createGroup`, `joinFromWelcome`, `joinExternal`, `getGroup`).
  *
- * Commits are pending until the Delivery Service confirms them (DESIGN.md
+ * Commits are pending until the Delivery Service confirms them (docs/ARCHITECTURE.md
  * "Staged changes"): send {@link CommitOutput.commit}; when it comes back
  * through {@link processIncoming} (or you call {@link confirmPendingCommit})
  * the group moves to the new epoch; when the DS rejects it,
@@ -55,7 +55,7 @@ const BATCH_WINDOW = 256;
 export class Group {
   readonly #host: GroupHost;
   readonly #queue = new SerialQueue();
-  /** The whole protocol state: the facade keeps none of its own (DESIGN.md "State"). */
+  /** The whole protocol state: the facade keeps none of its own (docs/ARCHITECTURE.md "State"). */
   #state: GroupState;
   /** The group's link to storage; every queued operation ends by writing what it changed. */
   readonly #storage: GroupStorageLink;

@@ -105,7 +105,7 @@ export interface MergeResult {
 }
 
 /**
- * A received Commit processed but not merged (DESIGN.md "Staged changes",
+ * A received Commit processed but not merged (docs/ARCHITECTURE.md "Staged changes",
  * RFC 9420 §12.4.2): who joins, who leaves, which proposals, before the
  * application decides to {@link merge}. Discarding it is simply not merging.
  */

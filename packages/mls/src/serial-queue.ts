@@ -1,5 +1,5 @@
 /**
- * A per-group operation queue (DESIGN.md "Sync vs async": the facade
+ * A per-group operation queue (docs/ARCHITECTURE.md "Sync vs async": the facade
  * serialises a group's operations so interleaved awaits cannot fork state).
  * Each operation reads the group's state when it starts, and no other
  * operation of the group starts before it has settled.

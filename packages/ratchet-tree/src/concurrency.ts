@@ -2,7 +2,7 @@
  * Scheduling helpers (internal): bounded concurrency for independent async
  * crypto calls, and yielding to the event loop during long synchronous work
  * so that concurrently issued work (signature verifications on WebCrypto's
- * thread pool) keeps being collected and refilled (DESIGN.md, performance notes).
+ * thread pool) keeps being collected and refilled (docs/ARCHITECTURE.md, performance notes).
  */
 
 type Immediate = (cb: () => void) => unknown;

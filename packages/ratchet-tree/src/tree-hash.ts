@@ -9,7 +9,7 @@
  * Node hashes are independent within a level: with a synchronous hash
  * (`CipherSuiteProvider.hashSync`) they are computed in one loop without a
  * promise per node; otherwise each level is hashed with many digests in
- * flight instead of one await per node (DESIGN.md, performance notes).
+ * flight instead of one await per node (docs/ARCHITECTURE.md, performance notes).
  */
 import { varintSize } from "@mlskit/codec";
 import type { CipherSuiteProvider } from "@mlskit/core";

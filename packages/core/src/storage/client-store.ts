@@ -1,5 +1,5 @@
 /**
- * The storage interface (DESIGN.md "Storage"): the one narrow, async seam
+ * The storage interface (docs/ARCHITECTURE.md "Storage"): the one narrow, async seam
  * through which a client keeps everything that must survive a restart. It
  * holds opaque blobs only: the client record, each group's state, the
  * records of past epochs kept for late messages (RFC 9420 §15.3), the

@@ -1,5 +1,5 @@
 /**
- * The header of every blob this folder writes for storage (DESIGN.md
+ * The header of every blob this folder writes for storage (docs/ARCHITECTURE.md
  * "State": a versioned, encoded blob, format version first):
  *
  * ```tls

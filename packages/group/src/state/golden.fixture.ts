@@ -1,5 +1,5 @@
 /**
- * Golden fixtures of the stored-state format (DESIGN.md "State": golden
+ * Golden fixtures of the stored-state format (docs/ARCHITECTURE.md "State": golden
  * fixtures guard the format across releases). A case is the scenario of
  * `state.fixture.ts` in one cipher suite, as bytes: Alice's stored state
  * (with past epochs, a pending Commit, cached proposals, a held message and

@@ -1,5 +1,5 @@
 /**
- * A member's group state as a stored blob (DESIGN.md "State", "Storage"):
+ * A member's group state as a stored blob (docs/ARCHITECTURE.md "State", "Storage"):
  * the header of `blob-header.ts` (magic "MLSG") and the body of
  * `group-state-body.ts`. The run-time context (provider, policy, services)
  * is not stored: decoding takes it. Past epochs are stored as records of

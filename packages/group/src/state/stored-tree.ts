@@ -1,5 +1,5 @@
 /**
- * Ratchet trees in stored state: loaded without re-validation (DESIGN.md
+ * Ratchet trees in stored state: loaded without re-validation (docs/ARCHITECTURE.md
  * "State": the tree was validated when it entered the state), and the tree
  * of a pending Commit stored as the nodes it changes from the current one.
  *
