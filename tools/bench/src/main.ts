@@ -2,7 +2,8 @@
  * `pnpm bench` / `npm run bench`: prints throughput figures for this machine.
  * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade,rejection,limits,persistence`
  * (`persistence` is `state,persist-messages,persist-commits`, each also by itself),
- * `--sizes=2,128,1024` and `--provider=webcrypto+noble` (tree and protocol sections).
+ * `--sizes=2,128,1024` and `--provider=webcrypto+noble` (tree and protocol sections);
+ * `--only=pq` the post-quantum suites beside 0x0001 (pq.ts; `--sizes=`, `--pq-suites=f101,f10b`).
  */
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
@@ -11,6 +12,7 @@ import { benchLimits } from "./limits.js";
 import { benchProviderOverhead } from "./overhead.js";
 import { PERSISTENCE_PARTS, runPersistenceSection } from "./persistence.js";
 import { benchPrimitives } from "./primitives.js";
+import { runPqSection } from "./pq.js";
 import { benchRejection } from "./rejection.js";
 import { PROVIDERS, runProtocolSection, runTreeSection } from "./sections.js";
 
@@ -65,3 +67,5 @@ if (persistenceParts.length > 0) {
   const ok = await runPersistenceSection(args, (part) => persistenceParts.includes(part as (typeof PERSISTENCE_PARTS)[number]), PROVIDERS.find((p) => p.name === "webcrypto+noble")!);
   console.log(ok ? "persistence targets met" : "persistence targets NOT met");
 }
+// The post-quantum suites beside 0x0001 (pq.ts): KeyPackage, Add, join, full-path commit, message costs and sizes.
+if (wants("pq")) await runPqSection(args);
