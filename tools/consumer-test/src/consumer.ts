@@ -18,7 +18,7 @@
 import { execFile, type ExecFileOptions } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -56,6 +56,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
     env[k] = v;
   }
   env.NODE_OPTIONS = "--disable-warning=ExperimentalWarning";
+  // turbo looks for the package manager (pnpm, a root devDependency) on the PATH.
+  env.PATH = [join(root, "node_modules", ".bin"), env.PATH ?? ""].join(delimiter);
   return env;
 }
 
