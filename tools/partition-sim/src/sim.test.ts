@@ -12,6 +12,21 @@ describe("partition simulation (issue 16)", () => {
     }
   });
 
+  it("with history sharing on, every application message is read by every member it was due to (0 lost)", async () => {
+    for (const seed of [1, 2, 3]) {
+      // No guests: a member removed before it read is not a member any more, and history is never shared with a non-member.
+      const r = await simulate({ seed, servers: 3, clients: 5, phases: 2, guests: 0, historySharing: true });
+      expect(r.converged, `seed ${seed}`).toBe(r.heals);
+      expect(r.lost, `seed ${seed}`).toBe(0);
+      expect(r.read, `seed ${seed}`).toBe(r.expected);
+    }
+    // With guests removed on either branch: every member still active in the end read everything due to it.
+    const lostByMembers: unknown[] = [];
+    const r = await simulate({ seed: 4, servers: 3, clients: 5, phases: 2, guests: 1, historySharing: true, onLost: (l) => void (l.recipientActive && lostByMembers.push(l)) });
+    expect(r.converged).toBe(r.heals);
+    expect(lostByMembers).toEqual([]);
+  });
+
   it("with readAcrossFork, messages of losing branches are read", async () => {
     const r = await simulate({ seed: 7, servers: 2, clients: 4, phases: 2, forks: { readAcrossFork: { epochs: 4 } } });
     expect(r.converged).toBe(r.heals);

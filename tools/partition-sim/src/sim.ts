@@ -58,6 +58,10 @@ export interface LostMessage {
   readonly epoch: bigint;
   /** The recipient was still a member at the end of the run. */
   readonly recipientActive: boolean;
+  /** When it was not: the epoch its client was removed in (on the branch that removed it). */
+  readonly recipientRemovedIn?: bigint;
+  /** The message's epoch was on a branch that lost (its sender later rolled back past it), as far as the sender's fork results tell. */
+  readonly onLosingBranch: boolean;
 }
 
 export interface SimResult {
@@ -168,6 +172,8 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
   const expect = new Map<number, { readers: Set<string>; read: Set<string>; msg: Msg; epoch: bigint }>();
   /** Per client, the lowest fork point it rolled back to since the last heal (it holds that losing branch's epochs). */
   const lostBranchFrom = new Map<number, bigint>();
+  /** Per client, every (fork point, rolled-back-from epoch) it settled away from: a message it sent in (fork point, from] was on a losing branch. */
+  const rolledBackRanges = new Map<number, { from: bigint; to: bigint; at: number }[]>();
   /** Lost changes (removes) by "epoch:key". */
   const lostChanges = new Map<string, { change: LostChange; reported: boolean }>();
 
@@ -190,6 +196,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
       stats.forks++;
       const prev = lostBranchFrom.get(c);
       if (r.winner === "theirs" && (prev === undefined || r.forkEpoch < prev)) lostBranchFrom.set(c, r.forkEpoch);
+      if (r.winner === "theirs") rolledBackRanges.set(c, [...(rolledBackRanges.get(c) ?? []), { from: r.forkEpoch + 1n, to: r.forkEpoch + BigInt(r.rolledBack), at: msgId }]);
       stats.rolledBack += r.rolledBack;
       stats.maxRollback = Math.max(stats.maxRollback, r.rolledBack);
       for (const l of r.lost) {
@@ -361,7 +368,18 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
       if (e.read.has(r)) read++;
       else {
         lost++;
-        config.onLost?.({ messageId: id, recipient: r, sender: names[e.msg.from]!, epoch: e.epoch, recipientActive: activeNames.has(r) });
+        const rc = names.indexOf(r);
+        const status = groups[rc]!.state.status;
+        const onLosingBranch = (rolledBackRanges.get(e.msg.from) ?? []).some((x) => x.at > id && e.epoch >= x.from && e.epoch <= x.to);
+        config.onLost?.({
+          messageId: id,
+          recipient: r,
+          sender: names[e.msg.from]!,
+          epoch: e.epoch,
+          recipientActive: activeNames.has(r),
+          ...(status.kind === "removed" ? { recipientRemovedIn: status.epoch } : {}),
+          onLosingBranch,
+        });
       }
     }
   }
