@@ -1,7 +1,9 @@
 /**
- * The facade's defaults: cipher suite 0x0001, the WebCrypto provider with
- * noble (loaded on first need) for what `crypto.subtle` lacks, and the group package's default
- * policy (public handshake messages, three past epochs kept).
+ * The facade's defaults: cipher suite 0x0001, the crypto provider of the
+ * runtime (on Node, node:crypto through `@mlskit/crypto-node`; elsewhere
+ * the WebCrypto provider with noble, loaded on first need, for what
+ * `crypto.subtle` lacks), and the group package's default policy (public
+ * handshake messages, three past epochs kept).
  */
 import { utf8 } from "@mlskit/codec";
 import {
@@ -13,7 +15,8 @@ import {
   type CryptoProvider,
   UsageError,
 } from "@mlskit/core";
-import { type PrimitiveSource, webCryptoProvider } from "@mlskit/crypto-webcrypto";
+// package.json "imports": "./default-crypto/node.js" under the "node" condition, "./default-crypto/web.js" otherwise.
+import { createDefaultCryptoProvider } from "#default-crypto";
 
 /** MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, the suite every implementation supports (RFC 9420 §17.1). */
 export const DEFAULT_CIPHER_SUITE: CipherSuiteId = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
@@ -21,22 +24,21 @@ export const DEFAULT_CIPHER_SUITE: CipherSuiteId = CipherSuite.MLS_128_DHKEMX255
 let shared: CryptoProvider | undefined;
 
 /**
- * `noblePrimitives()` of `@mlskit/crypto-noble`, by a dynamic import: a
- * bundler puts noble in a chunk of its own, fetched on the first
- * `cipherSuite` call of {@link defaultCryptoProvider} — and never when the
- * application passes its own `crypto` to the `Client`.
- */
-const loadNoble = (): Promise<PrimitiveSource> => import("@mlskit/crypto-noble").then((m) => m.noblePrimitives());
-
-/**
- * The default crypto provider: `webCryptoProvider({ fallback: noblePrimitives() })`
- * ("webcrypto+noble", all seven suites), created once and shared (its key
- * caches are per provider). Noble is imported lazily, on the provider's first
- * `cipherSuite` / `supportedCipherSuites` call; the provider is the same from
- * then on.
+ * The default crypto provider, created once and shared (its key caches are
+ * per provider), chosen by the package's `#default-crypto` import
+ * (package.json "imports"), so no Node API enters these sources:
+ * - under the `node` condition (Node, and bundlers targeting Node):
+ *   `nodeCryptoProvider({ fallback: noblePrimitives() })` of
+ *   `@mlskit/crypto-node` ("node+noble"): the seven suites on node:crypto,
+ *   synchronous, noble only for the draft post-quantum suites;
+ * - otherwise (browsers, workers, Deno, Bun):
+ *   `webCryptoProvider({ fallback: noblePrimitives() })` ("webcrypto+noble"),
+ *   noble imported dynamically on the provider's first `cipherSuite` /
+ *   `supportedCipherSuites` call (a bundler puts it in a chunk of its own,
+ *   never fetched when the application passes its own `crypto`).
  */
 export function defaultCryptoProvider(): CryptoProvider {
-  shared ??= webCryptoProvider({ fallback: loadNoble, fallbackName: "noble" });
+  shared ??= createDefaultCryptoProvider();
   return shared;
 }
 

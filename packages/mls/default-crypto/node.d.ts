@@ -1,0 +1,3 @@
+import type { CryptoProvider } from "@mlskit/core";
+/** `nodeCryptoProvider({ fallback: noblePrimitives() })` ("node+noble"). */
+export declare function createDefaultCryptoProvider(): CryptoProvider;
