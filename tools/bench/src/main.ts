@@ -6,6 +6,7 @@
  * `--only=pq` the post-quantum suites beside 0x0001 (pq.ts; `--sizes=`, `--pq-suites=f101,f10b`).
  */
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
+import { nodeCryptoProvider } from "@mlskit/crypto-node";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { benchFacade } from "./facade.js";
 import { benchLimits } from "./limits.js";
@@ -27,8 +28,10 @@ const noble = nobleCryptoProvider();
 const webcrypto = webCryptoProvider();
 // The hybrid: asymmetric work on crypto.subtle, small hashes/HKDF/AEAD on noble ("webcrypto+noble").
 const hybrid = webCryptoProvider({ fallback: noblePrimitives() });
+// node:crypto, synchronous (@mlskit/crypto-node): the facade's default on Node ("node+noble"; noble only for PQ suites).
+const node = nodeCryptoProvider();
 
-if (wants("primitives")) await benchPrimitives([noble, webcrypto, hybrid], budgetMs);
+if (wants("primitives")) await benchPrimitives([noble, webcrypto, hybrid, node], budgetMs);
 if (wants("overhead")) {
   const ok = await benchProviderOverhead(webcrypto, budgetMs);
   console.log(ok ? "overhead target met" : "overhead target NOT met");
@@ -41,6 +44,7 @@ if (wants("facade")) {
       { name: "noble", make: () => noble },
       { name: "webcrypto", make: () => webcrypto },
       { name: "webcrypto+noble", make: () => hybrid },
+      { name: "node", make: () => nodeCryptoProvider() },
     ],
     quick ? 300 : 2000,
   );

@@ -1,11 +1,12 @@
 /**
  * The tree and protocol sections of `pnpm bench` (called from main.ts).
  * Options they read: `--quick`, `--sizes=2,128,1024` (N for this run),
- * `--provider=webcrypto+noble,webcrypto` (by name: noble, webcrypto, webcrypto+noble).
+ * `--provider=webcrypto+noble,webcrypto` (by name: noble, webcrypto, webcrypto+noble, node).
  */
 import { availableParallelism, loadavg } from "node:os";
 import type { CryptoProvider } from "@mlskit/core";
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
+import { nodeCryptoProvider } from "@mlskit/crypto-node";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { fmt, printTable } from "./measure.js";
 import { type ProviderSpec, benchProtocol, printProtocol } from "./protocol.js";
@@ -16,6 +17,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
   { name: "noble", make: () => nobleCryptoProvider() },
   { name: "webcrypto", make: () => webCryptoProvider() },
   { name: "webcrypto+noble", make: () => webCryptoProvider({ fallback: noblePrimitives() }) },
+  // node:crypto (@mlskit/crypto-node), the facade's default on Node.
+  { name: "node", make: () => nodeCryptoProvider() },
 ];
 
 interface Args {
@@ -92,7 +95,7 @@ export async function runProtocolSection(argv: readonly string[]): Promise<boole
   });
   const ok = printProtocol(
     figures,
-    ["webcrypto+noble", "webcrypto"].filter((n) => providers.some((p) => p.name === n)),
+    ["node", "webcrypto+noble", "webcrypto"].filter((n) => providers.some((p) => p.name === n)),
   );
   console.log(`protocol section: ${fmt((performance.now() - started) / 1000)} s; load average ${load()} at the end`);
   return ok;
