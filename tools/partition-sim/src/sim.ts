@@ -30,6 +30,7 @@
 import { toHex } from "@mlskit/codec";
 import { BasicIdentityProvider, acceptAll } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
+import { withSeededRandomness } from "./seeded.js";
 import { Client, type ForkOptions, type Group, type IncomingMessage, type LostChange, UsageError, shareHistoryBetween } from "@mlskit/mls";
 
 export interface SimConfig {
@@ -134,7 +135,16 @@ class Server {
 const identityProvider = new BasicIdentityProvider({ policy: acceptAll });
 const text = new TextDecoder();
 
+/**
+ * One run. Deterministic: the seed drives the partitions and choices, and
+ * (test-only, {@link withSeededRandomness}) every random byte of the
+ * crypto provider and the clock, so a seed reproduces a run exactly.
+ */
 export async function simulate(config: SimConfig): Promise<SimResult> {
+  return withSeededRandomness(config.seed, () => run(config));
+}
+
+async function run(config: SimConfig): Promise<SimResult> {
   const rand = rng(config.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const crypto = nobleCryptoProvider();
