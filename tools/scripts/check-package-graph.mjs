@@ -51,7 +51,6 @@ const layer = {
   "@mlskit/crypto-noble": 3,
   "@mlskit/crypto-webcrypto": 3,
   "@mlskit/crypto-node": 3,
-  "@mlskit/crypto-node": 3,
   "@mlskit/credential-x509": 2,
   "@mlskit/ratchet-tree": 2,
   "@mlskit/key-schedule": 2,
