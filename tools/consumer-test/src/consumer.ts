@@ -123,9 +123,8 @@ export async function runConsumerTest(options: { runtimes?: boolean; keep?: bool
   const project = report.project;
   mkdirSync(join(project, "src"), { recursive: true });
   const dependencies = Object.fromEntries(packages.map((p) => [p.name, `file:${packed.get(p.name)}`]));
-  // storage-sqlite's public types name better-sqlite3's (`Database`), whose types are not bundled with it.
-  const devDependencies = { "@types/better-sqlite3": "^7.6.13" };
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "mlskit-consumer", private: true, type: "module", dependencies, devDependencies }, null, 2));
+  // No @types of our dependencies here: a package whose public types name another's (storage-sqlite's name better-sqlite3's) must bring them.
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "mlskit-consumer", private: true, type: "module", dependencies }, null, 2));
   copyFileSync(join(here, "project", "tsconfig.json"), join(project, "tsconfig.json"));
   copyFileSync(join(here, "project", "src", "main.ts"), join(project, "src", "main.ts"));
   const specifiers = packages.flatMap((p) => Object.keys(p.exports).map((sub) => p.name + sub.slice(1)));
