@@ -100,6 +100,63 @@ export {
   type StorageErrorCode,
 } from "@mlskit/core";
 export { memoryStore } from "@mlskit/storage-memory";
+// The types the facade's signatures name (exported-types.test.ts checks that none is missing).
+export type {
+  BasicCredential,
+  X509Credential,
+  CustomCredential,
+  BasicCredentialPolicy,
+  BasicIdentityProviderOptions,
+  CompositeIdentityProviderOptions,
+  CredentialContext,
+  CredentialEvent,
+  CredentialGroup,
+  CredentialValidationInput,
+  ValidatedIdentity,
+  DirectoryEntry,
+  DirectoryLookup,
+  CipherSuiteId,
+  CipherSuiteDescription,
+  CipherSuiteProvider,
+  CredentialTypeId,
+  ExtensionTypeId,
+  ProposalTypeId,
+  ProtocolVersionId,
+  KemDeriveKeyPair,
+  HpkeCiphertext,
+  HpkeEncapsulation,
+  MlsErrorOptions,
+  CodecErrorCode,
+  CoreErrorCode,
+  ProviderErrorCode,
+} from "@mlskit/core";
+export type { HpkeErrorCode } from "@mlskit/crypto-noble";
+export type { WebCryptoErrorCode } from "@mlskit/crypto-webcrypto";
+export type { MemoryClientStore, MemoryStoreOptions, MemoryStorageErrorCode } from "@mlskit/storage-memory";
+export type { LeafIndex, LeafNode, LeafNodeSourceId, Lifetime, Capabilities, HPKEPublicKey, SignaturePublicKey, RatchetTreeErrorCode } from "@mlskit/ratchet-tree";
+export type { PreSharedKeyID, ExternalPreSharedKeyID, ResumptionPreSharedKeyID, ResumptionPSKUsageId, RatchetPolicy, KeyScheduleErrorCode } from "@mlskit/key-schedule";
+export type {
+  Proposal,
+  AddProposal,
+  UpdateProposal,
+  RemoveProposal,
+  PreSharedKeyProposal,
+  ReInitProposal,
+  ExternalInitProposal,
+  GroupContextExtensionsProposal,
+  CustomProposal,
+  Sender,
+  MemberSender,
+  ExternalSenderRef,
+  NewMemberProposalSender,
+  NewMemberCommitSender,
+  KeyPackage,
+  GroupPolicy,
+  LifetimePolicy,
+  PaddingPolicy,
+  CustomProposalContext,
+  GroupErrorCode,
+} from "@mlskit/group";
 export {
   type GroupPolicyInput,
   type CustomProposalHandler,

@@ -3,7 +3,7 @@
  * them, created commits and proposals, and the typed results of
  * {@link Group.processIncoming}.
  */
-import type { Credential, CredentialTypeId } from "@mlskit/core";
+import type { Credential, CredentialTypeId, Extension } from "@mlskit/core";
 import type { Proposal, ReInitProposal, Sender, StagedCommit as GroupStagedCommit } from "@mlskit/group";
 import type { PreSharedKeyID } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
@@ -152,7 +152,7 @@ export class StagedCommit {
     return this.#inner.psks;
   }
   /** The new GroupContext extensions, when they change. */
-  get newExtensions(): GroupStagedCommit["newExtensions"] {
+  get newExtensions(): readonly Extension[] | undefined {
     return this.#inner.newExtensions;
   }
   /** The ReInit committed (§11.2): once merged the group is closed and a new one must be created. */
