@@ -4,14 +4,14 @@ import { toHex } from "@mlskit/codec";
 import { ExtensionType, ValidationError } from "@mlskit/core";
 import { PSKType } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
-import { createApplicationMessage } from "./application-message.js";
-import { createCommit, mergePendingCommit } from "./commit-create.js";
-import { mergeStagedCommit } from "./commit-process.js";
-import { joinByExternalCommit } from "./external-commit.js";
+import { createApplicationMessage } from "./framing/application-message.js";
+import { createCommit, mergePendingCommit } from "./commit/commit-create.js";
+import { mergeStagedCommit } from "./commit/commit-process.js";
+import { joinByExternalCommit } from "./welcome/external-commit.js";
 import { client, join, kpOf, newGroup, services } from "./group.fixture.js";
 import { noblecs } from "./group-test-suite.fixture.js";
-import type { GroupState } from "./group-state.js";
-import { processMessage } from "./message-process.js";
+import type { GroupState } from "./state/group-state.js";
+import { processMessage } from "./receive/message-process.js";
 
 async function deliver(state: GroupState, msg: Uint8Array): Promise<GroupState> {
   const r = await processMessage(state, msg);
@@ -117,7 +117,7 @@ describe("Welcome rejections (§12.4.3.1)", () => {
 
 describe("early messages (next epoch before its Commit)", () => {
   it("holds the next epoch's application message and processes it once the Commit is merged", async () => {
-    const { processEarlyMessages } = await import("./message-process.js");
+    const { processEarlyMessages } = await import("./receive/message-process.js");
     const cs = await noblecs();
     const [alice, bob, carol] = await Promise.all([client(cs, "alice"), client(cs, "bob"), client(cs, "carol")]);
     let a = await newGroup(cs, alice);

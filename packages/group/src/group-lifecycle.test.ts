@@ -2,14 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { bytesEqual, toHex } from "@mlskit/codec";
 import { noblecs } from "./group-test-suite.fixture.js";
-import { createApplicationMessage } from "./application-message.js";
-import { clearPendingCommit, createCommit, mergePendingCommit } from "./commit-create.js";
-import { mergeStagedCommit } from "./commit-process.js";
+import { createApplicationMessage } from "./framing/application-message.js";
+import { clearPendingCommit, createCommit, mergePendingCommit } from "./commit/commit-create.js";
+import { mergeStagedCommit } from "./commit/commit-process.js";
 import { client, join, kpOf, newGroup } from "./group.fixture.js";
-import type { GroupState } from "./group-state.js";
-import { exportSecret } from "./group-state.js";
-import { processMessage } from "./message-process.js";
-import { createProposal } from "./proposal-create.js";
+import type { GroupState } from "./state/group-state.js";
+import { exportSecret } from "./state/group-state.js";
+import { processMessage } from "./receive/message-process.js";
+import { createProposal } from "./proposals/proposal-create.js";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 
 async function deliver(state: GroupState, msg: Uint8Array): Promise<GroupState> {

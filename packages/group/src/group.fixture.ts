@@ -1,14 +1,14 @@
 /** Test helpers for the group state machine tests (excluded from the build). */
 import { BasicIdentityProvider, type CipherSuiteProvider, type Extension, acceptAll } from "@mlskit/core";
-import { mergeStagedCommit } from "./commit-process.js";
-import { processMessage } from "./message-process.js";
+import { mergeStagedCommit } from "./commit/commit-process.js";
+import { processMessage } from "./receive/message-process.js";
 import type { Capabilities } from "@mlskit/ratchet-tree";
-import { createKeyPackage, type CreatedKeyPackage } from "./key-package-create.js";
-import { createGroup } from "./group-create.js";
-import { type GroupPolicyInput, groupPolicy } from "./group-policy.js";
-import type { GroupServices, GroupState } from "./group-state.js";
-import type { ValidatedKeyPackage } from "./key-package-validation.js";
-import { joinFromWelcome } from "./welcome-join.js";
+import { createKeyPackage, type CreatedKeyPackage } from "./key-packages/key-package-create.js";
+import { createGroup } from "./creation/group-create.js";
+import { type GroupPolicyInput, groupPolicy } from "./policy/group-policy.js";
+import type { GroupServices, GroupState } from "./state/group-state.js";
+import type { ValidatedKeyPackage } from "./key-packages/key-package-validation.js";
+import { joinFromWelcome } from "./welcome/welcome-join.js";
 
 export const services: GroupServices = { identityProvider: new BasicIdentityProvider({ policy: acceptAll }) };
 

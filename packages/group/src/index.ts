@@ -15,7 +15,7 @@ export {
   keyPackageRef,
   signKeyPackage,
   verifyKeyPackageSignature,
-} from "./key-package.js";
+} from "./key-packages/key-package.js";
 export {
   type Proposal,
   type AddProposal,
@@ -37,7 +37,7 @@ export {
   reInitCodec,
   externalInitCodec,
   groupContextExtensionsCodec,
-} from "./proposal.js";
+} from "./proposals/proposal.js";
 export {
   ProposalOrRefType,
   type ProposalOrRefTypeId,
@@ -45,8 +45,8 @@ export {
   proposalOrRefCodec,
   type Commit,
   commitCodec,
-} from "./commit.js";
-export { ContentType, type ContentTypeId, isContentType, ratchetTypeOf } from "./content-type.js";
+} from "./commit/commit.js";
+export { ContentType, type ContentTypeId, isContentType, ratchetTypeOf } from "./framing/content-type.js";
 export {
   SenderType,
   type SenderTypeId,
@@ -57,7 +57,7 @@ export {
   type NewMemberCommitSender,
   senderCodec,
   memberSender,
-} from "./sender.js";
+} from "./framing/sender.js";
 export {
   type FramedContent,
   type FramedContentHeader,
@@ -70,13 +70,13 @@ export {
   decodeContentBody,
   encodeFramedContentTbs,
   tbsIncludesGroupContext,
-} from "./framed-content.js";
+} from "./framing/framed-content.js";
 export {
   type FramedContentAuthData,
   encodeFramedContentAuthData,
   decodeFramedContentAuthData,
   framedContentAuthDataCodec,
-} from "./framed-content-auth-data.js";
+} from "./framing/framed-content-auth-data.js";
 export {
   type AuthenticatedContent,
   type VerifiedContent,
@@ -84,9 +84,9 @@ export {
   encodeAuthenticatedContent,
   encodeConfirmedTranscriptHashInput,
   encodeAuthenticatedContentTbm,
-} from "./authenticated-content.js";
-export { type FramingContext, type MemberLookup, createFramingContext } from "./framing-context.js";
-export { FramingErrorSection, type FramingErrorCode } from "./framing-errors.js";
+} from "./framing/authenticated-content.js";
+export { type FramingContext, type MemberLookup, createFramingContext } from "./framing/framing-context.js";
+export { FramingErrorSection, type FramingErrorCode } from "./framing/framing-errors.js";
 export {
   FRAMED_CONTENT_TBS_LABEL,
   type ConfirmationTagSource,
@@ -96,14 +96,14 @@ export {
   verifyFramedContentSignature,
   createMembershipTag,
   verifyMembershipTag,
-} from "./content-authentication.js";
+} from "./framing/content-authentication.js";
 export {
   type ReceiveOptions,
   EXTERNAL_SENDER_PROPOSAL_TYPES,
   checkGroupAndEpoch,
   checkContentRules,
   senderSignatureKey,
-} from "./receiver-checks.js";
+} from "./framing/receiver-checks.js";
 export {
   type PublicMessage,
   type PublicMessageIn,
@@ -113,7 +113,7 @@ export {
   protectPublicMessage,
   createPublicMessage,
   unprotectPublicMessage,
-} from "./public-message.js";
+} from "./framing/public-message.js";
 export {
   type PrivateMessage,
   type PrivateMessageIn,
@@ -126,7 +126,7 @@ export {
   senderDataAadCodec,
   privateContentAadCodec,
   encodePrivateMessageAads,
-} from "./private-message.js";
+} from "./framing/private-message.js";
 export {
   type PrivateMessageContent,
   type DecodedPrivateMessageContent,
@@ -137,7 +137,7 @@ export {
   encodePrivateMessageContent,
   encodePrivateMessageContentFromBody,
   decodePrivateMessageContent,
-} from "./private-message-content.js";
+} from "./framing/private-message-content.js";
 export {
   type PrivateMessageSecrets,
   type PrivateMessageOptions,
@@ -147,7 +147,7 @@ export {
   createPrivateMessage,
   protectPrivateMessage,
   unprotectPrivateMessage,
-} from "./private-message-protection.js";
+} from "./framing/private-message-protection.js";
 export {
   type PathSecret,
   type GroupSecrets,
@@ -158,7 +158,7 @@ export {
   groupSecretsCodec,
   encryptedGroupSecretsCodec,
   welcomeCodec,
-} from "./welcome.js";
+} from "./welcome/welcome.js";
 export {
   type GroupInfo,
   type GroupInfoTBS,
@@ -167,7 +167,7 @@ export {
   encodeGroupInfoTbs,
   signGroupInfo,
   verifyGroupInfoSignature,
-} from "./group-info.js";
+} from "./welcome/group-info.js";
 export {
   type ExternalPub,
   type ExternalSender,
@@ -181,7 +181,7 @@ export {
   decodeExtension,
   makeExtension,
   externalSendersOf,
-} from "./extensions.js";
+} from "./extensions/extensions.js";
 export {
   type MLSMessage,
   type MLSMessageIn,
@@ -197,7 +197,7 @@ export {
   privateMessageToMls,
   peekPrivateMessageHeader,
   type PrivateMessageHeader,
-} from "./mls-message.js";
+} from "./framing/mls-message.js";
 export {
   GREASE_VALUES,
   isGrease,
@@ -209,7 +209,7 @@ export {
   greaseCapabilities,
   greaseExtension,
   addGreaseExtension,
-} from "./grease.js";
+} from "./extensions/grease.js";
 export {
   DEFAULT_EXTENSION_TYPES,
   DEFAULT_PROPOSAL_TYPES,
@@ -230,7 +230,7 @@ export {
   CredentialTypeSummary,
   checkCredentialTypeCompatibility,
   checkMembersSupportGroupContextExtensions,
-} from "./capabilities.js";
+} from "./leaf-nodes/capabilities.js";
 export {
   DEFAULT_MAX_LIFETIME_SECONDS,
   DEFAULT_CLOCK_SKEW_SECONDS,
@@ -249,7 +249,7 @@ export {
   checkSignatureKeyAfterFailure,
   validateLeafNodeCredential,
   validateLeafNode,
-} from "./leaf-node-validation.js";
+} from "./leaf-nodes/leaf-node-validation.js";
 export {
   LAST_RESORT_EXTENSION_TYPE,
   DEFAULT_KEY_PACKAGE_LIFETIME_SECONDS,
@@ -258,7 +258,7 @@ export {
   type CreatedKeyPackage,
   KeyPackagePrivateKeys,
   createKeyPackage,
-} from "./key-package-create.js";
+} from "./key-packages/key-package-create.js";
 export {
   type KeyPackageIn,
   type ValidatedKeyPackage,
@@ -266,7 +266,7 @@ export {
   type KeyPackageValidationResult,
   decodeKeyPackage,
   validateKeyPackage,
-} from "./key-package-validation.js";
+} from "./key-packages/key-package-validation.js";
 export {
   type GroupPolicy,
   type GroupPolicyInput,
@@ -279,7 +279,7 @@ export {
   DEFAULT_MAX_PROPOSALS_PER_COMMIT,
   DEFAULT_MAX_MESSAGE_BYTES,
   groupPolicy,
-} from "./group-policy.js";
+} from "./policy/group-policy.js";
 export {
   type GroupState,
   type EpochKeys,
@@ -300,13 +300,13 @@ export {
   exportSecret,
   externalKeyPair,
   members,
-} from "./group-state.js";
-export { type CreateGroupOptions, createGroup } from "./group-create.js";
-export { releaseSuperseded } from "./state-release.js";
-export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake, proposalFromInput } from "./proposal-create.js";
-export { type ProposalWithSender, type AppliedProposals, applyProposalList } from "./proposal-list.js";
-export { type CreateCommitOptions, type CreatedCommit, createCommit, mergePendingCommit, clearPendingCommit } from "./commit-create.js";
-export { type StagedCommit, stageCommit, mergeStagedCommit } from "./commit-process.js";
+} from "./state/group-state.js";
+export { type CreateGroupOptions, createGroup } from "./creation/group-create.js";
+export { releaseSuperseded } from "./state/state-release.js";
+export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake, proposalFromInput } from "./proposals/proposal-create.js";
+export { type ProposalWithSender, type AppliedProposals, applyProposalList } from "./proposals/proposal-list.js";
+export { type CreateCommitOptions, type CreatedCommit, createCommit, mergePendingCommit, clearPendingCommit } from "./commit/commit-create.js";
+export { type StagedCommit, stageCommit, mergeStagedCommit } from "./commit/commit-process.js";
 export {
   type ProcessedMessage,
   type ReceivedApplicationMessage,
@@ -317,25 +317,25 @@ export {
   processMessage,
   processEarlyMessages,
   unprotectMessage,
-} from "./message-process.js";
-export { type DecryptedWelcome, type JoinFromWelcomeOptions, decryptWelcome, joinFromWelcome } from "./welcome-join.js";
+} from "./receive/message-process.js";
+export { type DecryptedWelcome, type JoinFromWelcomeOptions, decryptWelcome, joinFromWelcome } from "./welcome/welcome-join.js";
 export {
   type SuccessorGroupOptions,
   type SuccessorGroup,
   type BranchOptions,
   createReinitGroup,
   createBranch,
-} from "./resumption-create.js";
-export { type ResumedGroupSource, type ResumptionKind, resumptionPsksOf, checkResumedGroup } from "./resumption-join.js";
-export { createApplicationMessage } from "./application-message.js";
-export { type ExternalCommitOptions, joinByExternalCommit } from "./external-commit.js";
+} from "./creation/resumption-create.js";
+export { type ResumedGroupSource, type ResumptionKind, resumptionPsksOf, checkResumedGroup } from "./creation/resumption-join.js";
+export { createApplicationMessage } from "./framing/application-message.js";
+export { type ExternalCommitOptions, joinByExternalCommit } from "./welcome/external-commit.js";
 export {
   type ExternalProposalTarget,
   type CreatedExternalProposal,
   type ExternalProposalInput,
   createExternalProposal,
   createNewMemberProposal,
-} from "./external-proposal.js";
+} from "./proposals/external-proposal.js";
 export {
   type BlobKind,
   type StateHeader,

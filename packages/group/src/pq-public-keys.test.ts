@@ -15,9 +15,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "@mlskit/codec";
 import { type CipherSuiteProvider, DEFAULT_CIPHER_SUITE_MAP, HpkeKemId, ProposalType, SignatureScheme, TS_MLS_CIPHER_SUITE_MAP } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
-import { createCommit } from "./commit-create.js";
-import { type ValidatedKeyPackage, decodeKeyPackage, validateKeyPackage } from "./key-package-validation.js";
-import { encodeKeyPackage } from "./key-package.js";
+import { createCommit } from "./commit/commit-create.js";
+import { type ValidatedKeyPackage, decodeKeyPackage, validateKeyPackage } from "./key-packages/key-package-validation.js";
+import { encodeKeyPackage } from "./key-packages/key-package.js";
 import {
   type BadKey,
   type Scenario,

@@ -19,13 +19,13 @@ import { type CipherSuiteProvider, CredentialType, ExtensionType, ProposalType, 
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { LeafNodeSource } from "@mlskit/ratchet-tree";
-import { createCommit } from "./commit-create.js";
-import { ContentType } from "./content-type.js";
-import { externalSendersCodec, makeExtension } from "./extensions.js";
-import { type ValidatedKeyPackage, decodeKeyPackage, validateKeyPackage } from "./key-package-validation.js";
-import { encodeKeyPackage } from "./key-package.js";
-import { processMessage } from "./message-process.js";
-import { frameHandshake } from "./proposal-create.js";
+import { createCommit } from "./commit/commit-create.js";
+import { ContentType } from "./framing/content-type.js";
+import { externalSendersCodec, makeExtension } from "./extensions/extensions.js";
+import { type ValidatedKeyPackage, decodeKeyPackage, validateKeyPackage } from "./key-packages/key-package-validation.js";
+import { encodeKeyPackage } from "./key-packages/key-package.js";
+import { processMessage } from "./receive/message-process.js";
+import { frameHandshake } from "./proposals/proposal-create.js";
 import {
   type Scenario,
   badHpkeKeys,

@@ -2,9 +2,9 @@
 import { expect } from "vitest";
 import { toHex } from "@mlskit/codec";
 import { ValidationError } from "@mlskit/core";
-import { mergeStagedCommit } from "./commit-process.js";
-import type { GroupState } from "./group-state.js";
-import { processMessage } from "./message-process.js";
+import { mergeStagedCommit } from "./commit/commit-process.js";
+import type { GroupState } from "./state/group-state.js";
+import { processMessage } from "./receive/message-process.js";
 
 /** The ValidationError a promise rejects with (fails the test otherwise). */
 export async function validationErrorOf(p: Promise<unknown>): Promise<ValidationError> {

@@ -8,7 +8,7 @@
 import type { Credential, Extension } from "@mlskit/core";
 import { bytesEqual, toHex } from "@mlskit/codec";
 import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
-import type { GroupState } from "../group-state.js";
+import type { GroupState } from "../state/group-state.js";
 
 /** One change a Commit (or a run of Commits) made. */
 export type BranchChange =

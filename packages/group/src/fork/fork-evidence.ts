@@ -13,17 +13,17 @@ import { bytesEqual } from "@mlskit/codec";
 import { WireFormat } from "@mlskit/core";
 import { deriveConfirmedTranscriptHash } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
-import { encodeConfirmedTranscriptHashInput, type VerifiedContent } from "../authenticated-content.js";
-import type { StagedCommit } from "../commit-process.js";
-import { ContentType } from "../content-type.js";
+import { encodeConfirmedTranscriptHashInput, type VerifiedContent } from "../framing/authenticated-content.js";
+import type { StagedCommit } from "../commit/commit-process.js";
+import { ContentType } from "../framing/content-type.js";
 import { fail } from "../error-codes.js";
-import type { GroupState } from "../group-state.js";
-import { decodeMlsMessage } from "../mls-message.js";
-import { processVerified } from "../message-process.js";
-import { unprotectPrivateMessage } from "../private-message-protection.js";
-import { unprotectPublicMessage } from "../public-message.js";
-import { SenderType } from "../sender.js";
-import { externalProposalTypesOf } from "../message-process.js";
+import type { GroupState } from "../state/group-state.js";
+import { decodeMlsMessage } from "../framing/mls-message.js";
+import { processVerified } from "../receive/message-process.js";
+import { unprotectPrivateMessage } from "../framing/private-message-protection.js";
+import { unprotectPublicMessage } from "../framing/public-message.js";
+import { SenderType } from "../framing/sender.js";
+import { externalProposalTypesOf } from "../receive/message-process.js";
 
 /** What was verified about the other branch's Commit. */
 export interface ForkVerification {

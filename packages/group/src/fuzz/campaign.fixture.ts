@@ -14,10 +14,10 @@
  */
 import { utf8 } from "@mlskit/codec";
 import type { CipherSuiteProvider } from "@mlskit/core";
-import { createApplicationMessage } from "../application-message.js";
-import { createCommit } from "../commit-create.js";
-import type { GroupPolicyInput } from "../group-policy.js";
-import { padToMultipleOf } from "../private-message-content.js";
+import { createApplicationMessage } from "../framing/application-message.js";
+import { createCommit } from "../commit/commit-create.js";
+import type { GroupPolicyInput } from "../policy/group-policy.js";
+import { padToMultipleOf } from "../framing/private-message-content.js";
 import { FuzzTally } from "./fuzz-tally.fixture.js";
 import type { Genuine } from "./genuine-message.fixture.js";
 import { type EpochCommit, GroupWorld } from "./group-world.fixture.js";

@@ -7,10 +7,10 @@
  */
 import { bytesEqual } from "@mlskit/codec";
 import { WireFormat } from "@mlskit/core";
-import type { FramedContent } from "../framed-content.js";
-import { type MLSMessageIn, decodeMlsMessage, encodeMlsMessage } from "../mls-message.js";
-import type { PrivateMessageIn } from "../private-message.js";
-import type { PublicMessageIn } from "../public-message.js";
+import type { FramedContent } from "../framing/framed-content.js";
+import { type MLSMessageIn, decodeMlsMessage, encodeMlsMessage } from "../framing/mls-message.js";
+import type { PrivateMessageIn } from "../framing/private-message.js";
+import type { PublicMessageIn } from "../framing/public-message.js";
 import type { Mutant } from "./byte-mutations.fixture.js";
 import type { Prng } from "./prng.fixture.js";
 

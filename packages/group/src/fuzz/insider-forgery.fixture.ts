@@ -9,12 +9,12 @@
  */
 import { bytesEqual } from "@mlskit/codec";
 import { WireFormat } from "@mlskit/core";
-import { createAuthenticatedContent, createMembershipTag } from "../content-authentication.js";
-import { ContentType } from "../content-type.js";
-import type { FramedContent, FramedContentBody } from "../framed-content.js";
-import { type MLSMessageIn, decodeMlsMessage, encodeMlsMessage } from "../mls-message.js";
-import type { PublicMessageIn } from "../public-message.js";
-import { SenderType, memberSender } from "../sender.js";
+import { createAuthenticatedContent, createMembershipTag } from "../framing/content-authentication.js";
+import { ContentType } from "../framing/content-type.js";
+import type { FramedContent, FramedContentBody } from "../framing/framed-content.js";
+import { type MLSMessageIn, decodeMlsMessage, encodeMlsMessage } from "../framing/mls-message.js";
+import type { PublicMessageIn } from "../framing/public-message.js";
+import { SenderType, memberSender } from "../framing/sender.js";
 import { bitFlip } from "./byte-mutations.fixture.js";
 import type { InsiderKeys } from "./insider-keys.fixture.js";
 import { privateContent } from "./insider-keys.fixture.js";

@@ -9,13 +9,13 @@
 import { Writer, decode, encode } from "@mlskit/codec";
 import { WireFormat } from "@mlskit/core";
 import { SecretTree, type SecretTreeState, deriveSenderDataKeyNonce } from "@mlskit/key-schedule";
-import { type ContentTypeId, isContentType, ratchetTypeOf } from "../content-type.js";
-import type { FramedContentAuthData } from "../framed-content-auth-data.js";
-import { type FramedContentBody, encodeContentBody } from "../framed-content.js";
-import type { GroupState } from "../group-state.js";
-import { decodeMlsMessage, encodeMlsMessage } from "../mls-message.js";
-import { decodePrivateMessageContent, encodePrivateMessageContentFromBody } from "../private-message-content.js";
-import { REUSE_GUARD_LENGTH, encodePrivateMessageAads, senderDataCodec, type PrivateMessageIn } from "../private-message.js";
+import { type ContentTypeId, isContentType, ratchetTypeOf } from "../framing/content-type.js";
+import type { FramedContentAuthData } from "../framing/framed-content-auth-data.js";
+import { type FramedContentBody, encodeContentBody } from "../framing/framed-content.js";
+import type { GroupState } from "../state/group-state.js";
+import { decodeMlsMessage, encodeMlsMessage } from "../framing/mls-message.js";
+import { decodePrivateMessageContent, encodePrivateMessageContentFromBody } from "../framing/private-message-content.js";
+import { REUSE_GUARD_LENGTH, encodePrivateMessageAads, senderDataCodec, type PrivateMessageIn } from "../framing/private-message.js";
 
 /** Generations an insider derives at most (deriving is one hash step each). */
 const MAX_DERIVED_GENERATION = 4096;

@@ -8,9 +8,9 @@
 import { describe, expect, it } from "vitest";
 import { utf8 } from "@mlskit/codec";
 import { ValidationError } from "@mlskit/core";
-import type { GroupState } from "../group-state.js";
+import type { GroupState } from "../state/group-state.js";
 import { noblecs } from "../group-test-suite.fixture.js";
-import { type ProcessedMessage, processMessage } from "../message-process.js";
+import { type ProcessedMessage, processMessage } from "../receive/message-process.js";
 import { load, store } from "../state/stored-state.fixture.js";
 import { bitFlip } from "./byte-mutations.fixture.js";
 import { FuzzTally } from "./fuzz-tally.fixture.js";

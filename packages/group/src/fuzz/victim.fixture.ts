@@ -15,11 +15,11 @@
  */
 import { bytesEqual, toHex } from "@mlskit/codec";
 import { MlsError } from "@mlskit/core";
-import { ContentType } from "../content-type.js";
-import { mergeStagedCommit } from "../commit-process.js";
-import type { GroupState } from "../group-state.js";
-import { type ProcessedMessage, processEarlyMessages, processMessage } from "../message-process.js";
-import { SenderType } from "../sender.js";
+import { ContentType } from "../framing/content-type.js";
+import { mergeStagedCommit } from "../commit/commit-process.js";
+import type { GroupState } from "../state/group-state.js";
+import { type ProcessedMessage, processEarlyMessages, processMessage } from "../receive/message-process.js";
+import { SenderType } from "../framing/sender.js";
 import { type StoredState, load, store } from "../state/stored-state.fixture.js";
 import type { FuzzTally } from "./fuzz-tally.fixture.js";
 import { type Genuine, applicationMeaning, commitMeaning, proposalMeaning } from "./genuine-message.fixture.js";

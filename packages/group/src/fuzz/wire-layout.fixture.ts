@@ -6,10 +6,10 @@
  */
 import { Reader } from "@mlskit/codec";
 import { WireFormat } from "@mlskit/core";
-import { ContentType } from "../content-type.js";
-import { decodeFramedContentAuthData } from "../framed-content-auth-data.js";
-import { decodeContentBody } from "../framed-content.js";
-import { SenderType } from "../sender.js";
+import { ContentType } from "../framing/content-type.js";
+import { decodeFramedContentAuthData } from "../framing/framed-content-auth-data.js";
+import { decodeContentBody } from "../framing/framed-content.js";
+import { SenderType } from "../framing/sender.js";
 
 /** One field: its bytes are [start, end); `prefix` is the [start, end) of its varint length, for opaque fields. */
 export interface WireField {

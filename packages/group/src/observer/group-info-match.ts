@@ -6,8 +6,8 @@
 import { bytesEqual, constantTimeEqual } from "@mlskit/codec";
 import { ExtensionType, ValidationError } from "@mlskit/core";
 import { encodeGroupContext } from "@mlskit/key-schedule";
-import { findExtension } from "../extensions.js";
-import type { GroupInfo } from "../group-info.js";
+import { findExtension } from "../extensions/extensions.js";
+import type { GroupInfo } from "../welcome/group-info.js";
 import { encodedTree } from "../state/encoded-tree.js";
 import { checkGroupInfoSignature, groupInfoFrom } from "./observe-group-info.js";
 import type { PublicGroupView } from "./public-group-view.js";

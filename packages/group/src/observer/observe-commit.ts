@@ -15,15 +15,15 @@
 import { type Credential, UsageError } from "@mlskit/core";
 import { deriveConfirmedTranscriptHash, deriveInterimTranscriptHash } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
-import { type VerifiedContent, encodeConfirmedTranscriptHashInput } from "../authenticated-content.js";
-import { nextGroupContext } from "../commit-common.js";
-import { ContentType } from "../content-type.js";
+import { type VerifiedContent, encodeConfirmedTranscriptHashInput } from "../framing/authenticated-content.js";
+import { nextGroupContext } from "../commit/commit-common.js";
+import { ContentType } from "../framing/content-type.js";
 import { fail } from "../error-codes.js";
-import { recordCommitIdentities } from "../identity-index.js";
-import type { ProposalWithSender } from "../proposal-list.js";
-import { setMemberSummary } from "../proposal-list.js";
-import type { ReInitProposal } from "../proposal.js";
-import type { Sender } from "../sender.js";
+import { recordCommitIdentities } from "../proposals/identity-index.js";
+import type { ProposalWithSender } from "../proposals/proposal-list.js";
+import { setMemberSummary } from "../proposals/proposal-list.js";
+import type { ReInitProposal } from "../proposals/proposal.js";
+import type { Sender } from "../framing/sender.js";
 import { applyCommitPath, applyCommitProposals } from "./public-commit.js";
 import { type PublicGroupView, makePublicGroupView } from "./public-group-view.js";
 

@@ -10,17 +10,17 @@ import { encode } from "@mlskit/codec";
 import { type CipherSuiteProvider, ExtensionType, WireFormat } from "@mlskit/core";
 import { deriveInterimTranscriptHash } from "@mlskit/key-schedule";
 import type { RatchetTree } from "@mlskit/ratchet-tree";
-import { CredentialTypeSummary } from "../capabilities.js";
+import { CredentialTypeSummary } from "../leaf-nodes/capabilities.js";
 import { fail } from "../error-codes.js";
-import { findExtension } from "../extensions.js";
-import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignature } from "../group-info.js";
-import { DEFAULT_GROUP_POLICY, type GroupPolicy, checkAcceptedExtensions } from "../group-policy.js";
-import type { GroupServices } from "../group-state.js";
-import { checkMessageSize } from "../input-limits.js";
-import { decodeJoinerTree } from "../joiner-tree.js";
-import { decodeMlsMessage } from "../mls-message.js";
-import { setMemberSummary } from "../proposal-list.js";
-import { checkExternalSenderKeys } from "../proposal-list-checks.js";
+import { findExtension } from "../extensions/extensions.js";
+import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignature } from "../welcome/group-info.js";
+import { DEFAULT_GROUP_POLICY, type GroupPolicy, checkAcceptedExtensions } from "../policy/group-policy.js";
+import type { GroupServices } from "../state/group-state.js";
+import { checkMessageSize } from "../policy/input-limits.js";
+import { decodeJoinerTree } from "../welcome/joiner-tree.js";
+import { decodeMlsMessage } from "../framing/mls-message.js";
+import { setMemberSummary } from "../proposals/proposal-list.js";
+import { checkExternalSenderKeys } from "../proposals/proposal-list-checks.js";
 import { type PublicGroupView, makePublicGroupView } from "./public-group-view.js";
 
 /** Options of {@link observeGroupInfo}. */

@@ -7,12 +7,12 @@
  * AuthenticatedContentTBM) (§6.2), and an observer has no membership_key.
  */
 import { WireFormat } from "@mlskit/core";
-import { type AuthenticatedContent, type VerifiedContent, markVerified } from "../authenticated-content.js";
-import { verifyFramedContentSignature } from "../content-authentication.js";
-import { framingError } from "../framing-errors.js";
-import { externalProposalTypesOf } from "../message-process.js";
-import type { PublicMessageIn } from "../public-message.js";
-import { checkContentRules, checkGroupAndEpoch, senderSignatureKey } from "../receiver-checks.js";
+import { type AuthenticatedContent, type VerifiedContent, markVerified } from "../framing/authenticated-content.js";
+import { verifyFramedContentSignature } from "../framing/content-authentication.js";
+import { framingError } from "../framing/framing-errors.js";
+import { externalProposalTypesOf } from "../receive/message-process.js";
+import type { PublicMessageIn } from "../framing/public-message.js";
+import { checkContentRules, checkGroupAndEpoch, senderSignatureKey } from "../framing/receiver-checks.js";
 import type { PublicGroupView } from "./public-group-view.js";
 
 /**

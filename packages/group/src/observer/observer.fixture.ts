@@ -2,9 +2,9 @@
 import { expect } from "vitest";
 import { toHex } from "@mlskit/codec";
 import { type CipherSuiteProvider, ExtensionType, ProtocolVersion, ValidationError, WireFormat } from "@mlskit/core";
-import { signGroupInfo } from "../group-info.js";
-import type { GroupState } from "../group-state.js";
-import { encodeMlsMessage } from "../mls-message.js";
+import { signGroupInfo } from "../welcome/group-info.js";
+import type { GroupState } from "../state/group-state.js";
+import { encodeMlsMessage } from "../framing/mls-message.js";
 import { services } from "../group.fixture.js";
 import { observeGroupInfo } from "./observe-group-info.js";
 import type { ObservedCommit } from "./observe-commit.js";

@@ -24,17 +24,17 @@ import {
   type TreePrivateKeys,
   applyUpdatePath,
 } from "@mlskit/ratchet-tree";
-import type { CredentialTypeSummary } from "../capabilities.js";
-import { ProposalOrRefType } from "../commit.js";
-import { provisionalGroupContext } from "../commit-common.js";
-import { ContentType } from "../content-type.js";
+import type { CredentialTypeSummary } from "../leaf-nodes/capabilities.js";
+import { ProposalOrRefType } from "../commit/commit.js";
+import { provisionalGroupContext } from "../commit/commit-common.js";
+import { ContentType } from "../framing/content-type.js";
 import { fail } from "../error-codes.js";
-import type { FramedContent } from "../framed-content.js";
-import { type GroupState, refKey } from "../group-state.js";
-import { checkProposalCount } from "../input-limits.js";
-import { checkLeafNodeContents, checkLeafNodeEncryptionKey, validateLeafNodeCredential } from "../leaf-node-validation.js";
-import { type AppliedProposals, type ProposalListState, type ProposalWithSender, applyProposalList } from "../proposal-list.js";
-import { SenderType } from "../sender.js";
+import type { FramedContent } from "../framing/framed-content.js";
+import { type GroupState, refKey } from "../state/group-state.js";
+import { checkProposalCount } from "../policy/input-limits.js";
+import { checkLeafNodeContents, checkLeafNodeEncryptionKey, validateLeafNodeCredential } from "../leaf-nodes/leaf-node-validation.js";
+import { type AppliedProposals, type ProposalListState, type ProposalWithSender, applyProposalList } from "../proposals/proposal-list.js";
+import { SenderType } from "../framing/sender.js";
 
 /** What the public steps of a Commit read: the group's public state and the proposals received this epoch. */
 export type PublicCommitState = ProposalListState & Pick<GroupState, "proposals">;

@@ -2,12 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { toHex } from "@mlskit/codec";
 import { MlsError, ProtocolVersion, StorageError } from "@mlskit/core";
-import { createCommit, mergePendingCommit } from "../commit-create.js";
+import { createCommit, mergePendingCommit } from "../commit/commit-create.js";
 import { client, join, kpOf, newGroup, services } from "../group.fixture.js";
 import { noblecs } from "../group-test-suite.fixture.js";
-import { ContentType } from "../content-type.js";
-import { processMessage } from "../message-process.js";
-import { createProposal, frameHandshake } from "../proposal-create.js";
+import { ContentType } from "../framing/content-type.js";
+import { processMessage } from "../receive/message-process.js";
+import { createProposal, frameHandshake } from "../proposals/proposal-create.js";
 import { encodeGroupState } from "../state/group-state-codec.js";
 import { peekStateHeader } from "../state/blob-header.js";
 import { validationErrorOf } from "../rejection.fixture.js";

@@ -19,8 +19,8 @@
  */
 import { Writer, opaque } from "@mlskit/codec";
 import { groupContextCodec } from "@mlskit/key-schedule";
-import { CredentialTypeSummary } from "../capabilities.js";
-import { setMemberSummary } from "../proposal-list.js";
+import { CredentialTypeSummary } from "../leaf-nodes/capabilities.js";
+import { setMemberSummary } from "../proposals/proposal-list.js";
 import { readHeader, writeHeader, decodingBody } from "../state/blob-header.js";
 import { encodedTree } from "../state/encoded-tree.js";
 import { readDigest, readProposals, readReinit, writeProposals, writeReinit } from "../state/state-parts.js";

@@ -8,10 +8,10 @@
 import type { CipherSuiteProvider } from "@mlskit/core";
 import type { GroupContext } from "@mlskit/key-schedule";
 import type { RatchetTree } from "@mlskit/ratchet-tree";
-import { type FramingContext, createFramingContext } from "../framing-context.js";
-import type { GroupPolicy } from "../group-policy.js";
-import type { CachedProposal, GroupServices, GroupState } from "../group-state.js";
-import type { ReInitProposal } from "../proposal.js";
+import { type FramingContext, createFramingContext } from "../framing/framing-context.js";
+import type { GroupPolicy } from "../policy/group-policy.js";
+import type { CachedProposal, GroupServices, GroupState } from "../state/group-state.js";
+import type { ReInitProposal } from "../proposals/proposal.js";
 
 /** An observer's readonly view of a group in one epoch: public data only. */
 export interface PublicGroupView {

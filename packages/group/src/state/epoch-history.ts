@@ -7,8 +7,8 @@
  * (RFC 9420 §8.6, §15.3). A pending Commit's state is stored without this
  * history and rebuilt with it from the current state on decoding.
  */
-import type { GroupPolicy } from "../group-policy.js";
-import type { GroupState, PastEpoch } from "../group-state.js";
+import type { GroupPolicy } from "../policy/group-policy.js";
+import type { GroupState, PastEpoch } from "./group-state.js";
 
 /** What a state entering the epoch after `prev` keeps of its past. */
 export interface EpochHistory {

@@ -15,11 +15,11 @@
 import { Reader, Writer, toHex } from "@mlskit/codec";
 import type { CipherSuiteProvider } from "@mlskit/core";
 import { expect } from "vitest";
-import { createApplicationMessage } from "../application-message.js";
-import { mergeStagedCommit } from "../commit-process.js";
+import { createApplicationMessage } from "../framing/application-message.js";
+import { mergeStagedCommit } from "../commit/commit-process.js";
 import { client } from "../group.fixture.js";
-import { type GroupState, exportSecret } from "../group-state.js";
-import { processEarlyMessages, processMessage } from "../message-process.js";
+import { type GroupState, exportSecret } from "./group-state.js";
+import { processEarlyMessages, processMessage } from "../receive/message-process.js";
 import { encodeGroupState } from "./group-state-codec.js";
 import { decodeKeyPackageMaterial, encodeKeyPackageMaterial } from "./key-package-material.js";
 import { encodePastEpoch } from "./past-epoch-codec.js";

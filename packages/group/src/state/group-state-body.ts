@@ -39,8 +39,8 @@ import { InternalError, type CipherSuiteProvider } from "@mlskit/core";
 import { type Reader, type Writer, opaque } from "@mlskit/codec";
 import { type GroupContext, type SecretTreeState, groupContextCodec, secretTreeStateCodec } from "@mlskit/key-schedule";
 import type { LeafIndex, NodeIndex } from "@mlskit/ratchet-tree";
-import type { CachedProposal, EpochKeys, GroupState, GroupStatus } from "../group-state.js";
-import type { ReInitProposal } from "../proposal.js";
+import type { CachedProposal, EpochKeys, GroupState, GroupStatus } from "./group-state.js";
+import type { ReInitProposal } from "../proposals/proposal.js";
 import {
   readEarlyMessages,
   readEpochKeys,

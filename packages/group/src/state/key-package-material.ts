@@ -15,7 +15,7 @@
  */
 import { Writer, decode, opaque } from "@mlskit/codec";
 import { UsageError } from "@mlskit/core";
-import { keyPackageCodec } from "../key-package.js";
+import { keyPackageCodec } from "../key-packages/key-package.js";
 import { corrupt, decodingBodySync, readHeader, writeHeader } from "./blob-header.js";
 import { readNonEmpty } from "./state-parts.js";
 

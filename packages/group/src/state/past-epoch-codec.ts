@@ -16,9 +16,9 @@
 import { Writer, opaque } from "@mlskit/codec";
 import { type CipherSuiteProvider, InternalError } from "@mlskit/core";
 import { SecretTree, groupContextCodec, secretTreeStateCodec } from "@mlskit/key-schedule";
-import { createFramingContext } from "../framing-context.js";
-import type { GroupPolicy } from "../group-policy.js";
-import type { PastEpoch } from "../group-state.js";
+import { createFramingContext } from "../framing/framing-context.js";
+import type { GroupPolicy } from "../policy/group-policy.js";
+import type { PastEpoch } from "./group-state.js";
 import { corrupt, decodingBody, readHeader, writeHeader } from "./blob-header.js";
 import { readNh } from "./state-parts.js";
 import { loadTree } from "./stored-tree.js";

@@ -33,9 +33,9 @@
 import { type Reader, type Writer, fromHex, opaque, toHex } from "@mlskit/codec";
 import { type CipherSuiteProvider, ProposalType } from "@mlskit/core";
 import type { NodeIndex, TreePrivateKeys } from "@mlskit/ratchet-tree";
-import { ACTIVE, type CachedProposal, EPOCH_KEYS, type EpochKeys, type GroupStatus } from "../group-state.js";
-import { type ReInitProposal, proposalCodec, reInitCodec } from "../proposal.js";
-import { senderCodec } from "../sender.js";
+import { ACTIVE, type CachedProposal, EPOCH_KEYS, type EpochKeys, type GroupStatus } from "./group-state.js";
+import { type ReInitProposal, proposalCodec, reInitCodec } from "../proposals/proposal.js";
+import { senderCodec } from "../framing/sender.js";
 
 
 /** An `opaque<V>` that must be KDF.Nh bytes (a secret of the key schedule). */

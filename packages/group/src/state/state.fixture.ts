@@ -15,13 +15,13 @@
  * either outcome from the same stored state.
  */
 import type { CipherSuiteProvider } from "@mlskit/core";
-import { createApplicationMessage } from "../application-message.js";
-import { createCommit, mergePendingCommit } from "../commit-create.js";
+import { createApplicationMessage } from "../framing/application-message.js";
+import { createCommit, mergePendingCommit } from "../commit/commit-create.js";
 import { client, deliver, join, kpOf, newGroup } from "../group.fixture.js";
-import type { GroupPolicyInput } from "../group-policy.js";
-import type { GroupState } from "../group-state.js";
-import { processMessage } from "../message-process.js";
-import { createProposal } from "../proposal-create.js";
+import type { GroupPolicyInput } from "../policy/group-policy.js";
+import type { GroupState } from "./group-state.js";
+import { processMessage } from "../receive/message-process.js";
+import { createProposal } from "../proposals/proposal-create.js";
 
 const text = (s: string) => new TextEncoder().encode(s);
 

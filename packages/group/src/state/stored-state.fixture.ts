@@ -1,8 +1,8 @@
 /** Storing and loading whole states (current state and past-epoch records) in tests (excluded from the build). */
 import type { CipherSuiteProvider } from "@mlskit/core";
 import { services } from "../group.fixture.js";
-import { type GroupPolicyInput, groupPolicy } from "../group-policy.js";
-import type { GroupState } from "../group-state.js";
+import { type GroupPolicyInput, groupPolicy } from "../policy/group-policy.js";
+import type { GroupState } from "./group-state.js";
 import { type GroupStateEnvironment, decodeGroupState, encodeGroupState } from "./group-state-codec.js";
 import { decodePastEpoch, encodePastEpoch } from "./past-epoch-codec.js";
 
