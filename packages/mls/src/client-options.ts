@@ -112,6 +112,18 @@ export interface CreateGroupOptions {
   readonly policy?: GroupPolicyInput;
   /** The group's cipher suite (default: the client's); its signature scheme's key pair signs for this member. */
   readonly cipherSuite?: CipherSuiteId;
+  /**
+   * A KeyPackage this client created and still stores (its bytes, or what
+   * {@link Client.createKeyPackage} returned): the creator's leaf is that
+   * KeyPackage's LeafNode, with its encryption key (RFC 9420 §11 builds the
+   * one-member tree from the creator's LeafNode), so the group starts with
+   * the leaf the client published; the group's suite is the KeyPackage's.
+   * Its init key opens no Welcome here: the KeyPackage is consumed as a join
+   * would consume it (deleted from the store with the group's first write,
+   * its init key forgotten), except a last-resort KeyPackage, which stays.
+   * Withdraw it from the Delivery Service. Default: a fresh leaf.
+   */
+  readonly keyPackage?: Uint8Array | PublishedKeyPackage;
 }
 
 /** Options of {@link Client.createKeyPackage}. */

@@ -29,7 +29,10 @@ import {
   type GroupState,
   type ResumptionPskStore,
   createGroup,
+  decodeKeyPackage,
+  decodeKeyPackageMaterial,
   defaultCapabilities,
+  keyPackageRef,
   groupPolicy,
 } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
@@ -37,6 +40,7 @@ import { memoryStore } from "@mlskit/storage-memory";
 import { inspectCustom } from "@mlskit/key-schedule";
 import { decodeClientRecord, encodeClientRecord } from "./client-record.js";
 import { ClientGroups } from "./client-groups.js";
+import { decodeKeyPackageInput } from "./key-package-input.js";
 import { SignatureKeys } from "./client-signature-keys.js";
 import type { GroupEnv } from "./group-persistence.js";
 import type { ClientInternals } from "./client-internals.js";
@@ -323,8 +327,16 @@ export class Client {
     return deleted;
   }
 
-  /** Creates a one-member group (§11) in epoch 0. */
+  /**
+   * Creates a one-member group (§11) in epoch 0: with a fresh leaf, or the
+   * leaf of one of this client's KeyPackages (`options.keyPackage`).
+   * @throws UsageError `usage/unknown-key-package` when this client does not
+   *   store `options.keyPackage` (not ours, consumed or deleted),
+   *   `usage/cipher-suite-mismatch` when `options.cipherSuite` is not its suite,
+   *   `usage/signature-key-mismatch` when it was signed with a key this client no longer holds.
+   */
   async createGroup(options: CreateGroupOptions = {}): Promise<Group> {
+    if (options.keyPackage !== undefined) return this.#createGroupFromKeyPackage(options.keyPackage, options);
     const cs = options.cipherSuite === undefined ? this.#cs : await this.#crypto.cipherSuite(options.cipherSuite);
     return this.#createGroupWith(cs, options);
   }
@@ -431,6 +443,40 @@ export class Client {
     await this.#forgetter.forget([created.privateKeys.initPrivateKey], "unused");
     created.privateKeys.initPrivateKey.fill(0);
     return this.#groups.adopt(state);
+  }
+
+  /** {@link createGroup} with the leaf of a stored KeyPackage of ours, which is consumed. */
+  async #createGroupFromKeyPackage(input: Uint8Array | PublishedKeyPackage, options: CreateGroupOptions): Promise<Group> {
+    const keyPackage = decodeKeyPackageInput(input instanceof Uint8Array ? input : input.keyPackage);
+    if (options.cipherSuite !== undefined && options.cipherSuite !== keyPackage.cipherSuite) {
+      throw new UsageError("usage/cipher-suite-mismatch", `the KeyPackage is of suite ${keyPackage.cipherSuite}, not ${options.cipherSuite}`);
+    }
+    const cs = await this.#crypto.cipherSuite(keyPackage.cipherSuite);
+    const reference = await keyPackageRef(cs, keyPackage);
+    const stored = await this.#storage.getKeyPackage(reference);
+    if (stored === undefined) throw new UsageError("usage/unknown-key-package", "this client stores no such KeyPackage (not its own, or already consumed or deleted)");
+    const material = decodeKeyPackageMaterial(stored.data);
+    const ours = decodeKeyPackage(material.keyPackage);
+    const signature = await this.#signatures.for(cs);
+    if (!bytesEqual(signature.publicKey, ours.leafNode.signatureKey)) {
+      throw new UsageError("usage/signature-key-mismatch", "the KeyPackage was signed with a key this client no longer holds");
+    }
+    const state = await createGroup({
+      cs,
+      leafNode: ours.leafNode,
+      encryptionPrivateKey: material.encryptionPrivateKey,
+      signaturePrivateKey: signature.privateKey,
+      services: this.#services,
+      policy: this.#policy(options.policy),
+      ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
+      ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
+    });
+    // Consumed as a join consumes it (§16.8): deleted with the group's first write (a last-resort one stays).
+    const group = await this.#groups.adopt(state, { consumedKeyPackages: [reference] });
+    const lastResort = stored.lastResort || material.lastResort === true;
+    if (!lastResort) await this.#forgetter.forget([material.initPrivateKey], "key-package-consumed");
+    material.initPrivateKey.fill(0);
+    return group;
   }
 
   #capabilitiesFor(suite: CipherSuiteId): Capabilities {

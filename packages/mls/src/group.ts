@@ -5,10 +5,11 @@
  * derive two states from the same snapshot (docs/ARCHITECTURE.md "Sync vs async").
  */
 import { toHex, utf8 } from "@mlskit/codec";
-import { type Extension, UsageError, mapConcurrent } from "@mlskit/core";
+import { type Extension, ProposalType, UsageError, mapConcurrent } from "@mlskit/core";
 import {
   type ExternalSender,
   type GroupState,
+  type GroupStatus,
   type ProposalInput,
   type StagedCommit as GroupStagedCommit,
   ACTIVE,
@@ -38,6 +39,9 @@ import type { BranchChange } from "@mlskit/group";
 export type { CommitOptions, GroupInfoOptions } from "./group-commit.js";
 export type { GroupHost } from "./group-internals.js";
 export type { MemberRef, ProposalSpec, ProposeOptions } from "./group-proposals.js";
+
+/** {@link Group.status}: the state machine's status, with `leaving` between {@link Group.leave} and the Commit that removes us. */
+export type MembershipStatus = GroupStatus["kind"] | "leaving";
 
 /** Messages of `encryptMany` and `processIncomingMany` in flight at once (enough to keep WebCrypto's thread pool busy). */
 const BATCH_WINDOW = 256;
@@ -123,6 +127,28 @@ export class Group {
   /** True while a Commit of ours awaits the Delivery Service. */
   get hasPendingCommit(): boolean {
     return this.#state.pendingCommit !== undefined || this.#state.status.kind === "external-join-pending";
+  }
+  /** The number of members (non-blank leaves) in the current epoch, without asking the identity provider ({@link members} does). */
+  get memberCount(): number {
+    return this.#state.tree.memberCount();
+  }
+  /**
+   * Where this member stands: `active`; `leaving` once {@link leave} sent
+   * the Remove of itself (§12.1.3) and until a Commit arrives (then
+   * `removed` once merged, or `active` again if that Commit did not remove
+   * us); `external-join-pending` while our external Commit awaits the
+   * Delivery Service; `removed`; `closed`.
+   */
+  get status(): MembershipStatus {
+    const kind = this.#state.status.kind;
+    return kind === "active" && this.leaving ? "leaving" : kind;
+  }
+  /** True while a Remove of this member is proposed this epoch (ours, from {@link leave}, or another member's). */
+  get leaving(): boolean {
+    if (this.#state.status.kind !== "active") return false;
+    const own = this.#state.ownLeaf;
+    for (const p of this.#state.proposals.values()) if (p.proposal.proposalType === ProposalType.remove && p.proposal.removed === own) return true;
+    return false;
   }
   /** The proposals received or sent this epoch, not yet committed. */
   get pendingProposals(): number {
@@ -230,6 +256,10 @@ export class Group {
   commit(options: CommitOptions = {}): Promise<CommitOutput> {
     return this.#run(async () => {
       if (this.#state.status.kind === "external-join-pending") throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
+      if (this.#state.pendingCommit !== undefined) {
+        throw new UsageError("usage/commit-pending", "a Commit of ours is pending: confirmPendingCommit() once the Delivery Service accepted it, or discardPendingCommit() if it rejected it");
+      }
+      if (this.leaving) throw new UsageError("usage/leaving", "a Remove of this member is proposed this epoch: another member commits it (RFC 9420 §12.2), this one cannot");
       const proposals: ProposalInput[] = [];
       for (const p of options.proposals ?? []) proposals.push(await resolveProposal(this.#state, this.#host.identityProvider, p));
       await this.#storage.reserveSendKeys("handshake", 1);
@@ -277,6 +307,31 @@ export class Group {
   /** Proposes an application-defined proposal (§13.2; its type must be registered in the policy). */
   proposeCustom(proposalType: number, body: Uint8Array, options: ProposeOptions = {}): Promise<ProposalOutput> {
     return this.propose({ custom: { proposalType, body } }, options);
+  }
+
+  /**
+   * Leaves the group in one call: proposes the removal of this member
+   * (a Remove of itself, RFC 9420 §12.1.3), which the next member who
+   * commits includes (a member cannot commit its own removal, §12.2). Send
+   * `message` to the group. The group is then {@link status} `leaving`: it
+   * sends no application data (proposals are pending, §12.4) and cannot
+   * commit; when the Commit that removes us arrives (`processIncoming`, then
+   * `merge()`), it is `removed`. If a Commit without our Remove comes
+   * first (its committer had not seen it), the group is `active` again in
+   * the new epoch: call `leave()` again.
+   * @throws UsageError `usage/last-member` when this member is alone (nobody
+   *   could commit its removal: `client.deleteGroup(groupId)` instead),
+   *   `usage/leaving` when a Remove of this member is already proposed this
+   *   epoch, `usage/commit-pending` while a Commit of ours is pending
+   *   (`confirmPendingCommit()` or `discardPendingCommit()` first).
+   */
+  leave(options: ProposeOptions = {}): Promise<ProposalOutput> {
+    return this.#run(async () => {
+      if (this.hasPendingCommit) throw new UsageError("usage/commit-pending", "a Commit of ours is pending: confirmPendingCommit() or discardPendingCommit() first");
+      if (this.leaving) throw new UsageError("usage/leaving", "a Remove of this member is already proposed this epoch");
+      if (this.memberCount <= 1) throw new UsageError("usage/last-member", "this member is the group's only member, so nobody can commit its removal: delete the group with client.deleteGroup(groupId)");
+      return this.#proposeNow({ remove: this.#state.ownLeaf }, options);
+    });
   }
 
   /** Sends a proposal (§12.1): it is cached by reference for this epoch's Commit, ours or another member's. */
