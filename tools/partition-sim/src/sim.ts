@@ -48,6 +48,8 @@ export interface SimConfig {
   readonly historySharing?: boolean;
   /** Told of each application message a member could not read in the end (with history sharing on: what sharing did not recover). */
   readonly onLost?: (lost: LostMessage) => void;
+  /** Debugging: told of every Commit sent, fork settled, message refused and heal, one line each. */
+  readonly trace?: (line: string) => void;
 }
 
 /** A (message, recipient) pair not read in the end, and why it may be so. */
@@ -146,6 +148,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
 
 async function run(config: SimConfig): Promise<SimResult> {
   const rand = rng(config.seed);
+  const trace = config.trace;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const crypto = nobleCryptoProvider();
   const S = config.servers;
@@ -230,8 +233,10 @@ async function run(config: SimConfig): Promise<SimResult> {
       try {
         const r = await g.processIncoming(m.bytes);
         if (r.kind === "commit") await r.staged.merge();
+        if (r.kind === "commit" || r.kind === "fork") trace?.(`${names[c]} #${m.id} from ${names[m.from]}: ${r.kind === "fork" ? `${r.event}${r.event === "commit" ? ` at ${r.forkEpoch} winner ${r.winner} rolled back ${r.rolledBack}${r.removed ? " removed" : ""}` : ""}` : "commit"} -> epoch ${g.epoch}`);
         record(c, m.id, r);
-      } catch {
+      } catch (e) {
+        trace?.(`${names[c]} #${m.id} from ${names[m.from]} refused at epoch ${g.epoch}: ${(e as { code?: string }).code ?? String(e)}`);
         // Refused (a losing branch's message, a stale proposal): dropped, as an application would.
       }
     }
@@ -246,6 +251,7 @@ async function run(config: SimConfig): Promise<SimResult> {
       const epoch = g.epoch;
       const bytes = await g.encrypt(label);
       const msg = post(c, bytes);
+      trace?.(`${names[c]} sends #${msg.id} at epoch ${epoch}`);
       expect.set(msg.id, { readers, read: new Set(), msg, epoch });
       stats.sent++;
       stats.expected += readers.size;
@@ -255,14 +261,23 @@ async function run(config: SimConfig): Promise<SimResult> {
     }
   };
 
-  const commit = async (c: number, mayRemove: boolean): Promise<void> => {
+  /** A Commit by `c` (false when it may not commit: a Remove of itself is proposed, RFC 9420 §12.2; another member commits it). */
+  const commit = async (c: number, mayRemove: boolean): Promise<boolean> => {
     const g = groups[c]!;
     const members = (await g.members()).map((m) => ({ leaf: m.leafIndex, name: text.decode(m.identity) }));
     const removable = members.filter((m) => names.indexOf(m.name) >= C - guests && m.name !== names[c]);
-    const out = mayRemove && removable.length > 0 && rand() < 0.4 ? await g.removeMembers([pick(removable).leaf]) : await g.update();
+    let out;
+    try {
+      out = mayRemove && removable.length > 0 && rand() < 0.4 ? await g.removeMembers([pick(removable).leaf]) : await g.update();
+    } catch (e) {
+      if (UsageError.isInstance(e) && (e.code as string) === "usage/leaving") return false;
+      throw e;
+    }
     await g.confirmPendingCommit();
-    post(c, out.commit);
+    const m = post(c, out.commit);
+    trace?.(`${names[c]} commits #${m.id} -> epoch ${g.epoch} (${toHex(g.epochAuthenticator).slice(0, 8)})`);
     stats.commits++;
+    return true;
   };
 
   /** Servers of one component exchange logs; its clients read. */
@@ -329,6 +344,7 @@ async function run(config: SimConfig): Promise<SimResult> {
     const components: number[][] = Array.from({ length: k }, (_, i) => [shuffled[i]!]);
     for (const s of shuffled.slice(k)) pick(components).push(s);
     const rounds = 1 + Math.floor(rand() * (config.maxRoundsApart ?? 3));
+    trace?.(`phase ${phase}: components ${components.map((x) => `[servers ${x.join(",")}: ${active().filter((c) => x.includes(serverOf(c))).map((c) => names[c]).join(",")}]`).join(" ")}, ${rounds} rounds`);
     for (let round = 0; round < rounds; round++) {
       for (const component of components) {
         const here = active().filter((c) => component.includes(serverOf(c)));
@@ -349,11 +365,14 @@ async function run(config: SimConfig): Promise<SimResult> {
     if (sharing) await shareLostBranches();
     const auths = new Set(active().map((c) => toHex(groups[c]!.epochAuthenticator)));
     if (auths.size === 1) converged++;
-    // Re-proposed changes get committed (by the lowest active member), while still connected.
-    const committer = active()[0];
-    if (committer !== undefined && groups[committer]!.pendingProposals > 0) {
-      await commit(committer, false);
-      await settleComponent(all);
+    trace?.(`heal ${phase}: ${auths.size === 1 ? "converged" : "NOT converged"}: ${active().map((c) => `${names[c]}@${groups[c]!.epoch}:${toHex(groups[c]!.epochAuthenticator).slice(0, 8)}`).join(" ")}`);
+    // Re-proposed changes get committed (by the lowest active member that may commit), while still connected.
+    for (const committer of active()) {
+      if (groups[committer]!.pendingProposals === 0) break;
+      if (await commit(committer, false)) {
+        await settleComponent(all);
+        break;
+      }
     }
   }
 
