@@ -6,18 +6,7 @@ import { type KeyObject, createECDH, diffieHellman, randomBytes } from "node:cry
 import { HpkeKemId, type KeyPair } from "@mlskit/core";
 import type { DhGroup } from "@mlskit/hpke";
 import { type KeyCache, type NistCurve, ecPrivateKey, ecPublicKey, okpPrivateKey, okpPublicBytes, okpPublicKey, u8 } from "./keys.js";
-
-function checkLength(what: string, bytes: Uint8Array, length: number): void {
-  if (bytes.length !== length) throw new RangeError(`${what} must be ${length} bytes, got ${bytes.length}`);
-}
-
-function settle<T>(f: () => T): Promise<T> {
-  try {
-    return Promise.resolve(f());
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
+import { checkLength, settle } from "./settle.js";
 
 /** DH(sk, pk), refusing the all-zero output (RFC 9180 §7.1.4; OpenSSL refuses it for X25519/X448 too). */
 function dhBytes(privateKey: KeyObject, publicKey: KeyObject, length: number): Uint8Array {

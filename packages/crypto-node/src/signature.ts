@@ -12,18 +12,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { ed448 } from "@noble/curves/ed448.js";
 import { NIST, isValidScalar, nistPrivateKey, nistPublicKey, nistPublicPoint } from "./dh.js";
 import { type KeyCache, okpPrivateKey, okpPublicBytes, okpPublicKey, u8 } from "./keys.js";
-
-function checkLength(what: string, bytes: Uint8Array, length: number): void {
-  if (bytes.length !== length) throw new RangeError(`${what} must be ${length} bytes, got ${bytes.length}`);
-}
-
-function settle<T>(f: () => T): Promise<T> {
-  try {
-    return Promise.resolve(f());
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
+import { checkLength, settle } from "./settle.js";
 
 type EdPoint = { fromBytes(bytes: Uint8Array, zip215?: boolean): { isSmallOrder(): boolean } };
 
