@@ -75,18 +75,26 @@ export interface PopulatedTree {
 }
 
 /**
+ * Where a populated tree's node gets its HPKE public key: a key for node
+ * `node` (a leaf's or a parent's), or undefined for 32 random bytes (an
+ * X25519-sized key nobody holds the private key of; no ML-KEM key).
+ */
+export type EncryptionKeySource = (node: NodeIndex) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+
+/**
  * The nodes of a steady-state tree of `n` members (leaves 0..n-1) of `groupId`:
  * the state after members n-1, n-2, …, 0 each sent a full Commit. Node P then
  * holds the key set by the leftmost member under it, with a valid parent-hash
  * link to the next non-blank node on that member's path; older links (tops of
- * right subtrees, committed earlier) are stale. A leaf's encryption key is
- * `encryptionKey(leaf)` when that gives one, else random.
+ * right subtrees, committed earlier) are stale (random, `cs.hashLength` bytes).
+ * A node's encryption key (leaf or parent) is `encryptionKey(node)` when that
+ * gives one, else 32 random bytes.
  */
 export async function populatedTree(
   cs: CipherSuiteProvider,
   n: number,
   groupId: Uint8Array,
-  encryptionKey: (leaf: LeafIndex) => Uint8Array | undefined = () => undefined,
+  encryptionKey: EncryptionKeySource = () => undefined,
 ): Promise<PopulatedTree> {
   let leafCount = 1;
   while (leafCount < n) leafCount *= 2;
@@ -96,6 +104,7 @@ export async function populatedTree(
   const capabilities = { versions: [1], cipherSuites: [cs.suite.id], extensions: [], proposals: [], credentials: [CredentialType.basic] };
   const hasMember = (x: NodeIndex) => leafRange(x)[0] < n;
   const randomKey = () => cs.randomBytes(32);
+  const keyOf = async (x: NodeIndex) => (await encryptionKey(x)) ?? randomKey();
 
   async function blankHash(x: NodeIndex): Promise<Uint8Array> {
     if (isLeaf(x)) return cs.hash(leafHashInput(x >>> 1, undefined));
@@ -114,7 +123,7 @@ export async function populatedTree(
     const leaf = (x >>> 1) as LeafIndex;
     const rights = spine.map((p) => right(p));
     // Right subtrees were committed earlier; their tops' links are stale (random).
-    const rightHashes = await Promise.all(rights.map((r) => (hasMember(r) ? fill(r, randomKey()) : blankHash(r))));
+    const rightHashes = await Promise.all(rights.map((r) => (hasMember(r) ? fill(r, cs.randomBytes(cs.hashLength)) : blankHash(r))));
     let cur = ph;
     const encodedParents: (Uint8Array | undefined)[] = [];
     for (let i = 0; i < spine.length; i++) {
@@ -122,7 +131,7 @@ export async function populatedTree(
         encodedParents.push(undefined); // filtered out of the committer's path: blank
         continue;
       }
-      const parentNode = { encryptionKey: randomKey(), parentHash: cur, unmergedLeaves: [] };
+      const parentNode = { encryptionKey: await keyOf(spine[i]!), parentHash: cur, unmergedLeaves: [] };
       nodes[spine[i]!] = { nodeType: NodeType.parent, parentNode };
       encodedParents.push(encodeParentNode(parentNode));
       cur = await cs.hash(encodeParentHashInput(parentNode.encryptionKey, cur, rightHashes[i]!));
@@ -131,7 +140,7 @@ export async function populatedTree(
       cs,
       signatureKeys[leaf]!.privateKey,
       {
-        encryptionKey: encryptionKey(leaf) ?? randomKey(),
+        encryptionKey: await keyOf(x),
         signatureKey: signatureKeys[leaf]!.publicKey,
         credential: { credentialType: CredentialType.basic, identity: utf8(`member-${leaf}`) },
         capabilities,

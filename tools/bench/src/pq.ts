@@ -14,63 +14,18 @@
  * provider (the one that serves every suite; webcrypto+noble serves the PQ
  * suites through the same noble KEM and ML-DSA).
  *
- * The group of N is built as protocol-fixture.ts builds it (N - 2 background
- * members, every parent populated and parent-hash valid), but with real
- * keys of the suite's KEM in every node (a random 32-byte string is no
+ * The group of N is built by protocol-fixture.ts's buildFixture (N - 2
+ * background members, every parent populated and parent-hash valid), with
+ * real keys of the suite's KEM in every node (a random 32-byte string is no
  * ML-KEM key) and the suite's id in the GroupContext and Welcome.
  */
-import { encode, utf8 } from "@mlskit/codec";
-import {
-  type CipherSuiteId,
-  type CipherSuiteMap,
-  type CipherSuiteProvider,
-  CredentialType,
-  DEFAULT_CIPHER_SUITE_MAP,
-  ProtocolVersion,
-  TS_MLS_CIPHER_SUITE_MAP,
-  WireFormat,
-  encryptWithLabel,
-  expandWithLabel,
-} from "@mlskit/core";
+import { utf8 } from "@mlskit/codec";
+import { type CipherSuiteId, type CipherSuiteMap, CredentialType, DEFAULT_CIPHER_SUITE_MAP, TS_MLS_CIPHER_SUITE_MAP } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
-import {
-  type GroupState,
-  type KeyPackage,
-  createApplicationMessage,
-  createCommit,
-  createKeyPackage,
-  encodeMlsMessage,
-  groupInfoCodec,
-  groupSecretsCodec,
-  keyPackageRef,
-  mergePendingCommit,
-  processMessage,
-  signGroupInfo,
-} from "@mlskit/group";
-import { type GroupContext, createConfirmationTag, deriveEpochSecrets, deriveWelcomeSecret, encodeGroupContext } from "@mlskit/key-schedule";
-import {
-  type LeafIndex,
-  LeafNodeSource,
-  type Node,
-  type NodeIndex,
-  NodeType,
-  RatchetTree,
-  encodeLeafNode,
-  encodeParentHashInput,
-  encodeParentNode,
-  isLeaf,
-  leafHashInput,
-  leafRange,
-  left,
-  parentHashInput,
-  right,
-  root,
-  signLeafNode,
-} from "@mlskit/ratchet-tree";
+import { type GroupState, createApplicationMessage, createCommit, createKeyPackage, mergePendingCommit, processMessage } from "@mlskit/group";
 import { fmt, printTable } from "./measure.js";
-import { type DrivenMember, type GroupFixture, keyPackageOf, newMember } from "./protocol-fixture.js";
+import { buildFixture, newMember } from "./protocol-fixture.js";
 import { commitAdd, join, median, processCommit, timed } from "./protocol-steps.js";
-import { pool } from "./populated-tree.js";
 
 /** A suite to bench: its id in the map its provider speaks. */
 interface SuiteSpec {
@@ -113,130 +68,11 @@ function suitesFrom(argv: readonly string[]): SuiteSpec[] {
   });
 }
 
-/** The nodes of a steady-state tree of `n` members (as populated-tree.ts), every HPKE key a real key of the suite. */
-async function populatedTreeWithKeys(cs: CipherSuiteProvider, n: number, groupId: Uint8Array): Promise<(Node | undefined)[]> {
-  let leafCount = 1;
-  while (leafCount < n) leafCount *= 2;
-  const width = 2 * leafCount - 1;
-  const nodes: (Node | undefined)[] = new Array(width).fill(undefined);
-  const signatureKeys = await pool(n, () => cs.signatureGenerateKeyPair());
-  const hpkeKeys = (await pool(2 * n, () => cs.hpkeGenerateKeyPair())).map((k) => k.publicKey);
-  let nextKey = 0;
-  const key = () => hpkeKeys[nextKey++]!;
-  const capabilities = { versions: [1], cipherSuites: [cs.suite.id], extensions: [], proposals: [], credentials: [CredentialType.basic] };
-  const hasMember = (x: NodeIndex) => leafRange(x)[0] < n;
-
-  async function blankHash(x: NodeIndex): Promise<Uint8Array> {
-    if (isLeaf(x)) return cs.hash(leafHashInput(x >>> 1, undefined));
-    const [l, r] = await Promise.all([blankHash(left(x)), blankHash(right(x))]);
-    return cs.hash(parentHashInput(undefined, l, r));
-  }
-
-  async function fill(top: NodeIndex, ph: Uint8Array): Promise<Uint8Array> {
-    const spine: NodeIndex[] = [];
-    let x = top;
-    while (!isLeaf(x)) {
-      spine.push(x);
-      x = left(x);
-    }
-    const leaf = (x >>> 1) as LeafIndex;
-    const rights = spine.map((p) => right(p));
-    const rightHashes = await Promise.all(rights.map((r) => (hasMember(r) ? fill(r, cs.randomBytes(cs.hashLength)) : blankHash(r))));
-    let cur = ph;
-    const encodedParents: (Uint8Array | undefined)[] = [];
-    for (let i = 0; i < spine.length; i++) {
-      if (!hasMember(rights[i]!)) {
-        encodedParents.push(undefined);
-        continue;
-      }
-      const parentNode = { encryptionKey: key(), parentHash: cur, unmergedLeaves: [] };
-      nodes[spine[i]!] = { nodeType: NodeType.parent, parentNode };
-      encodedParents.push(encodeParentNode(parentNode));
-      cur = await cs.hash(encodeParentHashInput(parentNode.encryptionKey, cur, rightHashes[i]!));
-    }
-    const leafNode = await signLeafNode(
-      cs,
-      signatureKeys[leaf]!.privateKey,
-      {
-        encryptionKey: key(),
-        signatureKey: signatureKeys[leaf]!.publicKey,
-        credential: { credentialType: CredentialType.basic, identity: utf8(`member-${leaf}`) },
-        capabilities,
-        leafNodeSource: LeafNodeSource.commit,
-        parentHash: cur,
-        extensions: [],
-      },
-      { groupId, leafIndex: leaf },
-    );
-    nodes[2 * leaf] = { nodeType: NodeType.leaf, leafNode };
-    let h = await cs.hash(leafHashInput(leaf, encodeLeafNode(leafNode)));
-    for (let i = spine.length - 1; i >= 0; i--) h = await cs.hash(parentHashInput(encodedParents[i], h, rightHashes[i]!));
-    return h;
-  }
-
-  await fill(root(leafCount), new Uint8Array(0));
-  let last = width - 1;
-  while (nodes[last] === undefined) last--;
-  return nodes.slice(0, last + 1);
-}
-
-/** protocol-fixture.ts's buildFixture for any suite: C and R added to a populated tree of N - 2, a Welcome for both. */
-async function buildFixture(cs: CipherSuiteProvider, n: number): Promise<GroupFixture> {
-  const suite = cs.suite.id;
-  const groupId = cs.randomBytes(cs.hashLength);
-  const [committer, receiver] = await Promise.all([newMember(cs, "committer"), newMember(cs, "receiver")]);
-  const cKp = keyPackageOf(committer.keyPackage);
-  const rKp = keyPackageOf(receiver.keyPackage);
-  const background = n - 2;
-  let tree: RatchetTree;
-  let diffLeaves: KeyPackage[];
-  if (background === 0) {
-    tree = await RatchetTree.create(cs, cKp.leafNode);
-    diffLeaves = [rKp];
-  } else {
-    tree = await RatchetTree.fromNodes(cs, await populatedTreeWithKeys(cs, background, groupId));
-    diffLeaves = [cKp, rKp];
-  }
-  const diff = tree.stage();
-  for (const kp of diffLeaves) diff.addLeaf(kp.leafNode);
-  await diff.treeHash();
-  tree = await diff.merge();
-  const committerLeaf = (tree.findEncryptionKey(cKp.leafNode.encryptionKey).find((x) => (x & 1) === 0)! >>> 1) as LeafIndex;
-  const groupContext: GroupContext = {
-    version: ProtocolVersion.mls10,
-    cipherSuite: suite,
-    groupId,
-    epoch: 1000n,
-    treeHash: await tree.treeHash(),
-    confirmedTranscriptHash: await cs.hash(cs.randomBytes(32)),
-    extensions: [],
-  };
-  const joinerSecret = cs.randomBytes(cs.hashLength);
-  const secrets = await deriveEpochSecrets(cs, { joinerSecret: joinerSecret.slice(), groupContext: encodeGroupContext(groupContext) });
-  const confirmationTag = await createConfirmationTag(cs, secrets.confirmationKey, groupContext.confirmedTranscriptHash);
-  const groupInfo = await signGroupInfo(cs, committer.signaturePrivateKey, { groupContext, extensions: [], confirmationTag, signer: committerLeaf });
-  const welcomeSecret = await deriveWelcomeSecret(cs, joinerSecret);
-  const empty = new Uint8Array(0);
-  const key = await expandWithLabel(cs, welcomeSecret, "key", empty, cs.aeadKeyLength);
-  const nonce = await expandWithLabel(cs, welcomeSecret, "nonce", empty, cs.aeadNonceLength);
-  const encryptedGroupInfo = await cs.aeadSeal(key, nonce, empty, encode(groupInfoCodec, groupInfo));
-  const groupSecrets = encode(groupSecretsCodec, { joinerSecret, pathSecret: undefined, psks: [] });
-  const entries = await Promise.all(
-    [committer, receiver].map(async (m: DrivenMember) => {
-      const kp = keyPackageOf(m.keyPackage);
-      return { newMember: await keyPackageRef(cs, kp), encryptedGroupSecrets: await encryptWithLabel(cs, kp.initKey, "Welcome", encryptedGroupInfo, groupSecrets) };
-    }),
-  );
-  const welcome = encodeMlsMessage({ version: ProtocolVersion.mls10, wireFormat: WireFormat.mls_welcome, welcome: { cipherSuite: suite, secrets: entries, encryptedGroupInfo } });
-  secrets.wipe();
-  return { n, tree: tree.encode(), welcome, committer, receiver, backgroundLeaf: background > 0 ? (0 as LeafIndex) : undefined };
-}
-
 async function benchOne(spec: SuiteSpec, n: number, quick: boolean): Promise<PqFigures> {
   const t0 = performance.now();
   const make = () => nobleCryptoProvider({ cipherSuites: spec.map }).cipherSuite(spec.id);
   const cs = await make();
-  const fixture = await buildFixture(cs, n);
+  const fixture = await buildFixture(cs, n, async () => (await cs.hpkeGenerateKeyPair()).publicKey);
   // C and R join, C sends one self-Update that R processes (C's path is then fresh, as in protocol.ts).
   const [csC, csR] = await Promise.all([make(), make()]);
   const [c0, r0] = await Promise.all([join(csC, fixture.committer, fixture.welcome, fixture.tree), join(csR, fixture.receiver, fixture.welcome, fixture.tree)]);

@@ -50,7 +50,7 @@ import {
 } from "@mlskit/group";
 import { type GroupContext, createConfirmationTag, deriveEpochSecrets, deriveWelcomeSecret, encodeGroupContext } from "@mlskit/key-schedule";
 import { type LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
-import { populatedTree } from "./populated-tree.js";
+import { type EncryptionKeySource, populatedTree } from "./populated-tree.js";
 
 export const SUITE = 0x0001;
 const CACHE_DIR = "/tmp/mlskit-bench";
@@ -104,8 +104,14 @@ export async function newMember(cs: CipherSuiteProvider, identity: string): Prom
   };
 }
 
-async function buildFixture(cs: CipherSuiteProvider, n: number): Promise<GroupFixture> {
+/**
+ * Builds the fixture of `n` members in `cs`'s suite (its id in the
+ * GroupContext and Welcome); the background members' node keys come from
+ * `encryptionKey` (see {@link populatedTree}; random bytes by default).
+ */
+export async function buildFixture(cs: CipherSuiteProvider, n: number, encryptionKey?: EncryptionKeySource): Promise<GroupFixture> {
   if (n < 2) throw new Error("a protocol fixture needs at least 2 members");
+  const suite = cs.suite.id;
   const groupId = cs.randomBytes(cs.hashLength);
   const [committer, receiver] = await Promise.all([newMember(cs, "committer"), newMember(cs, "receiver")]);
   const cKp = keyPackageOf(committer.keyPackage);
@@ -117,7 +123,7 @@ async function buildFixture(cs: CipherSuiteProvider, n: number): Promise<GroupFi
     tree = await RatchetTree.create(cs, cKp.leafNode);
     diffLeaves = [rKp];
   } else {
-    tree = await RatchetTree.fromNodes(cs, (await populatedTree(cs, background, groupId)).nodes);
+    tree = await RatchetTree.fromNodes(cs, (await populatedTree(cs, background, groupId, encryptionKey)).nodes);
     diffLeaves = [cKp, rKp];
   }
   // C and R join as an Add-only Commit adds them: leftmost blank leaves, unmerged in their non-blank ancestors.
@@ -129,7 +135,7 @@ async function buildFixture(cs: CipherSuiteProvider, n: number): Promise<GroupFi
 
   const groupContext: GroupContext = {
     version: ProtocolVersion.mls10,
-    cipherSuite: SUITE,
+    cipherSuite: suite,
     groupId,
     epoch: 1000n,
     treeHash: await tree.treeHash(),
@@ -158,7 +164,7 @@ async function buildFixture(cs: CipherSuiteProvider, n: number): Promise<GroupFi
   const welcome = encodeMlsMessage({
     version: ProtocolVersion.mls10,
     wireFormat: WireFormat.mls_welcome,
-    welcome: { cipherSuite: SUITE, secrets: entries, encryptedGroupInfo },
+    welcome: { cipherSuite: suite, secrets: entries, encryptedGroupInfo },
   });
   secrets.wipe();
   return { n, tree: tree.encode(), welcome, committer, receiver, backgroundLeaf: background > 0 ? (0 as LeafIndex) : undefined };

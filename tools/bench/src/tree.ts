@@ -55,7 +55,7 @@ interface BuiltTree {
 async function buildTree(cs: CipherSuiteProvider, n: number): Promise<BuiltTree> {
   const groupId = cs.randomBytes(16);
   const real = await Promise.all([cs.hpkeGenerateKeyPair(), cs.hpkeGenerateKeyPair()]);
-  const { nodes, signatureKeys } = await populatedTree(cs, n, groupId, (leaf) => (leaf < 2 ? real[leaf]!.publicKey : undefined));
+  const { nodes, signatureKeys } = await populatedTree(cs, n, groupId, (x) => (x === 0 || x === 2 ? real[x >>> 1]!.publicKey : undefined));
   const w = new Writer(1 << 20);
   ratchetTreeCodec.encode(w, nodes);
   return { encoded: w.finish(), groupId, committerSignature: signatureKeys[0]!.privateKey, receiverLeafKey: real[1]!.privateKey };
