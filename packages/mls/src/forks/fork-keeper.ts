@@ -54,7 +54,8 @@ interface BranchTip {
 interface Queued {
   readonly change: BranchChange;
   readonly epoch: bigint;
-  proposedAt: bigint | undefined;
+  /** The epoch it was last proposed in, by its confirmed transcript hash: a rollback to another branch's epoch of the same number proposes it again. */
+  proposedIn: Uint8Array | undefined;
 }
 
 /** One group's fork handling. @internal */
@@ -95,10 +96,10 @@ export class ForkKeeper {
     for (const q of this.#queue) {
       if (!changeStillApplies(q.change, s)) continue;
       keep.push(q);
-      if (q.proposedAt === s.groupContext.epoch) continue;
+      if (q.proposedIn !== undefined && bytesEqual(q.proposedIn, s.groupContext.confirmedTranscriptHash)) continue;
       const p = await this.#propose(g, q.change);
       if (p !== undefined) {
-        q.proposedAt = s.groupContext.epoch;
+        q.proposedIn = s.groupContext.confirmedTranscriptHash.slice();
         out.push(p);
       }
     }
@@ -224,7 +225,12 @@ export class ForkKeeper {
     }
     const now = g.state;
     const lost: LostChange[] = [];
-    for (const c of ourChanges) lost.push(...this.#classify([c.change], c.epoch, c.own, c.committerKey, now));
+    // A committer removed later on our branch is removed locally for good (README "Forks", Limits): it never re-proposes.
+    const removedOnBranch = ourChanges.flatMap((c) => (c.change.kind === "remove" ? [c.change.signatureKey] : []));
+    for (const c of ourChanges) {
+      const gone = c.committerKey !== undefined && removedOnBranch.some((k) => bytesEqual(k, c.committerKey!));
+      lost.push(...this.#classify([c.change], c.epoch, c.own, gone ? undefined : c.committerKey, now));
+    }
     const reproposed = removed ? [] : await this.reproposals(g);
     return { kind: "fork", event: "commit", forkEpoch: e, ours, theirs, winner: "theirs", rolledBack: Number(depth), epoch: now.groupContext.epoch, removed, lost, reproposed, replayed };
   }
@@ -239,7 +245,7 @@ export class ForkKeeper {
       else if (change.kind === "add") status = "needs-application";
       else if (own) {
         status = "re-proposed";
-        this.#queue.push({ change, epoch, proposedAt: undefined });
+        this.#queue.push({ change, epoch, proposedIn: undefined });
       } else if (committerKey !== undefined && winning.tree.findSignatureKey(committerKey).length > 0) status = "committer-re-proposes";
       else status = "needs-application";
       out.push({ change, epoch, status });

@@ -184,4 +184,58 @@ describe("forks (issue 16)", () => {
     expect(fc.kind === "fork" && fc.event === "commit" && fc.winner).toBe("theirs");
     expect(auth(c)).toBe(auth(a));
   });
+
+  describe("regressions found by the seeded partition simulation", () => {
+    /** A rule that decides by committer leaf (lower wins), so a test picks its winners; ties by hash. Antisymmetric. */
+    const byLeaf: ForkOptions = {
+      rule: ({ ours, theirs }) => {
+        const o = ours.committer ?? Number.MAX_SAFE_INTEGER;
+        const t = theirs.committer ?? Number.MAX_SAFE_INTEGER;
+        if (o !== t) return t < o ? "theirs" : "ours";
+        return compareBytes(theirs.hash, ours.hash) < 0 ? "theirs" : "ours";
+      },
+    };
+
+    it("a lost Remove whose committer was removed later on the same losing branch is needs-application, not left to that committer", async () => {
+      // partition-sim seed 26: carol removes erin, then bob removes carol, on the losing branch; carol stays removed
+      // locally, so she never proposes erin's removal again: it was reported as committer-re-proposes and dropped.
+      const { groups } = await group(["alice", "bob", "carol", "dave", "erin"], byLeaf);
+      const [a, b, c, d] = groups as [Group, Group, Group, Group, Group];
+      const win = await commitOn(a, [a], (g) => g.update());
+      await commitOn(c, [b, c, d], (g) => g.removeMembers(["erin"]));
+      await commitOn(b, [b, d], (g) => g.removeMembers(["carol"]));
+      const r = await b.processIncoming(win);
+      if (r.kind !== "fork" || r.event !== "commit") throw new Error("expected a fork");
+      expect(r.winner).toBe("theirs");
+      expect(r.rolledBack).toBe(2);
+      const status = (name: string) => r.lost.find((l) => l.change.kind === "remove" && text(l.change.credential.identity) === name)?.status;
+      expect(status("erin")).toBe("needs-application");
+      expect(status("carol")).toBe("re-proposed");
+    });
+
+    it("a lost Remove is proposed again after a second rollback to another branch's epoch of the same number", async () => {
+      // dave removes erin; bob's branch wins over dave's, then alice's over bob's: dave lands in epoch 2 again (alice's),
+      // where his first re-proposal (made in bob's epoch 2) does not exist. It was skipped as "already proposed in epoch 2".
+      const { groups } = await group(["alice", "bob", "carol", "dave", "erin"], byLeaf);
+      const [a, b, , d] = groups as [Group, Group, Group, Group, Group];
+      await commitOn(d, [d], (g) => g.removeMembers(["erin"]));
+      const fromBob = await commitOn(b, [b], (g) => g.update());
+      const fromAlice = await commitOn(a, [a], (g) => g.update());
+      const r1 = await d.processIncoming(fromBob);
+      if (r1.kind !== "fork" || r1.event !== "commit") throw new Error("expected a fork");
+      expect(r1.winner).toBe("theirs");
+      expect(r1.reproposed).toHaveLength(1);
+      const r2 = await d.processIncoming(fromAlice);
+      if (r2.kind !== "fork" || r2.event !== "commit") throw new Error("expected a fork");
+      expect(r2.winner).toBe("theirs");
+      expect(d.epoch).toBe(2n);
+      expect(auth(d)).toBe(auth(a));
+      expect(r2.reproposed).toHaveLength(1);
+      // Alice reads it and commits it: erin is removed on the winning branch.
+      expect((await a.processIncoming(r2.reproposed[0]!.message)).kind).toBe("proposal");
+      await a.commit();
+      await a.confirmPendingCommit();
+      expect((await a.members()).map((m) => text(m.identity))).not.toContain("erin");
+    });
+  });
 });
