@@ -211,6 +211,15 @@ export {
   addGreaseExtension,
 } from "./extensions/grease.js";
 export {
+  SELF_REMOVE_PROPOSAL_TYPE,
+  groupSupportsSelfRemove,
+  isSelfRemove,
+  requiresSelfRemove,
+  selfRemoveProposal,
+  supportsSelfRemove,
+  withSelfRemoveRequired,
+} from "./extensions/self-remove.js";
+export {
   DEFAULT_EXTENSION_TYPES,
   DEFAULT_PROPOSAL_TYPES,
   isDefaultExtensionType,

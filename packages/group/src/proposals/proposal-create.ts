@@ -19,6 +19,8 @@ import { createAuthenticatedContent } from "../framing/content-authentication.js
 import type { Proposal, ProposalRef } from "./proposal.js";
 import { protectPublicMessage } from "../framing/public-message.js";
 import { memberSender } from "../framing/sender.js";
+import { usage } from "../error-codes.js";
+import { groupSupportsSelfRemove, isSelfRemove, selfRemoveProposal } from "../extensions/self-remove.js";
 
 /** A framed handshake message of this member. */
 export interface FramedHandshake {
@@ -78,6 +80,8 @@ export type ProposalInput =
   | { readonly reinit: { readonly groupId: Uint8Array; readonly version?: number; readonly cipherSuite: number; readonly extensions?: readonly Extension[] } }
   | { readonly groupContextExtensions: readonly Extension[] }
   | { readonly custom: { readonly proposalType: number; readonly body: Uint8Array } }
+  /** draft-ietf-mls-extensions SelfRemove: this member's own removal, committed by another member (extensions/self-remove.ts). */
+  | { readonly selfRemove: true }
   | { readonly proposal: Proposal };
 
 /** A proposal ready to send (or to commit by value). */
@@ -118,6 +122,7 @@ export function proposalFromInput(cs: CipherSuiteProvider, groupId: Uint8Array, 
     return { proposalType: ProposalType.reinit, groupId: r.groupId, version: r.version ?? 1, cipherSuite: r.cipherSuite, extensions: r.extensions ?? [] };
   }
   if ("groupContextExtensions" in input) return { proposalType: ProposalType.group_context_extensions, extensions: input.groupContextExtensions };
+  if ("selfRemove" in input) return selfRemoveProposal();
   if ("custom" in input) return { proposalType: "custom", customProposalType: input.custom.proposalType, body: input.custom.body };
   if ("proposal" in input) return input.proposal;
   return undefined;
@@ -161,7 +166,13 @@ export async function createProposal(
 ): Promise<CreatedProposal> {
   if (state.reinit !== undefined) throw new UsageError("usage/group-reinitialized", "the group was reinitialized (RFC 9420 §11.2)");
   const { proposal, updateKey } = await buildProposal(state, input);
-  const framed = await frameHandshake(state, { contentType: ContentType.proposal, proposal }, options);
+  let framing = state;
+  if (isSelfRemove(proposal)) {
+    // draft-ietf-mls-extensions: only in a self-remove-capable group, and always a PublicMessage (external committers read it).
+    if (!groupSupportsSelfRemove(state.tree)) usage("usage/self-remove-unsupported", "SelfRemove: not every member of this group supports it (the group did not opt in)");
+    framing = { ...state, policy: { ...state.policy, handshakeWireFormat: "public" } };
+  }
+  const framed = await frameHandshake(framing, { contentType: ContentType.proposal, proposal }, options);
   // §5.2: ProposalRef = RefHash("MLS 1.0 Proposal Reference", AuthenticatedContent).
   const ref = await makeProposalRef(state.cs, framed.authenticatedContent);
   const proposals = new Map(state.proposals);

@@ -16,6 +16,7 @@ import { pskKey } from "./proposal-list-checks.js";
 import type { ApplyProposalListOptions, ProposalListState, ProposalWithSender } from "./proposal-list-types.js";
 import { SenderType } from "../framing/sender.js";
 import type { GroupErrorCode } from "../error-codes.js";
+import { groupSupportsSelfRemove, isSelfRemove } from "../extensions/self-remove.js";
 
 /** Path-required proposal types (§12.4 pseudocode `pathRequiredTypes`). */
 const PATH_REQUIRED: ReadonlySet<number> = new Set([
@@ -30,6 +31,8 @@ export interface PartitionedProposals {
   readonly adds: readonly Entry[];
   readonly updates: readonly Entry[];
   readonly removes: readonly Entry[];
+  /** SelfRemoves (draft-ietf-mls-extensions), each removing its sender's leaf like a Remove. */
+  readonly selfRemoves: readonly Entry[];
   readonly custom: readonly { readonly e: Entry; readonly p: CustomProposal }[];
   readonly gce: { readonly e: Entry; readonly extensions: Extension[] } | undefined;
   readonly externalInit: { readonly e: Entry; readonly p: ExternalInitProposal } | undefined;
@@ -62,6 +65,7 @@ export async function partitionProposalList(
   const adds: Entry[] = [];
   const updates: Entry[] = [];
   const removes: Entry[] = [];
+  const selfRemoves: Entry[] = [];
   const pskEntries: Entry[] = [];
   const custom: { e: Entry; p: CustomProposal }[] = [];
   let gce: { e: Entry; extensions: Extension[] } | undefined;
@@ -121,6 +125,17 @@ export async function partitionProposalList(
         gce = { e, extensions: [...p.extensions] };
         break;
       case "custom": {
+        if (isSelfRemove(p)) {
+          // draft-ietf-mls-extensions SelfRemove: only in a self-remove-capable group (every member supports the type).
+          if (!groupSupportsSelfRemove(state.tree)) fail([e], "proposal-list/unsupported-proposal-type", "12.2", "SelfRemove in a group whose members do not all support it");
+          // Not an external proposal type: the sender is a member, whose leaf it removes.
+          if (e.s.senderType !== SenderType.member) fail([e], "proposal/self-remove-not-from-member", "12.1.8", "a SelfRemove proposal must come from a member");
+          // "SelfRemove proposals are only allowed in a Commit by reference" (by value, it would remove the committer).
+          if (!e.byRef) fail([e], "proposal/self-remove-by-value", "12.2", "a SelfRemove proposal is only allowed in a Commit by reference");
+          pathRequired = true;
+          selfRemoves.push(e);
+          break;
+        }
         const h = policy.customProposals.get(p.customProposalType);
         // §12.2: a proposal of a non-default type not supported by the members that process the Commit (us included).
         if (h === undefined) fail([e], "proposal-list/unsupported-proposal-type", "12.2", `proposal type ${p.customProposalType} is not supported`);
@@ -173,7 +188,7 @@ export async function partitionProposalList(
     fail([reinit.e], "proposal/reinit-version", "12.1.5", `ReInit version ${reinit.p.version} is lower than the group's ${gc.version}`);
   }
 
-  // §12.2: the same leaf at most once among Updates and Removes; never the committer's own leaf.
+  // §12.2: the same leaf at most once among Updates, SelfRemoves and Removes; never the committer's own leaf.
   const touched = new Map<number, Entry>();
   for (const e of updates) {
     const l = senderLeaf(e);
@@ -183,11 +198,22 @@ export async function partitionProposalList(
     if (touched.has(l)) fail([touched.get(l), e], "proposal-list/duplicate-leaf", "12.2", `leaf ${l} is updated or removed more than once`);
     touched.set(l, e);
   }
+  // SelfRemoves after Updates, before Removes (draft-ietf-mls-extensions): the §12.2 rules as for a Remove of the sender's leaf.
+  for (const e of selfRemoves) {
+    const l = senderLeaf(e);
+    if (l === committer) fail([e], "proposal-list/committer-removed", "12.2", "the Commit removes the committer (its own SelfRemove)");
+    const prior = touched.get(l);
+    // An Update of the same leaf goes first (as for a Remove); a second SelfRemove of one leaf is itself invalid.
+    if (prior !== undefined) fail(prior.p.proposalType === ProposalType.update ? [prior, e] : [e, prior], "proposal-list/duplicate-leaf", "12.2", `leaf ${l} is updated or removed more than once`);
+    touched.set(l, e);
+    if (state.tree.isLeafBlank(l)) fail([e], "proposal/remove-blank-leaf", "12.1.3", `SelfRemove of leaf ${l}, which is blank`);
+  }
   for (const e of removes) {
     const r = (e.p as { removed: LeafIndex }).removed;
     // §12.2: "It contains a Remove proposal that removes the committer."
     if (r === committer) fail([e], "proposal-list/committer-removed", "12.2", "the Commit removes the committer");
-    // §12.2: the committer "SHOULD prefer any Remove received": an Update of the same leaf goes first.
+    // §12.2: the committer "SHOULD prefer any Remove received": an Update of the same leaf goes first; a Remove of a leaf
+    // with a SelfRemove is the invalid one (draft-ietf-mls-extensions).
     const prior = touched.get(r);
     if (prior !== undefined) {
       const order = prior.p.proposalType === ProposalType.update ? [prior, e] : [e, prior];
@@ -198,5 +224,5 @@ export async function partitionProposalList(
     if (state.tree.isLeafBlank(r)) fail([e], "proposal/remove-blank-leaf", "12.1.3", `Remove of leaf ${r}, which is blank or outside the tree`);
   }
 
-  return { adds, updates, removes, custom, gce, externalInit, reinit, pathRequired, psks };
+  return { adds, updates, removes, selfRemoves, custom, gce, externalInit, reinit, pathRequired, psks };
 }

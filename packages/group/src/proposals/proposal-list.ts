@@ -68,13 +68,15 @@ async function applyOnce(
   const attempt: Attempt = rules.attempt;
 
   // §12.2 rules on the list as a whole (and per-proposal rules needing no tree change), before anything is applied.
-  const { adds, updates, removes, custom, gce, externalInit, reinit, pathRequired, psks } = await partitionProposalList(state, list, options, omitting, fail);
+  const { adds, updates, removes, selfRemoves, custom, gce, externalInit, reinit, pathRequired, psks } = await partitionProposalList(state, list, options, omitting, fail);
 
   const diff = state.tree.stage();
   const extensions: readonly Extension[] = gce?.extensions ?? gc.extensions;
   let summary = memberSummaryOf(state);
   const group = (): LeafNodeGroup => ({ groupId: gc.groupId, version: gc.version, extensions, members: summary });
-  const removedLeaves = new Set(removes.map((e) => (e.p as { removed: LeafIndex }).removed as number));
+  // SelfRemoves (draft-ietf-mls-extensions) remove their sender's leaf, like a Remove of it.
+  const removals = [...selfRemoves.map((e) => ({ e, r: senderLeaf(e) })), ...removes.map((e) => ({ e, r: (e.p as { removed: LeafIndex }).removed }))];
+  const removedLeaves = new Set(removals.map(({ r }) => r as number));
 
   // GroupContextExtensions (§12.3 first), validated against the members after the Commit (§12.1.7).
   if (gce !== undefined) {
@@ -120,8 +122,7 @@ async function applyOnce(
 
   // Removes (§12.1.3).
   const removed: { leafIndex: LeafIndex; leafNode: LeafNode }[] = [];
-  for (const e of removes) {
-    const r = (e.p as { removed: LeafIndex }).removed;
+  for (const { r } of removals) {
     const leafNode = expectDefined(diff.leafNode(r), `removed leaf ${r} (a Remove of a blank leaf was refused before)`);
     diff.removeLeaf(r);
     summary = summary.without(leafNode);

@@ -119,6 +119,9 @@ export function proposalTypeOf(p: Proposal): ProposalTypeId {
   return p.proposalType === "custom" ? p.customProposalType : p.proposalType;
 }
 
+/** draft-ietf-mls-extensions `self_remove` (extensions/self-remove.ts, `SELF_REMOVE_PROPOSAL_TYPE`): the one non-RFC type with a known, empty body. */
+const SELF_REMOVE_TYPE = 0x000a;
+
 /** True for the seven proposal types RFC 9420 defines. */
 export function isRfcProposalType(t: number): boolean {
   return Number.isInteger(t) && t >= ProposalType.add && t <= ProposalType.group_context_extensions;
@@ -185,7 +188,8 @@ export const groupContextExtensionsCodec: Codec<Body<GroupContextExtensionsPropo
 
 /**
  * Codec for {@link Proposal}. Types other than the seven of RFC 9420 are
- * decoded as a {@link CustomProposal} with an `opaque<V>` body; type 0
+ * decoded as a {@link CustomProposal} with an `opaque<V>` body, except
+ * SelfRemove (0x000A, draft-ietf-mls-extensions), which has no body; type 0
  * (reserved) is malformed.
  */
 export const proposalCodec: Codec<Proposal> = {
@@ -215,6 +219,11 @@ export const proposalCodec: Codec<Proposal> = {
           );
         }
         w.uint16(p.customProposalType);
+        // draft-ietf-mls-extensions SelfRemove: `struct {}`, no body on the wire.
+        if (p.customProposalType === SELF_REMOVE_TYPE) {
+          if (p.body.length !== 0) throw new UsageError("proposal/invalid-custom-type", "a SelfRemove proposal has no body");
+          return;
+        }
         w.opaque(p.body);
         return;
       default:
@@ -241,6 +250,8 @@ export const proposalCodec: Codec<Proposal> = {
         return { proposalType, ...groupContextExtensionsCodec.decode(r) };
       case 0:
         return r.fail("codec/invalid-value", "proposal_type 0 is reserved", at);
+      case SELF_REMOVE_TYPE:
+        return { proposalType: "custom", customProposalType: proposalType, body: new Uint8Array(0) };
       default:
         return { proposalType: "custom", customProposalType: proposalType, body: r.field("body", () => opaque.decode(r)) };
     }

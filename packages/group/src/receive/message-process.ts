@@ -23,6 +23,7 @@ import type { Proposal } from "../proposals/proposal.js";
 import { unprotectPublicMessage } from "../framing/public-message.js";
 import { type Sender, SenderType } from "../framing/sender.js";
 import { fail } from "../error-codes.js";
+import { groupSupportsSelfRemove, isSelfRemove } from "../extensions/self-remove.js";
 
 /** Application data received. */
 export interface ReceivedApplicationMessage {
@@ -103,6 +104,17 @@ async function unprotectDeferred(state: GroupState, m: MLSMessageIn): Promise<{ 
 }
 
 function noConsumption(): void {}
+
+/**
+ * A received SelfRemove (draft-ietf-mls-extensions): from a member, as a
+ * PublicMessage (the draft's MUST, so an external committer can read it), in
+ * a group whose members all support it.
+ */
+function checkReceivedSelfRemove(state: GroupState, sender: Sender, wireFormat: number): void {
+  if (sender.senderType !== SenderType.member) fail("proposal/self-remove-not-from-member", "12.1.8", "a SelfRemove proposal must come from a member");
+  if (wireFormat !== WireFormat.mls_public_message) fail("proposal/self-remove-not-public", "12.1", "a SelfRemove proposal must be sent as a PublicMessage");
+  if (!groupSupportsSelfRemove(state.tree)) fail("proposal-list/unsupported-proposal-type", "12.2", "SelfRemove in a group whose members do not all support it");
+}
 
 /** Custom proposal types the policy lets `external` senders send (§12.1.8). */
 export function externalProposalTypesOf(state: Pick<GroupState, "policy">): number[] {
@@ -214,6 +226,7 @@ export async function processVerified(
       if (fc.sender.senderType !== SenderType.member && content.wireFormat !== WireFormat.mls_public_message) {
         fail("proposal/external-not-public", "12.1.8", "an external proposal must be a PublicMessage");
       }
+      if (isSelfRemove(fc.proposal)) checkReceivedSelfRemove(state, fc.sender, content.wireFormat);
       await assertReceivedAuthorized(state.policy, fc.proposal, state.groupContext, fc.sender);
       const ref = await proposalRefOf(state, content);
       consume();
