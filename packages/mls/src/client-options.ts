@@ -47,6 +47,14 @@ export interface ClientOptions {
    */
   readonly advertisedCredentialTypes?: readonly number[];
   /**
+   * Opt-in to parts of draft-ietf-mls-extensions (not final; code points
+   * may change): `selfRemove` lists the SelfRemove proposal type (0x000A) in
+   * the default capabilities, so this client's KeyPackages can join groups
+   * that require it and its groups can be created with
+   * {@link CreateGroupOptions.selfRemove}. Default: none.
+   */
+  readonly draftExtensions?: DraftExtensionsOptions;
+  /**
    * Where the client record, groups, KeyPackage private keys and external
    * PSKs are kept (default: in memory, `memoryStore()`). A storage that
    * already holds a client restores it: its credential and signature keys
@@ -102,6 +110,12 @@ export interface KeyDeletionFailure {
   readonly error: unknown;
 }
 
+/** {@link ClientOptions.draftExtensions}: the draft-ietf-mls-extensions features this client supports. */
+export interface DraftExtensionsOptions {
+  /** SelfRemove (proposal type 0x000A): leave a group with one proposal any member commits. */
+  readonly selfRemove?: boolean;
+}
+
 /** Options of {@link Client.createGroup}. */
 export interface CreateGroupOptions {
   /** Default: a fresh random id. */
@@ -124,6 +138,15 @@ export interface CreateGroupOptions {
    * Withdraw it from the Delivery Service. Default: a fresh leaf.
    */
   readonly keyPackage?: Uint8Array | PublishedKeyPackage;
+  /**
+   * Enables SelfRemove (draft-ietf-mls-extensions, proposal type 0x000A) in
+   * this group: the type goes into `required_capabilities` (kept with any
+   * given in `extensions`), so every member must support it, and
+   * {@link Group.leave} sends a SelfRemove. Needs
+   * `draftExtensions: { selfRemove: true }` on the client (or capabilities
+   * listing 0x000A). Default: false.
+   */
+  readonly selfRemove?: boolean;
 }
 
 /** Options of {@link Client.createKeyPackage}. */

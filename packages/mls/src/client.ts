@@ -34,6 +34,8 @@ import {
   defaultCapabilities,
   keyPackageRef,
   groupPolicy,
+  SELF_REMOVE_PROPOSAL_TYPE,
+  withSelfRemoveRequired,
 } from "@mlskit/group";
 import type { Capabilities } from "@mlskit/ratchet-tree";
 import { memoryStore } from "@mlskit/storage-memory";
@@ -69,6 +71,7 @@ export type {
   ClientOptions,
   KeyDeletionFailure,
   CreateGroupOptions,
+  DraftExtensionsOptions,
   KeyPackageOptions,
   PublishedKeyPackage,
   ResumedGroupInput,
@@ -104,6 +107,8 @@ export class Client {
   readonly #policyFor: ((groupId: Uint8Array) => GroupPolicyInput | undefined) | undefined;
   readonly #capabilities: Capabilities | undefined;
   readonly #advertisedCredentialTypes: readonly number[];
+  /** draft-ietf-mls-extensions features advertised (ClientOptions.draftExtensions). */
+  readonly #selfRemove: boolean;
   readonly #storage: ClientStore;
   readonly #groups: ClientGroups;
   readonly #services: GroupServices;
@@ -134,6 +139,7 @@ export class Client {
     this.#policyFor = options.policyFor;
     this.#capabilities = options.capabilities;
     this.#advertisedCredentialTypes = options.advertisedCredentialTypes ?? [];
+    this.#selfRemove = options.draftExtensions?.selfRemove === true;
     this.#storage = storage;
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
     this.#services = { identityProvider: this.#guardedIdentityProvider, psks: pskStoreOf(storage), resumptionPsks };
@@ -426,6 +432,12 @@ export class Client {
     return branchGroup(this.#internals, parent, keyPackages, options);
   }
 
+  /** The GroupContext extensions of a new group: the given ones, with SelfRemove required when the group opts in. */
+  #groupExtensions(options: CreateGroupOptions): { extensions?: readonly Extension[] } {
+    if (options.selfRemove === true) return { extensions: withSelfRemoveRequired(options.extensions ?? []) };
+    return options.extensions !== undefined ? { extensions: options.extensions } : {};
+  }
+
   async #createGroupWith(cs: CipherSuiteProvider, options: CreateGroupOptions): Promise<Group> {
     const created = await newKeyPackage(this.#internals, cs, {});
     const signature = await this.#signatures.for(cs);
@@ -437,7 +449,7 @@ export class Client {
       services: this.#services,
       policy: this.#policy(options.policy),
       ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
-      ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
+      ...this.#groupExtensions(options),
     });
     // The KeyPackage's init key opens no Welcome here: spent at once (its leaf key is the group's).
     await this.#forgetter.forget([created.privateKeys.initPrivateKey], "unused");
@@ -469,7 +481,7 @@ export class Client {
       services: this.#services,
       policy: this.#policy(options.policy),
       ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
-      ...(options.extensions !== undefined ? { extensions: options.extensions } : {}),
+      ...this.#groupExtensions(options),
     });
     // Consumed as a join consumes it (§16.8): deleted with the group's first write (a last-resort one stays).
     const group = await this.#groups.adopt(state, { consumedKeyPackages: [reference] });
@@ -483,6 +495,7 @@ export class Client {
     if (this.#capabilities !== undefined) return this.#capabilities;
     const credentials = [...new Set([this.#credential.credentialType, ...this.#identityProvider.supportedCredentialTypes(), ...this.#advertisedCredentialTypes])];
     const proposals = (this.#policyInput.customProposals ?? []).map((h) => h.proposalType);
+    if (this.#selfRemove) proposals.push(SELF_REMOVE_PROPOSAL_TYPE);
     return defaultCapabilities({ cipherSuites: [...new Set([this.#cs.suite.id, suite])], credentials, proposals });
   }
 

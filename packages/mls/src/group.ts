@@ -21,6 +21,10 @@ import {
   exportSecret,
   mergePendingCommit,
   mergeStagedCommit,
+  SenderType,
+  groupSupportsSelfRemove,
+  isSelfRemove,
+  requiresSelfRemove,
 } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type CommitOptions, type GroupInfoOptions, chooseByReference, commitOutput, commitParams, signedGroupInfo } from "./group-commit.js";
@@ -147,7 +151,11 @@ export class Group {
   get leaving(): boolean {
     if (this.#state.status.kind !== "active") return false;
     const own = this.#state.ownLeaf;
-    for (const p of this.#state.proposals.values()) if (p.proposal.proposalType === ProposalType.remove && p.proposal.removed === own) return true;
+    for (const p of this.#state.proposals.values()) {
+      if (p.proposal.proposalType === ProposalType.remove && p.proposal.removed === own) return true;
+      // Our SelfRemove (draft-ietf-mls-extensions), from leave() in a group that enables it.
+      if (isSelfRemove(p.proposal) && p.sender.senderType === SenderType.member && p.sender.leafIndex === own) return true;
+    }
     return false;
   }
   /** The proposals received or sent this epoch, not yet committed. */
@@ -311,7 +319,9 @@ export class Group {
 
   /**
    * Leaves the group in one call: proposes the removal of this member
-   * (a Remove of itself, RFC 9420 §12.1.3), which the next member who
+   * (a Remove of itself, RFC 9420 §12.1.3, or, in a group created with
+   * `selfRemove: true`, a SelfRemove of draft-ietf-mls-extensions, which an
+   * external committer may also commit), which the next member who
    * commits includes (a member cannot commit its own removal, §12.2). Send
    * `message` to the group. The group is then {@link status} `leaving`: it
    * sends no application data (proposals are pending, §12.4) and cannot
@@ -330,7 +340,10 @@ export class Group {
       if (this.hasPendingCommit) throw new UsageError("usage/commit-pending", "a Commit of ours is pending: confirmPendingCommit() or discardPendingCommit() first");
       if (this.leaving) throw new UsageError("usage/leaving", "a Remove of this member is already proposed this epoch");
       if (this.memberCount <= 1) throw new UsageError("usage/last-member", "this member is the group's only member, so nobody can commit its removal: delete the group with client.deleteGroup(groupId)");
-      return this.#proposeNow({ remove: this.#state.ownLeaf }, options);
+      // SelfRemove where the group enables it (required_capabilities, so every member supports it); otherwise a Remove of ourselves.
+      const s = this.#state;
+      const selfRemove = requiresSelfRemove(s.groupContext.extensions) && groupSupportsSelfRemove(s.tree);
+      return this.#proposeNow(selfRemove ? { selfRemove: true } : { remove: s.ownLeaf }, options);
     });
   }
 

@@ -22,6 +22,7 @@ export {
   type ClientOptions,
   type KeyDeletionFailure,
   type CreateGroupOptions,
+  type DraftExtensionsOptions,
   type KeyPackageOptions,
   type PublishedKeyPackage,
   type JoinOptions,
