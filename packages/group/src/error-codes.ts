@@ -21,6 +21,7 @@ export const GROUP_ERROR_CODES = [
   "external-commit/invalid-group-info-signature",
   "external-commit/missing-ratchet-tree",
   "external-commit/no-external-pub",
+  "external-commit/not-a-self-remove",
   "fork/not-a-commit",
   "framing/application-not-private",
   "framing/content-decryption-failed",

@@ -13,7 +13,8 @@ import { createCommit, mergePendingCommit } from "../commit/commit-create.js";
 import { mergeStagedCommit } from "../commit/commit-process.js";
 import { ContentType } from "../framing/content-type.js";
 import { SenderType } from "../framing/sender.js";
-import { type TestClient, client, deliver, join, kpOf, newGroup } from "../group.fixture.js";
+import { type TestClient, client, deliver, join, kpOf, newGroup, services } from "../group.fixture.js";
+import { joinByExternalCommit } from "../welcome/external-commit.js";
 import { noblecs } from "../group-test-suite.fixture.js";
 import { defaultCapabilities } from "../leaf-nodes/capabilities.js";
 import { createProposal, frameHandshake } from "../proposals/proposal-create.js";
@@ -175,5 +176,57 @@ describe("SelfRemove (draft-ietf-mls-extensions, 0x000A)", () => {
     const framed = await frameHandshake(plainBob, { contentType: ContentType.proposal, proposal: selfRemoveProposal() });
     await expectRejected(plainAlice, framed.message, "proposal-list/unsupported-proposal-type", "12.2");
     await expectRejected(plainAlice, await forge(plainBob, [byValue(selfRemoveProposal())]), "proposal-list/unsupported-proposal-type", "12.2");
+  });
+
+  it("an external joiner commits pending SelfRemoves by reference; members, the leaver and the joiner agree", async () => {
+    const dave = await capable("dave");
+    const c1 = await createCommit(alice, { forcePath: true, groupInfo: { externalPub: true } });
+    const a = mergePendingCommit(c1.state);
+    const [b, c] = await Promise.all([deliver(bob, c1.commit), deliver(carol, c1.commit)]);
+    const p = await createProposal(b, { selfRemove: true });
+    const [a1, c2] = await Promise.all([deliver(a, p.message), deliver(c, p.message)]);
+    const external = (selfRemoves: Uint8Array[]) =>
+      joinByExternalCommit({
+        cs,
+        groupInfo: c1.groupInfo!,
+        credential: dave.kp.keyPackage.leafNode.credential,
+        signaturePrivateKey: dave.signaturePrivateKey,
+        signaturePublicKey: dave.kp.keyPackage.leafNode.signatureKey,
+        capabilities: dave.kp.keyPackage.leafNode.capabilities,
+        selfRemoves,
+        services,
+      });
+    // What is given as a SelfRemove must be one.
+    const u = await createProposal(c, { update: {} });
+    const notOne = await external([u.message]).catch((e: unknown) => e);
+    expect((notOne as ValidationError).code).toBe("external-commit/not-a-self-remove");
+
+    const ext = await external([p.message]);
+    // Bob's leaf is freed, and the joiner takes the leftmost blank leaf: his.
+    expect(ext.state.ownLeaf).toBe(1);
+    expect(toHex(ext.state.tree.leafNode(1 as LeafIndex)!.signatureKey)).toBe(toHex(dave.kp.keyPackage.leafNode.signatureKey));
+    const [a2, c3] = await Promise.all([deliver(a1, ext.commit), deliver(c2, ext.commit)]);
+    expect(toHex(a2.keys.epochAuthenticator)).toBe(toHex(ext.state.keys.epochAuthenticator));
+    expect(toHex(c3.keys.epochAuthenticator)).toBe(toHex(ext.state.keys.epochAuthenticator));
+    expect(a2.tree.memberCount()).toBe(3);
+    const r = await processMessage(p.state, ext.commit);
+    expect(r.kind === "commit" && r.staged.state).toBeUndefined();
+  });
+
+  it("an external Commit referencing a SelfRemove in a group that did not opt in is refused", async () => {
+    const c1 = await createCommit(plainAlice, { forcePath: true, groupInfo: { externalPub: true } });
+    const b = await deliver(plainBob, c1.commit);
+    const framed = await frameHandshake(b, { contentType: ContentType.proposal, proposal: selfRemoveProposal() });
+    const eve = await client(cs, "eve");
+    const err = await joinByExternalCommit({
+      cs,
+      groupInfo: c1.groupInfo!,
+      credential: eve.kp.keyPackage.leafNode.credential,
+      signaturePrivateKey: eve.signaturePrivateKey,
+      signaturePublicKey: eve.kp.keyPackage.leafNode.signatureKey,
+      selfRemoves: [framed.message],
+      services,
+    }).catch((e: unknown) => e);
+    expect((err as ValidationError).code).toBe("proposal-list/unsupported-proposal-type");
   });
 });

@@ -14,8 +14,9 @@
  * What stays with members: the path secrets, PSKs, the key schedule and the
  * confirmation tag (§8, §6.1).
  */
+import { isSelfRemove } from "../extensions/self-remove.js";
 import { toHex } from "@mlskit/codec";
-import { UsageError } from "@mlskit/core";
+import { ProposalType, UsageError } from "@mlskit/core";
 import {
   type AppliedUpdatePath,
   type LeafIndex,
@@ -52,7 +53,8 @@ export function resolveProposals(state: Pick<GroupState, "proposals">, content: 
     // §12.4.2: a proposal by reference must be one received in this epoch.
     if (cached === undefined) fail("commit/unknown-proposal-ref", "12.4.2", `the Commit references unknown proposal ${toHex(por.reference)}`);
     // §12.4.3.2: an external Commit "MUST NOT include any proposals by reference" other than... it has no access to them.
-    if (sender.senderType === SenderType.new_member_commit) {
+    // draft-ietf-mls-extensions: except SelfRemoves, which an external joiner fetches with the GroupInfo (their rules: proposal-list-partition.ts).
+    if (sender.senderType === SenderType.new_member_commit && !isSelfRemove(cached.proposal)) {
       fail("commit/external-commit-by-reference", "12.4.3.2", "an external Commit references a proposal");
     }
     return { proposal: cached.proposal, sender: cached.sender, ref: cached.ref };
@@ -136,7 +138,9 @@ export async function applyCommitPath(
     // §12.4.2: the external committer takes the leftmost blank leaf (extending the tree if none).
     committer = diff.addLeaf({ ...leaf, encryptionKey: new Uint8Array(0) });
     // §12.2: with a Remove, the new leaf must be acceptable as an Update of the removed leaf.
-    replaced = applied.removed[0]?.leafNode;
+    // (The Remove's leaf: not that of a SelfRemove the joiner also committed, draft-ietf-mls-extensions.)
+    const resync = applied.applied.find((p) => p.proposal.proposalType === ProposalType.remove)?.proposal as { removed: LeafIndex } | undefined;
+    replaced = resync === undefined ? undefined : applied.removed.find((r) => r.leafIndex === resync.removed)?.leafNode;
   } else {
     committer = proposals.committerBefore!;
     replaced = diff.leafNode(committer);

@@ -6,7 +6,7 @@
  * `new_member_commit`. Members process it with `processMessage` like any
  * Commit (§12.2's external-commit rules apply).
  */
-import { ExtensionType, ProposalType, ProtocolVersion, ValidationError, WireFormat } from "@mlskit/core";
+import { ExtensionType, ProposalType, ProtocolVersion, ValidationError, WireFormat, makeProposalRef } from "@mlskit/core";
 import type { Credential } from "@mlskit/core";
 import {
   type PreSharedKeyID,
@@ -42,6 +42,12 @@ import { recordCommitIdentities } from "../proposals/identity-index.js";
 import type { Proposal } from "../proposals/proposal.js";
 import { createPublicMessage } from "../framing/public-message.js";
 import { SenderType } from "../framing/sender.js";
+import { encodeAuthenticatedContent } from "../framing/authenticated-content.js";
+import type { FramingContext } from "../framing/framing-context.js";
+import { verifyPublicMessageAsObserver } from "../observer/observer-authentication.js";
+import type { PublicGroupView } from "../observer/public-group-view.js";
+import { isSelfRemove } from "../extensions/self-remove.js";
+import type { ProposalWithSender } from "../proposals/proposal-list-types.js";
 import { TreePrivateKeys } from "@mlskit/ratchet-tree";
 import type { CipherSuiteProvider } from "@mlskit/core";
 import { defaultCapabilities } from "../leaf-nodes/capabilities.js";
@@ -62,6 +68,14 @@ export interface ExternalCommitOptions {
   readonly removeOwnLeaf?: LeafIndex;
   /** External PSKs to inject (their values come from `services.psks`). */
   readonly psks?: readonly PreSharedKeyID[];
+  /**
+   * Pending SelfRemove proposals of the GroupInfo's epoch (draft-ietf-mls-extensions:
+   * MLSMessage bytes, PublicMessages, as the Delivery Service attaches them
+   * to the GroupInfo): verified (signature, sender; not the membership tag,
+   * which needs a member's key) and committed by reference, removing their
+   * senders. Only in a group whose members all support SelfRemove.
+   */
+  readonly selfRemoves?: readonly Uint8Array[];
   readonly authenticatedData?: Uint8Array;
   readonly services: GroupServices;
   readonly policy?: GroupPolicy;
@@ -117,8 +131,10 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   const interim = await deriveInterimTranscriptHash(cs, gc.confirmedTranscriptHash, gi.confirmationTag);
   const framing = createFramingContext(cs, gc);
   const sender = { senderType: SenderType.new_member_commit } as const;
+  const selfRemoves = await verifiedSelfRemoves(framing, tree, policy, options.selfRemoves ?? []);
   const base = { cs, policy, services, groupContext: gc, framing, tree, proposals: new Map(), resumptionPsks: new Map() } as unknown as GroupState;
-  const applied = await applyProposalList(base, proposals.map((p) => ({ proposal: p, sender })), { committer: undefined, commitSender: sender, stage: "committing" });
+  const list: ProposalWithSender[] = [...proposals.map((p) => ({ proposal: p, sender })), ...selfRemoves];
+  const applied = await applyProposalList(base, list, { committer: undefined, commitSender: sender, stage: "committing" });
   const { diff } = applied;
   const capabilities = options.capabilities ?? defaultCapabilities({ cipherSuites: [cs.suite.id], credentials: [options.credential.credentialType] });
   const placeholder: LeafNode = {
@@ -138,7 +154,13 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
     groupId: gc.groupId,
     groupContext: provisionalGroupContext(gc, applied.extensions),
   });
-  const commit: Commit = { proposals: proposals.map((proposal) => ({ type: ProposalOrRefType.proposal, proposal })), path: path.updatePath };
+  const commit: Commit = {
+    proposals: [
+      ...proposals.map((proposal) => ({ type: ProposalOrRefType.proposal, proposal }) as const),
+      ...selfRemoves.map((s) => ({ type: ProposalOrRefType.reference, reference: s.ref }) as const),
+    ],
+    path: path.updatePath,
+  };
   const treeHash = await diff.treeHash();
   const pskSecret = await resolvePskSecret(cs, applied.psks, { groupId: gc.groupId, resumption: new Map(), services });
   const content: FramedContent = {
@@ -186,4 +208,28 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   epoch.joinerSecret.fill(0);
   void ProtocolVersion;
   return { commit: encodeMlsMessage(publicMessageToMls(pm)), state };
+}
+
+/**
+ * The SelfRemove proposals an external joiner commits by reference
+ * (draft-ietf-mls-extensions): each a PublicMessage of the GroupInfo's epoch
+ * from a member, whose signature verifies (the membership tag cannot be
+ * checked without the membership key, as the draft notes), with its ProposalRef.
+ * @throws ValidationError `proposal/self-remove-not-public`,
+ *   `proposal/self-remove-not-from-member`, `external-commit/not-a-self-remove`,
+ *   or the framing code of a failed check.
+ */
+async function verifiedSelfRemoves(framing: FramingContext, tree: RatchetTree, policy: GroupPolicy, messages: readonly Uint8Array[]): Promise<(ProposalWithSender & { readonly ref: Uint8Array })[]> {
+  const view = { framing, tree, policy } as unknown as PublicGroupView;
+  const out: (ProposalWithSender & { readonly ref: Uint8Array })[] = [];
+  for (const bytes of messages) {
+    const m = decodeMlsMessage(bytes);
+    if (m.wireFormat !== WireFormat.mls_public_message) fail("proposal/self-remove-not-public", "12.1", "a SelfRemove proposal must be a PublicMessage");
+    const verified = await verifyPublicMessageAsObserver(view, m.publicMessage);
+    const fc = verified.content;
+    if (fc.contentType !== ContentType.proposal || !isSelfRemove(fc.proposal)) fail("external-commit/not-a-self-remove", "12.4.3.2", "a message given as a SelfRemove is not a SelfRemove proposal");
+    if (fc.sender.senderType !== SenderType.member) fail("proposal/self-remove-not-from-member", "12.1.8", "a SelfRemove proposal must come from a member");
+    out.push({ proposal: fc.proposal, sender: fc.sender, ref: await makeProposalRef(framing.cs, encodeAuthenticatedContent(verified)) });
+  }
+  return out;
 }
