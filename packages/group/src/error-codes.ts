@@ -5,6 +5,11 @@ import { UsageError, ValidationError } from "@mlskit/core";
  * checks this list against the string literals in the sources, both ways.
  */
 export const GROUP_ERROR_CODES = [
+  "app-data/group-context-extensions",
+  "app-data/invalid-operations",
+  "app-data/remove-absent",
+  "app-data/unknown-component",
+  "app-data/update-rejected",
   "codec/invalid-value",
   "commit/external-commit-by-reference",
   "commit/external-init",

@@ -220,6 +220,21 @@ export {
   withSelfRemoveRequired,
 } from "./extensions/self-remove.js";
 export {
+  APP_DATA_DICTIONARY_EXTENSION_TYPE,
+  APP_DATA_UPDATE_PROPOSAL_TYPE,
+  type AppDataPolicy,
+  type AppDataUpdate,
+  type AppDataUpdateContext,
+  type ComponentData,
+  appDataDictionaryCodec,
+  appDataOf,
+  appDataUpdateCodec,
+  appDataUpdateOf,
+  appDataUpdateProposal,
+  isAppDataUpdate,
+  withAppDataUpdateRequired,
+} from "./extensions/app-data.js";
+export {
   DEFAULT_EXTENSION_TYPES,
   DEFAULT_PROPOSAL_TYPES,
   isDefaultExtensionType,

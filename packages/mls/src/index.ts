@@ -157,6 +157,8 @@ export type {
   PaddingPolicy,
   CustomProposalContext,
   GroupErrorCode,
+  AppDataPolicy,
+  AppDataUpdateContext,
 } from "@mlskit/group";
 export {
   type GroupPolicyInput,

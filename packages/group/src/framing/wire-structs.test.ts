@@ -52,7 +52,8 @@ function codecError(f: () => unknown, code?: string): CodecError {
 
 describe("Proposal", () => {
   it("carries unknown, private-use and GREASE types as custom proposals with an opaque<V> body", () => {
-    for (const t of [0x0008, 0x0a0a, 0xf000, 0xffff]) {
+    // (0x0008 and 0x000A are draft-ietf-mls-extensions' AppDataUpdate and SelfRemove, with their own bodies: extensions/.)
+    for (const t of [0x000b, 0x0a0a, 0xf000, 0xffff]) {
       const p: Proposal = { proposalType: "custom", customProposalType: t, body: new Uint8Array([1, 2, 3]) };
       const bytes = encode(proposalCodec, p);
       expect(toHex(bytes)).toBe(t.toString(16).padStart(4, "0") + "03010203");

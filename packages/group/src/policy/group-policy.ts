@@ -5,6 +5,7 @@
  * the early-message buffer. Application-defined proposal types are
  * registered here with a validator and an apply hook (RFC 9420 §13.2).
  */
+import type { AppDataPolicy } from "../extensions/app-data.js";
 import type { ExtensionTypeId, ProposalTypeId } from "@mlskit/core";
 import { DEFAULT_RATCHET_POLICY, type RatchetPolicy } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
@@ -120,6 +121,12 @@ export interface GroupPolicy {
    * proposal that passes the RFC's checks is authorized.
    */
   readonly authorizeProposal?: (proposal: Proposal, context: ProposalAuthorizationContext) => boolean | Promise<boolean>;
+  /**
+   * The application's components and update logic for AppDataUpdate
+   * proposals (draft-ietf-mls-extensions, extensions/app-data.ts). Undefined:
+   * every AppDataUpdate is invalid (no component is known).
+   */
+  readonly appData?: AppDataPolicy;
 }
 
 /** Options to build a {@link GroupPolicy}. */
@@ -165,6 +172,7 @@ export function groupPolicy(input: GroupPolicyInput = {}): GroupPolicy {
     maxProposalsPerCommit: input.maxProposalsPerCommit ?? DEFAULT_MAX_PROPOSALS_PER_COMMIT,
     maxMessageBytes: input.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     ...(input.authorizeProposal !== undefined ? { authorizeProposal: input.authorizeProposal } : {}),
+    ...(input.appData !== undefined ? { appData: input.appData } : {}),
   };
 }
 

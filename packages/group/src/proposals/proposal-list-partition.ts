@@ -17,6 +17,9 @@ import type { ApplyProposalListOptions, ProposalListState, ProposalWithSender } 
 import { SenderType } from "../framing/sender.js";
 import type { GroupErrorCode } from "../error-codes.js";
 import { groupSupportsSelfRemove, isSelfRemove } from "../extensions/self-remove.js";
+import { APP_DATA_DICTIONARY_EXTENSION_TYPE, APP_DATA_UPDATE_PROPOSAL_TYPE, isAppDataUpdate } from "../extensions/app-data.js";
+import { requiredCapabilitiesOf, supportsProposal } from "../leaf-nodes/capabilities.js";
+import { bytesEqual } from "@mlskit/codec";
 
 /** Path-required proposal types (§12.4 pseudocode `pathRequiredTypes`). */
 const PATH_REQUIRED: ReadonlySet<number> = new Set([
@@ -33,6 +36,8 @@ export interface PartitionedProposals {
   readonly removes: readonly Entry[];
   /** SelfRemoves (draft-ietf-mls-extensions), each removing its sender's leaf like a Remove. */
   readonly selfRemoves: readonly Entry[];
+  /** AppDataUpdates (draft-ietf-mls-extensions), applied after the other proposals. */
+  readonly appDataUpdates: readonly Entry[];
   readonly custom: readonly { readonly e: Entry; readonly p: CustomProposal }[];
   readonly gce: { readonly e: Entry; readonly extensions: Extension[] } | undefined;
   readonly externalInit: { readonly e: Entry; readonly p: ExternalInitProposal } | undefined;
@@ -66,6 +71,7 @@ export async function partitionProposalList(
   const updates: Entry[] = [];
   const removes: Entry[] = [];
   const selfRemoves: Entry[] = [];
+  const appDataUpdates: Entry[] = [];
   const pskEntries: Entry[] = [];
   const custom: { e: Entry; p: CustomProposal }[] = [];
   let gce: { e: Entry; extensions: Extension[] } | undefined;
@@ -125,6 +131,16 @@ export async function partitionProposalList(
         gce = { e, extensions: [...p.extensions] };
         break;
       case "custom": {
+        if (isAppDataUpdate(p)) {
+          // draft-ietf-mls-extensions AppDataUpdate: every member supports the type; no path required.
+          for (const l of state.tree.leaves()) {
+            if (!supportsProposal(state.tree.leafNode(l)!.capabilities, APP_DATA_UPDATE_PROPOSAL_TYPE)) {
+              fail([e], "proposal-list/unsupported-proposal-type", "12.2", "AppDataUpdate in a group whose members do not all support it");
+            }
+          }
+          appDataUpdates.push(e);
+          break;
+        }
         if (isSelfRemove(p)) {
           // draft-ietf-mls-extensions SelfRemove: only in a self-remove-capable group (every member supports the type).
           if (!groupSupportsSelfRemove(state.tree)) fail([e], "proposal-list/unsupported-proposal-type", "12.2", "SelfRemove in a group whose members do not all support it");
@@ -183,6 +199,16 @@ export async function partitionProposalList(
     psks.push(id);
   }
 
+  // draft-ietf-mls-extensions: where AppDataUpdate is required, a GroupContextExtensions proposal leaves app_data_dictionary as it is.
+  if (gce !== undefined && requiredCapabilitiesOf(gc.extensions)?.proposalTypes.includes(APP_DATA_UPDATE_PROPOSAL_TYPE) === true) {
+    const dict = (xs: readonly Extension[]) => xs.find((x) => x.extensionType === APP_DATA_DICTIONARY_EXTENSION_TYPE)?.extensionData;
+    const before = dict(gc.extensions);
+    const after = dict(gce.extensions);
+    if (before === undefined ? after !== undefined : after === undefined || !bytesEqual(before, after)) {
+      fail([gce.e], "app-data/group-context-extensions", "12.2", "a GroupContextExtensions proposal changes app_data_dictionary where AppDataUpdate is required");
+    }
+  }
+
   if (reinit !== undefined && reinit.p.version < gc.version) {
     // §12.1.5: "A ReInit proposal is invalid if the version field is less than the version for the current group."
     fail([reinit.e], "proposal/reinit-version", "12.1.5", `ReInit version ${reinit.p.version} is lower than the group's ${gc.version}`);
@@ -224,5 +250,5 @@ export async function partitionProposalList(
     if (state.tree.isLeafBlank(r)) fail([e], "proposal/remove-blank-leaf", "12.1.3", `Remove of leaf ${r}, which is blank or outside the tree`);
   }
 
-  return { adds, updates, removes, selfRemoves, custom, gce, externalInit, reinit, pathRequired, psks };
+  return { adds, updates, removes, selfRemoves, appDataUpdates, custom, gce, externalInit, reinit, pathRequired, psks };
 }

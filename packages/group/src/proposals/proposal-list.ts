@@ -15,7 +15,8 @@ import { identityIndexOf } from "./identity-index.js";
 import { keyPackageRef } from "../key-packages/key-package.js";
 import { type ValidatedKeyPackage, validateKeyPackage } from "../key-packages/key-package-validation.js";
 import { type LeafNodeGroup, validateLeafNode } from "../leaf-nodes/leaf-node-validation.js";
-import type { AddProposal } from "./proposal.js";
+import type { AddProposal, CustomProposal } from "./proposal.js";
+import { appDataUpdateOf, applyAppDataUpdates } from "../extensions/app-data.js";
 import { checkDistinctKeys, memberSummaryOf, validateGroupContextExtensions } from "./proposal-list-checks.js";
 import { type Attempt, type Entry, type Fail, Omit, ruleBreaking, senderLeaf } from "./proposal-list-entries.js";
 import { partitionProposalList } from "./proposal-list-partition.js";
@@ -68,7 +69,7 @@ async function applyOnce(
   const attempt: Attempt = rules.attempt;
 
   // §12.2 rules on the list as a whole (and per-proposal rules needing no tree change), before anything is applied.
-  const { adds, updates, removes, selfRemoves, custom, gce, externalInit, reinit, pathRequired, psks } = await partitionProposalList(state, list, options, omitting, fail);
+  const { adds, updates, removes, selfRemoves, appDataUpdates, custom, gce, externalInit, reinit, pathRequired, psks } = await partitionProposalList(state, list, options, omitting, fail);
 
   const diff = state.tree.stage();
   const extensions: readonly Extension[] = gce?.extensions ?? gc.extensions;
@@ -210,6 +211,13 @@ async function applyOnce(
       const next = h.apply?.(p, ctx);
       if (next) finalExtensions = next;
     }
+  }
+
+  // AppDataUpdates (draft-ietf-mls-extensions) after every other proposal, through the application's hook.
+  if (appDataUpdates.length > 0) {
+    const before = finalExtensions;
+    const updates = appDataUpdates.map((e) => ({ update: appDataUpdateOf(e.p as CustomProposal), sender: e.s }));
+    finalExtensions = await attempt([...appDataUpdates].reverse(), () => applyAppDataUpdates(before, updates, policy.appData, { groupId: gc.groupId, epoch: gc.epoch, committer }));
   }
 
   return {

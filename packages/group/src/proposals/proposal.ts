@@ -3,7 +3,7 @@
  * RFC 9420 does not define (custom and GREASE types, §13.2 and §13.5).
  * Codecs and types only; validation is the group state machine's.
  */
-import { type Codec, type Reader, type Writer, opaque } from "@mlskit/codec";
+import { type Codec, type Reader, type Writer, decode, encode, opaque } from "@mlskit/codec";
 import {
   type CipherSuiteId,
   type Extension,
@@ -16,6 +16,7 @@ import {
 import { type PreSharedKeyID, preSharedKeyIdCodec } from "@mlskit/key-schedule";
 import { type LeafIndex, type LeafNode, leafNodeCodec } from "@mlskit/ratchet-tree";
 import { type KeyPackage, keyPackageCodec } from "../key-packages/key-package.js";
+import { appDataUpdateCodec } from "../extensions/app-data.js";
 
 /** `Add` (§12.1.1). */
 export interface AddProposal {
@@ -121,6 +122,8 @@ export function proposalTypeOf(p: Proposal): ProposalTypeId {
 
 /** draft-ietf-mls-extensions `self_remove` (extensions/self-remove.ts, `SELF_REMOVE_PROPOSAL_TYPE`): the one non-RFC type with a known, empty body. */
 const SELF_REMOVE_TYPE = 0x000a;
+/** draft-ietf-mls-extensions `app_data_update` (extensions/app-data.ts): its body is the AppDataUpdate struct, unwrapped. */
+const APP_DATA_UPDATE_TYPE = 0x0008;
 
 /** True for the seven proposal types RFC 9420 defines. */
 export function isRfcProposalType(t: number): boolean {
@@ -224,6 +227,11 @@ export const proposalCodec: Codec<Proposal> = {
           if (p.body.length !== 0) throw new UsageError("proposal/invalid-custom-type", "a SelfRemove proposal has no body");
           return;
         }
+        // draft-ietf-mls-extensions AppDataUpdate: the struct itself, no opaque<V> around it (checked by decoding it).
+        if (p.customProposalType === APP_DATA_UPDATE_TYPE) {
+          w.bytes(encode(appDataUpdateCodec, decode(appDataUpdateCodec, p.body, "AppDataUpdate")));
+          return;
+        }
         w.opaque(p.body);
         return;
       default:
@@ -252,6 +260,8 @@ export const proposalCodec: Codec<Proposal> = {
         return r.fail("codec/invalid-value", "proposal_type 0 is reserved", at);
       case SELF_REMOVE_TYPE:
         return { proposalType: "custom", customProposalType: proposalType, body: new Uint8Array(0) };
+      case APP_DATA_UPDATE_TYPE:
+        return { proposalType: "custom", customProposalType: proposalType, body: encode(appDataUpdateCodec, r.field("body", () => appDataUpdateCodec.decode(r))) };
       default:
         return { proposalType: "custom", customProposalType: proposalType, body: r.field("body", () => opaque.decode(r)) };
     }
