@@ -21,10 +21,15 @@
  * at insert, but transactions commit in another order, so a reader could
  * see seq 11 and only later seq 10. Under the counter row's lock the next
  * writer for that client waits for the commit of the previous one.
+ *
+ * This file holds the store's connection, lifecycle, clients, nonces and
+ * append; the other queries are in postgres-key-packages.ts,
+ * postgres-groups.ts and postgres-queue.ts, the row mappers in
+ * postgres-rows.ts.
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { checkEpoch, sortedDistinct } from "./append-plan.js";
+import { sortedDistinct } from "./append-plan.js";
 import type {
   AppendInput,
   AppendResult,
@@ -38,9 +43,13 @@ import type {
 import { EnqueuedListeners } from "./listeners.js";
 import { LruCache, TurnBatch } from "./pg-batch.js";
 import { APPEND_STEPS, NO_NEXT_EPOCH } from "./pg-functions.js";
+import { createGroup, getGroup, handshakesSince } from "./postgres-groups.js";
+import { claimKeyPackage, countKeyPackages, publishKeyPackages } from "./postgres-key-packages.js";
 import { NotificationListener, checkChannel } from "./postgres-notify.js";
+import { ackQueues, fetchQueues, pruneQueues } from "./postgres-queue.js";
+import { NAME, type PgQueries, type Row, buf, clientOfRow, copyClient, optionalBuf, sameBytes } from "./postgres-rows.js";
 import { migratePostgres } from "./postgres-schema.js";
-import { bytesOf, checkCount, countOf, epochOfDecimal, kindOf, optionalBytesOf, textOf } from "./rows.js";
+import { checkCount, epochOfDecimal, textOf } from "./rows.js";
 import { DsStoreError, storeErrorOf } from "./store-error.js";
 
 export type PostgresDsStoreOptions = ({ readonly connectionString: string } | { readonly pool: pg.PoolConfig }) & {
@@ -56,25 +65,9 @@ export type PostgresDsStoreOptions = ({ readonly connectionString: string } | { 
   readonly faults?: (step: string) => void;
 };
 
-const NAME = "postgres ds store";
 const NONCE_PRUNE_EVERY = 256;
 /** Clients whose keys `getClient` keeps in memory (a few hundred bytes each). */
 const CLIENT_CACHE_SIZE = 10_000;
-/** The advisory lock of pruneQueues: one prune at a time across nodes (any fixed number; "mlsds" + 2). */
-const PRUNE_LOCK = "7884803922882199554"; // 0x6d6c736473000002
-/** Byte-wise order of client ids, the same on every node whatever the database's collation. */
-const BY_ID = `COLLATE "C"`;
-
-type Row = Record<string, unknown>;
-
-/** Node Buffers at the driver boundary: node-postgres sends a Buffer as bytea. */
-function buf(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function optionalBuf(bytes: Uint8Array | undefined): Buffer | null {
-  return bytes === undefined ? null : buf(bytes);
-}
 
 export class PostgresDsStore implements DsStore {
   readonly #pool: pg.Pool;
@@ -88,10 +81,15 @@ export class PostgresDsStore implements DsStore {
   readonly #clients = new LruCache<string, RegisteredClient>(CLIENT_CACHE_SIZE);
   readonly #nonces = new TurnBatch<{ clientId: string; nonce: string; expiresAt: number }, boolean>({ run: (items) => this.#rememberNonces(items) });
   // Serial: two ack batches in flight could lock one client's rows in different orders.
-  readonly #acks = new TurnBatch<{ clientId: string; upTo: number }, void>({ run: (items) => this.#ackQueues(items), serial: true });
+  readonly #acks = new TurnBatch<{ clientId: string; upTo: number }, void>({ run: (items) => ackQueues(this.#db, items), serial: true });
   readonly #fetches = new TurnBatch<{ clientId: string; after: number; limit: number }, { items: StoredQueueItem[]; truncated: boolean }>({
-    run: (items) => this.#fetchQueues(items),
+    run: (items) => fetchQueues(this.#db, items),
   });
+  /** The query modules' way in: this store's open check and error mapping. */
+  readonly #db: PgQueries = {
+    query: (doing, text, values) => this.#query(doing, text, values),
+    transaction: <T>(doing: string, fn: (c: pg.PoolClient) => Promise<T>) => this.#transaction(doing, fn),
+  };
 
   /** Use {@link postgresDsStore}, which also creates the schema and starts listening. @internal */
   constructor(config: pg.PoolConfig, channel: string, faults?: (step: string) => void) {
@@ -173,12 +171,7 @@ export class PostgresDsStore implements DsStore {
     const [row] = await this.#query("reading a client", "SELECT client_id, cipher_suite, signature_public_key, credential FROM ds_clients WHERE client_id = $1", [clientId]);
     // Not found is not cached: the client may register (on any node) a moment later.
     if (row === undefined) return undefined;
-    const client: RegisteredClient = {
-      clientId: textOf(row["client_id"], "a client id"),
-      cipherSuite: countOf(row["cipher_suite"], "a client's cipher suite"),
-      signaturePublicKey: bytesOf(row["signature_public_key"], "a client's key"),
-      credential: bytesOf(row["credential"], "a client's credential"),
-    };
+    const client = clientOfRow(row);
     this.#clients.set(clientId, client);
     // Callers get their own copies of the bytes: the cached ones stay as stored.
     return copyClient(client);
@@ -213,82 +206,23 @@ export class PostgresDsStore implements DsStore {
   }
 
   async publishKeyPackages(clientId: string, cipherSuite: number, keyPackages: readonly DirectoryKeyPackage[], lastResort?: DirectoryKeyPackage): Promise<void> {
-    return this.#transaction("publishing KeyPackages", async (c) => {
-      if (keyPackages.length > 0) {
-        await c.query(
-          `INSERT INTO ds_key_packages (client_id, cipher_suite, ref, bytes)
-           SELECT $1, $2, k.ref, k.bytes FROM unnest($3::bytea[], $4::bytea[]) WITH ORDINALITY AS k(ref, bytes, i) ORDER BY k.i
-           ON CONFLICT (ref) DO NOTHING`,
-          [clientId, cipherSuite, keyPackages.map((k) => buf(k.ref)), keyPackages.map((k) => buf(k.bytes))],
-        );
-      }
-      if (lastResort !== undefined) {
-        await c.query(
-          `INSERT INTO ds_last_resort_key_packages (client_id, cipher_suite, ref, bytes) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (client_id, cipher_suite) DO UPDATE SET ref = EXCLUDED.ref, bytes = EXCLUDED.bytes`,
-          [clientId, cipherSuite, buf(lastResort.ref), buf(lastResort.bytes)],
-        );
-      }
-    });
+    return publishKeyPackages(this.#db, clientId, cipherSuite, keyPackages, lastResort);
   }
 
   async claimKeyPackage(clientId: string, cipherSuite: number): Promise<{ bytes: Uint8Array; lastResort: boolean } | undefined> {
-    // SKIP LOCKED: concurrent claimers each take a different row instead of queueing on the oldest one.
-    const [claimed] = await this.#query(
-      "claiming a KeyPackage",
-      `DELETE FROM ds_key_packages WHERE id = (
-         SELECT id FROM ds_key_packages WHERE client_id = $1 AND cipher_suite = $2 ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1
-       ) RETURNING bytes`,
-      [clientId, cipherSuite],
-    );
-    if (claimed !== undefined) return { bytes: bytesOf(claimed["bytes"], "a KeyPackage"), lastResort: false };
-    const [kept] = await this.#query("claiming a KeyPackage", "SELECT bytes FROM ds_last_resort_key_packages WHERE client_id = $1 AND cipher_suite = $2", [clientId, cipherSuite]);
-    return kept === undefined ? undefined : { bytes: bytesOf(kept["bytes"], "a last-resort KeyPackage"), lastResort: true };
+    return claimKeyPackage(this.#db, clientId, cipherSuite);
   }
 
   async countKeyPackages(clientId: string, cipherSuite: number): Promise<{ available: number; lastResort: boolean }> {
-    const [row] = await this.#query(
-      "counting KeyPackages",
-      `SELECT (SELECT count(*) FROM ds_key_packages WHERE client_id = $1 AND cipher_suite = $2) AS n,
-              EXISTS (SELECT 1 FROM ds_last_resort_key_packages WHERE client_id = $1 AND cipher_suite = $2) AS last_resort`,
-      [clientId, cipherSuite],
-    );
-    return { available: countOf(row?.["n"], "a KeyPackage count"), lastResort: row?.["last_resort"] === true };
+    return countKeyPackages(this.#db, clientId, cipherSuite);
   }
 
   async createGroup(group: GroupRecord): Promise<boolean> {
-    const epoch = checkEpoch(group.epoch, "the group's epoch").toString();
-    return this.#transaction("creating a group", async (c) => {
-      const inserted = await c.query(
-        "INSERT INTO ds_groups (group_id, epoch, view, group_info, ratchet_tree) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_id) DO NOTHING RETURNING 1",
-        [buf(group.groupId), epoch, optionalBuf(group.view), optionalBuf(group.groupInfo), optionalBuf(group.ratchetTree)],
-      );
-      if (inserted.rowCount !== 1) return false;
-      await c.query("INSERT INTO ds_group_members (group_id, client_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", [buf(group.groupId), [...group.members]]);
-      return true;
-    });
+    return createGroup(this.#db, group);
   }
 
   async getGroup(groupId: Uint8Array): Promise<GroupRecord | undefined> {
-    // One statement, one snapshot: the group and its members as of the same commit.
-    const [row] = await this.#query(
-      "reading a group",
-      `SELECT g.epoch::text AS epoch, g.view, g.group_info, g.ratchet_tree,
-              ARRAY(SELECT m.client_id FROM ds_group_members m WHERE m.group_id = g.group_id ORDER BY m.client_id ${BY_ID}) AS members
-       FROM ds_groups g WHERE g.group_id = $1`,
-      [buf(groupId)],
-    );
-    if (row === undefined) return undefined;
-    const members = row["members"];
-    if (!Array.isArray(members)) throw new DsStoreError("store/corrupt", `${NAME}: a group's members are not a list`);
-    return {
-      groupId: groupId.slice(),
-      epoch: epochOfDecimal(row["epoch"], "a group's epoch"),
-      members: members.map((m) => textOf(m, "a member id")),
-      view: optionalBytesOf(row["view"], "a group's view"),
-      groupInfo: optionalBytesOf(row["group_info"], "a group's GroupInfo"),
-      ratchetTree: optionalBytesOf(row["ratchet_tree"], "a group's ratchet tree"),
-    };
+    return getGroup(this.#db, groupId);
   }
 
   async appendMessage(input: AppendInput): Promise<AppendResult> {
@@ -349,16 +283,7 @@ export class PostgresDsStore implements DsStore {
   }
 
   async handshakesSince(groupId: Uint8Array, fromEpoch: bigint, limit: number): Promise<{ epoch: bigint; sender: string; message: Uint8Array }[]> {
-    const rows = await this.#query(
-      "reading handshake history",
-      "SELECT epoch::text AS epoch, sender, message FROM ds_handshakes WHERE group_id = $1 AND epoch >= $2 ORDER BY id LIMIT $3",
-      [buf(groupId), checkEpoch(fromEpoch, "fromEpoch").toString(), checkCount(limit, "limit")],
-    );
-    return rows.map((r) => ({
-      epoch: epochOfDecimal(r["epoch"], "a handshake's epoch"),
-      sender: textOf(r["sender"], "a handshake's sender"),
-      message: bytesOf(r["message"], "a handshake message"),
-    }));
+    return handshakesSince(this.#db, groupId, fromEpoch, limit);
   }
 
   async fetchQueue(clientId: string, after: number, limit: number): Promise<{ items: StoredQueueItem[]; truncated: boolean }> {
@@ -366,82 +291,13 @@ export class PostgresDsStore implements DsStore {
     return this.#fetches.submit({ clientId, after: checkCount(after, "after"), limit: checkCount(limit, "limit") });
   }
 
-  /** One turn's fetches in one statement, one snapshot: each one's entries and pruned mark agree (a prune in between cannot make a false "truncated"). */
-  async #fetchQueues(
-    reads: readonly { clientId: string; after: number; limit: number }[],
-  ): Promise<{ items: StoredQueueItem[]; truncated: boolean }[]> {
-    const rows = await this.#query(
-      "fetching queues",
-      `SELECT v.i, p.through, q.seq, q.kind, q.group_id, q.epoch::text AS epoch, q.sender, q.message, q.ratchet_tree
-       FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS v(client_id, after, lim, i)
-       LEFT JOIN ds_queue_pruned p ON p.client_id = v.client_id
-       LEFT JOIN LATERAL (
-         SELECT seq, kind, group_id, epoch, sender, message, ratchet_tree FROM ds_queue
-         WHERE client_id = v.client_id AND seq > v.after ORDER BY seq LIMIT v.lim
-       ) q ON true
-       ORDER BY v.i, q.seq`,
-      [reads.map((r) => r.clientId), reads.map((r) => r.after), reads.map((r) => r.limit)],
-    );
-    const results = reads.map(() => ({ items: [] as StoredQueueItem[], prunedThrough: 0 }));
-    for (const r of rows) {
-      const result = results[countOf(r["i"], "a read's index") - 1];
-      if (result === undefined) throw new DsStoreError("store/corrupt", `${NAME}: a queue read came back for no request`);
-      const through = r["through"];
-      if (through !== null && through !== undefined) result.prunedThrough = countOf(through, "a queue's pruned mark");
-      if (r["seq"] === null) continue;
-      result.items.push({
-        seq: countOf(r["seq"], "a queue seq"),
-        kind: kindOf(r["kind"], "a queue entry's kind"),
-        groupId: bytesOf(r["group_id"], "a queue entry's group"),
-        epoch: epochOfDecimal(r["epoch"], "a queue entry's epoch"),
-        sender: textOf(r["sender"], "a queue entry's sender"),
-        message: bytesOf(r["message"], "a queued message"),
-        ratchetTree: optionalBytesOf(r["ratchet_tree"], "a queued ratchet tree"),
-      });
-    }
-    return results.map((r, i) => ({ items: r.items, truncated: r.prunedThrough > reads[i]!.after }));
-  }
-
   async ackQueue(clientId: string, upTo: number): Promise<void> {
     this.#checkOpen();
     return this.#acks.submit({ clientId, upTo: checkCount(upTo, "upTo") });
   }
 
-  /** One batch of acks in one statement: each client's highest cursor. */
-  async #ackQueues(acks: readonly { clientId: string; upTo: number }[]): Promise<void[]> {
-    const highest = new Map<string, number>();
-    for (const a of acks) highest.set(a.clientId, Math.max(a.upTo, highest.get(a.clientId) ?? 0));
-    const ids = [...highest.keys()].sort();
-    await this.#query("acknowledging queues", "SELECT ds_ack($1::text[], $2::bigint[])", [ids, ids.map((id) => highest.get(id))]);
-    return acks.map(() => undefined);
-  }
-
   async pruneQueues(policy: RetentionPolicy, now: number): Promise<number> {
-    const cap = checkCount(policy.maxPerClient, "maxPerClient");
-    const markPruned = `INSERT INTO ds_queue_pruned (client_id, through) SELECT client_id, max(seq) FROM dropped GROUP BY client_id
-       ON CONFLICT (client_id) DO UPDATE SET through = GREATEST(ds_queue_pruned.through, EXCLUDED.through)`;
-    return this.#transaction("pruning queues", async (c) => {
-      // One prune at a time across nodes; appenders never wait for it (it locks no counter).
-      await c.query(`SELECT pg_advisory_xact_lock(${PRUNE_LOCK})`);
-      const aged = await c.query<Row>(
-        `WITH dropped AS (DELETE FROM ds_queue WHERE enqueued_at < $1 RETURNING client_id, seq),
-              marked AS (${markPruned})
-         SELECT count(*) AS n FROM dropped`,
-        [now - policy.maxAgeMs],
-      );
-      // The oldest go first: a client's entries through the highest one over the cap are exactly the ones over it.
-      const capped = await c.query<Row>(
-        `WITH over AS (
-                SELECT client_id, max(seq) AS through FROM (
-                  SELECT client_id, seq, row_number() OVER (PARTITION BY client_id ORDER BY seq DESC) AS rank FROM ds_queue
-                ) r WHERE rank > $1 GROUP BY client_id),
-              dropped AS (DELETE FROM ds_queue q USING over o WHERE q.client_id = o.client_id AND q.seq <= o.through RETURNING q.client_id, q.seq),
-              marked AS (${markPruned})
-         SELECT count(*) AS n FROM dropped`,
-        [cap],
-      );
-      return countOf(aged.rows[0]?.["n"], "a pruned count") + countOf(capped.rows[0]?.["n"], "a pruned count");
-    });
+    return pruneQueues(this.#db, policy, now);
   }
 
   onEnqueued(listener: (clientIds: readonly string[] | "anyone") => void): () => void {
@@ -456,14 +312,6 @@ export class PostgresDsStore implements DsStore {
     await this.#listener.stop();
     await this.#pool.end();
   }
-}
-
-function copyClient(c: RegisteredClient): RegisteredClient {
-  return { clientId: c.clientId, cipherSuite: c.cipherSuite, signaturePublicKey: c.signaturePublicKey.slice(), credential: c.credential.slice() };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /**
