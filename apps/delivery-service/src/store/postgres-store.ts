@@ -22,14 +22,13 @@
  * see seq 11 and only later seq 10. Under the counter row's lock the next
  * writer for that client waits for the commit of the previous one.
  *
- * This file holds the store's connection, lifecycle, clients, nonces and
- * append; the other queries are in postgres-key-packages.ts,
- * postgres-groups.ts and postgres-queue.ts, the row mappers in
- * postgres-rows.ts.
+ * This file holds the store's connection, lifecycle, clients and nonces;
+ * the append's call is in postgres-append.ts, the other queries in
+ * postgres-key-packages.ts, postgres-groups.ts and postgres-queue.ts, the
+ * row mappers in postgres-rows.ts.
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { sortedDistinct } from "./append-plan.js";
 import type {
   AppendInput,
   AppendResult,
@@ -42,14 +41,14 @@ import type {
 } from "./ds-store.js";
 import { EnqueuedListeners } from "./listeners.js";
 import { LruCache, TurnBatch } from "./pg-batch.js";
-import { APPEND_STEPS, NO_NEXT_EPOCH } from "./pg-functions.js";
 import { createGroup, getGroup, handshakesSince } from "./postgres-groups.js";
 import { claimKeyPackage, countKeyPackages, publishKeyPackages } from "./postgres-key-packages.js";
+import { dsAppend, failingStep } from "./postgres-append.js";
 import { NotificationListener, checkChannel } from "./postgres-notify.js";
 import { ackQueues, fetchQueues, pruneQueues } from "./postgres-queue.js";
-import { NAME, type PgQueries, type Row, buf, clientOfRow, copyClient, optionalBuf, sameBytes } from "./postgres-rows.js";
+import { NAME, type PgQueries, type Row, buf, clientOfRow, copyClient, sameBytes } from "./postgres-rows.js";
 import { migratePostgres } from "./postgres-schema.js";
-import { checkCount, epochOfDecimal, textOf } from "./rows.js";
+import { checkCount, textOf } from "./rows.js";
 import { DsStoreError, storeErrorOf } from "./store-error.js";
 
 export type PostgresDsStoreOptions = ({ readonly connectionString: string } | { readonly pool: pg.PoolConfig }) & {
@@ -227,59 +226,10 @@ export class PostgresDsStore implements DsStore {
 
   async appendMessage(input: AppendInput): Promise<AppendResult> {
     this.#checkOpen();
-    let failAt: string | null = null;
-    for (const step of this.#faults === undefined ? [] : APPEND_STEPS) {
-      try {
-        this.#faults!(step);
-      } catch {
-        failAt = step;
-        break;
-      }
-    }
-    const commit = input.commit;
-    let row: Row | undefined;
-    try {
-      [row] = (
-        await this.#pool.query<Row>(
-          `SELECT o_status, o_epoch, o_recipients FROM ds_append($1, $2::numeric, $3, $4, $5, $6, $7, $8::text[], $9::text[], $10, $11, $12, $13, $14, $15, $16)`,
-          [
-            buf(input.groupId),
-            input.epoch.toString(),
-            input.kind,
-            input.sender,
-            buf(input.message),
-            input.now,
-            commit !== undefined,
-            [...(commit?.added ?? [])],
-            [...(commit?.removed ?? [])],
-            optionalBuf(commit?.view),
-            optionalBuf(commit?.groupInfo),
-            optionalBuf(commit?.ratchetTree),
-            optionalBuf(commit?.welcome),
-            this.#channel,
-            this.#node,
-            failAt,
-          ],
-        )
-      ).rows;
-    } catch (e) {
-      if (typeof e === "object" && e !== null && (e as { code?: unknown }).code === NO_NEXT_EPOCH) {
-        throw new DsStoreError("store/invalid-input", "a Commit in the last uint64 epoch has no next epoch");
-      }
-      throw storeErrorOf(e, NAME, "appending a message");
-    }
-    const status = row?.["o_status"];
-    const epoch = epochOfDecimal(row?.["o_epoch"], "a group's epoch");
-    if (status === "unknown-group" || status === "stale-epoch" || status === "future-epoch") {
-      return { accepted: false, reason: status, currentEpoch: status === "unknown-group" ? 0n : epoch };
-    }
-    if (status !== "accepted") throw new DsStoreError("store/corrupt", `${NAME}: ds_append answered ${String(status)}`);
-    const recipients = row?.["o_recipients"];
-    if (!Array.isArray(recipients)) throw new DsStoreError("store/corrupt", `${NAME}: ds_append's recipients are not a list`);
+    const { result, notify } = await dsAppend(this.#pool, input, this.#channel, this.#node, failingStep(this.#faults));
     // Committed: this node's listeners hear now; the other nodes through the NOTIFY sent inside the transaction.
-    const notify = sortedDistinct(recipients.map((r) => textOf(r, "a recipient id")));
     if (notify.length > 0) this.#listeners.emit(notify);
-    return { accepted: true, epoch };
+    return result;
   }
 
   async handshakesSince(groupId: Uint8Array, fromEpoch: bigint, limit: number): Promise<{ epoch: bigint; sender: string; message: Uint8Array }[]> {
