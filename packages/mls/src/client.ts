@@ -5,61 +5,24 @@
  * Authentication Service seam), a default group policy, and storage. It
  * creates KeyPackages, creates and joins groups, and hands out {@link Group}s.
  */
-import { bytesEqual, encode, toHex } from "@mlskit/codec";
-import {
-  type CipherSuiteId,
-  type CipherSuiteProvider,
-  type ClientStore,
-  type Credential,
-  type PskStore,
-  type CryptoProvider,
-  type Extension,
-  type IdentityProvider,
-  type KeyPair,
-  type SignatureSchemeId,
-  UsageError,
-  credentialCodec,
-  pskStoreOf,
-  guardIdentityProvider,
-} from "@mlskit/core";
-import {
-  type GroupPolicy,
-  type GroupPolicyInput,
-  type GroupServices,
-  type GroupState,
-  type ResumptionPskStore,
-  createGroup,
-  decodeKeyPackage,
-  decodeKeyPackageMaterial,
-  defaultCapabilities,
-  keyPackageRef,
-  groupPolicy,
-  SELF_REMOVE_PROPOSAL_TYPE,
-  withSelfRemoveRequired,
-} from "@mlskit/group";
-import type { Capabilities } from "@mlskit/ratchet-tree";
+import { toHex } from "@mlskit/codec";
+import { type CipherSuiteId, type CipherSuiteProvider, type ClientStore, type Credential, type PskStore, type CryptoProvider, type Extension, type IdentityProvider, type KeyPair, type SignatureSchemeId, UsageError, pskStoreOf, guardIdentityProvider } from "@mlskit/core";
+import type { GroupServices, GroupState, ResumptionPskStore } from "@mlskit/group";
 import { memoryStore } from "@mlskit/storage-memory";
 import { inspectCustom } from "@mlskit/key-schedule";
-import { decodeClientRecord, encodeClientRecord } from "./client-record.js";
+import { encodeClientRecord } from "./client-record.js";
 import { ClientGroups } from "./client-groups.js";
-import { decodeKeyPackageInput } from "./key-package-input.js";
+import { createClientGroup } from "./client-create-group.js";
+import { groupResumptionPsk, restoreClient } from "./client-restore.js";
+import { ClientSettings } from "./client-settings.js";
 import { SignatureKeys } from "./client-signature-keys.js";
 import type { GroupEnv } from "./group-persistence.js";
 import type { ClientInternals } from "./client-internals.js";
 import { joinExternal, joinFromWelcome, proposeAsNewMember } from "./client-join.js";
-import { forgetDeletedKeyPackage, newKeyPackage, storeKeyPackage } from "./client-key-packages.js";
-import type {
-  ClientOptions,
-  CreateGroupOptions,
-  JoinExternalOptions,
-  JoinOptions,
-  KeyPackageOptions,
-  PublishedKeyPackage,
-  SuccessorGroup,
-  SuccessorOptions,
-} from "./client-options.js";
+import { forgetDeletedKeyPackage, storeKeyPackage } from "./client-key-packages.js";
+import type { ClientOptions, CreateGroupOptions, JoinExternalOptions, JoinOptions, KeyPackageOptions, PublishedKeyPackage, SuccessorGroup, SuccessorOptions } from "./client-options.js";
 import { branchGroup, reinitGroup } from "./client-resumption.js";
-import { defaultCryptoProvider, resolveSigner } from "./defaults.js";
+import { resolveSigner } from "./defaults.js";
 import type { Group } from "./group.js";
 import type { NewMemberProposalOptions, NewMemberProposalOutput } from "./external.js";
 import { KeyForgetter } from "./key-forgetting.js";
@@ -67,19 +30,7 @@ import { ClientHistory, type ImportHistoryOptions, type ImportedHistory, type Sh
 import { isHistoryRowId } from "./history/history-store.js";
 import { resolveForkOptions } from "./forks/fork-options.js";
 
-export type {
-  ClientOptions,
-  KeyDeletionFailure,
-  CreateGroupOptions,
-  DraftExtensionsOptions,
-  KeyPackageOptions,
-  PublishedKeyPackage,
-  ResumedGroupInput,
-  JoinOptions,
-  JoinExternalOptions,
-  SuccessorOptions,
-  SuccessorGroup,
-} from "./client-options.js";
+export type { ClientOptions, KeyDeletionFailure, CreateGroupOptions, DraftExtensionsOptions, KeyPackageOptions, PublishedKeyPackage, ResumedGroupInput, JoinOptions, JoinExternalOptions, SuccessorOptions, SuccessorGroup } from "./client-options.js";
 
 /**
  * One MLS client. Create it with {@link Client.create}.
@@ -102,13 +53,8 @@ export class Client {
   readonly #identityProvider: IdentityProvider;
   /** {@link #identityProvider} as the library calls it: its own exceptions become ProviderError `provider/identity-failed`. */
   readonly #guardedIdentityProvider: IdentityProvider;
-  readonly #policyInput: GroupPolicyInput;
-  /** The application's per-group policy for groups loaded from storage. */
-  readonly #policyFor: ((groupId: Uint8Array) => GroupPolicyInput | undefined) | undefined;
-  readonly #capabilities: Capabilities | undefined;
-  readonly #advertisedCredentialTypes: readonly number[];
-  /** draft-ietf-mls-extensions features advertised (ClientOptions.draftExtensions). */
-  readonly #selfRemove: boolean;
+  /** Policy and advertised capabilities (ClientOptions.policy, capabilities, draftExtensions…). */
+  readonly #settings: ClientSettings;
   readonly #storage: ClientStore;
   readonly #groups: ClientGroups;
   readonly #services: GroupServices;
@@ -135,11 +81,7 @@ export class Client {
     this.#signatures = new SignatureKeys([...given, [cs.suite.signature, signature]], () => this.#writeRecord());
     this.#identityProvider = options.identityProvider;
     this.#guardedIdentityProvider = guardIdentityProvider(options.identityProvider);
-    this.#policyInput = options.policy ?? {};
-    this.#policyFor = options.policyFor;
-    this.#capabilities = options.capabilities;
-    this.#advertisedCredentialTypes = options.advertisedCredentialTypes ?? [];
-    this.#selfRemove = options.draftExtensions?.selfRemove === true;
+    this.#settings = new ClientSettings(options, cs.suite.id, credential, options.identityProvider);
     this.#storage = storage;
     const resumptionPsks: ResumptionPskStore = { get: (groupId, epoch) => this.#resumptionPsk(groupId, epoch) };
     this.#services = { identityProvider: this.#guardedIdentityProvider, psks: pskStoreOf(storage), resumptionPsks };
@@ -155,8 +97,8 @@ export class Client {
       services: this.#services,
       groups: this.#groups.byId,
       signatureFor: (suite) => this.#signatures.for(suite),
-      capabilitiesFor: (suite) => this.#capabilitiesFor(suite),
-      policy: (input) => this.#policy(input),
+      capabilitiesFor: (suite) => this.#settings.capabilitiesFor(suite),
+      policy: (input) => this.#settings.policy(input),
       adopt: (state, extras) => this.#groups.adopt(state, extras),
       retire: (old) => this.#groups.retire(old),
       getGroup: (groupId) => this.#groups.get(groupId),
@@ -189,20 +131,9 @@ export class Client {
    *   another identity or credential than the stored one.
    */
   static async #restore(options: ClientOptions, storage: ClientStore, stored: Uint8Array): Promise<Client> {
-    const record = decodeClientRecord(stored);
-    if (options.identity !== undefined || options.credential !== undefined) {
-      const { credential } = await resolveSigner({ ...options, crypto: options.crypto ?? defaultCryptoProvider(), cipherSuite: record.cipherSuite });
-      if (!bytesEqual(encode(credentialCodec, credential), encode(credentialCodec, record.credential))) {
-        throw new UsageError("usage/storage-of-another-client", "the storage holds another client: its stored credential differs from the one given");
-      }
-    }
-    const crypto = options.crypto ?? defaultCryptoProvider();
-    const cs = await crypto.cipherSuite(options.cipherSuite ?? record.cipherSuite);
-    const keyPairs: Partial<Record<SignatureSchemeId, KeyPair>> = { ...options.signatureKeyPairs };
-    for (const [scheme, kp] of record.signatureKeyPairs) keyPairs[scheme] = kp;
-    const signature = keyPairs[cs.suite.signature] ?? (await cs.signatureGenerateKeyPair());
-    const client = new Client(crypto, cs, record.credential, signature, { ...options, signatureKeyPairs: keyPairs }, storage);
-    if (!record.signatureKeyPairs.has(cs.suite.signature) || record.cipherSuite !== cs.suite.id) await client.#writeRecord();
+    const r = await restoreClient(options, stored);
+    const client = new Client(r.crypto, r.cs, r.credential, r.signature, { ...options, signatureKeyPairs: r.signatureKeyPairs }, storage);
+    if (r.rewrite) await client.#writeRecord();
     return client;
   }
 
@@ -342,9 +273,7 @@ export class Client {
    *   `usage/signature-key-mismatch` when it was signed with a key this client no longer holds.
    */
   async createGroup(options: CreateGroupOptions = {}): Promise<Group> {
-    if (options.keyPackage !== undefined) return this.#createGroupFromKeyPackage(options.keyPackage, options);
-    const cs = options.cipherSuite === undefined ? this.#cs : await this.#crypto.cipherSuite(options.cipherSuite);
-    return this.#createGroupWith(cs, options);
+    return createClientGroup(this.#internals, options);
   }
 
   /**
@@ -432,89 +361,13 @@ export class Client {
     return branchGroup(this.#internals, parent, keyPackages, options);
   }
 
-  /** The GroupContext extensions of a new group: the given ones, with SelfRemove required when the group opts in. */
-  #groupExtensions(options: CreateGroupOptions): { extensions?: readonly Extension[] } {
-    if (options.selfRemove === true) return { extensions: withSelfRemoveRequired(options.extensions ?? []) };
-    return options.extensions !== undefined ? { extensions: options.extensions } : {};
-  }
-
-  async #createGroupWith(cs: CipherSuiteProvider, options: CreateGroupOptions): Promise<Group> {
-    const created = await newKeyPackage(this.#internals, cs, {});
-    const signature = await this.#signatures.for(cs);
-    const state = await createGroup({
-      cs,
-      leafNode: created.keyPackage.leafNode,
-      encryptionPrivateKey: created.privateKeys.encryptionPrivateKey,
-      signaturePrivateKey: signature.privateKey,
-      services: this.#services,
-      policy: this.#policy(options.policy),
-      ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
-      ...this.#groupExtensions(options),
-    });
-    // The KeyPackage's init key opens no Welcome here: spent at once (its leaf key is the group's).
-    await this.#forgetter.forget([created.privateKeys.initPrivateKey], "unused");
-    created.privateKeys.initPrivateKey.fill(0);
-    return this.#groups.adopt(state);
-  }
-
-  /** {@link createGroup} with the leaf of a stored KeyPackage of ours, which is consumed. */
-  async #createGroupFromKeyPackage(input: Uint8Array | PublishedKeyPackage, options: CreateGroupOptions): Promise<Group> {
-    const keyPackage = decodeKeyPackageInput(input instanceof Uint8Array ? input : input.keyPackage);
-    if (options.cipherSuite !== undefined && options.cipherSuite !== keyPackage.cipherSuite) {
-      throw new UsageError("usage/cipher-suite-mismatch", `the KeyPackage is of suite ${keyPackage.cipherSuite}, not ${options.cipherSuite}`);
-    }
-    const cs = await this.#crypto.cipherSuite(keyPackage.cipherSuite);
-    const reference = await keyPackageRef(cs, keyPackage);
-    const stored = await this.#storage.getKeyPackage(reference);
-    if (stored === undefined) throw new UsageError("usage/unknown-key-package", "this client stores no such KeyPackage (not its own, or already consumed or deleted)");
-    const material = decodeKeyPackageMaterial(stored.data);
-    const ours = decodeKeyPackage(material.keyPackage);
-    const signature = await this.#signatures.for(cs);
-    if (!bytesEqual(signature.publicKey, ours.leafNode.signatureKey)) {
-      throw new UsageError("usage/signature-key-mismatch", "the KeyPackage was signed with a key this client no longer holds");
-    }
-    const state = await createGroup({
-      cs,
-      leafNode: ours.leafNode,
-      encryptionPrivateKey: material.encryptionPrivateKey,
-      signaturePrivateKey: signature.privateKey,
-      services: this.#services,
-      policy: this.#policy(options.policy),
-      ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
-      ...this.#groupExtensions(options),
-    });
-    // Consumed as a join consumes it (§16.8): deleted with the group's first write (a last-resort one stays).
-    const group = await this.#groups.adopt(state, { consumedKeyPackages: [reference] });
-    const lastResort = stored.lastResort || material.lastResort === true;
-    if (!lastResort) await this.#forgetter.forget([material.initPrivateKey], "key-package-consumed");
-    material.initPrivateKey.fill(0);
-    return group;
-  }
-
-  #capabilitiesFor(suite: CipherSuiteId): Capabilities {
-    if (this.#capabilities !== undefined) return this.#capabilities;
-    const credentials = [...new Set([this.#credential.credentialType, ...this.#identityProvider.supportedCredentialTypes(), ...this.#advertisedCredentialTypes])];
-    const proposals = (this.#policyInput.customProposals ?? []).map((h) => h.proposalType);
-    if (this.#selfRemove) proposals.push(SELF_REMOVE_PROPOSAL_TYPE);
-    return defaultCapabilities({ cipherSuites: [...new Set([this.#cs.suite.id, suite])], credentials, proposals });
-  }
-
-  #policy(input: GroupPolicyInput | undefined): GroupPolicy {
-    return groupPolicy({ ...this.#policyInput, ...input });
-  }
-
   /** The run-time context a stored group of `suite` is decoded with. */
   async #envFor(suite: number, groupId: Uint8Array): Promise<GroupEnv> {
-    return { cs: await this.#crypto.cipherSuite(suite as CipherSuiteId), policy: this.#policy(this.#policyFor?.(groupId)), services: this.#services };
+    return { cs: await this.#crypto.cipherSuite(suite as CipherSuiteId), policy: this.#settings.policyFor(groupId), services: this.#services };
   }
 
   /** Resumption PSKs of this client's groups (§8.6), for ReInit and branch joins. */
   async #resumptionPsk(groupId: Uint8Array, epoch: bigint): Promise<Uint8Array | undefined> {
-    const g = await this.getGroup(groupId);
-    if (g === undefined) return undefined;
-    const s = g.state;
-    if (!bytesEqual(s.groupContext.groupId, groupId)) return undefined;
-    if (s.groupContext.epoch === epoch) return s.keys.resumptionPsk;
-    return s.resumptionPsks.get(epoch);
+    return groupResumptionPsk(await this.getGroup(groupId), groupId, epoch);
   }
 }
