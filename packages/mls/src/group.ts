@@ -5,47 +5,38 @@
  * derive two states from the same snapshot (docs/ARCHITECTURE.md "Sync vs async").
  */
 import { toHex, utf8 } from "@mlskit/codec";
-import { type Extension, ProposalType, UsageError, mapConcurrent } from "@mlskit/core";
+import { type Extension, UsageError, mapConcurrent } from "@mlskit/core";
 import {
+  type BranchChange,
   type ExternalSender,
   type GroupState,
-  type GroupStatus,
   type ProposalInput,
   type StagedCommit as GroupStagedCommit,
-  ACTIVE,
-  clearPendingCommit,
   createApplicationMessage,
-  createCommit,
   createProposal,
   epochAuthenticator,
   exportSecret,
-  mergePendingCommit,
-  mergeStagedCommit,
-  SenderType,
-  groupSupportsSelfRemove,
-  isSelfRemove,
-  requiresSelfRemove,
 } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
-import { type CommitOptions, type GroupInfoOptions, chooseByReference, commitOutput, commitParams, signedGroupInfo } from "./group-commit.js";
-import { enterMerged, isReadOnlyMessage, processByStatus, processMany } from "./group-incoming.js";
+import { inspectCustom } from "@mlskit/key-schedule";
+import { type CommitOptions, type GroupInfoOptions, signedGroupInfo } from "./group-commit.js";
+import { isReadOnlyMessage, processMany } from "./group-incoming.js";
 import type { GroupHost, GroupInternals } from "./group-internals.js";
+import { type MembershipStatus, hasPendingCommit, isLeaving, leaveProposal, membershipStatus } from "./group-membership.js";
+import { commitNow, confirmPending, discardPending, mergeStaged, processOne } from "./group-operations.js";
 import type { GroupPersistence, WriteExtras } from "./group-persistence.js";
 import { GroupStorageLink } from "./group-storage-link.js";
-import { inspectCustom } from "@mlskit/key-schedule";
 import { type MemberRef, type ProposalSpec, type ProposeOptions, membersOf, resolveProposal } from "./group-proposals.js";
 import { type CommitOutput, type IncomingMessage, type MemberInfo, type MergeResult, type ProposalOutput, StagedCommit } from "./results.js";
 import { SerialQueue } from "./serial-queue.js";
 import { withExternalSender } from "./external.js";
 import { ForkKeeper } from "./forks/fork-keeper.js";
-import type { BranchChange } from "@mlskit/group";
 
 export type { CommitOptions, GroupInfoOptions } from "./group-commit.js";
 export type { GroupHost } from "./group-internals.js";
 export type { MemberRef, ProposalSpec, ProposeOptions } from "./group-proposals.js";
 
-/** {@link Group.status}: the state machine's status, with `leaving` between {@link Group.leave} and the Commit that removes us. */
-export type MembershipStatus = GroupStatus["kind"] | "leaving";
+export type { MembershipStatus } from "./group-membership.js";
 
 /** Messages of `encryptMany` and `processIncomingMany` in flight at once (enough to keep WebCrypto's thread pool busy). */
 const BATCH_WINDOW = 256;
@@ -130,7 +121,7 @@ export class Group {
   }
   /** True while a Commit of ours awaits the Delivery Service. */
   get hasPendingCommit(): boolean {
-    return this.#state.pendingCommit !== undefined || this.#state.status.kind === "external-join-pending";
+    return hasPendingCommit(this.#state);
   }
   /** The number of members (non-blank leaves) in the current epoch, without asking the identity provider ({@link members} does). */
   get memberCount(): number {
@@ -144,19 +135,11 @@ export class Group {
    * Delivery Service; `removed`; `closed`.
    */
   get status(): MembershipStatus {
-    const kind = this.#state.status.kind;
-    return kind === "active" && this.leaving ? "leaving" : kind;
+    return membershipStatus(this.#state);
   }
   /** True while a Remove of this member is proposed this epoch (ours, from {@link leave}, or another member's). */
   get leaving(): boolean {
-    if (this.#state.status.kind !== "active") return false;
-    const own = this.#state.ownLeaf;
-    for (const p of this.#state.proposals.values()) {
-      if (p.proposal.proposalType === ProposalType.remove && p.proposal.removed === own) return true;
-      // Our SelfRemove (draft-ietf-mls-extensions), from leave() in a group that enables it.
-      if (isSelfRemove(p.proposal) && p.sender.senderType === SenderType.member && p.sender.leafIndex === own) return true;
-    }
-    return false;
+    return isLeaving(this.#state);
   }
   /** The proposals received or sent this epoch, not yet committed. */
   get pendingProposals(): number {
@@ -262,22 +245,7 @@ export class Group {
    * @throws UsageError when a Commit is already pending; ValidationError when the proposal list is invalid.
    */
   commit(options: CommitOptions = {}): Promise<CommitOutput> {
-    return this.#run(async () => {
-      if (this.#state.status.kind === "external-join-pending") throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
-      if (this.#state.pendingCommit !== undefined) {
-        throw new UsageError("usage/commit-pending", "a Commit of ours is pending: confirmPendingCommit() once the Delivery Service accepted it, or discardPendingCommit() if it rejected it");
-      }
-      if (this.leaving) throw new UsageError("usage/leaving", "a Remove of this member is proposed this epoch: another member commits it (RFC 9420 §12.2), this one cannot");
-      const proposals: ProposalInput[] = [];
-      for (const p of options.proposals ?? []) proposals.push(await resolveProposal(this.#state, this.#host.identityProvider, p));
-      await this.#storage.reserveSendKeys("handshake", 1);
-      const current = this.#state;
-      const base = options.byReference !== undefined ? await chooseByReference(this.#internals, options.byReference) : current;
-      const created = await createCommit(base, commitParams(options, proposals));
-      // The proposals left out stay cached (processing a message may have cached more meanwhile).
-      this.#set(base === current ? created.state : { ...created.state, proposals: this.#state.proposals });
-      return commitOutput(created, options, this.#state.groupContext.epoch + 1n);
-    });
+    return this.#run(() => commitNow(this.#internals, options, () => this.#storage.reserveSendKeys("handshake", 1)));
   }
 
   /** Proposes adding the client of a KeyPackage. */
@@ -336,15 +304,7 @@ export class Group {
    *   (`confirmPendingCommit()` or `discardPendingCommit()` first).
    */
   leave(options: ProposeOptions = {}): Promise<ProposalOutput> {
-    return this.#run(async () => {
-      if (this.hasPendingCommit) throw new UsageError("usage/commit-pending", "a Commit of ours is pending: confirmPendingCommit() or discardPendingCommit() first");
-      if (this.leaving) throw new UsageError("usage/leaving", "a Remove of this member is already proposed this epoch");
-      if (this.memberCount <= 1) throw new UsageError("usage/last-member", "this member is the group's only member, so nobody can commit its removal: delete the group with client.deleteGroup(groupId)");
-      // SelfRemove where the group enables it (required_capabilities, so every member supports it); otherwise a Remove of ourselves.
-      const s = this.#state;
-      const selfRemove = requiresSelfRemove(s.groupContext.extensions) && groupSupportsSelfRemove(s.tree);
-      return this.#proposeNow(selfRemove ? { selfRemove: true } : { remove: s.ownLeaf }, options);
-    });
+    return this.#run(() => this.#proposeNow(leaveProposal(this.#state), options));
   }
 
   /** Sends a proposal (§12.1): it is cached by reference for this epoch's Commit, ours or another member's. */
@@ -368,14 +328,7 @@ export class Group {
    * new epoch. (Receiving the Commit back in {@link processIncoming} does the same.)
    */
   confirmPendingCommit(): Promise<MergeResult> {
-    return this.#run(async () => {
-      if (this.#state.status.kind === "external-join-pending") {
-        this.#set({ ...this.#state, status: ACTIVE });
-        return { epoch: this.epoch, removed: false, replayed: [], replayErrors: [] };
-      }
-      const previous = this.#state;
-      return enterMerged(this.#internals, previous, mergePendingCommit(previous));
-    });
+    return this.#run(() => confirmPending(this.#internals));
   }
 
   /**
@@ -384,14 +337,7 @@ export class Group {
    * join the group is closed: join again from a fresh GroupInfo.
    */
   discardPendingCommit(): Promise<void> {
-    return this.#run(async () => {
-      if (this.#state.status.kind === "external-join-pending") {
-        this.#set({ ...this.#state, status: { kind: "closed", reason: "the external Commit that joined this group was rejected" } });
-        return;
-      }
-      if (this.#state.pendingCommit === undefined) throw new UsageError("usage/no-pending-commit", "no commit is pending");
-      this.#set(clearPendingCommit(this.#state));
-    });
+    return this.#run(async () => discardPending(this.#internals));
   }
 
   /**
@@ -407,23 +353,8 @@ export class Group {
     return this.#queue.run(() => this.#storage.persisting(() => this.#processOne(bytes)));
   }
 
-  /**
-   * One message: from imported history when it is of an epoch only that
-   * holds (history/), else by status; a message of an epoch we hold that we
-   * refuse may be of another branch of a fork, read from imported history.
-   */
-  async #processOne(bytes: Uint8Array): Promise<IncomingMessage> {
-    const history = this.#host.history;
-    if (history === undefined || this.#state.status.kind === "closed") return processByStatus(this.#internals, bytes);
-    const read = await history.read(this.#state, bytes);
-    if (read !== undefined) return read;
-    try {
-      return await processByStatus(this.#internals, bytes);
-    } catch (e) {
-      const other = await history.readOtherBranch(this.#state, bytes);
-      if (other !== undefined) return other;
-      throw e;
-    }
+  #processOne(bytes: Uint8Array): Promise<IncomingMessage> {
+    return processOne(this.#internals, this.#host.history, bytes);
   }
 
   /**
@@ -469,20 +400,7 @@ export class Group {
   }
 
   #staged(inner: GroupStagedCommit): StagedCommit {
-    return new StagedCommit(inner, () =>
-      this.#run(async () => {
-        // The Commit was staged against epoch `inner.epoch - 1`; anything merged since makes it stale.
-        if (this.#state.groupContext.epoch !== inner.epoch - 1n) {
-          throw new UsageError("usage/stale-staged-commit", `the group moved to epoch ${this.epoch} since this Commit was staged`);
-        }
-        if (inner.removedSelf) {
-          inner.consumeKey?.();
-          this.#set({ ...this.#state, status: { kind: "removed", epoch: inner.epoch } });
-          return { epoch: this.epoch, removed: true, replayed: [], replayErrors: [] };
-        }
-        return enterMerged(this.#internals, this.#state, mergeStagedCommit(inner), inner.committer);
-      }),
-    );
+    return new StagedCommit(inner, () => this.#run(() => mergeStaged(this.#internals, inner)));
   }
 
   /** Moves to a state; the operation's end writes it (`GroupStorageLink.persisting`). */
