@@ -4,7 +4,7 @@
  * through the group's {@link SerialQueue}, so interleaved awaits can never
  * derive two states from the same snapshot (docs/ARCHITECTURE.md "Sync vs async").
  */
-import { toHex, utf8 } from "@mlskit/codec";
+import { utf8 } from "@mlskit/codec";
 import { type Extension, UsageError, mapConcurrent } from "@mlskit/core";
 import {
   type BranchChange,
@@ -14,15 +14,12 @@ import {
   type StagedCommit as GroupStagedCommit,
   createApplicationMessage,
   createProposal,
-  epochAuthenticator,
   exportSecret,
 } from "@mlskit/group";
-import type { LeafIndex } from "@mlskit/ratchet-tree";
-import { inspectCustom } from "@mlskit/key-schedule";
 import { type CommitOptions, type GroupInfoOptions, signedGroupInfo } from "./group-commit.js";
 import { isReadOnlyMessage, processMany } from "./group-incoming.js";
 import type { GroupHost, GroupInternals } from "./group-internals.js";
-import { type MembershipStatus, hasPendingCommit, isLeaving, leaveProposal, membershipStatus } from "./group-membership.js";
+import { leaveProposal } from "./group-membership.js";
 import { commitNow, confirmPending, discardPending, mergeStaged, processOne } from "./group-operations.js";
 import type { GroupPersistence, WriteExtras } from "./group-persistence.js";
 import { GroupStorageLink } from "./group-storage-link.js";
@@ -31,12 +28,14 @@ import { type CommitOutput, type IncomingMessage, type MemberInfo, type MergeRes
 import { SerialQueue } from "./serial-queue.js";
 import { withExternalSender } from "./external.js";
 import { ForkKeeper } from "./forks/fork-keeper.js";
+import { GroupView } from "./group-view.js";
 
 export type { CommitOptions, GroupInfoOptions } from "./group-commit.js";
 export type { GroupHost } from "./group-internals.js";
 export type { MemberRef, ProposalSpec, ProposeOptions } from "./group-proposals.js";
 
 export type { MembershipStatus } from "./group-membership.js";
+export type { GroupView } from "./group-view.js";
 
 /** Messages of `encryptMany` and `processIncomingMany` in flight at once (enough to keep WebCrypto's thread pool busy). */
 const BATCH_WINDOW = 256;
@@ -51,7 +50,7 @@ const BATCH_WINDOW = 256;
  * the group moves to the new epoch; when the DS rejects it,
  * {@link discardPendingCommit}.
  */
-export class Group {
+export class Group extends GroupView {
   readonly #host: GroupHost;
   readonly #queue = new SerialQueue();
   /** The whole protocol state: the facade keeps none of its own (docs/ARCHITECTURE.md "State"). */
@@ -65,6 +64,7 @@ export class Group {
 
   /** @internal Use a `Client` to create or join groups. */
   constructor(host: GroupHost, state: GroupState, persistence: GroupPersistence) {
+    super();
     this.#host = host;
     this.#state = state;
     this.#storage = new GroupStorageLink(persistence, host, { get: () => this.#state, set: (s) => void (this.#state = s) });
@@ -86,102 +86,14 @@ export class Group {
     };
   }
 
-  /** JSON shows the group and epoch, never keys. */
-  toJSON(): { groupId: string; epoch: string; redacted: string } {
-    return { groupId: toHex(this.#state.groupContext.groupId), epoch: this.epoch.toString(), redacted: "Group" };
-  }
-  /** `util.inspect` shows the group and epoch, never keys. */
-  [inspectCustom](): string {
-    return `Group { groupId: ${toHex(this.#state.groupContext.groupId)}, epoch: ${this.epoch}, status: ${this.#state.status.kind} } [secrets redacted]`;
-  }
-
-  /** The group id. */
-  get groupId(): Uint8Array {
-    return this.#state.groupContext.groupId.slice();
-  }
-  /** The current epoch. */
-  get epoch(): bigint {
-    return this.#state.groupContext.epoch;
-  }
-  /** The group's cipher suite. */
-  get cipherSuite(): number {
-    return this.#state.groupContext.cipherSuite;
-  }
-  /** This member's leaf index. */
-  get ownLeafIndex(): LeafIndex {
-    return this.#state.ownLeaf;
-  }
-  /** The epoch authenticator (§8.7): equal for every member in the same epoch; compare it out of band. */
-  get epochAuthenticator(): Uint8Array {
-    return epochAuthenticator(this.#state);
-  }
-  /** The GroupContext extensions. */
-  get extensions(): readonly Extension[] {
-    return this.#state.groupContext.extensions;
-  }
-  /** True while a Commit of ours awaits the Delivery Service. */
-  get hasPendingCommit(): boolean {
-    return hasPendingCommit(this.#state);
-  }
-  /** The number of members (non-blank leaves) in the current epoch, without asking the identity provider ({@link members} does). */
-  get memberCount(): number {
-    return this.#state.tree.memberCount();
-  }
-  /**
-   * Where this member stands: `active`; `leaving` once {@link leave} sent
-   * the Remove of itself (§12.1.3) and until a Commit arrives (then
-   * `removed` once merged, or `active` again if that Commit did not remove
-   * us); `external-join-pending` while our external Commit awaits the
-   * Delivery Service; `removed`; `closed`.
-   */
-  get status(): MembershipStatus {
-    return membershipStatus(this.#state);
-  }
-  /** True while a Remove of this member is proposed this epoch (ours, from {@link leave}, or another member's). */
-  get leaving(): boolean {
-    return isLeaving(this.#state);
-  }
-  /** The proposals received or sent this epoch, not yet committed. */
-  get pendingProposals(): number {
-    return this.#state.proposals.size;
-  }
-  /** The ReInit a merged Commit carried (§11.2): the group is then frozen, awaiting its successor. */
-  get reinit(): GroupState["reinit"] {
-    return this.#state.reinit;
-  }
-  /** False once this member was removed or the group was closed. */
-  get active(): boolean {
-    const k = this.#state.status.kind;
-    return k === "active" || k === "external-join-pending";
-  }
-  /** The epoch whose Commit removed this member, if it was removed. */
-  get removedInEpoch(): bigint | undefined {
-    const s = this.#state.status;
-    return s.kind === "removed" ? s.epoch : undefined;
-  }
-
   /** The underlying `@mlskit/group` snapshot (read-only; for advanced use and tests). */
-  get state(): GroupState {
+  override get state(): GroupState {
     return this.#state;
   }
 
   /** The members, by leaf (§5.3.3 identities from the identity provider). */
   members(): Promise<MemberInfo[]> {
     return membersOf(this.#state, this.#host.identityProvider);
-  }
-
-  /** The ratchet tree (`ratchet_tree` extension body, §12.4.3.3) for joiners who receive it out of band. */
-  ratchetTree(): Uint8Array {
-    return this.#state.tree.encode();
-  }
-
-  /**
-   * The ratchet tree of the epoch our pending Commit starts (what the
-   * Welcome's joiners need when it travels beside the Welcome); undefined
-   * when no Commit of ours is pending.
-   */
-  pendingRatchetTree(): Uint8Array | undefined {
-    return this.#state.pendingCommit?.state.tree.encode();
   }
 
   /** MLS-Exporter(label, context, length) of the current epoch (§8.5). */

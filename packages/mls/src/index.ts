@@ -31,7 +31,7 @@ export {
   type SuccessorGroup,
   type SuccessorOptions,
 } from "./client.js";
-export { Group, type MembershipStatus, type MemberRef, type ProposalSpec, type CommitOptions, type GroupInfoOptions, type ProposeOptions } from "./group.js";
+export { Group, type GroupView, type MembershipStatus, type MemberRef, type ProposalSpec, type CommitOptions, type GroupInfoOptions, type ProposeOptions } from "./group.js";
 export {
   StagedCommit,
   type MemberInfo,
