@@ -3,6 +3,7 @@
  * Options: `--quick` (shorter time budget), `--only=primitives,overhead,tree,protocol,facade,rejection,limits,persistence`
  * (`persistence` is `state,persist-messages,persist-commits`, each also by itself),
  * `--sizes=2,128,1024` and `--provider=webcrypto+noble` (tree and protocol sections);
+ * `--only=scale` groups of 10,000 and 100,000 members (scale.ts; not run otherwise);
  * `--only=pq` the post-quantum suites beside 0x0001 (pq.ts; `--sizes=`, `--pq-suites=f101,f10b`).
  */
 import { nobleCryptoProvider, noblePrimitives } from "@mlskit/crypto-noble";
@@ -15,7 +16,7 @@ import { PERSISTENCE_PARTS, runPersistenceSection } from "./persistence.js";
 import { benchPrimitives } from "./primitives.js";
 import { runPqSection } from "./pq.js";
 import { benchRejection } from "./rejection.js";
-import { PROVIDERS, runProtocolSection, runTreeSection } from "./sections.js";
+import { PROVIDERS, runProtocolSection, runScaleSection, runTreeSection } from "./sections.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -70,6 +71,11 @@ const persistenceParts = PERSISTENCE_PARTS.filter((part) => wants("persistence")
 if (persistenceParts.length > 0) {
   const ok = await runPersistenceSection(args, (part) => persistenceParts.includes(part as (typeof PERSISTENCE_PARTS)[number]), PROVIDERS.find((p) => p.name === "webcrypto+noble")!);
   console.log(ok ? "persistence targets met" : "persistence targets NOT met");
+}
+// Scale runs at 10,000 and 100,000 members (scale.ts): only with --only=scale (minutes of setup).
+if (only?.includes("scale")) {
+  const ok = await runScaleSection(args);
+  console.log(ok ? "scale targets met" : "scale targets NOT met");
 }
 // The post-quantum suites beside 0x0001 (pq.ts): KeyPackage, Add, join, full-path commit, message costs and sizes.
 if (wants("pq")) await runPqSection(args);

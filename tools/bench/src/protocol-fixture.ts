@@ -35,7 +35,6 @@
  * and R's KeyPackages with their private keys. They are independent of the
  * crypto provider (keys use the canonical encodings).
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { Reader, Writer, encode, utf8 } from "@mlskit/codec";
 import { type CipherSuiteProvider, CredentialType, ProtocolVersion, WireFormat, encryptWithLabel, expandWithLabel } from "@mlskit/core";
 import {
@@ -49,8 +48,8 @@ import {
   signGroupInfo,
 } from "@mlskit/group";
 import { type GroupContext, createConfirmationTag, deriveEpochSecrets, deriveWelcomeSecret, encodeGroupContext } from "@mlskit/key-schedule";
-import { type LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
-import { type EncryptionKeySource, populatedTree } from "./populated-tree.js";
+import { type LeafIndex, LeafNodeSource, type Node, type NodeIndex, NodeType, RatchetTree, signLeafNode } from "@mlskit/ratchet-tree";
+import { type EncryptionKeySource, pool, populatedTree } from "./populated-tree.js";
 
 export const SUITE = 0x0001;
 const CACHE_DIR = "/tmp/mlskit-bench";
@@ -65,6 +64,19 @@ export interface DrivenMember {
   readonly encryptionPrivateKey: Uint8Array;
   readonly signaturePrivateKey: Uint8Array;
 }
+
+/**
+ * How the background members' part of the tree looks:
+ * - "steady": every parent populated (everyone has committed since the last
+ *   membership change; see the header);
+ * - "added": the group as its creator leaves it after adding everyone in
+ *   Add-only Commits (no paths): every leaf from a KeyPackage
+ *   (`leaf_node_source` key_package), every parent blank. The first
+ *   full-path Commit of a member then encrypts to every other leaf (the
+ *   resolution of each copath node is all its leaves: N - 1 HPKE
+ *   encryptions), the worst case of commit creation.
+ */
+export type FixtureShape = "steady" | "added";
 
 /** A group of `n` members as bytes. */
 export interface GroupFixture {
@@ -109,7 +121,7 @@ export async function newMember(cs: CipherSuiteProvider, identity: string): Prom
  * GroupContext and Welcome); the background members' node keys come from
  * `encryptionKey` (see {@link populatedTree}; random bytes by default).
  */
-export async function buildFixture(cs: CipherSuiteProvider, n: number, encryptionKey?: EncryptionKeySource): Promise<GroupFixture> {
+export async function buildFixture(cs: CipherSuiteProvider, n: number, encryptionKey?: EncryptionKeySource, shape: FixtureShape = "steady"): Promise<GroupFixture> {
   if (n < 2) throw new Error("a protocol fixture needs at least 2 members");
   const suite = cs.suite.id;
   const groupId = cs.randomBytes(cs.hashLength);
@@ -122,6 +134,9 @@ export async function buildFixture(cs: CipherSuiteProvider, n: number, encryptio
   if (background === 0) {
     tree = await RatchetTree.create(cs, cKp.leafNode);
     diffLeaves = [rKp];
+  } else if (shape === "added") {
+    tree = await RatchetTree.fromNodes(cs, await addedLeaves(cs, background, encryptionKey));
+    diffLeaves = [cKp, rKp];
   } else {
     tree = await RatchetTree.fromNodes(cs, (await populatedTree(cs, background, groupId, encryptionKey)).nodes);
     diffLeaves = [cKp, rKp];
@@ -170,6 +185,28 @@ export async function buildFixture(cs: CipherSuiteProvider, n: number, encryptio
   return { n, tree: tree.encode(), welcome, committer, receiver, backgroundLeaf: background > 0 ? (0 as LeafIndex) : undefined };
 }
 
+/** The nodes of `n` leaves from KeyPackages (source key_package, valid for 80 days from an hour ago), parents blank. */
+async function addedLeaves(cs: CipherSuiteProvider, n: number, encryptionKey?: EncryptionKeySource): Promise<(Node | undefined)[]> {
+  const capabilities = { versions: [1], cipherSuites: [cs.suite.id], extensions: [], proposals: [], credentials: [CredentialType.basic] };
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const lifetime = { notBefore: now - 3600n, notAfter: now + 80n * 86_400n };
+  const nodes: (Node | undefined)[] = new Array(2 * n - 1).fill(undefined);
+  await pool(n, async (i) => {
+    const sig = await cs.signatureGenerateKeyPair();
+    const leafNode = await signLeafNode(cs, sig.privateKey, {
+      encryptionKey: (await encryptionKey?.((2 * i) as NodeIndex)) ?? cs.randomBytes(32),
+      signatureKey: sig.publicKey,
+      credential: { credentialType: CredentialType.basic, identity: utf8(`member-${i}`) },
+      capabilities,
+      leafNodeSource: LeafNodeSource.key_package,
+      lifetime,
+      extensions: [],
+    });
+    nodes[2 * i] = { nodeType: NodeType.leaf, leafNode };
+  });
+  return nodes;
+}
+
 function writeMember(w: Writer, m: DrivenMember): void {
   for (const b of [m.keyPackage, m.initPrivateKey, m.encryptionPrivateKey, m.signaturePrivateKey]) w.opaque(b);
 }
@@ -179,9 +216,11 @@ function readMember(r: Reader): DrivenMember {
 }
 
 /** The fixture of `n` members: from the cache, or built (with `cs`, any provider) and cached. */
-export async function loadOrBuildFixture(cs: CipherSuiteProvider, n: number): Promise<{ fixture: GroupFixture; built: boolean; ms: number }> {
+export async function loadOrBuildFixture(cs: CipherSuiteProvider, n: number, shape: FixtureShape = "steady"): Promise<{ fixture: GroupFixture; built: boolean; ms: number }> {
+  // node:fs loaded here, not at the top: the rest of this file also runs in a browser (tools/bench/src/browser/).
+  const { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } = await import("node:fs");
   const t0 = performance.now();
-  const file = `${CACHE_DIR}/protocol-v${CACHE_VERSION}-suite${SUITE}-n${n}.bin`;
+  const file = `${CACHE_DIR}/protocol-v${CACHE_VERSION}-suite${SUITE}-n${n}${shape === "steady" ? "" : `-${shape}`}.bin`;
   if (existsSync(file) && Date.now() - statSync(file).mtimeMs < CACHE_MAX_AGE_MS) {
     try {
       const r = new Reader(new Uint8Array(readFileSync(file)));
@@ -196,7 +235,7 @@ export async function loadOrBuildFixture(cs: CipherSuiteProvider, n: number): Pr
       // Unreadable (an older layout): rebuild below.
     }
   }
-  const fixture = await buildFixture(cs, n);
+  const fixture = await buildFixture(cs, n, undefined, shape);
   mkdirSync(CACHE_DIR, { recursive: true });
   const w = new Writer(fixture.tree.length + 4096);
   w.opaque(fixture.tree);

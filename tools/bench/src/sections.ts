@@ -10,6 +10,7 @@ import { nodeCryptoProvider } from "@mlskit/crypto-node";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { fmt, printTable } from "./measure.js";
 import { type ProviderSpec, benchProtocol, printProtocol } from "./protocol.js";
+import { runScale } from "./scale.js";
 import { benchTree } from "./tree.js";
 
 /** The providers by the names the bench prints. "webcrypto+noble" is the facade's default. */
@@ -77,13 +78,13 @@ export async function runTreeSection(argv: readonly string[]): Promise<void> {
 }
 
 /**
- * Protocol figures (protocol.ts): N = 2, 128, 1,024 and 10,000 (quick: up
- * to 1,024) on every provider, then the targets for webcrypto+noble and
+ * Protocol figures (protocol.ts): N = 2, 16, 128, 1,024 and 10,000 (quick:
+ * 2, 16, 1,024) on every provider, then the targets for webcrypto+noble and
  * webcrypto. Returns whether the targets checked were met.
  */
 export async function runProtocolSection(argv: readonly string[]): Promise<boolean> {
   const a = parse(argv);
-  const sizes = a.sizes ?? (a.quick ? [2, 128, 1024] : [2, 128, 1024, 10_000]);
+  const sizes = a.sizes ?? (a.quick ? [2, 16, 1024] : [2, 16, 128, 1024, 10_000]);
   const providers = a.providers ?? [...PROVIDERS];
   const started = performance.now();
   const load = () => loadavg().map((x) => x.toFixed(2)).join(", ");
@@ -99,4 +100,14 @@ export async function runProtocolSection(argv: readonly string[]): Promise<boole
   );
   console.log(`protocol section: ${fmt((performance.now() - started) / 1000)} s; load average ${load()} at the end`);
   return ok;
+}
+
+/**
+ * Scale runs (scale.ts): N = 10,000 and 100,000 (`--sizes=`) on the Node
+ * provider (`--provider=`), fixtures built with node:crypto. Returns whether
+ * the scale targets were met.
+ */
+export async function runScaleSection(argv: readonly string[]): Promise<boolean> {
+  const a = parse(argv);
+  return runScale(a.providers ?? [byName("node")], byName("node"), a.sizes ?? [10_000, 100_000]);
 }
