@@ -2,7 +2,8 @@
  * `npm run test:browser`: bundles page.ts for the browser with esbuild (the
  * bundle fails if a library package reaches for a Node built-in), serves it
  * on loopback, runs it in headless Chromium through playwright-core, and
- * prints what the page reports. Exits non-zero on any failure.
+ * prints what the page reports; then the protocol bench in its own page
+ * (bench.ts). Exits non-zero on any failure.
  *
  * Chromium: `MLSKIT_CHROMIUM` or /usr/bin/chromium (Debian's `chromium`
  * package, which `.ci/run` installs when missing). Part of `npm run check`,
@@ -14,6 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
+import { runBrowserBench } from "./bench.js";
 import type { BrowserCheckResult } from "./page.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,6 +72,8 @@ try {
   for (const f of [...result.failures, ...errors]) console.log(`  FAILED ${f}`);
   failed = result.failures.length > 0 || errors.length > 0 || result.lines.length === 0;
   console.log(failed ? `browser check: FAILED (${result.failures.length + errors.length} failures)` : "browser check: all passed");
+  // Then the protocol bench (bench.ts): its figures are informative, but a broken bench fails the run.
+  if (!(await runBrowserBench(browser))) failed = true;
 } finally {
   await browser.close();
   server.close();

@@ -345,7 +345,7 @@ const show = (v: number) => (Number.isNaN(v) ? "-" : fmt(v));
  * "processing any commit" every kind measured. The N = 10,000 and 100,000
  * targets are the scale section's (scale.ts).
  */
-type Target = {
+export type Target = {
   n: number;
   what: string;
   get: (f: ProtocolFigures) => number;
@@ -375,7 +375,7 @@ function messageTargets(n: number): Target[] {
   ];
 }
 
-const TARGETS: readonly Target[] = [
+export const TARGETS: readonly Target[] = [
   ...smallGroupTargets(2),
   ...messageTargets(2),
   ...smallGroupTargets(16),

@@ -10,6 +10,7 @@ import { nodeCryptoProvider } from "@mlskit/crypto-node";
 import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { fmt, printTable } from "./measure.js";
 import { type ProviderSpec, benchProtocol, printProtocol } from "./protocol.js";
+import { comparisonLines } from "./protocol-compare.js";
 import { runScale } from "./scale.js";
 import { benchTree } from "./tree.js";
 
@@ -98,6 +99,11 @@ export async function runProtocolSection(argv: readonly string[]): Promise<boole
     figures,
     ["node", "webcrypto+noble", "webcrypto"].filter((n) => providers.some((p) => p.name === n)),
   );
+  // The providers beside each other, with the gap to node's (protocol-compare.ts).
+  if (providers.length > 1) {
+    console.log("\nProtocol, suite 0x0001, the providers beside each other (the issue's targets are for node)");
+    for (const line of comparisonLines(figures)) console.log(line);
+  }
   console.log(`protocol section: ${fmt((performance.now() - started) / 1000)} s; load average ${load()} at the end`);
   return ok;
 }
