@@ -135,6 +135,16 @@ export interface CipherSuiteProvider {
    * key valid too.
    */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /**
+   * Optional: many independent verifications at once, each exactly as
+   * {@link CipherSuiteProvider.verify} (false for a bad signature or a
+   * malformed or refused key; never rejects for those), resolving to one
+   * result per item in order. Present where the provider can spread them
+   * over threads (node:crypto's thread pool), so callers with many
+   * signatures (a joiner's tree, RFC 9420 §12.4.3.1) use it when present and
+   * `verify` otherwise.
+   */
+  verifyBatch?(items: readonly SignatureCheck[]): Promise<boolean[]>;
 
   /**
    * Public-key validation, where a key enters the protocol (a LeafNode's
@@ -166,6 +176,13 @@ export interface CipherSuiteProvider {
 
   /** Cryptographically secure random bytes. */
   randomBytes(length: number): Uint8Array;
+}
+
+/** One signature to check: `signature` over `message` under `publicKey` (see {@link CipherSuiteProvider.verifyBatch}). */
+export interface SignatureCheck {
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
+  readonly signature: Uint8Array;
 }
 
 /** A source of cipher-suite providers. */

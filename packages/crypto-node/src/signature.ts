@@ -6,13 +6,47 @@
  * signatures — the encodings of the other providers.
  */
 import { type KeyObject, randomBytes, sign, verify } from "node:crypto";
-import { SignatureScheme, type KeyPair } from "@mlskit/core";
+import { SignatureScheme, type KeyPair, type SignatureCheck } from "@mlskit/core";
 import type { SignaturePrimitive } from "@mlskit/hpke";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { ed448 } from "@noble/curves/ed448.js";
 import { NIST, isValidScalar, nistPrivateKey, nistPublicKey, nistPublicPoint } from "./dh.js";
 import { type KeyCache, okpPrivateKey, okpPublicBytes, okpPublicKey, u8 } from "./keys.js";
 import { checkLength, settle } from "./settle.js";
+
+/**
+ * One verification on node:crypto's thread pool (the callback form of
+ * `crypto.verify` runs the job off the main thread): false for a bad
+ * signature, and for a key or signature OpenSSL refuses.
+ */
+function verifyOnPool(algorithm: string | null, message: Uint8Array, key: KeyObject | { key: KeyObject; dsaEncoding: "der" }, signature: Uint8Array): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      verify(algorithm, message, key, signature, (err, ok) => resolve(err === null && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+/**
+ * `SignaturePrimitive.verifyBatch`: every item issued at once to the thread
+ * pool, where the verifications run in parallel on all cores while this
+ * thread goes on (a joiner hashes its tree meanwhile). The keys are imported
+ * (and cached) here; an item whose key or signature does not even have the
+ * scheme's shape is false without a job.
+ */
+function batchOnPool(items: readonly SignatureCheck[], job: (x: SignatureCheck) => Promise<boolean> | false): Promise<boolean[]> {
+  return Promise.all(
+    items.map((x) => {
+      try {
+        return job(x);
+      } catch {
+        return false;
+      }
+    }),
+  );
+}
 
 type EdPoint = { fromBytes(bytes: Uint8Array, zip215?: boolean): { isSmallOrder(): boolean } };
 
@@ -59,6 +93,11 @@ function eddsa(scheme: number, crv: "Ed25519" | "Ed448", keyLength: number, Poin
       if (problem === undefined) keys.publicKey(checked, pk, () => okpPublicKey(crv, pk));
       return problem;
     },
+    verifyBatch: (items: readonly SignatureCheck[]): Promise<boolean[]> =>
+      batchOnPool(items, (x) => {
+        if (x.publicKey.length !== keyLength || x.signature.length !== sigLength) return false;
+        return verifyOnPool(null, x.message, keys.publicKey(crv, x.publicKey, () => okpPublicKey(crv, x.publicKey)), x.signature);
+      }),
     verify: (pk: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
       if (pk.length !== keyLength || signature.length !== sigLength) return Promise.resolve(false);
       try {
@@ -119,6 +158,11 @@ function ecdsa(scheme: number, crv: "P-256" | "P-384" | "P-521", hash: string, k
         return `not a point of ${crv} (${e instanceof Error ? e.message : String(e)})`;
       }
     },
+    verifyBatch: (items: readonly SignatureCheck[]): Promise<boolean[]> =>
+      batchOnPool(items, (x) => {
+        if (x.publicKey.length !== pkLength || x.publicKey[0] !== 0x04) return false;
+        return verifyOnPool(hash, x.message, { key: pub(x.publicKey), dsaEncoding: "der" }, x.signature);
+      }),
     verify: (pk: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
       if (pk.length !== pkLength || pk[0] !== 0x04) return Promise.resolve(false);
       try {

@@ -16,6 +16,7 @@ import {
   type HpkeCiphertext,
   type HpkeEncapsulation,
   type KeyPair,
+  type SignatureCheck,
 } from "@mlskit/core";
 import { aeadName, kdfName, kemKdfId, kemName } from "./algorithms.js";
 import { asCryptoError } from "./errors.js";
@@ -56,6 +57,8 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
   readonly hashSync?: (data: Uint8Array) => Uint8Array;
   /** Present when the KDF can expand synchronously (see `CipherSuiteProvider.kdfExpandSync`). */
   readonly kdfExpandSync?: (prk: Uint8Array, info: Uint8Array, length: number) => Uint8Array;
+  /** Present when the signature primitive verifies in batches (see `CipherSuiteProvider.verifyBatch`). */
+  readonly verifyBatch?: (items: readonly SignatureCheck[]) => Promise<boolean[]>;
 
   constructor(p: SuitePrimitives) {
     const s = p.suite;
@@ -80,6 +83,24 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     if (expandSync !== undefined) this.kdfExpandSync = (prk, info, length) => expandSync.call(p.kdf, prk, info, length);
     this.#aead = p.aead;
     this.#sig = p.signature;
+    const verifyBatch = p.signature.verifyBatch;
+    if (verifyBatch !== undefined) {
+      const scheme = p.signature.scheme;
+      this.verifyBatch = async (items) => {
+        // As in verify: a key refused without arithmetic never verifies (small-order EdDSA keys included).
+        const ok = items.map((x) => signaturePublicKeyShapeProblem(scheme, x.publicKey) === undefined);
+        const pass = items.filter((_, i) => ok[i]);
+        let results: boolean[];
+        try {
+          results = await verifyBatch.call(p.signature, pass);
+        } catch {
+          // Never a rejection: fall back to one verification each, whose failures are "not valid".
+          results = await Promise.all(pass.map((x) => this.verify(x.publicKey, x.message, x.signature)));
+        }
+        let j = 0;
+        return ok.map((o) => o && results[j++] === true);
+      };
+    }
     const pool = new RandomPool((n) => p.randomBytes(n));
     this.#random = (n) => pool.take(n);
     this.#hpke = new HpkeSuite({

@@ -4,7 +4,7 @@
  * WebCrypto, ...); the protocol logic — DHKEM, the HPKE key schedule, labeled
  * operations — is written once, in this package and in `@mlskit/core`.
  */
-import type { CipherSuiteDescription, KeyPair } from "@mlskit/core";
+import type { CipherSuiteDescription, KeyPair, SignatureCheck } from "@mlskit/core";
 
 /** A hash function. */
 export interface HashPrimitive {
@@ -145,6 +145,12 @@ export interface SignaturePrimitive {
   sign(privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
   /** False for a bad or malformed signature or key. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /**
+   * Optional: many verifications at once, spread over threads (node:crypto's
+   * thread pool); one result per item, each as `verify` would give it.
+   * Exposed as `CipherSuiteProvider.verifyBatch` (after the shape checks).
+   */
+  verifyBatch?(items: readonly SignatureCheck[]): Promise<boolean[]>;
   /**
    * What only the curve's arithmetic can tell about a public key, asked after
    * the checks this package makes for every scheme

@@ -22,6 +22,8 @@ import { fail } from "./error-codes.js";
  */
 const SIGNATURE_WINDOW_SYNC_HASH = 1024;
 const SIGNATURE_WINDOW_ASYNC_HASH = 256;
+/** Leaves per `verifyBatch` call (a failure stops further chunks from being issued). */
+const BATCH = 32;
 
 
 const LEAF_NODE_TBS_LABEL = utf8("MLS 1.0 LeafNodeTBS");
@@ -65,24 +67,44 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
   const record = (f: NonNullable<typeof failure>) => {
     if (failure === undefined || f.l < failure.l) failure = f;
   };
+  const signatureCheck = (l: LeafIndex) => {
+    const b = tree.leafNodeBytes(l)!;
+    const layout = leafNodeLayout(b);
+    return {
+      publicKey: b.subarray(layout.signatureKey[0], layout.signatureKey[1]),
+      message: leafSignContent(b, layout, options.groupId, l),
+      signature: b.subarray(layout.signature[0], layout.signature[1]),
+    };
+  };
+  const credential = async (l: LeafIndex): Promise<void> => {
+    if (options.validateCredential === undefined) return;
+    try {
+      if ((await options.validateCredential(tree.leafNode(l)!, l)) === false) record({ l, error: "credential" });
+    } catch (cause) {
+      record({ l, error: "credential", cause });
+    }
+  };
   const check = async (i: number): Promise<void> => {
     if (stopped || failure !== undefined) return;
     const l = leaves[i]!;
-    const b = tree.leafNodeBytes(l)!;
-    const layout = leafNodeLayout(b);
-    const content = leafSignContent(b, layout, options.groupId, l);
-    const ok = await cs.verify(b.subarray(layout.signatureKey[0], layout.signatureKey[1]), content, b.subarray(layout.signature[0], layout.signature[1]));
-    if (!ok) return record({ l, error: "signature" });
-    if (options.validateCredential !== undefined) {
-      try {
-        if ((await options.validateCredential(tree.leafNode(l)!, l)) === false) record({ l, error: "credential" });
-      } catch (cause) {
-        record({ l, error: "credential", cause });
-      }
-    }
+    const x = signatureCheck(l);
+    if (!(await cs.verify(x.publicKey, x.message, x.signature))) return record({ l, error: "signature" });
+    await credential(l);
+  };
+  // A provider that verifies in batches on its own threads (node:crypto) gets chunks of leaves, a window of them in flight.
+  const verifyBatch = cs.verifyBatch?.bind(cs);
+  const checkChunk = async (c: number): Promise<void> => {
+    if (stopped || failure !== undefined || verifyBatch === undefined) return;
+    const chunk = leaves.slice(c * BATCH, (c + 1) * BATCH);
+    const results = await verifyBatch(chunk.map(signatureCheck));
+    await Promise.all(chunk.map((l, k) => (results[k] === true ? credential(l) : record({ l, error: "signature" }))));
   };
   const window = syncHash(cs) !== undefined ? SIGNATURE_WINDOW_SYNC_HASH : SIGNATURE_WINDOW_ASYNC_HASH;
-  const done = forEachConcurrent(leaves.length, window, check).then(async () => {
+  const all =
+    verifyBatch !== undefined
+      ? forEachConcurrent(Math.ceil(leaves.length / BATCH), Math.max(1, SIGNATURE_WINDOW_SYNC_HASH / BATCH), checkChunk)
+      : forEachConcurrent(leaves.length, window, check);
+  const done = all.then(async () => {
     if (failure === undefined) return;
     if (failure.error === "signature") {
       // §5.1.1: a signature that verifies proves its key valid (verify refuses every key signaturePublicKeyProblem

@@ -10,6 +10,7 @@ import {
   type CreatedCommit,
   type CreatedKeyPackage,
   createKeyPackage,
+  type GroupPolicy,
   type GroupServices,
   type GroupState,
   createCommit,
@@ -58,7 +59,15 @@ export async function suiteOf(spec: ProviderSpec): Promise<CipherSuiteProvider> 
   return (await spec.make()).cipherSuite(SUITE);
 }
 
-export function join(cs: CipherSuiteProvider, member: DrivenMember, welcome: Uint8Array, tree: Uint8Array): Promise<GroupState> {
+/** The policy of a group of more than the default 2^16 leaves (the scale section's 100,000 members). */
+export const largeGroupPolicy = groupPolicy({ maxTreeLeaves: 1 << 20 });
+
+/** The policy a member of an `n`-member group joins with. */
+export function policyFor(n: number): GroupPolicy {
+  return n > 60_000 ? largeGroupPolicy : policy;
+}
+
+export function join(cs: CipherSuiteProvider, member: DrivenMember, welcome: Uint8Array, tree: Uint8Array, joinPolicy: GroupPolicy = policy): Promise<GroupState> {
   return joinFromWelcome({
     cs,
     welcome,
@@ -68,7 +77,7 @@ export function join(cs: CipherSuiteProvider, member: DrivenMember, welcome: Uin
     signaturePrivateKey: member.signaturePrivateKey,
     ratchetTree: tree,
     services,
-    policy,
+    policy: joinPolicy,
   });
 }
 
@@ -96,8 +105,8 @@ export interface SteadyPair {
 export async function steadyPair(spec: ProviderSpec, fixture: GroupFixture): Promise<SteadyPair> {
   const [csC, csR] = await Promise.all([suiteOf(spec), suiteOf(spec)]);
   const [c0, r0] = await Promise.all([
-    join(csC, fixture.committer, fixture.welcome, fixture.tree),
-    join(csR, fixture.receiver, fixture.welcome, fixture.tree),
+    join(csC, fixture.committer, fixture.welcome, fixture.tree, policyFor(fixture.n)),
+    join(csR, fixture.receiver, fixture.welcome, fixture.tree, policyFor(fixture.n)),
   ]);
   const first = await createCommit(c0, { forcePath: true });
   const C = mergePendingCommit(first.state);

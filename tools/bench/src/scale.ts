@@ -20,7 +20,7 @@ import { createCommit } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { fmt, printTable } from "./measure.js";
 import { loadOrBuildFixture, newMember } from "./protocol-fixture.js";
-import { type ProviderSpec, commitAdd, join, median, processCommit, steadyPair, suiteOf, timed } from "./protocol-steps.js";
+import { type ProviderSpec, commitAdd, join, median, policyFor, processCommit, steadyPair, suiteOf, timed } from "./protocol-steps.js";
 
 /** The figures of one provider at one N (ms). */
 export interface ScaleFigures {
@@ -56,7 +56,7 @@ async function benchScaleOne(spec: ProviderSpec, builder: ProviderSpec, n: numbe
   for (let i = 0; i < (n >= 100_000 ? 2 : 3); i++) {
     const cs = await suiteOf(spec);
     const t = performance.now();
-    await join(cs, fixture.receiver, fixture.welcome, fixture.tree);
+    await join(cs, fixture.receiver, fixture.welcome, fixture.tree, policyFor(n));
     joinTimes.push(performance.now() - t);
   }
   log(`scale N=${n} ${spec.name}: joins ${joinTimes.map((x) => fmt(x)).join(", ")} ms`);

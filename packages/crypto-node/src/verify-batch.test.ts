@@ -1,0 +1,49 @@
+/**
+ * `verifyBatch` (node:crypto's thread pool): each result as `verify` gives
+ * it, in order, for every signature scheme of the seven suites.
+ */
+import { CIPHER_SUITES } from "@mlskit/core";
+import { describe, expect, it } from "vitest";
+import { nodeCryptoProvider } from "./index.js";
+
+const provider = nodeCryptoProvider();
+
+describe("node provider: verifyBatch", () => {
+  for (const id of CIPHER_SUITES.keys()) {
+    it(`suite 0x${id.toString(16).padStart(4, "0")}: agrees with verify, item by item`, async () => {
+      const cs = await provider.cipherSuite(id);
+      expect(typeof cs.verifyBatch).toBe("function");
+      const pairs = await Promise.all(Array.from({ length: 6 }, () => cs.signatureGenerateKeyPair()));
+      const message = (i: number) => Uint8Array.of(1, 2, 3, i);
+      const sigs = await Promise.all(pairs.map((p, i) => cs.sign(p.privateKey, message(i))));
+      const flipped = sigs[1]!.slice();
+      flipped[flipped.length - 1]! ^= 1;
+      const items = [
+        { publicKey: pairs[0]!.publicKey, message: message(0), signature: sigs[0]! },
+        { publicKey: pairs[1]!.publicKey, message: message(1), signature: flipped },
+        { publicKey: pairs[2]!.publicKey, message: message(99), signature: sigs[2]! },
+        { publicKey: pairs[4]!.publicKey, message: message(3), signature: sigs[3]! },
+        { publicKey: pairs[4]!.publicKey.subarray(1), message: message(4), signature: sigs[4]! },
+        { publicKey: new Uint8Array(pairs[5]!.publicKey.length), message: message(5), signature: sigs[5]! },
+        { publicKey: pairs[5]!.publicKey, message: message(5), signature: sigs[5]! },
+      ];
+      const results = await cs.verifyBatch!(items);
+      expect(results).toEqual([true, false, false, false, false, false, true]);
+      expect(results).toEqual(await Promise.all(items.map((x) => cs.verify(x.publicKey, x.message, x.signature))));
+    });
+  }
+
+  it("refuses the small-order Ed25519 key under which (R = neutral, S = 0) verifies everything", async () => {
+    const cs = await provider.cipherSuite(1);
+    const neutral = new Uint8Array(32);
+    neutral[0] = 1;
+    const signature = new Uint8Array(64);
+    signature[0] = 1;
+    expect(await cs.verifyBatch!([{ publicKey: neutral, message: Uint8Array.of(7), signature }])).toEqual([false]);
+  });
+
+  it("an empty batch is an empty result", async () => {
+    const cs = await provider.cipherSuite(1);
+    expect(await cs.verifyBatch!([])).toEqual([]);
+  });
+});
