@@ -3,8 +3,15 @@
 // fails on a dependency cycle between @mlskit packages, on a package that depends on
 // one above it in the layer order, and on third-party runtime dependencies in the
 // packages that must take all crypto through a provider.
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+// It also reads every src file's @mlskit imports: library code may import only the packages its
+// package.json declares, and tests and fixtures (*.test.ts, *.fixture.ts) only those or the ones
+// listed in "mlskit": { "testDependencies": [...] }. Test-only edges are kept out of
+// devDependencies on purpose: most point up the layer order (core's tests run crypto-noble, which
+// depends on core), and turbo treats devDependencies as build edges and refuses such a cycle.
+// Tests import sources through vitest's aliases (vitest.config.ts), so these edges need no build.
+import { readdirSync, readFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import ts from "typescript";
 
 const root = new URL("../../", import.meta.url).pathname;
 const pkgs = new Map();
@@ -15,7 +22,7 @@ for (const group of ["packages", "apps", "tools"]) {
     const file = join(dir, name, "package.json");
     if (!existsSync(file)) continue;
     const pkg = JSON.parse(readFileSync(file, "utf8"));
-    pkgs.set(pkg.name, { group, pkg });
+    pkgs.set(pkg.name, { group, pkg, dir: join(dir, name) });
   }
 }
 
@@ -80,8 +87,54 @@ for (const name of pure) {
   }
 }
 
+// Imports of @mlskit packages, from the source (runtime files and test files apart).
+function* tsFiles(d) {
+  for (const name of readdirSync(d)) {
+    const p = join(d, name);
+    if (statSync(p).isDirectory()) yield* tsFiles(p);
+    else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) yield p;
+  }
+}
+function mlskitImports(file) {
+  const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, false);
+  const out = new Set();
+  const visit = (n) => {
+    let spec;
+    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) spec = n.moduleSpecifier.text;
+    else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) spec = n.arguments[0].text;
+    if (spec?.startsWith("@mlskit/")) out.add(spec.split("/").slice(0, 2).join("/"));
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+let testEdges = 0;
+for (const [name, { pkg, dir }] of pkgs) {
+  const src = join(dir, "src");
+  if (!existsSync(src)) continue;
+  const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies }));
+  const testDeclared = new Set(pkg.mlskit?.testDependencies ?? []);
+  const testUsed = new Set();
+  for (const file of tsFiles(src)) {
+    const isTest = /\.(test|fixture)\.ts$/.test(file);
+    for (const dep of mlskitImports(file)) {
+      if (dep === name) continue;
+      if (!pkgs.has(dep)) errors.push(`${file.slice(root.length)} imports ${dep}, which is not a workspace package`);
+      else if (declared.has(dep)) continue;
+      else if (!isTest) errors.push(`${file.slice(root.length)} imports ${dep}, which ${name}'s package.json does not declare`);
+      else if (!testDeclared.has(dep)) errors.push(`${file.slice(root.length)} imports ${dep}: add it to ${name}'s "mlskit": { "testDependencies" } (test-only edge)`);
+      else testUsed.add(dep);
+    }
+  }
+  for (const dep of testDeclared) {
+    if (declared.has(dep)) errors.push(`${name}: ${dep} is both a dependency and a testDependency`);
+    else if (!testUsed.has(dep)) errors.push(`${name}: testDependency ${dep} is imported by no test or fixture`);
+  }
+  testEdges += testDeclared.size;
+}
+
 if (errors.length) {
   for (const e of errors) console.error(`package graph: ${e}`);
   process.exit(1);
 }
-console.log(`package graph: ${pkgs.size} packages, no cycles, layers respected`);
+console.log(`package graph: ${pkgs.size} packages, no cycles, layers respected, imports declared (${testEdges} test-only edges)`);
