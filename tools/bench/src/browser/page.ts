@@ -5,7 +5,8 @@
  * `globalThis.mlskitBrowserBench`.
  *
  * The measurement is the Node bench's own: `benchOne` of protocol.ts (Add,
- * Remove and self-Update Commits created and processed, join from a
+ * Remove and self-Update Commits created and processed, the first
+ * full-path Commit in a group of blank parents (above N = 2), join from a
  * Welcome, 1 KiB messages one at a time and 256 in flight, wire bytes in and
  * out) and the message floor of message-floor.ts, on the browser's WebCrypto
  * provider and the webcrypto+noble hybrid, suite 0x0001. What differs:
@@ -50,11 +51,7 @@ const query = new URLSearchParams(page.location?.search ?? "");
 const list = (name: string, fallback: string) => (query.get(name) ?? fallback).split(",").filter((s) => s !== "");
 const sizes = list("sizes", "2,1024").map(Number);
 const quickSizes = new Set(list("quick", "1024").map(Number));
-const providers = list("providers", PROVIDERS.map((p) => p.name).join(",")).map((name) => {
-  const p = PROVIDERS.find((x) => x.name === name);
-  if (p === undefined) throw new Error(`unknown provider "${name}"`);
-  return p;
-});
+const providerNames = list("providers", PROVIDERS.map((p) => p.name).join(","));
 
 /** Every figure must be a number, not negative (memory is not measured here; a time under the clock's resolution reads 0). */
 function checkFigures(f: ProtocolFigures): string[] {
@@ -73,6 +70,10 @@ async function main(): Promise<BrowserBenchResult> {
   const failures: string[] = [];
   const figures: ProtocolFigures[] = [];
   const log = (line: string) => console.log(`bench: ${line}`);
+  const providers = PROVIDERS.filter((p) => providerNames.includes(p.name));
+  for (const name of providerNames) if (!PROVIDERS.some((p) => p.name === name)) failures.push(`unknown provider "${name}"`);
+  const valid = (n: number) => Number.isInteger(n) && n >= 2;
+  if (!sizes.every(valid)) failures.push(`sizes must be integers of at least 2: ${sizes.join(",")}`);
   const floors = new Map<string, Awaited<ReturnType<typeof messageFloor>>>();
   for (const spec of providers) {
     try {
@@ -83,12 +84,15 @@ async function main(): Promise<BrowserBenchResult> {
   }
   // Fixtures are built on the hybrid, the quicker of the two; they are bytes, the same for any provider.
   const builder = await suiteOf(PROVIDERS[1]!);
-  for (const n of sizes) {
+  for (const n of sizes.filter(valid)) {
     let fixture: GroupFixture;
+    // Above N = 2, also the group of blank parents of the full-path scenario (N - 1 encryptions), as protocol.ts does.
+    let added: GroupFixture | undefined;
     try {
       const t0 = performance.now();
       fixture = await buildFixture(builder, n);
-      log(`N=${n}: fixture built in ${fmt(performance.now() - t0)} ms`);
+      if (n > 2) added = await buildFixture(builder, n, undefined, "added");
+      log(`N=${n}: fixture${added === undefined ? "" : "s"} built in ${fmt(performance.now() - t0)} ms`);
     } catch (e) {
       failures.push(`N=${n} fixture: ${(e as Error).stack ?? String(e)}`);
       continue;
@@ -96,7 +100,7 @@ async function main(): Promise<BrowserBenchResult> {
     for (const spec of providers) {
       try {
         const t0 = performance.now();
-        const measured = await benchOne(spec, fixture, quickSizes.has(n), t0);
+        const measured = await benchOne(spec, fixture, quickSizes.has(n), t0, added);
         const floor = floors.get(spec.name);
         const f: ProtocolFigures = floor === undefined ? measured : { ...measured, floor };
         log(`N=${n} ${spec.name}: done in ${fmt((performance.now() - t0) / 1000)} s`);
