@@ -1,22 +1,12 @@
 /**
  * Steps shared by the creator and the receivers of a Commit (RFC 9420
- * §12.4.1, §12.4.2): the provisional GroupContext, PSK lookup (§8.4), and
- * the key schedule into the new epoch with its transcript hashes (§8, §8.2).
+ * §12.4.1, §12.4.2) before the epoch transition: the provisional
+ * GroupContext and PSK lookup (§8.4). The transition itself (key schedule,
+ * transcript hashes, confirmation tag, new state) is epoch-transition.ts.
  */
 import { bytesEqual, encode, wipe } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError, expandWithLabel } from "@mlskit/core";
-import {
-  type EpochSecrets,
-  type GroupContext,
-  PSKType,
-  type PreSharedKeyID,
-  type PskInput,
-  deriveConfirmedTranscriptHash,
-  deriveEpochSecrets,
-  deriveJoinerSecret,
-  derivePskSecret,
-  groupContextCodec,
-} from "@mlskit/key-schedule";
+import { type GroupContext, PSKType, type PreSharedKeyID, type PskInput, derivePskSecret, groupContextCodec } from "@mlskit/key-schedule";
 import type { Extension } from "@mlskit/core";
 import type { NodeIndex, TreeView, TreePrivateKeys } from "@mlskit/ratchet-tree";
 import type { GroupState, GroupServices } from "../state/group-state.js";
@@ -84,41 +74,6 @@ export async function lookupPsk(id: PreSharedKeyID, source: PskSource): Promise<
   if (id.psktype === PSKType.external) return source.services.psks?.get(id.pskId);
   if (bytesEqual(id.pskGroupId, source.groupId)) return source.resumption.get(id.pskEpoch);
   return source.services.resumptionPsks?.get(id.pskGroupId, id.pskEpoch);
-}
-
-/** Result of {@link deriveNextEpoch}. */
-export interface NextEpoch {
-  readonly groupContext: GroupContext;
-  readonly encodedGroupContext: Uint8Array;
-  readonly secrets: EpochSecrets;
-  /** joiner_secret (kept for the Welcome, §12.4.3.1). */
-  readonly joinerSecret: Uint8Array;
-}
-
-/**
- * The key schedule of a Commit (§8, §8.2): confirmed transcript hash from the
- * interim one and ConfirmedTranscriptHashInput, the new GroupContext, then
- * joiner_secret, psk_secret and the epoch secrets. `commitSecret` is consumed.
- */
-export async function deriveNextEpoch(
-  cs: CipherSuiteProvider,
-  params: {
-    readonly groupContext: GroupContext;
-    readonly interimTranscriptHash: Uint8Array;
-    readonly confirmedTranscriptHashInput: Uint8Array;
-    readonly treeHash: Uint8Array;
-    readonly extensions: readonly Extension[];
-    readonly initSecret: Uint8Array;
-    readonly commitSecret: Uint8Array;
-    readonly pskSecret: Uint8Array | undefined;
-  },
-): Promise<NextEpoch> {
-  const confirmed = await deriveConfirmedTranscriptHash(cs, params.interimTranscriptHash, params.confirmedTranscriptHashInput);
-  const groupContext = nextGroupContext(params.groupContext, params.treeHash, confirmed, params.extensions);
-  const encodedGroupContext = encode(groupContextCodec, groupContext);
-  const joinerSecret = await deriveJoinerSecret(cs, params.initSecret, params.commitSecret, encodedGroupContext);
-  const secrets = await deriveEpochSecrets(cs, { joinerSecret: joinerSecret.slice(), pskSecret: params.pskSecret, groupContext: encodedGroupContext });
-  return { groupContext, encodedGroupContext, secrets, joinerSecret };
 }
 
 /** welcome_key and welcome_nonce from welcome_secret (§12.4.3.1). */

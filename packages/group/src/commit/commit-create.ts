@@ -5,18 +5,18 @@
  * it comes back, {@link clearPendingCommit} when it was rejected.
  */
 import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, type ValidationError, WireFormat } from "@mlskit/core";
-import { type PreSharedKeyID, deriveExternalKeyPair, deriveInterimTranscriptHash, createConfirmationTag } from "@mlskit/key-schedule";
+import { type PreSharedKeyID, deriveExternalKeyPair } from "@mlskit/key-schedule";
 import { type CreatedUpdatePath, type TreePrivateKeys, createUpdatePath } from "@mlskit/ratchet-tree";
 import { ProposalOrRefType, type ProposalOrRef, type Commit } from "./commit.js";
-import { recordCommitIdentities } from "../proposals/identity-index.js";
-import { type NextEpoch, type PskSource, deriveNextEpoch, lookupPsk, dropBlankKeys, provisionalGroupContext, pskSourceOf, resolvePskSecret } from "./commit-common.js";
+import { type PskSource, lookupPsk, dropBlankKeys, provisionalGroupContext, pskSourceOf, resolvePskSecret } from "./commit-common.js";
+import { type NextEpoch, createEpochConfirmationTag, deriveNextEpoch, enterNextEpoch } from "./epoch-transition.js";
 import { ContentType } from "../framing/content-type.js";
 import { externalPubCodec, makeExtension } from "../extensions/extensions.js";
 import { type GroupInfo, groupInfoCodec, signGroupInfo } from "../welcome/group-info.js";
-import { type GroupState, type PendingCommit, enterEpoch } from "../state/group-state.js";
+import type { GroupState, PendingCommit } from "../state/group-state.js";
 import { encodeMlsMessage } from "../framing/mls-message.js";
 import { type ProposalInput, buildProposal, frameHandshake } from "../proposals/proposal-create.js";
-import { type ProposalWithSender, applyProposalList, setMemberSummary } from "../proposals/proposal-list.js";
+import { type ProposalWithSender, applyProposalList } from "../proposals/proposal-list.js";
 import type { Proposal } from "../proposals/proposal.js";
 import { memberSender } from "../framing/sender.js";
 import { createWelcome } from "../welcome/welcome-create.js";
@@ -152,35 +152,26 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
           commitSecret,
           pskSecret,
         });
-        return createConfirmationTag(cs, next.secrets.confirmationKey, next.groupContext.confirmedTranscriptHash);
+        return createEpochConfirmationTag(cs, next);
       },
     },
   );
   const epoch = next! as NextEpoch;
   const confirmationTag = framed.confirmationTag!;
-  const interim = await deriveInterimTranscriptHash(cs, epoch.groupContext.confirmedTranscriptHash, confirmationTag);
-  const tree = await diff.merge();
-  let summary = applied.memberSummary;
+  let memberSummary = applied.memberSummary;
   if (path !== undefined) {
     const old = state.tree.leafNode(state.ownLeaf)!;
-    summary = summary.without(old).with(path.updatePath.leafNode);
+    memberSummary = memberSummary.without(old).with(path.updatePath.leafNode);
   }
-  setMemberSummary(tree, summary);
-  recordCommitIdentities(state.tree, tree, state.services.identityProvider, applied, path === undefined ? undefined : {
-    leafIndex: state.ownLeaf,
-    previous: state.tree.leafNode(state.ownLeaf),
-    leafNode: path.updatePath.leafNode,
-  });
-  const newState = enterEpoch(state, state, {
-    groupContext: epoch.groupContext,
-    tree,
-    privateKeys: dropBlankKeys(privateKeys, tree),
-    ownLeaf: state.ownLeaf,
-    secrets: epoch.secrets,
-    interimTranscriptHash: interim,
+  const newState = await enterNextEpoch(state, epoch, {
+    applied,
     confirmationTag,
-    reinit: applied.reinit,
+    privateKeys,
+    memberSummary,
+    pathLeaf: path === undefined ? undefined : { leafIndex: state.ownLeaf, previous: state.tree.leafNode(state.ownLeaf), leafNode: path.updatePath.leafNode },
+    ownLeaf: state.ownLeaf,
   });
+  const tree = newState.tree;
 
   const groupInfoFor = async (ratchetTree: boolean, externalPub: boolean): Promise<GroupInfo> => {
     const extensions: Extension[] = [];

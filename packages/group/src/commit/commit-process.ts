@@ -6,14 +6,14 @@
  */
 import { toHex } from "@mlskit/codec";
 import { ProposalType, UsageError, ValidationError, makeProposalRef } from "@mlskit/core";
-import { deriveExternalKeyPair, deriveInterimTranscriptHash, processExternalInit, verifyConfirmationTag } from "@mlskit/key-schedule";
+import { deriveExternalKeyPair, processExternalInit } from "@mlskit/key-schedule";
 import { type LeafIndex, leafToNode, type TreePrivateKeys } from "@mlskit/ratchet-tree";
 import { type VerifiedContent, encodeAuthenticatedContent, encodeConfirmedTranscriptHashInput } from "../framing/authenticated-content.js";
-import { deriveNextEpoch, dropBlankKeys, pskSourceOf, resolvePskSecret } from "./commit-common.js";
+import { dropBlankKeys, pskSourceOf, resolvePskSecret } from "./commit-common.js";
+import { deriveNextEpoch, enterNextEpoch, verifyEpochConfirmationTag } from "./epoch-transition.js";
 import { ContentType } from "../framing/content-type.js";
-import { type GroupState, enterEpoch } from "../state/group-state.js";
-import { recordCommitIdentities } from "../proposals/identity-index.js";
-import { type AppliedProposals, type ProposalWithSender, setMemberSummary } from "../proposals/proposal-list.js";
+import type { GroupState } from "../state/group-state.js";
+import type { AppliedProposals, ProposalWithSender } from "../proposals/proposal-list.js";
 import type { ReInitProposal } from "../proposals/proposal.js";
 import { type Sender, SenderType, memberSender } from "../framing/sender.js";
 import { applyCommitPath, applyCommitProposals } from "../observer/public-commit.js";
@@ -124,28 +124,14 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   });
   next.joinerSecret.fill(0);
   const tag = content.auth.confirmationTag!;
-  // §12.4.2: "verify that it is the same as the confirmation_tag field in the FramedContentAuthData object" (§6.1).
-  if (!(await verifyConfirmationTag(cs, next.secrets.confirmationKey, next.groupContext.confirmedTranscriptHash, tag))) {
-    next.secrets.wipe();
-    fail("commit/invalid-confirmation-tag", "6.1", "the Commit's confirmation_tag does not verify");
-  }
-  const interim = await deriveInterimTranscriptHash(cs, next.groupContext.confirmedTranscriptHash, tag);
-  const tree = await diff.merge();
-  setMemberSummary(tree, summary);
-  recordCommitIdentities(state.tree, tree, state.services.identityProvider, applied, commit.path === undefined ? undefined : {
-    leafIndex: committer,
-    previous: external ? undefined : replaced,
-    leafNode: commit.path.leafNode,
-  });
-  const newState = enterEpoch(state, state, {
-    groupContext: next.groupContext,
-    tree,
-    privateKeys: dropBlankKeys(privateKeys, tree),
-    ownLeaf: state.ownLeaf,
-    secrets: next.secrets,
-    interimTranscriptHash: interim,
+  await verifyEpochConfirmationTag(cs, next, tag);
+  const newState = await enterNextEpoch(state, next, {
+    applied,
     confirmationTag: tag,
-    reinit: applied.reinit,
+    privateKeys,
+    memberSummary: summary,
+    pathLeaf: commit.path === undefined ? undefined : { leafIndex: committer, previous: external ? undefined : replaced, leafNode: commit.path.leafNode },
+    ownLeaf: state.ownLeaf,
   });
   next.secrets.wipe();
   return staged(state, fc.sender, committer, list, applied, newState, false);
