@@ -83,7 +83,7 @@ async function main(): Promise<BrowserBenchResult> {
     }
   }
   // Fixtures are built on the hybrid, the quicker of the two; they are bytes, the same for any provider.
-  const builder = await suiteOf(PROVIDERS[1]!);
+  const builder = await suiteOf({ name: "webcrypto+noble", make: () => webCryptoProvider({ fallback: noblePrimitives() }) });
   for (const n of sizes.filter(valid)) {
     let fixture: GroupFixture;
     // Above N = 2, also the group of blank parents of the full-path scenario (N - 1 encryptions), as protocol.ts does.
