@@ -328,7 +328,7 @@ export {
 export { type CreateGroupOptions, createGroup } from "./creation/group-create.js";
 export { releaseSuperseded } from "./state/state-release.js";
 export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake, proposalFromInput } from "./proposals/proposal-create.js";
-export { type ProposalWithSender, type AppliedProposals, applyProposalList } from "./proposals/proposal-list.js";
+export { type ProposalWithSender, type AppliedProposals, type ProposalListEntry, type ProposalVerdict, type ProposalInvalid, type ProposalValid, applyProposalList } from "./proposals/proposal-list.js";
 export { type CreateCommitOptions, type CreatedCommit, createCommit, mergePendingCommit, clearPendingCommit } from "./commit/commit-create.js";
 export { type StagedCommit, stageCommit, mergeStagedCommit } from "./commit/commit-process.js";
 export {

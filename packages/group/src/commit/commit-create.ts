@@ -201,7 +201,7 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
   epoch.secrets.wipe();
   epoch.joinerSecret.fill(0);
   const pending: PendingCommit = { message: framed.message, state: newState };
-  const omitted = applied.omitted.map((o) => ({ ref: o.proposal.ref!, error: o.error }));
+  const omitted = applied.omitted.map((o) => ({ ref: o.proposal.ref, error: o.error }));
   return { commit: framed.message, welcome, groupInfo, pending, state: { ...state, pendingCommit: pending }, omitted };
 }
 

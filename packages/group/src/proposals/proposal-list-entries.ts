@@ -1,64 +1,91 @@
 /**
- * The entries of a proposal list under validation, and how a broken rule is
- * reported: the list fails, or, in the committer's mode (§12.2,
- * `omitInvalidReferences`), a by-reference proposal to blame is left out and
- * the list validated again.
+ * Typed entries of a proposal list under validation (RFC 9420 §12.2): one
+ * variant per proposal type, so validation reads each proposal's fields
+ * without casts. SelfRemove and AppDataUpdate (draft-ietf-mls-extensions)
+ * have their own kinds; other non-RFC types are `custom` (§13.2).
  */
-import { ValidationError } from "@mlskit/core";
-import type { LeafIndex } from "@mlskit/ratchet-tree";
-import type { Proposal } from "./proposal.js";
+import { ProposalType } from "@mlskit/core";
 import type { Sender } from "../framing/sender.js";
-import type { GroupErrorCode } from "../error-codes.js";
+import { isAppDataUpdate } from "../extensions/app-data.js";
+import { isSelfRemove } from "../extensions/self-remove.js";
+import type {
+  AddProposal,
+  CustomProposal,
+  ExternalInitProposal,
+  GroupContextExtensionsProposal,
+  PreSharedKeyProposal,
+  ReInitProposal,
+  RemoveProposal,
+  UpdateProposal,
+} from "./proposal.js";
+import type { ProposalWithSender } from "./proposal-list-types.js";
 
-/** One proposal of the list under validation. */
-export interface Entry {
-  readonly i: number;
-  readonly p: Proposal;
-  readonly s: Sender;
-  readonly byRef: boolean;
+/** One entry of the list: a proposal of kind `K`, its sender, and its ProposalRef when committed by reference. */
+interface EntryOf<K extends string, P> {
+  readonly kind: K;
+  readonly proposal: P;
+  readonly sender: Sender;
+  /** The ProposalRef when it was committed by reference (only those the committer may omit, §12.2). */
+  readonly ref?: Uint8Array;
 }
 
-/** Thrown inside one validation pass: leave out list entry `index` and try again. */
-export class Omit {
-  constructor(
-    readonly index: number,
-    readonly error: ValidationError,
-  ) {}
+export type AddEntry = EntryOf<"add", AddProposal>;
+export type UpdateEntry = EntryOf<"update", UpdateProposal>;
+export type RemoveEntry = EntryOf<"remove", RemoveProposal>;
+export type PskEntry = EntryOf<"psk", PreSharedKeyProposal>;
+export type ReInitEntry = EntryOf<"reinit", ReInitProposal>;
+export type ExternalInitEntry = EntryOf<"external-init", ExternalInitProposal>;
+export type GroupContextExtensionsEntry = EntryOf<"group-context-extensions", GroupContextExtensionsProposal>;
+/** draft-ietf-mls-extensions SelfRemove (0x000A): removes its sender's leaf. */
+export type SelfRemoveEntry = EntryOf<"self-remove", CustomProposal>;
+/** draft-ietf-mls-extensions AppDataUpdate (0x0008): applied after the other proposals. */
+export type AppDataUpdateEntry = EntryOf<"app-data-update", CustomProposal>;
+/** Any other non-RFC type, handled by the policy's custom proposal hooks (§13.2). */
+export type CustomEntry = EntryOf<"custom", CustomProposal>;
+
+/** A proposal of a list under validation, by type. */
+export type ProposalListEntry =
+  | AddEntry
+  | UpdateEntry
+  | RemoveEntry
+  | PskEntry
+  | ReInitEntry
+  | ExternalInitEntry
+  | GroupContextExtensionsEntry
+  | SelfRemoveEntry
+  | AppDataUpdateEntry
+  | CustomEntry;
+
+/** A by-reference entry: the only kind the committer may leave out (§12.2). */
+export type ByReferenceEntry = ProposalListEntry & { readonly ref: Uint8Array };
+
+/** Whether an entry was committed by reference. */
+export function isByReference(e: ProposalListEntry): e is ByReferenceEntry {
+  return e.ref !== undefined;
 }
 
-/** Rule broken by `candidates` (in the order they should be left out): omit a by-reference one, or fail. */
-export type Fail = (candidates: readonly (Entry | undefined)[], code: GroupErrorCode, section: string, message: string, cause?: unknown) => never;
-
-/** Runs a check whose ValidationError is attributed to `candidates`. */
-export type Attempt = <T>(candidates: readonly Entry[], f: () => T | Promise<T>) => Promise<T>;
-
-/**
- * The {@link Fail} and {@link Attempt} of one validation pass: with
- * `omitting`, a broken rule blames the first by-reference candidate (thrown
- * as {@link Omit}); otherwise, or when none is by reference, it fails.
- */
-export function ruleBreaking(omitting: boolean): { readonly fail: Fail; readonly attempt: Attempt } {
-  /** Rule broken by `candidates` (in the order they should be left out): omit a by-reference one, or fail. */
-  function fail(candidates: readonly (Entry | undefined)[], code: GroupErrorCode, section: string, message: string, cause?: unknown): never {
-    const error = new ValidationError(code, section, message, cause === undefined ? {} : { cause });
-    const victim = omitting ? candidates.find((c) => c?.byRef === true) : undefined;
-    if (victim !== undefined) throw new Omit(victim.i, error);
-    throw error;
+/** The typed entry of a proposal with its sender. */
+export function proposalListEntry(x: ProposalWithSender): ProposalListEntry {
+  const base = { sender: x.sender, ...(x.ref !== undefined ? { ref: x.ref } : {}) };
+  const p = x.proposal;
+  switch (p.proposalType) {
+    case ProposalType.add:
+      return { kind: "add", proposal: p, ...base };
+    case ProposalType.update:
+      return { kind: "update", proposal: p, ...base };
+    case ProposalType.remove:
+      return { kind: "remove", proposal: p, ...base };
+    case ProposalType.psk:
+      return { kind: "psk", proposal: p, ...base };
+    case ProposalType.reinit:
+      return { kind: "reinit", proposal: p, ...base };
+    case ProposalType.external_init:
+      return { kind: "external-init", proposal: p, ...base };
+    case ProposalType.group_context_extensions:
+      return { kind: "group-context-extensions", proposal: p, ...base };
+    case "custom":
+      if (isAppDataUpdate(p)) return { kind: "app-data-update", proposal: p, ...base };
+      if (isSelfRemove(p)) return { kind: "self-remove", proposal: p, ...base };
+      return { kind: "custom", proposal: p, ...base };
   }
-  /** Runs a check whose ValidationError is attributed to `candidates`. */
-  async function attempt<T>(candidates: readonly Entry[], f: () => T | Promise<T>): Promise<T> {
-    try {
-      return await f();
-    } catch (e) {
-      if (omitting && ValidationError.isInstance(e)) {
-        const victim = candidates.find((c) => c.byRef);
-        if (victim !== undefined) throw new Omit(victim.i, e);
-      }
-      throw e;
-    }
-  }
-  return { fail, attempt };
 }
-
-/** The leaf of a member sender (an Update's sender, §12.1.2). */
-export const senderLeaf = (e: Entry): LeafIndex => (e.s as { leafIndex: LeafIndex }).leafIndex;

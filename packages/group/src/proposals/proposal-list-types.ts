@@ -11,6 +11,8 @@ import type { GroupState } from "../state/group-state.js";
 import type { ValidatedKeyPackage } from "../key-packages/key-package-validation.js";
 import type { CustomProposal, ExternalInitProposal, Proposal, ReInitProposal } from "./proposal.js";
 import type { Sender } from "../framing/sender.js";
+import type { ByReferenceEntry, ProposalListEntry } from "./proposal-list-entries.js";
+import type { ProposalInvalid } from "./proposal-verdict.js";
 
 /**
  * What proposal-list validation reads of a group: a member's
@@ -44,10 +46,14 @@ export interface AppliedProposals {
   readonly pathRequired: boolean;
   /** The credential summary of the members after the proposals (for the path leaf's §7.3 checks). */
   readonly memberSummary: CredentialTypeSummary;
-  /** The proposals applied, in list order (without those omitted). */
-  readonly applied: readonly ProposalWithSender[];
-  /** By-reference proposals left out because they were invalid (only with `omitInvalidReferences`, §12.2). */
-  readonly omitted: readonly { readonly proposal: ProposalWithSender; readonly error: ValidationError }[];
+  /** The proposals applied, in list order (without those omitted), typed by kind. */
+  readonly applied: readonly ProposalListEntry[];
+  /**
+   * By-reference proposals left out because they were invalid (only with
+   * `omitInvalidReferences`, §12.2), each with its verdict (`error` is the
+   * verdict's error, what a receiver of a Commit carrying it would throw).
+   */
+  readonly omitted: readonly { readonly proposal: ByReferenceEntry; readonly verdict: ProposalInvalid; readonly error: ValidationError }[];
 }
 
 /** Options of {@link applyProposalList}. */
