@@ -2,7 +2,7 @@
  * DH groups for DHKEM (RFC 9180 §7.1) on node:crypto: X25519, X448 (RFC 7748)
  * and P-256, P-384, P-521, through `diffieHellman` on cached `KeyObject`s.
  */
-import { type KeyObject, createECDH, diffieHellman, randomBytes } from "node:crypto";
+import { type KeyObject, createECDH, diffieHellman, generateKeyPair as generateKeyPairOnPool, randomBytes } from "node:crypto";
 import { HpkeKemId, type KeyPair } from "@mlskit/core";
 import type { DhGroup } from "@mlskit/hpke";
 import { type KeyCache, type NistCurve, ecPrivateKey, ecPublicKey, okpPrivateKey, okpPublicBytes, okpPublicKey, u8 } from "./keys.js";
@@ -16,6 +16,53 @@ function dhBytes(privateKey: KeyObject, publicKey: KeyObject, length: number): U
   for (const b of z) acc |= b;
   if (acc === 0) throw new RangeError("DH output is the all-zero value (RFC 9180 §7.1.4)");
   return z;
+}
+
+/**
+ * Key generations asked for in one turn of the event loop beyond which the
+ * rest run on node:crypto's thread pool. One call, or a few (a small
+ * group's Commit), is fastest synchronously (a pool job costs a round trip);
+ * a burst — the N - 1 encapsulations of a full-path Commit in a group of
+ * blank parents, issued together by TreeKEM — then spreads its key
+ * generations (a scalar multiplication each, a third of an Encap) over the
+ * other cores while this thread does the DH and the key schedules.
+ */
+const BURST = 16;
+let burstCount = 0;
+let burstReset = false;
+
+/** Whether this key generation belongs to a burst (see {@link BURST}). */
+function inBurst(): boolean {
+  if (!burstReset) {
+    burstReset = true;
+    setImmediate(() => {
+      burstCount = 0;
+      burstReset = false;
+    });
+  }
+  return ++burstCount > BURST;
+}
+
+/** An OKP key pair generated on the thread pool, as raw bytes; the private KeyObject is cached for the DH that follows. */
+function okpKeyPairOnPool(crv: "X25519" | "X448", keys: KeyCache): Promise<KeyPair> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject): void => {
+      if (err !== null) return reject(err);
+      try {
+        // Decoded into Node's Buffer pool, copied out, and the pooled bytes wiped (a private key).
+        const decoded = Buffer.from(privateKey.export({ format: "jwk" }).d ?? "", "base64url");
+        const privateBytes = new Uint8Array(decoded);
+        decoded.fill(0);
+        if (privateBytes.length !== (crv === "X25519" ? 32 : 56)) throw new RangeError(`${crv} key generation gave ${privateBytes.length} bytes`);
+        keys.putPrivateKey(crv, privateBytes, privateKey);
+        resolve({ privateKey: privateBytes, publicKey: u8(Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url")) });
+      } catch (e) {
+        reject(e);
+      }
+    };
+    if (crv === "X25519") generateKeyPairOnPool("x25519", undefined, done);
+    else generateKeyPairOnPool("x448", undefined, done);
+  });
 }
 
 /** X25519 / X448: raw 32/56-byte keys (RFC 9180 §7.1.1); DeriveKeyPair uses the expanded bytes directly. */
@@ -37,12 +84,14 @@ function montgomeryGroup(kemId: number, crv: "X25519" | "X448", length: number, 
     isValidPrivateKey: (sk: Uint8Array): boolean => sk.length === length,
     // GenerateKeyPair (RFC 9180 §4): any random string is a key (RFC 7748 §5). The KeyObject stays cached for Encap's DH.
     generateKeyPair: (): Promise<KeyPair> =>
-      settle(() => {
-        const privateKey = u8(randomBytes(length));
-        const key = okpPrivateKey(crv, privateKey);
-        keys.putPrivateKey(crv, privateKey, key);
-        return { privateKey, publicKey: okpPublicBytes(key) };
-      }),
+      inBurst()
+        ? okpKeyPairOnPool(crv, keys)
+        : settle(() => {
+            const privateKey = u8(randomBytes(length));
+            const key = okpPrivateKey(crv, privateKey);
+            keys.putPrivateKey(crv, privateKey, key);
+            return { privateKey, publicKey: okpPublicBytes(key) };
+          }),
     publicKey: (sk: Uint8Array): Promise<Uint8Array> => settle(() => okpPublicBytes(priv(sk))),
     // @mlskit/hpke refuses the low-order points by table before asking (RFC 7748 §6): every other
     // 32/56-byte string is a u-coordinate on the curve or its twist, and X25519/X448 take both.

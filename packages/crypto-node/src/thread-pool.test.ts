@@ -1,6 +1,7 @@
 /**
- * `verifyBatch` (node:crypto's thread pool): each result as `verify` gives
- * it, in order, for every signature scheme of the seven suites.
+ * What runs on node:crypto's thread pool: `verifyBatch` (each result as
+ * `verify` gives it, in order, for every signature scheme of the seven
+ * suites) and X25519/X448 key generations beyond a burst's first few.
  */
 import { CIPHER_SUITES } from "@mlskit/core";
 import { describe, expect, it } from "vitest";
@@ -46,4 +47,20 @@ describe("node provider: verifyBatch", () => {
     const cs = await provider.cipherSuite(1);
     expect(await cs.verifyBatch!([])).toEqual([]);
   });
+});
+
+describe("node provider: X25519/X448 key generation in bursts (the rest on the thread pool)", () => {
+  for (const id of [1, 4]) {
+    it(`suite ${id}: a burst of 64 generations gives 64 distinct working key pairs`, async () => {
+      const cs = await provider.cipherSuite(id);
+      const pairs = await Promise.all(Array.from({ length: 64 }, () => cs.hpkeGenerateKeyPair()));
+      expect(new Set(pairs.map((p) => Buffer.from(p.privateKey).toString("hex"))).size).toBe(64);
+      for (const p of [pairs[0]!, pairs[40]!, pairs[63]!]) {
+        // The public key is the private key's (recomputed from scratch by a fresh provider).
+        const fresh = await nodeCryptoProvider().cipherSuite(id);
+        const derived = await fresh.hpkeSeal(p.publicKey, new Uint8Array(0), new Uint8Array(0), Uint8Array.of(9));
+        expect(await fresh.hpkeOpen(derived, p.privateKey, new Uint8Array(0), new Uint8Array(0))).toEqual(Uint8Array.of(9));
+      }
+    });
+  }
 });
