@@ -30,6 +30,9 @@
  * - state: heap (+ array buffers) retained per joined group state, from
  *   several states held at once after `global.gc()`.
  * See `protocol-fixture.ts` for how the group of N members is built.
+ * `benchOne` also runs in headless Chromium (browser/page.ts, through
+ * `npm run test:browser`): this file and what it imports load no Node
+ * built-in at the top level (the bundle for the page would fail).
  */
 import type { CipherSuiteProvider } from "@mlskit/core";
 import {
