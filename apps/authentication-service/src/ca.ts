@@ -17,7 +17,7 @@ import {
 import { randomSerialNumber } from "./serial-number.js";
 
 /** The CA's key algorithm and signature algorithm. */
-export const CA_KEY_ALGORITHM: EcKeyImportParams = { name: "ECDSA", namedCurve: "P-256" };
+const CA_KEY_ALGORITHM: EcKeyImportParams = { name: "ECDSA", namedCurve: "P-256" };
 export const CA_SIGNING_ALGORITHM: EcdsaParams = { name: "ECDSA", hash: "SHA-256" };
 
 const DAY_MS = 86_400_000;
@@ -45,7 +45,7 @@ async function pkcs8(key: CryptoKey): Promise<Uint8Array> {
 }
 
 /** Creates a new root and intermediate named after `name`. */
-export async function createCaMaterial(name: string, now: Date = new Date()): Promise<StoredCa> {
+async function createCaMaterial(name: string, now: Date = new Date()): Promise<StoredCa> {
   const rootKeys = await generateCaKeys();
   const intermediateKeys = await generateCaKeys();
   const notBefore = new Date(now.getTime() - DAY_MS);

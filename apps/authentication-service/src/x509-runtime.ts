@@ -8,7 +8,6 @@ import "reflect-metadata/lite";
 export {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
-  type Extension,
   KeyUsageFlags,
   KeyUsagesExtension,
   SubjectKeyIdentifierExtension,

@@ -5,7 +5,7 @@
  */
 
 /** The code of an mlskit error (any object with a string `code`), if it has one. */
-export function codeOf(e: unknown): string | undefined {
+function codeOf(e: unknown): string | undefined {
   return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : undefined;
 }
 

@@ -41,7 +41,7 @@ export class IdentitySetupError extends Error {
 }
 
 /** The trust anchors from the cache file, or from the AS (then cached). */
-export async function trustAnchors(dataDir: string, asUrl: string, fetchFn?: FetchFunction): Promise<Uint8Array[]> {
+async function trustAnchors(dataDir: string, asUrl: string, fetchFn?: FetchFunction): Promise<Uint8Array[]> {
   const file = join(dataDir, DATA_FILES.anchors);
   if (existsSync(file)) {
     try {

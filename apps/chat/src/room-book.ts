@@ -7,7 +7,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 
 /** How many hex digits of a group id name a room. */
-export const SHORT_ID_LENGTH = 8;
+const SHORT_ID_LENGTH = 8;
 
 /** The short id of a room (the start of its group id, hex). */
 export function shortId(groupId: string): string {

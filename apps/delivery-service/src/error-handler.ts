@@ -9,7 +9,7 @@ import { DsError, type DsErrorBody } from "@mlskit/ds-protocol";
 import type { FastifyError, FastifyInstance } from "fastify";
 
 /** The DsError an error is answered as. */
-export function toDsError(error: unknown): DsError {
+function toDsError(error: unknown): DsError {
   if (error instanceof DsError) return error;
   const e = error as Partial<FastifyError> | undefined;
   if (e?.code === "FST_ERR_CTP_BODY_TOO_LARGE" || e?.statusCode === 413) return new DsError("request/too-large", "the request body is too large");

@@ -30,13 +30,6 @@ export function optionalBytesField(body: Record<string, unknown>, field: string)
   return body[field] === undefined ? undefined : fromBase64(body[field], field);
 }
 
-/** A required string field. */
-export function stringField(body: Record<string, unknown>, field: string): string {
-  const v = body[field];
-  if (typeof v !== "string") throw new DsError("request/malformed", `${field} must be a string`);
-  return v;
-}
-
 /** A required non-negative safe integer field. */
 export function integerField(body: Record<string, unknown>, field: string, max = Number.MAX_SAFE_INTEGER): number {
   const v = body[field];

@@ -54,7 +54,7 @@ export async function verifyAndConsume(
 }
 
 /** Authenticates a request by a registered client; returns the client. */
-export async function authenticate(ctx: DsContext, authorization: string | undefined, target: SignedRequestTarget): Promise<RegisteredClient> {
+async function authenticate(ctx: DsContext, authorization: string | undefined, target: SignedRequestTarget): Promise<RegisteredClient> {
   const auth = parseAuthorization(authorization);
   const client = await ctx.store.getClient(auth.clientId);
   if (client === undefined) throw new DsError("auth/unknown-client", "no client is registered with this id");

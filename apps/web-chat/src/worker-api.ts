@@ -96,7 +96,7 @@ export interface ErrorView {
 }
 
 /** The answer to request `id`. */
-export type WorkerResponse =
+type WorkerResponse =
   | { readonly type: "response"; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly type: "response"; readonly id: number; readonly ok: false; readonly error: ErrorView };
 

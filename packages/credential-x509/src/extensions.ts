@@ -6,7 +6,7 @@ import type { CertificateExtension } from "./certificate-der.js";
 import { DerError, Tag, children, contents, decodeBitString, decodeBoolean, decodeSmallUnsigned, readSingle } from "./der.js";
 
 /** Extension OIDs. */
-export const ExtensionOid = {
+const ExtensionOid = {
   subjectKeyIdentifier: "2.5.29.14",
   keyUsage: "2.5.29.15",
   subjectAltName: "2.5.29.17",

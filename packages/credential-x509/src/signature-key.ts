@@ -18,7 +18,7 @@ export const KeyAlgorithmOid = {
 } as const;
 
 /** Named-curve OIDs (RFC 5480 §2.1.1.1). */
-export const CurveOid = {
+const CurveOid = {
   p256: "1.2.840.10045.3.1.7",
   p384: "1.3.132.0.34",
   p521: "1.3.132.0.35",
@@ -67,7 +67,7 @@ export function spkiMatchesScheme(spki: SubjectPublicKeyInfo, key: SchemeKey): b
  * X.509, SEC 1 §2.3.3) is decompressed through WebCrypto; an invalid one
  * yields `undefined`.
  */
-export async function canonicalPublicKey(spki: SubjectPublicKeyInfo, key: SchemeKey, crypto: Crypto): Promise<Uint8Array | undefined> {
+async function canonicalPublicKey(spki: SubjectPublicKeyInfo, key: SchemeKey, crypto: Crypto): Promise<Uint8Array | undefined> {
   const point = spki.publicKey;
   if (key.webCryptoCurve === undefined || point[0] === 0x04) return point;
   if (point[0] !== 0x02 && point[0] !== 0x03) return undefined;

@@ -28,7 +28,7 @@ const Q = 3329;
  * FIPS 203 §7.2 "modulus check": ByteEncode12(ByteDecode12(ek_PKE)) == ek_PKE,
  * i.e. every 12-bit coefficient of the 384·k-byte vector part is below q.
  */
-export function mlKemModulusProblem(ek: Uint8Array, k: number): string | undefined {
+function mlKemModulusProblem(ek: Uint8Array, k: number): string | undefined {
   const n = 384 * k;
   for (let i = 0; i < n; i += 3) {
     const b0 = ek[i]!;

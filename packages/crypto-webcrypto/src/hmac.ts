@@ -6,7 +6,7 @@ import { bs, type WebCryptoContext } from "./util.js";
 export type HashName = "SHA-256" | "SHA-384" | "SHA-512";
 
 /** Output size of each hash, in bytes. */
-export const HASH_LENGTH: Readonly<Record<HashName, number>> = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
+const HASH_LENGTH: Readonly<Record<HashName, number>> = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
 
 /**
  * WebCrypto refuses zero-length HMAC keys (a `DataError`), but HMAC pads

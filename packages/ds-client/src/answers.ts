@@ -67,7 +67,7 @@ function optionalBytes(value: unknown, what: string): Uint8Array | undefined {
 }
 
 /** A decimal uint64 epoch. */
-export function epochOf(value: unknown, what = "epoch"): bigint {
+function epochOf(value: unknown, what = "epoch"): bigint {
   if (typeof value !== "string" || !/^\d{1,20}$/.test(value)) bad(`${what} is not a decimal epoch`);
   const n = BigInt(value);
   if (n >= 1n << 64n) bad(`${what} is out of range`);
@@ -139,7 +139,7 @@ export function parseMembers(body: unknown): { readonly epoch: bigint; readonly 
 }
 
 /** One {@link QueueItem}. */
-export function parseQueueItem(raw: unknown, what = "item"): ReceivedItem {
+function parseQueueItem(raw: unknown, what = "item"): ReceivedItem {
   const it = record(raw, what);
   const seq = count(it.seq, `${what}.seq`);
   if (it.kind !== "welcome" && it.kind !== "handshake" && it.kind !== "application") bad(`${what}.kind is not welcome, handshake or application`);

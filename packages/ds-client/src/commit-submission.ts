@@ -53,7 +53,7 @@ export async function activeGroup(host: OutcomeHost, groupIdHex: string): Promis
  * does not bring it there. Messages seen again later in the queue are
  * skipped by their epoch.
  */
-export async function catchUpFromHistory(host: SubmissionHost, groupIdHex: string): Promise<void> {
+async function catchUpFromHistory(host: SubmissionHost, groupIdHex: string): Promise<void> {
   const group = await activeGroup(host, groupIdHex);
   const history = await host.conn.handshakes(groupIdHex, group.epoch);
   for (const h of history) {
@@ -70,7 +70,7 @@ export async function catchUpFromHistory(host: SubmissionHost, groupIdHex: strin
 }
 
 /** Brings a room to the DS's epoch `target` (or as far as the queue goes). */
-export async function catchUp(host: SubmissionHost, groupIdHex: string, target: bigint | undefined): Promise<void> {
+async function catchUp(host: SubmissionHost, groupIdHex: string, target: bigint | undefined): Promise<void> {
   await host.drain();
   const group = await host.client.getGroup(fromHex(groupIdHex));
   if (group === undefined || !group.active) return;

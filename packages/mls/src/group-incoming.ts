@@ -22,7 +22,7 @@ import type { GroupInternals } from "./group-internals.js";
 import type { IncomingMessage, MergeResult } from "./results.js";
 
 /** The epoch of a group message (PublicMessage or PrivateMessage). @internal */
-export function epochOfMessage(bytes: Uint8Array): bigint {
+function epochOfMessage(bytes: Uint8Array): bigint {
   const m = decodeMlsMessage(bytes);
   if (m.wireFormat === WireFormat.mls_public_message) return m.publicMessage.content.epoch;
   if (m.wireFormat === WireFormat.mls_private_message) return m.privateMessage.epoch;
@@ -47,7 +47,7 @@ export async function applicationReceived(
  * application messages of the epochs it was in can still be read. @internal
  * @throws ValidationError `message/after-removal` for anything else (input from the network: not a misuse).
  */
-export async function processAfterRemoval(s: GroupState, identityProvider: IdentityProvider, removedEpoch: bigint, bytes: Uint8Array): Promise<IncomingMessage> {
+async function processAfterRemoval(s: GroupState, identityProvider: IdentityProvider, removedEpoch: bigint, bytes: Uint8Array): Promise<IncomingMessage> {
   const epoch = epochOfMessage(bytes);
   if (epoch >= removedEpoch) {
     throw new ValidationError("message/after-removal", "12.1.3", `this member was removed in epoch ${removedEpoch}: it holds no keys of epoch ${epoch}`);
@@ -62,7 +62,7 @@ export async function processAfterRemoval(s: GroupState, identityProvider: Ident
  * state): caches proposals, holds next-epoch messages, merges our own
  * Commit back, stages another member's Commit. @internal
  */
-export async function processActive(g: GroupInternals, previous: GroupState, bytes: Uint8Array): Promise<IncomingMessage> {
+async function processActive(g: GroupInternals, previous: GroupState, bytes: Uint8Array): Promise<IncomingMessage> {
   const r = await processMessage(previous, bytes);
   switch (r.kind) {
     case "application":

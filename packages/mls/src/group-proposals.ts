@@ -72,7 +72,7 @@ async function validateAddedKeyPackage(s: GroupState, identityProvider: Identity
 }
 
 /** The leaf of a member given by leaf index or identity. @internal */
-export async function leafOf(s: GroupState, identityProvider: IdentityProvider, member: MemberRef): Promise<LeafIndex> {
+async function leafOf(s: GroupState, identityProvider: IdentityProvider, member: MemberRef): Promise<LeafIndex> {
   if (typeof member === "number") {
     if (s.tree.leafNode(member as LeafIndex) === undefined) throw new UsageError("usage/unknown-member", `leaf ${member} is blank or outside the tree`);
     return member as LeafIndex;

@@ -21,7 +21,7 @@ export interface IndexedDbStoreOptions {
 }
 
 /** The IndexedDB of `options`, or the global one. */
-export function factoryOf(options: { readonly indexedDB?: IDBFactory }): IDBFactory {
+function factoryOf(options: { readonly indexedDB?: IDBFactory }): IDBFactory {
   const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   if (factory === undefined) throw new StorageError("storage/failed", "indexeddb store: no IndexedDB in this environment");
   return factory;

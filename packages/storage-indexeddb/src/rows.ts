@@ -34,7 +34,7 @@ export function fieldOf(row: unknown, field: string, what: string): unknown {
 }
 
 /** A group version read back (an integer from 1). */
-export function versionOf(value: unknown, what: string): number {
+function versionOf(value: unknown, what: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) corrupt(what, `is not a version (${String(value)})`);
   return value;
 }

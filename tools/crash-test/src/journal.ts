@@ -75,7 +75,7 @@ export class Journal {
 }
 
 /** Where the process before `run` stopped, from the journal it left. */
-export function lastKillPoint(path: string, run: number): KillPoint {
+function lastKillPoint(path: string, run: number): KillPoint {
   if (!existsSync(path)) return { midOperation: false, operation: "none", phase: undefined };
   const text = readFileSync(path, "utf8");
   // A torn last line (killed inside the append) has no newline: dropped.

@@ -23,7 +23,7 @@ export interface SealRecord {
 }
 
 /** One line of the key log. */
-export function formatSeal(r: SealRecord): string {
+function formatSeal(r: SealRecord): string {
   return `${r.key} ${r.nonce} ${r.ciphertext}\n`;
 }
 

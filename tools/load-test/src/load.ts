@@ -114,7 +114,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** A short name of a failure: the DsError/DsClientError code, with the network cause's code when there is one. */
-export function errorCode(e: unknown): string {
+function errorCode(e: unknown): string {
   const code = e instanceof DsError ? e.code : ((e as { code?: unknown })?.code ?? (e as Error)?.name ?? "error");
   // fetch failures: DsClientError(cause: TypeError("fetch failed", cause: Error{code: "ECONNRESET"…}))
   let cause = (e as { cause?: unknown })?.cause;

@@ -23,7 +23,7 @@ export interface Member {
   readonly conn: DsConnection;
 }
 
-export interface PopulatedGroup {
+interface PopulatedGroup {
   readonly groupIdHex: string;
   readonly members: readonly Member[];
   /** Each member's facade group, by member index (to encrypt with). */
@@ -36,7 +36,7 @@ export interface Population {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

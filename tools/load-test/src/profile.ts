@@ -20,7 +20,7 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-export interface ProfileLine {
+interface ProfileLine {
   readonly ms: number;
   readonly share: number;
   /** function name, file (last path parts) and line (1-based). */
@@ -39,7 +39,7 @@ export function newestProfile(dir: string): string | undefined {
 }
 
 /** Self time per function of a profile, heaviest first. */
-export function selfTimes(file: string, top = 15): { totalMs: number; lines: ProfileLine[] } {
+function selfTimes(file: string, top = 15): { totalMs: number; lines: ProfileLine[] } {
   const p = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();

@@ -17,7 +17,7 @@
  */
 
 /** A fixed "now" for seeded runs: 2025-01-01T00:00:00Z. */
-export const SEEDED_NOW_MS = Date.UTC(2025, 0, 1);
+const SEEDED_NOW_MS = Date.UTC(2025, 0, 1);
 
 /** mulberry32, the same stream as `@mlskit/test-vectors/random`'s `seededRandom`, as 32-bit words. */
 function words(seed: number): () => number {

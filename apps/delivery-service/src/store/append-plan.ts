@@ -11,7 +11,7 @@ import { DsStoreError } from "./store-error.js";
 const MAX_EPOCH = (1n << 64n) - 1n;
 
 /** One queue entry to write: `seq` is taken from the recipient's counter when written. */
-export interface PlannedEntry {
+interface PlannedEntry {
   readonly clientId: string;
   readonly kind: "welcome" | "handshake" | "application";
   readonly epoch: bigint;

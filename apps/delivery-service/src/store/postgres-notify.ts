@@ -13,9 +13,6 @@ import pg from "pg";
 import { ANYONE, type EnqueuedListeners } from "./listeners.js";
 import { DsStoreError } from "./store-error.js";
 
-/** PostgreSQL refuses a payload of 8000 bytes or more; this leaves room for the envelope. */
-const MAX_PAYLOAD_BYTES = 7900;
-
 interface Payload {
   /** The sending node. */
   readonly n: string;
@@ -27,24 +24,6 @@ interface Payload {
 export function checkChannel(channel: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new DsStoreError("store/invalid-input", `postgres ds store: the channel ${JSON.stringify(channel)} is not a lowercase identifier of at most 63 characters`);
   return channel;
-}
-
-/** The payloads announcing `clientIds`, each under PostgreSQL's limit. */
-export function notificationPayloads(node: string, clientIds: readonly string[]): string[] {
-  const payloads: string[] = [];
-  let chunk: string[] = [];
-  const encoder = new TextEncoder();
-  const size = (ids: string[]): number => encoder.encode(JSON.stringify({ n: node, c: ids } satisfies Payload)).length;
-  for (const id of clientIds) {
-    // Sizes are measured on the encoded JSON: escaping can make an id longer than its characters.
-    if (chunk.length > 0 && size([...chunk, id]) > MAX_PAYLOAD_BYTES) {
-      payloads.push(JSON.stringify({ n: node, c: chunk } satisfies Payload));
-      chunk = [];
-    }
-    chunk.push(id);
-  }
-  if (chunk.length > 0) payloads.push(JSON.stringify({ n: node, c: chunk } satisfies Payload));
-  return payloads;
 }
 
 function parsePayload(text: string): Payload | undefined {

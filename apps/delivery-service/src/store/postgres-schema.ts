@@ -24,7 +24,7 @@ export interface PostgresMigration {
  * transactions. What retention dropped is remembered in `ds_queue_pruned`,
  * apart from the counters, so pruning never takes the counters' locks.
  */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
     version: 1,
     sql: `

@@ -24,7 +24,7 @@ export interface SqliteMigration {
  * so a fetch can say `truncated`. Queue entries carry their own copy of the
  * message: an acknowledged or pruned entry is one row to delete.
  */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 1,
     up: (db) =>

@@ -29,7 +29,7 @@ export interface TestPostgres {
 const OS_USER = "postgres";
 
 /** The directory holding initdb, pg_ctl and postgres. */
-export function postgresBinDir(): string {
+function postgresBinDir(): string {
   const explicit = process.env["MLSKIT_PG_BIN"];
   if (explicit !== undefined && explicit !== "") return explicit;
   const root = "/usr/lib/postgresql";

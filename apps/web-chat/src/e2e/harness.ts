@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, type Locator, type Page, chromium } from "playwright-core";
 
 /** Debian's Chromium, or MLSKIT_CHROMIUM. Never a downloaded one. */
-export const CHROMIUM = process.env["MLSKIT_CHROMIUM"] ?? "/usr/bin/chromium";
+const CHROMIUM = process.env["MLSKIT_CHROMIUM"] ?? "/usr/bin/chromium";
 
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 

@@ -7,7 +7,7 @@
 import type { ErrorView } from "../worker-api.js";
 
 /** The code of an error (any object with a string `code`), if it has one. */
-export function codeOf(e: unknown): string | undefined {
+function codeOf(e: unknown): string | undefined {
   return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : undefined;
 }
 

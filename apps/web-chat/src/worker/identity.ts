@@ -25,7 +25,7 @@ export interface Identity {
 }
 
 /** The MLS store's database name for a person. */
-export function clientDbName(name: string): string {
+function clientDbName(name: string): string {
   return `mlskit-web-chat-client-${name}`;
 }
 

@@ -39,7 +39,7 @@ export async function requestJson(fetchFn: FetchFunction | undefined, url: strin
 }
 
 /** The error for an answer that is not the documented body. */
-export function malformedAnswer(): DsError {
+function malformedAnswer(): DsError {
   return new DsError("internal/failed", "the Authentication Service answered with a malformed body");
 }
 

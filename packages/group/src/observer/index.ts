@@ -21,7 +21,7 @@
  */
 export { type PublicGroupView, type PublicGroupViewData, type PublicGroupViewEnvironment, publicGroupViewOf } from "./public-group-view.js";
 export { type ObserveGroupInfoOptions, observeGroupInfo } from "./observe-group-info.js";
-export { type ObservedCommit, type ObservedMember, observeCommit } from "./observe-commit.js";
+export type { ObservedCommit, ObservedMember } from "./observe-commit.js";
 export { type ObservedMessage, type ObservedProposal, type ObservedPrivateMessage, observeMessage } from "./observe-message.js";
 export { type GroupInfoMismatch, groupInfoMatches, groupInfoMismatches } from "./group-info-match.js";
 export { encodePublicGroupView, decodePublicGroupView } from "./public-group-view-codec.js";

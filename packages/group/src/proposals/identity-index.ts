@@ -77,7 +77,7 @@ export function identityIndexOf(tree: TreeView, identityProvider: IdentityProvid
 }
 
 /** Identity changes of one Commit: (identity hex, leaf) pairs leaving and entering. */
-export interface IdentityChanges {
+interface IdentityChanges {
   readonly removed: readonly (readonly [string, LeafIndex])[];
   readonly added: readonly (readonly [string, LeafIndex])[];
 }
@@ -87,7 +87,7 @@ export interface IdentityChanges {
  * index of `prev` — only when `prev`'s index was built, so a state that
  * never needed it never pays for it. `changes` is only called then.
  */
-export function deriveIdentityIndex(prev: object, next: object, changes: () => Promise<IdentityChanges>): void {
+function deriveIdentityIndex(prev: object, next: object, changes: () => Promise<IdentityChanges>): void {
   const p = indexes.get(prev);
   if (p === undefined) return;
   const derived = p.then(async (index) => {

@@ -42,7 +42,7 @@ const PATH_REQUIRED: ReadonlySet<number> = new Set([
 ]);
 
 /** An Update or SelfRemove with the leaf of its member sender (§12.1.2: a member's own leaf). */
-export interface FromLeaf<E> {
+interface FromLeaf<E> {
   readonly e: E;
   readonly leaf: LeafIndex;
 }

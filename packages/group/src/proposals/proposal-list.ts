@@ -26,7 +26,7 @@ import { partitionProposalList } from "./proposal-list-partition.js";
 import { type PassResult, type ProposalInvalid, type RuleBroken, broken, check, invalid, invalidFrom } from "./proposal-verdict.js";
 import type { AppliedProposals, ApplyProposalListOptions, ProposalListState, ProposalWithSender } from "./proposal-list-types.js";
 
-export { memberSummaryOf, setMemberSummary } from "./proposal-list-checks.js";
+export { setMemberSummary } from "./proposal-list-checks.js";
 export type { AppliedProposals, ProposalListState, ProposalWithSender } from "./proposal-list-types.js";
 export type { ProposalListEntry } from "./proposal-list-entries.js";
 export type { ProposalVerdict, ProposalInvalid, ProposalValid } from "./proposal-verdict.js";

@@ -73,7 +73,7 @@ export interface HistoryBundleHeader {
 }
 
 /** One epoch of one branch. */
-export interface HistoryEpochId {
+interface HistoryEpochId {
   readonly epoch: bigint;
   readonly branch: Uint8Array;
 }

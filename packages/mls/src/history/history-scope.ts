@@ -28,7 +28,7 @@ export function compareEpochs(a: { epoch: bigint; branch: Uint8Array }, b: { epo
 /** A leaf index no member has: reading history, no leaf is "ours". */
 export const NO_LEAF = 0x7fffffff as LeafIndex;
 
-export const EXHAUSTED: HashRatchetState = { secret: undefined, generation: EXHAUSTED_GENERATION, skipped: [] };
+const EXHAUSTED: HashRatchetState = { secret: undefined, generation: EXHAUSTED_GENERATION, skipped: [] };
 
 export function exhausted(r: HashRatchetState): boolean {
   return r.secret === undefined && r.skipped.length === 0;
