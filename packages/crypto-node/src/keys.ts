@@ -106,6 +106,15 @@ export class KeyCache {
     return key;
   }
 
+  /**
+   * The cached public `KeyObject` of `bytes`, or one made by `make` and not
+   * cached: for a batch of keys seen once (a joiner's tree), which would
+   * only push the keys in use out of the cache.
+   */
+  publicKeyOnce(tag: string, bytes: Uint8Array, make: () => KeyObject): KeyObject {
+    return this.publicKeys.get(tag + ":" + b64u(bytes)) ?? make();
+  }
+
   /** Whether a public key of these bytes is cached (so it was imported, and checked, before). */
   hasPublicKey(tag: string, bytes: Uint8Array): boolean {
     return this.publicKeys.get(tag + ":" + b64u(bytes)) !== undefined;

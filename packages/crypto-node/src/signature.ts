@@ -33,7 +33,7 @@ function verifyOnPool(algorithm: string | null, message: Uint8Array, key: KeyObj
  * `SignaturePrimitive.verifyBatch`: every item issued at once to the thread
  * pool, where the verifications run in parallel on all cores while this
  * thread goes on (a joiner hashes its tree meanwhile). The keys are imported
- * (and cached) here; an item whose key or signature does not even have the
+ * here (EdDSA keys not cached: a batch is a joiner's tree, keys seen once); an item whose key or signature does not even have the
  * scheme's shape is false without a job.
  */
 function batchOnPool(items: readonly SignatureCheck[], job: (x: SignatureCheck) => Promise<boolean> | false): Promise<boolean[]> {
@@ -96,7 +96,7 @@ function eddsa(scheme: number, crv: "Ed25519" | "Ed448", keyLength: number, Poin
     verifyBatch: (items: readonly SignatureCheck[]): Promise<boolean[]> =>
       batchOnPool(items, (x) => {
         if (x.publicKey.length !== keyLength || x.signature.length !== sigLength) return false;
-        return verifyOnPool(null, x.message, keys.publicKey(crv, x.publicKey, () => okpPublicKey(crv, x.publicKey)), x.signature);
+        return verifyOnPool(null, x.message, keys.publicKeyOnce(crv, x.publicKey, () => okpPublicKey(crv, x.publicKey)), x.signature);
       }),
     verify: (pk: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
       if (pk.length !== keyLength || signature.length !== sigLength) return Promise.resolve(false);

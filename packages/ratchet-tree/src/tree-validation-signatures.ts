@@ -3,10 +3,10 @@
  * the other tree-validation checks run: a window of verifications kept in
  * flight, each over the leaf's LeafNodeTBS built straight from its encoding.
  */
-import { utf8, varintSize } from "@mlskit/codec";
-import { ValidationError } from "@mlskit/core";
+import { decode, utf8, varintSize } from "@mlskit/codec";
+import { ValidationError, credentialCodec } from "@mlskit/core";
 import { forEachConcurrent } from "./concurrency.js";
-import { LeafNodeSource, leafNodeLayout } from "./leaf-node.js";
+import { type LeafNode, LeafNodeSource, leafNodeLayout } from "./leaf-node.js";
 import { putOpaque, putVarint, syncHash } from "./tree-hash.js";
 import type { LeafIndex } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
@@ -52,6 +52,41 @@ function leafSignContent(b: Uint8Array, layout: ReturnType<typeof leafNodeLayout
 }
 
 /**
+ * The LeafNode handed to `validateCredential`: its credential and signature
+ * key read straight from the encoding, every other field decoded (the whole
+ * leaf, once) only if the application reads it. A joiner calls the
+ * Authentication Service once per member: decoding N full leaves there
+ * would be the largest allocation of a large join.
+ */
+function credentialLeaf(tree: TreeView, l: LeafIndex, b: Uint8Array, layout: ReturnType<typeof leafNodeLayout>): LeafNode {
+  let full: LeafNode | undefined;
+  const all = (): LeafNode => (full ??= tree.leafNode(l)!);
+  const leaf: LeafNode = {
+    get encryptionKey() {
+      return all().encryptionKey;
+    },
+    signatureKey: b.slice(layout.signatureKey[0], layout.signatureKey[1]),
+    credential: decode(credentialCodec, b.subarray(layout.signatureKey[1], layout.capabilities)),
+    get capabilities() {
+      return all().capabilities;
+    },
+    get leafNodeSource() {
+      return all().leafNodeSource;
+    },
+    get extensions() {
+      return all().extensions;
+    },
+    get signature() {
+      return all().signature;
+    },
+  };
+  // The optional fields exist exactly when the source has them (§7.2), as on a decoded leaf.
+  if (layout.source === LeafNodeSource.key_package) Object.defineProperty(leaf, "lifetime", { get: () => all().lifetime, enumerable: true });
+  if (layout.source === LeafNodeSource.commit) Object.defineProperty(leaf, "parentHash", { get: () => all().parentHash, enumerable: true });
+  return leaf;
+}
+
+/**
  * §7.3: each leaf's signature (LeafNodeTBS, with group_id and leaf_index
  * unless from a KeyPackage) and credential, with up to
  * `SIGNATURE_WINDOW_*` verifications in flight (the next issued as soon
@@ -79,7 +114,8 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
   const credential = async (l: LeafIndex): Promise<void> => {
     if (options.validateCredential === undefined) return;
     try {
-      if ((await options.validateCredential(tree.leafNode(l)!, l)) === false) record({ l, error: "credential" });
+      const b = tree.leafNodeBytes(l)!;
+      if ((await options.validateCredential(credentialLeaf(tree, l, b, leafNodeLayout(b)), l)) === false) record({ l, error: "credential" });
     } catch (cause) {
       record({ l, error: "credential", cause });
     }
