@@ -15,12 +15,14 @@
  * ambiguous. Clients are kept per identity: one facade `Client` holds a
  * member's KeyPackages and groups of every cipher suite, with one signature
  * key per signature scheme (ReInit and branch joins find the resumed group
- * there, or are given it).
+ * there, or are given it). What is held is bounded (registry.ts,
+ * handle-table.ts): a long runner session does not keep every script's
+ * groups; {@link MlsInteropClient.free} releases a handle as the runner's
+ * `Free` RPC would.
  */
 import { decode, toHex } from "@mlskit/codec";
 import {
   BasicIdentityProvider,
-  type ClientStore,
   type CryptoProvider,
   type Extension,
   type IdentityProvider,
@@ -29,9 +31,10 @@ import {
   acceptAll,
 } from "@mlskit/core";
 import { type GroupInfo, type GroupPolicyInput, decodeKeyPackageMaterial, decodeMlsMessage, externalSenderCodec } from "@mlskit/group";
-import { Client, ExternalSigner, type Group, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
-import { memoryStore } from "@mlskit/storage-memory";
-import { InteropError, invalidRequest, notFound } from "./errors.js";
+import { ExternalSigner, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
+import { InteropError, invalidRequest } from "./errors.js";
+import type { HandleLimits } from "./handle-table.js";
+import { type ClientEntry, InteropRegistry, type RegistryCounts, type ReinitEntry, type StateEntry, type TransactionEntry } from "./registry.js";
 import * as grpc from "@grpc/grpc-js";
 
 /** Bytes as they arrive from proto-loader (Buffer) or anything array-like. */
@@ -108,33 +111,6 @@ function proposalSpecOf(d: ProposalDescriptionMsg, defaultSuite: number | undefi
   }
 }
 
-/** One client of the server: a credential for `identity`, for every cipher suite. */
-interface ClientEntry {
-  readonly client: Client;
-  readonly identity: Uint8Array;
-  readonly storage: ClientStore;
-}
-
-/** One member's state of one group. */
-interface StateEntry {
-  readonly id: number;
-  readonly owner: ClientEntry;
-  readonly group: Group;
-  readonly encrypt: boolean;
-}
-
-interface TransactionEntry {
-  readonly owner: ClientEntry;
-  readonly keyPackage: PublishedKeyPackage;
-}
-
-interface ReinitEntry {
-  readonly old: StateEntry;
-  readonly owner: ClientEntry;
-  /** This member's KeyPackage for the new group's cipher suite. */
-  readonly keyPackage: PublishedKeyPackage;
-}
-
 /** Options of {@link MlsInteropClient}. */
 export interface InteropClientOptions {
   readonly crypto: CryptoProvider;
@@ -148,6 +124,15 @@ export interface InteropClientOptions {
    * `required_capabilities` although every member uses basic credentials.
    */
   readonly advertisedCredentialTypes?: readonly number[];
+  /**
+   * Bounds on what the client holds, per kind of handle (states,
+   * transactions, reinits, signers): at most `maxHandles` (the least
+   * recently used goes first), none unused for longer than `maxIdleMs`.
+   * Defaults 1024 and one hour.
+   */
+  readonly limits?: Partial<HandleLimits>;
+  /** Called when releasing an evicted or freed handle's resources failed. */
+  readonly onReleaseError?: (error: unknown) => void;
 }
 
 /**
@@ -160,80 +145,54 @@ export class MlsInteropClient {
   readonly #crypto: CryptoProvider;
   readonly #name: string;
   readonly #identityProvider: IdentityProvider;
-  readonly #advertisedCredentialTypes: readonly number[];
-  #nextId = 1;
-  readonly #clients = new Map<string, Promise<ClientEntry>>();
-  readonly #states = new Map<number, StateEntry>();
-  readonly #transactions = new Map<number, TransactionEntry>();
-  readonly #reinits = new Map<number, ReinitEntry>();
-  readonly #signers = new Map<number, ExternalSigner>();
-  /** PSKs stored for id 0 (a client that holds no state nor transaction yet): every client of this server sees them. */
-  readonly #sharedPsks = memoryStore();
+  readonly #registry: InteropRegistry;
 
   constructor(options: InteropClientOptions) {
     this.#crypto = options.crypto;
     this.#name = options.name ?? "mlskit";
     this.#identityProvider = options.identityProvider ?? new BasicIdentityProvider({ policy: acceptAll });
-    this.#advertisedCredentialTypes = options.advertisedCredentialTypes ?? [];
+    this.#registry = new InteropRegistry({
+      crypto: this.#crypto,
+      identityProvider: this.#identityProvider,
+      advertisedCredentialTypes: options.advertisedCredentialTypes ?? [],
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      ...(options.onReleaseError !== undefined ? { onReleaseError: options.onReleaseError } : {}),
+    });
   }
 
   // ---------------------------------------------------------------- registry
 
-  #id(): number {
-    return this.#nextId++;
+  /**
+   * Releases the state, transaction, reinit or signer `id` names and what it
+   * holds (a state's group leaves its client's memory and storage, its keys
+   * forgotten; an unused KeyPackage is deleted), as the runner's `Free` RPC
+   * would (our proto has none yet). Resolves once released; false when `id`
+   * was not held.
+   */
+  free(id: number): Promise<boolean> {
+    return this.#registry.free(id);
+  }
+
+  /** What the client holds now (states, transactions, reinits, signers, clients) and the evictions so far. */
+  held(): RegistryCounts {
+    return this.#registry.counts();
+  }
+
+  /** Resolves once the release work of evicted or freed handles is done. */
+  settled(): Promise<void> {
+    return this.#registry.settled();
   }
 
   #state(id: number): StateEntry {
-    const s = this.#states.get(id);
-    if (s === undefined) throw notFound("state", id);
-    return s;
+    return this.#registry.states.get(id);
   }
 
   #transaction(id: number): TransactionEntry {
-    const t = this.#transactions.get(id);
-    if (t === undefined) throw notFound("transaction", id);
-    return t;
+    return this.#registry.transactions.get(id);
   }
 
-  #addState(owner: ClientEntry, group: Group, encrypt: boolean): StateEntry {
-    const entry: StateEntry = { id: this.#id(), owner, group, encrypt };
-    this.#states.set(entry.id, entry);
-    return entry;
-  }
-
-  /** The client of `identity` (for every suite; `suite` is its default when it is created), created on first use. */
-  #clientFor(identity: Uint8Array, suite: number): Promise<ClientEntry> {
-    if (identity.length === 0) throw invalidRequest("identity is empty");
-    const key = toHex(identity);
-    let entry = this.#clients.get(key);
-    if (entry === undefined) {
-      entry = this.#newClient(identity, suite);
-      this.#clients.set(key, entry);
-      entry.catch(() => this.#clients.delete(key));
-    }
-    return entry;
-  }
-
-  async #newClient(identity: Uint8Array, suite: number): Promise<ClientEntry> {
-    const own = memoryStore();
-    const shared = this.#sharedPsks;
-    // The client's own store, whose PSK lookups fall back to the PSKs every client of this server sees.
-    const storage = new Proxy(own, {
-      get(target, prop) {
-        if (prop === "getPsk") return async (id: Uint8Array) => (await target.getPsk(id)) ?? (await shared.getPsk(id));
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    const client = await Client.create({
-      identity,
-      cipherSuite: suite,
-      crypto: this.#crypto,
-      identityProvider: this.#identityProvider,
-      advertisedCredentialTypes: this.#advertisedCredentialTypes,
-      storage,
-    });
-    return { client, identity, storage };
+  #addState(owner: ClientEntry, group: StateEntry["group"], encrypt: boolean): StateEntry {
+    return this.#registry.addState(owner, group, encrypt);
   }
 
   #policy(encrypt: boolean): GroupPolicyInput {
@@ -292,27 +251,28 @@ export class MlsInteropClient {
 
   async CreateGroup(req: Msg): Promise<Msg> {
     const suite = req.cipher_suite as number;
-    const owner = await this.#clientFor(b(req.identity), suite);
     const encrypt = req.encrypt_handshake === true;
     const groupId = nonEmpty(req.group_id);
-    const group = await owner.client.createGroup({ ...(groupId !== undefined ? { groupId } : {}), cipherSuite: suite, policy: this.#policy(encrypt) });
-    return { state_id: this.#addState(owner, group, encrypt).id };
+    return this.#registry.withClient(b(req.identity), suite, async (owner) => {
+      const group = await owner.client.createGroup({ ...(groupId !== undefined ? { groupId } : {}), cipherSuite: suite, policy: this.#policy(encrypt) });
+      return { state_id: this.#addState(owner, group, encrypt).id };
+    });
   }
 
   async CreateKeyPackage(req: Msg): Promise<Msg> {
     const suite = req.cipher_suite as number;
-    const owner = await this.#clientFor(b(req.identity), suite);
-    const keyPackage = await owner.client.createKeyPackage({ cipherSuite: suite });
-    const material = await this.#keyPackageMaterial(owner, keyPackage);
-    const id = this.#id();
-    this.#transactions.set(id, { owner, keyPackage });
-    return {
-      transaction_id: id,
-      key_package: keyPackage.keyPackage,
-      init_priv: material.initPrivateKey,
-      encryption_priv: material.encryptionPrivateKey,
-      signature_priv: (await owner.client.signatureKeyPair(suite)).privateKey,
-    };
+    return this.#registry.withClient(b(req.identity), suite, async (owner) => {
+      const keyPackage = await owner.client.createKeyPackage({ cipherSuite: suite });
+      const material = await this.#keyPackageMaterial(owner, keyPackage);
+      const signaturePrivateKey = (await owner.client.signatureKeyPair(suite)).privateKey;
+      return {
+        transaction_id: this.#registry.addTransaction(owner, keyPackage),
+        key_package: keyPackage.keyPackage,
+        init_priv: material.initPrivateKey,
+        encryption_priv: material.encryptionPrivateKey,
+        signature_priv: signaturePrivateKey,
+      };
+    });
   }
 
   async JoinGroup(req: Msg): Promise<Msg> {
@@ -323,32 +283,34 @@ export class MlsInteropClient {
       ...(ratchetTree !== undefined ? { ratchetTree } : {}),
       policy: this.#policy(encrypt),
     });
-    this.#transactions.delete(req.transaction_id as number);
-    return this.#joined(this.#addState(tx.owner, group, encrypt));
+    const st = this.#addState(tx.owner, group, encrypt);
+    this.#registry.consumeTransaction(req.transaction_id as number);
+    return this.#joined(st);
   }
 
   async ExternalJoin(req: Msg): Promise<Msg> {
     const giBytes = b(req.group_info);
     const gi = this.#groupInfoOf(giBytes);
-    const owner = await this.#clientFor(b(req.identity), gi.groupContext.cipherSuite);
     const encrypt = req.encrypt_handshake === true;
-    const psks: Uint8Array[] = [];
-    for (const p of (req.psks as { psk_id: Bytes; psk_secret: Bytes }[] | undefined) ?? []) {
-      const id = b(p.psk_id);
-      await owner.client.psks.put(id, b(p.psk_secret));
-      psks.push(id);
-    }
-    const ratchetTree = nonEmpty(req.ratchet_tree);
-    const { group, commit } = await owner.client.joinExternal(giBytes, {
-      ...(ratchetTree !== undefined ? { ratchetTree } : {}),
-      resync: req.remove_prior === true,
-      ...(psks.length > 0 ? { psks } : {}),
-      policy: this.#policy(encrypt),
+    return this.#registry.withClient(b(req.identity), gi.groupContext.cipherSuite, async (owner) => {
+      const psks: Uint8Array[] = [];
+      for (const p of (req.psks as { psk_id: Bytes; psk_secret: Bytes }[] | undefined) ?? []) {
+        const id = b(p.psk_id);
+        await owner.client.psks.put(id, b(p.psk_secret));
+        psks.push(id);
+      }
+      const ratchetTree = nonEmpty(req.ratchet_tree);
+      const { group, commit } = await owner.client.joinExternal(giBytes, {
+        ...(ratchetTree !== undefined ? { ratchetTree } : {}),
+        resync: req.remove_prior === true,
+        ...(psks.length > 0 ? { psks } : {}),
+        policy: this.#policy(encrypt),
+      });
+      // The runner plays the Delivery Service and never hands the joiner its own Commit back: it is accepted.
+      await group.confirmPendingCommit();
+      const st = this.#addState(owner, group, encrypt);
+      return { state_id: st.id, commit, epoch_authenticator: group.epochAuthenticator };
     });
-    // The runner plays the Delivery Service and never hands the joiner its own Commit back: it is accepted.
-    await group.confirmPendingCommit();
-    const st = this.#addState(owner, group, encrypt);
-    return { state_id: st.id, commit, epoch_authenticator: group.epochAuthenticator };
   }
 
   // ------------------------------------------------------------- state RPCs
@@ -388,11 +350,10 @@ export class MlsInteropClient {
     const pskId = b(req.psk_id);
     const secret = b(req.psk_secret);
     if (id === 0) {
-      await this.#sharedPsks.putPsk(pskId, secret);
+      await this.#registry.sharedPsks.putPsk(pskId, secret);
       return {};
     }
-    const owner = this.#states.get(id)?.owner ?? this.#transactions.get(id)?.owner ?? this.#reinits.get(id)?.owner;
-    if (owner === undefined) throw notFound("state or transaction", id);
+    const owner = this.#registry.ownerOf(id);
     await owner.client.psks.put(pskId, secret);
     return {};
   }
@@ -489,17 +450,13 @@ export class MlsInteropClient {
   async #reinitStarted(st: StateEntry): Promise<Msg> {
     const reinit = st.group.reinit;
     if (reinit === undefined) throw new UsageError("usage/no-reinit", "the Commit carried no ReInit proposal (RFC 9420 §11.2)");
-    const owner = st.owner;
-    const keyPackage = await owner.client.createKeyPackage({ cipherSuite: reinit.cipherSuite });
-    const id = this.#id();
-    this.#reinits.set(id, { old: st, owner, keyPackage });
+    const keyPackage = await st.owner.client.createKeyPackage({ cipherSuite: reinit.cipherSuite });
+    const id = this.#registry.addReinit(st, keyPackage);
     return { reinit_id: id, key_package: keyPackage.keyPackage, epoch_authenticator: st.group.epochAuthenticator };
   }
 
   #reinit(id: number): ReinitEntry {
-    const r = this.#reinits.get(id);
-    if (r === undefined) throw notFound("reinit", id);
-    return r;
+    return this.#registry.reinits.get(id);
   }
 
   /** The new group of a ReInit (§11.2 step 3), created by this member's client for the new suite. */
@@ -513,8 +470,8 @@ export class MlsInteropClient {
     });
     // This member's KeyPackage of HandleReInitCommit is not needed: the new group has a fresh leaf.
     await ri.owner.storage.deleteKeyPackage(ri.keyPackage.reference);
-    this.#reinits.delete(req.reinit_id as number);
     const st = this.#addState(ri.owner, next.group, ri.old.encrypt);
+    this.#registry.consumeReinit(req.reinit_id as number);
     return {
       state_id: st.id,
       welcome: next.welcome ?? EMPTY,
@@ -534,8 +491,9 @@ export class MlsInteropClient {
       resumedGroup: ri.old.group,
       expectResumption: "reinit",
     });
-    this.#reinits.delete(req.reinit_id as number);
-    return this.#joined(this.#addState(ri.owner, group, ri.old.encrypt));
+    const st = this.#addState(ri.owner, group, ri.old.encrypt);
+    this.#registry.consumeReinit(req.reinit_id as number);
+    return this.#joined(st);
   }
 
   // ------------------------------------------------------------ branch RPCs
@@ -571,8 +529,9 @@ export class MlsInteropClient {
       resumedGroup: st.group,
       expectResumption: "branch",
     });
-    this.#transactions.delete(req.transaction_id as number);
-    return this.#joined(this.#addState(tx.owner, group, st.encrypt));
+    const joined = this.#addState(tx.owner, group, st.encrypt);
+    this.#registry.consumeTransaction(req.transaction_id as number);
+    return this.#joined(joined);
   }
 
   // -------------------------------------------------- external proposal RPCs
@@ -580,18 +539,18 @@ export class MlsInteropClient {
   async NewMemberAddProposal(req: Msg): Promise<Msg> {
     const giBytes = b(req.group_info);
     const suite = this.#groupInfoOf(giBytes).groupContext.cipherSuite;
-    const owner = await this.#clientFor(b(req.identity), suite);
-    const created = await owner.client.proposeAsNewMember(giBytes);
-    const material = await this.#keyPackageMaterial(owner, created.keyPackage);
-    const id = this.#id();
-    this.#transactions.set(id, { owner, keyPackage: created.keyPackage });
-    return {
-      transaction_id: id,
-      proposal: created.message,
-      init_priv: material.initPrivateKey,
-      encryption_priv: material.encryptionPrivateKey,
-      signature_priv: (await owner.client.signatureKeyPair(suite)).privateKey,
-    };
+    return this.#registry.withClient(b(req.identity), suite, async (owner) => {
+      const created = await owner.client.proposeAsNewMember(giBytes);
+      const material = await this.#keyPackageMaterial(owner, created.keyPackage);
+      const signaturePrivateKey = (await owner.client.signatureKeyPair(suite)).privateKey;
+      return {
+        transaction_id: this.#registry.addTransaction(owner, created.keyPackage),
+        proposal: created.message,
+        init_priv: material.initPrivateKey,
+        encryption_priv: material.encryptionPrivateKey,
+        signature_priv: signaturePrivateKey,
+      };
+    });
   }
 
   async CreateExternalSigner(req: Msg): Promise<Msg> {
@@ -601,9 +560,7 @@ export class MlsInteropClient {
       crypto: this.#crypto,
       identityProvider: this.#identityProvider,
     });
-    const id = this.#id();
-    this.#signers.set(id, signer);
-    return { signer_id: id, external_sender: signer.externalSenderBytes };
+    return { signer_id: this.#registry.addSigner(signer), external_sender: signer.externalSenderBytes };
   }
 
   /** Proposes the group's extensions with `external_sender` appended to `external_senders` (§12.1.8.1). */
@@ -616,8 +573,7 @@ export class MlsInteropClient {
 
   async ExternalSignerProposal(req: Msg): Promise<Msg> {
     const signerId = req.signer_id as number;
-    const signer = this.#signers.get(signerId);
-    if (signer === undefined) throw notFound("signer", signerId);
+    const signer = this.#registry.signers.get(signerId);
     const d = req.description as ProposalDescriptionMsg | null | undefined;
     if (d === undefined || d === null) throw invalidRequest("description is missing");
     const ratchetTree = nonEmpty(req.ratchet_tree);

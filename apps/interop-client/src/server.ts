@@ -19,6 +19,8 @@ export interface InteropServerOptions {
   readonly name?: string;
   readonly identityProvider?: InteropClientOptions["identityProvider"];
   readonly advertisedCredentialTypes?: InteropClientOptions["advertisedCredentialTypes"];
+  /** Bounds on the handles held (see {@link InteropClientOptions.limits}). */
+  readonly limits?: InteropClientOptions["limits"];
   /** Called with the RPC name and the error of every failing RPC (e.g. to log it). */
   readonly onError?: (rpc: string, error: unknown) => void;
 }
@@ -71,6 +73,8 @@ export async function startInteropServer(options: InteropServerOptions): Promise
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.identityProvider !== undefined ? { identityProvider: options.identityProvider } : {}),
     ...(options.advertisedCredentialTypes !== undefined ? { advertisedCredentialTypes: options.advertisedCredentialTypes } : {}),
+    ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    ...(options.onError !== undefined ? { onReleaseError: (e: unknown) => options.onError?.("(release)", e) } : {}),
   });
   const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024, "grpc.max_send_message_length": 64 * 1024 * 1024 });
   server.addService(loadMlsClientService(), serviceImplementation(client, options.onError));
