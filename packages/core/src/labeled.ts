@@ -5,6 +5,7 @@
 import { Writer, opaqueSize, utf8 } from "@mlskit/codec";
 import type { CipherSuiteProvider, HpkeCiphertext, HpkeEncapsulation } from "./crypto-provider.js";
 import { ValidationError } from "./errors.js";
+import { rememberVerified, verifiedBefore } from "./verified-signatures.js";
 
 const PREFIX = "MLS 1.0 ";
 
@@ -130,7 +131,12 @@ export function verifyWithLabel(
   content: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  return cs.verify(publicKey, encodeSignContent(label, content), signature);
+  // A KeyPackage's signatures are checked on validation and again in the Commit that adds it (verified-signatures.ts).
+  if (verifiedBefore(cs, publicKey, label, content, signature)) return Promise.resolve(true);
+  return cs.verify(publicKey, encodeSignContent(label, content), signature).then((ok) => {
+    if (ok) rememberVerified(cs, publicKey, label, content, signature);
+    return ok;
+  });
 }
 
 /** EncryptWithLabel(PublicKey, Label, Context, Plaintext) (RFC 9420 §5.1.3). */
