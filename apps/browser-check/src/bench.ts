@@ -23,6 +23,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The bench's page, bundled from source (tools/bench need not be built). */
 const entry = join(here, "..", "..", "..", "tools", "bench", "src", "browser", "page.ts");
 
+/** The longest the bench may run (it takes 30–60 s on this machine's two cores). */
+const TIMEOUT_MS = 300_000;
+
 /** What page.ts publishes (its BrowserBenchResult, the parts read here). */
 interface BenchResult {
   readonly userAgent: string;
@@ -82,8 +85,19 @@ export async function runBrowserBench(browser: Browser): Promise<boolean> {
     });
     await page.goto(`http://127.0.0.1:${port}/${query === "" ? "" : `?${query}`}`);
     await page.waitForFunction(() => "mlskitBrowserBench" in globalThis, undefined, { timeout: 60_000 });
-    // The page's promise, awaited by playwright (no timeout of its own: the bench's counts bound it).
-    result = await page.evaluate(() => (globalThis as unknown as { mlskitBrowserBench: Promise<BenchResult> }).mlskitBrowserBench);
+    // The page's promise, awaited by playwright (which sets no timeout on it): a hung bench fails after TIMEOUT_MS.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the bench did not finish in ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+    });
+    try {
+      result = await Promise.race([
+        page.evaluate(() => (globalThis as unknown as { mlskitBrowserBench: Promise<BenchResult> }).mlskitBrowserBench),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
     await page.close();
   } catch (e) {
     errors.push((e as Error).message);
