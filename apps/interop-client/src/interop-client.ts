@@ -20,96 +20,22 @@
  * groups; {@link MlsInteropClient.free} releases a handle as the runner's
  * `Free` RPC would.
  */
-import { decode, toHex } from "@mlskit/codec";
+import { decode } from "@mlskit/codec";
 import {
   BasicIdentityProvider,
   type CryptoProvider,
-  type Extension,
   type IdentityProvider,
   UsageError,
   WireFormat,
   acceptAll,
 } from "@mlskit/core";
 import { type GroupInfo, type GroupPolicyInput, decodeKeyPackageMaterial, decodeMlsMessage, externalSenderCodec } from "@mlskit/group";
-import { ExternalSigner, type ProposalSpec, type PublishedKeyPackage } from "@mlskit/mls";
+import { ExternalSigner, type PublishedKeyPackage } from "@mlskit/mls";
 import { InteropError, invalidRequest } from "./errors.js";
+import { ALL_SUITES, type Bytes, EMPTY, type ExtensionMsg, type Msg, type ProposalDescriptionMsg, b, extensionsOf, nonEmpty, proposalSpecOf, u64 } from "./request-fields.js";
 import type { HandleLimits } from "./handle-table.js";
 import { type ClientEntry, InteropRegistry, type RegistryCounts, type ReinitEntry, type StateEntry, type TransactionEntry } from "./registry.js";
 import * as grpc from "@grpc/grpc-js";
-
-/** Bytes as they arrive from proto-loader (Buffer) or anything array-like. */
-type Bytes = Uint8Array;
-type Msg = Record<string, unknown>;
-
-/** A `mls_client.Extension` message. */
-interface ExtensionMsg {
-  extension_type: number;
-  extension_data: Bytes;
-}
-
-/** A `mls_client.ProposalDescription` message. */
-interface ProposalDescriptionMsg {
-  proposal_type: Bytes;
-  key_package: Bytes;
-  removed_id: Bytes;
-  psk_id: Bytes;
-  epoch_id: string | number;
-  extensions: ExtensionMsg[];
-  group_id: Bytes;
-  cipher_suite: number;
-}
-
-const EMPTY = new Uint8Array(0);
-const ALL_SUITES = [1, 2, 3, 4, 5, 6, 7] as const;
-
-/** A copy as a plain Uint8Array (proto-loader hands out Buffers, whose `slice` shares memory). */
-function b(x: unknown): Uint8Array {
-  if (x instanceof Uint8Array) return new Uint8Array(x);
-  if (x === undefined || x === null) return new Uint8Array(0);
-  throw invalidRequest("expected bytes");
-}
-const text = (x: Uint8Array) => new TextDecoder().decode(x);
-const nonEmpty = (x: unknown): Uint8Array | undefined => {
-  const v = b(x);
-  return v.length > 0 ? v : undefined;
-};
-const extensionsOf = (list: readonly ExtensionMsg[] | undefined): Extension[] =>
-  (list ?? []).map((e) => ({ extensionType: e.extension_type, extensionData: b(e.extension_data) }));
-const u64 = (v: string | number | bigint | undefined): bigint => BigInt(v ?? 0);
-
-/**
- * A proposal description of the runner, as the facade takes it: a by-value
- * proposal of a Commit, or an external sender's proposal. A ReInit with
- * cipher_suite 0 gets `defaultSuite` (none: the facade's default).
- */
-function proposalSpecOf(d: ProposalDescriptionMsg, defaultSuite: number | undefined): ProposalSpec {
-  const type = text(b(d.proposal_type));
-  switch (type) {
-    case "add":
-      return { add: b(d.key_package) };
-    case "remove":
-      return { remove: b(d.removed_id) };
-    case "externalPSK":
-      return { psk: b(d.psk_id) };
-    case "resumptionPSK":
-      return { resumptionPsk: { epoch: u64(d.epoch_id) } };
-    case "groupContextExtensions":
-      return { groupContextExtensions: extensionsOf(d.extensions) };
-    case "reinit": {
-      const groupId = nonEmpty(d.group_id);
-      const cipherSuite = d.cipher_suite ? d.cipher_suite : defaultSuite;
-      return {
-        reinit: {
-          ...(groupId !== undefined ? { groupId } : {}),
-          ...(cipherSuite !== undefined ? { cipherSuite } : {}),
-          extensions: extensionsOf(d.extensions),
-        },
-      };
-    }
-    default:
-      throw invalidRequest(`unknown proposal_type "${type}"`);
-  }
-}
 
 /** Options of {@link MlsInteropClient}. */
 export interface InteropClientOptions {
