@@ -182,10 +182,9 @@ async function applyOnce(
   // AppDataUpdates (draft-ietf-mls-extensions) after every other proposal, through the application's hook.
   if (appDataUpdates.length > 0) {
     const before = finalExtensions;
-    const appData = await check(() => {
-      const changes = appDataUpdates.map((e) => ({ update: appDataUpdateOf(e.proposal), sender: e.sender }));
-      return applyAppDataUpdates(before, changes, policy.appData, { groupId: gc.groupId, epoch: gc.epoch, committer });
-    });
+    // Decoding the bodies is not part of the check: a malformed one fails the list whoever sent it, as before.
+    const changes = appDataUpdates.map((e) => ({ update: appDataUpdateOf(e.proposal), sender: e.sender }));
+    const appData = await check(() => applyAppDataUpdates(before, changes, policy.appData, { groupId: gc.groupId, epoch: gc.epoch, committer }));
     if (!appData.ok) return broken([...appDataUpdates].reverse(), appData);
     finalExtensions = appData.value;
   }
