@@ -4,7 +4,12 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 
 export function toHex(b: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  for (const x of b) {
+    const pair = HEX[x];
+    // A byte is 0..255 and HEX has 256 entries: unreachable (codec sits below core's InternalError).
+    if (pair === undefined) throw new RangeError(`no hex digits for byte ${x}`);
+    s += pair;
+  }
   return s;
 }
 
@@ -31,7 +36,9 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  let i = 0;
+  // The lengths are equal; were b's byte missing anyway, 0x100 makes the comparison fail.
+  for (const x of a) d |= x ^ (b[i++] ?? 0x100);
   return d === 0;
 }
 

@@ -51,7 +51,9 @@ export class Reader {
 
   uint8(): number {
     this.need(1);
-    return this.buf[this.pos++]!;
+    const v = this.buf[this.pos++];
+    if (v === undefined) this.fail("codec/truncated", "need 1 byte, 0 left", this.pos - 1);
+    return v;
   }
 
   uint16(): number {
@@ -86,7 +88,11 @@ export class Reader {
     this.pos = start;
     this.need(size);
     let v = first & 0x3f;
-    for (let i = 1; i < size; i++) v = v * 256 + this.buf[start + i]!;
+    for (let i = 1; i < size; i++) {
+      const b = this.buf[start + i];
+      if (b === undefined) this.fail("codec/truncated", `need ${size} bytes for the varint`, start);
+      v = v * 256 + b;
+    }
     this.pos = start + size;
     // RFC 9420 §2.1.2: "the value MUST be encoded with the minimum number of bytes".
     if ((size === 2 && v < 0x40) || (size === 4 && v < 0x4000)) {

@@ -44,7 +44,8 @@ export function forEachConcurrent(count: number, limit: number, fn: (i: number) 
 export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   await forEachConcurrent(items.length, limit, async (i) => {
-    out[i] = await fn(items[i]!, i);
+    // i < items.length, so the element is there; T may itself include undefined, so no check.
+    out[i] = await fn(items[i] as T, i);
   });
   return out;
 }

@@ -17,6 +17,7 @@ import {
   expectTag,
   readSingle,
 } from "./der.js";
+import { expectDefined } from "@mlskit/core";
 
 /** `SubjectPublicKeyInfo` (RFC 5280 §4.1.2.7). */
 export interface SubjectPublicKeyInfo {
@@ -118,7 +119,7 @@ function parseExtensions(der: Uint8Array, explicit: DerElement): CertificateExte
     const parts = children(der, expectTag(ext, Tag.sequence));
     const oid = decodeOid(der, expectTag(parts[0], Tag.oid));
     const hasCritical = parts[1]?.tag === Tag.boolean;
-    const critical = hasCritical ? decodeBoolean(der, parts[1]!) : false;
+    const critical = hasCritical ? decodeBoolean(der, expectDefined(parts[1], "parts[1]")) : false;
     const value = contents(der, expectTag(parts[hasCritical ? 2 : 1], Tag.octetString));
     // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
     if (out.some((e) => e.oid === oid)) throw new DerError(`extension ${oid} appears twice`);

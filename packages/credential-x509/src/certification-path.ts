@@ -11,6 +11,7 @@ import { checkIssuer } from "./certificate-checks.js";
 import { X509CredentialError } from "./errors.js";
 import { type ParsedCertificate, subjectText } from "./parsed-certificate.js";
 import { isSignedBy } from "./verify-signature.js";
+import { expectDefined } from "@mlskit/core";
 
 /** What the path may be built from. */
 export interface PathSources {
@@ -35,7 +36,7 @@ export interface CertificationPath {
 /** Non-self-issued intermediates strictly between the leaf and `path[index]`. */
 function intermediatesBelow(path: readonly ParsedCertificate[], index: number): number {
   let n = 0;
-  for (let i = 1; i < index; i++) if (!path[i]!.selfIssued) n++;
+  for (let i = 1; i < index; i++) if (!expectDefined(path[i], "path[i]").selfIssued) n++;
   return n;
 }
 
@@ -65,8 +66,8 @@ export async function buildCertificationPath(
 
   // RFC 9420 §5.3: each certificate is issued by the next one in the chain.
   for (let i = 0; i + 1 < path.length; i++) {
-    const child = path[i]!;
-    const issuer = path[i + 1]!;
+    const child = expectDefined(path[i], "path[i]");
+    const issuer = expectDefined(path[i + 1], "path[i + 1]");
     if (!bytesEqual(child.fields.issuer, issuer.fields.subject)) {
       throw new X509CredentialError(
         "credential/x509-issuer-mismatch",
@@ -87,7 +88,7 @@ export async function buildCertificationPath(
 
   for (;;) {
     const tailIndex = path.length - 1;
-    const tail = path[tailIndex]!;
+    const tail = expectDefined(path[tailIndex], "path[tailIndex]");
     // The last certificate may itself be a configured trust anchor (byte for byte).
     if (sources.trustAnchors.some((a) => bytesEqual(a.fields.der, tail.fields.der))) {
       return { path, anchor: tail, anchorInPath: true };

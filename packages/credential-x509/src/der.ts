@@ -1,3 +1,4 @@
+import { expectDefined } from "@mlskit/core";
 /**
  * A small, strict DER (ITU-T X.690) reader: definite lengths only, bounds
  * checked, single-octet tags. Enough to walk the parts of a certificate that
@@ -33,7 +34,7 @@ export function readElement(bytes: Uint8Array, offset: number, limit: number = b
   const tag = bytes[offset];
   if (tag === undefined || offset + 2 > limit) throw new DerError(`truncated element at offset ${offset}`);
   if ((tag & 0x1f) === 0x1f) throw new DerError(`multi-octet tag at offset ${offset}`);
-  const first = bytes[offset + 1]!;
+  const first = expectDefined(bytes[offset + 1], "bytes[offset + 1]");
   let length = first;
   let contentStart = offset + 2;
   if (first >= 0x80) {
@@ -42,7 +43,7 @@ export function readElement(bytes: Uint8Array, offset: number, limit: number = b
     if (count === 0 || count > 4) throw new DerError(`unsupported length form at offset ${offset}`);
     if (contentStart + count > limit) throw new DerError(`truncated length at offset ${offset}`);
     length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + bytes[contentStart + i]!;
+    for (let i = 0; i < count; i++) length = length * 256 + expectDefined(bytes[contentStart + i], "bytes[contentStart + i]");
     contentStart += count;
   }
   const end = contentStart + length;
@@ -92,7 +93,7 @@ export function decodeOid(bytes: Uint8Array, el: DerElement): string {
   const arcs: number[] = [];
   let value = 0;
   for (let i = 0; i < c.length; i++) {
-    const b = c[i]!;
+    const b = expectDefined(c[i], "c[i]");
     if (value === 0 && b === 0x80) throw new DerError("non-minimal OBJECT IDENTIFIER arc");
     value = value * 128 + (b & 0x7f);
     if (value > Number.MAX_SAFE_INTEGER / 128) throw new DerError("OBJECT IDENTIFIER arc too large");
@@ -125,7 +126,7 @@ export function decodeBoolean(bytes: Uint8Array, el: DerElement): boolean {
 /** A small non-negative INTEGER (path lengths and the like). */
 export function decodeSmallUnsigned(bytes: Uint8Array, el: DerElement): number {
   const c = contents(bytes, expectTag(el, Tag.integer));
-  if (c.length === 0 || c.length > 4 || (c[0]! & 0x80) !== 0) throw new DerError("INTEGER out of range");
+  if (c.length === 0 || c.length > 4 || (expectDefined(c[0], "c[0]") & 0x80) !== 0) throw new DerError("INTEGER out of range");
   let n = 0;
   for (const b of c) n = n * 256 + b;
   return n;

@@ -7,6 +7,7 @@
 import type { X509Certificate } from "@peculiar/x509";
 import { X509CredentialError } from "./errors.js";
 import { type ParsedCertificate, subjectText } from "./parsed-certificate.js";
+import { expectDefined } from "@mlskit/core";
 
 /** The status a revocation source reports. */
 export type RevocationStatus = "good" | "revoked" | "unknown";
@@ -45,10 +46,10 @@ export async function checkRevocation(
   time: Date,
 ): Promise<void> {
   const statuses = await Promise.all(
-    certificates.map((c, i) => check(c.certificate, i, { issuer: issuers[i]!.certificate, der: c.fields.der.slice(), time })),
+    certificates.map((c, i) => check(c.certificate, i, { issuer: expectDefined(issuers[i], "issuers[i]").certificate, der: c.fields.der.slice(), time })),
   );
   statuses.forEach((status, i) => {
-    const c = certificates[i]!;
+    const c = expectDefined(certificates[i], "certificates[i]");
     if (status === "revoked") {
       throw new X509CredentialError("credential/x509-revoked", "5.3.2", "revoked", { chainIndex: i, subject: subjectText(c) });
     }

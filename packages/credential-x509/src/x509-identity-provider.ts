@@ -15,8 +15,7 @@ import {
   type ValidatedIdentity,
   isX509Credential,
   unsupportedCredentialType,
-  validationTime,
-} from "@mlskit/core";
+  validationTime, expectDefined } from "@mlskit/core";
 import type { X509Certificate } from "@peculiar/x509";
 import { checkCriticalExtensions, checkLeafKeyUsage, checkValidityPeriod } from "./certificate-checks.js";
 import { buildCertificationPath } from "./certification-path.js";
@@ -130,7 +129,7 @@ export class X509IdentityProvider implements IdentityProvider {
   async validateCredential(input: CredentialValidationInput): Promise<X509ValidatedIdentity> {
     const { credential, signaturePublicKey, cipherSuite, context } = input;
     const presented = this.#parseChain(credential);
-    const leaf = presented[0]!;
+    const leaf = expectDefined(presented[0], "presented[0]");
 
     // RFC 9420 §5.3: the leaf's key is the signature key, in the suite's scheme (§5.1).
     const scheme = CIPHER_SUITES.get(cipherSuite)?.signature;
@@ -167,8 +166,8 @@ export class X509IdentityProvider implements IdentityProvider {
       this.#crypto,
     );
     for (let i = presented.length; i < path.length; i++) {
-      checkValidityPeriod(path[i]!, i, time, tolerateExpired);
-      checkCriticalExtensions(path[i]!, i, this.#acceptedCritical);
+      checkValidityPeriod(expectDefined(path[i], "path[i]"), i, time, tolerateExpired);
+      checkCriticalExtensions(expectDefined(path[i], "path[i]"), i, this.#acceptedCritical);
     }
     if (!anchorInPath) checkValidityPeriod(anchor, "anchor", time, tolerateExpired);
 
@@ -201,7 +200,7 @@ export class X509IdentityProvider implements IdentityProvider {
    */
   async identity(credential: Credential): Promise<Uint8Array> {
     const [leaf] = this.#parseChain(credential, 1);
-    return readIdentity(leaf!, this.#identityRule);
+    return readIdentity(expectDefined(leaf, "leaf"), this.#identityRule);
   }
 
   /** RFC 9420 §5.3.1: by default the successor must present the same identity. */

@@ -10,7 +10,7 @@
  * recomputed from the seed and kept only in a WeakMap keyed by the seed's
  * array, so they live no longer than the caller's key.
  */
-import { HpkeKemId, SignatureScheme, type KeyPair } from "@mlskit/core";
+import { HpkeKemId, SignatureScheme, type KeyPair, expectDefined } from "@mlskit/core";
 import type { KemPrimitive, SignaturePrimitive } from "@mlskit/hpke";
 import { p256, p384 } from "@noble/curves/nist.js";
 import { shake256 } from "@noble/hashes/sha3.js";
@@ -31,9 +31,9 @@ const Q = 3329;
 function mlKemModulusProblem(ek: Uint8Array, k: number): string | undefined {
   const n = 384 * k;
   for (let i = 0; i < n; i += 3) {
-    const b0 = ek[i]!;
-    const b1 = ek[i + 1]!;
-    const b2 = ek[i + 2]!;
+    const b0 = expectDefined(ek[i], "ek[i]");
+    const b1 = expectDefined(ek[i + 1], "ek[i + 1]");
+    const b2 = expectDefined(ek[i + 2], "ek[i + 2]");
     const c0 = b0 | ((b1 & 0x0f) << 8);
     const c1 = (b1 >> 4) | (b2 << 4);
     if (c0 >= Q || c1 >= Q) return `ML-KEM encapsulation key fails the FIPS 203 §7.2 modulus check (a coefficient at byte ${i} is not below q = 3329)`;
@@ -56,9 +56,9 @@ function mlKem(kemId: number, kem: NobleKem, k: number): KemPrimitive {
   };
   return Object.freeze({
     kemId,
-    publicKeyLength: kem.lengths.publicKey!,
+    publicKeyLength: expectDefined(kem.lengths.publicKey, "kem.lengths.publicKey"),
     privateKeyLength: 64,
-    encLength: kem.lengths.cipherText!,
+    encLength: expectDefined(kem.lengths.cipherText, "kem.lengths.cipherText"),
     sharedSecretLength: 32,
     encapRandomnessLength: 32,
     keyPairFromSeed: (seed: Uint8Array): KeyPair => {
@@ -84,9 +84,9 @@ function hybrid(kemId: number, kem: NobleKem, k: number, ecdh: { length: number;
   const ekLength = 384 * k + 32;
   return Object.freeze({
     kemId,
-    publicKeyLength: kem.lengths.publicKey!,
+    publicKeyLength: expectDefined(kem.lengths.publicKey, "kem.lengths.publicKey"),
     privateKeyLength: 32,
-    encLength: kem.lengths.cipherText!,
+    encLength: expectDefined(kem.lengths.cipherText, "kem.lengths.cipherText"),
     sharedSecretLength: 32,
     encapRandomnessLength: kem.lengths.msgRand ?? 64,
     keyPairFromSeed: (seed: Uint8Array): KeyPair => {
@@ -141,7 +141,7 @@ export const noblePqKems: ReadonlyMap<number, KemPrimitive> = new Map([
  */
 function mlDsa(scheme: number, dsa: NobleDsa): SignaturePrimitive {
   const expanded = new WeakMap<Uint8Array, Uint8Array>();
-  const pkLength = dsa.lengths.publicKey!;
+  const pkLength = expectDefined(dsa.lengths.publicKey, "dsa.lengths.publicKey");
   const secretOf = (seed: Uint8Array): Uint8Array => {
     let sk = expanded.get(seed);
     if (sk === undefined) {

@@ -1,3 +1,4 @@
+import { expectDefined } from "@mlskit/core";
 /**
  * Just enough DER (ITU-T X.690) for two jobs, both encoding rather than
  * cryptography:
@@ -44,7 +45,7 @@ function unsignedIntegerContents(bytes: Uint8Array): Uint8Array {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
   const magnitude = bytes.length === 0 ? new Uint8Array(1) : bytes.subarray(start);
-  if ((magnitude[0]! & 0x80) === 0) return magnitude.slice();
+  if ((expectDefined(magnitude[0], "magnitude[0]") & 0x80) === 0) return magnitude.slice();
   // High bit set: a leading zero keeps the INTEGER non-negative (X.690 §8.3).
   const out = new Uint8Array(magnitude.length + 1);
   out.set(magnitude, 1);
@@ -72,7 +73,7 @@ function readLength(der: Uint8Array, at: number): { length: number; next: number
   // 0x80 is BER's indefinite length; more than 2 octets is far beyond any signature.
   if (count === 0 || count > 2 || at + 1 + count > der.length) return undefined;
   let length = 0;
-  for (let i = 0; i < count; i++) length = length * 256 + der[at + 1 + i]!;
+  for (let i = 0; i < count; i++) length = length * 256 + expectDefined(der[at + 1 + i], "der[at + 1 + i]");
   // Minimal: the long form only for lengths >= 128, without leading zero octets.
   if (length < 0x80 || der[at + 1] === 0) return undefined;
   return { length, next: at + 1 + count };
@@ -88,11 +89,11 @@ function readInteger(der: Uint8Array, at: number, end: number, out: Uint8Array):
   if (len === undefined || len.length === 0 || len.next + len.length > end) return undefined;
   let start = len.next;
   const stop = len.next + len.length;
-  const first = der[start]!;
+  const first = expectDefined(der[start], "der[start]");
   if ((first & 0x80) !== 0) return undefined; // negative
   if (first === 0 && len.length > 1) {
     // A leading zero is allowed only to clear the sign bit of the next octet.
-    if ((der[start + 1]! & 0x80) === 0) return undefined;
+    if ((expectDefined(der[start + 1], "der[start + 1]") & 0x80) === 0) return undefined;
     start++;
   }
   const size = stop - start;

@@ -15,6 +15,7 @@
  * so that it can be retried.
  */
 import { bytesEqual, constantTimeEqual } from "@mlskit/codec";
+import { expectDefined } from "@mlskit/core";
 
 interface Entry<T> {
   readonly bytes: Uint8Array;
@@ -33,7 +34,7 @@ function fingerprint(bytes: Uint8Array): number {
   let h1 = 0x811c9dc5 ^ bytes.length;
   let h2 = 0x9e3779b9;
   for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
+    const b = expectDefined(bytes[i], "bytes[i]");
     h1 = Math.imul(h1 ^ b, 0x01000193);
     h2 = Math.imul(h2 ^ b, 0x5bd1e995);
     h2 ^= h2 >>> 15;

@@ -6,6 +6,7 @@
  * failure, or a wrong answer, means "not offered natively".
  */
 import { bytesEqual } from "@mlskit/codec";
+import { expectDefined } from "@mlskit/core";
 import type { Aead, DhGroup, HashPrimitive, SignaturePrimitive } from "@mlskit/hpke";
 
 const MESSAGE = Uint8Array.of(0x6d, 0x6c, 0x73, 0x6b, 0x69, 0x74); // "mlskit"
@@ -52,7 +53,7 @@ export function probeAead(aead: Aead, randomBytes: (n: number) => Uint8Array): P
     if (chacha && toHex(sealed) !== CHACHA_KAT.ciphertext) return false;
     const opened = await aead.open(key, nonce, MESSAGE, sealed);
     if (!bytesEqual(opened, PROBE)) return false;
-    sealed[sealed.length - 1]! ^= 1;
+    sealed[sealed.length - 1] = expectDefined(sealed.at(-1), "the sealed probe's last byte") ^ 1;
     return aead.open(key, nonce, MESSAGE, sealed).then(
       () => false,
       () => true,
@@ -64,7 +65,7 @@ export function probeAead(aead: Aead, randomBytes: (n: number) => Uint8Array): P
 function randomPrivateKey(dh: DhGroup, randomBytes: (n: number) => Uint8Array): Uint8Array {
   for (;;) {
     const sk = randomBytes(dh.privateKeyLength);
-    if (dh.bitmask !== undefined) sk[0]! &= dh.bitmask;
+    if (dh.bitmask !== undefined) sk[0] = expectDefined(sk[0], "sk[0]") & dh.bitmask;
     if (dh.isValidPrivateKey(sk)) return sk;
   }
 }

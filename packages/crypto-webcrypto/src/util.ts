@@ -1,5 +1,5 @@
 /** Small helpers shared by the WebCrypto primitives (no Node-only APIs). */
-import { CryptoError } from "@mlskit/core";
+import { CryptoError, expectDefined } from "@mlskit/core";
 import type { HandleKeys } from "./handle-keys.js";
 
 /**
@@ -53,7 +53,7 @@ export function base64UrlDecode(text: string): Uint8Array {
   let at = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    const v = c < 128 ? B64URL_VALUE[c]! : -1;
+    const v = c < 128 ? expectDefined(B64URL_VALUE[c], "B64URL_VALUE[c]") : -1;
     if (v < 0) throw new CryptoError("crypto/invalid-key", "malformed base64url in JWK");
     acc = (acc << 6) | v;
     bits += 6;
@@ -83,7 +83,7 @@ export function jwkBytes(value: string | undefined, length: number, what: string
 /** True when every byte is zero (examines every byte). */
 export function isAllZero(bytes: Uint8Array): boolean {
   let acc = 0;
-  for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
+  for (let i = 0; i < bytes.length; i++) acc |= expectDefined(bytes[i], "bytes[i]");
   return acc === 0;
 }
 
@@ -108,8 +108,8 @@ export function isScalarInRange(scalar: Uint8Array, order: Uint8Array): boolean 
   let any = 0;
   let cmp = 0; // -1: below n, 1: above, 0: equal so far
   for (let i = 0; i < scalar.length; i++) {
-    const a = scalar[i]!;
-    const b = order[i]!;
+    const a = expectDefined(scalar[i], "scalar[i]");
+    const b = expectDefined(order[i], "order[i]");
     any |= a;
     if (cmp === 0 && a !== b) cmp = a < b ? -1 : 1;
   }

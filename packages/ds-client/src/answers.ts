@@ -18,6 +18,7 @@ import {
 } from "@mlskit/ds-protocol";
 import { fromHex } from "@mlskit/codec";
 import { DsClientError } from "./errors.js";
+import { expectDefined } from "@mlskit/core";
 
 /** A queue item with its bytes decoded. */
 export interface ReceivedItem {
@@ -160,7 +161,7 @@ function parseQueueItem(raw: unknown, what = "item"): ReceivedItem {
 export function parseQueueBatch(body: unknown): ReceivedBatch {
   const b = record(body, "queue batch") as Partial<Record<keyof QueueBatch, unknown>>;
   const items = array(b.items, "items").map((raw, i) => parseQueueItem(raw, `items[${i}]`));
-  for (let i = 1; i < items.length; i++) if (items[i]!.seq <= items[i - 1]!.seq) bad("items are not in increasing seq order");
+  for (let i = 1; i < items.length; i++) if (expectDefined(items[i], "items[i]").seq <= expectDefined(items[i - 1], "items[i - 1]").seq) bad("items are not in increasing seq order");
   return { items, truncated: b.truncated === undefined ? false : bool(b.truncated, "truncated") };
 }
 

@@ -4,7 +4,7 @@
  * sending to it, and listing rooms and members. Each runs inside the
  * Messenger's serial queue; the Messenger checks its arguments first.
  */
-import { WireFormat } from "@mlskit/core";
+import { WireFormat, expectDefined } from "@mlskit/core";
 import type { Client, Group } from "@mlskit/mls";
 import { decodeMlsMessage } from "@mlskit/group";
 import { clientIdOfCredential } from "./client-id.js";
@@ -78,7 +78,7 @@ export function removeFromRoom(host: SubmissionHost, groupIdHex: string, wanted:
     const leaves = await leavesById(host.client, group);
     const removed = wanted.filter((id) => leaves.has(id));
     const notMembers = wanted.filter((id) => !leaves.has(id));
-    const proposals = removed.flatMap((id) => leaves.get(id)!.map((remove) => ({ remove })));
+    const proposals = removed.flatMap((id) => expectDefined(leaves.get(id), "leaves.get(id)").map((remove) => ({ remove })));
     return { proposals, commit: proposals.length > 0, report: { removed, notMembers } };
   });
 }

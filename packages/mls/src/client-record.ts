@@ -6,7 +6,7 @@
  * private keys. Internal to the facade.
  */
 import { CodecError, type Codec, decode, encode, opaque, struct, uint16, utf8, vector } from "@mlskit/codec";
-import { type Credential, type KeyPair, type SignatureSchemeId, StorageError, credentialCodec } from "@mlskit/core";
+import { type Credential, type KeyPair, type SignatureSchemeId, StorageError, credentialCodec, expectDefined } from "@mlskit/core";
 
 /** What a client keeps of itself. @internal */
 export interface ClientRecord {
@@ -53,7 +53,7 @@ export function encodeClientRecord(r: ClientRecord): Uint8Array {
  */
 export function decodeClientRecord(bytes: Uint8Array): ClientRecord {
   if (bytes.length < 6 || MAGIC.some((b, i) => bytes[i] !== b)) throw new StorageError("storage/corrupt", "the stored client record is not an mlskit client record");
-  const version = (bytes[4]! << 8) | bytes[5]!;
+  const version = (expectDefined(bytes[4], "bytes[4]") << 8) | expectDefined(bytes[5], "bytes[5]");
   if (version !== FORMAT_VERSION) throw new StorageError("storage/unsupported-version", `client record format ${version} is newer than this code reads (${FORMAT_VERSION})`);
   let r;
   try {

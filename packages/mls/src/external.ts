@@ -16,8 +16,7 @@ import {
   type KeyPair,
   UsageError,
   ValidationError,
-  WireFormat,
-} from "@mlskit/core";
+  WireFormat, expectDefined } from "@mlskit/core";
 import {
   DEFAULT_MAX_TREE_LEAVES,
   type ExternalProposalInput,
@@ -272,7 +271,7 @@ export class ExternalSigner {
       const ip = this.#needIdentityProvider("a Remove by identity reads the members' identities");
       const wanted = typeof member === "string" ? utf8(member) : member;
       for (const l of tree.leaves()) {
-        if (bytesEqual(await ip.identity(tree.leafNode(l)!.credential), wanted)) return { remove: l };
+        if (bytesEqual(await ip.identity(expectDefined(tree.leafNode(l), "tree.leafNode(l)").credential), wanted)) return { remove: l };
       }
       throw new UsageError("usage/unknown-member", `no member presents identity ${toHex(wanted)}`);
     }

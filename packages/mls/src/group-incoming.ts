@@ -4,7 +4,7 @@
  * the replay of held messages, and the log of this epoch's proposal messages.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { type IdentityProvider, UsageError, ValidationError, WireFormat, forEachConcurrent } from "@mlskit/core";
+import { type IdentityProvider, UsageError, ValidationError, WireFormat, forEachConcurrent, expectDefined } from "@mlskit/core";
 import {
   ACTIVE,
   ContentType,
@@ -110,13 +110,13 @@ export async function processMany(
 ): Promise<PromiseSettledResult<IncomingMessage>[]> {
   const out = new Array<PromiseSettledResult<IncomingMessage>>(messages.length);
   const settle = (i: number): Promise<void> =>
-    process(messages[i]!).then(
+    process(expectDefined(messages[i], "messages[i]")).then(
       (value) => void (out[i] = { status: "fulfilled", value }),
       (reason: unknown) => void (out[i] = { status: "rejected", reason }),
     );
   for (let i = 0; i < messages.length; ) {
     let end = i;
-    while (end < messages.length && readOnly(messages[end]!)) end++;
+    while (end < messages.length && readOnly(expectDefined(messages[end], "messages[end]"))) end++;
     if (end === i) {
       await settle(i++);
       continue;

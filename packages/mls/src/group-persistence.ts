@@ -22,6 +22,7 @@ import {
 import type { CipherSuiteProvider } from "@mlskit/core";
 import type { SecretTree } from "@mlskit/key-schedule";
 import { type RetainedEpoch, RetainedStates, unwrapRecord, wrapRecord } from "./forks/retained-states.js";
+import { expectDefined } from "@mlskit/core";
 
 /** The run-time context a stored state is decoded with. @internal */
 export interface GroupEnv {
@@ -96,7 +97,7 @@ export class GroupPersistence {
     const retained = this.retained;
     for (const p of state.pastEpochs) {
       if (this.#writtenPast.get(p.secretTree) !== p.secretTree.changeCount || retained.dirty.has(p.epoch)) {
-        putEpochs.push({ epoch: p.epoch, data: wrapRecord(encodePastEpoch(p), retained.get(p.epoch))! });
+        putEpochs.push({ epoch: p.epoch, data: expectDefined(wrapRecord(encodePastEpoch(p), retained.get(p.epoch)), "wrapRecord(encodePastEpoch(p), retained.get(p.epoch))") });
       }
     }
     // Retained states of epochs the ring of past epochs no longer holds ride alone in their record.
@@ -105,7 +106,7 @@ export class GroupPersistence {
       const data = wrapRecord(undefined, retained.get(epoch));
       if (data !== undefined) putEpochs.push({ epoch, data });
     }
-    let oldestKept = state.pastEpochs.length > 0 ? state.pastEpochs[state.pastEpochs.length - 1]!.epoch : state.groupContext.epoch;
+    let oldestKept = state.pastEpochs.length > 0 ? expectDefined(state.pastEpochs[state.pastEpochs.length - 1], "state.pastEpochs[state.pastEpochs.length - 1]").epoch : state.groupContext.epoch;
     const oldestRetained = retained.oldest;
     if (oldestRetained !== undefined && oldestRetained < oldestKept) oldestKept = oldestRetained;
     this.#version = await this.#store.writeGroup({

@@ -4,7 +4,7 @@
  * against the group, members resolved to leaves by identity.
  */
 import { bytesEqual, utf8 } from "@mlskit/codec";
-import { type Extension, type IdentityProvider, UsageError } from "@mlskit/core";
+import { type Extension, type IdentityProvider, UsageError, expectDefined } from "@mlskit/core";
 import { type GroupState, type ProposalInput, type ValidatedKeyPackage, leafNodeGroupOf, validateKeyPackage } from "@mlskit/group";
 import { ResumptionPSKUsage } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
@@ -79,7 +79,7 @@ async function leafOf(s: GroupState, identityProvider: IdentityProvider, member:
   }
   const wanted = typeof member === "string" ? utf8(member) : member;
   for (const l of s.tree.leaves()) {
-    const id = await identityProvider.identity(s.tree.leafNode(l)!.credential);
+    const id = await identityProvider.identity(expectDefined(s.tree.leafNode(l), "s.tree.leafNode(l)").credential);
     if (bytesEqual(id, wanted)) return l;
   }
   throw new UsageError("usage/unknown-member", "no member presents this identity");
@@ -89,7 +89,7 @@ async function leafOf(s: GroupState, identityProvider: IdentityProvider, member:
 export async function membersOf(state: GroupState, identityProvider: IdentityProvider): Promise<MemberInfo[]> {
   const out: MemberInfo[] = [];
   for (const l of state.tree.leaves()) {
-    const leaf = state.tree.leafNode(l)!;
+    const leaf = expectDefined(state.tree.leafNode(l), "state.tree.leafNode(l)");
     out.push({
       leafIndex: l,
       identity: await identityProvider.identity(leaf.credential),

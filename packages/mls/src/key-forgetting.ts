@@ -11,6 +11,7 @@ import type { CryptoProvider } from "@mlskit/core";
 import { type GroupState, LAST_RESORT_EXTENSION_TYPE } from "@mlskit/group";
 import { LeafNodeSource, leafToNode } from "@mlskit/ratchet-tree";
 import type { KeyDeletionFailure } from "./client-options.js";
+import { expectDefined } from "@mlskit/core";
 
 /** Where a spent key comes from, as {@link KeyDeletionFailure.reason} tells. */
 export type SpentKeyReason = KeyDeletionFailure["reason"];
@@ -77,7 +78,7 @@ export function statePrivateKeys(state: GroupState): Uint8Array[] {
     if (!k.every((x) => x === 0) && !out.some((o) => sameBytes(o, k))) out.push(k.slice());
   };
   for (let s: GroupState | undefined = state; s !== undefined; s = s.pendingCommit?.state) {
-    for (const n of s.privateKeys.nodes()) add(s.privateKeys.get(n)!);
+    for (const n of s.privateKeys.nodes()) add(expectDefined(s.privateKeys.get(n), "s.privateKeys.get(n)"));
     for (const k of s.ownUpdates.values()) add(k);
   }
   return without(out, sharedLeafKey(state));

@@ -6,8 +6,7 @@ import {
   type StoredGroup,
   type StoredKeyPackage,
   StorageError,
-  checkGroupWrite,
-} from "@mlskit/core";
+  checkGroupWrite, expectDefined } from "@mlskit/core";
 import type { CryptoKeyStore } from "./crypto-key-store.js";
 import { corrupt } from "./errors.js";
 import { epochKey, epochOfKey, epochRange, idOfKey, keyOf } from "./keys.js";
@@ -185,7 +184,7 @@ export class IndexedDbClientStore implements ClientStore, CryptoKeyStore {
   deleteGroup(groupId: Uint8Array): Promise<void> {
     const id = keyOf(groupId);
     return this.#tx([groups, epochs], "readwrite", "deleting a group", (tx) => {
-      tx.request(tx.store(epochs).delete(epochRange(id)!));
+      tx.request(tx.store(epochs).delete(expectDefined(epochRange(id), "epochRange(id)")));
       tx.request(tx.store(groups).delete(id));
       return () => undefined;
     });

@@ -6,7 +6,7 @@
  * refuses a database written by a newer schema (a `VersionError`, mapped to
  * `storage/unsupported-version`), leaving it untouched.
  */
-import { StorageError } from "@mlskit/core";
+import { InternalError, StorageError, expectDefined } from "@mlskit/core";
 import { storageErrorOf } from "./errors.js";
 
 /** The object stores of schema version 1. */
@@ -54,7 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** The schema version this code writes (the last migration's). */
-export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export const SCHEMA_VERSION: number = expectDefined(MIGRATIONS[MIGRATIONS.length - 1], "MIGRATIONS[MIGRATIONS.length - 1]").version;
 
 /**
  * Opens the database `name` of `factory` (creating it when missing) and
@@ -80,7 +80,9 @@ export function openDatabase(factory: IDBFactory, name: string, migrations: read
     let settled = false;
     req.onupgradeneeded = (event) => {
       const db = req.result;
-      const tx = req.transaction!;
+      const tx = req.transaction;
+      // An upgradeneeded event always runs inside its versionchange transaction (IndexedDB §5.7).
+      if (tx === null) throw new InternalError("internal/invariant", "upgradeneeded without its versionchange transaction");
       try {
         for (const m of migrations) if (m.version > event.oldVersion) m.up(db, tx);
       } catch (e) {

@@ -6,7 +6,7 @@
  * by a newer schema than this code knows.
  */
 import type { Database } from "better-sqlite3";
-import { StorageError } from "@mlskit/core";
+import { StorageError, expectDefined } from "@mlskit/core";
 
 /** One numbered step of the schema; `up` runs inside the migration transaction. */
 export interface Migration {
@@ -59,7 +59,7 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** The schema version this code writes (the last migration's). */
-export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export const SCHEMA_VERSION: number = expectDefined(MIGRATIONS[MIGRATIONS.length - 1], "MIGRATIONS[MIGRATIONS.length - 1]").version;
 
 /**
  * Brings `db` to the last of `migrations` in one IMMEDIATE transaction.

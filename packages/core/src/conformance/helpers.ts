@@ -3,7 +3,7 @@
  * shape and framework-free assertions (a failed check throws an `Error`).
  */
 import { bytesEqual, fromHex, toHex } from "@mlskit/codec";
-import { CryptoError, UsageError } from "../errors.js";
+import { CryptoError, UsageError, expectDefined } from "../errors.js";
 
 /** One named check; `run` throws on failure. */
 export interface ConformanceCheck {
@@ -64,7 +64,7 @@ export async function assertVerifyFalse(p: Promise<boolean>, what: string): Prom
 export function flip(bytes: Uint8Array, index: number, bit = 0x01): Uint8Array {
   const out = bytes.slice();
   const i = index < 0 ? out.length + index : index;
-  out[i]! ^= bit;
+  out[i] = expectDefined(out[i], `byte ${index} of ${out.length}`) ^ bit;
   return out;
 }
 
@@ -74,6 +74,6 @@ export const seq = (n: number, offset = 0): Uint8Array => Uint8Array.from({ leng
 export function snapshot(...inputs: Uint8Array[]): () => void {
   const copies = inputs.map((x) => x.slice());
   return () => {
-    inputs.forEach((x, i) => assertBytes(x, copies[i]!, `input #${i} was mutated`));
+    inputs.forEach((x, i) => assertBytes(x, expectDefined(copies[i], "copies[i]"), `input #${i} was mutated`));
   };
 }

@@ -8,7 +8,7 @@
  */
 import { fromHex, toHex, utf8 } from "@mlskit/codec";
 import type { CipherSuiteProvider } from "../crypto-provider.js";
-import { CryptoError } from "../errors.js";
+import { CryptoError, expectDefined } from "../errors.js";
 import { HpkeKemId, SignatureScheme } from "../ids.js";
 import { type AddCheck, assert, assertVerifyFalse, fail, flip } from "./helpers.js";
 import type { Expected } from "./known-answers.js";
@@ -80,7 +80,7 @@ const NOT_A_POINT: Readonly<Record<number, string>> = {
 function compress(pk: Uint8Array): Uint8Array {
   const n = (pk.length - 1) / 2;
   const out = pk.slice(0, 1 + n);
-  out[0] = 0x02 | (pk[pk.length - 1]! & 1);
+  out[0] = 0x02 | (expectDefined(pk[pk.length - 1], "pk[pk.length - 1]") & 1);
   return out;
 }
 
@@ -195,11 +195,11 @@ export function publicKeyChecks(cs: CipherSuiteProvider, x: Expected, add: AddCh
       const forged = new Uint8Array(2 * n);
       forged[0] = 1;
       for (const [what, hex, kind] of table) bad.push([`${kind === "small" ? "small-order" : "non-canonical"} key: ${what}`, fromHex(hex), kind === "small" ? "small order" : undefined, forged]);
-      const notAPoint = fromHex(NOT_A_POINT[scheme]!);
+      const notAPoint = fromHex(expectDefined(NOT_A_POINT[scheme], "NOT_A_POINT[scheme]"));
       if (options.decodesEdDsaKeys !== false) bad.push(["an encoding that is not a point", notAPoint, undefined, sig]);
       else await assertVerifyFalse(cs.verify(notAPoint, msg, sig), "an encoding that is not a point");
       // Whatever the message: under the neutral point, R = neutral, S = 0 satisfies the verification equation.
-      await assertVerifyFalse(cs.verify(fromHex(table[0]![1]), utf8("anything at all"), forged), "the forgery under the neutral point");
+      await assertVerifyFalse(cs.verify(fromHex(expectDefined(table[0], "table[0]")[1]), utf8("anything at all"), forged), "the forgery under the neutral point");
     }
     for (const [what, pk, mention, s] of bad) {
       await assertRefused(cs.signaturePublicKeyProblem(pk), what, mention);

@@ -7,6 +7,7 @@ import type { ClientStore, GroupWrite, StoredGroup } from "../storage/client-sto
 import { type AddCheck, assert, assertBytes, assertUsageError } from "./helpers.js";
 import type { StorageConformanceTarget } from "./storage.js";
 import { assertEqual, assertStorageError, assertUnchanged, b, blob, dump, hexSet, populate, withStore } from "./storage-helpers.js";
+import { expectDefined } from "../errors.js";
 
 async function readOk(store: ClientStore, groupId: Uint8Array, what: string): Promise<StoredGroup> {
   const g = await store.readGroup(groupId);
@@ -67,9 +68,9 @@ export function groupChecks(target: StorageConformanceTarget, add: AddCheck): vo
       assert((await s.readGroup(id)) === undefined, "the mutated id must not name the group");
       g.state.fill(9);
       g.groupId.fill(9);
-      g.pastEpochs[0]!.data.fill(9);
+      expectDefined(g.pastEpochs[0], "g.pastEpochs[0]").data.fill(9);
       const ids = await s.groupIds();
-      ids[0]!.fill(9);
+      expectDefined(ids[0], "ids[0]").fill(9);
       const again = await readOk(s, b(7, 7), "after mutating returned arrays");
       assertBytes(again.state, blob(10, 1), "state after mutating a returned one");
       assertBytes(again.groupId, b(7, 7), "groupId after mutating a returned one");

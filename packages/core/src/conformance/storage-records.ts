@@ -8,6 +8,7 @@ import type { ClientStore } from "../storage/client-store.js";
 import { type AddCheck, assert, assertBytes } from "./helpers.js";
 import type { StorageConformanceTarget } from "./storage.js";
 import { assertEqual, assertStorageError, assertUnchanged, b, blob, dump, hexSet, populate, withStore } from "./storage-helpers.js";
+import { expectDefined } from "../errors.js";
 
 /** Every method of a store, called with plausible arguments. */
 function everyCall(s: ClientStore): [string, () => Promise<unknown>][] {
@@ -39,7 +40,7 @@ export function recordChecks(target: StorageConformanceTarget, add: AddCheck): v
       rec.fill(0);
       const got = await s.readClient();
       assertBytes(got ?? b(), blob(300, 0xc1), "client record after the caller mutated its array");
-      got!.fill(0);
+      expectDefined(got, "got").fill(0);
       assertBytes((await s.readClient()) ?? b(), blob(300, 0xc1), "client record after mutating a returned one");
       await s.writeClient(b());
       assertBytes((await s.readClient()) ?? b(0xff), b(), "an empty client record replacing the first");
@@ -58,12 +59,12 @@ export function recordChecks(target: StorageConformanceTarget, add: AddCheck): v
       data.fill(0);
       const kp = await s.getKeyPackage(b(1, 2));
       assertEqual(kp && [toHex(kp.ref), toHex(kp.data), kp.lastResort], ["0102", toHex(blob(50, 0x11)), false], "KeyPackage 0102");
-      kp!.data.fill(0);
-      kp!.ref.fill(0);
+      expectDefined(kp, "kp").data.fill(0);
+      expectDefined(kp, "kp").ref.fill(0);
       const lr = await s.getKeyPackage(b(1));
       assertEqual(lr && [toHex(lr.data), lr.lastResort], [toHex(blob(5, 0x22)), true], "last-resort KeyPackage 01");
       assertEqual(hexSet(await s.keyPackageRefs()), ["01", "0102", "010200"], "keyPackageRefs");
-      (await s.keyPackageRefs())[0]!.fill(0xff);
+      expectDefined((await s.keyPackageRefs())[0], "(await s.keyPackageRefs())[0]").fill(0xff);
       assertEqual(hexSet(await s.keyPackageRefs()), ["01", "0102", "010200"], "keyPackageRefs after mutating a returned ref");
       await s.putKeyPackage(b(1, 2), b(9), true);
       const replaced = await s.getKeyPackage(b(1, 2));
@@ -86,7 +87,7 @@ export function recordChecks(target: StorageConformanceTarget, add: AddCheck): v
       psk.fill(9);
       const got = await s.getPsk(b(1));
       assertBytes(got ?? b(), blob(32, 0x51), "PSK 01 after the caller mutated its arrays");
-      got!.fill(0);
+      expectDefined(got, "got").fill(0);
       assertBytes((await s.getPsk(b(1))) ?? b(), blob(32, 0x51), "PSK 01 after mutating a returned one");
       assertEqual(hexSet(await s.pskIds()), ["", "01", "0100"], "pskIds");
       await s.putPsk(b(1), b(7));

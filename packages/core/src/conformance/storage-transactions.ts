@@ -5,7 +5,7 @@
  * rejected, never interleaved.
  */
 import { toHex } from "@mlskit/codec";
-import { StorageError } from "../errors.js";
+import { StorageError, expectDefined } from "../errors.js";
 import type { ClientStore, GroupWrite } from "../storage/client-store.js";
 import { type AddCheck, assert, assertBytes, fail } from "./helpers.js";
 import type { StorageConformanceTarget, StorageWriteStep } from "./storage.js";
@@ -71,11 +71,11 @@ async function assertWinner(s: ClientStore, write: GroupWrite, loser: GroupWrite
   assert(g !== undefined, `${what}: group missing`);
   assertBytes(g.state, write.state, `${what}: state`);
   assertEqual(g.epoch, write.epoch, `${what}: epoch`);
-  const records = (w: GroupWrite) => w.putEpochs!.map((p) => g.pastEpochs.find((e) => e.epoch === p.epoch)).map((e) => e && toHex(e.data));
-  assertEqual(records(write), write.putEpochs!.map((p) => toHex(p.data)), `${what}: the winner's epoch records`);
+  const records = (w: GroupWrite) => expectDefined(w.putEpochs, "w.putEpochs").map((p) => g.pastEpochs.find((e) => e.epoch === p.epoch)).map((e) => e && toHex(e.data));
+  assertEqual(records(write), expectDefined(write.putEpochs, "write.putEpochs").map((p) => toHex(p.data)), `${what}: the winner's epoch records`);
   assertEqual(records(loser)[1], undefined, `${what}: the loser's epoch record must not be stored`);
-  assert((await s.getKeyPackage(write.consumedKeyPackages![0]!)) === undefined, `${what}: the winner's KeyPackage must be consumed`);
-  assert((await s.getKeyPackage(loser.consumedKeyPackages![0]!)) !== undefined, `${what}: the loser's KeyPackage must be kept`);
+  assert((await s.getKeyPackage(expectDefined(expectDefined(write.consumedKeyPackages, "write.consumedKeyPackages")[0], "write.consumedKeyPackages[0]"))) === undefined, `${what}: the winner's KeyPackage must be consumed`);
+  assert((await s.getKeyPackage(expectDefined(expectDefined(loser.consumedKeyPackages, "loser.consumedKeyPackages")[0], "loser.consumedKeyPackages[0]"))) !== undefined, `${what}: the loser's KeyPackage must be kept`);
 }
 
 /** Runs `rounds` races of two rival writes of one group, started on `left` and `right` (the same handle or two). */
@@ -84,7 +84,7 @@ async function races(left: ClientStore, right: ClientStore, rounds: number, what
   await left.writeGroup({ groupId: id, epoch: 0n, state: b(), expectedVersion: 0 });
   for (let round = 1; round <= rounds; round++) {
     const [w1, w2] = rivals(id, round, round);
-    for (const w of [w1, w2]) await left.putKeyPackage(w.consumedKeyPackages![0]!, b(round), false);
+    for (const w of [w1, w2]) await left.putKeyPackage(expectDefined(expectDefined(w.consumedKeyPackages, "w.consumedKeyPackages")[0], "w.consumedKeyPackages[0]"), b(round), false);
     const winner = await race([left.writeGroup(w1), right.writeGroup(w2)], round + 1, `${what}, round ${round}`);
     await assertWinner(left, winner === 0 ? w1 : w2, winner === 0 ? w2 : w1, `${what}, round ${round}`);
     await assertWinner(right, winner === 0 ? w1 : w2, winner === 0 ? w2 : w1, `${what}, round ${round} (other handle)`);

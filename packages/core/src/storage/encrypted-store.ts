@@ -3,7 +3,7 @@
  * with the suite's AEAD before the inner store (SQLite, IndexedDB, ...) sees
  * it, so a copy of the database without the key reveals no secret.
  */
-import { StorageError } from "../errors.js";
+import { StorageError, expectDefined } from "../errors.js";
 import type { CipherSuiteProvider } from "../crypto-provider.js";
 import { checkGroupWrite } from "./check-write.js";
 import type { ClientStore, EpochRecord, GroupWrite, StoredGroup, StoredKeyPackage } from "./client-store.js";
@@ -76,8 +76,8 @@ export class EncryptedClientStore implements ClientStore {
     this.#keys = keyCiphers(cs, keys);
     this.#inner = inner;
     this.#cs = cs;
-    this.#currentId = keys[0]!.id;
-    this.#currentKey = this.#keys.get(this.#currentId)!;
+    this.#currentId = expectDefined(keys[0], "keys[0]").id;
+    this.#currentKey = expectDefined(this.#keys.get(this.#currentId), "this.#keys.get(this.#currentId)");
   }
 
   #open(): ClientStore {

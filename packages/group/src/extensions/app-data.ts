@@ -23,7 +23,7 @@
  * without the `opaque<V>` wrapper of other non-RFC types).
  */
 import { type Codec, type Reader, type Writer, decode, encode, opaque, struct, uint32, vector } from "@mlskit/codec";
-import { type Extension, type ExtensionTypeId, ExtensionType, type ProposalTypeId, ValidationError } from "@mlskit/core";
+import { type Extension, type ExtensionTypeId, ExtensionType, type ProposalTypeId, ValidationError, expectDefined } from "@mlskit/core";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { decodeExtension, makeExtension, requiredCapabilitiesCodec, type RequiredCapabilities } from "./extensions.js";
 import type { CustomProposal, Proposal } from "../proposals/proposal.js";
@@ -47,7 +47,7 @@ export const appDataDictionaryCodec: Codec<readonly ComponentData[]> = {
     const at = r.offset;
     const entries = vector(struct<ComponentData>({ componentId: uint32, data: opaque })).decode(r);
     for (let i = 1; i < entries.length; i++) {
-      if (entries[i]!.componentId <= entries[i - 1]!.componentId) r.fail("codec/invalid-value", "app_data_dictionary entries are not sorted by unique component_id", at);
+      if (expectDefined(entries[i], "entries[i]").componentId <= expectDefined(entries[i - 1], "entries[i - 1]").componentId) r.fail("codec/invalid-value", "app_data_dictionary entries are not sorted by unique component_id", at);
     }
     return entries;
   },
@@ -150,7 +150,7 @@ export async function applyAppDataUpdates(
     }
     let next: Uint8Array | undefined;
     try {
-      next = await policy!.update(
+      next = await expectDefined(policy, "policy").update(
         componentId,
         dict.get(componentId),
         list.map((u) => (u.update as { update: Uint8Array }).update),
@@ -161,7 +161,7 @@ export async function applyAppDataUpdates(
       invalid("app-data/update-rejected", `component ${componentId}: the application's update failed`, e);
     }
     if (next === undefined) invalid("app-data/update-rejected", `component ${componentId}: the application rejected the update`);
-    dict.set(componentId, next!);
+    dict.set(componentId, expectDefined(next, "next"));
   }
   const entries = [...dict].sort((a, b) => a[0] - b[0]).map(([componentId, data]) => ({ componentId, data }));
   const ext = makeExtension(APP_DATA_DICTIONARY_EXTENSION_TYPE, appDataDictionaryCodec, entries);

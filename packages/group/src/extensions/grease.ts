@@ -13,6 +13,7 @@
  */
 import type { Extension } from "@mlskit/core";
 import type { Capabilities } from "@mlskit/ratchet-tree";
+import { expectDefined } from "@mlskit/core";
 
 /**
  * The fifteen GREASE values reserved in every MLS registry (RFC 9420 §13.5,
@@ -64,8 +65,8 @@ export function randomGreaseValues(random: RandomSource, count: number, exclude:
   const bytes = random(Math.max(count, 1));
   for (let i = 0; i < count && pool.length > 0; i++) {
     // Modulo bias over 15 values is irrelevant here: GREASE needs variety, not uniformity.
-    const [v] = pool.splice(bytes[i]! % pool.length, 1);
-    out.push(v!);
+    const [v] = pool.splice(expectDefined(bytes[i], "bytes[i]") % pool.length, 1);
+    out.push(expectDefined(v, "v"));
   }
   return out;
 }
@@ -74,7 +75,7 @@ export function randomGreaseValues(random: RandomSource, count: number, exclude:
 function sprinkle(random: RandomSource, list: readonly number[], count: number): number[] {
   const out = [...list];
   for (const g of randomGreaseValues(random, count, list)) {
-    const at = random(1)[0]! % (out.length + 1);
+    const at = expectDefined(random(1)[0], "random(1)[0]") % (out.length + 1);
     out.splice(at, 0, g);
   }
   return out;
@@ -108,7 +109,7 @@ export function greaseCapabilities(capabilities: Capabilities, random: RandomSou
 export function greaseExtension(random: RandomSource, excludeTypes: Iterable<number> = []): Extension | undefined {
   const [extensionType] = randomGreaseValues(random, 1, excludeTypes);
   if (extensionType === undefined) return undefined;
-  const length = random(1)[0]! & 0x0f;
+  const length = expectDefined(random(1)[0], "random(1)[0]") & 0x0f;
   return { extensionType, extensionData: length === 0 ? new Uint8Array(0) : random(length) };
 }
 
@@ -126,6 +127,6 @@ export function addGreaseExtension(
   const ext = greaseExtension(random, [...excludeTypes, ...extensions.map((e) => e.extensionType)]);
   const out = [...extensions];
   if (ext === undefined) return { extensions: out, greaseType: undefined };
-  out.splice(random(1)[0]! % (out.length + 1), 0, ext);
+  out.splice(expectDefined(random(1)[0], "random(1)[0]") % (out.length + 1), 0, ext);
   return { extensions: out, greaseType: ext.extensionType };
 }

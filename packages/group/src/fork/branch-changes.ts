@@ -9,6 +9,7 @@ import type { Credential, Extension } from "@mlskit/core";
 import { bytesEqual, toHex } from "@mlskit/codec";
 import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
 import type { GroupState } from "../state/group-state.js";
+import { expectDefined } from "@mlskit/core";
 
 /** One change a Commit (or a run of Commits) made. */
 export type BranchChange =
@@ -28,7 +29,7 @@ function leaves(state: GroupState): Map<string, { leafIndex: LeafIndex; leaf: Le
 
 /** True when the two extension lists are equal (same order, types and data). */
 export function sameExtensions(a: readonly Extension[], b: readonly Extension[]): boolean {
-  return a.length === b.length && a.every((e, i) => e.extensionType === b[i]!.extensionType && bytesEqual(e.extensionData, b[i]!.extensionData));
+  return a.length === b.length && a.every((e, i) => e.extensionType === expectDefined(b[i], "b[i]").extensionType && bytesEqual(e.extensionData, expectDefined(b[i], "b[i]").extensionData));
 }
 
 /** The changes from `before` to `after` (states of one group, `after` later on one branch). */

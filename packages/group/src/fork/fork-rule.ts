@@ -22,6 +22,7 @@
  * bytewise (unsigned, lexicographic) lower fork hash wins.
  */
 import type { LeafIndex } from "@mlskit/ratchet-tree";
+import { expectDefined } from "@mlskit/core";
 
 /** Which Commit wins: the one this member took, or the other branch's. */
 export type ForkWinner = "ours" | "theirs";
@@ -57,7 +58,7 @@ export type ForkRule = (input: ForkRuleInput) => ForkWinner;
 /** Unsigned lexicographic order of two byte strings (shorter first when one is a prefix of the other). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return expectDefined(a[i], "a[i]") - expectDefined(b[i], "b[i]");
   return a.length - b.length;
 }
 

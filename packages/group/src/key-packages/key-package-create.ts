@@ -12,8 +12,7 @@ import {
   ExtensionType,
   ProtocolVersion,
   UsageError,
-  makeKeyPackageRef,
-} from "@mlskit/core";
+  makeKeyPackageRef, expectDefined } from "@mlskit/core";
 import { type Capabilities, type Lifetime, type LeafNodeContent, LeafNodeSource, signLeafNode } from "@mlskit/ratchet-tree";
 import { defaultCapabilities, isDefaultExtensionType, supportsCredential, supportsExtension } from "../leaf-nodes/capabilities.js";
 import { applicationIdCodec, makeExtension } from "../extensions/extensions.js";
@@ -244,7 +243,7 @@ export async function createKeyPackage(options: CreateKeyPackageOptions): Promis
 
   const content: LeafNodeContent = {
     encryptionKey: enc.publicKey,
-    signatureKey: signaturePublicKey!,
+    signatureKey: expectDefined(signaturePublicKey, "signaturePublicKey"),
     credential,
     capabilities,
     leafNodeSource: LeafNodeSource.key_package,

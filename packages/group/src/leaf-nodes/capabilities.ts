@@ -17,8 +17,7 @@ import {
   ProposalType,
   ProtocolVersion,
   type ProtocolVersionId,
-  ValidationError,
-} from "@mlskit/core";
+  ValidationError, expectDefined } from "@mlskit/core";
 import {
   type Capabilities,
   type LeafIndex,
@@ -239,7 +238,7 @@ export class CredentialTypeSummary {
     let n = 0;
     for (const l of tree.leaves()) {
       if (exclude.has(l)) continue;
-      const b = tree.leafNodeBytes(l)!;
+      const b = expectDefined(tree.leafNodeBytes(l), "tree.leafNodeBytes(l)");
       const layout = leafNodeLayout(b);
       n++;
       bump(used, layout.credentialType, 1);
@@ -251,7 +250,7 @@ export class CredentialTypeSummary {
       }
       const [len, q] = readVarintAt(b, p);
       const types = new Set<number>();
-      for (let i = q; i < q + len; i += 2) types.add((b[i]! << 8) | b[i + 1]!);
+      for (let i = q; i < q + len; i += 2) types.add((expectDefined(b[i], "b[i]") << 8) | expectDefined(b[i + 1], "b[i + 1]"));
       for (const t of types) bump(supported, t, 1);
     }
     return new CredentialTypeSummary(n, used, supported);

@@ -20,8 +20,7 @@ import {
   ProtocolVersion,
   type ProtocolVersionId,
   type ValidatedIdentity,
-  ValidationError,
-} from "@mlskit/core";
+  ValidationError, expectDefined } from "@mlskit/core";
 import type { GroupContext } from "@mlskit/key-schedule";
 import {
   type LeafIndex,
@@ -228,7 +227,7 @@ export function checkLeafNodeContents(cs: CipherSuiteProvider, leaf: LeafNode, o
   }
   if (options.source !== LeafNodeSource.key_package && options.expectedParentHash !== undefined) {
     // §7.9.2: the leaf's parent_hash is the parent hash of the next node on its filtered direct path.
-    if (!bytesEqual(leaf.parentHash!, options.expectedParentHash)) fail("leaf-node/parent-hash-mismatch", "7.9.2", "the commit LeafNode's parent_hash is not the one the tree implies");
+    if (!bytesEqual(expectDefined(leaf.parentHash, "leaf.parentHash"), options.expectedParentHash)) fail("leaf-node/parent-hash-mismatch", "7.9.2", "the commit LeafNode's parent_hash is not the one the tree implies");
   }
   // §5.1.1, §10: encryption_key is an HPKE public key of the suite (signature_key is proven by the signature).
   const lengthProblem = hpkeKeyLengthProblem(cs, leaf.encryptionKey);
@@ -241,7 +240,7 @@ export function checkLeafNodeContents(cs: CipherSuiteProvider, leaf: LeafNode, o
   checkOwnCredentialType(leaf);
   // §7.3 / §13.4: its extensions are listed and not duplicated.
   checkLeafExtensionsListed(leaf);
-  if (source === LeafNodeSource.key_package) checkLifetime(leaf.lifetime!, options.lifetime ?? {});
+  if (source === LeafNodeSource.key_package) checkLifetime(expectDefined(leaf.lifetime, "leaf.lifetime"), options.lifetime ?? {});
 
   if (group === undefined) return;
   // §13.4: support for each GroupContext extension; §7.3: the group's required_capabilities.
@@ -361,7 +360,7 @@ export async function validateLeafNodeCredential(
     signaturePublicKey: leaf.signatureKey,
     cipherSuite: cs.suite.id,
     context: {
-      event: options.credentialEvent ?? SOURCE_EVENTS[options.source]!,
+      event: options.credentialEvent ?? expectDefined(SOURCE_EVENTS[options.source], "SOURCE_EVENTS[options.source]"),
       ...(time !== undefined ? { time } : {}),
       ...(group !== undefined ? { group } : {}),
     },

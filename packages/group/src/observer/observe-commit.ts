@@ -12,7 +12,7 @@
  * on those grounds; the GroupInfo of the new epoch signed by a member
  * ({@link groupInfoMatches}) confirms it.
  */
-import { type Credential, UsageError } from "@mlskit/core";
+import { type Credential, UsageError, expectDefined } from "@mlskit/core";
 import { deriveConfirmedTranscriptHash, deriveInterimTranscriptHash } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
 import { type VerifiedContent, encodeConfirmedTranscriptHashInput } from "../framing/authenticated-content.js";
@@ -86,7 +86,7 @@ export async function observeCommit(view: PublicGroupView, content: VerifiedCont
     encodeConfirmedTranscriptHashInput(content.wireFormat, fc, content.auth.signature),
   );
   const groupContext = nextGroupContext(view.groupContext, treeHash, confirmed, applied.extensions);
-  const tag = content.auth.confirmationTag!;
+  const tag = expectDefined(content.auth.confirmationTag, "content.auth.confirmationTag");
   const interimTranscriptHash = await deriveInterimTranscriptHash(cs, confirmed, tag);
   const tree = await applied.diff.merge();
   setMemberSummary(tree, path.memberSummary);
@@ -108,7 +108,7 @@ export async function observeCommit(view: PublicGroupView, content: VerifiedCont
     kind: "commit",
     view: next,
     sender: fc.sender,
-    committer: member(path.committer, tree.leafNode(path.committer)!),
+    committer: member(path.committer, expectDefined(tree.leafNode(path.committer), "tree.leafNode(path.committer)")),
     added: applied.added.map((a) => member(a.leafIndex, a.keyPackage.leafNode)),
     removed: applied.removed.map((r) => member(r.leafIndex, r.leafNode)),
     updated: applied.updated.map((u) => member(u.leafIndex, u.leafNode)),

@@ -16,7 +16,7 @@
  */
 import { isSelfRemove } from "../extensions/self-remove.js";
 import { toHex } from "@mlskit/codec";
-import { ProposalType, UsageError } from "@mlskit/core";
+import { ProposalType, UsageError, expectDefined } from "@mlskit/core";
 import {
   type AppliedUpdatePath,
   type LeafIndex,
@@ -128,7 +128,7 @@ export async function applyCommitPath(
   const { applied, external } = proposals;
   const path = fc.commit.path;
   const summary = applied.memberSummary;
-  if (path === undefined) return { committer: proposals.committerBefore!, replaced: undefined, memberSummary: summary, decrypted: undefined };
+  if (path === undefined) return { committer: expectDefined(proposals.committerBefore, "proposals.committerBefore"), replaced: undefined, memberSummary: summary, decrypted: undefined };
   const { diff } = applied;
   const gc = state.groupContext;
   const leaf = path.leafNode;
@@ -142,7 +142,7 @@ export async function applyCommitPath(
     const resync = applied.applied.find((p) => p.proposal.proposalType === ProposalType.remove)?.proposal as { removed: LeafIndex } | undefined;
     replaced = resync === undefined ? undefined : applied.removed.find((r) => r.leafIndex === resync.removed)?.leafNode;
   } else {
-    committer = proposals.committerBefore!;
+    committer = expectDefined(proposals.committerBefore, "proposals.committerBefore");
     replaced = diff.leafNode(committer);
   }
   // §12.4.2: "Validate the LeafNode as specified in Section 7.3. The leaf_node_source field MUST be set to commit."

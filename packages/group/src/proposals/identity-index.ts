@@ -31,7 +31,7 @@ export class IdentityIndex {
     const ids = await Promise.all(leaves.map((l) => identityProvider.identity(expectDefined(tree.leafNode(l), `leaf ${l}, listed by tree.leaves()`).credential)));
     const base = new Map<string, LeafIndex[]>();
     leaves.forEach((l, i) => {
-      const k = toHex(ids[i]!);
+      const k = toHex(expectDefined(ids[i], "ids[i]"));
       const at = base.get(k);
       if (at === undefined) base.set(k, [l]);
       else at.push(l);

@@ -3,7 +3,7 @@
  * messages as PublicMessage or PrivateMessage per the group's policy.
  */
 import { encode } from "@mlskit/codec";
-import { type CipherSuiteProvider, type Extension, ProposalType, UsageError, WireFormat, makeProposalRef } from "@mlskit/core";
+import { type CipherSuiteProvider, type Extension, ProposalType, UsageError, WireFormat, makeProposalRef, expectDefined } from "@mlskit/core";
 import { PSKType, type PreSharedKeyID, ResumptionPSKUsage } from "@mlskit/key-schedule";
 import { type LeafIndex, LeafNodeSource, type LeafNode, signLeafNode } from "@mlskit/ratchet-tree";
 import { toHex } from "@mlskit/codec";
@@ -134,7 +134,7 @@ export async function buildProposal(state: GroupState, input: ProposalInput): Pr
   const simple = proposalFromInput(cs, state.groupContext.groupId, input);
   if (simple !== undefined) return { proposal: simple };
   if (!("update" in input)) throw new UsageError("usage/unknown-proposal-input", "unknown proposal input");
-  const current = state.tree.leafNode(state.ownLeaf)!;
+  const current = expectDefined(state.tree.leafNode(state.ownLeaf), "state.tree.leafNode(state.ownLeaf)");
   const kp = input.update.encryptionKeyPair ?? (await cs.hpkeGenerateKeyPair());
   const o = input.update.leafNode ?? {};
   const leafNode = await signLeafNode(

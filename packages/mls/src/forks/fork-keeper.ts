@@ -19,7 +19,7 @@
  *   the result, so no membership change is dropped unseen.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { ValidationError, WireFormat } from "@mlskit/core";
+import { ValidationError, WireFormat, expectDefined } from "@mlskit/core";
 import {
   type BranchChange,
   type GroupState,
@@ -228,7 +228,7 @@ export class ForkKeeper {
     // A committer removed later on our branch is removed locally for good (README "Forks", Limits): it never re-proposes.
     const removedOnBranch = ourChanges.flatMap((c) => (c.change.kind === "remove" ? [c.change.signatureKey] : []));
     for (const c of ourChanges) {
-      const gone = c.committerKey !== undefined && removedOnBranch.some((k) => bytesEqual(k, c.committerKey!));
+      const gone = c.committerKey !== undefined && removedOnBranch.some((k) => bytesEqual(k, expectDefined(c.committerKey, "c.committerKey")));
       lost.push(...this.#classify([c.change], c.epoch, c.own, gone ? undefined : c.committerKey, now));
     }
     const reproposed = removed ? [] : await this.reproposals(g);
@@ -270,7 +270,7 @@ export class ForkKeeper {
     const w = BigInt(this.options.readAcrossEpochs);
     if (w === 0n) return undefined;
     const n = g.state.groupContext.epoch;
-    for (let i = this.#tips.length - 1; i >= 0; i--) if (n - this.#tips[i]!.forkEpoch > w + BigInt(this.options.retainEpochs)) this.#tips.splice(i, 1);
+    for (let i = this.#tips.length - 1; i >= 0; i--) if (n - expectDefined(this.#tips[i], "this.#tips[i]").forkEpoch > w + BigInt(this.options.retainEpochs)) this.#tips.splice(i, 1);
     for (const tip of this.#tips) {
       let r;
       try {

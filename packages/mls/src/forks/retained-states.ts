@@ -22,7 +22,7 @@
  * keys; K epochs of them let a thief of the store derive those K epochs'
  * successors (README "Forks").
  */
-import { StorageError } from "@mlskit/core";
+import { StorageError, expectDefined } from "@mlskit/core";
 import { type GroupState, encodeGroupState } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 
@@ -121,7 +121,7 @@ export function unwrapRecord(epoch: bigint, data: Uint8Array): { past: Uint8Arra
   const pastLen = v.getUint32(5);
   let o = 9 + pastLen;
   if (o + 9 > data.length) bad();
-  const flags = data[o]!;
+  const flags = expectDefined(data[o], "data[o]");
   const committer = v.getUint32(o + 1);
   const hashLen = v.getUint32(o + 5);
   o += 9;

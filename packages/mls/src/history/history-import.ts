@@ -5,7 +5,7 @@
  * ratchets, then merged into the group's imported history.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { type IdentityProvider, ValidationError, decryptWithLabel, verifyWithLabel } from "@mlskit/core";
+import { type IdentityProvider, ValidationError, decryptWithLabel, verifyWithLabel, expectDefined } from "@mlskit/core";
 import { type PastEpoch, decodeKeyPackageMaterial, decodePastEpoch } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import type { ClientInternals } from "../client-internals.js";
@@ -44,7 +44,7 @@ export async function importHistoryBundle(
   if (!(await verifyWithLabel(cs, senderLeaf.signatureKey, HISTORY_LABEL, encodeHistoryTbs(bundle), bundle.signature))) {
     throw new ValidationError("history/signature", "5.1.2", "the bundle's signature does not verify with the sender's signature key");
   }
-  const sharedBy = { leafIndex: header.senderLeaf, identity: (await identityOf(ip, senderTree, header.senderLeaf))! };
+  const sharedBy = { leafIndex: header.senderLeaf, identity: expectDefined((await identityOf(ip, senderTree, header.senderLeaf)), "(await identityOf(ip, senderTree, header.senderLeaf))") };
 
   // Decrypt with the KeyPackage's init key.
   const material = decodeKeyPackageMaterial(stored.data);
@@ -73,7 +73,7 @@ export async function importHistoryBundle(
     }
     const gc = past.framing.groupContext;
     const branch = branchOf(past);
-    const named = header.epochs[i]!;
+    const named = expectDefined(header.epochs[i], "header.epochs[i]");
     if (!bytesEqual(gc.groupId, header.groupId) || past.epoch < header.firstEpoch || past.epoch > header.lastEpoch) {
       throw new ValidationError("history/invalid-bundle", "5.1.3", `the bundle holds epoch ${past.epoch} of a group or range it was not signed for`);
     }

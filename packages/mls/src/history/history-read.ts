@@ -4,7 +4,7 @@
  * imported history, every branch of that epoch number tried.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { type IdentityProvider, ValidationError, WireFormat } from "@mlskit/core";
+import { type IdentityProvider, ValidationError, WireFormat, expectDefined } from "@mlskit/core";
 import { ContentType, type GroupState, type PastEpoch, decodeMlsMessage, peekPrivateMessageHeader, processMessage } from "@mlskit/group";
 import { applicationReceived } from "../group-incoming.js";
 import type { IncomingMessage } from "../results.js";
@@ -78,7 +78,7 @@ async function readFrom(ip: IdentityProvider, state: GroupState, store: HistoryS
     await store.queue.run(() => store.write());
     return applicationReceived(view, ip, r);
   }
-  const epoch = candidates[0]!.epoch;
+  const epoch = expectDefined(candidates[0], "candidates[0]").epoch;
   if (keyless !== undefined) {
     throw outOfScope(`the imported history of epoch ${epoch} holds no key for this message (another sender, or a generation already read): ${keyless.message}`);
   }

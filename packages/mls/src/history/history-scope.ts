@@ -4,7 +4,7 @@
  * exhausted ratchets, and resolving senders in an epoch's tree.
  */
 import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
-import { type CipherSuiteProvider, type IdentityProvider, ValidationError } from "@mlskit/core";
+import { type CipherSuiteProvider, type IdentityProvider, ValidationError, expectDefined } from "@mlskit/core";
 import type { GroupPolicy, GroupState, PastEpoch } from "@mlskit/group";
 import { EXHAUSTED_GENERATION, type HashRatchetState, SecretTree, type SecretTreeState } from "@mlskit/key-schedule";
 import type { LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
@@ -76,7 +76,7 @@ export async function identityOf(ip: IdentityProvider, tree: RatchetTree, leaf: 
 export async function resolveSenders(ip: IdentityProvider, tree: RatchetTree, senders: readonly MemberRef[] | undefined): Promise<Map<number, Uint8Array>> {
   const out = new Map<number, Uint8Array>();
   for (const l of tree.leaves()) {
-    const id = (await identityOf(ip, tree, l))!;
+    const id = expectDefined((await identityOf(ip, tree, l)), "(await identityOf(ip, tree, l))");
     const named =
       senders === undefined ||
       senders.some((s) => (typeof s === "number" ? s === l : bytesEqual(typeof s === "string" ? utf8(s) : s, id)));
@@ -90,6 +90,6 @@ export function merged(cs: CipherSuiteProvider, old: PastEpoch, next: PastEpoch,
   const a = old.secretTree.exportState();
   const b = next.secretTree.exportState();
   if (a.leafCount !== b.leafCount) return next;
-  const leaves = b.leaves.map((l, i) => (exhausted(l.application) ? a.leaves[i]! : l));
+  const leaves = b.leaves.map((l, i) => (exhausted(l.application) ? expectDefined(a.leaves[i], "a.leaves[i]") : l));
   return pastWith(cs, next, { leafCount: b.leafCount, nodes: [], leaves }, policy);
 }

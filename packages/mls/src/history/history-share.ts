@@ -5,7 +5,7 @@
  * encrypted to the recipient KeyPackage and signed.
  */
 import { bytesEqual, toHex } from "@mlskit/codec";
-import { type IdentityProvider, UsageError, encryptWithLabel, signWithLabel } from "@mlskit/core";
+import { type IdentityProvider, UsageError, encryptWithLabel, signWithLabel, expectDefined } from "@mlskit/core";
 import { type GroupState, type PastEpoch, encodePastEpoch, keyPackageRef, validateKeyPackage } from "@mlskit/group";
 import { decodeKeyPackageInput } from "../key-package-input.js";
 import {
@@ -35,7 +35,7 @@ export async function buildHistoryBundle(
   const keyPackage = decodeKeyPackageInput(options.keyPackage);
   const { identity: validated } = await validateKeyPackage(cs, keyPackage, { identityProvider: ip, version: groupContext.version });
   const recipientIdentity = validated.identity;
-  const ownIdentity = (await identityOf(ip, state.tree, state.ownLeaf))!;
+  const ownIdentity = expectDefined((await identityOf(ip, state.tree, state.ownLeaf)), "(await identityOf(ip, state.tree, state.ownLeaf))");
   const sameUser = settings.sameUser ?? ((a: Uint8Array, b: Uint8Array) => bytesEqual(a, b));
   let relation: HistoryRecipientRelation;
   if (await sameUser(ownIdentity, recipientIdentity)) relation = "same-user";
@@ -84,7 +84,7 @@ export async function buildHistoryBundle(
 
   const records: Uint8Array[] = [];
   for (const [i, { past }] of sources.entries()) {
-    const scoped = pastWith(cs, past, await scopedSecretTree(cs, past.secretTree, scopes[i]!), state.policy);
+    const scoped = pastWith(cs, past, await scopedSecretTree(cs, past.secretTree, expectDefined(scopes[i], "scopes[i]")), state.policy);
     records.push(encodePastEpoch(scoped));
     scoped.secretTree.wipe();
   }
@@ -92,8 +92,8 @@ export async function buildHistoryBundle(
     version: HISTORY_BUNDLE_VERSION,
     cipherSuite: cs.suite.id,
     groupId: groupContext.groupId,
-    firstEpoch: epochs[0]!,
-    lastEpoch: epochs[epochs.length - 1]!,
+    firstEpoch: expectDefined(epochs[0], "epochs[0]"),
+    lastEpoch: expectDefined(epochs[epochs.length - 1], "epochs[epochs.length - 1]"),
     recipient: recipientRef,
     senderEpoch: groupContext.epoch,
     senderLeaf: state.ownLeaf,

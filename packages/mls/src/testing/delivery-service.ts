@@ -13,7 +13,7 @@
  * it (`subscribe`, `unsubscribe`), plus Welcome recipients and external joiners.
  */
 import { toHex } from "@mlskit/codec";
-import { UsageError, WireFormat } from "@mlskit/core";
+import { UsageError, WireFormat, expectDefined } from "@mlskit/core";
 import { ContentType, decodeMlsMessage } from "@mlskit/group";
 
 /** What a client finds in its inbox. */
@@ -236,14 +236,14 @@ export class DeliveryService {
     // In random order: late and out of order.
     for (let i = held.length - 1; i > 0; i--) {
       const j = Math.floor(this.#random() * (i + 1));
-      [held[i], held[j]] = [held[j]!, held[i]!];
+      [held[i], held[j]] = [expectDefined(held[j], "held[j]"), expectDefined(held[i], "held[i]")];
     }
     for (const h of held) this.#deliver(h.envelope, h.to);
   }
 
   #tick(): void {
     for (let i = this.#held.length - 1; i >= 0; i--) {
-      const h = this.#held[i]!;
+      const h = expectDefined(this.#held[i], "this.#held[i]");
       if (--h.remaining <= 0) {
         this.#held.splice(i, 1);
         this.#deliver(h.envelope, h.to);

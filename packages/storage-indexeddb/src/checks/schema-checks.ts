@@ -6,6 +6,7 @@ import { b, check, rejectsWith, same } from "./assert.js";
 import { keyOf } from "../keys.js";
 import { freshName, openRaw } from "./raw.js";
 import type { AddCheck } from "./index.js";
+import { expectDefined } from "@mlskit/core";
 
 const V1 = MIGRATIONS.slice(0, 1);
 
@@ -33,7 +34,7 @@ export function schemaChecks(factory: IDBFactory, add: AddCheck): void {
     const db = await openRaw(factory, name);
     same([db.version, Array.from(db.objectStoreNames).sort()], [SCHEMA_VERSION, Object.values(STORES).sort()], "version and object stores");
     db.close();
-    same(SCHEMA_VERSION, MIGRATIONS.at(-1)!.version, "SCHEMA_VERSION is the last migration's");
+    same(SCHEMA_VERSION, expectDefined(MIGRATIONS.at(-1), "MIGRATIONS.at(-1)").version, "SCHEMA_VERSION is the last migration's");
     await deleteIndexedDbStore(name, { indexedDB: factory });
   });
 
