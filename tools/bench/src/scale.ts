@@ -19,6 +19,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { createCommit } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { fmt, printTable } from "./measure.js";
+import { gc } from "./populated-tree.js";
 import { loadOrBuildFixture, newMember } from "./protocol-fixture.js";
 import { type ProviderSpec, commitAdd, join, median, policyFor, processCommit, steadyPair, suiteOf, timed } from "./protocol-steps.js";
 
@@ -54,6 +55,7 @@ async function benchScaleOne(spec: ProviderSpec, builder: ProviderSpec, n: numbe
 
   const joinTimes: number[] = [];
   for (let i = 0; i < (n >= 100_000 ? 2 : 3); i++) {
+    gc();
     const cs = await suiteOf(spec);
     const t = performance.now();
     await join(cs, fixture.receiver, fixture.welcome, fixture.tree, policyFor(n));
@@ -61,11 +63,14 @@ async function benchScaleOne(spec: ProviderSpec, builder: ProviderSpec, n: numbe
   }
   log(`scale N=${n} ${spec.name}: joins ${joinTimes.map((x) => fmt(x)).join(", ")} ms`);
 
+  // The joins above leave hundreds of MiB of garbage at N = 100,000: collected now (with --expose-gc), not inside a timed commit.
+  gc();
   const csJ = await suiteOf(spec);
   const joiners = await Promise.all(Array.from({ length: runs + 1 }, (_, i) => newMember(csJ, `scale-joiner-${i}`)));
   const add = await timed(runs, 1, async (i) => (await commitAdd(csC, C, joiners[i]!.keyPackage)).commit);
   const addProcess = await timed(add.results.length - 1, 1, (i) => processCommit(R, add.results[i]!));
   const removeTarget = (fixture.backgroundLeaf ?? 0) as LeafIndex;
+  gc();
   const remove = await timed(runs, 1, async () => (await createCommit(C, { proposals: [{ remove: removeTarget }] })).commit);
   const removeProcess = await timed(remove.results.length - 1, 1, (i) => processCommit(R, remove.results[i]!));
   return {
