@@ -25,7 +25,6 @@ import {
   BasicIdentityProvider,
   type CryptoProvider,
   type IdentityProvider,
-  UsageError,
   WireFormat,
   acceptAll,
 } from "@mlskit/core";
@@ -34,8 +33,9 @@ import { ExternalSigner, type PublishedKeyPackage } from "@mlskit/mls";
 import { InteropError, invalidRequest } from "./errors.js";
 import { ALL_SUITES, type Bytes, EMPTY, type ExtensionMsg, type Msg, type ProposalDescriptionMsg, b, extensionsOf, nonEmpty, proposalSpecOf, u64 } from "./request-fields.js";
 import type { HandleLimits } from "./handle-table.js";
-import { type ClientEntry, InteropRegistry, type RegistryCounts, type ReinitEntry, type StateEntry, type TransactionEntry } from "./registry.js";
+import { type ClientEntry, InteropRegistry, type RegistryCounts, type StateEntry, type TransactionEntry } from "./registry.js";
 import * as grpc from "@grpc/grpc-js";
+import { type SuccessorContext, createBranch, handleBranch, handleReinitWelcome, reinitStarted, reinitWelcome } from "./successor-groups.js";
 
 /** Options of {@link MlsInteropClient}. */
 export interface InteropClientOptions {
@@ -72,6 +72,8 @@ export class MlsInteropClient {
   readonly #name: string;
   readonly #identityProvider: IdentityProvider;
   readonly #registry: InteropRegistry;
+  /** What the successor-group RPCs (successor-groups.ts) use of this client. */
+  readonly #successors: SuccessorContext;
 
   constructor(options: InteropClientOptions) {
     this.#crypto = options.crypto;
@@ -84,6 +86,7 @@ export class MlsInteropClient {
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
       ...(options.onReleaseError !== undefined ? { onReleaseError: options.onReleaseError } : {}),
     });
+    this.#successors = { registry: this.#registry, policy: (encrypt) => this.#policy(encrypt), joined: (st) => this.#joined(st) };
   }
 
   // ---------------------------------------------------------------- registry
@@ -363,101 +366,35 @@ export class MlsInteropClient {
   async HandlePendingReInitCommit(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
     await st.group.confirmPendingCommit();
-    return this.#reinitStarted(st);
+    return reinitStarted(this.#successors, st);
   }
 
   async HandleReInitCommit(req: Msg): Promise<Msg> {
     const st = this.#state(req.state_id as number);
     await this.HandleCommit(req);
-    return this.#reinitStarted(st);
-  }
-
-  /** After the Commit covering a ReInit (§11.2): a KeyPackage for the new group, under a reinit id. */
-  async #reinitStarted(st: StateEntry): Promise<Msg> {
-    const reinit = st.group.reinit;
-    if (reinit === undefined) throw new UsageError("usage/no-reinit", "the Commit carried no ReInit proposal (RFC 9420 §11.2)");
-    const keyPackage = await st.owner.client.createKeyPackage({ cipherSuite: reinit.cipherSuite });
-    const id = this.#registry.addReinit(st, keyPackage);
-    return { reinit_id: id, key_package: keyPackage.keyPackage, epoch_authenticator: st.group.epochAuthenticator };
-  }
-
-  #reinit(id: number): ReinitEntry {
-    return this.#registry.reinits.get(id);
+    return reinitStarted(this.#successors, st);
   }
 
   /** The new group of a ReInit (§11.2 step 3), created by this member's client for the new suite. */
-  async ReInitWelcome(req: Msg): Promise<Msg> {
-    const ri = this.#reinit(req.reinit_id as number);
-    const external = req.external_tree === true;
-    // force_path: the first Commit of a successor group always has a path (§11.2).
-    const next = await ri.owner.client.reinitGroup(ri.old.group, ((req.key_package as unknown[] | undefined) ?? []).map(b), {
-      policy: this.#policy(ri.old.encrypt),
-      ratchetTreeInWelcome: !external,
-    });
-    // This member's KeyPackage of HandleReInitCommit is not needed: the new group has a fresh leaf.
-    await ri.owner.storage.deleteKeyPackage(ri.keyPackage.reference);
-    const st = this.#addState(ri.owner, next.group, ri.old.encrypt);
-    this.#registry.consumeReinit(req.reinit_id as number);
-    return {
-      state_id: st.id,
-      welcome: next.welcome ?? EMPTY,
-      ratchet_tree: external ? st.group.ratchetTree() : EMPTY,
-      epoch_authenticator: st.group.epochAuthenticator,
-    };
+  ReInitWelcome(req: Msg): Promise<Msg> {
+    return reinitWelcome(this.#successors, req);
   }
 
   /** Joins the new group of a ReInit (§11.2), checked against the reinitialized group. */
-  async HandleReInitWelcome(req: Msg): Promise<Msg> {
-    const ri = this.#reinit(req.reinit_id as number);
-    const ratchetTree = nonEmpty(req.ratchet_tree);
-    const group = await ri.owner.client.joinFromWelcome(b(req.welcome), {
-      ...(ratchetTree !== undefined ? { ratchetTree } : {}),
-      policy: this.#policy(ri.old.encrypt),
-      // §11.2, §12.4.3.1: the Welcome must resume exactly the reinitialized group.
-      resumedGroup: ri.old.group,
-      expectResumption: "reinit",
-    });
-    const st = this.#addState(ri.owner, group, ri.old.encrypt);
-    this.#registry.consumeReinit(req.reinit_id as number);
-    return this.#joined(st);
+  HandleReInitWelcome(req: Msg): Promise<Msg> {
+    return handleReinitWelcome(this.#successors, req);
   }
 
   // ------------------------------------------------------------ branch RPCs
 
-  async CreateBranch(req: Msg): Promise<Msg> {
-    const st = this.#state(req.state_id as number);
-    const groupId = nonEmpty(req.group_id);
-    const external = req.external_tree === true;
-    const branch = await st.owner.client.branchGroup(st.group, ((req.key_packages as unknown[] | undefined) ?? []).map(b), {
-      ...(groupId !== undefined ? { groupId } : {}),
-      extensions: extensionsOf(req.extensions as ExtensionMsg[]),
-      // force_path: the first Commit of a successor group always has a path (§11.3).
-      ratchetTreeInWelcome: !external,
-      policy: this.#policy(st.encrypt),
-    });
-    const out = this.#addState(st.owner, branch.group, st.encrypt);
-    return {
-      state_id: out.id,
-      welcome: branch.welcome ?? EMPTY,
-      ratchet_tree: external ? branch.group.ratchetTree() : EMPTY,
-      epoch_authenticator: branch.group.epochAuthenticator,
-    };
+  /** A branch of the state's group (§11.3) with the members of `key_packages`. */
+  CreateBranch(req: Msg): Promise<Msg> {
+    return createBranch(this.#successors, req);
   }
 
   /** Joins a branch (§11.3), checked against the parent state the runner names (§12.4.3.1). */
-  async HandleBranch(req: Msg): Promise<Msg> {
-    const st = this.#state(req.state_id as number);
-    const tx = this.#transaction(req.transaction_id as number);
-    const ratchetTree = nonEmpty(req.ratchet_tree);
-    const group = await tx.owner.client.joinFromWelcome(b(req.welcome), {
-      ...(ratchetTree !== undefined ? { ratchetTree } : {}),
-      policy: this.#policy(st.encrypt),
-      resumedGroup: st.group,
-      expectResumption: "branch",
-    });
-    const joined = this.#addState(tx.owner, group, st.encrypt);
-    this.#registry.consumeTransaction(req.transaction_id as number);
-    return this.#joined(joined);
+  HandleBranch(req: Msg): Promise<Msg> {
+    return handleBranch(this.#successors, req);
   }
 
   // -------------------------------------------------- external proposal RPCs
