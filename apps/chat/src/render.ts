@@ -16,6 +16,7 @@ export function listOfNames(names: readonly string[]): string {
 
 /** Control characters (escape sequences a sender could use to repaint the terminal) shown as `?`. */
 export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
 }
 

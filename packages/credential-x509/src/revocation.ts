@@ -46,7 +46,7 @@ export async function checkRevocation(
   time: Date,
 ): Promise<void> {
   const statuses = await Promise.all(
-    certificates.map((c, i) => check(c.certificate, i, { issuer: expectDefined(issuers[i], "issuers[i]").certificate, der: c.fields.der.slice(), time })),
+    certificates.map(async (c, i) => check(c.certificate, i, { issuer: expectDefined(issuers[i], "issuers[i]").certificate, der: c.fields.der.slice(), time })),
   );
   statuses.forEach((status, i) => {
     const c = expectDefined(certificates[i], "certificates[i]");

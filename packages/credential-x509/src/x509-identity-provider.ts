@@ -15,7 +15,9 @@ import {
   type ValidatedIdentity,
   isX509Credential,
   unsupportedCredentialType,
-  validationTime, expectDefined } from "@mlskit/core";
+  validationTime,
+  expectDefined,
+} from "@mlskit/core";
 import type { X509Certificate } from "@peculiar/x509";
 import { checkCriticalExtensions, checkLeafKeyUsage, checkValidityPeriod } from "./certificate-checks.js";
 import { buildCertificationPath } from "./certification-path.js";

@@ -94,21 +94,20 @@ export class Messenger {
       ...(options.lastResort !== undefined ? { lastResort: options.lastResort } : {}),
     });
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-    const self = this;
     this.#host = {
       client: options.client,
       events: this.#events,
       conn,
       maxAttempts: this.#maxAttempts,
-      proposalCached: (groupIdHex) => void self.#queue.proposalCached(groupIdHex),
-      keyPackageConsumed: () => void self.#queue.keyPackageConsumed(),
-      drain: () => self.#queue.drain(),
+      proposalCached: (groupIdHex) => void this.#queue.proposalCached(groupIdHex),
+      keyPackageConsumed: () => void this.#queue.keyPackageConsumed(),
+      drain: () => this.#queue.drain(),
     };
     this.#queue = new QueueProcessor({
       host: this.#host,
       supply: this.#supply,
       pageSize: Math.max(1, options.pageSize ?? 100),
-      streamAck: (upTo) => self.#receiver.ack(upTo),
+      streamAck: (upTo) => this.#receiver.ack(upTo),
     });
     this.#receiver = new QueueReceiver({
       conn,
@@ -116,7 +115,7 @@ export class Messenger {
       lock: this.#lock,
       queue: this.#queue,
       pollIntervalMs: Math.max(0, options.pollIntervalMs ?? 5_000),
-      closed: () => self.#closed,
+      closed: () => this.#closed,
     });
   }
 

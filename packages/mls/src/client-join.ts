@@ -3,7 +3,7 @@
  * (§12.4.3.1, including ReInit and branch Welcomes), proposing itself as a
  * new member (§12.1.8), and joining by external Commit (§12.4.3.2).
  */
-import { bytesEqual, toHex } from "@mlskit/codec";
+import { bytesEqual } from "@mlskit/codec";
 import { UsageError, ValidationError, WireFormat } from "@mlskit/core";
 import {
   type GroupState,

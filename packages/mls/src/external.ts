@@ -16,7 +16,9 @@ import {
   type KeyPair,
   UsageError,
   ValidationError,
-  WireFormat, expectDefined } from "@mlskit/core";
+  WireFormat,
+  expectDefined,
+} from "@mlskit/core";
 import {
   DEFAULT_MAX_TREE_LEAVES,
   type ExternalProposalInput,
@@ -36,7 +38,7 @@ import {
 import { ResumptionPSKUsage } from "@mlskit/key-schedule";
 import { type LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
 import { resolveSigner } from "./defaults.js";
-import type { MemberRef, ProposalSpec } from "./group.js";
+import type { ProposalSpec } from "./group.js";
 import { decodeKeyPackageInput } from "./key-package-input.js";
 import type { PublishedKeyPackage } from "./client.js";
 

@@ -6,7 +6,7 @@ import type { IdentityProvider } from "@mlskit/core";
 import type { GroupState, StagedCommit as GroupStagedCommit } from "@mlskit/group";
 import type { Group } from "./group.js";
 import type { GroupPersistence } from "./group-persistence.js";
-import type { IncomingMessage, ProposalOutput, StagedCommit } from "./results.js";
+import type { ProposalOutput, StagedCommit } from "./results.js";
 import type { ForkKeeper } from "./forks/fork-keeper.js";
 import type { ResolvedForkOptions } from "./forks/fork-options.js";
 import type { RetainedStates } from "./forks/retained-states.js";

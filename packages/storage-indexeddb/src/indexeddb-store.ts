@@ -6,7 +6,9 @@ import {
   type StoredGroup,
   type StoredKeyPackage,
   StorageError,
-  checkGroupWrite, expectDefined } from "@mlskit/core";
+  checkGroupWrite,
+  expectDefined,
+} from "@mlskit/core";
 import type { CryptoKeyStore } from "./crypto-key-store.js";
 import { corrupt } from "./errors.js";
 import { epochKey, epochOfKey, epochRange, idOfKey, keyOf } from "./keys.js";

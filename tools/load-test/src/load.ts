@@ -191,7 +191,6 @@ export class LoadGenerator {
   readonly #servers: Servers;
   readonly #streams: MemberStream[] = [];
   readonly #sent = new Map<string, Sent>();
-  #phase: Phase | undefined;
   #streamErrors = 0;
   #unknown = 0;
   readonly #memberNumber = new Map<Member, number>();
@@ -259,7 +258,6 @@ export class LoadGenerator {
     const M = groups[0]!.members.length;
     const n = Math.max(1, Math.round(rate * durationS));
     const phase = new Phase();
-    this.#phase = phase;
     const payload = new Uint8Array(options.payloadBytes ?? 64).fill(0x61);
 
     // The pool: message i goes to group i % G from member ⌊i/G⌋ % M (round robin), encrypted now, before the clock starts.
@@ -323,7 +321,6 @@ export class LoadGenerator {
     const ds1 = processCpuSeconds(this.#servers.dsPid);
     const pg1 = cpu0.pg !== undefined ? postgresCpuSeconds() : undefined;
     const machine1 = machineCpuSeconds();
-    this.#phase = undefined;
 
     let lost = 0;
     for (const rec of this.#sent.values()) {

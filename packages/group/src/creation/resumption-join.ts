@@ -8,7 +8,6 @@ import { bytesEqual, encode, toHex } from "@mlskit/codec";
 import { extensionsCodec, expectDefined } from "@mlskit/core";
 import { type GroupContext, PSKType, type PreSharedKeyID, ResumptionPSKUsage } from "@mlskit/key-schedule";
 import type { RatchetTree } from "@mlskit/ratchet-tree";
-import { ValidationError } from "@mlskit/core";
 import type { GroupServices, GroupState } from "../state/group-state.js";
 import { fail } from "../error-codes.js";
 
@@ -19,7 +18,6 @@ export type ResumedGroupSource = GroupState | ((groupId: Uint8Array) => GroupSta
 export type ResumptionKind = "reinit" | "branch";
 
 type ResumptionPsk = Extract<PreSharedKeyID, { psktype: typeof PSKType.resumption }>;
-
 
 /** The resumption PSKs with usage `reinit` or `branch` of a GroupSecrets. */
 export function resumptionPsksOf(psks: readonly PreSharedKeyID[]): ResumptionPsk[] {

@@ -11,8 +11,9 @@ import {
   type Extension,
   ExtensionType,
   ProtocolVersion,
-  UsageError,
-  makeKeyPackageRef, expectDefined } from "@mlskit/core";
+  makeKeyPackageRef,
+  expectDefined,
+} from "@mlskit/core";
 import { type Capabilities, type Lifetime, type LeafNodeContent, LeafNodeSource, signLeafNode } from "@mlskit/ratchet-tree";
 import { defaultCapabilities, isDefaultExtensionType, supportsCredential, supportsExtension } from "../leaf-nodes/capabilities.js";
 import { applicationIdCodec, makeExtension } from "../extensions/extensions.js";

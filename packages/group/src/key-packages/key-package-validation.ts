@@ -15,7 +15,6 @@ import {
   type ProtocolVersionId,
   UsageError,
   type ValidatedIdentity,
-  ValidationError,
 } from "@mlskit/core";
 import { LeafNodeSource } from "@mlskit/ratchet-tree";
 import { supportsExtension } from "../leaf-nodes/capabilities.js";

@@ -17,7 +17,8 @@ import {
   ProposalType,
   ProtocolVersion,
   type ProtocolVersionId,
-  ValidationError, expectDefined } from "@mlskit/core";
+  expectDefined,
+} from "@mlskit/core";
 import {
   type Capabilities,
   type LeafIndex,

@@ -20,7 +20,8 @@ import {
   ProtocolVersion,
   type ProtocolVersionId,
   type ValidatedIdentity,
-  ValidationError, expectDefined } from "@mlskit/core";
+  expectDefined,
+} from "@mlskit/core";
 import type { GroupContext } from "@mlskit/key-schedule";
 import {
   type LeafIndex,

@@ -4,7 +4,7 @@
  * leaves (§7.3), and GroupContextExtensions validation (§12.1.7, §13.4).
  */
 import { toHex } from "@mlskit/codec";
-import { type CipherSuiteProvider, type Extension, ValidationError, expectDefined } from "@mlskit/core";
+import { type CipherSuiteProvider, type Extension, expectDefined } from "@mlskit/core";
 import { PSKType, type PreSharedKeyID } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary, checkMembersSupportGroupContextExtensions } from "../leaf-nodes/capabilities.js";
