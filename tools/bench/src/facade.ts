@@ -128,7 +128,7 @@ async function interleavedRates(pairs: readonly FacadePair[], budgetMs: number, 
 }
 
 /** The four rates of each pair, measured side by side (one phase after another, the pairs' rounds interleaved). */
-export async function facadeRates(pairs: readonly FacadePair[], budgetMs: number): Promise<FacadeRates[]> {
+async function facadeRates(pairs: readonly FacadePair[], budgetMs: number): Promise<FacadeRates[]> {
   const burst = Array.from({ length: BURST }, () => PAYLOAD);
   const encrypt = await interleavedRates(pairs, budgetMs, 1, async (p) => void p.sent.push(await p.a.encrypt(PAYLOAD)));
   const decrypt = await interleavedRates(pairs, budgetMs, 1, async (p) => {

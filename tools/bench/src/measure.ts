@@ -1,12 +1,5 @@
 /** Timing helpers: run an operation repeatedly for a time budget and report its rate. */
 
-export interface Row {
-  readonly group: string;
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-}
-
 /** Ops per second of `op`, run one await at a time for about `budgetMs` (after a warm-up). */
 export async function rate(op: () => Promise<unknown> | unknown, budgetMs = 300, minIterations = 3): Promise<number> {
   // Warm-up: let the JIT and any lazily built tables settle before timing.

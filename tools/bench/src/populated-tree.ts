@@ -48,7 +48,7 @@ export function gc(): boolean {
 }
 
 /** The heap in use plus the array buffers, in bytes. */
-export function heapBytes(): number {
+function heapBytes(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }

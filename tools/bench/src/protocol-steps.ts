@@ -60,7 +60,7 @@ export async function suiteOf(spec: ProviderSpec): Promise<CipherSuiteProvider> 
 }
 
 /** The policy of a group of more than the default 2^16 leaves (the scale section's 100,000 members). */
-export const largeGroupPolicy = groupPolicy({ maxTreeLeaves: 1 << 20 });
+const largeGroupPolicy = groupPolicy({ maxTreeLeaves: 1 << 20 });
 
 /** The policy a member of an `n`-member group joins with. */
 export function policyFor(n: number): GroupPolicy {

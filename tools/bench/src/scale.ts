@@ -24,7 +24,7 @@ import { loadOrBuildFixture, newMember } from "./protocol-fixture.js";
 import { type ProviderSpec, commitAdd, join, median, policyFor, processCommit, steadyPair, suiteOf, timed } from "./protocol-steps.js";
 
 /** The figures of one provider at one N (ms). */
-export interface ScaleFigures {
+interface ScaleFigures {
   readonly provider: string;
   readonly n: number;
   readonly fixtureMs: number;
