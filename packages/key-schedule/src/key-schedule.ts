@@ -27,7 +27,7 @@
  * the old epoch's secrets when it merges the new one.
  */
 import { wipe } from "@mlskit/codec";
-import { type CipherSuiteProvider, UsageError, deriveSecret, expandWithLabel } from "@mlskit/core";
+import { type CipherSuiteProvider, UsageError, deriveSecret, expandWithLabel, expandWithLabelSync, hasSyncKdf } from "@mlskit/core";
 import { EpochSecrets } from "./epoch-secrets.js";
 
 function assertSecretLength(cs: CipherSuiteProvider, secret: Uint8Array, name: string): void {
@@ -136,12 +136,23 @@ export async function deriveEpochSecrets(cs: CipherSuiteProvider, input: JoinerK
   const member = await extractMemberSecret(cs, input.joinerSecret, input.pskSecret);
   let epochSecret: Uint8Array | undefined;
   try {
+    const entries = Object.entries(EPOCH_LABELS) as [keyof typeof EPOCH_LABELS, string][];
+    if (hasSyncKdf(cs)) {
+      // The eleven expansions without a promise each, where the provider's KDF is synchronous (node:crypto, noble).
+      const empty = new Uint8Array(0);
+      const welcomeSecret = expandWithLabelSync(cs, member, "welcome", empty, cs.hashLength);
+      const epoch = expandWithLabelSync(cs, member, "epoch", input.groupContext, cs.hashLength);
+      epochSecret = epoch;
+      const values = {} as Record<keyof typeof EPOCH_LABELS, Uint8Array>;
+      for (const [name, label] of entries) values[name] = expandWithLabelSync(cs, epoch, label, empty, cs.hashLength);
+      wipe(input.joinerSecret);
+      return new EpochSecrets({ welcomeSecret, ...values });
+    }
     const [welcomeSecret, epoch] = await Promise.all([
       deriveSecret(cs, member, "welcome"),
       expandWithLabel(cs, member, "epoch", input.groupContext, cs.hashLength),
     ]);
     epochSecret = epoch;
-    const entries = Object.entries(EPOCH_LABELS) as [keyof typeof EPOCH_LABELS, string][];
     const derived = await Promise.all(entries.map(([, label]) => deriveSecret(cs, epoch, label)));
     const values = Object.fromEntries(entries.map(([name], i) => [name, derived[i]!])) as Record<
       keyof typeof EPOCH_LABELS,
