@@ -8,7 +8,7 @@ import { toHex } from "@mlskit/codec";
 import { ProposalType, UsageError, ValidationError, makeProposalRef } from "@mlskit/core";
 import { deriveExternalKeyPair, processExternalInit } from "@mlskit/key-schedule";
 import { type LeafIndex, leafToNode, type TreePrivateKeys } from "@mlskit/ratchet-tree";
-import { type VerifiedContent, encodeAuthenticatedContent, encodeConfirmedTranscriptHashInput } from "../framing/authenticated-content.js";
+import { type VerifiedContent, confirmedTranscriptHashInputOf, encodeAuthenticatedContent } from "../framing/authenticated-content.js";
 import { dropBlankKeys, pskSourceOf, resolvePskSecret } from "./commit-common.js";
 import { deriveNextEpoch, enterNextEpoch, verifyEpochConfirmationTag } from "./epoch-transition.js";
 import { ContentType } from "../framing/content-type.js";
@@ -115,7 +115,7 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   const next = await deriveNextEpoch(cs, {
     groupContext: gc,
     interimTranscriptHash: state.interimTranscriptHash,
-    confirmedTranscriptHashInput: encodeConfirmedTranscriptHashInput(content.wireFormat, fc, content.auth.signature),
+    confirmedTranscriptHashInput: confirmedTranscriptHashInputOf(content),
     treeHash,
     extensions: applied.extensions,
     initSecret,

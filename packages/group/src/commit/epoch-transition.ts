@@ -117,6 +117,7 @@ export async function enterNextEpoch(state: GroupState, next: NextEpoch, input: 
   recordCommitIdentities(state.tree, tree, state.services.identityProvider, applied, input.pathLeaf);
   return enterEpoch(state, state, {
     groupContext: next.groupContext,
+    encodedGroupContext: next.encodedGroupContext,
     tree,
     privateKeys: dropBlankKeys(input.privateKeys, tree),
     ownLeaf: input.ownLeaf,

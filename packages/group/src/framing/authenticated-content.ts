@@ -41,8 +41,40 @@ declare const verifiedBrand: unique symbol;
  */
 export type VerifiedContent = AuthenticatedContent & { readonly [verifiedBrand]: true };
 
-/** @internal Marks content as verified; for the unprotect functions only. */
-export function markVerified(ac: AuthenticatedContent): VerifiedContent {
+/** An encoded FramedContentTBS (§6.1) with the offset where its `content` ends. */
+export interface EncodedTbs {
+  readonly tbs: Uint8Array;
+  readonly framedContentEnd: number;
+}
+
+/**
+ * The FramedContentTBS each AuthenticatedContent was signed or verified
+ * over, with the encoded GroupContext it was made with. The content is
+ * encoded once per message: the membership tag (§6.2), the
+ * ConfirmedTranscriptHashInput (§8.2), the AuthenticatedContent and the
+ * MLSMessage reuse those bytes. Entries are never modified (the TBS is ours).
+ */
+const knownTbs = new WeakMap<AuthenticatedContent, { readonly encoded: EncodedTbs; readonly groupContext: Uint8Array }>();
+
+/** @internal Records the TBS `ac` was signed or verified over, in the epoch whose encoded GroupContext is `groupContext`. */
+export function rememberTbs(ac: AuthenticatedContent, encoded: EncodedTbs, groupContext: Uint8Array): void {
+  knownTbs.set(ac, { encoded, groupContext });
+}
+
+/** @internal The TBS recorded for `ac` in the epoch of `groupContext` (the same encoded GroupContext array), if any. */
+export function recalledTbs(ac: AuthenticatedContent, groupContext: Uint8Array): EncodedTbs | undefined {
+  const known = knownTbs.get(ac);
+  return known !== undefined && known.groupContext === groupContext ? known.encoded : undefined;
+}
+
+/**
+ * @internal Marks content as verified; for the unprotect functions only.
+ * `encoded` (with the epoch's encoded GroupContext) is the FramedContentTBS
+ * the signature was verified over, so that a Commit's
+ * ConfirmedTranscriptHashInput is taken from it ({@link confirmedTranscriptHashInputOf}).
+ */
+export function markVerified(ac: AuthenticatedContent, encoded?: EncodedTbs, groupContext?: Uint8Array): VerifiedContent {
+  if (encoded !== undefined && groupContext !== undefined) rememberTbs(ac, encoded, groupContext);
   return ac as VerifiedContent;
 }
 
@@ -61,9 +93,18 @@ export const authenticatedContentCodec: Codec<AuthenticatedContent> = {
   },
 };
 
-/** The encoding of an AuthenticatedContent (input of MakeProposalRef, §5.2). */
+/**
+ * The encoding of an AuthenticatedContent (input of MakeProposalRef, §5.2):
+ * `wire_format || content` taken from the FramedContentTBS it was signed or
+ * verified over when that was recorded, then `auth`.
+ */
 export function encodeAuthenticatedContent(ac: AuthenticatedContent): Uint8Array {
-  return encode(authenticatedContentCodec, ac);
+  const known = knownTbs.get(ac)?.encoded;
+  if (known === undefined) return encode(authenticatedContentCodec, ac);
+  const w = new Writer(known.framedContentEnd + ac.auth.signature.length + 80);
+  w.bytes(known.tbs.subarray(2, known.framedContentEnd));
+  encodeFramedContentAuthData(w, ac.content.contentType, ac.auth);
+  return w.finish();
 }
 
 /**
@@ -95,6 +136,17 @@ export function confirmedTranscriptHashInputFromTbs(tbs: Uint8Array, framedConte
   w.bytes(tbs.subarray(2, framedContentEnd));
   w.opaque(signature);
   return w.finish();
+}
+
+/**
+ * The ConfirmedTranscriptHashInput (§8.2) of a verified Commit: from the
+ * FramedContentTBS its signature was verified over when it was recorded
+ * (the same bytes), otherwise encoded.
+ */
+export function confirmedTranscriptHashInputOf(vc: VerifiedContent): Uint8Array {
+  const known = knownTbs.get(vc)?.encoded;
+  if (known !== undefined) return confirmedTranscriptHashInputFromTbs(known.tbs, known.framedContentEnd, vc.auth.signature);
+  return encodeConfirmedTranscriptHashInput(vc.wireFormat, vc.content, vc.auth.signature);
 }
 
 /**

@@ -7,8 +7,10 @@ import { bytesEqual, constantTimeEqual } from "@mlskit/codec";
 import { UsageError, WireFormat, type WireFormatId, signWithLabel, verifyWithLabel } from "@mlskit/core";
 import {
   type AuthenticatedContent,
+  type EncodedTbs,
   confirmedTranscriptHashInputFromTbs,
   encodeAuthenticatedContentTbm,
+  rememberTbs,
 } from "./authenticated-content.js";
 import { ContentType } from "./content-type.js";
 import type { FramedContentAuthData } from "./framed-content-auth-data.js";
@@ -41,10 +43,7 @@ export interface SignContentParams {
 }
 
 /** @internal The FramedContentTBS of `content` with the offset where `content` ends in it. */
-export interface EncodedTbs {
-  readonly tbs: Uint8Array;
-  readonly framedContentEnd: number;
-}
+export type { EncodedTbs } from "./authenticated-content.js";
 
 /** @internal Encodes FramedContentTBS, reusing an already encoded body when given. */
 export function encodeTbs(ctx: FramingContext, wireFormat: WireFormatId, content: FramedContent, encodedBody?: Uint8Array): EncodedTbs {
@@ -116,7 +115,10 @@ export async function createAuthenticatedContent(ctx: FramingContext, params: Si
   assertConfirmationTag(content, params.confirmationTag);
   const encoded = encodeTbs(ctx, wireFormat, content);
   const auth = await authenticate(ctx, encoded, content, params.signaturePrivateKey, params.confirmationTag);
-  return { wireFormat, content, auth };
+  const ac: AuthenticatedContent = { wireFormat, content, auth };
+  // Framing it (membership tag, MLSMessage) reuses these bytes instead of encoding the content again.
+  rememberTbs(ac, encoded, ctx.encodedGroupContext);
+  return ac;
 }
 
 /** The encoding of `ac`'s FramedContentTBS in the epoch of `ctx` (§6.1). */

@@ -19,15 +19,17 @@ export interface FramingContext {
 }
 
 /**
- * Creates the framing context of an epoch.
+ * Creates the framing context of an epoch. `encodedGroupContext`, when
+ * given, must be the encoding of `groupContext` (the key schedule's, §8).
  * @throws CodecError if the `external_senders` extension is malformed;
  *   ValidationError `extensions/duplicate` if it appears twice (§13.4).
  */
-export function createFramingContext(cs: CipherSuiteProvider, groupContext: GroupContext): FramingContext {
+export function createFramingContext(cs: CipherSuiteProvider, groupContext: GroupContext, encodedGroupContext?: Uint8Array): FramingContext {
   return {
     cs,
     groupContext,
-    encodedGroupContext: encodeGroupContext(groupContext),
+    // The key schedule encoded it already when the epoch was derived (§8); not encoded twice.
+    encodedGroupContext: encodedGroupContext ?? encodeGroupContext(groupContext),
     externalSenders: externalSendersOf(groupContext.extensions),
   };
 }

@@ -1,7 +1,7 @@
 /** `PublicMessage` (RFC 9420 §6.2): signed, membership-tagged, not encrypted. */
 import { type Codec, type Reader, type Writer, constantTimeEqual, opaque } from "@mlskit/codec";
 import { UsageError, WireFormat, verifyWithLabel } from "@mlskit/core";
-import { type AuthenticatedContent, type VerifiedContent, markVerified } from "./authenticated-content.js";
+import { type AuthenticatedContent, type EncodedTbs, type VerifiedContent, markVerified, recalledTbs } from "./authenticated-content.js";
 import {
   type ConfirmationTagSource,
   FRAMED_CONTENT_TBS_LABEL,
@@ -20,6 +20,9 @@ import { framingError } from "./framing-errors.js";
 import type { FramingContext, MemberLookup } from "./framing-context.js";
 import { type ReceiveOptions, checkContentRules, checkGroupAndEpoch, senderSignatureKey } from "./receiver-checks.js";
 import { SenderType } from "./sender.js";
+
+/** The FramedContentTBS each PublicMessage made by {@link protectPublicMessage} was signed over (never modified). */
+const framedTbs = new WeakMap<PublicMessage, EncodedTbs>();
 
 /**
  * ```tls
@@ -51,7 +54,10 @@ export type PublicMessageIn = PublicMessage;
 /** Codec for {@link PublicMessage}. */
 export const publicMessageCodec: Codec<PublicMessageIn> = {
   encode(w: Writer, m: PublicMessage) {
-    framedContentCodec.encode(w, m.content);
+    // A PublicMessage we framed: its content's bytes are in the FramedContentTBS it was signed over (after version and wire_format).
+    const known = framedTbs.get(m);
+    if (known !== undefined) w.bytes(known.tbs.subarray(4, known.framedContentEnd));
+    else framedContentCodec.encode(w, m.content);
     encodeFramedContentAuthData(w, m.content.contentType, m.auth);
     if (m.content.sender.senderType === SenderType.member) {
       if (m.membershipTag === undefined) {
@@ -86,21 +92,27 @@ export async function protectPublicMessage(
     throw new UsageError("framing/wrong-wire-format", "the content was signed for another wire format than PublicMessage");
   }
   assertSendable(ctx, ac.wireFormat, ac.content);
-  return finishPublic(ctx, ac, encodeTbs(ctx, ac.wireFormat, ac.content).tbs, membershipKey);
+  // The TBS createAuthenticatedContent signed in this epoch, when `ac` is its result: the content is not encoded again.
+  return finishPublic(ctx, ac, recalledTbs(ac, ctx.encodedGroupContext) ?? encodeTbs(ctx, ac.wireFormat, ac.content), membershipKey);
 }
 
 async function finishPublic(
   ctx: FramingContext,
   ac: AuthenticatedContent,
-  tbs: Uint8Array,
+  encoded: EncodedTbs,
   membershipKey: Uint8Array | undefined,
 ): Promise<PublicMessage> {
-  if (ac.content.sender.senderType !== SenderType.member) return { content: ac.content, auth: ac.auth };
-  if (membershipKey === undefined) {
-    throw new UsageError("framing/missing-membership-key", "a member's PublicMessage needs the membership_key (RFC 9420 §6.2)");
+  let message: PublicMessage;
+  if (ac.content.sender.senderType !== SenderType.member) message = { content: ac.content, auth: ac.auth };
+  else {
+    if (membershipKey === undefined) {
+      throw new UsageError("framing/missing-membership-key", "a member's PublicMessage needs the membership_key (RFC 9420 §6.2)");
+    }
+    const membershipTag = await membershipTagFromTbs(ctx, membershipKey, encoded.tbs, ac);
+    message = { content: ac.content, auth: ac.auth, membershipTag };
   }
-  const membershipTag = await membershipTagFromTbs(ctx, membershipKey, tbs, ac);
-  return { content: ac.content, auth: ac.auth, membershipTag };
+  framedTbs.set(message, encoded);
+  return message;
 }
 
 /** Parameters of {@link createPublicMessage}. */
@@ -128,7 +140,7 @@ export async function createPublicMessage(ctx: FramingContext, params: CreatePub
   }
   const encoded = encodeTbs(ctx, wireFormat, content);
   const auth = await authenticate(ctx, encoded, content, params.signaturePrivateKey, params.confirmationTag);
-  return finishPublic(ctx, { wireFormat, content, auth }, encoded.tbs, params.membershipKey);
+  return finishPublic(ctx, { wireFormat, content, auth }, encoded, params.membershipKey);
 }
 
 /** What a receiver of PublicMessages needs besides the {@link FramingContext}. */
@@ -162,7 +174,8 @@ export async function unprotectPublicMessage(
   checkContentRules(wireFormat, content, receiver);
   const publicKey = senderSignatureKey(ctx, receiver.members, content);
   const ac: AuthenticatedContent = { wireFormat, content, auth };
-  const { tbs } = encodeTbs(ctx, wireFormat, content);
+  const encoded = encodeTbs(ctx, wireFormat, content);
+  const { tbs } = encoded;
   if (content.sender.senderType === SenderType.member) {
     // RFC 9420 §6.2: "the application MUST check membership_tag".
     const expected = await membershipTagFromTbs(ctx, receiver.membershipKey, tbs, ac);
@@ -174,5 +187,5 @@ export async function unprotectPublicMessage(
   if (!(await verifyWithLabel(ctx.cs, publicKey, FRAMED_CONTENT_TBS_LABEL, tbs, auth.signature))) {
     throw framingError("framing/invalid-signature", "the FramedContentTBS signature does not verify", "6.1");
   }
-  return markVerified(ac);
+  return markVerified(ac, encoded, ctx.encodedGroupContext);
 }

@@ -168,6 +168,8 @@ export function epochKeysOf(s: EpochSecrets): EpochKeys {
 /** Inputs of {@link enterEpoch}. */
 export interface EpochInput {
   readonly groupContext: GroupContext;
+  /** The encoding of `groupContext` when already made (the key schedule's input, §8). */
+  readonly encodedGroupContext?: Uint8Array;
   readonly tree: RatchetTree;
   readonly privateKeys: TreePrivateKeys;
   readonly ownLeaf: LeafIndex;
@@ -197,7 +199,7 @@ export function enterEpoch(
     policy,
     services: base.services,
     groupContext: input.groupContext,
-    framing: createFramingContext(cs, input.groupContext),
+    framing: createFramingContext(cs, input.groupContext, input.encodedGroupContext),
     tree: input.tree,
     privateKeys: input.privateKeys,
     ownLeaf: input.ownLeaf,
