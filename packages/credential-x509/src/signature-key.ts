@@ -7,7 +7,7 @@
  * uncompressed point (SEC 1 §2.3.3) — which is also what SPKI carries.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { SignatureScheme, type SignatureSchemeId } from "@mlskit/core";
+import { SignatureScheme } from "@mlskit/core";
 import type { SubjectPublicKeyInfo } from "./certificate-der.js";
 
 /** SPKI algorithm OIDs (RFC 8410 §3, RFC 5480 §2.1.1). */
@@ -45,7 +45,7 @@ const SCHEME_KEYS: ReadonlyMap<number, SchemeKey> = new Map<number, SchemeKey>([
 ]);
 
 /** The key shape of a signature scheme, or `undefined` for one this package does not know. */
-export function schemeKey(scheme: SignatureSchemeId | number): SchemeKey | undefined {
+export function schemeKey(scheme: number): SchemeKey | undefined {
   return SCHEME_KEYS.get(scheme);
 }
 

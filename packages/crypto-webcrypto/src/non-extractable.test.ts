@@ -25,6 +25,7 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
     (error: unknown) => error,
   );
   if (e === undefined) return undefined;
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the error a check already raised (unknown, narrowed to {})
   if (!CryptoError.isInstance(e)) throw e;
   return e.code;
 }

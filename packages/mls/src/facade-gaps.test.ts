@@ -196,7 +196,7 @@ describe("proposals from outside the group", () => {
     expect(toHex(d.epochAuthenticator)).toBe(toHex(x.a.epochAuthenticator));
     // A GroupInfo whose tree does not match is refused.
     const other = await x.a.groupInfo({ withRatchetTree: false });
-    await expect(dave.proposeAsNewMember(other, { ratchetTree: (await (await x.alice.createGroup()).ratchetTree()) })).rejects.toMatchObject({
+    await expect(dave.proposeAsNewMember(other, { ratchetTree: (await x.alice.createGroup()).ratchetTree() })).rejects.toMatchObject({
       code: "group-info/tree-hash-mismatch",
     });
   });

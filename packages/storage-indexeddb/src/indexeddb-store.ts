@@ -60,7 +60,9 @@ export class IndexedDbClientStore implements ClientStore, CryptoKeyStore {
   #get<T>(store: StoreName, key: IDBValidKey, doing: string, decode: (row: unknown) => T): Promise<T | undefined> {
     return this.#tx([store], "readonly", doing, (tx) => {
       let row: unknown;
-      tx.request(tx.store(store).get(key), (r) => (row = r));
+      tx.request(tx.store(store).get(key), (r: unknown) => {
+        row = r;
+      });
       return () => (row === undefined ? undefined : decode(row));
     });
   }
@@ -106,7 +108,9 @@ export class IndexedDbClientStore implements ClientStore, CryptoKeyStore {
     return this.#tx([groups, epochs], "readonly", "reading a group", (tx) => {
       let row: unknown;
       const rows: [IDBValidKey, unknown][] = [];
-      tx.request(tx.store(groups).get(id), (r) => (row = r));
+      tx.request(tx.store(groups).get(id), (r: unknown) => {
+        row = r;
+      });
       const cursor = tx.store(epochs).openCursor(epochRange(id));
       tx.request(cursor, (c) => {
         if (c === null) return;

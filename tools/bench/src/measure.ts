@@ -1,7 +1,7 @@
 /** Timing helpers: run an operation repeatedly for a time budget and report its rate. */
 
 /** Ops per second of `op`, run one await at a time for about `budgetMs` (after a warm-up). */
-export async function rate(op: () => Promise<unknown> | unknown, budgetMs = 300, minIterations = 3): Promise<number> {
+export async function rate(op: () => unknown, budgetMs = 300, minIterations = 3): Promise<number> {
   // Warm-up: let the JIT and any lazily built tables settle before timing.
   const warmEnd = performance.now() + Math.min(100, budgetMs / 2);
   do await op();
@@ -32,7 +32,7 @@ export async function concurrentRate(op: () => Promise<unknown>, batch = 256, bu
 }
 
 /** Milliseconds one run of `op` takes (median of `runs`). */
-export async function timeMs(op: () => Promise<unknown> | unknown, runs = 5): Promise<number> {
+export async function timeMs(op: () => unknown, runs = 5): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();

@@ -56,7 +56,7 @@ export async function timed<T>(runs: number, warmup: number, op: (i: number) => 
 }
 
 export async function suiteOf(spec: ProviderSpec): Promise<CipherSuiteProvider> {
-  return (await spec.make()).cipherSuite(SUITE);
+  return spec.make().cipherSuite(SUITE);
 }
 
 /** The policy of a group of more than the default 2^16 leaves (the scale section's 100,000 members). */

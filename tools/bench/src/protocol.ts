@@ -181,13 +181,13 @@ export async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick:
   const joinRuns = Math.min(counts.joinRuns, joinInputs.length);
   const joinTimes: number[] = [];
   let lastJoinCs: CipherSuiteProvider | undefined;
-  let lastJoined: GroupState | undefined;
+  let _lastJoined: GroupState | undefined;
   for (let i = 0; i < joinRuns; i++) {
     const a = joinInputs[i]!;
     const cs = await suiteOf(spec);
-    lastJoined = undefined;
+    _lastJoined = undefined;
     const t = performance.now();
-    lastJoined = await join(cs, a.joiner, a.welcome, a.tree);
+    _lastJoined = await join(cs, a.joiner, a.welcome, a.tree);
     joinTimes.push(performance.now() - t);
     lastJoinCs = cs;
   }
@@ -246,7 +246,7 @@ export async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick:
   if (gc()) {
     const cs = lastJoinCs!;
     const a = joinInputs[joinRuns - 1]!;
-    lastJoined = undefined;
+    _lastJoined = undefined;
     const memoryOf = async (joinOnce: () => Promise<GroupState>): Promise<number> => {
       let kept: GroupState[] = [await joinOnce()];
       if (counts.memoryWarmup) kept.push(await joinOnce());
@@ -260,7 +260,7 @@ export async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick:
     stateKiB = await memoryOf(() => join(cs, fixture.receiver, fixture.welcome, fixture.tree));
     stateKiBAfterAdd = await memoryOf(() => join(cs, a.joiner, a.welcome, a.tree));
   }
-  lastJoined = undefined;
+  _lastJoined = undefined;
 
   return {
     provider: spec.name,

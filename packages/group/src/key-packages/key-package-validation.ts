@@ -165,6 +165,7 @@ export async function validateKeyPackage(
   if (initKeyProblem !== undefined) {
     fail("key-package/invalid-init-key", "10", `init_key is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${initKeyProblem}`);
   }
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the error a check already raised (unknown, narrowed to {})
   if (encryptionKey !== undefined) throw encryptionKey;
   // §10.1: "Verify that the signature on the KeyPackage is valid using the public key in leaf_node.credential"
   // — the leaf's signature_key, which the credential binds (§10: an invalid signature makes it malformed).
@@ -173,6 +174,7 @@ export async function validateKeyPackage(
     await checkSignatureKeyAfterFailure(cs, leaf.signatureKey, "leaf_node.signature_key");
     fail("key-package/invalid-signature", "10.1", "invalid signature on the KeyPackage");
   }
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the error a check already raised (unknown, narrowed to {})
   if (leafSignature !== undefined) throw leafSignature;
   // §7.3 / §5.3.1: the credential is validated with the AS, last, once everything it signs is known good.
   const identity = await validateLeafNodeCredential(cs, leaf, leafOptions);

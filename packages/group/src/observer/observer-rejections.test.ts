@@ -25,7 +25,7 @@ import { groupInfoMatches, groupInfoMismatches } from "./group-info-match.js";
 import { observeGroupInfo } from "./observe-group-info.js";
 import { observeMessage } from "./observe-message.js";
 import type { PublicGroupView } from "./public-group-view.js";
-import { expectObserverRejects, expectSameAs, groupInfoOf, observe, observeCommitMessage } from "./observer.fixture.js";
+import { expectObserverRejects, expectSameAs, groupInfoOf, observeCommitMessage } from "./observer.fixture.js";
 import { decode, encode } from "@mlskit/codec";
 
 let cs: CipherSuiteProvider;

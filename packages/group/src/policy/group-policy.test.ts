@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type CipherSuiteProvider, ValidationError, WireFormat } from "@mlskit/core";
 import { createApplicationMessage } from "../framing/application-message.js";
 import { defaultCapabilities } from "../leaf-nodes/capabilities.js";
-import { type Commit } from "../commit/commit.js";
+import type { Commit } from "../commit/commit.js";
 import { createCommit, mergePendingCommit } from "../commit/commit-create.js";
 import { ContentType } from "../framing/content-type.js";
 import { type TestClient, client, deliver, join, kpOf, newGroup } from "../group.fixture.js";

@@ -118,6 +118,7 @@ export class ClientHistory {
     if (this.#retentionError !== undefined) {
       const e = this.#retentionError;
       this.#retentionError = undefined;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the error a check already raised (unknown, narrowed to {})
       throw e;
     }
   }

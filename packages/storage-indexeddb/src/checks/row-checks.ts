@@ -26,7 +26,7 @@ export function rowChecks(factory: IDBFactory, add: AddCheck): void {
     await rejectsWith(s.readGroup(b(1)), "storage/corrupt", "a group with a damaged past-epoch key");
     await rejectsWith(s.readGroup(b(2)), "storage/corrupt", "a group with a damaged version");
     await rejectsWith(s.writeGroup({ groupId: b(2), epoch: 2n, state: b(2), expectedVersion: 1 }), "storage/corrupt", "a write over a damaged version");
-    const row = await raw(STORES.groups, (o) => o.get(keyOf(b(2))));
+    const row: unknown = await raw(STORES.groups, (o) => o.get(keyOf(b(2))));
     same(row, { epoch: 1n, state: b(1), version: 0 }, "the damaged row after the refused write");
     await rejectsWith(s.getKeyPackage(b(3)), "storage/corrupt", "a KeyPackage with a damaged flag");
     await rejectsWith(s.writeGroup({ groupId: b(5), epoch: 0n, state: b(), expectedVersion: 0, consumedKeyPackages: [b(3)] }), "storage/corrupt", "a join consuming a damaged KeyPackage");

@@ -29,7 +29,7 @@ export function indexedDbConformanceTarget(factory: IDBFactory, name = "IndexedD
     open: (options) => open(freshName("mlskit-conformance"), options?.faults),
     reopen: (store) => open(nameOf(store), faultsOf.get(store)),
     corruptGroup: async (store, groupId) => {
-      const row = await withRawStore(factory, nameOf(store), STORES.groups, (s) => s.get(keyOf(groupId)));
+      const row: unknown = await withRawStore(factory, nameOf(store), STORES.groups, (s) => s.get(keyOf(groupId)));
       if (row === undefined) throw new Error("no group to damage");
       await withRawStore(factory, nameOf(store), STORES.groups, (s) => s.put({ ...(row as object), epoch: "not an epoch" }, keyOf(groupId)));
     },
