@@ -13,7 +13,7 @@
  * 1, so a StorePSK id is never ambiguous.
  */
 import { toHex } from "@mlskit/codec";
-import { type ClientStore, type CryptoProvider, type IdentityProvider } from "@mlskit/core";
+import type { ClientStore, CryptoProvider, IdentityProvider } from "@mlskit/core";
 import { Client, type ExternalSigner, type Group, type PublishedKeyPackage } from "@mlskit/mls";
 import { memoryStore } from "@mlskit/storage-memory";
 import { invalidRequest, notFound } from "./errors.js";
