@@ -76,5 +76,23 @@ for (const [ws, deps] of Object.entries(testDependencies())) {
   workspaces[ws] = { ...base, ignoreDependencies: [...(base.ignoreDependencies ?? []), ...deps] };
 }
 
+/**
+ * Unused exports left in files that the performance work is editing (issue 17 report): each is
+ * to be unexported or deleted there, then its line removed here.
+ */
+const ignoreIssues = {
+  "packages/crypto-node/src/aead.ts": ["exports"],
+  "packages/crypto-node/src/hash.ts": ["exports"],
+  "packages/crypto-node/src/keys.ts": ["exports"],
+  "packages/group/src/commit/commit-common.ts": ["exports"],
+  "packages/group/src/commit/commit-process.ts": ["exports"],
+  "packages/group/src/framing/framed-content.ts": ["exports"],
+  "packages/group/src/state/group-state-body.ts": ["exports"],
+  "packages/group/src/state/group-state.ts": ["exports"],
+  "packages/group/src/state/past-epoch-codec.ts": ["exports"],
+  "packages/hpke/src/public-keys.ts": ["exports"],
+  "packages/ratchet-tree/src/parent-hash.ts": ["exports"],
+};
+
 /** @type {import("knip").KnipConfig} */
-export default { workspaces };
+export default { workspaces, ignoreIssues };
