@@ -50,7 +50,7 @@ export default tseslint.config(
       "tsdoc/mark-linked-imports-used": "error",
       // TypeScript checks these (strict, noUnused* aside) better than ESLint can.
       "no-undef": "off",
-      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-import-type-side-effects": "error",
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": "error",

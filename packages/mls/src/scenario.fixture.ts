@@ -93,6 +93,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSta
     agreementChecks: 0,
   };
   let messageCounter = 0;
+  // Read by the helpers below, assigned once the group exists.
+  // eslint-disable-next-line prefer-const
   let groupId: Uint8Array;
 
   const members = () => names.filter((n) => groups.has(n));

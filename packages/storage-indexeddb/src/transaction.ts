@@ -5,7 +5,7 @@
  * callbacks ({@link Tx.request}); the promise settles when the transaction
  * completes (resolved) or aborts (rejected, nothing of it applied).
  */
-import { type StorageError } from "@mlskit/core";
+import type { StorageError } from "@mlskit/core";
 import { storageErrorOf } from "./errors.js";
 import type { StoreName } from "./schema.js";
 
