@@ -88,6 +88,16 @@ export interface CipherSuiteProvider {
 
   /** RFC 9180 SealBase. */
   hpkeSeal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext>;
+  /**
+   * Optional: many independent SealBase calls at once, one ciphertext per
+   * item in order, each exactly as {@link CipherSuiteProvider.hpkeSeal}
+   * (failures as it fails). Present where the provider can spread them over
+   * more than one thread (`@mlskit/crypto-node`: a worker beside the calling
+   * thread); callers with many recipients (the N - 1 encryptions of a
+   * full-path Commit over blank parents, RFC 9420 §12.4.1) use it when
+   * present.
+   */
+  hpkeSealBatch?(items: readonly HpkeSealInput[]): Promise<HpkeCiphertext[]>;
   /** The Encap of RFC 9180 SealBase now, its key schedule and Seal later ({@link HpkeEncapsulation}). */
   hpkeEncap(publicKey: Uint8Array): Promise<HpkeEncapsulation>;
   /**
@@ -176,6 +186,14 @@ export interface CipherSuiteProvider {
 
   /** Cryptographically secure random bytes. */
   randomBytes(length: number): Uint8Array;
+}
+
+/** One SealBase (RFC 9180 §6.1) of {@link CipherSuiteProvider.hpkeSealBatch}. */
+export interface HpkeSealInput {
+  readonly publicKey: Uint8Array;
+  readonly info: Uint8Array;
+  readonly aad: Uint8Array;
+  readonly plaintext: Uint8Array;
 }
 
 /** One signature to check: `signature` over `message` under `publicKey` (see {@link CipherSuiteProvider.verifyBatch}). */

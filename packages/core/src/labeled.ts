@@ -151,6 +151,23 @@ export function encryptWithLabel(
 }
 
 /**
+ * EncryptWithLabel (RFC 9420 §5.1.3) of one plaintext each to many keys
+ * under one label and context: through `hpkeSealBatch` where the provider
+ * has it (spread over threads), else each as {@link encryptWithLabel}.
+ */
+export function encryptWithLabelMany(
+  cs: CipherSuiteProvider,
+  label: string,
+  context: Uint8Array,
+  items: readonly { readonly publicKey: Uint8Array; readonly plaintext: Uint8Array }[],
+): Promise<HpkeCiphertext[]> {
+  const info = encodeTwoOpaque(labelBytes(label), context);
+  const aad = new Uint8Array(0);
+  if (cs.hpkeSealBatch !== undefined) return cs.hpkeSealBatch(items.map((x) => ({ publicKey: x.publicKey, info, aad, plaintext: x.plaintext })));
+  return Promise.all(items.map((x) => cs.hpkeSeal(x.publicKey, info, aad, x.plaintext)));
+}
+
+/**
  * EncryptWithLabel (RFC 9420 §5.1.3) on an Encap made ahead
  * ({@link CipherSuiteProvider.hpkeEncap}): the same bytes as
  * {@link encryptWithLabel} to the encapsulation's public key.

@@ -6,6 +6,7 @@ import { nodeAeads } from "./aead.js";
 import { DH_TAGS, nodeDhGroups } from "./dh.js";
 import { nodeHashes, nodeKdfs } from "./hash.js";
 import { KeyCache } from "./keys.js";
+import { sealInWorker } from "./seal-pool.js";
 import { SIGNATURE_TAGS, nodeSignatures } from "./signature.js";
 
 /** Options of {@link nodeCryptoProvider} and {@link nodePrimitives}. */
@@ -76,6 +77,9 @@ export function nodePrimitives(options: NodeCryptoOptions = {}): NodePrimitiveSo
     ...lookups,
     name,
     randomBytes,
+    // The seven suites' HPKE on a worker too (the fallback's KEMs are not there: those batches are refused and sealed here).
+    hpkeSealBatch: (suite: Parameters<typeof sealInWorker>[0], items: Parameters<typeof sealInWorker>[1]) =>
+      own.dh(suite.kem) !== undefined ? sealInWorker(suite, items) : Promise.reject(new Error(`no ${suite.name} on the seal worker`)),
     forgetPrivateKey: (privateKey: Uint8Array): void => keys.forget(privateKey, [...DH_TAGS, ...SIGNATURE_TAGS]),
     get keyCacheSizes() {
       return keys.sizes;

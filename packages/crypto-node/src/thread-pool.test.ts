@@ -1,11 +1,13 @@
 /**
  * What runs on node:crypto's thread pool: `verifyBatch` (each result as
  * `verify` gives it, in order, for every signature scheme of the seven
- * suites) and X25519/X448 key generations beyond a burst's first few.
+ * suites), X25519/X448 key generations beyond a burst's first few, and
+ * hpkeSealBatch (half of a batch on the seal worker).
  */
 import { CIPHER_SUITES } from "@mlskit/core";
 import { describe, expect, it } from "vitest";
 import { nodeCryptoProvider } from "./index.js";
+import { sealWorkerBatches } from "./seal-pool.js";
 
 const provider = nodeCryptoProvider();
 
@@ -63,4 +65,31 @@ describe("node provider: X25519/X448 key generation in bursts (the rest on the t
       }
     });
   }
+});
+
+describe("node provider: hpkeSealBatch (half on a worker thread, half here)", () => {
+  for (const id of [1, 2, 4, 5]) {
+    it(`suite ${id}: 80 seals, each opened by its recipient, some sealed on the worker`, async () => {
+      const cs = await provider.cipherSuite(id);
+      expect(typeof cs.hpkeSealBatch).toBe("function");
+      const before = sealWorkerBatches();
+      const recipients = await Promise.all(Array.from({ length: 80 }, () => cs.hpkeGenerateKeyPair()));
+      const info = Uint8Array.of(1, 2, 3);
+      const aad = Uint8Array.of(4);
+      const items = recipients.map((r, i) => ({ publicKey: r.publicKey, info, aad, plaintext: Uint8Array.of(i, 7, 7) }));
+      const out = await cs.hpkeSealBatch!(items);
+      expect(out).toHaveLength(80);
+      for (const [i, ct] of out.entries()) expect(await cs.hpkeOpen(ct, recipients[i]!.privateKey, info, aad)).toEqual(Uint8Array.of(i, 7, 7));
+      // The caller's plaintexts are its own: not wiped by the worker's copy being wiped.
+      expect(items[0]!.plaintext).toEqual(Uint8Array.of(0, 7, 7));
+      expect(sealWorkerBatches()).toBeGreaterThan(before);
+    });
+  }
+
+  it("a bad key in a batch fails the batch as hpkeSeal fails (crypto/invalid-key)", async () => {
+    const cs = await provider.cipherSuite(1);
+    const good = await cs.hpkeGenerateKeyPair();
+    const items = Array.from({ length: 40 }, (_, i) => ({ publicKey: i === 3 ? new Uint8Array(32) : good.publicKey, info: new Uint8Array(0), aad: new Uint8Array(0), plaintext: Uint8Array.of(i) }));
+    await expect(cs.hpkeSealBatch!(items)).rejects.toMatchObject({ code: "crypto/invalid-key" });
+  });
 });

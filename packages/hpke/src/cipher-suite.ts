@@ -16,6 +16,7 @@ import {
   type HpkeCiphertext,
   type HpkeEncapsulation,
   type KeyPair,
+  type HpkeSealInput,
   type SignatureCheck,
 } from "@mlskit/core";
 import { aeadName, kdfName, kemKdfId, kemName } from "./algorithms.js";
@@ -42,6 +43,9 @@ const SIGNATURE_NAMES: Record<number, string> = {
 export const signatureName = (scheme: number): string =>
   SIGNATURE_NAMES[scheme] ?? `signature scheme 0x${scheme.toString(16).padStart(4, "0")}`;
 
+/** Items below which `hpkeSealBatch` seals everything on this thread (a message to another thread costs more). */
+const SEAL_ELSEWHERE_MIN = 32;
+
 class SuiteCipherSuiteProvider implements CipherSuiteProvider {
   readonly suite: CipherSuiteDescription;
   readonly hashLength: number;
@@ -57,6 +61,8 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
   readonly hashSync?: (data: Uint8Array) => Uint8Array;
   /** Present when the KDF can expand synchronously (see `CipherSuiteProvider.kdfExpandSync`). */
   readonly kdfExpandSync?: (prk: Uint8Array, info: Uint8Array, length: number) => Uint8Array;
+  /** Present when the source seals on another thread too (see `CipherSuiteProvider.hpkeSealBatch`). */
+  readonly hpkeSealBatch?: (items: readonly HpkeSealInput[]) => Promise<HpkeCiphertext[]>;
   /** Present when the signature primitive verifies in batches (see `CipherSuiteProvider.verifyBatch`). */
   readonly verifyBatch?: (items: readonly SignatureCheck[]) => Promise<boolean[]>;
 
@@ -83,6 +89,19 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
     if (expandSync !== undefined) this.kdfExpandSync = (prk, info, length) => expandSync.call(p.kdf, prk, info, length);
     this.#aead = p.aead;
     this.#sig = p.signature;
+    const sealElsewhere = p.sealElsewhere;
+    if (sealElsewhere !== undefined) {
+      this.hpkeSealBatch = async (items) => {
+        const seal = (x: HpkeSealInput) => this.hpkeSeal(x.publicKey, x.info, x.aad, x.plaintext);
+        if (items.length < SEAL_ELSEWHERE_MIN) return Promise.all(items.map(seal));
+        // Half elsewhere, half here, at the same time; what the other thread cannot do is done here.
+        const half = items.length >>> 1;
+        const there = sealElsewhere(items.slice(0, half)).catch(() => Promise.all(items.slice(0, half).map(seal)));
+        const here = Promise.all(items.slice(half).map(seal));
+        here.catch(() => undefined); // awaited below, after `there`
+        return [...(await there), ...(await here)];
+      };
+    }
     const verifyBatch = p.signature.verifyBatch;
     if (verifyBatch !== undefined) {
       const scheme = p.signature.scheme;
@@ -312,7 +331,19 @@ export function suitePrimitives(source: PrimitiveSource, id: CipherSuiteId, ciph
       `${source.name} cannot serve ${suite.name}: missing ${missingPrimitives(source, suite).join(", ")}`,
     );
   }
-  return { suite, hash, kdf, kemKdf, aead, dh, ...(kem ? { kem } : {}), signature, randomBytes: (n) => source.randomBytes(n) };
+  const sealBatch = source.hpkeSealBatch;
+  return {
+    suite,
+    hash,
+    kdf,
+    kemKdf,
+    aead,
+    dh,
+    ...(kem ? { kem } : {}),
+    signature,
+    randomBytes: (n) => source.randomBytes(n),
+    ...(sealBatch !== undefined ? { sealElsewhere: (items: readonly HpkeSealInput[]) => sealBatch.call(source, suite, items) } : {}),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
  * WebCrypto, ...); the protocol logic — DHKEM, the HPKE key schedule, labeled
  * operations — is written once, in this package and in `@mlskit/core`.
  */
-import type { CipherSuiteDescription, KeyPair, SignatureCheck } from "@mlskit/core";
+import type { CipherSuiteDescription, HpkeCiphertext, HpkeSealInput, KeyPair, SignatureCheck } from "@mlskit/core";
 
 /** A hash function. */
 export interface HashPrimitive {
@@ -180,6 +180,8 @@ export interface SuitePrimitives {
   readonly kem?: KemPrimitive;
   readonly signature: SignaturePrimitive;
   randomBytes(length: number): Uint8Array;
+  /** SealBase of many items elsewhere (the source's `hpkeSealBatch` for this suite), when the source has it. */
+  readonly sealElsewhere?: (items: readonly HpkeSealInput[]) => Promise<HpkeCiphertext[]>;
 }
 
 /**
@@ -201,4 +203,12 @@ export interface PrimitiveSource {
   /** By TLS SignatureScheme value. */
   signature(scheme: number): SignaturePrimitive | undefined;
   randomBytes(length: number): Uint8Array;
+  /**
+   * Optional: SealBase (RFC 9180) of many items in `suite` on another thread
+   * (crypto-node's worker), with this source's primitives there. Rejects
+   * when it cannot (a suite it does not serve, no worker); the suite
+   * provider then seals those items itself. See
+   * `CipherSuiteProvider.hpkeSealBatch`.
+   */
+  hpkeSealBatch?(suite: CipherSuiteDescription, items: readonly HpkeSealInput[]): Promise<HpkeCiphertext[]>;
 }

@@ -4,6 +4,7 @@ import type { CipherSuiteProvider, CryptoProvider, HpkeEncapsulation } from "@ml
 import { encodeGroupContext } from "@mlskit/key-schedule";
 import { hex, vectorReport, vectors } from "@mlskit/test-vectors";
 import { testProviders } from "@mlskit/test-vectors/providers";
+import { LeafNodeSource, signLeafNode } from "./leaf-node.js";
 import { TreePrivateKeys, deriveNodeKeyPair } from "./private-keys.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex, leafToNode } from "./tree-math.js";
@@ -153,4 +154,45 @@ describe("createUpdatePath: encapsulations made ahead (RFC 9180 SealBase split a
     expect(made.length).toBeGreaterThan(0);
     expect(made.every((r) => r.sealed === 0 && r.discarded)).toBe(true);
   });
+});
+
+describe("createUpdatePath over blank parents: N - 1 encryptions, sealed in one batch where the provider has hpkeSealBatch", () => {
+  for (const provider of testProviders()) {
+    it(`${provider.name}: 100 members from KeyPackages; the first one's path is decrypted by every other member`, async () => {
+      const cs = await provider.cipherSuite(1);
+      const members = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const sig = await cs.signatureGenerateKeyPair();
+          const enc = await cs.hpkeGenerateKeyPair();
+          const leaf = await signLeafNode(cs, sig.privateKey, {
+            encryptionKey: enc.publicKey,
+            signatureKey: sig.publicKey,
+            credential: { credentialType: 1, identity: Uint8Array.of(i) },
+            capabilities: { versions: [1], cipherSuites: [1], extensions: [], proposals: [], credentials: [1] },
+            leafNodeSource: LeafNodeSource.key_package,
+            lifetime: { notBefore: 0n, notAfter: 2n ** 64n - 1n },
+            extensions: [],
+          });
+          return { leaf, sig, enc };
+        }),
+      );
+      const d0 = (await RatchetTree.create(cs, members[0]!.leaf)).stage();
+      for (const m of members.slice(1)) d0.addLeaf(m.leaf);
+      const tree = await d0.merge();
+      const groupId = Uint8Array.of(9);
+      const groupContext = (h: Uint8Array) => h;
+      const mine = tree.stage();
+      const created = await createUpdatePath(mine, { leafIndex: 0 as LeafIndex, signaturePrivateKey: members[0]!.sig.privateKey, groupId, groupContext });
+      // Blank parents: the resolution of each copath node is every leaf under it.
+      expect(created.updatePath.nodes.reduce((n, node) => n + node.encryptedPathSecret.length, 0)).toBe(99);
+      const theirs = tree.stage();
+      await mergeUpdatePath(theirs, { sender: 0 as LeafIndex, updatePath: created.updatePath, groupId });
+      const gc = await theirs.treeHash();
+      for (let j = 1; j < 100; j++) {
+        const keys = new TreePrivateKeys(j as LeafIndex, [[leafToNode(j as LeafIndex), members[j]!.enc.privateKey]]);
+        const d = await decryptUpdatePath(theirs, 0 as LeafIndex, created.updatePath, keys, gc);
+        expect(toHex(d.commitSecret), `leaf ${j}`).toBe(toHex(created.commitSecret));
+      }
+    });
+  }
 });

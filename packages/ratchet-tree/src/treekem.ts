@@ -16,6 +16,7 @@ import {
   decryptWithLabel,
   deriveSecret,
   encryptWithLabelAfterEncap,
+  encryptWithLabelMany,
   verifyWithLabel,
 } from "@mlskit/core";
 import { type Capabilities, type LeafNode, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
@@ -30,6 +31,12 @@ import { fail } from "./error-codes.js";
 
 /** HPKE encryptions of an UpdatePath kept in flight (enough to keep WebCrypto's thread pool busy). */
 const ENCRYPTION_WINDOW = 256;
+/**
+ * Encryptions from which an UpdatePath is sealed in one `hpkeSealBatch`
+ * when the provider has it (spread over threads: node:crypto's worker),
+ * instead of Encaps issued ahead on this thread.
+ */
+const SEAL_BATCH_MIN = 64;
 
 /** The provisional GroupContext encoding for a tree hash (§12.4.1: the tree after the path is merged). */
 export type GroupContextFor = (treeHash: Uint8Array) => Uint8Array | Promise<Uint8Array>;
@@ -101,7 +108,9 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
   resolutions.forEach((res, i) => {
     for (const r of res) jobs.push({ i, key: diff.encryptionKey(r)! });
   });
-  const early = jobs.slice(0, ENCRYPTION_WINDOW).map(({ key }) => {
+  // With a provider that seals in batches on other threads too, a large path is sealed in one batch once its secrets are known.
+  const batched = cs.hpkeSealBatch !== undefined && jobs.length >= SEAL_BATCH_MIN;
+  const early = (batched ? [] : jobs.slice(0, ENCRYPTION_WINDOW)).map(({ key }) => {
     const encapsulation = cs.hpkeEncap(key);
     encapsulation.catch(() => undefined); // awaited below, or discarded on failure
     return encapsulation;
@@ -163,9 +172,12 @@ async function derivePathAndEncrypt(
   diff.setLeaf(l, leafNode);
 
   const groupContext = await options.groupContext(await diff.treeHash());
-  const ciphertexts = await mapConcurrent(jobs, ENCRYPTION_WINDOW, async ({ i, key }, k) =>
-    encryptWithLabelAfterEncap(await (early[k] ?? cs.hpkeEncap(key)), "UpdatePathNode", groupContext, secrets[i]!),
-  );
+  const ciphertexts =
+    early.length === 0 && jobs.length >= SEAL_BATCH_MIN && cs.hpkeSealBatch !== undefined
+      ? await encryptWithLabelMany(cs, "UpdatePathNode", groupContext, jobs.map(({ i, key }) => ({ publicKey: key, plaintext: secrets[i]! })))
+      : await mapConcurrent(jobs, ENCRYPTION_WINDOW, async ({ i, key }, k) =>
+          encryptWithLabelAfterEncap(await (early[k] ?? cs.hpkeEncap(key)), "UpdatePathNode", groupContext, secrets[i]!),
+        );
   let next = 0;
   const nodes: UpdatePathNode[] = path.map((_, i) => {
     const encryptedPathSecret = ciphertexts.slice(next, next + resolutions[i]!.length);
