@@ -347,3 +347,23 @@ export function checkMembersSupportGroupContextExtensions(
   }
 }
 
+const treeSummaries = new WeakMap<object, CredentialTypeSummary>();
+
+/**
+ * The credential-type summary of a tree's members, computed once per tree
+ * (O(N)) unless {@link rememberMemberSummary} recorded one derived
+ * incrementally (the tree of a new epoch, from its predecessor's, §12.3).
+ */
+export function memberSummaryOfTree(tree: TreeView): CredentialTypeSummary {
+  let s = treeSummaries.get(tree);
+  if (s === undefined) {
+    s = CredentialTypeSummary.fromTree(tree);
+    treeSummaries.set(tree, s);
+  }
+  return s;
+}
+
+/** Records the summary of a tree derived incrementally. */
+export function rememberMemberSummary(tree: object, summary: CredentialTypeSummary): void {
+  treeSummaries.set(tree, summary);
+}

@@ -32,7 +32,8 @@ import {
   verifyLeafNodeSignature,
 } from "@mlskit/ratchet-tree";
 import {
-  CredentialTypeSummary,
+  type CredentialTypeSummary,
+  memberSummaryOfTree,
   checkCredentialTypeCompatibility,
   checkGroupContextExtensionsSupported,
   checkLeafExtensionsListed,
@@ -194,7 +195,8 @@ export function leafNodeGroupOf(groupContext: Pick<GroupContext, "groupId" | "ve
     groupId: groupContext.groupId,
     version: groupContext.version,
     extensions: groupContext.extensions,
-    members: CredentialTypeSummary.fromTree(tree),
+    // The summary the tree already has (derived with its epoch, §12.3), not a fresh O(N) scan per KeyPackage validated.
+    members: memberSummaryOfTree(tree),
     keys: tree,
   };
 }

@@ -7,7 +7,7 @@ import { toHex } from "@mlskit/codec";
 import { type CipherSuiteProvider, type Extension, expectDefined } from "@mlskit/core";
 import { PSKType, type PreSharedKeyID } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode } from "@mlskit/ratchet-tree";
-import { CredentialTypeSummary, checkMembersSupportGroupContextExtensions } from "../leaf-nodes/capabilities.js";
+import { type CredentialTypeSummary, checkMembersSupportGroupContextExtensions, memberSummaryOfTree, rememberMemberSummary } from "../leaf-nodes/capabilities.js";
 import { externalSendersOf } from "../extensions/extensions.js";
 import { checkAcceptedExtensions } from "../policy/group-policy.js";
 import type { ProposalListState } from "./proposal-list-types.js";
@@ -15,21 +15,14 @@ import type { AddProposal } from "./proposal.js";
 import { fail } from "../error-codes.js";
 
 
-const summaries = new WeakMap<object, CredentialTypeSummary>();
-
 /** The credential-type summary of a tree's members, computed once per tree (O(N)) and derived incrementally after. */
 export function memberSummaryOf(state: ProposalListState): CredentialTypeSummary {
-  let s = summaries.get(state.tree);
-  if (s === undefined) {
-    s = CredentialTypeSummary.fromTree(state.tree);
-    summaries.set(state.tree, s);
-  }
-  return s;
+  return memberSummaryOfTree(state.tree);
 }
 
 /** @internal Records the summary of a tree derived incrementally. */
 export function setMemberSummary(tree: object, summary: CredentialTypeSummary): void {
-  summaries.set(tree, summary);
+  rememberMemberSummary(tree, summary);
 }
 
 /** A string key identifying a PreSharedKeyID (§12.2 duplicate check). */
