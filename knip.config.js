@@ -22,10 +22,10 @@ function testDependencies() {
 
 const workspaces = {
     ".": {
-      "entry": ["tools/scripts/*.mjs", "vitest.config.ts", "eslint.config.js"],
+      "entry": ["tools/scripts/*.mjs"],
       "project": ["tools/scripts/*.mjs"],
-      // Run as executables by tools/scripts/check-publish.mjs (attw, publint) and the `format` scripts.
-      "ignoreDependencies": ["@arethetypeswrong/cli", "publint", "prettier"]
+      // Run as executables by tools/scripts/check-publish.mjs.
+      "ignoreDependencies": ["@arethetypeswrong/cli", "publint"]
     },
     "packages/*": {
       "entry": ["src/index.ts", "src/**/*.test.ts", "src/**/*.fixture.ts"],
@@ -86,6 +86,8 @@ const ignoreIssues = {
   "packages/crypto-node/src/keys.ts": ["exports"],
   "packages/group/src/commit/commit-common.ts": ["exports"],
   "packages/group/src/commit/commit-process.ts": ["exports"],
+  // Its one user is commit-process.ts's unused re-export above.
+  "packages/group/src/observer/public-commit.ts": ["exports"],
   "packages/group/src/framing/framed-content.ts": ["exports"],
   "packages/group/src/state/group-state-body.ts": ["exports"],
   "packages/group/src/state/group-state.ts": ["exports"],

@@ -43,7 +43,7 @@ export function b(x: unknown): Uint8Array {
   throw invalidRequest("expected bytes");
 }
 /** UTF-8 text of a bytes field. */
-export const text = (x: Uint8Array): string => new TextDecoder().decode(x);
+const text = (x: Uint8Array): string => new TextDecoder().decode(x);
 /** A bytes field, or undefined when it is empty (the runner leaves optional fields empty). */
 export const nonEmpty = (x: unknown): Uint8Array | undefined => {
   const v = b(x);
