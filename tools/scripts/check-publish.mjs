@@ -3,7 +3,7 @@
 // - metadata: LICENSE (the root's), README.md, repository (with its directory), engines.node,
 //   a "files" list that ships dist and not src;
 // - the tarball `pnpm pack` makes (as `changeset publish` will): no tests, fixtures, sources,
-//   .tsbuildinfo; then publint (strict: warnings fail) and @arethetypeswrong/cli (esm-only
+//   .tsbuildinfo, nor sourceMappingURL comments (no maps are shipped); then publint (strict: warnings fail) and @arethetypeswrong/cli (esm-only
 //   profile: the packages are ESM-only on purpose, so "CJS requires ESM" is not reported).
 // Usage: node tools/scripts/check-publish.mjs [package-folder ...]
 import { execFile } from "node:child_process";
@@ -42,6 +42,12 @@ async function check({ name, dir, pkg }) {
     if (/\.(test|fixture)\.|(^|\/)\.tsbuildinfo$|^src\/|\.ts$(?<!\.d\.ts)/.test(f)) problems.push(`tarball ships ${f}`);
   }
   for (const need of ["LICENSE", "README.md", "package.json"]) if (!files.includes(need)) problems.push(`tarball lacks ${need}`);
+  // Maps are not shipped (tsconfig.base.json emits none), so no file may point at one.
+  const code = files.filter((f) => /\.(js|d\.ts)$/.test(f)).map((f) => `package/${f}`);
+  if (code.length) {
+    const { stdout: text } = await run("tar", ["xzfO", tgz, ...code], { maxBuffer: 1 << 26 });
+    if (text.includes("//# sourceMappingURL=")) problems.push("tarball ships //# sourceMappingURL comments (maps are not shipped)");
+  }
   const packed = JSON.parse((await run("tar", ["xzfO", tgz, "package/package.json"], { maxBuffer: 1 << 20 })).stdout);
   for (const [k, v] of Object.entries({ ...packed.dependencies, ...packed.peerDependencies })) {
     if (String(v).startsWith("workspace:")) problems.push(`packed dependency ${k} is still ${v}`);
