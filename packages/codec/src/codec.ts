@@ -98,7 +98,8 @@ export function optional<T>(item: Codec<T>): Codec<T | undefined> {
   };
 }
 
-type Fields<T> = { readonly [K in keyof T]-?: Codec<T[K]> };
+/** The codecs of a {@link struct}'s fields, one per property of `T`. */
+export type Fields<T> = { readonly [K in keyof T]-?: Codec<T[K]> };
 
 /**
  * A struct: fields encoded in declaration order. Field names are pushed on

@@ -11,6 +11,7 @@ export { Writer } from "./writer.js";
 export { MAX_VARINT, opaqueSize, varintSize } from "./varint.js";
 export {
   type Codec,
+  type Fields,
   encode,
   decode,
   uint8,

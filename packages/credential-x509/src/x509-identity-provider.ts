@@ -103,7 +103,7 @@ export class X509IdentityProvider implements IdentityProvider {
   readonly #maxPathLength: number;
   readonly #crypto: Crypto;
 
-  /** @throws {@link UsageError} for a missing or unparsable trust anchor or intermediate, or no WebCrypto. */
+  /** @throws UsageError for a missing or unparsable trust anchor or intermediate, or no WebCrypto. */
   constructor(options: X509IdentityProviderOptions) {
     if (options.trustAnchors.length === 0) throw new UsageError("usage/x509-no-trust-anchor", "configure at least one trust anchor");
     this.#anchors = options.trustAnchors.map((c, i) => configured(c, `trustAnchors[${i}]`));

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import type { CipherSuiteProvider } from "../crypto-provider.js";
+import type { CryptoError } from "../errors.js";
 import { aeadChecks } from "./aead.js";
 import type { AddCheck, ConformanceCheck } from "./helpers.js";
 import { hashKdfChecks } from "./hash-kdf.js";
@@ -17,6 +18,7 @@ import { type PublicKeyCheckOptions, publicKeyChecks } from "./public-keys.js";
 import { signatureChecks } from "./signature.js";
 
 export type { ConformanceCheck } from "./helpers.js";
+export type { PublicKeyCheckOptions } from "./public-keys.js";
 
 /**
  * Options of {@link cipherSuiteConformance}: what a provider may declare it

@@ -47,7 +47,7 @@ export interface AuthorityRegistration {
  * const { credential, signatureKeyPair } = await registerWithAuthority({ asUrl, clientId: "alice.phone", registrationToken });
  * const alice = await Client.create({ credential, signatureKeyPair, identityProvider: authorityIdentityProvider(anchors) });
  * ```
- * @throws {@link DsError} from the service (`auth/missing`, `auth/forbidden`,
+ * @throws {@link @mlskit/ds-protocol!DsError} from the service (`auth/missing`, `auth/forbidden`,
  *   `client/bad-id`, `client/bad-credential`, `client/already-registered`…),
  *   `client/bad-id` before sending an id the service would refuse,
  *   `internal/failed` when it cannot be reached or answers malformed.

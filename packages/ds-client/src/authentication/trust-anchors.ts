@@ -6,7 +6,7 @@ import { type FetchFunction, asEndpoint, certificatesOf, requestJson } from "./a
  * identity provider with ({@link authorityIdentityProvider}). Fetch them
  * over an authenticated channel (HTTPS) or pin them: whoever answers this
  * decides whom the client trusts.
- * @throws {@link DsError} from the service, `internal/failed` when it cannot be reached.
+ * @throws {@link @mlskit/ds-protocol!DsError} from the service, `internal/failed` when it cannot be reached.
  */
 export async function fetchTrustAnchors(asUrl: string | URL, options: { readonly fetch?: FetchFunction } = {}): Promise<Uint8Array[]> {
   const body = await requestJson(options.fetch, asEndpoint(asUrl, AsRoutes.trustAnchors), { method: "GET", headers: { accept: "application/json" } });
