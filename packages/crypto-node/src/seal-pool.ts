@@ -78,7 +78,15 @@ export function sealInWorker(suite: CipherSuiteDescription, items: readonly Hpke
     pending.set(id, { resolve, reject });
     // Referenced while a batch is out: an otherwise idle process awaits the answer instead of exiting.
     w.ref();
-    const request: SealRequest = { id, suite: { ...suite }, items: items.map((x) => ({ publicKey: x.publicKey, info: x.info, aad: x.aad, plaintext: x.plaintext })) };
+    // Compact copies: a message clones the whole ArrayBuffer behind a view (a key inside a tree's arena would take the
+    // arena along). The plaintext copies are wiped once posted: the message holds its own clone, which the worker wipes.
+    const plaintexts = items.map((x) => x.plaintext.slice());
+    const request: SealRequest = {
+      id,
+      suite: { ...suite },
+      items: items.map((x, i) => ({ publicKey: x.publicKey.slice(), info: x.info.slice(), aad: x.aad.slice(), plaintext: plaintexts[i]! })),
+    };
     w.postMessage(request);
+    for (const p of plaintexts) p.fill(0);
   });
 }
