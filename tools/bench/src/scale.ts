@@ -54,7 +54,7 @@ async function benchScaleOne(spec: ProviderSpec, builder: ProviderSpec, n: numbe
   const runs = n >= 100_000 ? 3 : 5;
 
   const joinTimes: number[] = [];
-  for (let i = 0; i < (n >= 100_000 ? 2 : 3); i++) {
+  for (let i = 0; i < 3; i++) {
     gc();
     const cs = await suiteOf(spec);
     const t = performance.now();
