@@ -5,7 +5,7 @@
 import { Writer, opaqueSize, utf8 } from "@mlskit/codec";
 import type { CipherSuiteProvider, HpkeCiphertext, HpkeEncapsulation } from "./crypto-provider.js";
 import { ValidationError } from "./errors.js";
-import { rememberVerified, verifiedBefore } from "./verified-signatures.js";
+import { rememberVerified, remembersLabel, verifiedBefore } from "./verified-signatures.js";
 
 const PREFIX = "MLS 1.0 ";
 
@@ -131,6 +131,8 @@ export function verifyWithLabel(
   content: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
+  // Messages and Commits (every other label) are verified once each: no memo, no extra promise on their path.
+  if (!remembersLabel(label)) return cs.verify(publicKey, encodeSignContent(label, content), signature);
   // A KeyPackage's signatures are checked on validation and again in the Commit that adds it (verified-signatures.ts).
   if (verifiedBefore(cs, publicKey, label, content, signature)) return Promise.resolve(true);
   return cs.verify(publicKey, encodeSignContent(label, content), signature).then((ok) => {

@@ -28,6 +28,11 @@ interface Entry {
 
 const memos = new WeakMap<CipherSuiteProvider, Map<string, Entry>>();
 
+/** Whether signatures under `label` are remembered at all. */
+export function remembersLabel(label: string): boolean {
+  return LABELS.has(label);
+}
+
 function keyOf(signature: Uint8Array): string {
   return String.fromCharCode.apply(null, signature as unknown as number[]);
 }
