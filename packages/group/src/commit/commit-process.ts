@@ -111,7 +111,8 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   if (removedSelf) {
     return staged(state, fc.sender, committer, list, applied, undefined, true);
   }
-  const pskSecret = await resolvePskSecret(cs, applied.psks, pskSourceOf(state));
+  // pskSourceOf copies the kept resumption PSKs: only for a Commit that has PSK proposals (§8.4).
+  const pskSecret = applied.psks.length === 0 ? undefined : await resolvePskSecret(cs, applied.psks, pskSourceOf(state));
   const next = await deriveNextEpoch(cs, {
     groupContext: gc,
     interimTranscriptHash: state.interimTranscriptHash,
