@@ -30,6 +30,7 @@ export {
   proposalCodec,
   proposalTypeOf,
   isRfcProposalType,
+  type ProposalBody,
   addCodec,
   updateCodec,
   removeCodec,
@@ -329,6 +330,21 @@ export { type CreateGroupOptions, createGroup } from "./creation/group-create.js
 export { releaseSuperseded } from "./state/state-release.js";
 export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake, proposalFromInput } from "./proposals/proposal-create.js";
 export { type ProposalWithSender, type AppliedProposals, type ProposalListEntry, type ProposalVerdict, type ProposalInvalid, type ProposalValid, applyProposalList } from "./proposals/proposal-list.js";
+export type {
+  EntryOf,
+  AddEntry,
+  UpdateEntry,
+  RemoveEntry,
+  PskEntry,
+  ReInitEntry,
+  ExternalInitEntry,
+  GroupContextExtensionsEntry,
+  SelfRemoveEntry,
+  AppDataUpdateEntry,
+  CustomEntry,
+  ByReferenceEntry,
+} from "./proposals/proposal-list-entries.js";
+export type { ProposalListState, ApplyProposalListOptions } from "./proposals/proposal-list-types.js";
 export { type CreateCommitOptions, type CreatedCommit, createCommit, mergePendingCommit, clearPendingCommit } from "./commit/commit-create.js";
 export { type StagedCommit, stageCommit, mergeStagedCommit } from "./commit/commit-process.js";
 export {

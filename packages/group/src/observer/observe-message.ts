@@ -58,7 +58,7 @@ export type ObservedMessage = ObservedCommit | ObservedProposal | ObservedPrivat
  * a new member's Add or external Commit), the FramedContentTBS signature
  * (§6.1). A proposal is then authorized by the policy and kept by
  * ProposalRef; a Commit is followed into the next epoch
- * ({@link observeCommit}). Never checked, for want of secrets: the
+ * (`observeCommit`). Never checked, for want of secrets: the
  * `membership_tag` (§6.2) and a Commit's `confirmation_tag` (§6.1).
  *
  * PrivateMessage: its group id must be this group's; the result reports its

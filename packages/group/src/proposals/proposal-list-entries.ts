@@ -21,7 +21,7 @@ import type {
 import type { ProposalWithSender } from "./proposal-list-types.js";
 
 /** One entry of the list: a proposal of kind `K`, its sender, and its ProposalRef when committed by reference. */
-interface EntryOf<K extends string, P> {
+export interface EntryOf<K extends string, P> {
   readonly kind: K;
   readonly proposal: P;
   readonly sender: Sender;

@@ -134,34 +134,34 @@ export function isRfcProposalType(t: number): boolean {
 export type ProposalRef = Uint8Array;
 
 /** A proposal body: the struct that follows `proposal_type`. */
-type Body<P> = Omit<P, "proposalType">;
+export type ProposalBody<P> = Omit<P, "proposalType">;
 
 /** `struct { KeyPackage key_package; } Add;` (§12.1.1) */
-export const addCodec: Codec<Body<AddProposal>> = {
+export const addCodec: Codec<ProposalBody<AddProposal>> = {
   encode: (w, v) => keyPackageCodec.encode(w, v.keyPackage),
   decode: (r) => ({ keyPackage: r.field("key_package", () => keyPackageCodec.decode(r)) }),
 };
 
 /** `struct { LeafNode leaf_node; } Update;` (§12.1.2) */
-export const updateCodec: Codec<Body<UpdateProposal>> = {
+export const updateCodec: Codec<ProposalBody<UpdateProposal>> = {
   encode: (w, v) => leafNodeCodec.encode(w, v.leafNode),
   decode: (r) => ({ leafNode: r.field("leaf_node", () => leafNodeCodec.decode(r)) }),
 };
 
 /** `struct { uint32 removed; } Remove;` (§12.1.3) */
-export const removeCodec: Codec<Body<RemoveProposal>> = {
+export const removeCodec: Codec<ProposalBody<RemoveProposal>> = {
   encode: (w, v) => w.uint32(v.removed),
   decode: (r) => ({ removed: r.field("removed", () => r.uint32()) as LeafIndex }),
 };
 
 /** `struct { PreSharedKeyID psk; } PreSharedKey;` (§12.1.4) */
-export const preSharedKeyCodec: Codec<Body<PreSharedKeyProposal>> = {
+export const preSharedKeyCodec: Codec<ProposalBody<PreSharedKeyProposal>> = {
   encode: (w, v) => preSharedKeyIdCodec.encode(w, v.psk),
   decode: (r) => ({ psk: r.field("psk", () => preSharedKeyIdCodec.decode(r)) }),
 };
 
 /** `struct { opaque group_id<V>; ProtocolVersion version; CipherSuite cipher_suite; Extension extensions<V>; } ReInit;` (§12.1.5) */
-export const reInitCodec: Codec<Body<ReInitProposal>> = {
+export const reInitCodec: Codec<ProposalBody<ReInitProposal>> = {
   encode(w, v) {
     w.opaque(v.groupId);
     w.uint16(v.version);
@@ -178,13 +178,13 @@ export const reInitCodec: Codec<Body<ReInitProposal>> = {
 };
 
 /** `struct { opaque kem_output<V>; } ExternalInit;` (§12.1.6) */
-export const externalInitCodec: Codec<Body<ExternalInitProposal>> = {
+export const externalInitCodec: Codec<ProposalBody<ExternalInitProposal>> = {
   encode: (w, v) => w.opaque(v.kemOutput),
   decode: (r) => ({ kemOutput: r.field("kem_output", () => opaque.decode(r)) }),
 };
 
 /** `struct { Extension extensions<V>; } GroupContextExtensions;` (§12.1.7) */
-export const groupContextExtensionsCodec: Codec<Body<GroupContextExtensionsProposal>> = {
+export const groupContextExtensionsCodec: Codec<ProposalBody<GroupContextExtensionsProposal>> = {
   encode: (w, v) => extensionsCodec.encode(w, v.extensions as Extension[]),
   decode: (r) => ({ extensions: r.field("extensions", () => extensionsCodec.decode(r)) }),
 };
