@@ -106,8 +106,11 @@ function instrument(cs: CipherSuiteProvider): CipherSuiteProvider {
   return out as unknown as CipherSuiteProvider;
 }
 
-/** Untimed runs before each timed loop (inputs 0..WARMUP-1; the timed runs take the next ones, each input used once). */
-const WARMUP = 20;
+/**
+ * Untimed runs before each timed loop (inputs 0..WARMUP-1; the timed runs take the next ones, each input used once).
+ * WARMUP=1 with 5 runs approximates the protocol bench's --quick mode (barely warm code).
+ */
+const WARMUP = Number(process.env.WARMUP ?? 20);
 
 async function profile(label: string, runs: number, op: (i: number) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < WARMUP; i++) await op(i);
