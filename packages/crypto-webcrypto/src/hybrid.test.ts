@@ -32,9 +32,9 @@ const symmetricCalls = (c: ReturnType<typeof countingCrypto>) =>
 const seq = (n: number, start = 0) => Uint8Array.from({ length: n }, (_, i) => (start + i * 7) & 0xff);
 
 describe("hybrid mode (webcrypto + fallback)", () => {
-  it("defaults to hash, kdf and aead on the fallback, and only with a fallback", async () => {
+  it("statically (calibrate: false) puts hash, kdf and aead on the fallback, and only with a fallback", async () => {
     expect(DEFAULT_PREFER_FALLBACK_FOR).toEqual(["hash", "kdf", "aead"]);
-    const hybrid = await webCryptoPrimitives({ fallback: noblePrimitives() });
+    const hybrid = await webCryptoPrimitives({ fallback: noblePrimitives(), calibrate: false });
     expect(hybrid.name).toBe("webcrypto+noble");
     expect(hybrid.preferFallbackFor).toEqual(["hash", "kdf", "aead"]);
     expect((await webCryptoPrimitives()).preferFallbackFor).toEqual([]);
@@ -50,7 +50,7 @@ describe("hybrid mode (webcrypto + fallback)", () => {
 
   it("runs small hashes, MACs, HKDF and AEAD without crypto.subtle; large inputs and asymmetric work on it", async () => {
     const c = countingCrypto();
-    const cs = await webCryptoProvider({ crypto: c.crypto, fallback: noblePrimitives() }).cipherSuite(1);
+    const cs = await webCryptoProvider({ crypto: c.crypto, fallback: noblePrimitives(), calibrate: false }).cipherSuite(1);
     const sig = await cs.signatureGenerateKeyPair();
     const kem = await cs.hpkeGenerateKeyPair();
     const key = cs.randomBytes(16);
@@ -101,56 +101,65 @@ describe("hybrid mode (webcrypto + fallback)", () => {
   });
 
   describe("gives the same bytes and the same errors as pure WebCrypto and noble, on both sides of each threshold", () => {
-    const hybrid = webCryptoProvider({ fallback: noblePrimitives() });
+    // Every primitive on the fallback below the thresholds, every one on crypto.subtle, and as measured here.
+    const hybrids = {
+      static: webCryptoProvider({ fallback: noblePrimitives(), calibrate: false }),
+      "all webcrypto": webCryptoProvider({
+        fallback: noblePrimitives(),
+        prefer: { digest: "webcrypto", hmac: "webcrypto", kdf: "webcrypto", aead: "webcrypto" },
+      }),
+      calibrated: webCryptoProvider({ fallback: noblePrimitives() }),
+    };
     const pure = webCryptoProvider();
     const noble = nobleCryptoProvider();
-    for (const id of [1, 2, 7] as const) {
-      it(`suite ${id}`, async () => {
-        const [h, w, n] = (await Promise.all([hybrid, pure, noble].map((p) => p.cipherSuite(id)))) as CipherSuiteProvider[];
-        const all = [h!, w!, n!];
-        const same = async (f: (cs: CipherSuiteProvider) => Promise<Uint8Array>) => {
-          const [a, b, c] = await Promise.all(all.map(f));
-          expect(a).toEqual(c);
-          expect(b).toEqual(c);
-        };
-        for (const size of [0, 1, HYBRID_HASH_MAX_INPUT, HYBRID_HASH_MAX_INPUT + 1, 5000]) {
-          await same((cs) => cs.hash(seq(size)));
-          await same((cs) => cs.mac(seq(40), seq(size)));
-          await same((cs) => cs.mac(new Uint8Array(0), seq(size)));
-        }
-        for (const size of [0, 33, HYBRID_KDF_MAX_INPUT, HYBRID_KDF_MAX_INPUT + 1]) {
-          await same((cs) => cs.kdfExtract(new Uint8Array(0), seq(size)));
-          await same((cs) => cs.kdfExtract(seq(20), seq(size)));
-          for (const length of [0, 1, h!.hashLength, 3 * h!.hashLength + 1, 255 * h!.hashLength]) {
-            await same((cs) => cs.kdfExpand(seq(h!.hashLength, 3), seq(size), length));
+    for (const [choice, hybrid] of Object.entries(hybrids))
+      for (const id of [1, 2, 7] as const) {
+        it(`suite ${id}, ${choice}`, async () => {
+          const [h, w, n] = (await Promise.all([hybrid, pure, noble].map((p) => p.cipherSuite(id)))) as CipherSuiteProvider[];
+          const all = [h!, w!, n!];
+          const same = async (f: (cs: CipherSuiteProvider) => Promise<Uint8Array>) => {
+            const [a, b, c] = await Promise.all(all.map(f));
+            expect(a).toEqual(c);
+            expect(b).toEqual(c);
+          };
+          for (const size of [0, 1, HYBRID_HASH_MAX_INPUT, HYBRID_HASH_MAX_INPUT + 1, 5000]) {
+            await same((cs) => cs.hash(seq(size)));
+            await same((cs) => cs.mac(seq(40), seq(size)));
+            await same((cs) => cs.mac(new Uint8Array(0), seq(size)));
           }
-          // A PRK shorter than Nh, which HMAC accepts.
-          await same((cs) => cs.kdfExpand(seq(5), seq(size), 40));
-        }
-        for (const cs of [h!, w!]) {
-          await expect(cs.kdfExpand(seq(h!.hashLength), seq(3), 255 * h!.hashLength + 1)).rejects.toThrow(RangeError);
-        }
-        const key = seq(h!.aeadKeyLength, 11);
-        const nonce = seq(h!.aeadNonceLength, 5);
-        const aad = seq(20);
-        const edge = HYBRID_AEAD_MAX_INPUT - aad.length;
-        for (const size of [0, 1, edge - 16, edge - 15, edge, edge + 1, 4096]) {
-          const pt = seq(size, 1);
-          await same((cs) => cs.aeadSeal(key, nonce, aad, pt));
-          const ct = await n!.aeadSeal(key, nonce, aad, pt);
-          await same((cs) => cs.aeadOpen(key, nonce, aad, ct));
-          const forged = ct.slice();
-          forged[forged.length - 1]! ^= 1;
-          for (const cs of all) await expect(cs.aeadOpen(key, nonce, aad, forged)).rejects.toMatchObject({ code: "crypto/aead-open" });
-        }
-        for (const pt of [seq(10), seq(4096)]) {
+          for (const size of [0, 33, HYBRID_KDF_MAX_INPUT, HYBRID_KDF_MAX_INPUT + 1]) {
+            await same((cs) => cs.kdfExtract(new Uint8Array(0), seq(size)));
+            await same((cs) => cs.kdfExtract(seq(20), seq(size)));
+            for (const length of [0, 1, h!.hashLength, 3 * h!.hashLength + 1, 255 * h!.hashLength]) {
+              await same((cs) => cs.kdfExpand(seq(h!.hashLength, 3), seq(size), length));
+            }
+            // A PRK shorter than Nh, which HMAC accepts.
+            await same((cs) => cs.kdfExpand(seq(5), seq(size), 40));
+          }
           for (const cs of [h!, w!]) {
-            await expect(cs.aeadSeal(key.subarray(1), nonce, aad, pt)).rejects.toMatchObject({ code: "crypto/invalid-key" });
-            await expect(cs.aeadSeal(key, nonce.subarray(1), aad, pt)).rejects.toBeInstanceOf(CryptoError);
+            await expect(cs.kdfExpand(seq(h!.hashLength), seq(3), 255 * h!.hashLength + 1)).rejects.toThrow(RangeError);
           }
-        }
-      });
-    }
+          const key = seq(h!.aeadKeyLength, 11);
+          const nonce = seq(h!.aeadNonceLength, 5);
+          const aad = seq(20);
+          const edge = HYBRID_AEAD_MAX_INPUT - aad.length;
+          for (const size of [0, 1, edge - 16, edge - 15, edge, edge + 1, 4096]) {
+            const pt = seq(size, 1);
+            await same((cs) => cs.aeadSeal(key, nonce, aad, pt));
+            const ct = await n!.aeadSeal(key, nonce, aad, pt);
+            await same((cs) => cs.aeadOpen(key, nonce, aad, ct));
+            const forged = ct.slice();
+            forged[forged.length - 1]! ^= 1;
+            for (const cs of all) await expect(cs.aeadOpen(key, nonce, aad, forged)).rejects.toMatchObject({ code: "crypto/aead-open" });
+          }
+          for (const pt of [seq(10), seq(4096)]) {
+            for (const cs of [h!, w!]) {
+              await expect(cs.aeadSeal(key.subarray(1), nonce, aad, pt)).rejects.toMatchObject({ code: "crypto/invalid-key" });
+              await expect(cs.aeadSeal(key, nonce.subarray(1), aad, pt)).rejects.toBeInstanceOf(CryptoError);
+            }
+          }
+        });
+      }
   });
 });
 

@@ -33,12 +33,21 @@
  * subtle's AEAD and ~2,600/s with noble's (both directions gained). So AEAD
  * inputs up to 2 KiB, typical chat messages, stay on this thread.
  *
+ * These are Node's figures. Other runtimes differ (Chromium's `crypto.subtle`
+ * wins AES-GCM and SHA-256 by 3–8×), so which side serves small inputs is
+ * chosen per primitive, by measurement (`calibrate.ts`), and passed in here:
+ * a primitive on "webcrypto" runs on `crypto.subtle` for every input, one on
+ * "fallback" on the fallback up to the thresholds below. Synchronous
+ * variants (`digestSync`, `expandSync`) come from the fallback either way,
+ * as `crypto.subtle` has none.
+ *
  * Both sides compute the same function, so which side serves a call is not
  * observable except in time; sizes and lengths are checked here, before the
  * choice, so that errors do not depend on it either.
  */
 import { CryptoError } from "@mlskit/core";
 import type { Aead, HashPrimitive, Kdf } from "@mlskit/hpke";
+import type { HybridSide } from "./calibrate.js";
 
 /** Digest and HMAC inputs up to this many bytes go to the fallback. */
 export const HYBRID_HASH_MAX_INPUT = 2048;
@@ -47,29 +56,33 @@ export const HYBRID_KDF_MAX_INPUT = 2048;
 /** AEAD inputs (aad plus plaintext or ciphertext) up to this many bytes go to the fallback. */
 export const HYBRID_AEAD_MAX_INPUT = 2048;
 
+/** Whether an input of `size` bytes runs on the fallback: its side is "fallback" and it is at most `max` bytes. */
+const onFallback = (side: HybridSide, size: number, max: number): boolean => side === "fallback" && size <= max;
+
 /**
- * A hash whose digest and HMAC of small inputs come from `small`, of large ones
- * from `native`; `small`'s synchronous digest, if any, is offered as is.
+ * A hash whose digest and HMAC of small inputs come from `small` (each when
+ * its side is "fallback"), of large ones from `native`; `small`'s
+ * synchronous digest, if any, is offered as is.
  */
-export function hybridHash(native: HashPrimitive, small: HashPrimitive): HashPrimitive {
+export function hybridHash(native: HashPrimitive, small: HashPrimitive, digestSide: HybridSide = "fallback", hmacSide: HybridSide = "fallback"): HashPrimitive {
   const sync = small.digestSync;
   return Object.freeze({
     name: native.name,
     outputLength: native.outputLength,
     ...(sync === undefined ? {} : { digestSync: (data: Uint8Array): Uint8Array => sync.call(small, data) }),
-    digest: (data: Uint8Array): Promise<Uint8Array> =>
-      data.length <= HYBRID_HASH_MAX_INPUT ? small.digest(data) : native.digest(data),
-    hmac: (key: Uint8Array, data: Uint8Array): Promise<Uint8Array> =>
-      data.length <= HYBRID_HASH_MAX_INPUT ? small.hmac(key, data) : native.hmac(key, data),
+    digest: (data: Uint8Array): Promise<Uint8Array> => (onFallback(digestSide, data.length, HYBRID_HASH_MAX_INPUT) ? small.digest(data) : native.digest(data)),
+    hmac: (key: Uint8Array, data: Uint8Array): Promise<Uint8Array> => (onFallback(hmacSide, data.length, HYBRID_HASH_MAX_INPUT) ? small.hmac(key, data) : native.hmac(key, data)),
   });
 }
 
 /**
  * An HKDF whose Extract and Expand run on `small` unless their input is
- * large. Expand is a chain of HMACs over at most Nh + |info| + 1 bytes, so
- * the fallback wins for any output length when `info` is short.
+ * large or `side` is "webcrypto". Expand is a chain of HMACs over at most
+ * Nh + |info| + 1 bytes, so the fallback wins for any output length when
+ * `info` is short (where it wins at all). `small`'s `expandSync` is offered
+ * either way.
  */
-export function hybridKdf(native: Kdf, small: Kdf): Kdf {
+export function hybridKdf(native: Kdf, small: Kdf, side: HybridSide = "fallback"): Kdf {
   const nh = native.hashLength;
   // RFC 5869 §2.3: L <= 255 × HashLen; checked here so both sides fail alike.
   const checkLength = (length: number): void => {
@@ -82,7 +95,7 @@ export function hybridKdf(native: Kdf, small: Kdf): Kdf {
     id: native.id,
     hashLength: nh,
     extract: (salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> =>
-      ikm.length <= HYBRID_KDF_MAX_INPUT ? small.extract(salt, ikm) : native.extract(salt, ikm),
+      onFallback(side, ikm.length, HYBRID_KDF_MAX_INPUT) ? small.extract(salt, ikm) : native.extract(salt, ikm),
     expand: (prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> => {
       try {
         checkLength(length);
@@ -90,7 +103,7 @@ export function hybridKdf(native: Kdf, small: Kdf): Kdf {
         return Promise.reject(e);
       }
       if (length === 0) return Promise.resolve(new Uint8Array(0));
-      return info.length <= HYBRID_KDF_MAX_INPUT ? small.expand(prk, info, length) : native.expand(prk, info, length);
+      return onFallback(side, info.length, HYBRID_KDF_MAX_INPUT) ? small.expand(prk, info, length) : native.expand(prk, info, length);
     },
     // Synchronous callers expand short labels; the fallback serves any size, so no cut-over is needed.
     ...(sync === undefined
@@ -126,9 +139,7 @@ export function hybridAead(native: Aead, small: Aead, name: string): Aead {
       } catch (e) {
         return Promise.reject(e);
       }
-      return aad.length + plaintext.length <= HYBRID_AEAD_MAX_INPUT
-        ? small.seal(key, nonce, aad, plaintext)
-        : native.seal(key, nonce, aad, plaintext);
+      return aad.length + plaintext.length <= HYBRID_AEAD_MAX_INPUT ? small.seal(key, nonce, aad, plaintext) : native.seal(key, nonce, aad, plaintext);
     },
     open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
       try {
@@ -136,9 +147,7 @@ export function hybridAead(native: Aead, small: Aead, name: string): Aead {
       } catch (e) {
         return Promise.reject(e);
       }
-      return aad.length + ciphertext.length <= HYBRID_AEAD_MAX_INPUT
-        ? small.open(key, nonce, aad, ciphertext)
-        : native.open(key, nonce, aad, ciphertext);
+      return aad.length + ciphertext.length <= HYBRID_AEAD_MAX_INPUT ? small.open(key, nonce, aad, ciphertext) : native.open(key, nonce, aad, ciphertext);
     },
   });
 }

@@ -9,9 +9,10 @@
  * `noblePrimitives()` from `@mlskit/crypto-noble` (or a function loading
  * it on first need, e.g. a dynamic import); without one, the suites
  * needing it are reported unsupported. Given a fallback, the provider also
- * runs small hashes, HKDF calls and AEAD messages on it ("webcrypto+noble",
- * the hybrid mode: faster than one awaited `crypto.subtle` call each); see
- * `WebCryptoOptions.preferFallbackFor`.
+ * runs small hashes, HKDF calls and AEAD messages on it where that is faster
+ * than one awaited `crypto.subtle` call each in the running runtime,
+ * measured once per primitive ("webcrypto+noble", the hybrid mode); see
+ * `WebCryptoOptions.calibrate` and `WebCryptoOptions.prefer`.
  *
  * Keys use the canonical encodings of `@mlskit/core`, so state created with
  * another provider works here and the other way round — except in the opt-in
@@ -38,6 +39,7 @@ export {
   DEFAULT_PREFER_FALLBACK_FOR,
 } from "./source.js";
 export type { NonExtractableKeysOptions } from "./handle-keys.js";
+export { HYBRID_PRIMITIVES, type HybridPrimitive, type HybridSide, type HybridChoice, type HybridCalibration, type HybridMeasurement } from "./calibrate.js";
 export { memoryKeyObjectStore, type KeyObjectStore, type MemoryKeyObjectStore } from "./key-store.js";
 export { isKeyHandle, KEY_HANDLE_PREFIX } from "./key-handle.js";
 export { WEBCRYPTO_ERROR_CODES, type WebCryptoErrorCode } from "./error-codes.js";

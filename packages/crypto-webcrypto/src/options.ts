@@ -5,6 +5,7 @@
  */
 import type { CipherSuiteMap } from "@mlskit/core";
 import type { PrimitiveSource } from "@mlskit/hpke";
+import type { HybridPrimitive, HybridSide } from "./calibrate.js";
 import type { NonExtractableKeysOptions } from "./handle-keys.js";
 
 /**
@@ -71,12 +72,36 @@ export interface WebCryptoOptions {
    * operations (signatures, DH, key generation) always stay on
    * `crypto.subtle`, which is 7–13× faster than pure JavaScript for them.
    *
-   * Default: `["hash", "kdf", "aead"]` when `fallback` is given (measured
-   * fastest for every family on Node 20; see `hybrid.ts`), and nothing
-   * without a fallback. `[]` restores pure `crypto.subtle` for everything it
-   * offers. Families the fallback does not offer stay native.
+   * Default: chosen per primitive by measurement in the running runtime
+   * (see {@link WebCryptoOptions.calibrate}), which on Node picks the
+   * fallback for every family and in Chromium only for HMAC and HKDF. Given
+   * explicitly, it is a static table and nothing is measured: "hash" covers
+   * digest and HMAC. `[]` restores pure `crypto.subtle` for everything it
+   * offers. Families the fallback does not offer stay native. Without a
+   * fallback there is nothing to prefer.
    */
   readonly preferFallbackFor?: readonly FallbackPreference[];
+  /**
+   * Whether the hybrid mode measures, once, which side is faster for each
+   * symmetric primitive ("digest", "hmac", "kdf", "aead") in this runtime:
+   * a few ms of awaited calls on each side, on the first `cipherSuite` call
+   * (or in `webCryptoPrimitives`). `crypto.subtle` is taken for a primitive
+   * only when it is clearly faster (1.3×); the rest keep the fallback for
+   * inputs up to 2 KiB. See `calibrate.ts` for the numbers behind this.
+   *
+   * Default `true` when a `fallback` is given and `preferFallbackFor` is not;
+   * `false` uses the static table: `preferFallbackFor`, or every family on the
+   * fallback (the choice measured on Node). Primitives pinned by
+   * {@link WebCryptoOptions.prefer} are never measured.
+   */
+  readonly calibrate?: boolean;
+  /**
+   * Pins the side of some hybrid primitives, whatever calibration or
+   * `preferFallbackFor` would choose, e.g. `{ aead: "webcrypto" }`. "fallback"
+   * means the fallback for inputs up to 2 KiB (larger ones stay native);
+   * "webcrypto" means `crypto.subtle` for every input. Needs a fallback.
+   */
+  readonly prefer?: Readonly<Partial<Record<HybridPrimitive, HybridSide>>>;
   /** Imported public keys kept per algorithm, by value (LRU); default 1024. */
   readonly publicKeyCacheSize?: number;
   /**

@@ -5,17 +5,10 @@
  */
 import { DEFAULT_CIPHER_SUITE_MAP, CryptoError, type CipherSuiteDescription, type CipherSuiteId, type CipherSuiteProvider, type CryptoProvider } from "@mlskit/core";
 import { createCryptoProvider, kemKdfId, missingPrimitives } from "@mlskit/hpke";
+import type { HybridCalibration } from "./calibrate.js";
 import { handleCipherSuiteProvider } from "./handle-suite.js";
 import { isKeyHandle } from "./key-handle.js";
-import {
-  AEAD_ALGORITHM,
-  DH_ALGORITHM,
-  KDF_HASH,
-  SIGNATURE_ALGORITHM,
-  WebCryptoSource,
-  type WebCryptoAlgorithm,
-  type WebCryptoProviderOptions,
-} from "./source.js";
+import { AEAD_ALGORITHM, DH_ALGORITHM, KDF_HASH, SIGNATURE_ALGORITHM, WebCryptoSource, type WebCryptoAlgorithm, type WebCryptoProviderOptions } from "./source.js";
 
 /** A {@link CryptoProvider} on WebCrypto that can also report what the runtime offers. */
 export interface WebCryptoProvider extends CryptoProvider {
@@ -24,6 +17,12 @@ export interface WebCryptoProvider extends CryptoProvider {
    * runtime (probes everything not probed yet).
    */
   capabilities(): Promise<Readonly<Record<WebCryptoAlgorithm, boolean>>>;
+  /**
+   * The hybrid mode's side for each symmetric primitive and how it was
+   * chosen (measured, pinned, static; see `WebCryptoOptions.calibrate`):
+   * runs the calibration if no `cipherSuite` call has yet.
+   */
+  calibration(): Promise<HybridCalibration>;
   /** True in the `nonExtractableKeys` mode (generated private keys are key handles). */
   readonly nonExtractableKeys: boolean;
   /** True when `privateKey` is a key handle rather than key bytes (whatever the mode). */
@@ -79,11 +78,13 @@ const hex4 = (id: number): string => "0x" + id.toString(16).padStart(4, "0");
  * keys come from `generateKey` and are used without any import.
  *
  * With a fallback the provider is a hybrid (`name` "webcrypto+noble" for
- * noble): by default small digests, HMACs, HKDF calls and AEAD messages run
- * synchronously on the fallback, which beats an awaited `crypto.subtle` call
- * (plus a key import for a fresh key) per input, while signatures, DH and
- * large inputs stay on `crypto.subtle`. `preferFallbackFor: []` turns this
- * off; see {@link WebCryptoOptions.preferFallbackFor}.
+ * noble): small digests, HMACs, HKDF calls and AEAD messages run
+ * synchronously on the fallback where that beats an awaited `crypto.subtle`
+ * call (plus a key import for a fresh key) in this runtime — measured once,
+ * per primitive, on the first `cipherSuite` call (a few ms; see
+ * {@link WebCryptoOptions.calibrate}, pin sides with
+ * {@link WebCryptoOptions.prefer}) — while signatures, DH and large inputs
+ * stay on `crypto.subtle`. `preferFallbackFor: []` turns this off.
  *
  * With `options.nonExtractableKeys` (opt-in), generated signature and HPKE
  * private keys are non-extractable `CryptoKey`s kept in the given key store,
@@ -131,16 +132,14 @@ export function webCryptoProvider(options: WebCryptoProviderOptions = {}): WebCr
         ? `${runtime} does not offer ${what}. Pass a fallback primitive source for what it lacks, for example ` +
           `webCryptoProvider({ fallback: noblePrimitives() }) with noblePrimitives from @mlskit/crypto-noble.`
         : `neither ${runtime} nor the fallback source "${source.fallback.name}" offers ${what}.`;
-    const keys =
-      handles === undefined
-        ? ""
-        : " With nonExtractableKeys the suite's DH and signature must be native to crypto.subtle (a fallback's keys would be bytes).";
+    const keys = handles === undefined ? "" : " With nonExtractableKeys the suite's DH and signature must be native to crypto.subtle (a fallback's keys would be bytes).";
     return new CryptoError("crypto/unsupported", `${source.name} cannot serve cipher suite ${hex4(suite.id)} ${suite.name}: ${reason}${keys}`);
   };
 
   return {
     name: source.name,
     capabilities: () => source.probeAll(),
+    calibration: () => source.calibrate(),
     async supportedCipherSuites() {
       await Promise.all([source.probeAll(), source.loadFallback()]);
       return inner.supportedCipherSuites();
@@ -148,7 +147,7 @@ export function webCryptoProvider(options: WebCryptoProviderOptions = {}): WebCr
     async cipherSuite(id: CipherSuiteId): Promise<CipherSuiteProvider> {
       const suite = cipherSuites.get(id);
       if (suite === undefined) return inner.cipherSuite(id); // throws crypto/unknown-cipher-suite
-      await Promise.all([...suiteAlgorithms(suite).map((a) => source.probe(a)), source.loadFallback()]);
+      await Promise.all([...suiteAlgorithms(suite).map((a) => source.probe(a)), source.loadFallback(), source.calibrate()]);
       const missing = missingPrimitives(source, suite);
       if (missing.length > 0) throw unsupported(suite, missing);
       return wrap(await inner.cipherSuite(id));

@@ -8,6 +8,7 @@
 import { CryptoError } from "@mlskit/core";
 import type { Aead, DhGroup, HashPrimitive, Kdf, KemPrimitive, PrimitiveSource, SignaturePrimitive } from "@mlskit/hpke";
 import { webCryptoAead } from "./aead.js";
+import { HYBRID_PRIMITIVES, measureHybrid, type HybridCalibration, type HybridPrimitive, type HybridSide } from "./calibrate.js";
 import { AEAD_ALGORITHM, DH_ALGORITHM, KDF_HASH, SIGNATURE_ALGORITHM, WEBCRYPTO_ALGORITHMS, type WebCryptoAlgorithm } from "./algorithms.js";
 import { probeAlgorithm } from "./capabilities.js";
 import { webCryptoDh } from "./dh.js";
@@ -46,19 +47,30 @@ export class WebCryptoSource implements PrimitiveSource {
   private readonly probes = new Map<WebCryptoAlgorithm, Promise<boolean>>();
   private readonly known = new Map<WebCryptoAlgorithm, boolean>();
   private readonly natives = new Map<string, unknown>();
-  /** Families served by the fallback for small inputs (see {@link WebCryptoOptions.preferFallbackFor}). */
-  readonly preferFallbackFor: ReadonlySet<FallbackPreference>;
+  /** Families the hybrid mode covers (see {@link WebCryptoOptions.preferFallbackFor}); empty without a fallback. */
+  private readonly families: ReadonlySet<FallbackPreference>;
+  /** Sides pinned by {@link WebCryptoOptions.prefer}. */
+  private readonly pinned: Readonly<Partial<Record<HybridPrimitive, HybridSide>>>;
+  /** Whether the sides not pinned are measured (see {@link WebCryptoOptions.calibrate}). */
+  private readonly measures: boolean;
+  /** The side of each hybrid primitive: static until {@link WebCryptoSource.calibrate} has measured. */
+  private sides: Record<HybridPrimitive, HybridSide>;
+  private calibration: Promise<HybridCalibration> | undefined;
+  private calibrated: HybridCalibration | undefined;
 
   constructor(options: WebCryptoProviderOptions = {}) {
     const fallback = options.fallback;
     this.hasFallback = fallback !== undefined;
     if (typeof fallback === "function") this.lazyFallback = fallback;
     else this.fallback = fallback;
-    this.preferFallbackFor = new Set(fallback === undefined ? [] : (options.preferFallbackFor ?? DEFAULT_PREFER_FALLBACK_FOR));
-    this.name =
-      fallback === undefined
-        ? "webcrypto"
-        : `webcrypto+${typeof fallback === "function" ? (options.fallbackName ?? "fallback") : fallback.name}`;
+    this.pinned = fallback === undefined ? {} : { ...options.prefer };
+    const families = new Set(fallback === undefined ? [] : (options.preferFallbackFor ?? DEFAULT_PREFER_FALLBACK_FOR));
+    // A primitive pinned to the fallback brings its family into the hybrid mode.
+    for (const [primitive, side] of Object.entries(this.pinned)) if (side === "fallback") families.add(familyOf(primitive as HybridPrimitive));
+    this.families = families;
+    this.measures = fallback !== undefined && (options.calibrate ?? options.preferFallbackFor === undefined);
+    this.sides = { digest: "fallback", hmac: "fallback", kdf: "fallback", aead: "fallback", ...this.pinned };
+    this.name = fallback === undefined ? "webcrypto" : `webcrypto+${typeof fallback === "function" ? (options.fallbackName ?? "fallback") : fallback.name}`;
     const crypto = options.crypto ?? (globalThis as { crypto?: Crypto }).crypto;
     this.crypto = crypto;
     const subtle = crypto?.subtle;
@@ -71,8 +83,7 @@ export class WebCryptoSource implements PrimitiveSource {
             publicKeyCacheSize: options.publicKeyCacheSize ?? 1024,
             secretKeyCacheSize: options.secretKeyCacheSize ?? 64,
           };
-    this.handles =
-      this.ctx === undefined || options.nonExtractableKeys === undefined ? undefined : new HandleKeys(this.ctx.crypto, options.nonExtractableKeys);
+    this.handles = this.ctx === undefined || options.nonExtractableKeys === undefined ? undefined : new HandleKeys(this.ctx.crypto, options.nonExtractableKeys);
     this.keyCtx = this.ctx === undefined || this.handles === undefined ? this.ctx : { ...this.ctx, handles: this.handles };
   }
 
@@ -94,6 +105,45 @@ export class WebCryptoSource implements PrimitiveSource {
       }
     })();
     return this.fallbackLoading;
+  }
+
+  /** Families whose small inputs run on the fallback for at least one primitive (the current choice). */
+  get preferFallbackFor(): ReadonlySet<FallbackPreference> {
+    const sides = this.sides;
+    return new Set([...this.families].filter((f) => HYBRID_PRIMITIVES.some((p) => familyOf(p) === f && sides[p] === "fallback")));
+  }
+
+  /**
+   * Chooses each hybrid primitive's side (once; later calls return the same
+   * result): pinned sides as given, the rest measured when calibration is on
+   * and both sides exist (`calibrate.ts`), else the static table. Loads the
+   * fallback and probes what it needs first. Never rejects for a
+   * measurement: a primitive that cannot be measured keeps the static side.
+   */
+  calibrate(): Promise<HybridCalibration> {
+    this.calibration ??= this.loadFallback().then(async () => {
+      const skip = new Set<HybridPrimitive>(HYBRID_PRIMITIVES.filter((p) => p in this.pinned || !this.families.has(familyOf(p))));
+      const [sha, aes] = this.measures && skip.size < HYBRID_PRIMITIVES.length ? await Promise.all([this.probe("SHA-256"), this.probe("AES-128-GCM")]) : [false, false];
+      // SHA-256, HKDF-SHA256 (KDF 0x0001) and AES-128-GCM (AEAD 0x0001) stand for their families.
+      const nativeHash = sha ? this.nativeHash("SHA-256") : undefined;
+      const nativeKdf = sha ? this.nativeKdf(0x0001) : undefined;
+      const nativeAead = aes ? this.nativeAead(0x0001) : undefined;
+      const fb = this.fallback;
+      const pair = <T>(native: T | undefined, small: T | undefined) => (native === undefined || small === undefined ? undefined : { native, small });
+      const { choice, measured, ms } =
+        fb === undefined || (!sha && !aes)
+          ? { choice: {}, measured: {}, ms: 0 }
+          : await measureHybrid({ hash: pair(nativeHash, fb.hash("SHA-256")), kdf: pair(nativeKdf, fb.kdf(1)), aead: pair(nativeAead, fb.aead(1)) }, skip);
+      this.sides = { ...this.sides, ...choice, ...this.pinned };
+      const how = Object.fromEntries(HYBRID_PRIMITIVES.map((p) => [p, p in this.pinned ? "pinned" : p in choice ? "measured" : "static"])) as HybridCalibration["how"];
+      this.calibrated = Object.freeze({ choice: Object.freeze({ ...this.sides }), how, measured, ms });
+      return this.calibrated;
+    });
+    // A failed fallback load is retried on the next call (see loadFallback), so is the calibration.
+    this.calibration.catch(() => {
+      this.calibration = undefined;
+    });
+    return this.calibration;
   }
 
   /** True when `crypto.subtle` exists at all. */
@@ -148,12 +198,13 @@ export class WebCryptoSource implements PrimitiveSource {
 
   /**
    * `native` combined with the fallback's primitive for the same algorithm
-   * when `family` is preferred on the fallback (memoised per fallback
-   * primitive), else `native` itself.
+   * when `family` is in the hybrid mode (memoised per fallback primitive and
+   * choice of sides), else `native` itself.
    */
   private hybrid<T extends object>(family: FallbackPreference, key: string, native: T, small: T | undefined, combine: (n: T, s: T) => T): T {
-    if (small === undefined || !this.preferFallbackFor.has(family)) return native;
-    const k = `hybrid/${key}`;
+    if (small === undefined || !this.families.has(family)) return native;
+    const s = this.sides;
+    const k = `hybrid/${key}/${s.digest}/${s.hmac}/${s.kdf}/${s.aead}`;
     let p = this.natives.get(k) as { small: T; combined: T } | undefined;
     if (p === undefined || p.small !== small) {
       p = { small, combined: combine(native, small) };
@@ -162,25 +213,45 @@ export class WebCryptoSource implements PrimitiveSource {
     return p.combined;
   }
 
-  hash(name: HashPrimitive["name"]): HashPrimitive | undefined {
+  /** The hash on `crypto.subtle` alone, once probed native. */
+  private nativeHash(name: HashPrimitive["name"]): HashPrimitive | undefined {
     const hmac = this.hmac(name);
-    const native = hmac && this.native(`hash/${name}`, name, (ctx) => webCryptoHash(ctx, hmac));
+    return hmac && this.native(`hash/${name}`, name, (ctx) => webCryptoHash(ctx, hmac));
+  }
+
+  /** The HKDF on `crypto.subtle` alone, once its hash is probed native. */
+  private nativeKdf(id: number): Kdf | undefined {
+    const name = KDF_HASH[id];
+    const hmac = name === undefined ? undefined : this.hmac(name);
+    return hmac && this.native(`kdf/${id}`, name, () => webCryptoKdf(id, hmac));
+  }
+
+  /** The AEAD on `crypto.subtle` alone, once probed native. */
+  private nativeAead(id: number): Aead | undefined {
+    const name = AEAD_ALGORITHM[id];
+    return name && this.native(`aead/${id}`, name, (ctx) => webCryptoAead(ctx, name));
+  }
+
+  hash(name: HashPrimitive["name"]): HashPrimitive | undefined {
+    const native = this.nativeHash(name);
     if (native === undefined) return this.fallback?.hash(name);
-    return this.hybrid("hash", `hash/${name}`, native, this.fallback?.hash(name), hybridHash);
+    const { digest, hmac: mac } = this.sides;
+    return this.hybrid("hash", `hash/${name}`, native, this.fallback?.hash(name), (n, f) => hybridHash(n, f, digest, mac));
   }
 
   kdf(id: number): Kdf | undefined {
-    const name = KDF_HASH[id];
-    const hmac = name === undefined ? undefined : this.hmac(name);
-    const native = hmac && this.native(`kdf/${id}`, name, () => webCryptoKdf(id, hmac));
+    const native = this.nativeKdf(id);
     if (native === undefined) return this.fallback?.kdf(id);
-    return this.hybrid("kdf", `kdf/${id}`, native, this.fallback?.kdf(id), hybridKdf);
+    const side = this.sides.kdf;
+    return this.hybrid("kdf", `kdf/${id}`, native, this.fallback?.kdf(id), (n, f) => hybridKdf(n, f, side));
   }
 
   aead(id: number): Aead | undefined {
     const name = AEAD_ALGORITHM[id];
-    const native = name && this.native(`aead/${id}`, name, (ctx) => webCryptoAead(ctx, name));
-    if (!native) return this.fallback?.aead(id);
+    const native = this.nativeAead(id);
+    if (name === undefined || native === undefined) return this.fallback?.aead(id);
+    // Every input on crypto.subtle: the native AEAD itself (an AEAD has no synchronous variant to keep).
+    if (this.sides.aead === "webcrypto") return native;
     return this.hybrid("aead", `aead/${id}`, native, this.fallback?.aead(id), (n, f) => hybridAead(n, f, name));
   }
 
@@ -236,4 +307,9 @@ export class WebCryptoSource implements PrimitiveSource {
     if (this.fallback !== undefined) return this.fallback.randomBytes(length);
     throw new TypeError("randomBytes: no crypto.getRandomValues in this runtime");
   }
+}
+
+/** The {@link FallbackPreference} family a hybrid primitive belongs to. */
+function familyOf(primitive: HybridPrimitive): FallbackPreference {
+  return primitive === "digest" || primitive === "hmac" ? "hash" : primitive;
 }
