@@ -6,7 +6,7 @@
  * refuses a database written by a newer schema (a `VersionError`, mapped to
  * `storage/unsupported-version`), leaving it untouched.
  */
-import { InternalError, StorageError, expectDefined } from "@mlskit/core";
+import { StorageError, expectDefined } from "@mlskit/core";
 import { storageErrorOf } from "./errors.js";
 
 /** The object stores of schema version 1. */
@@ -80,9 +80,8 @@ export function openDatabase(factory: IDBFactory, name: string, migrations: read
     let settled = false;
     req.onupgradeneeded = (event) => {
       const db = req.result;
-      const tx = req.transaction;
       // An upgradeneeded event always runs inside its versionchange transaction (IndexedDB §5.7).
-      if (tx === null) throw new InternalError("internal/invariant", "upgradeneeded without its versionchange transaction");
+      const tx = expectDefined(req.transaction ?? undefined, "the upgrade's versionchange transaction");
       try {
         for (const m of migrations) if (m.version > event.oldVersion) m.up(db, tx);
       } catch (e) {
