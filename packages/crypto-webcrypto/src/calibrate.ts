@@ -70,19 +70,19 @@ export interface HybridCalibration {
 }
 
 /** Each side is first called this many times, untimed (JIT tier-up of the fallback's code, key-import paths)… */
-export const WARM_UP_CALLS = 24;
+const WARM_UP_CALLS = 24;
 /** …or for at most this long (ms) per side, whichever ends first. */
-export const WARM_UP_MS = 3;
+const WARM_UP_MS = 3;
 /** Timed windows per side, interleaved with the other side's; the best one counts (a preempted window only loses). */
-export const WINDOWS = 3;
+const WINDOWS = 3;
 /** A window lasts at least this long (ms), and at least 5 steps of the clock (100 µs in a page not cross-origin isolated). */
-export const WINDOW_MS = 0.15;
+const WINDOW_MS = 0.15;
 /** No primitive is started after this many ms of calibration; those left keep their static side. */
-export const CALIBRATION_BUDGET_MS = 25;
+const CALIBRATION_BUDGET_MS = 25;
 /** AEAD first: where runtimes differ most (7.8× in Chromium, the other way on Node). */
 const CALIBRATION_ORDER: readonly HybridPrimitive[] = ["aead", "digest", "hmac", "kdf"];
 /** `crypto.subtle` is chosen when at least this many times as fast as the fallback. */
-export const SUBTLE_MARGIN = 1.3;
+const SUBTLE_MARGIN = 1.3;
 
 /** The two sides of one primitive, as one awaited call on an input of `size` bytes under a fresh key. */
 interface Candidate {
