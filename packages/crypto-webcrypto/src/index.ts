@@ -39,6 +39,8 @@ export {
   DEFAULT_PREFER_FALLBACK_FOR,
 } from "./source.js";
 export type { NonExtractableKeysOptions } from "./handle-keys.js";
+export type { HashName } from "./hmac.js";
+export type { AeadName } from "./aead.js";
 export { HYBRID_PRIMITIVES, type HybridPrimitive, type HybridSide, type HybridChoice, type HybridCalibration, type HybridMeasurement } from "./calibrate.js";
 export { memoryKeyObjectStore, type KeyObjectStore, type MemoryKeyObjectStore } from "./key-store.js";
 export { isKeyHandle, KEY_HANDLE_PREFIX } from "./key-handle.js";

@@ -3,7 +3,7 @@
  * fallback source (given or loaded lazily), the hybrid-mode preferences, the
  * key caches and the non-extractable-key mode.
  */
-import type { CipherSuiteMap } from "@mlskit/core";
+import type { CipherSuiteMap, CryptoError } from "@mlskit/core";
 import type { PrimitiveSource } from "@mlskit/hpke";
 import type { HybridPrimitive, HybridSide } from "./calibrate.js";
 import type { NonExtractableKeysOptions } from "./handle-keys.js";
