@@ -18,6 +18,11 @@
  *   `mergeStagedCommit`. Every run starts from the same epoch (states are
  *   immutable snapshots), and the receiver is the committer's nearest
  *   neighbour, which derives the most path secrets (worst case of a receiver).
+ * - full path create / process: the first self-Update in the group as its
+ *   creator leaves it after adding everyone without paths (fixture shape
+ *   "added": every parent blank), so the path is encrypted to every other
+ *   leaf (N - 1 HPKE encryptions); created from the same state each run and
+ *   processed by the committer's neighbour.
  * - join: `joinFromWelcome` of a member just added, Welcome and tree as bytes,
  *   on a fresh provider (cold key caches, as for a real joiner): full tree
  *   validation (tree hash, parent hashes, N leaf signatures).
