@@ -84,8 +84,10 @@ export interface WebCryptoOptions {
   /**
    * Whether the hybrid mode measures, once, which side is faster for each
    * symmetric primitive ("digest", "hmac", "kdf", "aead") in this runtime:
-   * a few ms of awaited calls on each side, on the first `cipherSuite` call
-   * (or in `webCryptoPrimitives`). `crypto.subtle` is taken for a primitive
+   * 7–30 ms of awaited calls on each side (this project's loaded 2-core VM),
+   * on the first `cipherSuite` call (or in `webCryptoPrimitives`), once per
+   * runtime: later providers on the same `crypto` and fallback (by name)
+   * reuse the result. `crypto.subtle` is taken for a primitive
    * only when it is clearly faster (1.3×); the rest keep the fallback for
    * inputs up to 2 KiB. See `calibrate.ts` for the numbers behind this.
    *

@@ -130,10 +130,12 @@ export class WebCryptoSource implements PrimitiveSource {
       const nativeAead = aes ? this.nativeAead(0x0001) : undefined;
       const fb = this.fallback;
       const pair = <T>(native: T | undefined, small: T | undefined) => (native === undefined || small === undefined ? undefined : { native, small });
+      const measure = () =>
+        fb === undefined ? undefined : measureHybrid({ hash: pair(nativeHash, fb.hash("SHA-256")), kdf: pair(nativeKdf, fb.kdf(1)), aead: pair(nativeAead, fb.aead(1)) }, skip);
       const { choice, measured, ms } =
-        fb === undefined || (!sha && !aes)
+        fb === undefined || this.crypto === undefined || (!sha && !aes)
           ? { choice: {}, measured: {}, ms: 0 }
-          : await measureHybrid({ hash: pair(nativeHash, fb.hash("SHA-256")), kdf: pair(nativeKdf, fb.kdf(1)), aead: pair(nativeAead, fb.aead(1)) }, skip);
+          : await measuredOnce(this.crypto, `${fb.name}|${[...skip].sort().join(",")}`, measure);
       this.sides = { ...this.sides, ...choice, ...this.pinned };
       const how = Object.fromEntries(HYBRID_PRIMITIVES.map((p) => [p, p in this.pinned ? "pinned" : p in choice ? "measured" : "static"])) as HybridCalibration["how"];
       this.calibrated = Object.freeze({ choice: Object.freeze({ ...this.sides }), how, measured, ms });
@@ -307,6 +309,32 @@ export class WebCryptoSource implements PrimitiveSource {
     if (this.fallback !== undefined) return this.fallback.randomBytes(length);
     throw new TypeError("randomBytes: no crypto.getRandomValues in this runtime");
   }
+}
+
+type Measurement = Awaited<ReturnType<typeof measureHybrid>>;
+/**
+ * Calibrations already run, per `Crypto` and fallback name (and primitives
+ * skipped): the speeds are the runtime's, so a second provider on the same
+ * `crypto` and fallback takes the first one's result instead of measuring
+ * again (and leaving a few ms of work and garbage in front of its first
+ * operation). A failed measurement is not kept.
+ */
+const calibrations = new WeakMap<Crypto, Map<string, Promise<Measurement>>>();
+
+function measuredOnce(crypto: Crypto, key: string, measure: () => Promise<Measurement> | undefined): Promise<Measurement> {
+  let perCrypto = calibrations.get(crypto);
+  if (perCrypto === undefined) {
+    perCrypto = new Map();
+    calibrations.set(crypto, perCrypto);
+  }
+  let p = perCrypto.get(key);
+  if (p === undefined) {
+    p = measure() ?? Promise.resolve({ choice: {}, measured: {}, ms: 0 });
+    const map = perCrypto;
+    p.catch(() => map.delete(key));
+    perCrypto.set(key, p);
+  }
+  return p;
 }
 
 /** The {@link FallbackPreference} family a hybrid primitive belongs to. */
