@@ -102,6 +102,7 @@ export default tseslint.config(
     files: [
       "packages/crypto-node/src/dh.ts",
       "packages/crypto-node/src/keys.ts",
+      "packages/crypto-node/src/seal-pool.ts",
       "packages/crypto-node/src/seal-worker.ts",
       "packages/crypto-node/src/signature.ts",
       "packages/group/src/commit/commit-create.ts",
