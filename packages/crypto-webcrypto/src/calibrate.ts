@@ -2,23 +2,30 @@
  * The hybrid mode's per-primitive choice, by measurement in the running
  * runtime: for each symmetric primitive MLS calls in small pieces (digest,
  * HMAC, HKDF, AEAD), a few awaited calls on `crypto.subtle` against the
- * same calls on the synchronous fallback, once per provider, lazily.
+ * same calls on the synchronous fallback, once per runtime (per `Crypto`
+ * and fallback name), lazily, on the first `cipherSuite` call.
  *
  * Why measure rather than assume: an awaited `crypto.subtle` call costs very
  * different amounts in different runtimes. On Node it is a round trip to the
- * thread pool (~30–120 µs), so the fallback (noble) wins every family for
- * inputs up to 2 KiB (see `hybrid.ts`). In Chromium 156 (headless, this
- * project's 2-core VM, ops/s on 1 KiB, one call awaited at a time) the
- * picture differs per primitive:
+ * thread pool (~30–120 µs), so the fallback (noble) wins every family but
+ * AES-GCM, a near tie (see `hybrid.ts`). In Chromium the picture differs
+ * per primitive. What this calibration measured on this project's loaded
+ * 2-core VM (calls/s over its windows: one 64 B and one 1 KiB call per round,
+ * fresh key each; ranges over 20+ runs, the lower ends under heavy load):
  *
- * | primitive (1 KiB, fresh key)  | crypto.subtle | noble   |
- * |-------------------------------|---------------|---------|
- * | AES-128-GCM seal              |      ~138,000 | ~17,700 |
- * | SHA-256                       |      ~198,000 | ~63,000 |
- * | HMAC-SHA256                   |       ~83,000 | ~122,000|
- * | HKDF-SHA256 Expand            |       ~37,000 | ~119,000|
+ * | primitive          | Chromium 156 subtle | noble          | Node 20 subtle | noble          |
+ * |--------------------|---------------------|----------------|----------------|----------------|
+ * | AES-128-GCM seal   | 46,000–150,000      | 5,000–30,000   | 9,000–30,000   | 12,000–19,000  |
+ * | SHA-256            | 134,000–400,000     | 75,000–129,000 | 65,000–69,000  | 186,000–246,000|
+ * | HMAC-SHA256        | 57,000–141,000      | 42,000–85,000  | 19,000–32,000  | 78,000–151,000 |
+ * | HKDF-SHA256 Expand | 54,000–129,000      | 69,000–150,000 | 23,000–32,000  | 95,000–214,000 |
  *
- * so a fixed table chosen on one runtime halves message rates on the other.
+ * Chosen in Chromium: AEAD and digest on subtle in every run, HMAC on subtle
+ * in 15 of 20 (the fallback when the machine was loaded: a near tie), HKDF on
+ * noble in 19 of 20. On Node: noble for all but AES-GCM, which goes either
+ * way (a tie in the protocol bench too). With the old fixed table (noble for
+ * all, chosen on Node) Chromium's hybrid ran 1 KiB messages at about half
+ * the rate of pure WebCrypto.
  *
  * The calibration is bounded: per primitive, each side is warmed up
  * ({@link WARM_UP_CALLS} calls: a cold fallback runs 5–30× slower for its
@@ -30,8 +37,10 @@
  * fresh for every call, as MLS uses a new key for nearly every message (a
  * `crypto.subtle` call then includes an `importKey`). `crypto.subtle` is
  * chosen only when it is at least {@link SUBTLE_MARGIN} times as fast: near a
- * tie (Node's AES-GCM at 1 KiB) the fallback, whose cost does not depend on
- * a pool thread being awake, is kept. Outputs are the same bytes either way.
+ * tie the fallback, whose cost does not depend on a pool thread being
+ * awake, is kept. It takes 7–32 ms (mostly warming the fallback's code up,
+ * which its first use would pay anyway). Outputs are the same bytes either
+ * way.
  */
 import type { Aead, HashPrimitive, Kdf } from "@mlskit/hpke";
 

@@ -76,8 +76,7 @@ for (const suite of CIPHER_SUITES.values()) {
   // every suite, and the hybrid with all its symmetric work pinned to crypto.subtle.
   const providers = nativeSuites.includes(suite.id) ? [native, withFallback, hybridOnSubtle] : [withFallback, hybridOnSubtle];
   for (const provider of providers) {
-    const label =
-      provider === withFallback ? `${provider.name} (hybrid, calibrated)` : provider === hybridOnSubtle ? `${provider.name} (hybrid, all on subtle)` : provider.name;
+    const label = provider === withFallback ? `${provider.name} (hybrid, calibrated)` : provider === hybridOnSubtle ? `${provider.name} (hybrid, all on subtle)` : provider.name;
     describe(`cipherSuiteConformance × ${label}: ${suite.name}`, async () => {
       const cs = await provider.cipherSuite(suite.id);
       // crypto.subtle alone cannot tell an EdDSA encoding that is no point (the hybrid asks noble).
