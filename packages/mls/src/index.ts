@@ -126,6 +126,8 @@ export type {
   KemDeriveKeyPair,
   HpkeCiphertext,
   HpkeEncapsulation,
+  HpkeSealInput,
+  SignatureCheck,
   MlsErrorOptions,
   CodecErrorCode,
   CoreErrorCode,
