@@ -8,7 +8,7 @@ const NONCE = 12;
 
 type CipherName = CipherGCMTypes | "chacha20-poly1305";
 
-export function aeadSeal(cipher: CipherName, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+function aeadSeal(cipher: CipherName, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const c = createCipheriv(cipher as CipherGCMTypes, key, nonce, { authTagLength: TAG });
   if (aad.length > 0) c.setAAD(aad);
   const out = new Uint8Array(plaintext.length + TAG);
@@ -21,7 +21,7 @@ export function aeadSeal(cipher: CipherName, key: Uint8Array, nonce: Uint8Array,
   return out;
 }
 
-export function aeadOpen(cipher: CipherName, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+function aeadOpen(cipher: CipherName, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   if (ciphertext.length < TAG) throw new RangeError("ciphertext shorter than the tag");
   const n = ciphertext.length - TAG;
   const d = createDecipheriv(cipher as CipherGCMTypes, key, nonce, { authTagLength: TAG });
