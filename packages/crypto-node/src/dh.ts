@@ -3,7 +3,7 @@
  * and P-256, P-384, P-521, through `diffieHellman` on cached `KeyObject`s.
  */
 import { type KeyObject, createECDH, diffieHellman, generateKeyPair as generateKeyPairOnPool, randomBytes } from "node:crypto";
-import { HpkeKemId, type KeyPair } from "@mlskit/core";
+import { HpkeKemId, type KeyPair, expectDefined } from "@mlskit/core";
 import type { DhGroup } from "@mlskit/hpke";
 import { type KeyCache, type NistCurve, ecPrivateKey, ecPublicKey, okpPrivateKey, okpPublicBytes, okpPublicKey, u8 } from "./keys.js";
 import { checkLength, settle } from "./settle.js";
@@ -180,7 +180,7 @@ function weierstrassGroup(kemId: number, p: NistParams, keys: KeyCache): DhGroup
         let privateKey: Uint8Array;
         do {
           privateKey = u8(randomBytes(p.scalarLength));
-          privateKey[0]! &= p.bitmask;
+          privateKey[0] = expectDefined(privateKey[0], "privateKey[0]") & p.bitmask;
         } while (!isValidScalar(privateKey, p));
         const publicKey = nistPublicPoint(p, privateKey);
         keys.putPrivateKey(tag, privateKey, ecPrivateKey(p.crv, privateKey, publicKey, p.scalarLength));
