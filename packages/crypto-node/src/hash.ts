@@ -13,11 +13,11 @@ type HashName = HashPrimitive["name"];
 const NODE_NAME: Readonly<Record<HashName, string>> = { "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512" };
 const LENGTH: Readonly<Record<HashName, number>> = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
 
-export function digest(name: HashName, data: Uint8Array): Uint8Array {
+function digest(name: HashName, data: Uint8Array): Uint8Array {
   return u8(createHash(NODE_NAME[name]).update(data).digest());
 }
 
-export function hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+function hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
   return u8(createHmac(NODE_NAME[name], key).update(data).digest());
 }
 
@@ -55,7 +55,7 @@ export const nodeHashes: Readonly<Record<HashName, HashPrimitive>> = {
  * does Extract-then-Expand. Any PRK length is taken (HMAC takes any key), as
  * the other providers do.
  */
-export function hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+function hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const olen = LENGTH[name];
   if (!Number.isInteger(length) || length < 0 || length > 255 * olen) throw new RangeError("HKDF-Expand: length must be <= 255*HashLen");
   const alg = NODE_NAME[name];
