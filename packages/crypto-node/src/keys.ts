@@ -7,9 +7,10 @@
  * key of every message, a recipient's HPKE key) is imported once.
  */
 import { type KeyObject, createPrivateKey, createPublicKey } from "node:crypto";
+import { expectDefined } from "@mlskit/core";
 
 /** Uint8Array → base64url without copying the bytes. */
-export function b64u(bytes: Uint8Array): string {
+function b64u(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
 }
 
@@ -26,7 +27,7 @@ export function u8(b: Buffer | Uint8Array): Uint8Array {
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  for (let i = 0; i < a.length; i++) d |= expectDefined(a[i], "a[i]") ^ expectDefined(b[i], "b[i]");
   return d === 0;
 }
 
@@ -50,7 +51,7 @@ class Lru<V> {
     this.map.set(key, value);
     if (this.map.size > this.capacity) {
       const oldest = this.map.keys().next().value as string;
-      const v = this.map.get(oldest)!;
+      const v = expectDefined(this.map.get(oldest), "this.map.get(oldest)");
       this.map.delete(oldest);
       this.evicted?.(v);
     }
@@ -181,7 +182,7 @@ export function okpPublicKey(crv: OkpCurve, x: Uint8Array): KeyObject {
 /** The raw public key of an OKP private key. */
 export function okpPublicBytes(key: KeyObject): Uint8Array {
   const jwk = createPublicKey(key).export({ format: "jwk" });
-  return u8(Buffer.from(jwk.x!, "base64url"));
+  return u8(Buffer.from(expectDefined(jwk.x, "jwk.x"), "base64url"));
 }
 
 /** The NIST curves, by JWK name. */
