@@ -14,6 +14,7 @@
 import { Worker } from "node:worker_threads";
 import type { CipherSuiteDescription, HpkeCiphertext, HpkeSealInput } from "@mlskit/core";
 import type { SealReply, SealRequest } from "./seal-worker.js";
+import { expectDefined } from "@mlskit/core";
 
 interface Pending {
   resolve(out: HpkeCiphertext[]): void;
@@ -84,7 +85,7 @@ export function sealInWorker(suite: CipherSuiteDescription, items: readonly Hpke
     const request: SealRequest = {
       id,
       suite: { ...suite },
-      items: items.map((x, i) => ({ publicKey: x.publicKey.slice(), info: x.info.slice(), aad: x.aad.slice(), plaintext: plaintexts[i]! })),
+      items: items.map((x, i) => ({ publicKey: x.publicKey.slice(), info: x.info.slice(), aad: x.aad.slice(), plaintext: expectDefined(plaintexts[i], "plaintexts[i]") })),
     };
     w.postMessage(request);
     for (const p of plaintexts) p.fill(0);
