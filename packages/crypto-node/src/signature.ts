@@ -6,7 +6,7 @@
  * signatures — the encodings of the other providers.
  */
 import { type KeyObject, randomBytes, sign, verify } from "node:crypto";
-import { SignatureScheme, type KeyPair, type SignatureCheck } from "@mlskit/core";
+import { SignatureScheme, type KeyPair, type SignatureCheck, expectDefined } from "@mlskit/core";
 import type { SignaturePrimitive } from "@mlskit/hpke";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { ed448 } from "@noble/curves/ed448.js";
@@ -38,6 +38,8 @@ function verifyOnPool(algorithm: string | null, message: Uint8Array, key: KeyObj
  */
 function batchOnPool(items: readonly SignatureCheck[], job: (x: SignatureCheck) => Promise<boolean> | false): Promise<boolean[]> {
   return Promise.all(
+    // Some entries are a synchronous false (refused before any work): Promise.all takes both.
+    // eslint-disable-next-line @typescript-eslint/await-thenable
     items.map((x) => {
       try {
         return job(x);
@@ -140,7 +142,7 @@ function ecdsa(scheme: number, crv: "P-256" | "P-384" | "P-521", hash: string, k
         let privateKey: Uint8Array;
         do {
           privateKey = u8(randomBytes(p.scalarLength));
-          privateKey[0]! &= p.bitmask;
+          privateKey[0] = expectDefined(privateKey[0], "privateKey[0]") & p.bitmask;
         } while (!isValidScalar(privateKey, p));
         return { privateKey, publicKey: nistPublicPoint(p, privateKey) };
       }),
