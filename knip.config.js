@@ -81,9 +81,6 @@ for (const [ws, deps] of Object.entries(testDependencies())) {
  * to be unexported or deleted there, then its line removed here.
  */
 const ignoreIssues = {
-  "packages/crypto-node/src/aead.ts": ["exports"],
-  "packages/crypto-node/src/hash.ts": ["exports"],
-  "packages/crypto-node/src/keys.ts": ["exports"],
   "packages/group/src/commit/commit-common.ts": ["exports"],
   "packages/group/src/commit/commit-process.ts": ["exports"],
   // Its one user is commit-process.ts's unused re-export above.
