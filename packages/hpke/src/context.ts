@@ -1,7 +1,7 @@
 /**
  * The HPKE encryption context (RFC 9180 §5.2) and secret export (§5.3).
  */
-import { CryptoError, UsageError } from "@mlskit/core";
+import { CryptoError, UsageError, expectDefined } from "@mlskit/core";
 import { asCryptoError } from "./errors.js";
 import type { HpkeSuite, KeyScheduleSecrets } from "./key-schedule.js";
 import { LABEL } from "./labeled.js";
@@ -116,7 +116,7 @@ export function computeNonce(baseNonce: Uint8Array, seq: number): Uint8Array {
   const nonce = baseNonce.slice();
   let s = seq;
   for (let i = nonce.length - 1; s > 0 && i >= 0; i--) {
-    nonce[i]! ^= s & 0xff;
+    nonce[i] = expectDefined(nonce[i], "nonce[i]") ^ (s & 0xff);
     s = Math.floor(s / 256);
   }
   return nonce;
