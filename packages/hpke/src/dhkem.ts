@@ -2,7 +2,7 @@
  * DHKEM (RFC 9180 §4.1) over a {@link DhGroup} and the KEM's own KDF, with
  * DeriveKeyPair (§7.1.3). Written once; providers supply only the group.
  */
-import { CryptoError, UsageError, type KeyPair } from "@mlskit/core";
+import { CryptoError, UsageError, type KeyPair, expectDefined } from "@mlskit/core";
 import { kemKdfId, kemName } from "./algorithms.js";
 import { asCryptoError } from "./errors.js";
 import { EMPTY, LABEL, LabeledKdf, kemSuiteId } from "./labeled.js";
@@ -64,7 +64,7 @@ export class Dhkem implements Kem {
         for (let i = 0; i <= 255; i++) {
           counter[0] = i;
           const bytes = await this.labeled.expand(dkpPrk, LABEL.candidate, counter, g.privateKeyLength);
-          bytes[0]! &= g.bitmask;
+          bytes[0] = expectDefined(bytes[0], "bytes[0]") & g.bitmask;
           if (g.isValidPrivateKey(bytes)) {
             sk = bytes;
             break;
