@@ -3,7 +3,7 @@
  * schedule of RFC 9180 §5.1.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { UsageError } from "@mlskit/core";
+import { UsageError, expectDefined } from "@mlskit/core";
 import type { KemDeriveKeyPair } from "@mlskit/core";
 import { Dhkem } from "./dhkem.js";
 import { PqKem, type Kem } from "./pq-kem.js";
@@ -115,7 +115,7 @@ export class HpkeSuite {
   keyScheduleContext(info: Uint8Array): Promise<Uint8Array> {
     const entries = this.contexts;
     for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i]!;
+      const e = expectDefined(entries[i], "entries[i]");
       if (bytesEqual(e.info, info)) {
         if (i !== entries.length - 1) {
           entries.splice(i, 1);
