@@ -12,7 +12,7 @@
  * reason, in words; none throws.
  */
 import { fromHex } from "@mlskit/codec";
-import { HpkeKemId, SignatureScheme } from "@mlskit/core";
+import { HpkeKemId, SignatureScheme, expectDefined } from "@mlskit/core";
 import type { DhGroup, SignaturePrimitive } from "./primitives.js";
 
 /** A key that a table lists, with what it is. */
@@ -83,15 +83,15 @@ function findMasked(table: readonly Listed[], key: Uint8Array): Listed | undefin
   return table.find(({ bytes }) => {
     if (bytes.length !== key.length) return false;
     for (let i = 0; i < last; i++) if (bytes[i] !== key[i]) return false;
-    return bytes[last] === (key[last]! & 0x7f);
+    return bytes[last] === (expectDefined(key[last], "key[last]") & 0x7f);
   });
 }
 
 /** Whether the little-endian integer `a` (its first `p.length` bytes) is below `p`. */
 function lessThanLe(a: Uint8Array, p: Uint8Array, topMask = 0xff): boolean {
   for (let i = p.length - 1; i >= 0; i--) {
-    const x = i === p.length - 1 ? a[i]! & topMask : a[i]!;
-    if (x !== p[i]) return x < p[i]!;
+    const x = i === p.length - 1 ? expectDefined(a[i], "a[i]") & topMask : expectDefined(a[i], "a[i]");
+    if (x !== p[i]) return x < expectDefined(p[i], "p[i]");
   }
   return false;
 }
@@ -124,7 +124,7 @@ function sec1Problem(name: string, coordinate: number, pk: Uint8Array, rule: str
     return `${name} public key is a compressed point: ${rule} requires the uncompressed encoding 0x04 || X || Y`;
   }
   if (pk.length !== 1 + 2 * coordinate) return `${name} public key has ${pk.length} bytes, not the ${1 + 2 * coordinate} of an uncompressed point`;
-  if (first !== 0x04) return `${name} public key starts with ${hex2(first!)}, not 0x04 (an uncompressed SEC1 point, ${rule})`;
+  if (first !== 0x04) return `${name} public key starts with ${hex2(expectDefined(first, "first"))}, not 0x04 (an uncompressed SEC1 point, ${rule})`;
   return undefined;
 }
 
@@ -140,7 +140,7 @@ export function dhPublicKeyShapeProblem(kemId: number, pk: Uint8Array, publicKey
   if (nist !== undefined) return sec1Problem(nist.name, nist.coordinate, pk, "RFC 9180 §7.1.1 (SerializePublicKey)");
   const x = XDH[kemId];
   if (x !== undefined) {
-    const length = x.table[0]!.bytes.length;
+    const length = expectDefined(x.table[0], "x.table[0]").bytes.length;
     if (pk.length !== length) return `${x.name} public key has ${pk.length} bytes, not ${length}`;
     const low = x.mask ? findMasked(x.table, pk) : x.table.find((e) => e.bytes.every((b, i) => b === pk[i]));
     if (low !== undefined) {
@@ -165,7 +165,7 @@ export function signaturePublicKeyShapeProblem(scheme: number, pk: Uint8Array): 
   const ed = EDDSA[scheme];
   if (ed === undefined) return undefined;
   if (pk.length !== ed.length) return `${ed.name} public key has ${pk.length} bytes, not ${ed.length}`;
-  if (ed.length === 57 && (pk[56]! & 0x7f) !== 0) return `${ed.name} public key is not a valid encoding: bits of its last byte other than the sign are set (RFC 8032 §5.2.2)`;
+  if (ed.length === 57 && (expectDefined(pk[56], "pk[56]") & 0x7f) !== 0) return `${ed.name} public key is not a valid encoding: bits of its last byte other than the sign are set (RFC 8032 §5.2.2)`;
   // The y-coordinate (all bits but the sign bit) must be below p (RFC 8032 §5.1.3 step 1, §5.2.3 step 1).
   if (!lessThanLe(pk, ed.p, ed.length === 32 ? 0x7f : 0xff)) return `${ed.name} public key is not canonical: its y-coordinate is not below p (RFC 8032 §5.1.3, §5.2.3)`;
   const small = findMasked(ed.table, pk);
@@ -201,11 +201,3 @@ export async function signaturePublicKeyProblem(signature: SignaturePrimitive, p
     return `public key refused: ${reasonOf(e)}`;
   }
 }
-
-/** @internal The tables, for the tests that check them against a curve implementation. */
-export const LOW_ORDER_TABLES = {
-  x25519: X25519_LOW_ORDER,
-  x448: X448_LOW_ORDER,
-  ed25519: ED25519_SMALL_ORDER,
-  ed448: ED448_SMALL_ORDER,
-} as const;
