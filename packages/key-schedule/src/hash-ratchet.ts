@@ -15,8 +15,7 @@ import {
   type CipherSuiteProvider,
   InternalError,
   UsageError,
-  ValidationError,
-} from "@mlskit/core";
+  ValidationError, expectDefined } from "@mlskit/core";
 import { RatchetKeyNonce } from "./key-nonce.js";
 import { AHEAD_KEPT, type AheadStep, PendingKey } from "./pending-key.js";
 import { DEFAULT_RATCHET_POLICY, type RatchetPolicy, assertRatchetPolicy } from "./ratchet-policy.js";
@@ -136,7 +135,7 @@ export class HashRatchet extends Redacted {
       this.#assertUsable();
       const target = this.#generation;
       await this.#extendTo(target);
-      const step = this.#ahead[0]!;
+      const step = expectDefined(this.#ahead[0], "this.#ahead[0]");
       this.#advance(target);
       // The look-ahead's own key is handed out: nobody else holds it.
       return step.key;
@@ -196,7 +195,7 @@ export class HashRatchet extends Redacted {
     });
     // Consumed meanwhile by another message of this sender: it may be in the window now.
     if (generation < this.#generation) return this.#peekKept(generation);
-    const step = this.#ahead[generation - this.#generation]!;
+    const step = expectDefined(this.#ahead[generation - this.#generation], "this.#ahead[generation - this.#generation]");
     this.#outstanding++;
     return new PendingKey(new RatchetKeyNonce(generation, step.key.key.slice(), step.key.nonce.slice()), this, () => this.#settled());
   }
@@ -321,7 +320,7 @@ export class HashRatchet extends Redacted {
   async #extendTo(target: number): Promise<void> {
     let j = this.#generation + this.#ahead.length;
     if (j > target) return;
-    const last = this.#ahead.length > 0 ? this.#ahead[this.#ahead.length - 1]!.next : this.#secret;
+    const last = this.#ahead.length > 0 ? expectDefined(this.#ahead[this.#ahead.length - 1], "this.#ahead[this.#ahead.length - 1]").next : this.#secret;
     if (last === undefined) {
       throw new UsageError("secret-tree/ratchet-exhausted", `${this.#description} has no generation after ${MAX_GENERATION}`);
     }
@@ -332,11 +331,11 @@ export class HashRatchet extends Redacted {
         const { keyNonce, next } = step instanceof Promise ? await step : step;
         wipe(secret);
         if (this.#wiped) {
-          keyNonce!.wipe();
+          expectDefined(keyNonce, "keyNonce").wipe();
           wipe(next);
           throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
         }
-        this.#ahead.push({ key: keyNonce!, next });
+        this.#ahead.push({ key: expectDefined(keyNonce, "keyNonce"), next });
         if (next === undefined) break;
         secret = next.slice();
       }
@@ -368,12 +367,12 @@ export class HashRatchet extends Redacted {
     const window = this.#policy.outOfOrderWindow;
     const steps = this.#ahead.splice(0, target - start + 1);
     for (let k = 0; k < steps.length - 1; k++) {
-      const s = steps[k]!;
+      const s = expectDefined(steps[k], "steps[k]");
       wipe(s.next);
       if (s.key.generation >= target - window && !this.#skipped.has(s.key.generation)) this.#skipped.set(s.key.generation, s.key);
       else s.key.wipe();
     }
-    const last = steps[steps.length - 1]!;
+    const last = expectDefined(steps[steps.length - 1], "steps[steps.length - 1]");
     wipe(this.#secret);
     this.#secret = last.next;
     this.#generation = target + 1;
