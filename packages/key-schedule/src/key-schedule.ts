@@ -27,7 +27,7 @@
  * the old epoch's secrets when it merges the new one.
  */
 import { wipe } from "@mlskit/codec";
-import { type CipherSuiteProvider, UsageError, deriveSecret, expandWithLabel, expandWithLabelSync, hasSyncKdf } from "@mlskit/core";
+import { type CipherSuiteProvider, UsageError, deriveSecret, expandWithLabel, expandWithLabelSync, hasSyncKdf, expectDefined } from "@mlskit/core";
 import { EpochSecrets } from "./epoch-secrets.js";
 
 function assertSecretLength(cs: CipherSuiteProvider, secret: Uint8Array, name: string): void {
@@ -154,7 +154,7 @@ export async function deriveEpochSecrets(cs: CipherSuiteProvider, input: JoinerK
     ]);
     epochSecret = epoch;
     const derived = await Promise.all(entries.map(([, label]) => deriveSecret(cs, epoch, label)));
-    const values = Object.fromEntries(entries.map(([name], i) => [name, derived[i]!])) as Record<
+    const values = Object.fromEntries(entries.map(([name], i) => [name, expectDefined(derived[i], "derived[i]")])) as Record<
       keyof typeof EPOCH_LABELS,
       Uint8Array
     >;
