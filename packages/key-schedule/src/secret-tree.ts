@@ -17,7 +17,7 @@
  * children exist (RFC 9420 §9.2).
  */
 import { wipe } from "@mlskit/codec";
-import { type CipherSuiteProvider, InternalError, UsageError, ValidationError } from "@mlskit/core";
+import { type CipherSuiteProvider, InternalError, UsageError, ValidationError, expectDefined } from "@mlskit/core";
 import { HashRatchet, type HashRatchetOptions } from "./hash-ratchet.js";
 import type { PendingKey } from "./pending-key.js";
 import { DEFAULT_RATCHET_POLICY, type RatchetPolicy, assertRatchetPolicy } from "./ratchet-policy.js";
@@ -210,7 +210,7 @@ export class SecretTree extends Redacted {
       key: pending.key,
       consume: () => {
         try {
-          this.#attach(leaf, entry.value!)[type].consume(pending);
+          this.#attach(leaf, expectDefined(entry.value, "entry.value"))[type].consume(pending);
         } finally {
           this.#release(leaf, entry);
         }
@@ -331,7 +331,7 @@ export class SecretTree extends Redacted {
    */
   async #deriveDetached(leaf: number): Promise<DetachedLeaf> {
     const x = frontierOn(this.#nodes, this.leafCount, leaf);
-    const detached = await deriveLeafDetached(this.#cs, x, this.#nodes.get(x)!, leaf, (handshake, application) => ({
+    const detached = await deriveLeafDetached(this.#cs, x, expectDefined(this.#nodes.get(x), "this.#nodes.get(x)"), leaf, (handshake, application) => ({
       handshake: new HashRatchet(this.#cs, handshake, this.#ratchetOptions(leaf, "handshake")),
       application: new HashRatchet(this.#cs, application, this.#ratchetOptions(leaf, "application")),
     }));
