@@ -12,6 +12,7 @@
 import { bytesEqual } from "@mlskit/codec";
 import { type LeafIndex, type NodeIndex, isLeaf, nodeToLeaf } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
+import { expectDefined } from "@mlskit/core";
 
 /** At most 2^10 buckets (about 300 keys each for 100,000 members); fewer for small trees. */
 const MAX_BUCKET_BITS = 10;
@@ -25,7 +26,7 @@ const SEED = (Math.random() * 0x100000000) >>> 0;
 /** FNV-1a over the key with a per-process seed (keeps crafted collisions from being precomputed). */
 export function fingerprint(key: Uint8Array): number {
   let h = 0x811c9dc5 ^ SEED;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ expectDefined(key[i], "key[i]"), 0x01000193);
   return h >>> 0;
 }
 
@@ -55,8 +56,8 @@ function removeFrom(pairs: number[], fp: number, n: number): void {
   for (let i = 0; i < pairs.length; i += 2) {
     if (pairs[i] === fp && pairs[i + 1] === n) {
       // Order within a bucket does not matter: move the last pair into the hole.
-      pairs[i] = pairs[pairs.length - 2]!;
-      pairs[i + 1] = pairs[pairs.length - 1]!;
+      pairs[i] = expectDefined(pairs[pairs.length - 2], "pairs[pairs.length - 2]");
+      pairs[i + 1] = expectDefined(pairs[pairs.length - 1], "pairs[pairs.length - 1]");
       pairs.length -= 2;
       return;
     }
@@ -65,9 +66,9 @@ function removeFrom(pairs: number[], fp: number, n: number): void {
 
 function candidates(buckets: readonly Bucket[], key: Uint8Array): number[] {
   const fp = fingerprint(key);
-  const b = buckets[fp & (buckets.length - 1)]!;
+  const b = expectDefined(buckets[fp & (buckets.length - 1)], "buckets[fp & (buckets.length - 1)]");
   const out: number[] = [];
-  for (let i = 0; i < b.length; i += 2) if (b[i] === fp) out.push(b[i + 1]!);
+  for (let i = 0; i < b.length; i += 2) if (b[i] === fp) out.push(expectDefined(b[i + 1], "b[i + 1]"));
   return out;
 }
 
@@ -89,10 +90,10 @@ export class KeyIndex {
       const k = tree.encryptionKey(n as NodeIndex);
       if (k === undefined) continue;
       const fp = fingerprint(k);
-      addTo(enc[fp & mask]!, fp, n);
+      addTo(expectDefined(enc[fp & mask], "enc[fp & mask]"), fp, n);
       if (isLeaf(n as NodeIndex)) {
-        const sfp = fingerprint(tree.signatureKey(nodeToLeaf(n as NodeIndex))!);
-        addTo(sig[sfp & mask]!, sfp, n);
+        const sfp = fingerprint(expectDefined(tree.signatureKey(nodeToLeaf(n as NodeIndex)), "tree.signatureKey(nodeToLeaf(n as NodeIndex))"));
+        addTo(expectDefined(sig[sfp & mask], "sig[sfp & mask]"), sfp, n);
       }
     }
     return new KeyIndex(pack(enc), pack(sig));
@@ -113,7 +114,7 @@ export class KeyIndex {
     const draft = (buckets: readonly Bucket[], drafts: Map<number, number[]>, fp: number): number[] => {
       const i = fp & mask;
       let d = drafts.get(i);
-      if (d === undefined) drafts.set(i, (d = Array.from(buckets[i]!)));
+      if (d === undefined) drafts.set(i, (d = Array.from(expectDefined(buckets[i], "buckets[i]"))));
       return d;
     };
     const edit = (buckets: readonly Bucket[], drafts: Map<number, number[]>, n: number, oldKey?: Uint8Array, newKey?: Uint8Array) => {
