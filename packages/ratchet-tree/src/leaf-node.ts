@@ -10,8 +10,7 @@ import {
   credentialCodec,
   extensionsCodec,
   signWithLabel,
-  verifyWithLabel,
-} from "@mlskit/core";
+  verifyWithLabel, expectDefined } from "@mlskit/core";
 import type { LeafIndex } from "./tree-math.js";
 
 /** `opaque HPKEPublicKey<V>` (§5.1.1). */
@@ -204,11 +203,11 @@ export interface LeafNodeLayout {
 
 /** Reads a varint at `at` in already-validated bytes; returns [value, next offset]. */
 export function readVarintAt(b: Uint8Array, at: number): [number, number] {
-  const first = b[at]!;
+  const first = expectDefined(b[at], "b[at]");
   const prefix = first >>> 6;
   if (prefix === 0) return [first, at + 1];
-  if (prefix === 1) return [((first & 0x3f) << 8) | b[at + 1]!, at + 2];
-  return [((first & 0x3f) * 0x1000000 + (b[at + 1]! << 16)) + (b[at + 2]! << 8) + b[at + 3]!, at + 4];
+  if (prefix === 1) return [((first & 0x3f) << 8) | expectDefined(b[at + 1], "b[at + 1]"), at + 2];
+  return [((first & 0x3f) * 0x1000000 + (expectDefined(b[at + 1], "b[at + 1]") << 16)) + (expectDefined(b[at + 2], "b[at + 2]") << 8) + expectDefined(b[at + 3], "b[at + 3]"), at + 4];
 }
 
 function skipOpaque(b: Uint8Array, at: number): number {
@@ -227,14 +226,14 @@ export function leafNodeLayout(b: Uint8Array): LeafNodeLayout {
   [n, p] = readVarintAt(b, p);
   const signatureKey = [p, p + n] as const;
   p += n;
-  const credentialType = (b[p]! << 8) | b[p + 1]!;
+  const credentialType = (expectDefined(b[p], "b[p]") << 8) | expectDefined(b[p + 1], "b[p + 1]");
   p += 2;
   // basic: opaque identity<V>; x509: Certificate certificates<V> (byte-length
   // prefixed); other types: an opaque<V> body (core's credential codec).
   p = skipOpaque(b, p);
   const capabilities = p;
   for (let i = 0; i < 5; i++) p = skipOpaque(b, p);
-  const source = b[p++]! as LeafNodeSourceId;
+  const source = expectDefined(b[p++], "b[p++]") as LeafNodeSourceId;
   let parentHash: readonly [number, number] = [0, 0];
   if (source === LeafNodeSource.key_package) p += 16;
   else if (source === LeafNodeSource.commit) {
