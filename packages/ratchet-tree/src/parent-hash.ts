@@ -14,6 +14,7 @@ import { encodeParentNode, parentNodeLayout, unmergedLeavesOf } from "./parent-n
 import { type Scratch, hashBatch, hashOne, leafHashInput, parentHashInput, putOpaque } from "./tree-hash.js";
 import { type LeafIndex, type NodeIndex, isLeaf, leafRange, leafToNode, left, level, nodeToLeaf, parentOf, right } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
+import { expectDefined } from "@mlskit/core";
 
 /**
  * Encodes ParentHashInput (§7.9). With a {@link Scratch} (synchronous hashing
@@ -50,7 +51,7 @@ export function computeParentHash(
 }
 
 /** Entries of a sorted uint32 list (given as the bytes of a ParentNode's unmerged_leaves) within [a, z]. */
-export function unmergedInRange(parent: Uint8Array, a: number, z: number): LeafIndex[] {
+function unmergedInRange(parent: Uint8Array, a: number, z: number): LeafIndex[] {
   return unmergedLeavesOf(parent).filter((u) => u >= a && u <= z);
 }
 
@@ -85,7 +86,7 @@ export async function treeHashWithout(view: TreeView, top: NodeIndex, removed: R
   for (const u of removed) {
     let x = leafToNode(u) as number;
     for (;;) {
-      byLevel[level(x as NodeIndex)]!.add(x);
+      expectDefined(byLevel[level(x as NodeIndex)], "byLevel[level(x as NodeIndex)]").add(x);
       if (x === top) break;
       x = parentOf(x as NodeIndex);
     }
@@ -93,9 +94,9 @@ export async function treeHashWithout(view: TreeView, top: NodeIndex, removed: R
   const changed = new Map<number, Uint8Array>();
   const hashOf = (n: NodeIndex) => changed.get(n) ?? view.hashOf(n);
   for (let k = 0; k <= topLevel; k++) {
-    const nodes = [...byLevel[k]!];
+    const nodes = [...expectDefined(byLevel[k], "byLevel[k]")];
     const input = (i: number, scratch: Scratch | undefined): Uint8Array => {
-      const x = nodes[i]! as NodeIndex;
+      const x = expectDefined(nodes[i], "nodes[i]") as NodeIndex;
       if (isLeaf(x)) return leafHashInput(nodeToLeaf(x), undefined, scratch);
       let b = view.nodeBytes(x);
       if (b !== undefined) {
@@ -112,7 +113,7 @@ export async function treeHashWithout(view: TreeView, top: NodeIndex, removed: R
       }
       return parentHashInput(b, hashOf(left(x)), hashOf(right(x)), scratch);
     };
-    await hashBatch(cs, nodes.length, input, (i, d) => changed.set(nodes[i]!, d));
+    await hashBatch(cs, nodes.length, input, (i, d) => changed.set(expectDefined(nodes[i], "nodes[i]"), d));
   }
-  return changed.get(top)!;
+  return expectDefined(changed.get(top), "changed.get(top)");
 }
