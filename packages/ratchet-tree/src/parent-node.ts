@@ -3,6 +3,7 @@ import { type Codec, type Reader, Writer, opaque } from "@mlskit/codec";
 import type { HPKEPublicKey } from "./leaf-node.js";
 import { readVarintAt } from "./leaf-node.js";
 import type { LeafIndex } from "./tree-math.js";
+import { expectDefined } from "@mlskit/core";
 
 /** `ParentNode` (§7.1). `unmergedLeaves` is sorted in increasing order on the wire (§7.1 MUST). */
 export interface ParentNode {
@@ -64,6 +65,6 @@ export function parentNodeLayout(b: Uint8Array): ParentNodeLayout {
 export function unmergedLeavesOf(b: Uint8Array): LeafIndex[] {
   const [s, e] = parentNodeLayout(b).unmergedLeaves;
   const out: LeafIndex[] = [];
-  for (let i = s; i < e; i += 4) out.push((((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!) as LeafIndex);
+  for (let i = s; i < e; i += 4) out.push((((expectDefined(b[i], "b[i]") << 24) >>> 0) + (expectDefined(b[i + 1], "b[i + 1]") << 16) + (expectDefined(b[i + 2], "b[i + 2]") << 8) + expectDefined(b[i + 3], "b[i + 3]")) as LeafIndex);
   return out;
 }
