@@ -8,7 +8,7 @@
  * leaves this one untouched, so a rejected commit cannot alter it.
  */
 import { Reader, encode } from "@mlskit/codec";
-import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
+import { type CipherSuiteProvider, ValidationError, expectDefined } from "@mlskit/core";
 import type { LeafNode } from "./leaf-node.js";
 import { type Node, NodeType, ratchetTreeCodec, skipLeafNode, skipParentNode } from "./node.js";
 import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, LeafBitmap, type NodeTables, chunkCount, digestLength, hashChunkBytes, hashSlot } from "./store.js";
@@ -156,15 +156,15 @@ export class RatchetTree extends TreeView {
       const cap = chunkCapacity(c, width);
       const spans = new Uint32Array(2 * cap);
       for (let j = 0, i = c * CHUNK; j < cap && i < count; j++, i++) {
-        spans[2 * j] = starts[i]!;
-        spans[2 * j + 1] = lens[i]!;
-        live += lens[i]!;
+        spans[2 * j] = expectDefined(starts[i], "starts[i]");
+        spans[2 * j + 1] = expectDefined(lens[i], "lens[i]");
+        live += expectDefined(lens[i], "lens[i]");
       }
       tables.spans.push(spans);
       tables.hashes.push(new Uint8Array(hashChunkBytes(leafHashes, cap, nh)));
     }
     const bits = LeafBitmap.allBlank(leafCount);
-    for (let l = 0; l < leafCount && 2 * l < count; l++) if (lens[2 * l]! > 0) bits.set(l, false);
+    for (let l = 0; l < leafCount && 2 * l < count; l++) if (expectDefined(lens[2 * l], "lens[2 * l]") > 0) bits.set(l, false);
     return new RatchetTree(cs, leafCount, new Arena(buf, buf.length), tables, bits, live);
   }
 
@@ -180,11 +180,11 @@ export class RatchetTree extends TreeView {
 
   nodeBytes(n: NodeIndex): Uint8Array | undefined {
     if (n >= nodeWidth(this.leafCount)) return undefined;
-    const spans = this.tables.spans[n >>> CHUNK_BITS]!;
+    const spans = expectDefined(this.tables.spans[n >>> CHUNK_BITS], "this.tables.spans[n >>> CHUNK_BITS]");
     const j = 2 * (n & CHUNK_MASK);
-    const len = spans[j + 1]!;
+    const len = expectDefined(spans[j + 1], "spans[j + 1]");
     if (len === 0) return undefined;
-    const start = spans[j]!;
+    const start = expectDefined(spans[j], "spans[j]");
     return this.buf.subarray(start, start + len);
   }
 
@@ -193,11 +193,11 @@ export class RatchetTree extends TreeView {
     const { leafHashes } = this.tables;
     if (!leafHashes && isLeaf(n)) {
       // Not stored (see NodeTables.leafHashes): one synchronous hash of the leaf's bytes.
-      return syncHash(this.cs)!(leafHashInput(nodeToLeaf(n), this.nodeBytes(n), LEAF_SCRATCH));
+      return expectDefined(syncHash(this.cs), "syncHash(this.cs)")(leafHashInput(nodeToLeaf(n), this.nodeBytes(n), LEAF_SCRATCH));
     }
     const nh = digestLength(this.cs);
     const at = hashSlot(leafHashes, n) * nh;
-    return this.tables.hashes[n >>> CHUNK_BITS]!.subarray(at, at + nh);
+    return expectDefined(this.tables.hashes[n >>> CHUNK_BITS], "this.tables.hashes[n >>> CHUNK_BITS]").subarray(at, at + nh);
   }
 
   /** @internal */
@@ -244,7 +244,7 @@ export class RatchetTree extends TreeView {
     const nh = digestLength(this.cs);
     const y = yielder ?? new Yielder();
     const { leafHashes } = this.tables;
-    const store = (n: number, d: Uint8Array) => this.tables.hashes[n >>> CHUNK_BITS]!.set(d, hashSlot(leafHashes, n) * nh);
+    const store = (n: number, d: Uint8Array) => expectDefined(this.tables.hashes[n >>> CHUNK_BITS], "this.tables.hashes[n >>> CHUNK_BITS]").set(d, hashSlot(leafHashes, n) * nh);
     // Leaf hashes that are not stored are kept here until their parents are hashed.
     const leaves = leafHashes ? undefined : new Uint8Array(this.leafCount * nh);
     const hashOf = (n: NodeIndex): Uint8Array =>
