@@ -10,6 +10,7 @@
  */
 
 /** Nodes per chunk (a power of two). */
+import { expectDefined } from "@mlskit/core";
 export const CHUNK_BITS = 10;
 export const CHUNK = 1 << CHUNK_BITS;
 export const CHUNK_MASK = CHUNK - 1;
@@ -105,13 +106,13 @@ export class LeafBitmap {
   }
 
   isBlank(l: number): boolean {
-    return ((this.words[l >>> 5]! >>> (l & 31)) & 1) === 1;
+    return ((expectDefined(this.words[l >>> 5], "this.words[l >>> 5]") >>> (l & 31)) & 1) === 1;
   }
 
   set(l: number, blank: boolean): void {
     const w = l >>> 5;
     const bit = 1 << (l & 31);
-    this.words[w] = blank ? this.words[w]! | bit : this.words[w]! & ~bit;
+    this.words[w] = blank ? expectDefined(this.words[w], "this.words[w]") | bit : expectDefined(this.words[w], "this.words[w]") & ~bit;
   }
 
   /** A copy resized to `size` leaves; leaves past the old size are blank. */
@@ -132,7 +133,7 @@ export class LeafBitmap {
   leftmostBlank(): number {
     const words = this.words;
     for (let w = 0; w < words.length; w++) {
-      const v = words[w]!;
+      const v = expectDefined(words[w], "words[w]");
       if (v !== 0) return w * 32 + (31 - Math.clz32(v & -v));
     }
     return -1;
@@ -141,7 +142,7 @@ export class LeafBitmap {
   /** Rightmost non-blank leaf, or -1. */
   rightmostNonBlank(): number {
     for (let w = this.words.length - 1; w >= 0; w--) {
-      let v = ~this.words[w]! >>> 0;
+      let v = ~expectDefined(this.words[w], "this.words[w]") >>> 0;
       const valid = Math.min(32, this.size - w * 32);
       if (valid < 32) v &= (1 << valid) - 1;
       if (v !== 0) return w * 32 + 31 - Math.clz32(v);
