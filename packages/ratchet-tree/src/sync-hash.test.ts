@@ -12,7 +12,7 @@ import { webCryptoProvider } from "@mlskit/crypto-webcrypto";
 import { hex, vectors } from "@mlskit/test-vectors";
 import { fakeLeaves } from "./fake-leaf.fixture.js";
 import { RatchetTree } from "./ratchet-tree.js";
-import { type LeafIndex, type NodeIndex } from "./tree-math.js";
+import type { LeafIndex, NodeIndex } from "./tree-math.js";
 import { decodeAndValidateTree, validateTree } from "./tree-validation.js";
 
 /** `cs` with a `hashSync` from node:crypto, counting calls to `hash` and `hashSync`. */
