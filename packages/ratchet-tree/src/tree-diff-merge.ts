@@ -6,6 +6,7 @@
 import { RatchetTree, chunkCapacity } from "./ratchet-tree.js";
 import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount, digestLength, hashChunkBytes, hashSlot } from "./store.js";
 import { type NodeIndex, isLeaf, nodeWidth } from "./tree-math.js";
+import { expectDefined } from "@mlskit/core";
 
 /** A diff's staged changes, as {@link mergeStaged} reads them (all hashes computed, unmerged leaves flushed). */
 export interface StagedChanges {
@@ -48,7 +49,7 @@ export function mergeStaged(base: RatchetTree, staged: StagedChanges): RatchetTr
   };
   for (let c = tables.spans.length; c < nChunks; c++) own(c);
   // A chunk shared with the base may be too small for the new width.
-  for (let c = 0; c < nChunks; c++) if (tables.spans[c]!.length < 2 * chunkCapacity(c, width)) own(c);
+  for (let c = 0; c < nChunks; c++) if (expectDefined(tables.spans[c], "tables.spans[c]").length < 2 * chunkCapacity(c, width)) own(c);
 
   const changed = new Set<number>();
   let live = base.liveBytes;
@@ -65,7 +66,7 @@ export function mergeStaged(base: RatchetTree, staged: StagedChanges): RatchetTr
     if (n < width && !staged.nodes.has(n)) {
       const c = n >>> CHUNK_BITS;
       own(c);
-      tables.spans[c]![2 * (n & CHUNK_MASK) + 1] = 0;
+      expectDefined(tables.spans[c], "tables.spans[c]")[2 * (n & CHUNK_MASK) + 1] = 0;
     }
   }
   const arena = base.arena;
@@ -79,10 +80,10 @@ export function mergeStaged(base: RatchetTree, staged: StagedChanges): RatchetTr
       if (old !== undefined) live -= old.length;
     }
     if (v === null) {
-      tables.spans[c]![j + 1] = 0;
+      expectDefined(tables.spans[c], "tables.spans[c]")[j + 1] = 0;
     } else {
-      tables.spans[c]![j] = arena.append(v);
-      tables.spans[c]![j + 1] = v.length;
+      expectDefined(tables.spans[c], "tables.spans[c]")[j] = arena.append(v);
+      expectDefined(tables.spans[c], "tables.spans[c]")[j + 1] = v.length;
       live += v.length;
     }
     changed.add(n);
@@ -91,7 +92,7 @@ export function mergeStaged(base: RatchetTree, staged: StagedChanges): RatchetTr
     if (n >= width || (!leafHashes && isLeaf(n as NodeIndex))) continue;
     const c = n >>> CHUNK_BITS;
     own(c);
-    tables.hashes[c]!.set(h, hashSlot(leafHashes, n) * nh);
+    expectDefined(tables.hashes[c], "tables.hashes[c]").set(h, hashSlot(leafHashes, n) * nh);
   }
   let next = new RatchetTree(cs, staged.leafCount, arena, tables, staged.bits.copy(), live);
   if (base.keyIndexCache !== undefined) next.keyIndexCache = base.keyIndexCache.derive(base, next, changed);
@@ -106,12 +107,12 @@ function compact(tree: RatchetTree): RatchetTree {
   const width = tree.nodeCount;
   const spans: Uint32Array[] = [];
   for (let c = 0; c < chunkCount(width); c++) {
-    const old = tree.tables.spans[c]!;
+    const old = expectDefined(tree.tables.spans[c], "tree.tables.spans[c]");
     const s = new Uint32Array(old.length);
     for (let j = 0; j < old.length / 2 && c * CHUNK + j < width; j++) {
-      const len = old[2 * j + 1]!;
+      const len = expectDefined(old[2 * j + 1], "old[2 * j + 1]");
       if (len === 0) continue;
-      s[2 * j] = arena.append(tree.buf.subarray(old[2 * j]!, old[2 * j]! + len));
+      s[2 * j] = arena.append(tree.buf.subarray(expectDefined(old[2 * j], "old[2 * j]"), expectDefined(old[2 * j], "old[2 * j]") + len));
       s[2 * j + 1] = len;
     }
     spans.push(s);
