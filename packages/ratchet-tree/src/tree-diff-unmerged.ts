@@ -5,10 +5,11 @@
  */
 import { encodeParentNode, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
 import type { LeafIndex } from "./tree-math.js";
+import { expectDefined } from "@mlskit/core";
 
 /** A ParentNode encoding with `leaves` merged into its sorted `unmerged_leaves` (§7.1, §12.1.1). */
 export function withUnmergedLeaves(parent: Uint8Array, leaves: readonly number[]): Uint8Array {
-  if (leaves.length === 1) return withUnmergedLeaf(parent, leaves[0]! as LeafIndex);
+  if (leaves.length === 1) return withUnmergedLeaf(parent, expectDefined(leaves[0], "leaves[0]") as LeafIndex);
   const layout = parentNodeLayout(parent);
   const all = [...unmergedLeavesOf(parent), ...leaves].sort((a, b) => a - b);
   const unique = all.filter((u, i) => i === 0 || all[i - 1] !== u) as LeafIndex[];
@@ -24,7 +25,7 @@ export function withUnmergedLeaf(parent: Uint8Array, l: LeafIndex): Uint8Array {
   const layout = parentNodeLayout(parent);
   const leaves = unmergedLeavesOf(parent);
   let i = leaves.length;
-  while (i > 0 && leaves[i - 1]! > l) i--;
+  while (i > 0 && expectDefined(leaves[i - 1], "leaves[i - 1]") > l) i--;
   if (leaves[i - 1] === l) return parent;
   leaves.splice(i, 0, l);
   return encodeParentNode({
