@@ -5,7 +5,7 @@
  * (see treekem.ts) act on a diff. `merge()` yields a new tree; dropping the
  * diff discards the changes. The base tree is never modified.
  */
-import { type CipherSuiteProvider, InternalError, ValidationError } from "@mlskit/core";
+import { type CipherSuiteProvider, InternalError, ValidationError, expectDefined } from "@mlskit/core";
 import { type LeafNode, encodeLeafNode, leafNodeLayout } from "./leaf-node.js";
 import { type ParentNode, encodeParentNode, parentNodeLayout } from "./parent-node.js";
 import { confirmEncryptionKey, confirmSignatureKey, fingerprint } from "./key-index.js";
@@ -93,9 +93,9 @@ export class TreeDiff extends TreeView {
   }
 
   private flushUnmerged(n: number): void {
-    const leaves = this.#pendingUnmerged.get(n)!;
+    const leaves = expectDefined(this.#pendingUnmerged.get(n), "this.#pendingUnmerged.get(n)");
     this.#pendingUnmerged.delete(n);
-    this.#nodes.set(n, withUnmergedLeaves(this.storedBytes(n)!, leaves));
+    this.#nodes.set(n, withUnmergedLeaves(expectDefined(this.storedBytes(n), "this.storedBytes(n)"), leaves));
   }
 
   private flushAllUnmerged(): void {
@@ -295,13 +295,13 @@ export class TreeDiff extends TreeView {
         this.cs,
         nodes.length,
         (i, scratch) => {
-          const n = nodes[i]! as NodeIndex;
+          const n = expectDefined(nodes[i], "nodes[i]") as NodeIndex;
           if (k === 0) return leafHashInput(nodeToLeaf(n), this.nodeBytes(n), scratch);
           return parentHashInput(this.nodeBytes(n), this.hashOf(left(n)), this.hashOf(right(n)), scratch);
         },
         (i, d) => {
-          this.#hashes.set(nodes[i]!, d);
-          this.#dirty.delete(nodes[i]!);
+          this.#hashes.set(expectDefined(nodes[i], "nodes[i]"), d);
+          this.#dirty.delete(expectDefined(nodes[i], "nodes[i]"));
         },
       );
     }
