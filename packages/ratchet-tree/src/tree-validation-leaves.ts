@@ -4,7 +4,7 @@
  * the group's cipher suite, required capabilities), the leaf's own
  * extensions, and `key_package` lifetimes.
  */
-import { ValidationError } from "@mlskit/core";
+import { expectDefined } from "@mlskit/core";
 import { LeafNodeSource, leafNodeLayout, readVarintAt } from "./leaf-node.js";
 import type { TreeView } from "./tree-view.js";
 import type { TreeValidationOptions } from "./tree-validation-options.js";
@@ -18,7 +18,7 @@ const DEFAULT_PROPOSALS = new Set([1, 2, 3, 4, 5, 6, 7]);
 function u16VectorHas(b: Uint8Array, at: number, v: number): [boolean, number] {
   const [len, p] = readVarintAt(b, at);
   let found = false;
-  for (let i = p; i < p + len; i += 2) if (((b[i]! << 8) | b[i + 1]!) === v) found = true;
+  for (let i = p; i < p + len; i += 2) if (((expectDefined(b[i], "b[i]") << 8) | expectDefined(b[i + 1], "b[i + 1]")) === v) found = true;
   return [found, p + len];
 }
 
@@ -38,10 +38,10 @@ export function checkLeaves(tree: TreeView, options: TreeValidationOptions): voi
   const suite = tree.cs.suite.id;
   const inUse = new Set<number>();
   const leaves = [...tree.leaves()];
-  for (const l of leaves) inUse.add(tree.leafLayout(l)!.credentialType);
+  for (const l of leaves) inUse.add(expectDefined(tree.leafLayout(l), "tree.leafLayout(l)").credentialType);
   const req = options.requiredCapabilities;
   for (const l of leaves) {
-    const b = tree.leafNodeBytes(l)!;
+    const b = expectDefined(tree.leafNodeBytes(l), "tree.leafNodeBytes(l)");
     const layout = leafNodeLayout(b);
     const [, ciphers, extensions, proposals, credentials] = capabilityOffsets(b, layout.capabilities) as [number, number, number, number, number];
     // §7.3: the capabilities list the credential types of all members (and so its own, §7.2).
@@ -69,7 +69,7 @@ export function checkLeaves(tree: TreeView, options: TreeValidationOptions): voi
     // §7.2: non-default extensions of the leaf are listed in its capabilities.
     const [extLen, extStart] = readVarintAt(b, extensionsOffset(b, layout));
     for (let q = extStart; q < extStart + extLen; ) {
-      const t = (b[q]! << 8) | b[q + 1]!;
+      const t = (expectDefined(b[q], "b[q]") << 8) | expectDefined(b[q + 1], "b[q + 1]");
       const [dl, dp] = readVarintAt(b, q + 2);
       q = dp + dl;
       if (!DEFAULT_EXTENSIONS.has(t) && !u16VectorHas(b, extensions, t)[0]) {
