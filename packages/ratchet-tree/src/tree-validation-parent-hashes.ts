@@ -4,7 +4,7 @@
  * computed in batches.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { ValidationError } from "@mlskit/core";
+import { expectDefined } from "@mlskit/core";
 import type { Yielder } from "./concurrency.js";
 import { parentNodeLayout } from "./parent-node.js";
 import { encodeParentHashInput, treeHashWithout, unmergedUnder } from "./parent-hash.js";
@@ -31,40 +31,40 @@ export async function checkParentHashes(tree: TreeView, nearest: Int32Array, res
   const width = tree.nodeCount;
   const links: { d: number; p: number; s: number }[] = [];
   for (let d = 0; d < width; d++) {
-    const p = nearest[d]!;
+    const p = expectDefined(nearest[d], "nearest[d]");
     if (p < 0) continue;
     const ph = tree.parentHashField(d as NodeIndex);
     if (ph === undefined) continue; // blank, or a leaf without parent_hash (key_package/update source)
     const pn = p as NodeIndex;
     const c = d < p ? left(pn) : right(pn);
     const s = d < p ? right(pn) : left(pn);
-    const pBytes = tree.nodeBytes(pn)!;
+    const pBytes = expectDefined(tree.nodeBytes(pn), "tree.nodeBytes(pn)");
     const [ua, uz] = parentNodeLayout(pBytes).unmergedLeaves;
     const [a, z] = leafRange(c);
     let count = 0;
     let dListed = false;
     for (let i = ua; i < uz; i += 4) {
-      const u = ((pBytes[i]! << 24) >>> 0) + (pBytes[i + 1]! << 16) + (pBytes[i + 2]! << 8) + pBytes[i + 3]!;
+      const u = ((expectDefined(pBytes[i], "pBytes[i]") << 24) >>> 0) + (expectDefined(pBytes[i + 1], "pBytes[i + 1]") << 16) + (expectDefined(pBytes[i + 2], "pBytes[i + 2]") << 8) + expectDefined(pBytes[i + 3], "pBytes[i + 3]");
       if (u >= a && u <= z) count++;
       if (isLeaf(d as NodeIndex) && u === d >>> 1) dListed = true;
     }
-    if (count === resSize[c]! - 1 && !dListed) links.push({ d, p, s });
+    if (count === expectDefined(resSize[c], "resSize[c]") - 1 && !dListed) links.push({ d, p, s });
   }
   // original_sibling_tree_hash: the cached tree hash of S unless P has unmerged leaves under S (§7.9);
   // only those few are recomputed (no promise for the others).
   const recomputed = new Map<number, Uint8Array>();
   for (let i = 0; i < links.length; i++) {
-    const { p, s } = links[i]!;
+    const { p, s } = expectDefined(links[i], "links[i]");
     const removed = unmergedUnder(tree, p as NodeIndex, s as NodeIndex);
     if (removed !== undefined) recomputed.set(i, await treeHashWithout(tree, s as NodeIndex, new Set(removed)));
   }
-  const results: boolean[] = new Array(links.length);
+  const results = new Array<boolean>(links.length);
   await hashBatch(
     tree.cs,
     links.length,
     (i, scratch) => {
-      const { p, s } = links[i]!;
-      const pBytes = tree.nodeBytes(p as NodeIndex)!;
+      const { p, s } = expectDefined(links[i], "links[i]");
+      const pBytes = expectDefined(tree.nodeBytes(p as NodeIndex), "tree.nodeBytes(p as NodeIndex)");
       const layout = parentNodeLayout(pBytes);
       return encodeParentHashInput(
         pBytes.subarray(layout.encryptionKey[0], layout.encryptionKey[1]),
@@ -74,13 +74,13 @@ export async function checkParentHashes(tree: TreeView, nearest: Int32Array, res
       );
     },
     (i, digest) => {
-      results[i] = bytesEqual(digest, tree.parentHashField(links[i]!.d as NodeIndex)!);
+      results[i] = bytesEqual(digest, expectDefined(tree.parentHashField(expectDefined(links[i], "links[i]").d as NodeIndex), "tree.parentHashField(links[i].d as NodeIndex)"));
     },
     yielder,
   );
   const incoming = new Int32Array(width);
   links.forEach((link, i) => {
-    if (results[i]) incoming[link.p]!++;
+    if (results[i]) incoming[link.p] = expectDefined(incoming[link.p], "incoming[link.p]") + 1;
   });
   for (let p = 1; p < width; p += 2) {
     if (tree.nodeBytes(p as NodeIndex) === undefined) continue;
