@@ -4,7 +4,7 @@
  * flight, each over the leaf's LeafNodeTBS built straight from its encoding.
  */
 import { decode, utf8, varintSize } from "@mlskit/codec";
-import { ValidationError, credentialCodec } from "@mlskit/core";
+import { credentialCodec, expectDefined } from "@mlskit/core";
 import { forEachConcurrent } from "./concurrency.js";
 import { type LeafNode, LeafNodeSource, leafNodeLayout } from "./leaf-node.js";
 import { putOpaque, putVarint, syncHash } from "./tree-hash.js";
@@ -67,7 +67,7 @@ function leafSignContent(b: Uint8Array, layout: ReturnType<typeof leafNodeLayout
  */
 function credentialLeaf(tree: TreeView, l: LeafIndex, b: Uint8Array, layout: ReturnType<typeof leafNodeLayout>): LeafNode {
   let full: LeafNode | undefined;
-  const all = (): LeafNode => (full ??= tree.leafNode(l)!);
+  const all = (): LeafNode => (full ??= expectDefined(tree.leafNode(l), "tree.leafNode(l)"));
   const leaf: LeafNode = {
     get encryptionKey() {
       return all().encryptionKey;
@@ -110,7 +110,7 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     if (failure === undefined || f.l < failure.l) failure = f;
   };
   const signatureCheck = (l: LeafIndex) => {
-    const b = tree.leafNodeBytes(l)!;
+    const b = expectDefined(tree.leafNodeBytes(l), "tree.leafNodeBytes(l)");
     const layout = leafNodeLayout(b);
     return {
       publicKey: b.subarray(layout.signatureKey[0], layout.signatureKey[1]),
@@ -121,7 +121,7 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
   const credential = async (l: LeafIndex): Promise<void> => {
     if (options.validateCredential === undefined) return;
     try {
-      const b = tree.leafNodeBytes(l)!;
+      const b = expectDefined(tree.leafNodeBytes(l), "tree.leafNodeBytes(l)");
       if ((await options.validateCredential(credentialLeaf(tree, l, b, leafNodeLayout(b)), l)) === false) record({ l, error: "credential" });
     } catch (cause) {
       record({ l, error: "credential", cause });
@@ -129,7 +129,7 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
   };
   const check = async (i: number): Promise<void> => {
     if (stopped || failure !== undefined) return;
-    const l = leaves[i]!;
+    const l = expectDefined(leaves[i], "leaves[i]");
     const x = signatureCheck(l);
     if (!(await cs.verify(x.publicKey, x.message, x.signature))) return record({ l, error: "signature" });
     await credential(l);
@@ -140,6 +140,8 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     if (stopped || failure !== undefined || verifyBatch === undefined) return;
     const chunk = leaves.slice(c * BATCH, (c + 1) * BATCH);
     const results = await verifyBatch(chunk.map(signatureCheck));
+    // A bad signature is recorded synchronously, a good one's credential checked: Promise.all takes both.
+    // eslint-disable-next-line @typescript-eslint/await-thenable
     await Promise.all(chunk.map((l, k) => (results[k] === true ? credential(l) : record({ l, error: "signature" }))));
   };
   const window = syncHash(cs) !== undefined ? SIGNATURE_WINDOW_SYNC_HASH : SIGNATURE_WINDOW_ASYNC_HASH;
@@ -152,7 +154,7 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     if (failure.error === "signature") {
       // §5.1.1: a signature that verifies proves its key valid (verify refuses every key signaturePublicKeyProblem
       // refuses), so keys are examined only here, to name an invalid key (a compressed ECDSA point, ...) as the cause.
-      const problem = await cs.signaturePublicKeyProblem(tree.signatureKey(failure.l)!);
+      const problem = await cs.signaturePublicKeyProblem(expectDefined(tree.signatureKey(failure.l), "tree.signatureKey(failure.l)"));
       if (problem !== undefined) {
         fail("tree/invalid-signature-key", "12.4.3.1", `the signature key of leaf ${failure.l} is not a valid ${cs.suite.name} signature key (RFC 9420 §5.1.1): ${problem}`);
       }
