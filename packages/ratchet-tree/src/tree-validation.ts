@@ -5,7 +5,7 @@
  * signatures are verified concurrently.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
+import { type CipherSuiteProvider, ValidationError, expectDefined } from "@mlskit/core";
 import { KeyIndex } from "./key-index.js";
 import { Yielder, forEachConcurrent } from "./concurrency.js";
 import { RatchetTree } from "./ratchet-tree.js";
@@ -132,7 +132,7 @@ function checkKeyUniqueness(tree: TreeView): void {
       }
     }
     if (isLeaf(n as NodeIndex)) {
-      const sig = tree.signatureKey(nodeToLeaf(n as NodeIndex))!;
+      const sig = expectDefined(tree.signatureKey(nodeToLeaf(n as NodeIndex)), "tree.signatureKey(nodeToLeaf(n as NodeIndex))");
       const sc = index.signatureKeyCandidates(sig);
       if (sc.length > 1) {
         for (const c of sc) {
