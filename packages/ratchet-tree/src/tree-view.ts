@@ -22,6 +22,7 @@ import {
   right,
   root,
 } from "./tree-math.js";
+import { expectDefined } from "@mlskit/core";
 
 /** A node of the filtered direct path with the child of it on the copath (§4.1.2). */
 export interface FilteredPathEntry {
@@ -168,7 +169,7 @@ export abstract class TreeView {
     const out: NodeIndex[] = [];
     const stack: NodeIndex[] = [n];
     while (stack.length > 0) {
-      const x = stack.pop()!;
+      const x = expectDefined(stack.pop(), "stack.pop()");
       const b = this.nodeBytes(x);
       if (b !== undefined) {
         if (isLeaf(x)) {
