@@ -10,15 +10,13 @@ import {
   type Credential,
   type Extension,
   UsageError,
-  ValidationError,
   type HpkeEncapsulation,
   type KeyPair,
   decryptWithLabel,
   deriveSecret,
   encryptWithLabelAfterEncap,
   encryptWithLabelMany,
-  verifyWithLabel,
-} from "@mlskit/core";
+  verifyWithLabel, expectDefined } from "@mlskit/core";
 import { type Capabilities, type LeafNode, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
 import { computeParentHash } from "./parent-hash.js";
 import { mapConcurrent, yieldToEventLoop } from "./concurrency.js";
@@ -106,7 +104,7 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
   const resolutions = path.map((e) => diff.resolution(e.copathChild, excluded));
   const jobs: { i: number; key: Uint8Array }[] = [];
   resolutions.forEach((res, i) => {
-    for (const r of res) jobs.push({ i, key: diff.encryptionKey(r)! });
+    for (const r of res) jobs.push({ i, key: expectDefined(diff.encryptionKey(r), "diff.encryptionKey(r)") });
   });
   // With a provider that seals in batches on other threads too, a large path is sealed in one batch once its secrets are known.
   const batched = cs.hpkeSealBatch !== undefined && jobs.length >= SEAL_BATCH_MIN;
@@ -146,14 +144,14 @@ async function derivePathAndEncrypt(
   const l = options.leafIndex;
   const { leafSecret } = options;
   const secrets: Uint8Array[] = [leafSecret === undefined ? cs.randomBytes(cs.hashLength) : await nextPathSecret(cs, leafSecret)];
-  for (let i = 0; i < path.length; i++) secrets.push(await nextPathSecret(cs, secrets[i]!));
+  for (let i = 0; i < path.length; i++) secrets.push(await nextPathSecret(cs, expectDefined(secrets[i], "secrets[i]")));
   // One at a time, yielding to the event loop between them: DeriveKeyPair is main-thread work
   // (pk(sk)), and each turn lets the encapsulations issued above move on to their next step on
   // the thread pool, so that they are done, and the pool free for the leaf's signature, when
   // the keys are.
   const nodeKeys: KeyPair[] = [];
   for (let i = 0; i < path.length; i++) {
-    nodeKeys.push(await deriveNodeKeyPair(cs, secrets[i]!));
+    nodeKeys.push(await deriveNodeKeyPair(cs, expectDefined(secrets[i], "secrets[i]")));
     if (early.length > 0) await yieldToEventLoop();
   }
   const leafKeys = await leafKeysPending;
@@ -174,22 +172,22 @@ async function derivePathAndEncrypt(
   const groupContext = await options.groupContext(await diff.treeHash());
   const ciphertexts =
     early.length === 0 && jobs.length >= SEAL_BATCH_MIN && cs.hpkeSealBatch !== undefined
-      ? await encryptWithLabelMany(cs, "UpdatePathNode", groupContext, jobs.map(({ i, key }) => ({ publicKey: key, plaintext: secrets[i]! })))
+      ? await encryptWithLabelMany(cs, "UpdatePathNode", groupContext, jobs.map(({ i, key }) => ({ publicKey: key, plaintext: expectDefined(secrets[i], "secrets[i]") })))
       : await mapConcurrent(jobs, ENCRYPTION_WINDOW, async ({ i, key }, k) =>
-          encryptWithLabelAfterEncap(await (early[k] ?? cs.hpkeEncap(key)), "UpdatePathNode", groupContext, secrets[i]!),
+          encryptWithLabelAfterEncap(await (early[k] ?? cs.hpkeEncap(key)), "UpdatePathNode", groupContext, expectDefined(secrets[i], "secrets[i]")),
         );
   let next = 0;
   const nodes: UpdatePathNode[] = path.map((_, i) => {
-    const encryptedPathSecret = ciphertexts.slice(next, next + resolutions[i]!.length);
-    next += resolutions[i]!.length;
-    return { encryptionKey: nodeKeys[i]!.publicKey, encryptedPathSecret };
+    const encryptedPathSecret = ciphertexts.slice(next, next + expectDefined(resolutions[i], "resolutions[i]").length);
+    next += expectDefined(resolutions[i], "resolutions[i]").length;
+    return { encryptionKey: expectDefined(nodeKeys[i], "nodeKeys[i]").publicKey, encryptedPathSecret };
   });
-  const pathSecrets = new Map<NodeIndex, Uint8Array>(path.map((e, i) => [e.node, secrets[i]!]));
+  const pathSecrets = new Map<NodeIndex, Uint8Array>(path.map((e, i) => [e.node, expectDefined(secrets[i], "secrets[i]")]));
   const privateKeys = new TreePrivateKeys(l, [
     [leafToNode(l), leafKeys.privateKey] as const,
-    ...path.map((e, i) => [e.node, nodeKeys[i]!.privateKey] as const),
+    ...path.map((e, i) => [e.node, expectDefined(nodeKeys[i], "nodeKeys[i]").privateKey] as const),
   ]);
-  return { updatePath: { leafNode, nodes }, commitSecret: secrets[path.length]!, pathSecrets, privateKeys, groupContext };
+  return { updatePath: { leafNode, nodes }, commitSecret: expectDefined(secrets[path.length], "secrets[path.length]"), pathSecrets, privateKeys, groupContext };
 }
 
 /**
@@ -204,8 +202,8 @@ async function setPathNodes(diff: TreeDiff, path: readonly FilteredPathEntry[], 
   const siblingHashes = path.map((e) => diff.hashOf(e.copathChild));
   let parentHash: Uint8Array = new Uint8Array(0);
   for (let i = path.length - 1; i >= 0; i--) {
-    diff.setParent(path[i]!.node, { encryptionKey: keys[i]!, parentHash, unmergedLeaves: [] });
-    parentHash = await computeParentHash(diff.cs, keys[i]!, parentHash, siblingHashes[i]!);
+    diff.setParent(expectDefined(path[i], "path[i]").node, { encryptionKey: expectDefined(keys[i], "keys[i]"), parentHash, unmergedLeaves: [] });
+    parentHash = await computeParentHash(diff.cs, expectDefined(keys[i], "keys[i]"), parentHash, expectDefined(siblingHashes[i], "siblingHashes[i]"));
   }
   return parentHash;
 }
@@ -250,7 +248,7 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
   }
   path.forEach((e, i) => {
     const expected = diff.resolution(e.copathChild, excluded).length;
-    const got = updatePath.nodes[i]!.encryptedPathSecret.length;
+    const got = expectDefined(updatePath.nodes[i], "updatePath.nodes[i]").encryptedPathSecret.length;
     // §7.6: "The length of the encrypted_path_secret vector MUST be equal to the length of the resolution of the copath node".
     if (got !== expected) fail("tree/update-path-ciphertexts", "7.6", `UpdatePath node ${i} has ${got} ciphertexts, expected ${expected}`);
   });
@@ -280,7 +278,7 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
     if (problem === undefined) return;
     const why = `is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${problem}`;
     if (i === 0) fail("leaf-node/invalid-encryption-key", "5.1.1", `the UpdatePath's leaf encryption_key ${why}`);
-    fail("update-path/invalid-node-key", "12.4.2", `the UpdatePath's key for node ${path[i - 1]!.node} ${why}`);
+    fail("update-path/invalid-node-key", "12.4.2", `the UpdatePath's key for node ${expectDefined(path[i - 1], "path[i - 1]").node} ${why}`);
   });
   // §7.5 merge: blank the direct path, set the filtered direct path, compute parent hashes.
   diff.blankDirectPath(sender);
@@ -328,36 +326,36 @@ export async function decryptUpdatePath(
   const path = view.filteredDirectPathWithCopath(sender);
   const i = path.findIndex((e) => isAncestorOrSelf(e.copathChild, me));
   if (i < 0) fail("tree/update-path-not-covering", "7.5", `no node of the UpdatePath covers leaf ${privateKeys.leafIndex}`);
-  const resolution = view.resolution(path[i]!.copathChild, new Set(excludedLeaves ?? []));
+  const resolution = view.resolution(expectDefined(path[i], "path[i]").copathChild, new Set(excludedLeaves ?? []));
   const j = resolution.findIndex((r) => privateKeys.has(r));
-  if (j < 0) throw new UsageError("usage/no-private-key", `leaf ${privateKeys.leafIndex} holds no key in the resolution of node ${path[i]!.copathChild}`);
-  const r = resolution[j]!;
-  const ct = updatePath.nodes[i]!.encryptedPathSecret[j]!;
+  if (j < 0) throw new UsageError("usage/no-private-key", `leaf ${privateKeys.leafIndex} holds no key in the resolution of node ${expectDefined(path[i], "path[i]").copathChild}`);
+  const r = expectDefined(resolution[j], "resolution[j]");
+  const ct = expectDefined(expectDefined(updatePath.nodes[i], "updatePath.nodes[i]").encryptedPathSecret[j], "updatePath.nodes[i].encryptedPathSecret[j]");
   let secret: Uint8Array;
   try {
-    secret = await decryptWithLabel(cs, privateKeys.get(r)!, "UpdatePathNode", groupContext, ct, view.encryptionKey(r));
+    secret = await decryptWithLabel(cs, expectDefined(privateKeys.get(r), "privateKeys.get(r)"), "UpdatePathNode", groupContext, ct, view.encryptionKey(r));
   } catch (cause) {
-    fail("tree/path-secret-decryption", "7.5", `cannot decrypt the path secret for node ${path[i]!.node}`, cause);
+    fail("tree/path-secret-decryption", "7.5", `cannot decrypt the path secret for node ${expectDefined(path[i], "path[i]").node}`, cause);
   }
   // Path secrets up the rest of the filtered direct path (each from the last),
   // then all node key pairs at once (independent of each other).
   const secrets: Uint8Array[] = [secret];
-  for (let k = i + 1; k <= path.length; k++) secrets.push(await deriveSecret(cs, secrets[secrets.length - 1]!, "path"));
+  for (let k = i + 1; k <= path.length; k++) secrets.push(await deriveSecret(cs, expectDefined(secrets[secrets.length - 1], "secrets[secrets.length - 1]"), "path"));
   const pairs = await Promise.all(secrets.slice(0, path.length - i).map((s) => deriveNodeKeyPair(cs, s)));
   const add: [NodeIndex, Uint8Array][] = [];
   pairs.forEach((kp, m) => {
     const k = i + m;
     // §7.5 step 6: "Verify that the derived public keys are the same as the corresponding public keys sent in the UpdatePath."
-    if (!bytesEqual(kp.publicKey, updatePath.nodes[k]!.encryptionKey)) {
-      fail("tree/path-key-mismatch", "7.5", `the key derived for node ${path[k]!.node} differs from the UpdatePath's`);
+    if (!bytesEqual(kp.publicKey, expectDefined(updatePath.nodes[k], "updatePath.nodes[k]").encryptionKey)) {
+      fail("tree/path-key-mismatch", "7.5", `the key derived for node ${expectDefined(path[k], "path[k]").node} differs from the UpdatePath's`);
     }
-    add.push([path[k]!.node, kp.privateKey]);
+    add.push([expectDefined(path[k], "path[k]").node, kp.privateKey]);
   });
-  const first = secrets[0]!;
-  secret = secrets[secrets.length - 1]!;
+  const first = expectDefined(secrets[0], "secrets[0]");
+  secret = expectDefined(secrets[secrets.length - 1], "secrets[secrets.length - 1]");
   wipe(...secrets.slice(1, -1)); // intermediate path secrets are consumed (§7.5)
   const drop = directPath(leafToNode(sender), view.leafCount);
-  return { node: path[i]!.node, pathSecret: first, commitSecret: secret, privateKeys: privateKeys.with(add, drop) };
+  return { node: expectDefined(path[i], "path[i]").node, pathSecret: first, commitSecret: secret, privateKeys: privateKeys.with(add, drop) };
 }
 
 /** Options of {@link applyUpdatePath}. */
