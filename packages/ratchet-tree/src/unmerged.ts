@@ -3,7 +3,7 @@
  * and the size of its resolution (§4.1.1), while checking the rules on
  * `unmerged_leaves` (§7.1, §12.4.3.1).
  */
-import { ValidationError } from "@mlskit/core";
+import { ValidationError, expectDefined } from "@mlskit/core";
 import { parentNodeLayout } from "./parent-node.js";
 import { type NodeIndex, isAncestorOrSelf, leafToNode, level, parentOf } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
@@ -21,7 +21,7 @@ function inconsistent(message: string, section = "12.4.3.1"): never {
 }
 
 function u32At(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
+  return ((expectDefined(b[i], "b[i]") << 24) >>> 0) + (expectDefined(b[i + 1], "b[i + 1]") << 16) + (expectDefined(b[i + 2], "b[i + 2]") << 8) + expectDefined(b[i + 3], "b[i + 3]");
 }
 
 /** Binary search for leaf `u` in a parent encoding's sorted unmerged_leaves. */
@@ -59,7 +59,7 @@ export function unmergedStats(tree: TreeView): UnmergedStats {
     const step = 1 << (k + 1);
     for (let n = first; n < width; n += step) {
       const p = parentOf(n as NodeIndex);
-      nearest[n] = tree.nodeBytes(p) !== undefined ? p : nearest[p]!;
+      nearest[n] = tree.nodeBytes(p) !== undefined ? p : expectDefined(nearest[p], "nearest[p]");
     }
   }
   // Unmerged lists: ordering, membership, counts per leaf.
@@ -78,18 +78,18 @@ export function unmergedStats(tree: TreeView): UnmergedStats {
         inconsistent(`unmerged leaf ${u} of node ${p} is not a descendant of it`);
       }
       if (tree.isLeafBlank(u as never)) inconsistent(`unmerged leaf ${u} of node ${p} is blank`);
-      count[u]!++;
+      count[u] = expectDefined(count[u], "count[u]") + 1;
     }
   }
   for (let u = 0; u < leafCount; u++) {
-    let k = count[u]!;
-    let x = nearest[2 * u]!;
+    let k = expectDefined(count[u], "count[u]");
+    let x = expectDefined(nearest[2 * u], "nearest[2 * u]");
     while (k > 0) {
-      if (x < 0 || !lists(tree.nodeBytes(x as NodeIndex)!, u)) {
+      if (x < 0 || !lists(expectDefined(tree.nodeBytes(x as NodeIndex), "tree.nodeBytes(x as NodeIndex)"), u)) {
         inconsistent(`leaf ${u} is unmerged at an ancestor but missing from the unmerged_leaves of a non-blank node between them`);
       }
       k--;
-      x = nearest[x]!;
+      x = expectDefined(nearest[x], "nearest[x]");
     }
   }
   // Resolution sizes, bottom-up (§4.1.1).
@@ -104,7 +104,7 @@ export function unmergedStats(tree: TreeView): UnmergedStats {
         const [s, e] = parentNodeLayout(b).unmergedLeaves;
         resSize[n] = 1 + (e - s) / 4;
       } else {
-        resSize[n] = resSize[n - half]! + resSize[n + half]!;
+        resSize[n] = expectDefined(resSize[n - half], "resSize[n - half]") + expectDefined(resSize[n + half], "resSize[n + half]");
       }
     }
   }
