@@ -89,7 +89,6 @@ const ignoreIssues = {
   "packages/group/src/state/group-state-body.ts": ["exports"],
   "packages/group/src/state/group-state.ts": ["exports"],
   "packages/group/src/state/past-epoch-codec.ts": ["exports"],
-  "packages/ratchet-tree/src/parent-hash.ts": ["exports"],
 };
 
 /** @type {import("knip").KnipConfig} */
