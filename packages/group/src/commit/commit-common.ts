@@ -4,7 +4,7 @@
  * GroupContext and PSK lookup (§8.4). The transition itself (key schedule,
  * transcript hashes, confirmation tag, new state) is epoch-transition.ts.
  */
-import { bytesEqual, encode, wipe } from "@mlskit/codec";
+import { bytesEqual, encode } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError, expandWithLabel } from "@mlskit/core";
 import { type GroupContext, PSKType, type PreSharedKeyID, type PskInput, derivePskSecret, groupContextCodec } from "@mlskit/key-schedule";
 import type { Extension } from "@mlskit/core";
@@ -90,9 +90,4 @@ export async function welcomeKeyNonce(cs: CipherSuiteProvider, welcomeSecret: Ui
 export function dropBlankKeys(keys: TreePrivateKeys, view: TreeView): TreePrivateKeys {
   const drop: NodeIndex[] = keys.nodes().filter((n) => n >= view.nodeCount || view.isBlank(n));
   return drop.length === 0 ? keys : keys.with([], drop);
-}
-
-/** Wipes buffers once they are no longer needed. */
-export function wipeAll(...b: (Uint8Array | undefined)[]): void {
-  wipe(...b);
 }
