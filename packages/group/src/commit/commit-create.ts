@@ -4,7 +4,7 @@
  * confirms it (docs/ARCHITECTURE.md "Staged changes"): {@link mergePendingCommit} when
  * it comes back, {@link clearPendingCommit} when it was rejected.
  */
-import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, type ValidationError, WireFormat } from "@mlskit/core";
+import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, type ValidationError, WireFormat, expectDefined } from "@mlskit/core";
 import { type PreSharedKeyID, deriveExternalKeyPair } from "@mlskit/key-schedule";
 import { type CreatedUpdatePath, type TreePrivateKeys, createUpdatePath } from "@mlskit/ratchet-tree";
 import { ProposalOrRefType, type ProposalOrRef, type Commit } from "./commit.js";
@@ -12,7 +12,7 @@ import { type PskSource, lookupPsk, dropBlankKeys, provisionalGroupContext, pskS
 import { type NextEpoch, createEpochConfirmationTag, deriveNextEpoch, enterNextEpoch } from "./epoch-transition.js";
 import { ContentType } from "../framing/content-type.js";
 import { externalPubCodec, makeExtension } from "../extensions/extensions.js";
-import { type GroupInfo, groupInfoCodec, signGroupInfo } from "../welcome/group-info.js";
+import { type GroupInfo, signGroupInfo } from "../welcome/group-info.js";
 import type { GroupState, PendingCommit } from "../state/group-state.js";
 import { encodeMlsMessage } from "../framing/mls-message.js";
 import { type ProposalInput, buildProposal, frameHandshake } from "../proposals/proposal-create.js";
@@ -156,11 +156,11 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
       },
     },
   );
-  const epoch = next! as NextEpoch;
-  const confirmationTag = framed.confirmationTag!;
+  const epoch = expectDefined(next, "next") as NextEpoch;
+  const confirmationTag = expectDefined(framed.confirmationTag, "framed.confirmationTag");
   let memberSummary = applied.memberSummary;
   if (path !== undefined) {
-    const old = state.tree.leafNode(state.ownLeaf)!;
+    const old = expectDefined(state.tree.leafNode(state.ownLeaf), "state.tree.leafNode(state.ownLeaf)");
     memberSummary = memberSummary.without(old).with(path.updatePath.leafNode);
   }
   const newState = await enterNextEpoch(state, epoch, {
