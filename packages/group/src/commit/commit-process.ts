@@ -5,7 +5,7 @@
  * a rejected Commit throws and leaves the state exactly as it was.
  */
 import { toHex } from "@mlskit/codec";
-import { ProposalType, UsageError, ValidationError, makeProposalRef } from "@mlskit/core";
+import { ProposalType, UsageError, makeProposalRef, expectDefined } from "@mlskit/core";
 import { deriveExternalKeyPair, processExternalInit } from "@mlskit/key-schedule";
 import { type LeafIndex, leafToNode, type TreePrivateKeys } from "@mlskit/ratchet-tree";
 import { type VerifiedContent, confirmedTranscriptHashInputOf, encodeAuthenticatedContent } from "../framing/authenticated-content.js";
@@ -49,7 +49,6 @@ export interface StagedCommit {
 }
 
 
-export { resolveProposals } from "../observer/public-commit.js";
 
 /**
  * Processes a verified Commit of the current epoch (§12.4.2): resolves and
@@ -102,7 +101,7 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
   if (external) {
     const { privateKey, publicKey } = await deriveExternalKeyPair(cs, state.keys.externalSecret);
     try {
-      initSecret = await processExternalInit(cs, applied.externalInit!.kemOutput, privateKey, publicKey);
+      initSecret = await processExternalInit(cs, expectDefined(applied.externalInit, "applied.externalInit").kemOutput, privateKey, publicKey);
     } catch (e) {
       fail("commit/external-init", "8.3", "the ExternalInit kem_output does not decapsulate", e);
     }
@@ -124,7 +123,7 @@ export async function stageCommit(state: GroupState, content: VerifiedContent): 
     pskSecret,
   });
   next.joinerSecret.fill(0);
-  const tag = content.auth.confirmationTag!;
+  const tag = expectDefined(content.auth.confirmationTag, "content.auth.confirmationTag");
   await verifyEpochConfirmationTag(cs, next, tag);
   const newState = await enterNextEpoch(state, next, {
     applied,
