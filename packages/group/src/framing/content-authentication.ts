@@ -4,7 +4,7 @@
  * commit's FramedContentAuthData, and MAC(membership_key, AuthenticatedContentTBM).
  */
 import { bytesEqual, constantTimeEqual } from "@mlskit/codec";
-import { UsageError, WireFormat, type WireFormatId, signWithLabel, verifyWithLabel } from "@mlskit/core";
+import { UsageError, WireFormat, type WireFormatId, signWithLabel, verifyWithLabel, expectDefined } from "@mlskit/core";
 import {
   type AuthenticatedContent,
   type EncodedTbs,
@@ -69,7 +69,7 @@ export async function authenticate(
   const tag =
     typeof confirmationTag === "function"
       ? await confirmationTag(confirmedTranscriptHashInputFromTbs(encoded.tbs, encoded.framedContentEnd, signature))
-      : confirmationTag!;
+      : expectDefined(confirmationTag, "confirmationTag");
   return { signature, confirmationTag: tag };
 }
 
