@@ -84,7 +84,7 @@ export function decodeContentBody(r: Reader, contentType: ContentTypeId): Framed
 }
 
 /** Writes `group_id`, `epoch`, `sender`, `authenticated_data`. */
-export function encodeFramedContentHeader(w: Writer, h: FramedContentHeader): void {
+function encodeFramedContentHeader(w: Writer, h: FramedContentHeader): void {
   w.opaque(h.groupId);
   w.uint64(h.epoch);
   senderCodec.encode(w, h.sender);
@@ -92,7 +92,7 @@ export function encodeFramedContentHeader(w: Writer, h: FramedContentHeader): vo
 }
 
 /** Reads `content_type`; a reserved or unknown value is malformed (the `select` cannot be parsed). */
-export function decodeContentType(r: Reader): ContentTypeId {
+function decodeContentType(r: Reader): ContentTypeId {
   return r.field("content_type", () => {
     const at = r.offset;
     const t = r.uint8();
@@ -164,6 +164,3 @@ export function encodeFramedContentTbs(
   if (withContext) w.bytes(encodedGroupContext);
   return w.finish();
 }
-
-/** The length of the FramedContentTBS prefix before `content`: `version` and `wire_format`. */
-export const TBS_PREFIX_LENGTH = 4;
