@@ -1,6 +1,6 @@
 /** `PrivateMessageContent` with its padding (RFC 9420 §6.3.1, §15.1). */
 import { Reader, Writer, opaqueSize } from "@mlskit/codec";
-import { UsageError } from "@mlskit/core";
+import { UsageError, expectDefined } from "@mlskit/core";
 import type { ContentTypeId } from "./content-type.js";
 import {
   type FramedContentAuthData,
@@ -126,7 +126,7 @@ export function decodePrivateMessageContent(plaintext: Uint8Array, contentType: 
   const auth = r.field("PrivateMessageContent.auth", () => decodeFramedContentAuthData(r, contentType));
   const paddingStart = r.offset;
   let nonZero = 0;
-  for (let i = paddingStart; i < plaintext.length; i++) nonZero |= plaintext[i]!;
+  for (let i = paddingStart; i < plaintext.length; i++) nonZero |= expectDefined(plaintext[i], "plaintext[i]");
   // RFC 9420 §6.3.1: "A receiver MUST verify that there are no non-zero bytes in the padding field".
   if (nonZero !== 0) throw framingError("framing/malformed-padding", "the padding of PrivateMessageContent has a non-zero byte");
   return { content, auth, paddingLength: plaintext.length - paddingStart, contentEnd };
