@@ -4,7 +4,7 @@
  * and sender data encryption under `sender_data_secret` (§6.3.2).
  */
 import { Writer, decode, encode, opaqueSize } from "@mlskit/codec";
-import { UsageError, ValidationError, WireFormat, verifyWithLabel } from "@mlskit/core";
+import { UsageError, ValidationError, WireFormat, verifyWithLabel, expectDefined } from "@mlskit/core";
 import { type RatchetKeyNonce, type SecretTree, deriveSenderDataKeyNonce } from "@mlskit/key-schedule";
 import { type AuthenticatedContent, type VerifiedContent, markVerified } from "./authenticated-content.js";
 import {
@@ -61,7 +61,7 @@ export interface CreatePrivateMessageParams extends PrivateMessageOptions {
 /** `nonce XOR (reuse_guard || 0...)` (§6.3.1), into a copy of the ratchet nonce. */
 function guardedNonce(nonce: Uint8Array, reuseGuard: Uint8Array): Uint8Array {
   const out = nonce.slice();
-  for (let i = 0; i < REUSE_GUARD_LENGTH; i++) out[i]! ^= reuseGuard[i]!;
+  for (let i = 0; i < REUSE_GUARD_LENGTH; i++) out[i] = expectDefined(out[i], "out[i]") ^ (expectDefined(reuseGuard[i], "reuseGuard[i]"));
   return out;
 }
 
