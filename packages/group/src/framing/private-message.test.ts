@@ -5,7 +5,7 @@
  * generation's key or modifying the inputs. Runs for each provider on suite 1.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { decode, encode, toHex } from "@mlskit/codec";
+import { decode, encode } from "@mlskit/codec";
 import { ProposalType, UsageError, ValidationError, WireFormat } from "@mlskit/core";
 import { type SecretTree, deriveSenderDataKeyNonce } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
@@ -14,7 +14,7 @@ import { createAuthenticatedContent } from "./content-authentication.js";
 import { ContentType, type ContentTypeId } from "./content-type.js";
 import type { FramedContent, FramedContentBody } from "./framed-content.js";
 import { type TestGroup, createTestGroup, dummyLeafNode, openSuite } from "./framing.fixture.js";
-import { decodeMlsMessage, encodeMlsMessage, privateMessageToMls } from "./mls-message.js";
+import { decodeMlsMessage, encodeMlsMessage } from "./mls-message.js";
 import { NO_PADDING, type PaddingPolicy, encodePrivateMessageContent, padToMultipleOf } from "./private-message-content.js";
 import { createPrivateMessage, protectPrivateMessage, unprotectPrivateMessage } from "./private-message-protection.js";
 import {
