@@ -41,7 +41,7 @@ import { SenderType } from "../framing/sender.js";
 export type PublicCommitState = ProposalListState & Pick<GroupState, "proposals">;
 
 /** Resolves a Commit's ProposalOrRefs against the epoch's cache (§12.4.2). */
-export function resolveProposals(state: Pick<GroupState, "proposals">, content: FramedContent): ProposalWithSender[] {
+function resolveProposals(state: Pick<GroupState, "proposals">, content: FramedContent): ProposalWithSender[] {
   if (content.contentType !== ContentType.commit) throw new UsageError("usage/not-a-commit", "the content is not a commit");
   const sender = content.sender;
   return content.commit.proposals.map((por) => {
