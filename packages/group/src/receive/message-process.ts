@@ -7,7 +7,7 @@
  * is merged.
  */
 import { bytesEqual } from "@mlskit/codec";
-import { InternalError, UsageError, ValidationError, WireFormat } from "@mlskit/core";
+import { InternalError, UsageError, WireFormat } from "@mlskit/core";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import type { VerifiedContent } from "../framing/authenticated-content.js";
 import { type StagedCommit, proposalRefOf, stageCommit } from "../commit/commit-process.js";
