@@ -9,6 +9,7 @@
  */
 import type { GroupPolicy } from "../policy/group-policy.js";
 import type { GroupState, PastEpoch } from "./group-state.js";
+import { expectDefined } from "@mlskit/core";
 
 /** What a state entering the epoch after `prev` keeps of its past. */
 export interface EpochHistory {
@@ -34,6 +35,6 @@ export function historyAfter(prev: GroupState, policy: GroupPolicy): EpochHistor
   }
   const resumptionPsks = new Map(prev.resumptionPsks);
   resumptionPsks.set(prev.groupContext.epoch, prev.keys.resumptionPsk);
-  while (resumptionPsks.size > policy.resumptionPsks) resumptionPsks.delete(resumptionPsks.keys().next().value!);
+  while (resumptionPsks.size > policy.resumptionPsks) resumptionPsks.delete(expectDefined(resumptionPsks.keys().next().value, "resumptionPsks.keys().next().value"));
   return { pastEpochs, resumptionPsks };
 }
