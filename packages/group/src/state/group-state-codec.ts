@@ -16,6 +16,7 @@ import { corrupt, decodingBody, readHeader, writeHeader } from "./blob-header.js
 import { historyAfter } from "./epoch-history.js";
 import { type StoredBody, readGroupStateBody, writeGroupStateBody } from "./group-state-body.js";
 import { applyTreeDelta, loadTree } from "./stored-tree.js";
+import { expectDefined } from "@mlskit/core";
 
 /** The run-time context a stored state is decoded with. */
 export interface GroupStateEnvironment {
@@ -59,7 +60,7 @@ export async function decodeGroupState(bytes: Uint8Array, env: GroupStateEnviron
     body.assertEnd();
     const current = assemble(stored, env, await loadTree(env.cs, treeBytes(stored), stored.groupContext.treeHash), {
       pastEpochs: arrangePastEpochs(pastEpochs, stored, env.policy),
-      resumptionPsks: stored.resumptionPsks!,
+      resumptionPsks: expectDefined(stored.resumptionPsks, "stored.resumptionPsks"),
     });
     if (stored.pending === undefined) return current;
     const next = stored.pending.body;
@@ -86,7 +87,7 @@ function arrangePastEpochs(pastEpochs: readonly PastEpoch[], stored: StoredBody,
   for (const [i, p] of sorted.entries()) {
     if (!bytesEqual(p.framing.groupContext.groupId, groupId)) throw corrupt("group-state", `the past epoch ${p.epoch} is of another group`);
     if (p.epoch >= epoch) throw corrupt("group-state", `the past epoch ${p.epoch} is not before the state's epoch ${epoch}`);
-    if (i > 0 && sorted[i - 1]!.epoch === p.epoch) throw corrupt("group-state", `the past epoch ${p.epoch} is given twice`);
+    if (i > 0 && expectDefined(sorted[i - 1], "sorted[i - 1]").epoch === p.epoch) throw corrupt("group-state", `the past epoch ${p.epoch} is given twice`);
   }
   return sorted.slice(0, policy.pastEpochs);
 }
