@@ -14,7 +14,6 @@ import {
   SecretTree,
   deriveExternalKeyPair,
   inspectCustom,
-  encodeGroupContext,
   mlsExporter,
 } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode, RatchetTree, TreePrivateKeys } from "@mlskit/ratchet-tree";
@@ -161,7 +160,7 @@ export interface GroupState {
 }
 
 /** The {@link EpochKeys} of derived epoch secrets (copies, so wiping the source does not affect them). */
-export function epochKeysOf(s: EpochSecrets): EpochKeys {
+function epochKeysOf(s: EpochSecrets): EpochKeys {
   return Object.fromEntries(EPOCH_KEYS.map((k) => [k, s[k].slice()])) as unknown as EpochKeys;
 }
 
@@ -269,9 +268,4 @@ export function members(state: GroupState): Member[] {
     out.push({ leafIndex: l, leafNode, credential: leafNode.credential, signatureKey: leafNode.signatureKey });
   }
   return out;
-}
-
-/** The encoding of the current GroupContext. */
-export function encodedGroupContext(state: GroupState): Uint8Array {
-  return state.framing.encodedGroupContext ?? encodeGroupContext(state.groupContext);
 }
