@@ -14,7 +14,7 @@
  * ```
  */
 import { Writer, decode, opaque } from "@mlskit/codec";
-import { UsageError } from "@mlskit/core";
+import { UsageError, expectDefined } from "@mlskit/core";
 import { keyPackageCodec } from "../key-packages/key-package.js";
 import { corrupt, decodingBodySync, readHeader, writeHeader } from "./blob-header.js";
 import { readNonEmpty } from "./state-parts.js";
@@ -33,7 +33,7 @@ export interface KeyPackageMaterial {
 
 /** `cipher_suite` of an encoded KeyPackage: after its uint16 `version` (§10). */
 function suiteOf(keyPackage: Uint8Array): number | undefined {
-  return keyPackage.length < 4 ? undefined : (keyPackage[2]! << 8) | keyPackage[3]!;
+  return keyPackage.length < 4 ? undefined : (expectDefined(keyPackage[2], "keyPackage[2]") << 8) | expectDefined(keyPackage[3], "keyPackage[3]");
 }
 
 /**
