@@ -31,7 +31,7 @@
  * dropped first) and decoding restores.
  */
 import { type Reader, type Writer, fromHex, opaque, toHex } from "@mlskit/codec";
-import { type CipherSuiteProvider, ProposalType } from "@mlskit/core";
+import { type CipherSuiteProvider, ProposalType, expectDefined } from "@mlskit/core";
 import type { NodeIndex, TreePrivateKeys } from "@mlskit/ratchet-tree";
 import { ACTIVE, type CachedProposal, EPOCH_KEYS, type EpochKeys, type GroupStatus } from "./group-state.js";
 import { type ReInitProposal, proposalCodec, reInitCodec } from "../proposals/proposal.js";
@@ -101,7 +101,7 @@ export function writePrivateKeys(w: Writer, keys: TreePrivateKeys): void {
   w.prefixed((body) => {
     for (const n of keys.nodes()) {
       body.uint32(n);
-      body.opaque(keys.get(n)!);
+      body.opaque(expectDefined(keys.get(n), "keys.get(n)"));
     }
   });
 }
