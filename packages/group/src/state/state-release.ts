@@ -17,6 +17,7 @@
 import { wipe } from "@mlskit/codec";
 import type { SecretTree } from "@mlskit/key-schedule";
 import type { GroupState } from "./group-state.js";
+import { expectDefined } from "@mlskit/core";
 
 interface Held {
   readonly bytes: Set<Uint8Array>;
@@ -28,7 +29,7 @@ interface Held {
 function collect(state: GroupState, into: Held): void {
   for (const k of Object.values(state.keys) as Uint8Array[]) into.bytes.add(k);
   for (const n of state.privateKeys.nodes()) {
-    const k = state.privateKeys.get(n)!;
+    const k = expectDefined(state.privateKeys.get(n), "state.privateKeys.get(n)");
     into.bytes.add(k);
     into.privateKeys.add(k);
   }
