@@ -6,7 +6,7 @@
  * `new_member_commit`. Members process it with `processMessage` like any
  * Commit (§12.2's external-commit rules apply).
  */
-import { ExtensionType, ProposalType, ProtocolVersion, ValidationError, WireFormat, makeProposalRef } from "@mlskit/core";
+import { ExtensionType, ProposalType, ProtocolVersion, ValidationError, WireFormat, makeProposalRef, expectDefined } from "@mlskit/core";
 import type { Credential } from "@mlskit/core";
 import {
   type PreSharedKeyID,
@@ -191,15 +191,15 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
       return createConfirmationTag(cs, next.secrets.confirmationKey, next.groupContext.confirmedTranscriptHash);
     },
   });
-  const epoch = next! as NextEpoch;
-  const tag = pm.auth.confirmationTag!;
+  const epoch = expectDefined(next, "next") as NextEpoch;
+  const tag = expectDefined(pm.auth.confirmationTag, "pm.auth.confirmationTag");
   const newTree = await diff.merge();
   setMemberSummary(newTree, applied.memberSummary.with(path.updatePath.leafNode));
   recordCommitIdentities(tree, newTree, services.identityProvider, applied, { leafIndex: ownLeaf, previous: undefined, leafNode: path.updatePath.leafNode });
   const state = enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {
     groupContext: epoch.groupContext,
     tree: newTree,
-    privateKeys: new TreePrivateKeys(ownLeaf, path.privateKeys.nodes().map((n) => [n, path.privateKeys.get(n)!] as const)),
+    privateKeys: new TreePrivateKeys(ownLeaf, path.privateKeys.nodes().map((n) => [n, expectDefined(path.privateKeys.get(n), "path.privateKeys.get(n)")] as const)),
     ownLeaf,
     secrets: epoch.secrets,
     interimTranscriptHash: await deriveInterimTranscriptHash(cs, epoch.groupContext.confirmedTranscriptHash, tag),
