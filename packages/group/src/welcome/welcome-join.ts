@@ -12,8 +12,7 @@ import {
   ExtensionType,
   ValidationError,
   WireFormat,
-  decryptWithLabel,
-} from "@mlskit/core";
+  decryptWithLabel, expectDefined } from "@mlskit/core";
 import {
   type EpochSecrets,
   deriveEpochSecrets,
@@ -204,7 +203,7 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   // §12.4.3.1: "Identify a leaf whose LeafNode is identical to the one in the KeyPackage."
   const ownLeafBytes = encode(leafNodeCodec, keyPackage.leafNode);
   const candidates = tree.findEncryptionKey(keyPackage.leafNode.encryptionKey).filter((n) => (n & 1) === 0);
-  const myNode = candidates.find((n) => bytesEqual(tree.nodeBytes(n)!, ownLeafBytes));
+  const myNode = candidates.find((n) => bytesEqual(expectDefined(tree.nodeBytes(n), "tree.nodeBytes(n)"), ownLeafBytes));
   if (myNode === undefined) fail("welcome/own-leaf-not-found", "12.4.3.1", "no leaf of the tree is our KeyPackage's LeafNode");
   const ownLeaf = (myNode >>> 1) as LeafIndex;
 
@@ -217,7 +216,7 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
     if (start < 0) fail("welcome/path-secret-node", "12.4.3.1", "no node of the signer's path covers our leaf");
     let secret = groupSecrets.pathSecret.pathSecret;
     for (let i = start; i < path.length; i++) {
-      const n = path[i]!;
+      const n = expectDefined(path[i], "path[i]");
       const kp = await deriveNodeKeyPair(cs, secret);
       // §12.4.3.1: "The private key MUST be the private key that corresponds to the public key in the node."
       const pub = tree.encryptionKey(n);
