@@ -95,35 +95,4 @@ export default tseslint.config(
     ignores: ["**/*.test.ts", "**/*.fixture.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "error" },
   },
-  {
-    // Files the performance work was editing during issue 17's lint pass: their findings are
-    // fixed in small commits between its rounds; whatever is still listed here is left for the
-    // next pass (see the issue 17 report). Remove a file once it passes.
-    files: [
-      "packages/group/src/commit/commit-create.ts",
-      "packages/group/src/commit/commit-process.ts",
-      "packages/group/src/framing/content-authentication.ts",
-      "packages/group/src/framing/private-message-content.ts",
-      "packages/group/src/framing/private-message-protection.ts",
-      "packages/group/src/framing/private-message.test.ts",
-      "packages/group/src/receive/message-process.ts",
-      "packages/group/src/state/blob-header.ts",
-      "packages/group/src/state/epoch-history.ts",
-      "packages/group/src/state/group-state-codec.ts",
-      "packages/group/src/state/key-package-material.ts",
-      "packages/group/src/state/state-parts.ts",
-      "packages/group/src/state/state-release.ts",
-      "packages/group/src/welcome/external-commit.ts",
-      "packages/group/src/welcome/welcome-join.ts",
-    ],
-    rules: {
-      "@typescript-eslint/no-non-null-assertion": "off",
-      "@typescript-eslint/no-unused-vars": "off",
-      "@typescript-eslint/await-thenable": "off",
-      "@typescript-eslint/no-unused-expressions": "off",
-      "@typescript-eslint/no-import-type-side-effects": "off",
-      "@typescript-eslint/no-unsafe-assignment": "off",
-      "@typescript-eslint/no-misused-promises": "off",
-    },
-  },
 );
