@@ -21,55 +21,55 @@ function testDependencies() {
 }
 
 const workspaces = {
-    ".": {
-      "entry": ["tools/scripts/*.mjs"],
-      "project": ["tools/scripts/*.mjs"],
-      // Run as executables by tools/scripts/check-publish.mjs.
-      "ignoreDependencies": ["@arethetypeswrong/cli", "publint"]
-    },
-    "packages/*": {
-      "entry": ["src/index.ts", "src/**/*.test.ts", "src/**/*.fixture.ts"],
-      "project": ["src/**/*.ts"]
-    },
-    "apps/*": {
-      "entry": ["src/main.ts", "src/index.ts", "src/**/*.test.ts", "src/**/*.fixture.ts"],
-      "project": ["src/**/*.ts"]
-    },
-    "apps/browser-check": {
-      "entry": ["src/run.ts", "src/**/*.test.ts"],
-      "project": ["src/**/*.ts"]
-    },
-    "apps/web-chat": {
-      // The page and its worker are Vite's entries (src/build-page.ts), the rest run from dist/.
-      "entry": ["src/main.ts", "src/e2e.ts", "src/bundle-size.ts", "src/build-page.ts", "src/page/main.ts", "src/worker/main.ts", "src/**/*.test.ts"],
-      "project": ["src/**/*.ts"]
-    },
-    "tools/*": {
-      "entry": ["src/main.ts", "src/index.ts", "src/**/*.test.ts", "src/**/*.fixture.ts"],
-      "project": ["src/**/*.ts"]
-    },
-    "tools/bench": {
-      // Besides the bench itself: the small-group profile (node dist/small-group-profile.js) and the browser page.
-      "entry": ["src/main.ts", "src/small-group-profile.ts", "src/browser/page.ts", "src/**/*.test.ts"],
-      "project": ["src/**/*.ts"]
-    },
-    "tools/crash-test": {
-      "entry": ["src/run.ts", "src/worker-main.ts", "src/**/*.test.ts"],
-      "project": ["src/**/*.ts"]
-    },
-    "tools/load-test": {
-      "entry": ["src/main.ts", "src/**/*.test.ts"],
-      "project": ["src/**/*.ts"],
-      // It starts these apps' dist/main.js as processes (src/servers.ts): the dependency makes turbo build them first.
-      "ignoreDependencies": ["@mlskit/authentication-service", "@mlskit/delivery-service"]
-    },
-    "tools/system-test": {
-      "entry": ["src/**/*.test.ts", "src/**/*.fixture.ts"],
-      "project": ["src/**/*.ts"],
-      // Started as a process (node apps/delivery-service/dist/main.js, src/system.fixture.ts).
-      "ignoreDependencies": ["@mlskit/delivery-service"]
-    }
-  };
+  ".": {
+    entry: ["tools/scripts/*.mjs"],
+    project: ["tools/scripts/*.mjs"],
+    // Run as executables by tools/scripts/check-publish.mjs.
+    ignoreDependencies: ["@arethetypeswrong/cli", "publint"],
+  },
+  "packages/*": {
+    entry: ["src/index.ts", "src/**/*.test.ts", "src/**/*.fixture.ts"],
+    project: ["src/**/*.ts"],
+  },
+  "apps/*": {
+    entry: ["src/main.ts", "src/index.ts", "src/**/*.test.ts", "src/**/*.fixture.ts"],
+    project: ["src/**/*.ts"],
+  },
+  "apps/browser-check": {
+    entry: ["src/run.ts", "src/**/*.test.ts"],
+    project: ["src/**/*.ts"],
+  },
+  "apps/web-chat": {
+    // The page and its worker are Vite's entries (src/build-page.ts), the rest run from dist/.
+    entry: ["src/main.ts", "src/e2e.ts", "src/bundle-size.ts", "src/build-page.ts", "src/page/main.ts", "src/worker/main.ts", "src/**/*.test.ts"],
+    project: ["src/**/*.ts"],
+  },
+  "tools/*": {
+    entry: ["src/main.ts", "src/index.ts", "src/**/*.test.ts", "src/**/*.fixture.ts"],
+    project: ["src/**/*.ts"],
+  },
+  "tools/bench": {
+    // Besides the bench itself: the small-group profile (node dist/small-group-profile.js) and the browser page.
+    entry: ["src/main.ts", "src/small-group-profile.ts", "src/browser/page.ts", "src/**/*.test.ts"],
+    project: ["src/**/*.ts"],
+  },
+  "tools/crash-test": {
+    entry: ["src/run.ts", "src/worker-main.ts", "src/**/*.test.ts"],
+    project: ["src/**/*.ts"],
+  },
+  "tools/load-test": {
+    entry: ["src/main.ts", "src/**/*.test.ts"],
+    project: ["src/**/*.ts"],
+    // It starts these apps' dist/main.js as processes (src/servers.ts): the dependency makes turbo build them first.
+    ignoreDependencies: ["@mlskit/authentication-service", "@mlskit/delivery-service"],
+  },
+  "tools/system-test": {
+    entry: ["src/**/*.test.ts", "src/**/*.fixture.ts"],
+    project: ["src/**/*.ts"],
+    // Started as a process (node apps/delivery-service/dist/main.js, src/system.fixture.ts).
+    ignoreDependencies: ["@mlskit/delivery-service"],
+  },
+};
 
 for (const [ws, deps] of Object.entries(testDependencies())) {
   const base = workspaces[ws] ?? workspaces[`${ws.split("/")[0]}/*`];

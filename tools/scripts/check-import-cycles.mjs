@@ -54,20 +54,12 @@ function importsOf(file) {
       const clause = st.importClause;
       if (clause) {
         const named = clause.namedBindings;
-        isType =
-          clause.isTypeOnly ||
-          (!clause.name &&
-            named !== undefined &&
-            ts.isNamedImports(named) &&
-            named.elements.length > 0 &&
-            named.elements.every((e) => e.isTypeOnly));
+        isType = clause.isTypeOnly || (!clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly));
       }
     } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
       spec = st.moduleSpecifier.text;
       const clause = st.exportClause;
-      isType =
-        st.isTypeOnly ||
-        (clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly));
+      isType = st.isTypeOnly || (clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly));
     }
     if (spec === undefined) continue;
     const target = resolveSpecifier(file, spec);
@@ -151,6 +143,5 @@ for (const key of KNOWN.keys()) {
 if (listTypeOnly) for (const line of typeOnlyReport) console.log(`cycle counting type-only imports: ${line}`);
 if (failed) process.exit(1);
 console.log(
-  `import cycles: ${files} files, no runtime import cycle` +
-    (typeOnlyReport.length ? ` (${typeOnlyReport.length} cycle(s) through type-only imports; --all lists them)` : ""),
+  `import cycles: ${files} files, no runtime import cycle` + (typeOnlyReport.length ? ` (${typeOnlyReport.length} cycle(s) through type-only imports; --all lists them)` : ""),
 );

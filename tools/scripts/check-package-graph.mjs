@@ -30,7 +30,10 @@ const errors = [];
 const edges = new Map();
 for (const [name, { pkg }] of pkgs) {
   const deps = { ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies };
-  edges.set(name, Object.keys(deps).filter((d) => pkgs.has(d)));
+  edges.set(
+    name,
+    Object.keys(deps).filter((d) => pkgs.has(d)),
+  );
 }
 
 // Cycle detection (depth-first, colouring).

@@ -24,10 +24,12 @@ const failures = [];
 async function check({ name, dir, pkg }) {
   const problems = [];
   const folder = dir.slice(root.length).replace(/\/$/, "");
-  if (!existsSync(join(dir, "LICENSE")) || readFileSync(join(dir, "LICENSE"), "utf8") !== license) problems.push("LICENSE missing or not the root's (node tools/scripts/sync-licenses.mjs)");
+  if (!existsSync(join(dir, "LICENSE")) || readFileSync(join(dir, "LICENSE"), "utf8") !== license)
+    problems.push("LICENSE missing or not the root's (node tools/scripts/sync-licenses.mjs)");
   if (!existsSync(join(dir, "README.md"))) problems.push("README.md missing");
   if (pkg.license !== "MIT") problems.push(`"license" must be "MIT" (the root LICENSE)`);
-  if (pkg.repository?.directory !== folder || !/github\.com\/mlskit\/mlskit/.test(pkg.repository?.url ?? "")) problems.push(`"repository" must name the mlskit repository with "directory": "${folder}"`);
+  if (pkg.repository?.directory !== folder || !/github\.com\/mlskit\/mlskit/.test(pkg.repository?.url ?? ""))
+    problems.push(`"repository" must name the mlskit repository with "directory": "${folder}"`);
   if (!pkg.engines?.node) problems.push(`"engines.node" missing`);
   if (!Array.isArray(pkg.files) || !pkg.files.includes("dist") || pkg.files.some((f) => /^src\b/.test(f))) problems.push(`"files" must ship dist and not src`);
   if (!existsSync(join(dir, "dist"))) problems.push("no dist (build first: npm run build)");
@@ -37,7 +39,10 @@ async function check({ name, dir, pkg }) {
   const tgz = tarballOf(name, pkg.version);
   if (!existsSync(tgz)) return { name, problems: [`pnpm pack made no ${basename(tgz)}`], out: "" };
   const { stdout: list } = await run("tar", ["tzf", tgz]);
-  const files = list.trim().split("\n").map((f) => f.replace(/^package\//, ""));
+  const files = list
+    .trim()
+    .split("\n")
+    .map((f) => f.replace(/^package\//, ""));
   for (const f of files) {
     if (/\.(test|fixture)\.|(^|\/)\.tsbuildinfo$|^src\/|\.ts$(?<!\.d\.ts)/.test(f)) problems.push(`tarball ships ${f}`);
   }
@@ -71,10 +76,11 @@ async function check({ name, dir, pkg }) {
     try {
       const { analysis } = JSON.parse(e.stdout);
       const ignored = new Set(["node10", "node16-cjs"]);
-      detail = (analysis.problems ?? [])
-        .filter((p) => !p.resolutionKind || !ignored.has(p.resolutionKind))
-        .map((p) => `${p.kind}${p.entrypoint ? ` at ${p.entrypoint}` : ""}${p.resolutionKind ? ` (${p.resolutionKind})` : ""}`)
-        .join(", ") || detail;
+      detail =
+        (analysis.problems ?? [])
+          .filter((p) => !p.resolutionKind || !ignored.has(p.resolutionKind))
+          .map((p) => `${p.kind}${p.entrypoint ? ` at ${p.entrypoint}` : ""}${p.resolutionKind ? ` (${p.resolutionKind})` : ""}`)
+          .join(", ") || detail;
     } catch {}
     problems.push(`attw: ${detail.trim()}`);
   }

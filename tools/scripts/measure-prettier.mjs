@@ -15,11 +15,20 @@ const candidates = JSON.parse(process.argv[2]);
 console.log(`${files.length} files`);
 for (const c of candidates) {
   const opts = { ...base, ...c };
-  let changed = 0; const byExt = {};
+  let changed = 0;
+  const byExt = {};
   for (const [f, text] of files) {
     let ok;
-    try { ok = await prettier.check(text, { ...opts, filepath: f }); } catch { ok = false; }
-    if (!ok) { changed++; const e = f.split(".").pop(); byExt[e] = (byExt[e] ?? 0) + 1; }
+    try {
+      ok = await prettier.check(text, { ...opts, filepath: f });
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      changed++;
+      const e = f.split(".").pop();
+      byExt[e] = (byExt[e] ?? 0) + 1;
+    }
   }
   console.log(JSON.stringify(c), changed, JSON.stringify(byExt));
 }

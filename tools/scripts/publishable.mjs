@@ -33,7 +33,11 @@ export function pnpmBin() {
  */
 export function pack(dir, dest) {
   const out = execFileSync(pnpmBin(), ["pack", "--pack-destination", dest], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  const line = out.trim().split("\n").filter((l) => l.trim().endsWith(".tgz")).pop();
+  const line = out
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim().endsWith(".tgz"))
+    .pop();
   if (!line) throw new Error(`pnpm pack in ${dir} printed no tarball:\n${out}`);
   return line.trim().startsWith("/") ? line.trim() : join(dest, line.trim().split("/").pop());
 }

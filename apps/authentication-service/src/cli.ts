@@ -12,8 +12,7 @@ export interface CliOptions {
 
 /** The usage line. */
 export const USAGE =
-  "usage: mlskit-as --data-dir DIR --admin-token TOKEN [--port 8444] [--ca-name NAME] [--lifetime-days 90]\n" +
-  "  (the token may also come from MLSKIT_AS_ADMIN_TOKEN)";
+  "usage: mlskit-as --data-dir DIR --admin-token TOKEN [--port 8444] [--ca-name NAME] [--lifetime-days 90]\n" + "  (the token may also come from MLSKIT_AS_ADMIN_TOKEN)";
 
 /**
  * Reads the arguments (and `MLSKIT_AS_ADMIN_TOKEN`).

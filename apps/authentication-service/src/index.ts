@@ -5,13 +5,7 @@
  * as a Fastify plugin or a standalone app (`main.ts`), on SQLite.
  * @packageDocumentation
  */
-export {
-  authenticationService,
-  createAuthenticationService,
-  type AuthenticationServiceOptions,
-  DEFAULT_CA_NAME,
-  DEFAULT_CERTIFICATE_LIFETIME_DAYS,
-} from "./service.js";
+export { authenticationService, createAuthenticationService, type AuthenticationServiceOptions, DEFAULT_CA_NAME, DEFAULT_CERTIFICATE_LIFETIME_DAYS } from "./service.js";
 export { type RegistrationCheck, bearerTokenCheck } from "./registration-check.js";
 export type { AsStore, StoredCa, IssuedCertificate } from "./store.js";
 export { sqliteAsStore, memoryAsStore } from "./sqlite-store.js";

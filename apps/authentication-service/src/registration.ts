@@ -5,15 +5,7 @@
  */
 import { bytesEqual, utf8 } from "@mlskit/codec";
 import { verifyWithLabel } from "@mlskit/core";
-import {
-  type AsRegisterRequest,
-  type AsRegisterResponse,
-  DsError,
-  REGISTRATION_PROOF_LABEL,
-  fromBase64,
-  parseClientId,
-  toBase64,
-} from "@mlskit/ds-protocol";
+import { type AsRegisterRequest, type AsRegisterResponse, DsError, REGISTRATION_PROOF_LABEL, fromBase64, parseClientId, toBase64 } from "@mlskit/ds-protocol";
 import type { CertificateAuthority } from "./ca.js";
 import { issueLeafCertificate } from "./leaf-certificate.js";
 import { providerForScheme, subjectPublicKeyInfo } from "./signature-key.js";

@@ -67,9 +67,7 @@ export const authenticationService: FastifyPluginAsync<AuthenticationServiceOpti
  * listening: call `listen`, or `inject` in tests). Unknown routes answer
  * `request/not-found`.
  */
-export async function createAuthenticationService(
-  options: AuthenticationServiceOptions & { readonly logger?: FastifyServerOptions["logger"] },
-): Promise<FastifyInstance> {
+export async function createAuthenticationService(options: AuthenticationServiceOptions & { readonly logger?: FastifyServerOptions["logger"] }): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     // Bodies are taken as they are: no coercion of types, no silent removal of unknown fields.

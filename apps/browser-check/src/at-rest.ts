@@ -9,7 +9,16 @@
 import { BasicIdentityProvider, type CipherSuiteProvider, type ClientStore, acceptAll, encryptedStore } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { Client, type Group } from "@mlskit/mls";
-import { type IndexedDbClientStore, type StoredAtRestKey, atRestKeySlot, deleteIndexedDbStore, indexedDbStore, loadAtRestKey, loadOrCreateAtRestKey, rotateAtRestKey } from "@mlskit/storage-indexeddb";
+import {
+  type IndexedDbClientStore,
+  type StoredAtRestKey,
+  atRestKeySlot,
+  deleteIndexedDbStore,
+  indexedDbStore,
+  loadAtRestKey,
+  loadOrCreateAtRestKey,
+  rotateAtRestKey,
+} from "@mlskit/storage-indexeddb";
 
 const TITLE = "at-rest encryption (IndexedDB, non-extractable key)";
 const crypto_ = nobleCryptoProvider();

@@ -91,10 +91,7 @@ export async function runBrowserBench(browser: Browser): Promise<boolean> {
       timer = setTimeout(() => reject(new Error(`the bench did not finish in ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
     });
     try {
-      result = await Promise.race([
-        page.evaluate(() => (globalThis as unknown as { mlskitBrowserBench: Promise<BenchResult> }).mlskitBrowserBench),
-        timeout,
-      ]);
+      result = await Promise.race([page.evaluate(() => (globalThis as unknown as { mlskitBrowserBench: Promise<BenchResult> }).mlskitBrowserBench), timeout]);
     } finally {
       clearTimeout(timer);
     }

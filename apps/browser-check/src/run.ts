@@ -46,16 +46,7 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 const { port } = server.address() as { port: number };
 
 // Headless, as root (no sandbox), and without Chromium's own traffic (updates, sync, QUIC), which this machine's network refuses.
-const args = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+const args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const browser = await chromium.launch({ executablePath, args, timeout: 60_000 });
 let failed = true;
 try {
@@ -64,9 +55,7 @@ try {
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() => "mlskitBrowserCheck" in globalThis, undefined, { timeout: 60_000 });
-  const result = await page.evaluate(
-    () => (globalThis as unknown as { mlskitBrowserCheck: Promise<BrowserCheckResult> }).mlskitBrowserCheck,
-  );
+  const result = await page.evaluate(() => (globalThis as unknown as { mlskitBrowserCheck: Promise<BrowserCheckResult> }).mlskitBrowserCheck);
   console.log(`browser check: ${result.userAgent}`);
   for (const line of result.lines) console.log(`  ${line}`);
   for (const f of [...result.failures, ...errors]) console.log(`  FAILED ${f}`);

@@ -60,7 +60,11 @@ describe("chat session", () => {
   });
 
   it("failures are sentences, never thrown", async () => {
-    const { run, lines } = session({ added: [], alreadyMembers: ["carol"], failed: [{ clientId: "bob", code: "key-package/unknown-client", message: "no client is registered with this id" }] });
+    const { run, lines } = session({
+      added: [],
+      alreadyMembers: ["carol"],
+      failed: [{ clientId: "bob", code: "key-package/unknown-client", message: "no client is registered with this id" }],
+    });
     await run("/create");
     await run("/invite bob carol");
     expect(lines.slice(-2)).toEqual(["carol is in the room already", "bob has no KeyPackages published: they must run the chat once first"]);

@@ -25,7 +25,9 @@ describe("chat options", () => {
   });
 
   it("explicit values win; a relative data dir is resolved", () => {
-    const o = parse(["--server", "https://ds.example", "--as", "https://as.example/auth", "--token", "t", "--name", "bob.phone", "--data-dir", "state/bob"], { MLSKIT_AS_TOKEN: "env" });
+    const o = parse(["--server", "https://ds.example", "--as", "https://as.example/auth", "--token", "t", "--name", "bob.phone", "--data-dir", "state/bob"], {
+      MLSKIT_AS_TOKEN: "env",
+    });
     expect(o).toEqual({ serverUrl: "https://ds.example", asUrl: "https://as.example/auth", token: "t", name: "bob.phone", dataDir: "/home/me/state/bob" });
     expect(parse(["--server", "http://x", "--name", "a"]).token).toBeUndefined();
   });

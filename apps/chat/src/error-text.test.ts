@@ -26,7 +26,11 @@ describe("error texts", () => {
   it("every code the DS and AS answer with has its own sentence", () => {
     const generic = DS_ERROR_CODES.filter((c) => errorText(new DsError(c, "raw text")).includes("raw text"));
     // Protocol errors a well-behaved client never causes keep the server's words (with the code in plain words).
-    expect(generic.every((c) => /^(request\/malformed|key-package\/(malformed|invalid)|group\/(wrong-group|invalid-group-info|not-a-group-message|malformed-message)|queue\/bad-cursor)$/.test(c))).toBe(true);
+    expect(
+      generic.every((c) =>
+        /^(request\/malformed|key-package\/(malformed|invalid)|group\/(wrong-group|invalid-group-info|not-a-group-message|malformed-message)|queue\/bad-cursor)$/.test(c),
+      ),
+    ).toBe(true);
   });
 
   it("an unknown error keeps its first line, never a stack", () => {

@@ -97,10 +97,14 @@ export class TestClient {
   }
 
   async authorization(method: string, path: string, body: Uint8Array, options: CallOptions = {}): Promise<string> {
-    return signRequest(this.signer, { method, path, body }, {
-      ...(options.now !== undefined ? { now: options.now } : {}),
-      ...(options.nonce !== undefined ? { nonce: options.nonce } : {}),
-    });
+    return signRequest(
+      this.signer,
+      { method, path, body },
+      {
+        ...(options.now !== undefined ? { now: options.now } : {}),
+        ...(options.nonce !== undefined ? { nonce: options.nonce } : {}),
+      },
+    );
   }
 
   async call(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<Answer> {

@@ -109,7 +109,10 @@ describe("Delivery Service: happy path", () => {
     const ext = await carol.client.joinExternal(unb64(gi.body.groupInfo));
     expect((await carol.submit(ga.groupId, { message: b64(ext.commit) })).status).toBe(200);
     expect((await alice.call("GET", `/v1/groups/${gid}/members`)).body.members.sort()).toEqual(["alice", "bob", "carol"]);
-    for (const [c, g] of [[alice, ga], [bob, gb]] as const) {
+    for (const [c, g] of [
+      [alice, ga],
+      [bob, gb],
+    ] as const) {
       const items = (await c.queue()).body.items as { message: string; kind: string }[];
       const commit = items.at(-1)!;
       expect(commit.kind).toBe("handshake");

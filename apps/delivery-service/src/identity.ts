@@ -29,13 +29,7 @@ export function decodeCredential(bytes: Uint8Array): Credential {
  * provider (bound to `signaturePublicKey`, valid now) and checks it presents
  * `clientId` (`client/bad-credential` otherwise).
  */
-export async function validateRegistration(
-  ctx: DsContext,
-  clientId: string,
-  credential: Credential,
-  signaturePublicKey: Uint8Array,
-  cipherSuite: number,
-): Promise<void> {
+export async function validateRegistration(ctx: DsContext, clientId: string, credential: Credential, signaturePublicKey: Uint8Array, cipherSuite: number): Promise<void> {
   let identity: Uint8Array;
   try {
     // RFC 9420 §5.3.1 names no "registration" event; the credential is checked as it will be in KeyPackages.

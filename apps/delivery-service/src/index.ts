@@ -7,25 +7,9 @@
  */
 export { type DeliveryServiceOptions, createDeliveryService } from "./server.js";
 export { type DsLimits, DEFAULT_LIMITS, resolveLimits } from "./limits.js";
-export {
-  type GroupObserver,
-  type ObservedGroup,
-  type ObservedMessage,
-  type CommitDeclaration,
-  defaultGroupObserver,
-} from "./commit-check.js";
+export { type GroupObserver, type ObservedGroup, type ObservedMessage, type CommitDeclaration, defaultGroupObserver } from "./commit-check.js";
 export { type GroupPackageObserverOptions, groupPackageObserver } from "./group-observer.js";
 export { type CliOptions, USAGE, parseCli } from "./cli.js";
-export type {
-  DsStore,
-  RegisteredClient,
-  DirectoryKeyPackage,
-  GroupRecord,
-  CommitEffects,
-  AppendInput,
-  AppendResult,
-  StoredQueueItem,
-  RetentionPolicy,
-} from "./store/ds-store.js";
+export type { DsStore, RegisteredClient, DirectoryKeyPackage, GroupRecord, CommitEffects, AppendInput, AppendResult, StoredQueueItem, RetentionPolicy } from "./store/ds-store.js";
 export { type SqliteDsStoreOptions, sqliteDsStore } from "./store/sqlite-store.js";
 export { type PostgresDsStoreOptions, postgresDsStore } from "./store/postgres-store.js";

@@ -13,13 +13,7 @@ import type { DsContext } from "./context.js";
 import { clientIdOfIdentity } from "./identity.js";
 import type { DirectoryKeyPackage, RegisteredClient } from "./store/ds-store.js";
 
-export async function checkKeyPackage(
-  ctx: DsContext,
-  cs: CipherSuiteProvider,
-  publisher: RegisteredClient,
-  bytes: Uint8Array,
-  field: string,
-): Promise<DirectoryKeyPackage> {
+export async function checkKeyPackage(ctx: DsContext, cs: CipherSuiteProvider, publisher: RegisteredClient, bytes: Uint8Array, field: string): Promise<DirectoryKeyPackage> {
   let m: MLSMessageIn;
   try {
     m = decodeMlsMessage(bytes);

@@ -40,7 +40,10 @@ async function main(): Promise<void> {
     app
       .close()
       .then(() => store.close())
-      .then(() => process.exit(0), () => process.exit(1));
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);

@@ -6,14 +6,7 @@
  * accepted twice within the clock-skew window.
  */
 import type { CipherSuiteProvider } from "@mlskit/core";
-import {
-  DsError,
-  MAX_CLOCK_SKEW_MS,
-  type RequestAuthorization,
-  type SignedRequestTarget,
-  parseAuthorization,
-  verifyRequest,
-} from "@mlskit/ds-protocol";
+import { DsError, MAX_CLOCK_SKEW_MS, type RequestAuthorization, type SignedRequestTarget, parseAuthorization, verifyRequest } from "@mlskit/ds-protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { DsContext } from "./context.js";
 import type { RegisteredClient } from "./store/ds-store.js";

@@ -5,7 +5,10 @@ import { conversation } from "./conversation.js";
 import { carryOn } from "./restart.js";
 
 describe("demo conversation", () => {
-  it.each([["default provider", undefined], ["noble", nobleCryptoProvider()]])("runs end to end (%s)", async (_, crypto) => {
+  it.each([
+    ["default provider", undefined],
+    ["noble", nobleCryptoProvider()],
+  ])("runs end to end (%s)", async (_, crypto) => {
     const lines: string[] = [];
     const result = await conversation((l) => lines.push(l), crypto);
     const out = lines.join("\n");
@@ -22,14 +25,21 @@ describe("demo conversation", () => {
   it("members restored from their stores carry the conversation on", async () => {
     const stores = new Map(["alice", "bob", "carol", "dave"].map((n) => [n, memoryStore()]));
     const lines: string[] = [];
-    const first = await conversation((l) => lines.push(l), undefined, (n) => stores.get(n));
+    const first = await conversation(
+      (l) => lines.push(l),
+      undefined,
+      (n) => stores.get(n),
+    );
     // New clients over the same stores: what the demo's second process does with its SQLite files.
-    const next = await carryOn((l) => lines.push(l), [...stores.keys()], (n) => stores.get(n)!, first.undelivered);
+    const next = await carryOn(
+      (l) => lines.push(l),
+      [...stores.keys()],
+      (n) => stores.get(n)!,
+      first.undelivered,
+    );
     expect(next.agree).toBe(true);
     expect(next.epoch).toBe(5n);
-    expect(next.read).toEqual(
-      expect.arrayContaining(["carol:see you after the restart", "dave:see you after the restart", "alice:welcome back, everyone", "dave:still in sync"]),
-    );
+    expect(next.read).toEqual(expect.arrayContaining(["carol:see you after the restart", "dave:see you after the restart", "alice:welcome back, everyone", "dave:still in sync"]));
     expect(lines.join("\n")).toContain('"demo-group" remembers it was removed in epoch 4');
   });
 });

@@ -67,7 +67,9 @@ export async function conversation(print: Print, crypto?: CryptoProvider, storeF
     const g = groups.get("alice")!;
     const members = (await g.members()).map((m) => `${m.leafIndex}:${text(m.identity)}`);
     const auths = new Set([...groups.values()].filter((x) => x.active).map((x) => toHex(x.epochAuthenticator)));
-    print(`   ${label}: epoch ${g.epoch}, members [${members.join(", ")}], epoch authenticator ${short(g.epochAuthenticator)}… (${auths.size === 1 ? "all members agree" : "MEMBERS DISAGREE"})`);
+    print(
+      `   ${label}: epoch ${g.epoch}, members [${members.join(", ")}], epoch authenticator ${short(g.epochAuthenticator)}… (${auths.size === 1 ? "all members agree" : "MEMBERS DISAGREE"})`,
+    );
   };
 
   // 1. KeyPackages.

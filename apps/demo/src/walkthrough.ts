@@ -18,14 +18,7 @@ import {
   signWithLabel,
   verifyWithLabel,
 } from "@mlskit/core";
-import {
-  type GroupContext,
-  SecretTree,
-  deriveEpochSecretsFromCommit,
-  encodeGroupContext,
-  groupContextCodec,
-  mlsExporter,
-} from "@mlskit/key-schedule";
+import { type GroupContext, SecretTree, deriveEpochSecretsFromCommit, encodeGroupContext, groupContextCodec, mlsExporter } from "@mlskit/key-schedule";
 
 type Print = (line: string) => void;
 

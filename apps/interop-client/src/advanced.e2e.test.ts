@@ -47,7 +47,12 @@ describe.each<ProviderName>(["webcrypto", "noble"])("advanced interop scenarios 
       const epoch = s.epoch;
       const res = await s.propose("charlie", "ResumptionPSKProposal", { epoch_id: String(epoch - 1) });
       await s.fullCommit("bob", { byReference: [res] });
-      await s.fullCommit("alice", { byValue: [{ type: "resumptionPSK", epoch: s.epoch - 2 }, { type: "externalPSK", pskId: psk.id }] });
+      await s.fullCommit("alice", {
+        byValue: [
+          { type: "resumptionPSK", epoch: s.epoch - 2 },
+          { type: "externalPSK", pskId: psk.id },
+        ],
+      });
       const gce = await s.propose("bob", "GroupContextExtensionsProposal", { extensions: [APPLICATION_ID, REQUIRED_CAPABILITIES] });
       await s.fullCommit("charlie", { byReference: [gce] });
       await s.fullCommit("alice", { byValue: [{ type: "groupContextExtensions", extensions: [EMPTY_EXTERNAL_SENDERS] }] });

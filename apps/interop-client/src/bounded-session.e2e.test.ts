@@ -127,7 +127,6 @@ describe("a long runner session without Free stays bounded", () => {
   });
 });
 
-
 describe("a released state is refused by name", () => {
   let ep: Awaited<ReturnType<typeof boundedEndpoint>>;
   beforeAll(async () => {
@@ -145,13 +144,21 @@ describe("a released state is refused by name", () => {
     const evicted = await expectRpcError(ep.call("StateAuth", { state_id: first }), grpc.status.FAILED_PRECONDITION, "interop/handle-released");
     expect(evicted.details).toContain(`state ${first} is no longer held: it was evicted as the least recently used of more than 4 states`);
     // StorePSK names the evicted state too.
-    await expectRpcError(ep.call("StorePSK", { state_or_transaction_id: first, psk_id: Buffer.from("p"), psk_secret: Buffer.alloc(32) }), grpc.status.FAILED_PRECONDITION, `state ${first} is no longer held`);
+    await expectRpcError(
+      ep.call("StorePSK", { state_or_transaction_id: first, psk_id: Buffer.from("p"), psk_secret: Buffer.alloc(32) }),
+      grpc.status.FAILED_PRECONDITION,
+      `state ${first} is no longer held`,
+    );
     expect((await ep.call("StateAuth", { state_id: second })).state_auth_secret.length).toBeGreaterThan(0);
     expect(ep.server.client.held().states).toBe(4);
 
     expect(await ep.server.client.free(last)).toBe(true);
     expect(ep.server.client.held().states).toBe(3);
-    const freed = await expectRpcError(ep.call("Protect", { state_id: last, plaintext: Buffer.from("x"), authenticated_data: Buffer.alloc(0) }), grpc.status.FAILED_PRECONDITION, "interop/handle-released");
+    const freed = await expectRpcError(
+      ep.call("Protect", { state_id: last, plaintext: Buffer.from("x"), authenticated_data: Buffer.alloc(0) }),
+      grpc.status.FAILED_PRECONDITION,
+      "interop/handle-released",
+    );
     expect(freed.details).toContain(`state ${last} is no longer held: it was freed`);
     await expectRpcError(ep.call("StateAuth", { state_id: 987654 }), grpc.status.NOT_FOUND, "interop/unknown-id");
   });

@@ -10,7 +10,12 @@ import { HandleTable, type ReleaseReason } from "./handle-table.js";
 function table(maxHandles: number, maxIdleMs = 1_000_000) {
   let now = 0;
   const released: [number, string, ReleaseReason][] = [];
-  const t = new HandleTable<string>("state", { maxHandles, maxIdleMs }, (id, v, reason) => released.push([id, v, reason]), () => now);
+  const t = new HandleTable<string>(
+    "state",
+    { maxHandles, maxIdleMs },
+    (id, v, reason) => released.push([id, v, reason]),
+    () => now,
+  );
   return { t, released, advance: (ms: number) => void (now += ms) };
 }
 

@@ -21,13 +21,7 @@
  * `Free` RPC would.
  */
 import { decode } from "@mlskit/codec";
-import {
-  BasicIdentityProvider,
-  type CryptoProvider,
-  type IdentityProvider,
-  WireFormat,
-  acceptAll,
-} from "@mlskit/core";
+import { BasicIdentityProvider, type CryptoProvider, type IdentityProvider, WireFormat, acceptAll } from "@mlskit/core";
 import { type GroupInfo, type GroupPolicyInput, decodeKeyPackageMaterial, decodeMlsMessage, externalSenderCodec } from "@mlskit/group";
 import { ExternalSigner, type PublishedKeyPackage } from "@mlskit/mls";
 import { InteropError, invalidRequest } from "./errors.js";

@@ -33,7 +33,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log("usage: mlskit-interop-client [--port 50051] [--host 127.0.0.1] [--provider webcrypto|noble] [--credential-types 2,...] [--max-handles 1024] [--max-idle-seconds 3600] [--quiet]");
+  console.log(
+    "usage: mlskit-interop-client [--port 50051] [--host 127.0.0.1] [--provider webcrypto|noble] [--credential-types 2,...] [--max-handles 1024] [--max-idle-seconds 3600] [--quiet]",
+  );
   process.exit(0);
 }
 const provider = values.provider as ProviderName;

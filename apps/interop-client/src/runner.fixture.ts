@@ -295,7 +295,17 @@ export class Script {
   }
 
   /** The runner's `reinit` step. */
-  async reinit(o: { proposer?: string; externalProposal?: Uint8Array; committer: string; welcomer: string; newSuite?: number; newGroupId?: Uint8Array; extensions?: Msg[]; forcePath?: boolean; externalTree?: boolean }): Promise<void> {
+  async reinit(o: {
+    proposer?: string;
+    externalProposal?: Uint8Array;
+    committer: string;
+    welcomer: string;
+    newSuite?: number;
+    newGroupId?: Uint8Array;
+    extensions?: Msg[];
+    forcePath?: boolean;
+    externalTree?: boolean;
+  }): Promise<void> {
     const suite = o.newSuite ?? this.suite;
     const groupId = o.newGroupId ?? this.groupId;
     let proposal: Uint8Array;
@@ -326,7 +336,11 @@ export class Script {
     this.actor(o.welcomer).state = w.state_id;
     const newAuth = hex(w.epoch_authenticator);
     for (const m of notWelcomer) {
-      const r = await this.call(m, "HandleReInitWelcome", { reinit_id: reinitIds.get(m), welcome: w.welcome, ratchet_tree: o.externalTree === true ? w.ratchet_tree : new Uint8Array(0) });
+      const r = await this.call(m, "HandleReInitWelcome", {
+        reinit_id: reinitIds.get(m),
+        welcome: w.welcome,
+        ratchet_tree: o.externalTree === true ? w.ratchet_tree : new Uint8Array(0),
+      });
       expect(hex(r.epoch_authenticator), `${m} agrees on the reinitialized group`).toBe(newAuth);
       this.actor(m).state = r.state_id;
     }
@@ -357,7 +371,12 @@ export class Script {
     const parentStates = new Map<string, number>();
     for (const m of members) {
       parentStates.set(m, this.stateOf(m));
-      const r = await this.call(m, "HandleBranch", { state_id: this.stateOf(m), transaction_id: tx.get(m), welcome: b.welcome, ratchet_tree: o.externalTree === true ? b.ratchet_tree : new Uint8Array(0) });
+      const r = await this.call(m, "HandleBranch", {
+        state_id: this.stateOf(m),
+        transaction_id: tx.get(m),
+        welcome: b.welcome,
+        ratchet_tree: o.externalTree === true ? b.ratchet_tree : new Uint8Array(0),
+      });
       expect(hex(r.epoch_authenticator), `${m} agrees on the branch`).toBe(auth);
       this.actor(m).state = r.state_id;
     }

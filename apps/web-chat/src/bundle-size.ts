@@ -64,7 +64,10 @@ const ENTRY_NAME = "bundle-size-entry";
 
 /** Families of packages, for the summary. */
 const FAMILIES: readonly (readonly [string, RegExp])[] = [
-  ["X.509 (@mlskit/credential-x509 + @peculiar/*, asn1js, pvtsutils, pvutils, tsyringe, reflect-metadata, tslib)", /^(@mlskit\/credential-x509|@peculiar\/.*|asn1js|pvtsutils|pvutils|tsyringe|reflect-metadata|tslib)$/],
+  [
+    "X.509 (@mlskit/credential-x509 + @peculiar/*, asn1js, pvtsutils, pvutils, tsyringe, reflect-metadata, tslib)",
+    /^(@mlskit\/credential-x509|@peculiar\/.*|asn1js|pvtsutils|pvutils|tsyringe|reflect-metadata|tslib)$/,
+  ],
   ["noble (@mlskit/crypto-noble + @noble/*)", /^(@mlskit\/crypto-noble|@noble\/.*)$/],
   ["other @mlskit/*", /^@mlskit\//],
 ];
@@ -166,7 +169,11 @@ async function splitBundle(entry: string): Promise<SplitBundle> {
 }
 
 /** The web chat's worker as Vite builds it: its chunk and the chunks it imports (statically or not). */
-async function viteWorker(): Promise<{ entry: string; initial: { name: string; minified: number; gzipped: number }[]; lazy: { name: string; minified: number; gzipped: number }[] }> {
+async function viteWorker(): Promise<{
+  entry: string;
+  initial: { name: string; minified: number; gzipped: number }[];
+  lazy: { name: string; minified: number; gzipped: number }[];
+}> {
   const { buildPage } = await import("./build-page.js");
   const dir = mkdtempSync(join(tmpdir(), "mlskit-web-chat-size-"));
   try {
@@ -217,9 +224,7 @@ function table(rows: [string, number][], minified: number, gzipped: number, inde
 
 /** A family's minified bytes among `rows` (each package counted in the first family it matches). */
 function familyBytes(rows: [string, number][], index: number): number {
-  return rows
-    .filter(([p]) => FAMILIES[index]![1].test(p) && !FAMILIES.slice(0, index).some(([, r]) => r.test(p)))
-    .reduce((n, [, b]) => n + b, 0);
+  return rows.filter(([p]) => FAMILIES[index]![1].test(p) && !FAMILIES.slice(0, index).some(([, r]) => r.test(p))).reduce((n, [, b]) => n + b, 0);
 }
 
 // 1. The enforced bundle.

@@ -111,7 +111,10 @@ try {
   });
 
   await s.step("the members panel shows each member's X.509 credential", async () => {
-    for (const [viewer, other] of [[alice, bob], [bob, alice]] as const) {
+    for (const [viewer, other] of [
+      [alice, bob],
+      [bob, alice],
+    ] as const) {
       const entry = await see(viewer.page.locator(`[data-testid="member"][data-name="${other.name}"]`));
       const subject = (await entry.getByTestId("subject").textContent()) ?? "";
       const issuer = (await entry.getByTestId("issuer").textContent()) ?? "";
@@ -188,7 +191,13 @@ try {
     check((await carol.page.getByTestId("message").filter({ hasText: "carol is gone" }).count()) === 0, "carol's page shows the message");
     const history = await historyTextsInIndexedDb(carol.page);
     check(!history.includes("carol is gone"), "carol's history holds the message sent after her removal");
-    check(await carol.page.getByTestId("status").textContent().then((t) => t?.startsWith("You were removed") === true), "carol's page no longer says she was removed");
+    check(
+      await carol.page
+        .getByTestId("status")
+        .textContent()
+        .then((t) => t?.startsWith("You were removed") === true),
+      "carol's page no longer says she was removed",
+    );
   });
 
   await s.step("private keys are non-extractable CryptoKeys in IndexedDB", async () => {

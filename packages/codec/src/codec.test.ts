@@ -111,18 +111,12 @@ describe("round trips (property)", () => {
 describe("varint rules (RFC 9420 §2.1.2)", () => {
   it("rejects non-minimal encodings", () => {
     expect(codecErrorOf(() => decode(varint, Uint8Array.of(0x40, 0x05))).code).toBe("codec/non-minimal-varint");
-    expect(codecErrorOf(() => decode(varint, Uint8Array.of(0x80, 0x00, 0x00, 0x3f))).code).toBe(
-      "codec/non-minimal-varint",
-    );
-    expect(codecErrorOf(() => decode(varint, Uint8Array.of(0x80, 0x00, 0x3f, 0xff))).code).toBe(
-      "codec/non-minimal-varint",
-    );
+    expect(codecErrorOf(() => decode(varint, Uint8Array.of(0x80, 0x00, 0x00, 0x3f))).code).toBe("codec/non-minimal-varint");
+    expect(codecErrorOf(() => decode(varint, Uint8Array.of(0x80, 0x00, 0x3f, 0xff))).code).toBe("codec/non-minimal-varint");
   });
 
   it("rejects the reserved 0b11 prefix", () => {
-    expect(codecErrorOf(() => decode(varint, Uint8Array.of(0xc0, 0, 0, 0, 0, 0, 0, 1))).code).toBe(
-      "codec/invalid-varint",
-    );
+    expect(codecErrorOf(() => decode(varint, Uint8Array.of(0xc0, 0, 0, 0, 0, 0, 0, 1))).code).toBe("codec/invalid-varint");
   });
 
   it("refuses to encode values above 2^30 - 1", () => {

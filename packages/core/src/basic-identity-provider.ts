@@ -8,24 +8,14 @@ import { bytesEqual, toHex, utf8 } from "@mlskit/codec";
 import { type Credential, isBasicCredential } from "./credential.js";
 import { ValidationError } from "./errors.js";
 import { CredentialType, type CredentialTypeId } from "./ids.js";
-import {
-  type CredentialContext,
-  type CredentialValidationInput,
-  type IdentityProvider,
-  type ValidatedIdentity,
-  unsupportedCredentialType,
-} from "./identity-provider.js";
+import { type CredentialContext, type CredentialValidationInput, type IdentityProvider, type ValidatedIdentity, unsupportedCredentialType } from "./identity-provider.js";
 
 /**
  * Decides whether a basic credential's `identity` may sign with
  * `signaturePublicKey`. Return `false` to reject with `credential/rejected`, or
  * throw a {@link ValidationError} to name a more specific reason.
  */
-export type BasicCredentialPolicy = (
-  identity: Uint8Array,
-  signaturePublicKey: Uint8Array,
-  context: CredentialContext,
-) => boolean | Promise<boolean>;
+export type BasicCredentialPolicy = (identity: Uint8Array, signaturePublicKey: Uint8Array, context: CredentialContext) => boolean | Promise<boolean>;
 
 /**
  * Accepts every basic credential: anyone may claim any identity. Only for
@@ -60,11 +50,7 @@ export function directoryPolicy(directory: Iterable<DirectoryEntry> | DirectoryL
       throw new ValidationError("credential/unknown-identity", "5.3.1", `identity ${describe(identity)} is not in the directory`);
     }
     if (!bytesEqual(expected, signaturePublicKey)) {
-      throw new ValidationError(
-        "credential/key-mismatch",
-        "5.3.1",
-        `the signature key is not the one the directory holds for identity ${describe(identity)}`,
-      );
+      throw new ValidationError("credential/key-mismatch", "5.3.1", `the signature key is not the one the directory holds for identity ${describe(identity)}`);
     }
     return true;
   };
@@ -119,11 +105,7 @@ export class BasicIdentityProvider implements IdentityProvider {
     // RFC 9420 §5.3.1: the AS verifies that the identity is associated with signature_key.
     const ok = await policy(credential.identity, signaturePublicKey, context);
     if (!ok) {
-      throw new ValidationError(
-        "credential/rejected",
-        "5.3.1",
-        `basic credential for identity ${describe(credential.identity)} rejected by the application's policy`,
-      );
+      throw new ValidationError("credential/rejected", "5.3.1", `basic credential for identity ${describe(credential.identity)} rejected by the application's policy`);
     }
     return { identity: credential.identity.slice(), credentialType: CredentialType.basic };
   }

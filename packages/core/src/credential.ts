@@ -56,5 +56,3 @@ export function isBasicCredential(c: Credential): c is BasicCredential {
 export function isX509Credential(c: Credential): c is X509Credential {
   return c.credentialType === CredentialType.x509;
 }
-
-

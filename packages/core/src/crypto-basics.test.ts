@@ -1,16 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { hex, vectorReport, vectors } from "@mlskit/test-vectors";
 import { testProviders } from "@mlskit/test-vectors/providers";
-import {
-  decryptWithLabel,
-  deriveSecret,
-  deriveTreeSecret,
-  encryptWithLabel,
-  expandWithLabel,
-  refHash,
-  signWithLabel,
-  verifyWithLabel,
-} from "./index.js";
+import { decryptWithLabel, deriveSecret, deriveTreeSecret, encryptWithLabel, expandWithLabel, refHash, signWithLabel, verifyWithLabel } from "./index.js";
 
 // crypto-basics.json (RFC 9420 §5.1-§5.2, §8, §9): every case, every suite, each provider.
 const cases = vectors.cryptoBasics();

@@ -104,29 +104,11 @@ export interface CipherSuiteProvider {
    * RFC 9180 OpenBase. `publicKey` (the recipient's, if known) spares a
    * scalar multiplication. Throws {@link CryptoError} `crypto/hpke-open`.
    */
-  hpkeOpen(
-    ciphertext: HpkeCiphertext,
-    privateKey: Uint8Array,
-    info: Uint8Array,
-    aad: Uint8Array,
-    publicKey?: Uint8Array,
-  ): Promise<Uint8Array>;
+  hpkeOpen(ciphertext: HpkeCiphertext, privateKey: Uint8Array, info: Uint8Array, aad: Uint8Array, publicKey?: Uint8Array): Promise<Uint8Array>;
   /** RFC 9180 SetupBaseS + Context.Export (used by MLS external init, §8.3). */
-  hpkeExportSender(
-    publicKey: Uint8Array,
-    info: Uint8Array,
-    exporterContext: Uint8Array,
-    length: number,
-  ): Promise<{ kemOutput: Uint8Array; exportedSecret: Uint8Array }>;
+  hpkeExportSender(publicKey: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): Promise<{ kemOutput: Uint8Array; exportedSecret: Uint8Array }>;
   /** RFC 9180 SetupBaseR + Context.Export. */
-  hpkeExportReceiver(
-    kemOutput: Uint8Array,
-    privateKey: Uint8Array,
-    info: Uint8Array,
-    exporterContext: Uint8Array,
-    length: number,
-    publicKey?: Uint8Array,
-  ): Promise<Uint8Array>;
+  hpkeExportReceiver(kemOutput: Uint8Array, privateKey: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number, publicKey?: Uint8Array): Promise<Uint8Array>;
   /** A fresh random HPKE key pair. */
   hpkeGenerateKeyPair(): Promise<KeyPair>;
   /** RFC 9180 DeriveKeyPair (used for TreeKEM node keys, RFC 9420 §7.4). */

@@ -7,8 +7,7 @@ import { MlsError, type MlsErrorOptions } from "@mlskit/codec";
 export { MlsError, CodecError, type CodecErrorCode, type MlsErrorOptions } from "@mlskit/codec";
 
 function markedIs(marker: symbol) {
-  return (value: unknown): boolean =>
-    MlsError.isInstance(value) && (value as unknown as Record<symbol, unknown>)[marker] === true;
+  return (value: unknown): boolean => MlsError.isInstance(value) && (value as unknown as Record<symbol, unknown>)[marker] === true;
 }
 
 const VALIDATION = Symbol.for("@mlskit/error/validation");

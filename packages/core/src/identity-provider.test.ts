@@ -37,7 +37,12 @@ async function rejection(p: Promise<unknown>): Promise<ValidationError> {
 }
 
 describe("BasicIdentityProvider with a directory policy", () => {
-  const provider = new BasicIdentityProvider({ policy: directoryPolicy([["alice", aliceKey], [utf8("bob"), bobKey]]) });
+  const provider = new BasicIdentityProvider({
+    policy: directoryPolicy([
+      ["alice", aliceKey],
+      [utf8("bob"), bobKey],
+    ]),
+  });
 
   it("accepts an identity with the key the directory holds for it", async () => {
     const cred = basic("alice");

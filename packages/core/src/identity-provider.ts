@@ -24,14 +24,7 @@ import type { CipherSuiteId, CredentialTypeId } from "./ids.js";
  * - `"external-sender"`: an `external_senders` extension added or updated;
  * - `"group-info"`: the signer of a GroupInfo used to join.
  */
-export type CredentialEvent =
-  | "key-package"
-  | "update"
-  | "commit"
-  | "welcome-tree"
-  | "external-commit"
-  | "external-sender"
-  | "group-info";
+export type CredentialEvent = "key-package" | "update" | "commit" | "welcome-tree" | "external-commit" | "external-sender" | "group-info";
 
 /** The group a credential was met in, when there is one. */
 export interface CredentialGroup {
@@ -122,11 +115,7 @@ export function validationTime(context: CredentialContext): Date {
 
 /** The rejection for a credential type no provider handles (RFC 9420 §5.3.1). */
 export function unsupportedCredentialType(credentialType: CredentialTypeId): ValidationError {
-  return new ValidationError(
-    "credential/unsupported-type",
-    "5.3.1",
-    `no identity provider accepts credential type 0x${credentialType.toString(16).padStart(4, "0")}`,
-  );
+  return new ValidationError("credential/unsupported-type", "5.3.1", `no identity provider accepts credential type 0x${credentialType.toString(16).padStart(4, "0")}`);
 }
 
 /** Options of {@link CompositeIdentityProvider}. */
@@ -228,9 +217,9 @@ export function guardIdentityProvider(provider: IdentityProvider): IdentityProvi
     Promise.resolve()
       .then(run)
       .catch((err: unknown) => {
-      if (MlsError.isInstance(err)) throw err;
-      throw new ProviderError("provider/identity-failed", `the IdentityProvider's ${method} failed`, { cause: err });
-    });
+        if (MlsError.isInstance(err)) throw err;
+        throw new ProviderError("provider/identity-failed", `the IdentityProvider's ${method} failed`, { cause: err });
+      });
   return {
     supportedCredentialTypes: () => provider.supportedCredentialTypes(),
     validateCredential: (input) => guard("validateCredential", () => provider.validateCredential(input)),

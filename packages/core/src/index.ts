@@ -28,15 +28,7 @@ export {
   assertValidSignature,
 } from "./labeled.js";
 export { type Extension, extensionCodec, extensionsCodec } from "./extension.js";
-export {
-  type Credential,
-  type BasicCredential,
-  type X509Credential,
-  type CustomCredential,
-  credentialCodec,
-  isBasicCredential,
-  isX509Credential,
-} from "./credential.js";
+export { type Credential, type BasicCredential, type X509Credential, type CustomCredential, credentialCodec, isBasicCredential, isX509Credential } from "./credential.js";
 export {
   type IdentityProvider,
   type CredentialEvent,
@@ -59,30 +51,10 @@ export {
   acceptAll,
   directoryPolicy,
 } from "./basic-identity-provider.js";
-export {
-  type ClientStore,
-  type EpochRecord,
-  type GroupWrite,
-  type PskStore,
-  type StoredGroup,
-  type StoredKeyPackage,
-  pskStoreOf,
-} from "./storage/client-store.js";
+export { type ClientStore, type EpochRecord, type GroupWrite, type PskStore, type StoredGroup, type StoredKeyPackage, pskStoreOf } from "./storage/client-store.js";
 export { checkGroupWrite, isUint64 } from "./storage/check-write.js";
-export {
-  type EncryptedStoreOptions,
-  type RotationReport,
-  EncryptedClientStore,
-  encryptedStore,
-} from "./storage/encrypted-store.js";
-export {
-  type AtRestBytesKey,
-  type AtRestCipher,
-  type AtRestCipherKey,
-  type AtRestKey,
-  AT_REST_CIPHER_NONCE_LENGTH,
-  checkAtRestKeyId,
-} from "./storage/at-rest-cipher.js";
+export { type EncryptedStoreOptions, type RotationReport, EncryptedClientStore, encryptedStore } from "./storage/encrypted-store.js";
+export { type AtRestBytesKey, type AtRestCipher, type AtRestCipherKey, type AtRestKey, AT_REST_CIPHER_NONCE_LENGTH, checkAtRestKeyId } from "./storage/at-rest-cipher.js";
 export { generateAtRestCryptoKey, webCryptoAtRestCipher } from "./storage/webcrypto-at-rest-cipher.js";
 export { forEachConcurrent, mapConcurrent } from "./concurrency.js";
 export { CORE_ERROR_CODES, type CoreErrorCode } from "./error-codes.js";

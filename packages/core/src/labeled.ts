@@ -42,13 +42,7 @@ function encodeTwoOpaque(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** ExpandWithLabel(Secret, Label, Context, Length) (RFC 9420 §8). */
-export function expandWithLabel(
-  cs: CipherSuiteProvider,
-  secret: Uint8Array,
-  label: string,
-  context: Uint8Array,
-  length: number,
-): Promise<Uint8Array> {
+export function expandWithLabel(cs: CipherSuiteProvider, secret: Uint8Array, label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
   return cs.kdfExpand(secret, encodeKdfLabel(label, context, length), length);
 }
 
@@ -68,13 +62,7 @@ function generationContext(generation: number): Uint8Array {
 }
 
 /** DeriveTreeSecret(Secret, Label, Generation, Length) (RFC 9420 §9.1). */
-export function deriveTreeSecret(
-  cs: CipherSuiteProvider,
-  secret: Uint8Array,
-  label: string,
-  generation: number,
-  length: number,
-): Promise<Uint8Array> {
+export function deriveTreeSecret(cs: CipherSuiteProvider, secret: Uint8Array, label: string, generation: number, length: number): Promise<Uint8Array> {
   return expandWithLabel(cs, secret, label, generationContext(generation), length);
 }
 
@@ -87,24 +75,12 @@ export function hasSyncKdf(cs: CipherSuiteProvider): cs is SyncKdfProvider {
 }
 
 /** {@link expandWithLabel} without an await, on a provider with a synchronous KDF. */
-export function expandWithLabelSync(
-  cs: SyncKdfProvider,
-  secret: Uint8Array,
-  label: string,
-  context: Uint8Array,
-  length: number,
-): Uint8Array {
+export function expandWithLabelSync(cs: SyncKdfProvider, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
   return cs.kdfExpandSync(secret, encodeKdfLabel(label, context, length), length);
 }
 
 /** {@link deriveTreeSecret} without an await, on a provider with a synchronous KDF. */
-export function deriveTreeSecretSync(
-  cs: SyncKdfProvider,
-  secret: Uint8Array,
-  label: string,
-  generation: number,
-  length: number,
-): Uint8Array {
+export function deriveTreeSecretSync(cs: SyncKdfProvider, secret: Uint8Array, label: string, generation: number, length: number): Uint8Array {
   return expandWithLabelSync(cs, secret, label, generationContext(generation), length);
 }
 
@@ -114,23 +90,12 @@ export function encodeSignContent(label: string, content: Uint8Array): Uint8Arra
 }
 
 /** SignWithLabel(SignatureKey, Label, Content) (RFC 9420 §5.1.2). */
-export function signWithLabel(
-  cs: CipherSuiteProvider,
-  privateKey: Uint8Array,
-  label: string,
-  content: Uint8Array,
-): Promise<Uint8Array> {
+export function signWithLabel(cs: CipherSuiteProvider, privateKey: Uint8Array, label: string, content: Uint8Array): Promise<Uint8Array> {
   return cs.sign(privateKey, encodeSignContent(label, content));
 }
 
 /** VerifyWithLabel(VerificationKey, Label, Content, SignatureValue) (RFC 9420 §5.1.2). */
-export function verifyWithLabel(
-  cs: CipherSuiteProvider,
-  publicKey: Uint8Array,
-  label: string,
-  content: Uint8Array,
-  signature: Uint8Array,
-): Promise<boolean> {
+export function verifyWithLabel(cs: CipherSuiteProvider, publicKey: Uint8Array, label: string, content: Uint8Array, signature: Uint8Array): Promise<boolean> {
   // Messages and Commits (every other label) are verified once each: no memo, no extra promise on their path.
   if (!remembersLabel(label)) return cs.verify(publicKey, encodeSignContent(label, content), signature);
   // A KeyPackage's signatures are checked on validation and again in the Commit that adds it (verified-signatures.ts).
@@ -142,13 +107,7 @@ export function verifyWithLabel(
 }
 
 /** EncryptWithLabel(PublicKey, Label, Context, Plaintext) (RFC 9420 §5.1.3). */
-export function encryptWithLabel(
-  cs: CipherSuiteProvider,
-  publicKey: Uint8Array,
-  label: string,
-  context: Uint8Array,
-  plaintext: Uint8Array,
-): Promise<HpkeCiphertext> {
+export function encryptWithLabel(cs: CipherSuiteProvider, publicKey: Uint8Array, label: string, context: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext> {
   return cs.hpkeSeal(publicKey, encodeTwoOpaque(labelBytes(label), context), new Uint8Array(0), plaintext);
 }
 
@@ -174,12 +133,7 @@ export function encryptWithLabelMany(
  * ({@link CipherSuiteProvider.hpkeEncap}): the same bytes as
  * {@link encryptWithLabel} to the encapsulation's public key.
  */
-export function encryptWithLabelAfterEncap(
-  encapsulation: HpkeEncapsulation,
-  label: string,
-  context: Uint8Array,
-  plaintext: Uint8Array,
-): Promise<HpkeCiphertext> {
+export function encryptWithLabelAfterEncap(encapsulation: HpkeEncapsulation, label: string, context: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext> {
   return encapsulation.seal(encodeTwoOpaque(labelBytes(label), context), new Uint8Array(0), plaintext);
 }
 

@@ -22,12 +22,7 @@ export function checkValidityPeriod(c: ParsedCertificate, position: ChainPositio
   const { notBefore, notAfter } = c.certificate;
   const t = time.getTime();
   if (t < notBefore.getTime()) {
-    throw new X509CredentialError(
-      "credential/x509-not-yet-valid",
-      "5.3.1",
-      `not valid before ${notBefore.toISOString()} (checked at ${time.toISOString()})`,
-      at(c, position),
-    );
+    throw new X509CredentialError("credential/x509-not-yet-valid", "5.3.1", `not valid before ${notBefore.toISOString()} (checked at ${time.toISOString()})`, at(c, position));
   }
   if (t > notAfter.getTime() && !tolerateExpired) {
     throw new X509CredentialError("credential/x509-expired", "5.3.2", `expired at ${notAfter.toISOString()} (checked at ${time.toISOString()})`, at(c, position));
@@ -76,11 +71,6 @@ export function checkIssuer(issuer: ParsedCertificate, position: ChainPosition, 
 /** The leaf signs MLS messages: keyUsage, when present, must allow digitalSignature (RFC 5280 §4.2.1.3). */
 export function checkLeafKeyUsage(leaf: ParsedCertificate): void {
   if (leaf.keyUsage !== undefined && !leaf.keyUsage(KeyUsageBit.digitalSignature)) {
-    throw new X509CredentialError(
-      "credential/x509-key-usage",
-      "5.3.1",
-      "keyUsage lacks digitalSignature, so the key may not sign MLS messages",
-      at(leaf, 0),
-    );
+    throw new X509CredentialError("credential/x509-key-usage", "5.3.1", "keyUsage lacks digitalSignature, so the key may not sign MLS messages", at(leaf, 0));
   }
 }

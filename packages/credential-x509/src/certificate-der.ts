@@ -4,19 +4,7 @@
  * names compared and the key matched are exactly those the issuer produced.
  */
 import { bytesEqual } from "@mlskit/codec";
-import {
-  type DerElement,
-  DerError,
-  Tag,
-  children,
-  contents,
-  decodeBitString,
-  decodeBoolean,
-  decodeOid,
-  encoding,
-  expectTag,
-  readSingle,
-} from "./der.js";
+import { type DerElement, DerError, Tag, children, contents, decodeBitString, decodeBoolean, decodeOid, encoding, expectTag, readSingle } from "./der.js";
 import { expectDefined } from "@mlskit/core";
 
 /** `SubjectPublicKeyInfo` (RFC 5280 §4.1.2.7). */
@@ -78,7 +66,8 @@ export function parseCertificateDer(der: Uint8Array): CertificateDer {
   expectTag(validity, Tag.sequence);
   let extensions: CertificateExtension[] = [];
   for (const f of fields.slice(i + 6)) {
-    if (f.tag === 0xa3) extensions = parseExtensions(der, f); // [3] EXPLICIT Extensions
+    if (f.tag === 0xa3)
+      extensions = parseExtensions(der, f); // [3] EXPLICIT Extensions
     else if (f.tag !== 0x81 && f.tag !== 0x82) throw new DerError(`unexpected field 0x${f.tag.toString(16)} in TBSCertificate`);
   }
   return {

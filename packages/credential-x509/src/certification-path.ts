@@ -54,11 +54,7 @@ async function findIssuer(child: ParsedCertificate, candidates: readonly ParsedC
  * `x509-bad-signature`, `x509-not-ca`, `x509-path-length`, `x509-key-usage`
  * or `x509-untrusted-root`, naming the certificate at fault.
  */
-export async function buildCertificationPath(
-  presented: readonly ParsedCertificate[],
-  sources: PathSources,
-  crypto: Crypto,
-): Promise<CertificationPath> {
+export async function buildCertificationPath(presented: readonly ParsedCertificate[], sources: PathSources, crypto: Crypto): Promise<CertificationPath> {
   const path = [...presented];
   if (path.length > sources.maxPathLength) {
     throw new X509CredentialError("credential/x509-untrusted-root", "5.3.1", `chain of ${path.length} certificates exceeds the limit of ${sources.maxPathLength}`);

@@ -152,10 +152,9 @@ describe("CompositeIdentityProvider with basic, X.509 and an application credent
     // Moving from a basic credential to an X.509 one with the same identity bytes.
     const aliceBasic: Credential = { credentialType: CredentialType.basic, identity: utf8("mls://example.com/alice") };
     expect(await as.validSuccessor(aliceBasic, aliceX509)).toBe(false);
-    const lenient = new CompositeIdentityProvider(
-      [new BasicIdentityProvider({ policy: () => true }), new X509IdentityProvider({ trustAnchors: [chain.root.der] })],
-      { crossTypeSuccessor: "same-identity" },
-    );
+    const lenient = new CompositeIdentityProvider([new BasicIdentityProvider({ policy: () => true }), new X509IdentityProvider({ trustAnchors: [chain.root.der] })], {
+      crossTypeSuccessor: "same-identity",
+    });
     expect(await lenient.validSuccessor(aliceBasic, aliceX509)).toBe(true);
     expect(await lenient.validSuccessor({ credentialType: CredentialType.basic, identity: utf8("mallory") }, aliceX509)).toBe(false);
   });

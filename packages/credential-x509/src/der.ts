@@ -54,7 +54,7 @@ export function readElement(bytes: Uint8Array, offset: number, limit: number = b
 /** The elements directly inside a constructed element. */
 export function children(bytes: Uint8Array, parent: DerElement): DerElement[] {
   const out: DerElement[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
+  for (let at = parent.contentStart; at < parent.end;) {
     const el = readElement(bytes, at, parent.end);
     out.push(el);
     at = el.end;

@@ -60,15 +60,13 @@ export class X509CredentialError extends ValidationError {
     at: { readonly chainIndex?: number | "anchor"; readonly subject?: string } = {},
     options: MlsErrorOptions = {},
   ) {
-    const where =
-      at.chainIndex === undefined ? "" : `${at.chainIndex === "anchor" ? "trust anchor" : `certificate ${at.chainIndex}`}${at.subject ? ` (${at.subject})` : ""}: `;
+    const where = at.chainIndex === undefined ? "" : `${at.chainIndex === "anchor" ? "trust anchor" : `certificate ${at.chainIndex}`}${at.subject ? ` (${at.subject})` : ""}: `;
     super(code, rfcSection, `${where}${reason}`, options);
     this.chainIndex = at.chainIndex;
     this.subject = at.subject;
   }
 
-  static override isInstance = ((v: unknown) =>
-    ValidationError.isInstance(v) && (v as unknown as Record<symbol, unknown>)[X509] === true) as (
+  static override isInstance = ((v: unknown) => ValidationError.isInstance(v) && (v as unknown as Record<symbol, unknown>)[X509] === true) as (
     v: unknown,
   ) => v is X509CredentialError;
 }

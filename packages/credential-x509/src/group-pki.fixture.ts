@@ -105,13 +105,7 @@ export function identityOf(name: string): string {
  * leaf is named {@link leafSubject}; its URI SAN is {@link identityOf}
  * (`identity` overrides the name used there, to change identities).
  */
-export async function x509Credential(
-  pki: GroupPki,
-  name: string,
-  signaturePublicKey: Uint8Array,
-  kind: CredentialKind = "good",
-  identity: string = name,
-): Promise<Credential> {
+export async function x509Credential(pki: GroupPki, name: string, signaturePublicKey: Uint8Array, kind: CredentialKind = "good", identity: string = name): Promise<Credential> {
   const now = Date.now();
   const validity =
     kind === "expired"
@@ -263,22 +257,13 @@ export async function snapshot(state: GroupState): Promise<{ epoch: bigint; tree
  * A committer given an invalid by-reference proposal omits it (RFC 9420 §12.2)
  * and reports the credential error it found.
  */
-export async function expectOmitted(
-  commit: Promise<{ readonly omitted: readonly { readonly error: ValidationError }[] }>,
-  code: X509ErrorCode,
-  subject: string,
-): Promise<void> {
+export async function expectOmitted(commit: Promise<{ readonly omitted: readonly { readonly error: ValidationError }[] }>, code: X509ErrorCode, subject: string): Promise<void> {
   const out = await commit;
   expect(out.omitted).toHaveLength(1);
   await expectCredentialRejection(Promise.reject(out.omitted[0]!.error), code, subject);
 }
 
-export async function expectCredentialRejection(
-  promise: Promise<unknown>,
-  code: X509ErrorCode,
-  subject: string,
-  outerCode?: string,
-): Promise<ValidationError> {
+export async function expectCredentialRejection(promise: Promise<unknown>, code: X509ErrorCode, subject: string, outerCode?: string): Promise<ValidationError> {
   const error: unknown = await promise.then(
     () => undefined,
     (e: unknown) => e,

@@ -19,12 +19,7 @@ import { type ParsedCertificate, subjectText } from "./parsed-certificate.js";
  * Strings become identities as their UTF-8 bytes.
  */
 export type X509IdentityRule =
-  | "uri"
-  | "dns"
-  | "email"
-  | "common-name"
-  | "uri-or-common-name"
-  | ((leaf: X509Certificate, subjectAltNames: readonly SubjectAltName[]) => Uint8Array | string | undefined);
+  "uri" | "dns" | "email" | "common-name" | "uri-or-common-name" | ((leaf: X509Certificate, subjectAltNames: readonly SubjectAltName[]) => Uint8Array | string | undefined);
 
 /**
  * The identity the leaf presents under `rule`.

@@ -5,12 +5,7 @@
  * key, and names the identity from the subject alternative names.
  * @packageDocumentation
  */
-export {
-  X509IdentityProvider,
-  type X509IdentityProviderOptions,
-  type X509ValidatedIdentity,
-  type CertificateInput,
-} from "./x509-identity-provider.js";
+export { X509IdentityProvider, type X509IdentityProviderOptions, type X509ValidatedIdentity, type CertificateInput } from "./x509-identity-provider.js";
 export type { X509IdentityRule } from "./identity-rule.js";
 export type { RevocationCheck, RevocationQuery, RevocationStatus } from "./revocation.js";
 export type { SubjectAltName } from "./extensions.js";

@@ -13,15 +13,7 @@ import {
   unsupportedCredentialType,
 } from "@mlskit/core";
 import { X509IdentityProvider } from "@mlskit/credential-x509";
-import {
-  createCommit,
-  createGroup,
-  createKeyPackage,
-  defaultCapabilities,
-  joinFromWelcome,
-  mergePendingCommit,
-  validateKeyPackage,
-} from "@mlskit/group";
+import { createCommit, createGroup, createKeyPackage, defaultCapabilities, joinFromWelcome, mergePendingCommit, validateKeyPackage } from "@mlskit/group";
 
 /** The application's own credential type (private use range, RFC 9420 §17.1): a user name as UTF-8. */
 export const TOKEN = 0xf001;
@@ -116,15 +108,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "@mlskit/codec";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
-import {
-  type GroupState,
-  clearPendingCommit,
-  createProposal,
-  joinByExternalCommit,
-  members,
-  mergeStagedCommit,
-  processMessage,
-} from "@mlskit/group";
+import { type GroupState, clearPendingCommit, createProposal, joinByExternalCommit, members, mergeStagedCommit, processMessage } from "@mlskit/group";
 import { type GroupPki, basicClient, clientWith, expectCredentialRejection, leafSubject, makeGroupPki, snapshot, x509Client } from "./group-pki.fixture.js";
 
 const README = fileURLToPath(new URL("../../../README.md", import.meta.url));

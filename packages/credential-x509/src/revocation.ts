@@ -27,11 +27,7 @@ export interface RevocationQuery {
  * (`X509Crl.findRevoked`) or an OCSP response the application obtained.
  * `chainIndex` 0 is the leaf.
  */
-export type RevocationCheck = (
-  certificate: X509Certificate,
-  chainIndex: number,
-  query: RevocationQuery,
-) => RevocationStatus | Promise<RevocationStatus>;
+export type RevocationCheck = (certificate: X509Certificate, chainIndex: number, query: RevocationQuery) => RevocationStatus | Promise<RevocationStatus>;
 
 /**
  * Asks `check` about each of `certificates` (all concurrently) and rejects

@@ -19,11 +19,7 @@ export function inputFor(
 }
 
 /** Awaits a rejection and checks it is the X.509 error expected, at the position expected. */
-export async function expectRejection(
-  promise: Promise<unknown>,
-  code: X509ErrorCode,
-  chainIndex?: number | "anchor",
-): Promise<X509CredentialError> {
+export async function expectRejection(promise: Promise<unknown>, code: X509ErrorCode, chainIndex?: number | "anchor"): Promise<X509CredentialError> {
   const error: unknown = await promise.then(
     () => undefined,
     (e: unknown) => e,

@@ -102,14 +102,8 @@ describe("X509IdentityProvider chain shapes", () => {
     // A critical extension of a private OID, with an empty SEQUENCE as value.
     const privateExt = new Extension("1.3.6.1.4.1.99999.1", true, new Uint8Array([0x30, 0x00]));
     const chain = await makeChain("Ed25519", { leaf: { extraExtensions: [privateExt] } });
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [chain.root.der] }).validateCredential(inputFor(chain)),
-      "credential/x509-unhandled-critical-extension",
-      0,
-    );
-    await new X509IdentityProvider({ trustAnchors: [chain.root.der], acceptedCriticalExtensions: ["1.3.6.1.4.1.99999.1"] }).validateCredential(
-      inputFor(chain),
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: [chain.root.der] }).validateCredential(inputFor(chain)), "credential/x509-unhandled-critical-extension", 0);
+    await new X509IdentityProvider({ trustAnchors: [chain.root.der], acceptedCriticalExtensions: ["1.3.6.1.4.1.99999.1"] }).validateCredential(inputFor(chain));
   });
 });
 
@@ -123,11 +117,7 @@ describe("identity rules", () => {
     const custom = new X509IdentityProvider({ trustAnchors: anchors, identity: (leaf, sans) => `${leaf.serialNumber}:${sans.length}` });
     expect(text(await custom.identity(cred))).toBe(`${chain.leaf.cert.serialNumber}:2`);
     await expectRejection(new X509IdentityProvider({ trustAnchors: anchors, identity: "dns" }).identity(cred), "credential/x509-no-identity", 0);
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: anchors, identity: "dns" }).validateCredential(inputFor(chain)),
-      "credential/x509-no-identity",
-      0,
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: anchors, identity: "dns" }).validateCredential(inputFor(chain)), "credential/x509-no-identity", 0);
   });
 
   it("falls back to the subject CN when the leaf has no URI SAN", async () => {
@@ -168,11 +158,7 @@ describe("X509IdentityProvider configuration and input errors", () => {
     await expect(basic).rejects.toSatisfy((e: unknown) => ValidationError.isInstance(e) && e.code === "credential/unsupported-type");
     await expectRejection(provider.validateCredential(inputFor({ ...chain, certificates: [] })), "credential/x509-empty-chain");
     await expectRejection(provider.validateCredential(inputFor({ ...chain, certificates: [new Uint8Array([0x30, 0x03, 1, 2])] })), "credential/x509-malformed", 0);
-    await expectRejection(
-      provider.validateCredential(inputFor({ ...chain, certificates: [chain.leaf.der, chain.leaf.der.subarray(0, 40)] })),
-      "credential/x509-malformed",
-      1,
-    );
+    await expectRejection(provider.validateCredential(inputFor({ ...chain, certificates: [chain.leaf.der, chain.leaf.der.subarray(0, 40)] })), "credential/x509-malformed", 1);
     await expectRejection(provider.validateCredential(inputFor(chain, { cipherSuite: 0xf0f0 })), "credential/x509-unsupported-cipher-suite");
   });
 

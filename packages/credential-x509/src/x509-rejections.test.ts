@@ -12,48 +12,28 @@ describe.each(["Ed25519", "P-256"] as const)("%s chains are rejected", (alg) => 
   it("expired leaf or intermediate → credential/x509-expired, naming the certificate", async () => {
     const past = { notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) };
     const leafExpired = await makeChain(alg, { leaf: past });
-    const e = await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [leafExpired.root.der] }).validateCredential(inputFor(leafExpired)),
-      "credential/x509-expired",
-      0,
-    );
+    const e = await expectRejection(new X509IdentityProvider({ trustAnchors: [leafExpired.root.der] }).validateCredential(inputFor(leafExpired)), "credential/x509-expired", 0);
     expect(e.subject).toBe(leafExpired.leaf.cert.subject);
     expect(e.message).toMatch(/certificate 0 \(CN=Alice, O=mlskit\): expired at/);
     expect(ValidationError.isInstance(e)).toBe(true);
 
     const interExpired = await makeChain(alg, { intermediate: past });
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [interExpired.root.der] }).validateCredential(inputFor(interExpired)),
-      "credential/x509-expired",
-      1,
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: [interExpired.root.der] }).validateCredential(inputFor(interExpired)), "credential/x509-expired", 1);
 
     const root = await issue({ alg, subject: "CN=Expired Root", ca: true, ...past });
     const rootExpired = await makeChain(alg, { root, intermediate: { notBefore: past.notBefore } });
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [root.der] }).validateCredential(inputFor(rootExpired)),
-      "credential/x509-expired",
-      "anchor",
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: [root.der] }).validateCredential(inputFor(rootExpired)), "credential/x509-expired", "anchor");
   });
 
   it("not yet valid → credential/x509-not-yet-valid", async () => {
     const chain = await makeChain(alg, { leaf: { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 10 * DAY) } });
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [chain.root.der] }).validateCredential(inputFor(chain)),
-      "credential/x509-not-yet-valid",
-      0,
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: [chain.root.der] }).validateCredential(inputFor(chain)), "credential/x509-not-yet-valid", 0);
   });
 
   it("chain to another root → credential/x509-untrusted-root", async () => {
     const chain = await makeChain(alg);
     const otherRoot = await issue({ alg, subject: "CN=Other Root", ca: true });
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [otherRoot.der] }).validateCredential(inputFor(chain)),
-      "credential/x509-untrusted-root",
-      1,
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: [otherRoot.der] }).validateCredential(inputFor(chain)), "credential/x509-untrusted-root", 1);
     // A self-signed root presented in the chain does not make itself trusted.
     await expectRejection(
       new X509IdentityProvider({ trustAnchors: [otherRoot.der] }).validateCredential(inputFor({ ...chain, certificates: [...chain.certificates, chain.root.der] })),
@@ -65,11 +45,7 @@ describe.each(["Ed25519", "P-256"] as const)("%s chains are rejected", (alg) => 
   it("a root impersonating the trusted root's name → credential/x509-bad-signature", async () => {
     const trusted = await issue({ alg, subject: "CN=Test Root CA, O=mlskit", ca: true });
     const impostorChain = await makeChain(alg); // its own root has the same name, another key
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [trusted.der] }).validateCredential(inputFor(impostorChain)),
-      "credential/x509-bad-signature",
-      1,
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: [trusted.der] }).validateCredential(inputFor(impostorChain)), "credential/x509-bad-signature", 1);
   });
 
   it("leaf key ≠ MLS signature key → credential/x509-key-mismatch", async () => {
@@ -137,9 +113,7 @@ describe.each(["Ed25519", "P-256"] as const)("%s chains are rejected", (alg) => 
     const chain = await makeChain(alg);
     await new X509IdentityProvider({ trustAnchors: [chain.root.der], revocation: () => "unknown" }).validateCredential(inputFor(chain));
     await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [chain.root.der], revocation: async () => "unknown" as const, failOnUnknownRevocation: true }).validateCredential(
-        inputFor(chain),
-      ),
+      new X509IdentityProvider({ trustAnchors: [chain.root.der], revocation: async () => "unknown" as const, failOnUnknownRevocation: true }).validateCredential(inputFor(chain)),
       "credential/x509-revocation-unknown",
       0,
     );
@@ -147,11 +121,7 @@ describe.each(["Ed25519", "P-256"] as const)("%s chains are rejected", (alg) => 
 
   it("leaf keyUsage without digitalSignature → credential/x509-key-usage", async () => {
     const chain = await makeChain(alg, { leaf: { keyUsage: KeyUsageFlags.keyEncipherment | KeyUsageFlags.keyAgreement } });
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [chain.root.der] }).validateCredential(inputFor(chain)),
-      "credential/x509-key-usage",
-      0,
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: [chain.root.der] }).validateCredential(inputFor(chain)), "credential/x509-key-usage", 0);
   });
 
   it("issuer constraints: not a CA, keyUsage without keyCertSign, pathLenConstraint exceeded", async () => {
@@ -159,11 +129,7 @@ describe.each(["Ed25519", "P-256"] as const)("%s chains are rejected", (alg) => 
     await expectRejection(new X509IdentityProvider({ trustAnchors: [notCa.root.der] }).validateCredential(inputFor(notCa)), "credential/x509-not-ca", 1);
 
     const noCertSign = await makeChain(alg, { intermediate: { keyUsage: KeyUsageFlags.digitalSignature } });
-    await expectRejection(
-      new X509IdentityProvider({ trustAnchors: [noCertSign.root.der] }).validateCredential(inputFor(noCertSign)),
-      "credential/x509-key-usage",
-      1,
-    );
+    await expectRejection(new X509IdentityProvider({ trustAnchors: [noCertSign.root.der] }).validateCredential(inputFor(noCertSign)), "credential/x509-key-usage", 1);
 
     const strictRoot = await issue({ alg, subject: "CN=Strict Root", ca: true, pathLength: 0 });
     const tooLong = await makeChain(alg, { root: strictRoot });

@@ -4,7 +4,11 @@ import type { Aead } from "@mlskit/hpke";
 import { gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 
-type CipherFactory = (key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array) => {
+type CipherFactory = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad?: Uint8Array,
+) => {
   encrypt(plaintext: Uint8Array): Uint8Array;
   decrypt(ciphertext: Uint8Array): Uint8Array;
 };

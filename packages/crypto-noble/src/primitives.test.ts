@@ -55,7 +55,14 @@ describe("noble primitive source", () => {
   it("NIST isValidPrivateKey rejects zero and the group order", () => {
     const g = src.dh(HpkeKemId.DHKEM_P256_HKDF_SHA256)!;
     const n = p256.Point.Fn.ORDER;
-    const be = (x: bigint) => Uint8Array.from(x.toString(16).padStart(64, "0").match(/../g)!.map((h) => parseInt(h, 16)));
+    const be = (x: bigint) =>
+      Uint8Array.from(
+        x
+          .toString(16)
+          .padStart(64, "0")
+          .match(/../g)!
+          .map((h) => parseInt(h, 16)),
+      );
     expect(g.isValidPrivateKey(new Uint8Array(32))).toBe(false);
     expect(g.isValidPrivateKey(be(n))).toBe(false);
     expect(g.isValidPrivateKey(be(n - 1n))).toBe(true);

@@ -89,7 +89,12 @@ describe("Ed25519 / Ed448 small-order tables", () => {
 
   it("refuses Ed448's four small-order points and agrees with noble on random keys", () => {
     const p = ed448.Point.Fp.ORDER;
-    for (const [y, sign] of [[1n, 0], [p - 1n, 0], [0n, 0], [0n, 0x80]] as const) {
+    for (const [y, sign] of [
+      [1n, 0],
+      [p - 1n, 0],
+      [0n, 0],
+      [0n, 0x80],
+    ] as const) {
       const enc = le(y, 57);
       enc[56] = sign;
       expect(ed448.Point.fromBytes(enc).isSmallOrder()).toBe(true);

@@ -89,8 +89,7 @@ function ecdsa(scheme: number, curve: EcdsaCurve, scalarLength: number): Signatu
       const privateKey = curve.utils.randomSecretKey();
       return { privateKey, publicKey: curve.getPublicKey(privateKey, false) };
     },
-    publicKey: async (privateKey: Uint8Array): Promise<Uint8Array> =>
-      withScalar(privateKey, scalarLength, (d) => curve.getPublicKey(d, false)),
+    publicKey: async (privateKey: Uint8Array): Promise<Uint8Array> => withScalar(privateKey, scalarLength, (d) => curve.getPublicKey(d, false)),
     sign: async (privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array> =>
       // RFC 9420 §5.1.2: DER-encoded ECDSA; the message is hashed with the curve's SHA-2.
       withScalar(privateKey, scalarLength, (d) => curve.sign(message, d, { prehash: true, format: "der" })),

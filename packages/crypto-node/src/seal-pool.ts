@@ -55,8 +55,7 @@ function theWorker(): Worker {
     if (m.ok) {
       answered++;
       p?.resolve(m.out);
-    }
-    else p?.reject(new Error(`seal worker: ${m.error}`));
+    } else p?.reject(new Error(`seal worker: ${m.error}`));
   });
   w.on("error", (e) => settleAll(e instanceof Error ? e : new Error(String(e))));
   w.on("exit", (code) => settleAll(new Error(`seal worker exited (code ${code})`)));

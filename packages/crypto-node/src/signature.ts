@@ -98,13 +98,25 @@ function eddsa(scheme: number, crv: "Ed25519" | "Ed448", keyLength: number, Poin
     verifyBatch: (items: readonly SignatureCheck[]): Promise<boolean[]> =>
       batchOnPool(items, (x) => {
         if (x.publicKey.length !== keyLength || x.signature.length !== sigLength) return false;
-        return verifyOnPool(null, x.message, keys.publicKeyOnce(crv, x.publicKey, () => okpPublicKey(crv, x.publicKey)), x.signature);
+        return verifyOnPool(
+          null,
+          x.message,
+          keys.publicKeyOnce(crv, x.publicKey, () => okpPublicKey(crv, x.publicKey)),
+          x.signature,
+        );
       }),
     verify: (pk: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
       if (pk.length !== keyLength || signature.length !== sigLength) return Promise.resolve(false);
       try {
         // OpenSSL decodes strictly (RFC 8032 §5.1.7 / §5.2.7: canonical S and R, the key a point), as noble and WebCrypto do.
-        return Promise.resolve(verify(null, message, keys.publicKey(crv, pk, () => okpPublicKey(crv, pk)), signature));
+        return Promise.resolve(
+          verify(
+            null,
+            message,
+            keys.publicKey(crv, pk, () => okpPublicKey(crv, pk)),
+            signature,
+          ),
+        );
       } catch {
         return Promise.resolve(false);
       }

@@ -89,7 +89,12 @@ describe("node provider: hpkeSealBatch (half on a worker thread, half here)", ()
   it("a bad key in a batch fails the batch as hpkeSeal fails (crypto/invalid-key)", async () => {
     const cs = await provider.cipherSuite(1);
     const good = await cs.hpkeGenerateKeyPair();
-    const items = Array.from({ length: 40 }, (_, i) => ({ publicKey: i === 3 ? new Uint8Array(32) : good.publicKey, info: new Uint8Array(0), aad: new Uint8Array(0), plaintext: Uint8Array.of(i) }));
+    const items = Array.from({ length: 40 }, (_, i) => ({
+      publicKey: i === 3 ? new Uint8Array(32) : good.publicKey,
+      info: new Uint8Array(0),
+      aad: new Uint8Array(0),
+      plaintext: Uint8Array.of(i),
+    }));
     await expect(cs.hpkeSealBatch!(items)).rejects.toMatchObject({ code: "crypto/invalid-key" });
   });
 });

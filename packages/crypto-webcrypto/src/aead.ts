@@ -39,9 +39,7 @@ export function webCryptoAead(ctx: WebCryptoContext, name: AeadName): Aead {
     if (key.length !== p.keyLength) {
       return Promise.reject(new CryptoError("crypto/invalid-key", `${name} key must be ${p.keyLength} bytes, got ${key.length}`));
     }
-    return keys.get(key, (copy) =>
-      ctx.subtle.importKey(p.format as "raw", bs(copy), { name: p.algorithm }, false, ["encrypt", "decrypt"]),
-    );
+    return keys.get(key, (copy) => ctx.subtle.importKey(p.format as "raw", bs(copy), { name: p.algorithm }, false, ["encrypt", "decrypt"]));
   };
   const params = (nonce: Uint8Array, aad: Uint8Array): AesGcmParams => {
     if (nonce.length !== NONCE_LENGTH) {

@@ -10,18 +10,7 @@ import type { HashName } from "./hmac.js";
  * for its digest, its HMAC and the HKDF built on that HMAC.
  */
 export type WebCryptoAlgorithm =
-  | HashName
-  | AeadName
-  | "X25519"
-  | "X448"
-  | "ECDH-P-256"
-  | "ECDH-P-384"
-  | "ECDH-P-521"
-  | "Ed25519"
-  | "Ed448"
-  | "ECDSA-P-256"
-  | "ECDSA-P-384"
-  | "ECDSA-P-521";
+  HashName | AeadName | "X25519" | "X448" | "ECDH-P-256" | "ECDH-P-384" | "ECDH-P-521" | "Ed25519" | "Ed448" | "ECDSA-P-256" | "ECDSA-P-384" | "ECDSA-P-521";
 
 /** Every {@link WebCryptoAlgorithm}, in a stable order. */
 export const WEBCRYPTO_ALGORITHMS: readonly WebCryptoAlgorithm[] = [

@@ -45,8 +45,7 @@ export const NIST_CURVES: Readonly<Record<NistCurve, NistCurveParams>> = {
     name: "P-521",
     scalarLength: 66,
     pointLength: 133,
-    order:
-      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+    order: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
     bitmask: 0x01,
     kemId: 0x0012,
     signatureScheme: 0x0603,

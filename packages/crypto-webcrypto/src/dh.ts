@@ -45,9 +45,7 @@ export function webCryptoDh(ctx: WebCryptoContext, name: DhName): DhGroup {
     if (!isValidPrivateKey(sk)) {
       throw new CryptoError(
         "crypto/invalid-key",
-        sk.length !== privateKeyLength
-          ? `${name} private key must be ${privateKeyLength} bytes, got ${sk.length}`
-          : `${name} private key is not a scalar in [1, n)`,
+        sk.length !== privateKeyLength ? `${name} private key must be ${privateKeyLength} bytes, got ${sk.length}` : `${name} private key is not a scalar in [1, n)`,
       );
     }
   };

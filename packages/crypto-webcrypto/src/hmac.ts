@@ -34,9 +34,7 @@ export class Hmac {
   /** The imported HMAC key for `key` (cached). */
   key(key: Uint8Array): Promise<CryptoKey> {
     const material = key.length === 0 ? EMPTY_KEY_EQUIVALENT : key;
-    return this.keys.get(material, (copy) =>
-      this.ctx.subtle.importKey("raw", bs(copy), { name: "HMAC", hash: this.hash }, false, ["sign"]),
-    );
+    return this.keys.get(material, (copy) => this.ctx.subtle.importKey("raw", bs(copy), { name: "HMAC", hash: this.hash }, false, ["sign"]));
   }
 
   /** HMAC(key, data) with an imported key. */

@@ -61,7 +61,9 @@ describe("nonExtractableKeys: what it serves", () => {
   it("serves with the noble fallback every suite whose DH and signature are native", () => {
     const nativeAsymmetric = [...CIPHER_SUITES.values()].filter((s) => {
       const dh = ({ 0x10: "ECDH-P-256", 0x11: "ECDH-P-384", 0x12: "ECDH-P-521", 0x20: "X25519", 0x21: "X448" } as Record<number, string>)[s.kem] as keyof typeof capabilities;
-      const sig = ({ 0x403: "ECDSA-P-256", 0x503: "ECDSA-P-384", 0x603: "ECDSA-P-521", 0x807: "Ed25519", 0x808: "Ed448" } as Record<number, string>)[s.signature] as keyof typeof capabilities;
+      const sig = ({ 0x403: "ECDSA-P-256", 0x503: "ECDSA-P-384", 0x603: "ECDSA-P-521", 0x807: "Ed25519", 0x808: "Ed448" } as Record<number, string>)[
+        s.signature
+      ] as keyof typeof capabilities;
       return capabilities[dh] && capabilities[sig];
     });
     expect(hybridSuites).toEqual(nativeAsymmetric.map((s) => s.id));

@@ -17,14 +17,7 @@ import { bytesEqual } from "@mlskit/codec";
 import { BasicIdentityProvider, acceptAll, type ClientStore } from "@mlskit/core";
 import { Client, memoryStore } from "@mlskit/mls";
 import { describe, expect, it } from "vitest";
-import {
-  KEY_HANDLE_PREFIX,
-  memoryKeyObjectStore,
-  webCryptoProvider,
-  type KeyObjectStore,
-  type MemoryKeyObjectStore,
-  type WebCryptoProvider,
-} from "./index.js";
+import { KEY_HANDLE_PREFIX, memoryKeyObjectStore, webCryptoProvider, type KeyObjectStore, type MemoryKeyObjectStore, type WebCryptoProvider } from "./index.js";
 import { base64UrlDecode } from "./util.js";
 
 const identityProvider = new BasicIdentityProvider({ policy: acceptAll });
@@ -104,8 +97,7 @@ async function conversation(nonExtractable: boolean): Promise<Scenario> {
     return store;
   };
   const keyStores = { alice: counting(), bob: counting() };
-  const provider = (keyStore: KeyObjectStore): WebCryptoProvider =>
-    webCryptoProvider(nonExtractable ? { crypto, nonExtractableKeys: { keyStore } } : { crypto });
+  const provider = (keyStore: KeyObjectStore): WebCryptoProvider => webCryptoProvider(nonExtractable ? { crypto, nonExtractableKeys: { keyStore } } : { crypto });
   const stores = { alice: memoryStore(), bob: memoryStore() };
   const alice = await Client.create({ identity: "alice", identityProvider, crypto: provider(keyStores.alice), storage: recordingStore(stores.alice, blobs) });
   const bob = await Client.create({ identity: "bob", identityProvider, crypto: provider(keyStores.bob), storage: recordingStore(stores.bob, blobs) });

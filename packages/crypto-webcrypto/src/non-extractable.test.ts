@@ -74,8 +74,7 @@ describe("key handles", () => {
 /** `crypto` whose subtle refuses X448 and Ed448, as most browsers do. */
 function withoutCurve448(): Crypto {
   const real = globalThis.crypto;
-  const is448 = (a: unknown): boolean =>
-    a === "X448" || a === "Ed448" || (typeof a === "object" && a !== null && ["X448", "Ed448"].includes((a as { name?: string }).name ?? ""));
+  const is448 = (a: unknown): boolean => a === "X448" || a === "Ed448" || (typeof a === "object" && a !== null && ["X448", "Ed448"].includes((a as { name?: string }).name ?? ""));
   const subtle = new Proxy(real.subtle, {
     get: (target, name) => {
       const value: unknown = Reflect.get(target, name);

@@ -72,10 +72,5 @@ export function okpPkcs8(curve: OkpCurve, key: Uint8Array): Uint8Array {
  * The result holds the secret: wipe it after use.
  */
 export function ecPkcs8(curve: NistCurve, scalar: Uint8Array): Uint8Array {
-  return withPrefix(
-    curve,
-    (k) =>
-      derTlv(0x30, VERSION_0, derTlv(0x30, EC_PUBLIC_KEY_OID, CURVE_OID[curve]), derTlv(0x04, derTlv(0x30, VERSION_1, derTlv(0x04, k)))),
-    scalar,
-  );
+  return withPrefix(curve, (k) => derTlv(0x30, VERSION_0, derTlv(0x30, EC_PUBLIC_KEY_OID, CURVE_OID[curve]), derTlv(0x04, derTlv(0x30, VERSION_1, derTlv(0x04, k)))), scalar);
 }

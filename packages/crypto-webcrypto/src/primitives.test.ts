@@ -26,8 +26,7 @@ describe("HKDF (RFC 5869 Appendix A, SHA-256)", () => {
       info: Array.from({ length: 80 }, (_, i) => (0xb0 + i).toString(16).padStart(2, "0")).join(""),
       length: 82,
       prk: "06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244",
-      okm:
-        "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87",
+      okm: "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87",
     },
     {
       ikm: "0b".repeat(22),
@@ -95,10 +94,7 @@ describe("DH groups", () => {
   const orders: [number, string][] = [
     [0x0010, "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"],
     [0x0011, "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973"],
-    [
-      0x0012,
-      "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
-    ],
+    [0x0012, "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409"],
   ];
   for (const [kemId, nHex] of orders) {
     it(`KEM 0x${kemId.toString(16)}: isValidPrivateKey is 0 < d < n, like noble`, () => {
@@ -131,9 +127,7 @@ describe("DH groups", () => {
     const sk = new Uint8Array(32);
     sk[31] = 1;
     expect(toHex(await source.dh(0x0010)!.publicKey(sk))).toBe(
-      "04" +
-        "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296" +
-        "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+      "04" + "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296" + "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
     );
   });
 

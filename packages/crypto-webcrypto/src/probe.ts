@@ -111,10 +111,7 @@ export function probeSignature(make: () => SignaturePrimitive): Promise<boolean>
     const publicKey = await importer.publicKey(pair.privateKey);
     if (!bytesEqual(publicKey, pair.publicKey)) return false;
     const signature = await importer.sign(pair.privateKey, MESSAGE);
-    const [good, bad] = await Promise.all([
-      generator.verify(pair.publicKey, MESSAGE, signature),
-      generator.verify(pair.publicKey, PROBE, signature),
-    ]);
+    const [good, bad] = await Promise.all([generator.verify(pair.publicKey, MESSAGE, signature), generator.verify(pair.publicKey, PROBE, signature)]);
     return good && !bad;
   });
 }

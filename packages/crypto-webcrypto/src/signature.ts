@@ -151,8 +151,7 @@ function ecdsa(ctx: WebCryptoContext, curve: NistCurve): SignaturePrimitive {
       return withScalar(sk, (d) => privateKeys.publicKey(d));
     },
     async sign(sk, message) {
-      const signWith = async (key: CryptoKey): Promise<Uint8Array> =>
-        ecdsaRawToDer(new Uint8Array(await ctx.subtle.sign(signAlgorithm, key, bs(message))));
+      const signWith = async (key: CryptoKey): Promise<Uint8Array> => ecdsaRawToDer(new Uint8Array(await ctx.subtle.sign(signAlgorithm, key, bs(message))));
       const h = handle(sk);
       if (h !== undefined) return signWith(await h.privateKey());
       return withScalar(sk, async (d) => signWith(await privateKeys.import(d)));

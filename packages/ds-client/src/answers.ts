@@ -161,12 +161,15 @@ function parseQueueItem(raw: unknown, what = "item"): ReceivedItem {
 export function parseQueueBatch(body: unknown): ReceivedBatch {
   const b = record(body, "queue batch") as Partial<Record<keyof QueueBatch, unknown>>;
   const items = array(b.items, "items").map((raw, i) => parseQueueItem(raw, `items[${i}]`));
-  for (let i = 1; i < items.length; i++) if (expectDefined(items[i], "items[i]").seq <= expectDefined(items[i - 1], "items[i - 1]").seq) bad("items are not in increasing seq order");
+  for (let i = 1; i < items.length; i++)
+    if (expectDefined(items[i], "items[i]").seq <= expectDefined(items[i - 1], "items[i - 1]").seq) bad("items are not in increasing seq order");
   return { items, truncated: b.truncated === undefined ? false : bool(b.truncated, "truncated") };
 }
 
 /** A server → client stream frame (`items` or `error`); anything else is a bad answer. */
-export function parseStreamFrame(text: unknown): { readonly type: "items"; readonly batch: ReceivedBatch } | { readonly type: "error"; readonly error: string; readonly message: string } {
+export function parseStreamFrame(
+  text: unknown,
+): { readonly type: "items"; readonly batch: ReceivedBatch } | { readonly type: "error"; readonly error: string; readonly message: string } {
   if (typeof text !== "string") bad("a stream frame is not text");
   let value: unknown;
   try {
@@ -176,6 +179,7 @@ export function parseStreamFrame(text: unknown): { readonly type: "items"; reado
   }
   const f = record(value, "stream frame");
   if (f.type === "items") return { type: "items", batch: parseQueueBatch(f) };
-  if (f.type === "error") return { type: "error", error: typeof f.error === "string" ? f.error : "internal/failed", message: typeof f.message === "string" ? f.message : "stream error" };
+  if (f.type === "error")
+    return { type: "error", error: typeof f.error === "string" ? f.error : "internal/failed", message: typeof f.message === "string" ? f.message : "stream error" };
   return bad("a stream frame's type is not items or error");
 }

@@ -22,17 +22,7 @@ import {
   toBase64,
 } from "@mlskit/ds-protocol";
 import type { Client } from "@mlskit/mls";
-import {
-  type HistoryItem,
-  type ReceivedBatch,
-  parseClaim,
-  parseGroupInfo,
-  parseHistory,
-  parseKeyPackageCount,
-  parseMembers,
-  parseQueueBatch,
-  parseSubmit,
-} from "./answers.js";
+import { type HistoryItem, type ReceivedBatch, parseClaim, parseGroupInfo, parseHistory, parseKeyPackageCount, parseMembers, parseQueueBatch, parseSubmit } from "./answers.js";
 import { type Backoff, type BackoffOptions, backoff, delayFor, sleep } from "./backoff.js";
 import { clientIdOf } from "./client-id.js";
 import { DsClientError } from "./errors.js";

@@ -25,30 +25,10 @@
  * application that chooses other credentials.
  * @packageDocumentation
  */
-export {
-  Messenger,
-  type MessengerOptions,
-  type InviteResult,
-  type RemoveResult,
-} from "./messenger.js";
-export {
-  DsConnection,
-  type DsConnectionOptions,
-  type ClientConnectionOptions,
-  type FetchFunction,
-  type KeyPackagesToPublish,
-  type MessageToSubmit,
-} from "./connection.js";
+export { Messenger, type MessengerOptions, type InviteResult, type RemoveResult } from "./messenger.js";
+export { DsConnection, type DsConnectionOptions, type ClientConnectionOptions, type FetchFunction, type KeyPackagesToPublish, type MessageToSubmit } from "./connection.js";
 export type { ReceivedItem, ReceivedBatch, HistoryItem } from "./answers.js";
-export {
-  type MessengerEvents,
-  type MessengerEventName,
-  type MessageEvent,
-  type JoinedEvent,
-  type MembersChangedEvent,
-  type RemovedEvent,
-  type ErrorEvent,
-} from "./events.js";
+export { type MessengerEvents, type MessengerEventName, type MessageEvent, type JoinedEvent, type MembersChangedEvent, type RemovedEvent, type ErrorEvent } from "./events.js";
 export { KeyPackageSupply, type KeyPackageSupplyOptions } from "./key-package-supply.js";
 export type { WebSocketConstructor, WebSocketLike } from "./stream.js";
 export type { BackoffOptions } from "./backoff.js";

@@ -20,17 +20,7 @@ import { EventHub, type MessengerEventName, type MessengerEvents } from "./event
 import type { InboxHost } from "./inbox.js";
 import { KeyPackageSupply } from "./key-package-supply.js";
 import { QueueProcessor } from "./queue-processing.js";
-import {
-  type InviteResult,
-  type RemoveResult,
-  createRoom,
-  inviteToRoom,
-  leaveRoom,
-  listRooms,
-  removeFromRoom,
-  roomMembers,
-  sendToRoom,
-} from "./room-operations.js";
+import { type InviteResult, type RemoveResult, createRoom, inviteToRoom, leaveRoom, listRooms, removeFromRoom, roomMembers, sendToRoom } from "./room-operations.js";
 import { QueueReceiver } from "./stream-lifecycle.js";
 import type { WebSocketConstructor } from "./stream.js";
 

@@ -31,9 +31,7 @@ export class DsError extends MlsError {
 
   /** The JSON body to answer with. */
   toBody(): DsErrorBody {
-    return this.currentEpoch === undefined
-      ? { error: this.code, message: this.message }
-      : { error: this.code, message: this.message, currentEpoch: this.currentEpoch.toString() };
+    return this.currentEpoch === undefined ? { error: this.code, message: this.message } : { error: this.code, message: this.message, currentEpoch: this.currentEpoch.toString() };
   }
 
   /** Reads an error body from the network; an unknown or missing code becomes `internal/failed`. */

@@ -58,19 +58,10 @@ export interface RequestSigner {
 }
 
 /** Signs a request; returns the `Authorization` header value. */
-export async function signRequest(
-  signer: RequestSigner,
-  target: SignedRequestTarget,
-  options: { now?: number; nonce?: string } = {},
-): Promise<string> {
+export async function signRequest(signer: RequestSigner, target: SignedRequestTarget, options: { now?: number; nonce?: string } = {}): Promise<string> {
   const timestamp = options.now ?? Date.now();
   const nonce = options.nonce ?? toHex(signer.cs.randomBytes(16));
-  const sig = await signWithLabel(
-    signer.cs,
-    signer.signaturePrivateKey,
-    REQUEST_SIGNATURE_LABEL,
-    requestContent(target, signer.clientId, timestamp, nonce),
-  );
+  const sig = await signWithLabel(signer.cs, signer.signaturePrivateKey, REQUEST_SIGNATURE_LABEL, requestContent(target, signer.clientId, timestamp, nonce));
   return `${SCHEME} client=${signer.clientId};ts=${timestamp};nonce=${nonce};sig=${toBase64(sig)}`;
 }
 
@@ -115,12 +106,8 @@ export async function verifyRequest(
   if (Math.abs(now - auth.timestamp) > MAX_CLOCK_SKEW_MS) {
     throw new DsError("auth/stale", "the request's timestamp is outside the accepted window");
   }
-  const ok = await verifyWithLabel(
-    cs,
-    signaturePublicKey,
-    REQUEST_SIGNATURE_LABEL,
-    requestContent(target, auth.clientId, auth.timestamp, auth.nonce),
-    auth.signature,
-  ).catch(() => false);
+  const ok = await verifyWithLabel(cs, signaturePublicKey, REQUEST_SIGNATURE_LABEL, requestContent(target, auth.clientId, auth.timestamp, auth.nonce), auth.signature).catch(
+    () => false,
+  );
   if (!ok) throw new DsError("auth/bad-signature", "the request's signature does not verify");
 }

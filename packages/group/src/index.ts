@@ -39,14 +39,7 @@ export {
   externalInitCodec,
   groupContextExtensionsCodec,
 } from "./proposals/proposal.js";
-export {
-  ProposalOrRefType,
-  type ProposalOrRefTypeId,
-  type ProposalOrRef,
-  proposalOrRefCodec,
-  type Commit,
-  commitCodec,
-} from "./commit/commit.js";
+export { ProposalOrRefType, type ProposalOrRefTypeId, type ProposalOrRef, proposalOrRefCodec, type Commit, commitCodec } from "./commit/commit.js";
 export { ContentType, type ContentTypeId, isContentType, ratchetTypeOf } from "./framing/content-type.js";
 export {
   SenderType,
@@ -72,12 +65,7 @@ export {
   encodeFramedContentTbs,
   tbsIncludesGroupContext,
 } from "./framing/framed-content.js";
-export {
-  type FramedContentAuthData,
-  encodeFramedContentAuthData,
-  decodeFramedContentAuthData,
-  framedContentAuthDataCodec,
-} from "./framing/framed-content-auth-data.js";
+export { type FramedContentAuthData, encodeFramedContentAuthData, decodeFramedContentAuthData, framedContentAuthDataCodec } from "./framing/framed-content-auth-data.js";
 export {
   type AuthenticatedContent,
   type VerifiedContent,
@@ -98,13 +86,7 @@ export {
   createMembershipTag,
   verifyMembershipTag,
 } from "./framing/content-authentication.js";
-export {
-  type ReceiveOptions,
-  EXTERNAL_SENDER_PROPOSAL_TYPES,
-  checkGroupAndEpoch,
-  checkContentRules,
-  senderSignatureKey,
-} from "./framing/receiver-checks.js";
+export { type ReceiveOptions, EXTERNAL_SENDER_PROPOSAL_TYPES, checkGroupAndEpoch, checkContentRules, senderSignatureKey } from "./framing/receiver-checks.js";
 export {
   type PublicMessage,
   type PublicMessageIn,
@@ -160,15 +142,7 @@ export {
   encryptedGroupSecretsCodec,
   welcomeCodec,
 } from "./welcome/welcome.js";
-export {
-  type GroupInfo,
-  type GroupInfoTBS,
-  GROUP_INFO_TBS_LABEL,
-  groupInfoCodec,
-  encodeGroupInfoTbs,
-  signGroupInfo,
-  verifyGroupInfoSignature,
-} from "./welcome/group-info.js";
+export { type GroupInfo, type GroupInfoTBS, GROUP_INFO_TBS_LABEL, groupInfoCodec, encodeGroupInfoTbs, signGroupInfo, verifyGroupInfoSignature } from "./welcome/group-info.js";
 export {
   type ExternalPub,
   type ExternalSender,
@@ -329,7 +303,15 @@ export {
 export { type CreateGroupOptions, createGroup } from "./creation/group-create.js";
 export { releaseSuperseded } from "./state/state-release.js";
 export { type ProposalInput, type CreatedProposal, type FramedHandshake, createProposal, frameHandshake, proposalFromInput } from "./proposals/proposal-create.js";
-export { type ProposalWithSender, type AppliedProposals, type ProposalListEntry, type ProposalVerdict, type ProposalInvalid, type ProposalValid, applyProposalList } from "./proposals/proposal-list.js";
+export {
+  type ProposalWithSender,
+  type AppliedProposals,
+  type ProposalListEntry,
+  type ProposalVerdict,
+  type ProposalInvalid,
+  type ProposalValid,
+  applyProposalList,
+} from "./proposals/proposal-list.js";
 export type {
   EntryOf,
   AddEntry,
@@ -359,13 +341,7 @@ export {
   unprotectMessage,
 } from "./receive/message-process.js";
 export { type DecryptedWelcome, type JoinFromWelcomeOptions, decryptWelcome, joinFromWelcome } from "./welcome/welcome-join.js";
-export {
-  type SuccessorGroupOptions,
-  type SuccessorGroup,
-  type BranchOptions,
-  createReinitGroup,
-  createBranch,
-} from "./creation/resumption-create.js";
+export { type SuccessorGroupOptions, type SuccessorGroup, type BranchOptions, createReinitGroup, createBranch } from "./creation/resumption-create.js";
 export { type ResumedGroupSource, type ResumptionKind, resumptionPsksOf, checkResumedGroup } from "./creation/resumption-join.js";
 export { createApplicationMessage } from "./framing/application-message.js";
 export { type ExternalCommitOptions, joinByExternalCommit } from "./welcome/external-commit.js";
@@ -376,13 +352,7 @@ export {
   createExternalProposal,
   createNewMemberProposal,
 } from "./proposals/external-proposal.js";
-export {
-  type BlobKind,
-  type StateHeader,
-  BLOB_MAGIC,
-  STATE_FORMAT_VERSION,
-  peekStateHeader,
-} from "./state/blob-header.js";
+export { type BlobKind, type StateHeader, BLOB_MAGIC, STATE_FORMAT_VERSION, peekStateHeader } from "./state/blob-header.js";
 export { type GroupStateEnvironment, encodeGroupState, decodeGroupState } from "./state/group-state-codec.js";
 export { encodePastEpoch, decodePastEpoch } from "./state/past-epoch-codec.js";
 export { type KeyPackageMaterial, encodeKeyPackageMaterial, decodeKeyPackageMaterial } from "./state/key-package-material.js";

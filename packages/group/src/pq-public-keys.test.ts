@@ -57,11 +57,19 @@ async function badPqHpkeKeys(cs: CipherSuiteProvider): Promise<BadKey[]> {
     case HpkeKemId.ML_KEM_768:
     case HpkeKemId.ML_KEM_1024:
       expect(publicKey.length).toBe(ML_KEM_EK[cs.suite.kem]);
-      return [{ what: "ML-KEM key failing the modulus check (first coefficient)", key: badModulus(publicKey) }, { what: "ML-KEM key failing the modulus check (last coefficient)", key: badModulus(publicKey, publicKey.length - 32 - 3) }, ...common];
+      return [
+        { what: "ML-KEM key failing the modulus check (first coefficient)", key: badModulus(publicKey) },
+        { what: "ML-KEM key failing the modulus check (last coefficient)", key: badModulus(publicKey, publicKey.length - 32 - 3) },
+        ...common,
+      ];
     case HpkeKemId.MLKEM768_X25519:
       // X-Wing (draft-connolly-cfrg-xwing-kem): pk = ML-KEM-768 ek (1184) || X25519 (32).
       expect(publicKey.length).toBe(1216);
-      return [{ what: "X-Wing key whose ML-KEM-768 half fails the modulus check", key: badModulus(publicKey) }, { what: "X-Wing key without its X25519 half", key: publicKey.slice(0, 1184) }, ...common];
+      return [
+        { what: "X-Wing key whose ML-KEM-768 half fails the modulus check", key: badModulus(publicKey) },
+        { what: "X-Wing key without its X25519 half", key: publicKey.slice(0, 1184) },
+        ...common,
+      ];
     case HpkeKemId.MLKEM768_P256:
     case HpkeKemId.MLKEM1024_P384:
       return [{ what: "hybrid key whose ML-KEM half fails the modulus check", key: badModulus(publicKey) }, ...common];

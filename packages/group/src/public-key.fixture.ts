@@ -228,7 +228,10 @@ export async function expectRefusedThenGenuine(s: Scenario, receiver: GroupState
 /** Bob's genuine messages and Commit are processed by `receiver` (which is then used up). */
 export async function expectGenuineProcessed(s: Scenario, receiver: GroupState): Promise<void> {
   let state = receiver;
-  for (const [m, text] of [[s.genuine.m0, "m0"], [s.genuine.m2, "m2"]] as const) {
+  for (const [m, text] of [
+    [s.genuine.m0, "m0"],
+    [s.genuine.m2, "m2"],
+  ] as const) {
     const r = await processMessage(state, m);
     expect(r.kind).toBe("application");
     if (r.kind === "application") expect(new TextDecoder().decode(r.data)).toBe(text);

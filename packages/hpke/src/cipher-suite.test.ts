@@ -12,7 +12,11 @@ const noX448: PrimitiveSource = {
   dh: (id) => (id === HpkeKemId.DHKEM_X448_HKDF_SHA512 ? undefined : noble.dh(id)),
   signature: (s) => (s === SignatureScheme.ed448 ? undefined : noble.signature(s)),
 };
-const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (CryptoError.isInstance(e) ? e.code : `not a CryptoError: ${String(e)}`));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (CryptoError.isInstance(e) ? e.code : `not a CryptoError: ${String(e)}`),
+  );
 
 describe("createCryptoProvider", () => {
   it("lists only suites whose every primitive is available", async () => {

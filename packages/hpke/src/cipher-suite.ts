@@ -40,8 +40,7 @@ const SIGNATURE_NAMES: Record<number, string> = {
 };
 
 /** A readable name for a TLS SignatureScheme value. */
-export const signatureName = (scheme: number): string =>
-  SIGNATURE_NAMES[scheme] ?? `signature scheme 0x${scheme.toString(16).padStart(4, "0")}`;
+export const signatureName = (scheme: number): string => SIGNATURE_NAMES[scheme] ?? `signature scheme 0x${scheme.toString(16).padStart(4, "0")}`;
 
 /** Items below which `hpkeSealBatch` seals everything on this thread (a message to another thread costs more). */
 const SEAL_ELSEWHERE_MIN = 32;
@@ -189,25 +188,14 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
       discard: () => encapsulated.discard(),
     };
   }
-  async hpkeOpen(
-    ciphertext: HpkeCiphertext,
-    privateKey: Uint8Array,
-    info: Uint8Array,
-    aad: Uint8Array,
-    publicKey?: Uint8Array,
-  ): Promise<Uint8Array> {
+  async hpkeOpen(ciphertext: HpkeCiphertext, privateKey: Uint8Array, info: Uint8Array, aad: Uint8Array, publicKey?: Uint8Array): Promise<Uint8Array> {
     try {
       return await openBase(this.#hpke, ciphertext.kemOutput, privateKey, info, aad, ciphertext.ciphertext, publicKey);
     } catch (e) {
       throw asCryptoError(e, "crypto/hpke-open", "HPKE open failed");
     }
   }
-  async hpkeExportSender(
-    publicKey: Uint8Array,
-    info: Uint8Array,
-    exporterContext: Uint8Array,
-    length: number,
-  ): Promise<{ kemOutput: Uint8Array; exportedSecret: Uint8Array }> {
+  async hpkeExportSender(publicKey: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): Promise<{ kemOutput: Uint8Array; exportedSecret: Uint8Array }> {
     try {
       const { enc, exportedSecret } = await sendExport(this.#hpke, publicKey, info, exporterContext, length);
       return { kemOutput: enc, exportedSecret };
@@ -326,10 +314,7 @@ export function suitePrimitives(source: PrimitiveSource, id: CipherSuiteId, ciph
   const kem = pq ? source.kem?.(suite.kem) : undefined;
   const signature = source.signature(suite.signature);
   if (!hash || !kdf || !aead || !signature || (pq ? !kem : !kemKdf || !dh)) {
-    throw new CryptoError(
-      "crypto/unsupported",
-      `${source.name} cannot serve ${suite.name}: missing ${missingPrimitives(source, suite).join(", ")}`,
-    );
+    throw new CryptoError("crypto/unsupported", `${source.name} cannot serve ${suite.name}: missing ${missingPrimitives(source, suite).join(", ")}`);
   }
   const sealBatch = source.hpkeSealBatch;
   return {

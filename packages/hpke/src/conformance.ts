@@ -150,11 +150,7 @@ async function runVector(name: string, suite: HpkeSuite, v: HpkeTestVector): Pro
     const ctx = fromHex(x.exporter_context);
     expect(`export "${x.exporter_context}" (sender)`, await sender.export(ctx, x.L), x.exported_value);
     expect(`export "${x.exporter_context}" (recipient)`, await recipient.export(ctx, x.L), x.exported_value);
-    expect(
-      `ReceiveExport "${x.exporter_context}"`,
-      await receiveExport(suite, encap.enc, r.privateKey, info, ctx, x.L, r.publicKey),
-      x.exported_value,
-    );
+    expect(`ReceiveExport "${x.exporter_context}"`, await receiveExport(suite, encap.enc, r.privateKey, info, ctx, x.L, r.publicKey), x.exported_value);
   }
   sender.dispose();
   recipient.dispose();

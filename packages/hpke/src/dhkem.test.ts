@@ -118,7 +118,11 @@ describe("Encap / Decap (RFC 9180 §4.1)", () => {
   it("rejects bad keys and encapsulations with stable codes", async () => {
     const kem = new Dhkem(p256, sha256Kdf, random);
     const r = await kem.generateKeyPair();
-    const code = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (CryptoError.isInstance(e) ? e.code : String(e)));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: unknown) => (CryptoError.isInstance(e) ? e.code : String(e)),
+      );
     expect(await code(kem.encap(r.publicKey.subarray(1)))).toBe("crypto/invalid-key");
     const offCurve = new Uint8Array(65);
     offCurve[0] = 4;
@@ -175,7 +179,11 @@ describe("Encap / Decap (RFC 9180 §4.1)", () => {
     expect(await kem.decap(enc, handle)).toEqual(sharedSecret);
     expect(await kem.decap(enc, handle, r.publicKey)).toEqual(sharedSecret);
     // Other lengths are still refused, and a group without the method refuses the handle.
-    const code = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (CryptoError.isInstance(e) ? e.code : String(e)));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: unknown) => (CryptoError.isInstance(e) ? e.code : String(e)),
+      );
     expect(await code(kem.decap(enc, new Uint8Array([0xef, ...r.privateKey])))).toBe("crypto/invalid-key");
     expect(await code(new Dhkem(x25519, sha256Kdf, random).decap(enc, handle))).toBe("crypto/invalid-key");
   });

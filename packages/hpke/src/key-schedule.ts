@@ -16,8 +16,7 @@ const MODE_BASE = 0x00;
 /** RFC 9180 §7.3 AEAD id of the export-only "AEAD". */
 export const EXPORT_ONLY_AEAD_ID = 0xffff;
 
-const exportOnlyRefusal = (): Promise<never> =>
-  Promise.reject(new UsageError("hpke/export-only", "the export-only AEAD (0xFFFF) cannot seal or open (RFC 9180 §5.3)"));
+const exportOnlyRefusal = (): Promise<never> => Promise.reject(new UsageError("hpke/export-only", "the export-only AEAD (0xFFFF) cannot seal or open (RFC 9180 §5.3)"));
 
 /**
  * The export-only AEAD (RFC 9180 §7.3, id 0xFFFF): a suite built with it
@@ -169,12 +168,7 @@ export type KeyScheduleNeeds = "all" | "aead" | "export";
  * base_nonce are never derived. Intermediate values are wiped; the caller
  * owns (and wipes) the outputs and `sharedSecret`.
  */
-export async function keyScheduleBase(
-  suite: HpkeSuite,
-  sharedSecret: Uint8Array,
-  info: Uint8Array,
-  needs: KeyScheduleNeeds = "all",
-): Promise<KeyScheduleSecrets> {
+export async function keyScheduleBase(suite: HpkeSuite, sharedSecret: Uint8Array, info: Uint8Array, needs: KeyScheduleNeeds = "all"): Promise<KeyScheduleSecrets> {
   const L = suite.labeled;
   // VerifyPSKInputs (§5.1.1) holds trivially: Base mode has no psk and no psk_id.
   const [context, secret] = await Promise.all([
@@ -186,10 +180,7 @@ export async function keyScheduleBase(
     const aead = needs !== "export" && !suite.exportOnly;
     const exporter = needs !== "aead";
     if (aead && !exporter) {
-      const [key, baseNonce] = await Promise.all([
-        L.expand(secret, LABEL.key, context, suite.aead.keyLength),
-        L.expand(secret, LABEL.baseNonce, context, suite.aead.nonceLength),
-      ]);
+      const [key, baseNonce] = await Promise.all([L.expand(secret, LABEL.key, context, suite.aead.keyLength), L.expand(secret, LABEL.baseNonce, context, suite.aead.nonceLength)]);
       return { key, baseNonce, exporterSecret: EMPTY };
     }
     if (!aead) {

@@ -21,8 +21,7 @@ interface Listed {
   readonly what: string;
 }
 
-const listed = (entries: readonly (readonly [string, string])[]): readonly Listed[] =>
-  entries.map(([hex, what]) => ({ bytes: fromHex(hex), what }));
+const listed = (entries: readonly (readonly [string, string])[]): readonly Listed[] => entries.map(([hex, what]) => ({ bytes: fromHex(hex), what }));
 
 const repeat = (byte: string, n: number): string => byte.repeat(n);
 
@@ -165,7 +164,8 @@ export function signaturePublicKeyShapeProblem(scheme: number, pk: Uint8Array): 
   const ed = EDDSA[scheme];
   if (ed === undefined) return undefined;
   if (pk.length !== ed.length) return `${ed.name} public key has ${pk.length} bytes, not ${ed.length}`;
-  if (ed.length === 57 && (expectDefined(pk[56], "pk[56]") & 0x7f) !== 0) return `${ed.name} public key is not a valid encoding: bits of its last byte other than the sign are set (RFC 8032 §5.2.2)`;
+  if (ed.length === 57 && (expectDefined(pk[56], "pk[56]") & 0x7f) !== 0)
+    return `${ed.name} public key is not a valid encoding: bits of its last byte other than the sign are set (RFC 8032 §5.2.2)`;
   // The y-coordinate (all bits but the sign bit) must be below p (RFC 8032 §5.1.3 step 1, §5.2.3 step 1).
   if (!lessThanLe(pk, ed.p, ed.length === 32 ? 0x7f : 0xff)) return `${ed.name} public key is not canonical: its y-coordinate is not below p (RFC 8032 §5.1.3, §5.2.3)`;
   const small = findMasked(ed.table, pk);

@@ -70,13 +70,7 @@ export async function setupBaseS(suite: HpkeSuite, pkR: Uint8Array, info: Uint8A
  * SetupBaseR(enc, skR, info) (RFC 9180 §5.1.1). `pkR`, if known, spares
  * recomputing pk(skR).
  */
-export async function setupBaseR(
-  suite: HpkeSuite,
-  enc: Uint8Array,
-  skR: Uint8Array,
-  info: Uint8Array,
-  pkR?: Uint8Array,
-): Promise<HpkeContext> {
+export async function setupBaseR(suite: HpkeSuite, enc: Uint8Array, skR: Uint8Array, info: Uint8Array, pkR?: Uint8Array): Promise<HpkeContext> {
   const sharedSecret = await suite.kem.decap(enc, skR, pkR);
   try {
     return new HpkeContext(suite, "recipient", await keyScheduleBase(suite, sharedSecret, info));
@@ -93,13 +87,7 @@ function refuseExportOnly(suite: HpkeSuite): void {
  * SealBase(pkR, info, aad, pt) (RFC 9180 §6.1): SetupBaseS then one Seal at
  * sequence number 0, whose nonce is base_nonce itself.
  */
-export async function sealBase(
-  suite: HpkeSuite,
-  pkR: Uint8Array,
-  info: Uint8Array,
-  aad: Uint8Array,
-  plaintext: Uint8Array,
-): Promise<SealResult> {
+export async function sealBase(suite: HpkeSuite, pkR: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<SealResult> {
   const encapsulated = await encapForSealBase(suite, pkR);
   return { enc: encapsulated.enc, ciphertext: await encapsulated.seal(info, aad, plaintext) };
 }
@@ -161,17 +149,9 @@ export async function openBase(
 }
 
 /** SendExport(pkR, info, exporter_context, L) (RFC 9180 §6.2). */
-export async function sendExport(
-  suite: HpkeSuite,
-  pkR: Uint8Array,
-  info: Uint8Array,
-  exporterContext: Uint8Array,
-  length: number,
-): Promise<SendExportResult> {
+export async function sendExport(suite: HpkeSuite, pkR: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): Promise<SendExportResult> {
   const { sharedSecret, enc } = await suite.kem.encap(pkR);
-  const exportedSecret = await withKeySchedule(suite, sharedSecret, info, "export", (k) =>
-    suite.labeled.expand(k.exporterSecret, LABEL.sec, exporterContext, length),
-  );
+  const exportedSecret = await withKeySchedule(suite, sharedSecret, info, "export", (k) => suite.labeled.expand(k.exporterSecret, LABEL.sec, exporterContext, length));
   return { enc, exportedSecret };
 }
 
@@ -186,7 +166,5 @@ export async function receiveExport(
   pkR?: Uint8Array,
 ): Promise<Uint8Array> {
   const sharedSecret = await suite.kem.decap(enc, skR, pkR);
-  return withKeySchedule(suite, sharedSecret, info, "export", (k) =>
-    suite.labeled.expand(k.exporterSecret, LABEL.sec, exporterContext, length),
-  );
+  return withKeySchedule(suite, sharedSecret, info, "export", (k) => suite.labeled.expand(k.exporterSecret, LABEL.sec, exporterContext, length));
 }

@@ -11,13 +11,7 @@ import { deriveSecretBytes, expandWithLabelBytes } from "./labeled-bytes.js";
  * `label` may be a string (UTF-8, as registered in §17.8) or raw bytes.
  * `exporterSecret` is not modified; the intermediate secret is wiped.
  */
-export async function mlsExporter(
-  cs: CipherSuiteProvider,
-  exporterSecret: Uint8Array,
-  label: string | Uint8Array,
-  context: Uint8Array,
-  length: number,
-): Promise<Uint8Array> {
+export async function mlsExporter(cs: CipherSuiteProvider, exporterSecret: Uint8Array, label: string | Uint8Array, context: Uint8Array, length: number): Promise<Uint8Array> {
   const labelBytes = typeof label === "string" ? utf8(label) : label;
   const [derived, contextHash] = await Promise.all([deriveSecretBytes(cs, exporterSecret, labelBytes), cs.hash(context)]);
   try {

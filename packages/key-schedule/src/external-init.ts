@@ -53,11 +53,6 @@ export async function createExternalInit(cs: CipherSuiteProvider, externalPub: U
  * init_secret = context.export("MLS 1.0 external init secret", KDF.Nh)
  * ```
  */
-export function processExternalInit(
-  cs: CipherSuiteProvider,
-  kemOutput: Uint8Array,
-  externalPriv: Uint8Array,
-  externalPub?: Uint8Array,
-): Promise<Uint8Array> {
+export function processExternalInit(cs: CipherSuiteProvider, kemOutput: Uint8Array, externalPriv: Uint8Array, externalPub?: Uint8Array): Promise<Uint8Array> {
   return cs.hpkeExportReceiver(kemOutput, externalPriv, EMPTY, EXTERNAL_INIT_LABEL, cs.hashLength, externalPub);
 }

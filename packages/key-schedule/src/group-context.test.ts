@@ -22,7 +22,11 @@ const expected =
   "0102030405060708" + // epoch
   "03010203" + // tree_hash<V>
   "0104" + // confirmed_transcript_hash<V>
-  "07" + "0001" + "0161" + "ff00" + "00"; // extensions<V>
+  "07" +
+  "0001" +
+  "0161" +
+  "ff00" +
+  "00"; // extensions<V>
 
 describe("GroupContext (RFC 9420 §8.1)", () => {
   it("encodes field by field", () => {

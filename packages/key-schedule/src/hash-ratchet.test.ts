@@ -161,9 +161,7 @@ describe.each(["synchronous", "awaited"] as const)("HashRatchet (RFC 9420 §9.1,
 
   it("validates its inputs", async () => {
     expect(() => new HashRatchet(cs, new Uint8Array(3))).toThrow(UsageError);
-    expect(() => new HashRatchet(cs, new Uint8Array(32), { policy: { outOfOrderWindow: -1, maxForwardDistance: 1 } })).toThrow(
-      UsageError,
-    );
+    expect(() => new HashRatchet(cs, new Uint8Array(32), { policy: { outOfOrderWindow: -1, maxForwardDistance: 1 } })).toThrow(UsageError);
     const { ratchet } = fresh();
     await expect(ratchet.get(1.5)).rejects.toThrow(UsageError);
     await expect(ratchet.get(-1)).rejects.toThrow(UsageError);

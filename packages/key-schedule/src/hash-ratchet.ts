@@ -11,11 +11,7 @@
  * ```
  */
 import { wipe } from "@mlskit/codec";
-import {
-  type CipherSuiteProvider,
-  InternalError,
-  UsageError,
-  ValidationError, expectDefined } from "@mlskit/core";
+import { type CipherSuiteProvider, InternalError, UsageError, ValidationError, expectDefined } from "@mlskit/core";
 import { RatchetKeyNonce } from "./key-nonce.js";
 import { AHEAD_KEPT, type AheadStep, PendingKey } from "./pending-key.js";
 import { DEFAULT_RATCHET_POLICY, type RatchetPolicy, assertRatchetPolicy } from "./ratchet-policy.js";
@@ -23,8 +19,6 @@ import { MAX_GENERATION, ratchetStep } from "./ratchet-step.js";
 import { Redacted } from "./redact.js";
 import { type HashRatchetState, hashRatchetStateProblem } from "./secret-tree-state.js";
 import { SerialQueue } from "./serial-queue.js";
-
-
 
 /** Options of a {@link HashRatchet}. */
 export interface HashRatchetOptions {
@@ -37,7 +31,6 @@ export interface HashRatchetOptions {
    */
   readonly onChange?: () => void;
 }
-
 
 /**
  * One hash ratchet (handshake or application) of one leaf. Every key/nonce
@@ -123,9 +116,7 @@ export class HashRatchet extends Redacted {
    */
   exportState(): HashRatchetState {
     this.#assertUsable();
-    const skipped = [...this.#skipped.values()]
-      .sort((a, b) => a.generation - b.generation)
-      .map((k) => ({ generation: k.generation, key: k.key.slice(), nonce: k.nonce.slice() }));
+    const skipped = [...this.#skipped.values()].sort((a, b) => a.generation - b.generation).map((k) => ({ generation: k.generation, key: k.key.slice(), nonce: k.nonce.slice() }));
     return { secret: this.#secret?.slice(), generation: this.#generation, skipped };
   }
 
@@ -288,7 +279,6 @@ export class HashRatchet extends Redacted {
   #assertUsable(): void {
     if (this.#wiped) throw new UsageError("secret-tree/wiped", `${this.#description} was wiped`);
   }
-
 
   /** Why `generation`, behind the ratchet and not in its window, cannot be read. */
   #goneError(generation: number): ValidationError {

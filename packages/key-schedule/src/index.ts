@@ -36,13 +36,7 @@ export {
   derivePskSecret,
 } from "./psk.js";
 export { mlsExporter } from "./exporter.js";
-export {
-  deriveConfirmedTranscriptHash,
-  deriveInterimTranscriptHash,
-  encodeInterimTranscriptHashInput,
-  createConfirmationTag,
-  verifyConfirmationTag,
-} from "./transcript-hash.js";
+export { deriveConfirmedTranscriptHash, deriveInterimTranscriptHash, encodeInterimTranscriptHashInput, createConfirmationTag, verifyConfirmationTag } from "./transcript-hash.js";
 export { ciphertextSample, deriveSenderDataKeyNonce } from "./sender-data.js";
 export { AeadKeyNonce, RatchetKeyNonce } from "./key-nonce.js";
 export { HashRatchet, type HashRatchetOptions } from "./hash-ratchet.js";

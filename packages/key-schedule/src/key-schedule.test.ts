@@ -8,13 +8,7 @@ import { EpochSecrets } from "./epoch-secrets.js";
 import { mlsExporter } from "./exporter.js";
 import { createExternalInit, deriveExternalKeyPair, processExternalInit } from "./external-init.js";
 import { decodeGroupContext, encodeGroupContext } from "./group-context.js";
-import {
-  deriveEpochSecrets,
-  deriveEpochSecretsFromCommit,
-  deriveJoinerSecret,
-  deriveWelcomeSecret,
-} from "./key-schedule.js";
-
+import { deriveEpochSecrets, deriveEpochSecretsFromCommit, deriveJoinerSecret, deriveWelcomeSecret } from "./key-schedule.js";
 
 /** The suite's provider, or why this provider cannot serve it here (reported as a skip). */
 async function openSuite(provider: CryptoProvider, suite: number): Promise<CipherSuiteProvider | string> {
@@ -94,13 +88,7 @@ for (const provider of testProviders()) {
           const external = await deriveExternalKeyPair(cs, secrets.externalSecret);
           expect(toHex(external.publicKey)).toBe(e.external_pub);
 
-          const exported = await mlsExporter(
-            cs,
-            secrets.exporterSecret,
-            e.exporter.label,
-            hex(e.exporter.context),
-            e.exporter.length,
-          );
+          const exported = await mlsExporter(cs, secrets.exporterSecret, e.exporter.label, hex(e.exporter.context), e.exporter.length);
           expect(toHex(exported)).toBe(e.exporter.secret);
 
           initSecret = secrets.initSecret;
@@ -153,9 +141,7 @@ describe("key schedule (unit)", async () => {
     await expect(deriveJoinerSecret(cs, bad, new Uint8Array(nh), groupContext)).rejects.toSatisfy(UsageError.isInstance);
     await expect(deriveJoinerSecret(cs, new Uint8Array(nh), bad, groupContext)).rejects.toThrow(/commit_secret/);
     await expect(deriveEpochSecrets(cs, { joinerSecret: bad, groupContext })).rejects.toThrow(/joiner_secret/);
-    await expect(
-      deriveEpochSecrets(cs, { joinerSecret: new Uint8Array(nh), pskSecret: bad, groupContext }),
-    ).rejects.toThrow(/psk_secret/);
+    await expect(deriveEpochSecrets(cs, { joinerSecret: new Uint8Array(nh), pskSecret: bad, groupContext })).rejects.toThrow(/psk_secret/);
   });
 
   it("EpochSecrets redacts itself and wipes", async () => {

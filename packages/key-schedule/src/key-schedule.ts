@@ -32,19 +32,12 @@ import { EpochSecrets } from "./epoch-secrets.js";
 
 function assertSecretLength(cs: CipherSuiteProvider, secret: Uint8Array, name: string): void {
   if (secret.length !== cs.hashLength) {
-    throw new UsageError(
-      "key-schedule/invalid-secret-length",
-      `${name} must be KDF.Nh = ${cs.hashLength} bytes, got ${secret.length}`,
-    );
+    throw new UsageError("key-schedule/invalid-secret-length", `${name} must be KDF.Nh = ${cs.hashLength} bytes, got ${secret.length}`);
   }
 }
 
 /** The intermediate after the PSK extract: KDF.Extract(joiner_secret, psk_secret or 0). */
-function extractMemberSecret(
-  cs: CipherSuiteProvider,
-  joinerSecret: Uint8Array,
-  pskSecret: Uint8Array | undefined,
-): Promise<Uint8Array> {
+function extractMemberSecret(cs: CipherSuiteProvider, joinerSecret: Uint8Array, pskSecret: Uint8Array | undefined): Promise<Uint8Array> {
   assertSecretLength(cs, joinerSecret, "joiner_secret");
   if (pskSecret !== undefined) assertSecretLength(cs, pskSecret, "psk_secret");
   // RFC 9420 §8.4: with no PSKs, psk_secret is the all-zero vector of length KDF.Nh.
@@ -56,12 +49,7 @@ function extractMemberSecret(
  * `groupContext` is the encoded GroupContext of the new epoch. Consumes
  * `commitSecret`; `initSecret` is not modified.
  */
-export async function deriveJoinerSecret(
-  cs: CipherSuiteProvider,
-  initSecret: Uint8Array,
-  commitSecret: Uint8Array,
-  groupContext: Uint8Array,
-): Promise<Uint8Array> {
+export async function deriveJoinerSecret(cs: CipherSuiteProvider, initSecret: Uint8Array, commitSecret: Uint8Array, groupContext: Uint8Array): Promise<Uint8Array> {
   assertSecretLength(cs, initSecret, "init_secret");
   assertSecretLength(cs, commitSecret, "commit_secret");
   const extracted = await cs.kdfExtract(initSecret, commitSecret);
@@ -79,11 +67,7 @@ export async function deriveJoinerSecret(
  * A Welcome joiner needs it before it knows the GroupContext (to decrypt the
  * GroupInfo, RFC 9420 §12.4.3.1). Inputs are not modified.
  */
-export async function deriveWelcomeSecret(
-  cs: CipherSuiteProvider,
-  joinerSecret: Uint8Array,
-  pskSecret?: Uint8Array,
-): Promise<Uint8Array> {
+export async function deriveWelcomeSecret(cs: CipherSuiteProvider, joinerSecret: Uint8Array, pskSecret?: Uint8Array): Promise<Uint8Array> {
   const member = await extractMemberSecret(cs, joinerSecret, pskSecret);
   try {
     return await deriveSecret(cs, member, "welcome");
@@ -148,16 +132,10 @@ export async function deriveEpochSecrets(cs: CipherSuiteProvider, input: JoinerK
       wipe(input.joinerSecret);
       return new EpochSecrets({ welcomeSecret, ...values });
     }
-    const [welcomeSecret, epoch] = await Promise.all([
-      deriveSecret(cs, member, "welcome"),
-      expandWithLabel(cs, member, "epoch", input.groupContext, cs.hashLength),
-    ]);
+    const [welcomeSecret, epoch] = await Promise.all([deriveSecret(cs, member, "welcome"), expandWithLabel(cs, member, "epoch", input.groupContext, cs.hashLength)]);
     epochSecret = epoch;
     const derived = await Promise.all(entries.map(([, label]) => deriveSecret(cs, epoch, label)));
-    const values = Object.fromEntries(entries.map(([name], i) => [name, expectDefined(derived[i], "derived[i]")])) as Record<
-      keyof typeof EPOCH_LABELS,
-      Uint8Array
-    >;
+    const values = Object.fromEntries(entries.map(([name], i) => [name, expectDefined(derived[i], "derived[i]")])) as Record<keyof typeof EPOCH_LABELS, Uint8Array>;
     wipe(input.joinerSecret);
     return new EpochSecrets({ welcomeSecret, ...values });
   } finally {
@@ -171,10 +149,7 @@ export async function deriveEpochSecrets(cs: CipherSuiteProvider, input: JoinerK
  * calls {@link deriveJoinerSecret} and {@link deriveEpochSecrets} itself to
  * keep joiner_secret for the GroupSecrets.
  */
-export async function deriveEpochSecretsFromCommit(
-  cs: CipherSuiteProvider,
-  input: CommitKeyScheduleInput,
-): Promise<EpochSecrets> {
+export async function deriveEpochSecretsFromCommit(cs: CipherSuiteProvider, input: CommitKeyScheduleInput): Promise<EpochSecrets> {
   if (input.pskSecret !== undefined) assertSecretLength(cs, input.pskSecret, "psk_secret");
   const joinerSecret = await deriveJoinerSecret(cs, input.initSecret, input.commitSecret, input.groupContext);
   try {

@@ -9,13 +9,7 @@ import type { CipherSuiteProvider } from "@mlskit/core";
 const PREFIX = utf8("MLS 1.0 ");
 
 /** ExpandWithLabel(Secret, Label, Context, Length) with `label` as bytes (RFC 9420 §8, KDFLabel). */
-export function expandWithLabelBytes(
-  cs: CipherSuiteProvider,
-  secret: Uint8Array,
-  label: Uint8Array,
-  context: Uint8Array,
-  length: number,
-): Promise<Uint8Array> {
+export function expandWithLabelBytes(cs: CipherSuiteProvider, secret: Uint8Array, label: Uint8Array, context: Uint8Array, length: number): Promise<Uint8Array> {
   const w = new Writer(16 + PREFIX.length + label.length + context.length);
   w.uint16(length);
   w.varint(PREFIX.length + label.length);

@@ -3,16 +3,7 @@ import { type CipherSuiteProvider, type CryptoProvider, ValidationError } from "
 import { hex, vectorReport, vectors } from "@mlskit/test-vectors";
 import { testProviders } from "@mlskit/test-vectors/providers";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  type PreSharedKeyID,
-  PSKType,
-  ResumptionPSKUsage,
-  assertPskNonceLength,
-  derivePskSecret,
-  preSharedKeyIdCodec,
-  pskLabelCodec,
-} from "./psk.js";
-
+import { type PreSharedKeyID, PSKType, ResumptionPSKUsage, assertPskNonceLength, derivePskSecret, preSharedKeyIdCodec, pskLabelCodec } from "./psk.js";
 
 /** The suite's provider, or why this provider cannot serve it here (reported as a skip). */
 async function openSuite(provider: CryptoProvider, suite: number): Promise<CipherSuiteProvider | string> {
@@ -123,8 +114,6 @@ describe("psk_secret (unit)", async () => {
   it("checks the psk_nonce length", () => {
     const id: PreSharedKeyID = { psktype: PSKType.external, pskId: new Uint8Array(1), pskNonce: new Uint8Array(3) };
     expect(() => assertPskNonceLength(cs, id)).toThrow(ValidationError);
-    expect(() =>
-      assertPskNonceLength(cs, { ...id, pskNonce: new Uint8Array(cs.hashLength) }),
-    ).not.toThrow();
+    expect(() => assertPskNonceLength(cs, { ...id, pskNonce: new Uint8Array(cs.hashLength) })).not.toThrow();
   });
 });

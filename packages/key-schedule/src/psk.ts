@@ -98,11 +98,7 @@ export interface PskInput {
  */
 export function assertPskNonceLength(cs: CipherSuiteProvider, id: PreSharedKeyID): void {
   if (id.pskNonce.length !== cs.hashLength) {
-    throw new ValidationError(
-      "psk/invalid-nonce-length",
-      "8.4",
-      `psk_nonce is ${id.pskNonce.length} bytes, expected KDF.Nh = ${cs.hashLength}`,
-    );
+    throw new ValidationError("psk/invalid-nonce-length", "8.4", `psk_nonce is ${id.pskNonce.length} bytes, expected KDF.Nh = ${cs.hashLength}`);
   }
 }
 

@@ -24,11 +24,7 @@ export function ratchetStep(cs: CipherSuiteProvider, secret: Uint8Array, j: numb
   if (hasSyncKdf(cs)) {
     return {
       keyNonce: withKey
-        ? new RatchetKeyNonce(
-            j,
-            deriveTreeSecretSync(cs, secret, "key", j, aeadKeyLength),
-            deriveTreeSecretSync(cs, secret, "nonce", j, aeadNonceLength),
-          )
+        ? new RatchetKeyNonce(j, deriveTreeSecretSync(cs, secret, "key", j, aeadKeyLength), deriveTreeSecretSync(cs, secret, "nonce", j, aeadNonceLength))
         : undefined,
       next: withNext ? deriveTreeSecretSync(cs, secret, "secret", j, hashLength) : undefined,
     };

@@ -181,15 +181,31 @@ describe("SecretTree state (RFC 9420 §9.2, §15.3)", async () => {
       ["a node secret of the wrong size", /^nodes\[0\]\.secret$/, (s) => ({ ...s, nodes: [{ ...s.nodes[0]!, secret: new Uint8Array(31) }, ...s.nodes.slice(1)] })],
       ["a node outside the tree", /^nodes\[\d\]\.node$/, (s) => ({ ...s, nodes: [...s.nodes, { node: 15, secret: new Uint8Array(32) }] })],
       ["a duplicate node", /^nodes\[1\]\.node$/, (s) => ({ ...s, nodes: [s.nodes[0]!, ...s.nodes] })],
-      ["a node overlapping a derived leaf", /^(nodes|leaves)\[\d\]$/, (s) => ({ ...s, nodes: [...s.nodes, { node: 1, secret: new Uint8Array(32) }].sort((a, b) => a.node - b.node) })],
+      [
+        "a node overlapping a derived leaf",
+        /^(nodes|leaves)\[\d\]$/,
+        (s) => ({ ...s, nodes: [...s.nodes, { node: 1, secret: new Uint8Array(32) }].sort((a, b) => a.node - b.node) }),
+      ],
       ["a missing node (a leaf left without a secret)", /^(nodes|leaves)\[\d\]$|^nodes$/, (s) => ({ ...s, nodes: s.nodes.slice(1) })],
       ["a leaf out of range", /^leaves\[1\]\.leaf$/, (s) => withLeaf(s, 1, (l) => ({ ...l, leaf: 8 }))],
       ["a duplicate leaf", /^leaves\[1\]\.leaf$/, (s) => ({ ...s, leaves: [s.leaves[0]!, s.leaves[0]!, s.leaves[1]!] })],
       ["a ratchet secret of the wrong size", /^leaves\[0\]\.application\.secret$/, (s) => withApp(s, (r) => ({ ...r, secret: new Uint8Array(33) }))],
-      ["a skipped generation at the ratchet's", /^leaves\[0\]\.application\.skipped\[3\]\.generation$/, (s) => withApp(s, (r) => ({ ...r, skipped: [...r.skipped, { ...r.skipped[0]!, generation: r.generation }] }))],
+      [
+        "a skipped generation at the ratchet's",
+        /^leaves\[0\]\.application\.skipped\[3\]\.generation$/,
+        (s) => withApp(s, (r) => ({ ...r, skipped: [...r.skipped, { ...r.skipped[0]!, generation: r.generation }] })),
+      ],
       ["a duplicate skipped generation", /^leaves\[0\]\.application\.skipped\[1\]\.generation$/, (s) => withApp(s, (r) => ({ ...r, skipped: [r.skipped[0]!, ...r.skipped] }))],
-      ["a key of the wrong size", /^leaves\[0\]\.application\.skipped\[0\]\.key$/, (s) => withApp(s, (r) => ({ ...r, skipped: [{ ...r.skipped[0]!, key: new Uint8Array(32) }, ...r.skipped.slice(1)] }))],
-      ["a nonce of the wrong size", /^leaves\[0\]\.application\.skipped\[0\]\.nonce$/, (s) => withApp(s, (r) => ({ ...r, skipped: [{ ...r.skipped[0]!, nonce: new Uint8Array(8) }, ...r.skipped.slice(1)] }))],
+      [
+        "a key of the wrong size",
+        /^leaves\[0\]\.application\.skipped\[0\]\.key$/,
+        (s) => withApp(s, (r) => ({ ...r, skipped: [{ ...r.skipped[0]!, key: new Uint8Array(32) }, ...r.skipped.slice(1)] })),
+      ],
+      [
+        "a nonce of the wrong size",
+        /^leaves\[0\]\.application\.skipped\[0\]\.nonce$/,
+        (s) => withApp(s, (r) => ({ ...r, skipped: [{ ...r.skipped[0]!, nonce: new Uint8Array(8) }, ...r.skipped.slice(1)] })),
+      ],
     ];
 
     it.each(mutations)("rejects %s: a CodecError naming the field when decoding, a UsageError when restoring", async (_, path, mutate) => {

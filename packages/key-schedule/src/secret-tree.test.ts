@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SecretTree } from "./secret-tree.js";
 import { deriveSenderDataKeyNonce } from "./sender-data.js";
 
-
 /** The suite's provider, or why this provider cannot serve it here (reported as a skip). */
 async function openSuite(provider: CryptoProvider, suite: number): Promise<CipherSuiteProvider | string> {
   if ((await provider.supportedCipherSuites()).includes(suite)) return provider.cipherSuite(suite);
@@ -151,9 +150,7 @@ describe("SecretTree (unit)", async () => {
 
   it("rejects a leaf outside the tree", async () => {
     const tree = new SecretTree(base, base.randomBytes(32), 5);
-    await expect(tree.getKey(5, "handshake", 0)).rejects.toSatisfy(
-      (e: unknown) => ValidationError.isInstance(e) && e.code === "secret-tree/leaf-out-of-range",
-    );
+    await expect(tree.getKey(5, "handshake", 0)).rejects.toSatisfy((e: unknown) => ValidationError.isInstance(e) && e.code === "secret-tree/leaf-out-of-range");
     await expect(tree.getKey(-1, "handshake", 0)).rejects.toThrow(ValidationError);
     await expect(tree.getKey(4, "handshake", 0)).resolves.toBeDefined();
   });
@@ -172,9 +169,7 @@ describe("SecretTree (unit)", async () => {
       return k.key;
     });
     expect(isZero(again)).toBe(true);
-    await expect(tree.getKey(1, "application", 3)).rejects.toSatisfy(
-      (e: unknown) => ValidationError.isInstance(e) && e.code === "secret-tree/generation-consumed",
-    );
+    await expect(tree.getKey(1, "application", 3)).rejects.toSatisfy((e: unknown) => ValidationError.isInstance(e) && e.code === "secret-tree/generation-consumed");
   });
 
   it("the sender side never reuses a generation", async () => {

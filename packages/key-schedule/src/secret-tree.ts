@@ -66,12 +66,7 @@ export class SecretTree extends Redacted {
    * its own copy; the caller should wipe its `encryption_secret` once the tree
    * exists (RFC 9420 §9.2).
    */
-  constructor(
-    cs: CipherSuiteProvider,
-    encryptionSecret: Uint8Array,
-    leafCount: number,
-    options: SecretTreeOptions = {},
-  ) {
+  constructor(cs: CipherSuiteProvider, encryptionSecret: Uint8Array, leafCount: number, options: SecretTreeOptions = {}) {
     super("SecretTree");
     if (!Number.isInteger(leafCount) || leafCount < 1 || leafCount > 2 ** 30) {
       throw new UsageError("secret-tree/invalid-leaf-count", `leafCount must be an integer in [1, 2^30], got ${leafCount}`);
@@ -254,12 +249,7 @@ export class SecretTree extends Redacted {
    * ({@link peekKey}); the key is wiped either way. A forged message leaves
    * ratchet positions and retained keys exactly as they were.
    */
-  async withKey<T>(
-    leaf: number,
-    type: RatchetType,
-    generation: number,
-    use: (key: RatchetKeyNonce) => Promise<T> | T,
-  ): Promise<T> {
+  async withKey<T>(leaf: number, type: RatchetType, generation: number, use: (key: RatchetKeyNonce) => Promise<T> | T): Promise<T> {
     const pending = await this.peekKey(leaf, type, generation);
     let result: T;
     try {

@@ -19,11 +19,7 @@ export function ciphertextSample(cs: CipherSuiteProvider, ciphertext: Uint8Array
  * (RFC 9420 §6.3.2), where `ciphertext` is the PrivateMessage's content
  * ciphertext. `senderDataSecret` is not modified.
  */
-export async function deriveSenderDataKeyNonce(
-  cs: CipherSuiteProvider,
-  senderDataSecret: Uint8Array,
-  ciphertext: Uint8Array,
-): Promise<AeadKeyNonce> {
+export async function deriveSenderDataKeyNonce(cs: CipherSuiteProvider, senderDataSecret: Uint8Array, ciphertext: Uint8Array): Promise<AeadKeyNonce> {
   const sample = ciphertextSample(cs, ciphertext);
   if (hasSyncKdf(cs)) {
     return new AeadKeyNonce(

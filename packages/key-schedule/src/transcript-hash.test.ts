@@ -3,14 +3,7 @@ import type { CipherSuiteProvider, CryptoProvider } from "@mlskit/core";
 import { hex, vectorReport, vectors } from "@mlskit/test-vectors";
 import { testProviders } from "@mlskit/test-vectors/providers";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  createConfirmationTag,
-  deriveConfirmedTranscriptHash,
-  deriveInterimTranscriptHash,
-  encodeInterimTranscriptHashInput,
-  verifyConfirmationTag,
-} from "./transcript-hash.js";
-
+import { createConfirmationTag, deriveConfirmedTranscriptHash, deriveInterimTranscriptHash, encodeInterimTranscriptHashInput, verifyConfirmationTag } from "./transcript-hash.js";
 
 /** The suite's provider, or why this provider cannot serve it here (reported as a skip). */
 async function openSuite(provider: CryptoProvider, suite: number): Promise<CipherSuiteProvider | string> {

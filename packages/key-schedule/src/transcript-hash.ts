@@ -9,11 +9,7 @@ import type { CipherSuiteProvider } from "@mlskit/core";
  * `struct { WireFormat wire_format; FramedContent content; opaque signature<V>; }`
  * of the Commit; the first epoch starts from an empty interim hash.
  */
-export function deriveConfirmedTranscriptHash(
-  cs: CipherSuiteProvider,
-  interimTranscriptHash: Uint8Array,
-  confirmedTranscriptHashInput: Uint8Array,
-): Promise<Uint8Array> {
+export function deriveConfirmedTranscriptHash(cs: CipherSuiteProvider, interimTranscriptHash: Uint8Array, confirmedTranscriptHashInput: Uint8Array): Promise<Uint8Array> {
   return cs.hash(concatBytes(interimTranscriptHash, confirmedTranscriptHashInput));
 }
 
@@ -29,20 +25,12 @@ export function encodeInterimTranscriptHashInput(confirmationTag: Uint8Array): U
  *   Hash(confirmed_transcript_hash_[epoch] || InterimTranscriptHashInput_[epoch])
  * (RFC 9420 §8.2).
  */
-export function deriveInterimTranscriptHash(
-  cs: CipherSuiteProvider,
-  confirmedTranscriptHash: Uint8Array,
-  confirmationTag: Uint8Array,
-): Promise<Uint8Array> {
+export function deriveInterimTranscriptHash(cs: CipherSuiteProvider, confirmedTranscriptHash: Uint8Array, confirmationTag: Uint8Array): Promise<Uint8Array> {
   return cs.hash(concatBytes(confirmedTranscriptHash, encodeInterimTranscriptHashInput(confirmationTag)));
 }
 
 /** confirmation_tag = MAC(confirmation_key, GroupContext.confirmed_transcript_hash) (RFC 9420 §6.1). */
-export function createConfirmationTag(
-  cs: CipherSuiteProvider,
-  confirmationKey: Uint8Array,
-  confirmedTranscriptHash: Uint8Array,
-): Promise<Uint8Array> {
+export function createConfirmationTag(cs: CipherSuiteProvider, confirmationKey: Uint8Array, confirmedTranscriptHash: Uint8Array): Promise<Uint8Array> {
   return cs.mac(confirmationKey, confirmedTranscriptHash);
 }
 

@@ -37,7 +37,13 @@ export class ClientGroups {
     this.#storage = storage;
     this.#envFor = envFor;
     this.#forgetter = forgetter;
-    this.#host = { identityProvider, reload: (groupId) => this.#load(groupId), forgetPrivateKeys: (keys, reason) => forgetter.forget(keys, reason), ...(history !== undefined ? { history } : {}), ...(forks !== undefined ? { forks } : {}) };
+    this.#host = {
+      identityProvider,
+      reload: (groupId) => this.#load(groupId),
+      forgetPrivateKeys: (keys, reason) => forgetter.forget(keys, reason),
+      ...(history !== undefined ? { history } : {}),
+      ...(forks !== undefined ? { forks } : {}),
+    };
   }
 
   /** The group with this id, from memory or from the store. */

@@ -87,11 +87,7 @@ export async function joinFromWelcome(client: ClientInternals, welcome: Uint8Arr
 }
 
 /** {@link Client.proposeAsNewMember}. @internal */
-export async function proposeAsNewMember(
-  client: ClientInternals,
-  groupInfo: Uint8Array,
-  options: NewMemberProposalOptions,
-): Promise<NewMemberProposalOutput> {
+export async function proposeAsNewMember(client: ClientInternals, groupInfo: Uint8Array, options: NewMemberProposalOptions): Promise<NewMemberProposalOutput> {
   const m = decodeMlsMessage(groupInfo);
   if (m.wireFormat !== WireFormat.mls_group_info) throw new ValidationError("message/not-a-group-info", "12.4.3", "the message is not a GroupInfo");
   const cs = await client.crypto.cipherSuite(m.groupInfo.groupContext.cipherSuite);
@@ -111,11 +107,7 @@ export async function proposeAsNewMember(
 }
 
 /** {@link Client.joinExternal}. @internal */
-export async function joinExternal(
-  client: ClientInternals,
-  groupInfo: Uint8Array,
-  options: JoinExternalOptions,
-): Promise<{ readonly group: Group; readonly commit: Uint8Array }> {
+export async function joinExternal(client: ClientInternals, groupInfo: Uint8Array, options: JoinExternalOptions): Promise<{ readonly group: Group; readonly commit: Uint8Array }> {
   const m = decodeMlsMessage(groupInfo);
   if (m.wireFormat !== WireFormat.mls_group_info) throw new ValidationError("message/not-a-group-info", "12.4.3", "the message is not a GroupInfo");
   const gc = m.groupInfo.groupContext;
@@ -139,9 +131,7 @@ export async function joinExternal(
     ...(options.ratchetTree !== undefined ? { ratchetTree: options.ratchetTree } : {}),
     ...(removeOwnLeaf !== undefined ? { removeOwnLeaf } : {}),
     ...(options.authenticatedData !== undefined ? { authenticatedData: options.authenticatedData } : {}),
-    ...(options.psks !== undefined
-      ? { psks: options.psks.map((pskId) => ({ psktype: 1 as const, pskId, pskNonce: cs.randomBytes(cs.hashLength) })) }
-      : {}),
+    ...(options.psks !== undefined ? { psks: options.psks.map((pskId) => ({ psktype: 1 as const, pskId, pskNonce: cs.randomBytes(cs.hashLength) })) } : {}),
   });
   return { group: await client.adopt({ ...state, status: { kind: "external-join-pending", commit } }), commit };
 }

@@ -5,14 +5,7 @@
  */
 import { type CipherSuiteProvider, ProtocolVersion, type StoredKeyPackage, WireFormat } from "@mlskit/core";
 import type { Capabilities } from "@mlskit/ratchet-tree";
-import {
-  type KeyPackage,
-  LAST_RESORT_EXTENSION_TYPE,
-  createKeyPackage,
-  decodeKeyPackageMaterial,
-  encodeKeyPackageMaterial,
-  encodeMlsMessage,
-} from "@mlskit/group";
+import { type KeyPackage, LAST_RESORT_EXTENSION_TYPE, createKeyPackage, decodeKeyPackageMaterial, encodeKeyPackageMaterial, encodeMlsMessage } from "@mlskit/group";
 import type { Client } from "./client.js";
 import type { ClientInternals } from "./client-internals.js";
 import type { KeyPackageOptions, PublishedKeyPackage } from "./client-options.js";

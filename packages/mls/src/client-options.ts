@@ -168,10 +168,7 @@ export interface PublishedKeyPackage {
 }
 
 /** Where {@link Client.joinFromWelcome} finds the group a ReInit or branch Welcome resumes. */
-export type ResumedGroupInput =
-  | Group
-  | GroupState
-  | ((groupId: Uint8Array) => Group | GroupState | undefined | Promise<Group | GroupState | undefined>);
+export type ResumedGroupInput = Group | GroupState | ((groupId: Uint8Array) => Group | GroupState | undefined | Promise<Group | GroupState | undefined>);
 
 /** Options of {@link Client.joinFromWelcome}. */
 export interface JoinOptions {

@@ -3,15 +3,7 @@
  * PSKs of its groups.
  */
 import { bytesEqual, encode } from "@mlskit/codec";
-import {
-  type CipherSuiteProvider,
-  type Credential,
-  type CryptoProvider,
-  type KeyPair,
-  type SignatureSchemeId,
-  UsageError,
-  credentialCodec,
-} from "@mlskit/core";
+import { type CipherSuiteProvider, type Credential, type CryptoProvider, type KeyPair, type SignatureSchemeId, UsageError, credentialCodec } from "@mlskit/core";
 import type { Client } from "./client.js";
 import { decodeClientRecord } from "./client-record.js";
 import type { ClientOptions } from "./client-options.js";

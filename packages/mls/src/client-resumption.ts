@@ -14,12 +14,7 @@ import type { Group } from "./group.js";
 import { decodeKeyPackageInput } from "./key-package-input.js";
 
 /** {@link Client.reinitGroup}. @internal */
-export async function reinitGroup(
-  client: ClientInternals,
-  old: Group,
-  keyPackages: readonly Uint8Array[],
-  options: SuccessorOptions,
-): Promise<SuccessorGroup> {
+export async function reinitGroup(client: ClientInternals, old: Group, keyPackages: readonly Uint8Array[], options: SuccessorOptions): Promise<SuccessorGroup> {
   const reinit = old.reinit;
   if (reinit === undefined) throw new UsageError("usage/no-reinit", "the group has no merged ReInit (RFC 9420 §11.2)");
   const cs = await client.crypto.cipherSuite(reinit.cipherSuite);
@@ -49,12 +44,7 @@ export async function branchGroup(
 }
 
 /** The parts shared by a ReInit successor and a branch: our fresh leaf, and the validated KeyPackages of the others. */
-async function successorBase(
-  client: ClientInternals,
-  cs: CipherSuiteProvider,
-  keyPackages: readonly Uint8Array[],
-  options: SuccessorOptions,
-): Promise<SuccessorGroupOptions> {
+async function successorBase(client: ClientInternals, cs: CipherSuiteProvider, keyPackages: readonly Uint8Array[], options: SuccessorOptions): Promise<SuccessorGroupOptions> {
   const own = await newKeyPackage(client, cs, {});
   // The KeyPackage's init key opens no Welcome here: spent at once (its leaf key is the group's).
   await client.forgetPrivateKeys([own.privateKeys.initPrivateKey], "unused");

@@ -6,7 +6,21 @@
  * creates KeyPackages, creates and joins groups, and hands out {@link Group}s.
  */
 import { toHex } from "@mlskit/codec";
-import { type CipherSuiteId, type CipherSuiteProvider, type ClientStore, type Credential, type PskStore, type CryptoProvider, type Extension, type IdentityProvider, type KeyPair, type SignatureSchemeId, UsageError, pskStoreOf, guardIdentityProvider } from "@mlskit/core";
+import {
+  type CipherSuiteId,
+  type CipherSuiteProvider,
+  type ClientStore,
+  type Credential,
+  type PskStore,
+  type CryptoProvider,
+  type Extension,
+  type IdentityProvider,
+  type KeyPair,
+  type SignatureSchemeId,
+  UsageError,
+  pskStoreOf,
+  guardIdentityProvider,
+} from "@mlskit/core";
 import type { GroupServices, GroupState, ResumptionPskStore } from "@mlskit/group";
 import { memoryStore } from "@mlskit/storage-memory";
 import { inspectCustom } from "@mlskit/key-schedule";
@@ -20,7 +34,16 @@ import type { GroupEnv } from "./group-persistence.js";
 import type { ClientInternals } from "./client-internals.js";
 import { joinExternal, joinFromWelcome, proposeAsNewMember } from "./client-join.js";
 import { forgetDeletedKeyPackage, storeKeyPackage } from "./client-key-packages.js";
-import type { ClientOptions, CreateGroupOptions, JoinExternalOptions, JoinOptions, KeyPackageOptions, PublishedKeyPackage, SuccessorGroup, SuccessorOptions } from "./client-options.js";
+import type {
+  ClientOptions,
+  CreateGroupOptions,
+  JoinExternalOptions,
+  JoinOptions,
+  KeyPackageOptions,
+  PublishedKeyPackage,
+  SuccessorGroup,
+  SuccessorOptions,
+} from "./client-options.js";
 import { branchGroup, reinitGroup } from "./client-resumption.js";
 import { resolveSigner } from "./defaults.js";
 import type { Group } from "./group.js";
@@ -30,7 +53,19 @@ import { ClientHistory, type ImportHistoryOptions, type ImportedHistory, type Sh
 import { isHistoryRowId } from "./history/history-store.js";
 import { resolveForkOptions } from "./forks/fork-options.js";
 
-export type { ClientOptions, KeyDeletionFailure, CreateGroupOptions, DraftExtensionsOptions, KeyPackageOptions, PublishedKeyPackage, ResumedGroupInput, JoinOptions, JoinExternalOptions, SuccessorOptions, SuccessorGroup } from "./client-options.js";
+export type {
+  ClientOptions,
+  KeyDeletionFailure,
+  CreateGroupOptions,
+  DraftExtensionsOptions,
+  KeyPackageOptions,
+  PublishedKeyPackage,
+  ResumedGroupInput,
+  JoinOptions,
+  JoinExternalOptions,
+  SuccessorOptions,
+  SuccessorGroup,
+} from "./client-options.js";
 
 /**
  * One MLS client. Create it with {@link Client.create}.
@@ -65,14 +100,7 @@ export class Client {
   /** History sharing: retention, imported epochs, bundles (history/). */
   readonly #history: ClientHistory;
 
-  private constructor(
-    crypto: CryptoProvider,
-    cs: CipherSuiteProvider,
-    credential: Credential,
-    signature: KeyPair,
-    options: ClientOptions,
-    storage: ClientStore,
-  ) {
+  private constructor(crypto: CryptoProvider, cs: CipherSuiteProvider, credential: Credential, signature: KeyPair, options: ClientOptions, storage: ClientStore) {
     this.#crypto = crypto;
     this.#cs = cs;
     this.#credential = credential;
@@ -87,7 +115,14 @@ export class Client {
     this.#services = { identityProvider: this.#guardedIdentityProvider, psks: pskStoreOf(storage), resumptionPsks };
     this.#forgetter = new KeyForgetter(crypto, options.onKeyDeletionFailed);
     this.#history = new ClientHistory(storage, this.#guardedIdentityProvider, options.historySharing);
-    this.#groups = new ClientGroups(storage, this.#guardedIdentityProvider, (suite, groupId) => this.#envFor(suite, groupId), this.#forgetter, this.#history.hooks, options.forks !== undefined ? resolveForkOptions(options.forks) : undefined);
+    this.#groups = new ClientGroups(
+      storage,
+      this.#guardedIdentityProvider,
+      (suite, groupId) => this.#envFor(suite, groupId),
+      this.#forgetter,
+      this.#history.hooks,
+      options.forks !== undefined ? resolveForkOptions(options.forks) : undefined,
+    );
     this.#internals = {
       crypto: this.#crypto,
       cs: this.#cs,

@@ -6,15 +6,7 @@
  * handshake messages, three past epochs kept).
  */
 import { utf8 } from "@mlskit/codec";
-import {
-  CipherSuite,
-  type CipherSuiteId,
-  type CipherSuiteProvider,
-  type Credential,
-  CredentialType,
-  type CryptoProvider,
-  UsageError,
-} from "@mlskit/core";
+import { CipherSuite, type CipherSuiteId, type CipherSuiteProvider, type Credential, CredentialType, type CryptoProvider, UsageError } from "@mlskit/core";
 // package.json "imports": "./default-crypto/node.js" under the "node" condition, "./default-crypto/web.js" otherwise.
 import { createDefaultCryptoProvider } from "#default-crypto";
 

@@ -72,15 +72,7 @@ export type FacadeErrorCode = (typeof FACADE_ERROR_CODES)[number];
  * README.md "Error codes" says what to do about each (checked by a test).
  */
 export type MlsErrorCode =
-  | FacadeErrorCode
-  | CodecErrorCode
-  | CoreErrorCode
-  | HpkeErrorCode
-  | WebCryptoErrorCode
-  | RatchetTreeErrorCode
-  | KeyScheduleErrorCode
-  | GroupErrorCode
-  | MemoryStorageErrorCode;
+  FacadeErrorCode | CodecErrorCode | CoreErrorCode | HpkeErrorCode | WebCryptoErrorCode | RatchetTreeErrorCode | KeyScheduleErrorCode | GroupErrorCode | MemoryStorageErrorCode;
 
 /** {@link MlsErrorCode} as a list. */
 export const MLS_ERROR_CODES: readonly MlsErrorCode[] = [

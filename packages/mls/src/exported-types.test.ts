@@ -30,7 +30,17 @@ const OPAQUE = new Set(["GroupState"]);
 function options(): ts.CompilerOptions {
   const config = ts.readConfigFile(join(root, "tsconfig.test.json"), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-  return { ...parsed.options, noEmit: false, declaration: true, emitDeclarationOnly: true, declarationMap: false, composite: false, outDir: VIRTUAL, rootDir: join(root, "packages/mls/src"), types: [] };
+  return {
+    ...parsed.options,
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    declarationMap: false,
+    composite: false,
+    outDir: VIRTUAL,
+    rootDir: join(root, "packages/mls/src"),
+    types: [],
+  };
 }
 
 /** The facade's declarations (`dist/*.d.ts`), emitted in memory. */

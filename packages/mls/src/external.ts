@@ -264,7 +264,12 @@ export class ExternalSigner {
       return { add: (await validateKeyPackage(cs, decodeKeyPackageInput(spec.add), { identityProvider: ip })).keyPackage };
     }
     if ("remove" in spec) {
-      if (tree === undefined) throw new ValidationError("group-info/missing-ratchet-tree", "12.4.3.3", "a Remove by an external sender needs the ratchet tree: the GroupInfo carries no ratchet_tree and none was supplied out of band");
+      if (tree === undefined)
+        throw new ValidationError(
+          "group-info/missing-ratchet-tree",
+          "12.4.3.3",
+          "a Remove by an external sender needs the ratchet tree: the GroupInfo carries no ratchet_tree and none was supplied out of band",
+        );
       const member = spec.remove;
       if (typeof member === "number") {
         if (tree.leafNode(member as LeafIndex) === undefined) throw new UsageError("usage/unknown-member", `leaf ${member} is blank or outside the tree`);

@@ -108,9 +108,7 @@ export function commitParams(options: CommitOptions, proposals: ProposalInput[])
     ...(options.forcePath !== undefined ? { forcePath: options.forcePath } : {}),
     ...(options.ratchetTreeInWelcome !== undefined ? { ratchetTreeInWelcome: options.ratchetTreeInWelcome } : {}),
     ...(options.authenticatedData !== undefined ? { authenticatedData: options.authenticatedData } : {}),
-    ...(gi === undefined || gi === false
-      ? {}
-      : { groupInfo: gi === true ? {} : { externalPub: gi.withExternalPub !== false, ratchetTree: gi.withRatchetTree !== false } }),
+    ...(gi === undefined || gi === false ? {} : { groupInfo: gi === true ? {} : { externalPub: gi.withExternalPub !== false, ratchetTree: gi.withRatchetTree !== false } }),
   };
 }
 

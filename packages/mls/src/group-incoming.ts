@@ -30,11 +30,7 @@ function epochOfMessage(bytes: Uint8Array): bigint {
 }
 
 /** An application message as {@link Group.processIncoming} reports it, with the sender's identity when known. @internal */
-export async function applicationReceived(
-  s: GroupState,
-  identityProvider: IdentityProvider,
-  r: Extract<ProcessedMessage, { kind: "application" }>,
-): Promise<IncomingMessage> {
+export async function applicationReceived(s: GroupState, identityProvider: IdentityProvider, r: Extract<ProcessedMessage, { kind: "application" }>): Promise<IncomingMessage> {
   const tree = r.epoch === s.groupContext.epoch ? s.tree : s.pastEpochs.find((p) => p.epoch === r.epoch)?.tree;
   const leaf = tree?.leafNode(r.sender);
   let senderIdentity: Uint8Array | undefined;
@@ -114,7 +110,7 @@ export async function processMany(
       (value) => void (out[i] = { status: "fulfilled", value }),
       (reason: unknown) => void (out[i] = { status: "rejected", reason }),
     );
-  for (let i = 0; i < messages.length; ) {
+  for (let i = 0; i < messages.length;) {
     let end = i;
     while (end < messages.length && readOnly(expectDefined(messages[end], "messages[end]"))) end++;
     if (end === i) {

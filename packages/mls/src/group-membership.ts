@@ -4,15 +4,7 @@
  * `leave()` sends (a Remove of ourselves, or a SelfRemove).
  */
 import { ProposalType, UsageError } from "@mlskit/core";
-import {
-  type GroupState,
-  type GroupStatus,
-  type ProposalInput,
-  SenderType,
-  groupSupportsSelfRemove,
-  isSelfRemove,
-  requiresSelfRemove,
-} from "@mlskit/group";
+import { type GroupState, type GroupStatus, type ProposalInput, SenderType, groupSupportsSelfRemove, isSelfRemove, requiresSelfRemove } from "@mlskit/group";
 import type { Group } from "./group.js";
 
 /** {@link Group.status}: the state machine's status, with `leaving` between {@link Group.leave} and the Commit that removes us. */
@@ -45,7 +37,8 @@ export function membershipStatus(s: GroupState): MembershipStatus {
 export function leaveProposal(s: GroupState): ProposalInput {
   if (hasPendingCommit(s)) throw new UsageError("usage/commit-pending", "a Commit of ours is pending: confirmPendingCommit() or discardPendingCommit() first");
   if (isLeaving(s)) throw new UsageError("usage/leaving", "a Remove of this member is already proposed this epoch");
-  if (s.tree.memberCount() <= 1) throw new UsageError("usage/last-member", "this member is the group's only member, so nobody can commit its removal: delete the group with client.deleteGroup(groupId)");
+  if (s.tree.memberCount() <= 1)
+    throw new UsageError("usage/last-member", "this member is the group's only member, so nobody can commit its removal: delete the group with client.deleteGroup(groupId)");
   // SelfRemove where the group enables it (required_capabilities, so every member supports it); otherwise a Remove of ourselves.
   const selfRemove = requiresSelfRemove(s.groupContext.extensions) && groupSupportsSelfRemove(s.tree);
   return selfRemove ? { selfRemove: true } : { remove: s.ownLeaf };

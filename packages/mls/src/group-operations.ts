@@ -5,15 +5,7 @@
  * epoch only that holds). Each runs inside the group's queue.
  */
 import { UsageError } from "@mlskit/core";
-import {
-  type ProposalInput,
-  type StagedCommit as GroupStagedCommit,
-  ACTIVE,
-  clearPendingCommit,
-  createCommit,
-  mergePendingCommit,
-  mergeStagedCommit,
-} from "@mlskit/group";
+import { type ProposalInput, type StagedCommit as GroupStagedCommit, ACTIVE, clearPendingCommit, createCommit, mergePendingCommit, mergeStagedCommit } from "@mlskit/group";
 import { type CommitOptions, chooseByReference, commitOutput, commitParams } from "./group-commit.js";
 import { enterMerged, processByStatus } from "./group-incoming.js";
 import type { GroupInternals } from "./group-internals.js";
@@ -27,7 +19,10 @@ import type { Group } from "./group.js";
 export async function commitNow(g: GroupInternals, options: CommitOptions, reserveSendKeys: () => Promise<void>): Promise<CommitOutput> {
   if (g.state.status.kind === "external-join-pending") throw new UsageError("usage/commit-pending", "our external Commit is not confirmed yet");
   if (g.state.pendingCommit !== undefined) {
-    throw new UsageError("usage/commit-pending", "a Commit of ours is pending: confirmPendingCommit() once the Delivery Service accepted it, or discardPendingCommit() if it rejected it");
+    throw new UsageError(
+      "usage/commit-pending",
+      "a Commit of ours is pending: confirmPendingCommit() once the Delivery Service accepted it, or discardPendingCommit() if it rejected it",
+    );
   }
   if (isLeaving(g.state)) throw new UsageError("usage/leaving", "a Remove of this member is proposed this epoch: another member commits it (RFC 9420 §12.2), this one cannot");
   const proposals: ProposalInput[] = [];

@@ -32,7 +32,11 @@ export interface GroupEnv {
 }
 
 /** Reads a group's state and past epochs from `store`; `undefined` when the group is not stored. @internal */
-export async function loadGroup(store: ClientStore, groupId: Uint8Array, env: (cipherSuite: number) => Promise<GroupEnv>): Promise<{ state: GroupState; persistence: GroupPersistence } | undefined> {
+export async function loadGroup(
+  store: ClientStore,
+  groupId: Uint8Array,
+  env: (cipherSuite: number) => Promise<GroupEnv>,
+): Promise<{ state: GroupState; persistence: GroupPersistence } | undefined> {
   const stored = await store.readGroup(groupId);
   if (stored === undefined) return undefined;
   const e = await env(peekStateHeader(stored.state).cipherSuite);
@@ -106,7 +110,8 @@ export class GroupPersistence {
       const data = wrapRecord(undefined, retained.get(epoch));
       if (data !== undefined) putEpochs.push({ epoch, data });
     }
-    let oldestKept = state.pastEpochs.length > 0 ? expectDefined(state.pastEpochs[state.pastEpochs.length - 1], "state.pastEpochs[state.pastEpochs.length - 1]").epoch : state.groupContext.epoch;
+    let oldestKept =
+      state.pastEpochs.length > 0 ? expectDefined(state.pastEpochs[state.pastEpochs.length - 1], "state.pastEpochs[state.pastEpochs.length - 1]").epoch : state.groupContext.epoch;
     const oldestRetained = retained.oldest;
     if (oldestRetained !== undefined && oldestRetained < oldestKept) oldestKept = oldestRetained;
     this.#version = await this.#store.writeGroup({

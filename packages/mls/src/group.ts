@@ -186,7 +186,12 @@ export class Group extends GroupView {
    * `externalSender`, or its encoding.
    */
   proposeExternalSender(sender: ExternalSender | Uint8Array, options: ProposeOptions = {}): Promise<ProposalOutput> {
-    return this.#run(async () => this.#proposeNow(await resolveProposal(this.#state, this.#host.identityProvider, { groupContextExtensions: withExternalSender(this.#state.groupContext.extensions, sender) }), options));
+    return this.#run(async () =>
+      this.#proposeNow(
+        await resolveProposal(this.#state, this.#host.identityProvider, { groupContextExtensions: withExternalSender(this.#state.groupContext.extensions, sender) }),
+        options,
+      ),
+    );
   }
   /** Proposes reinitialising the group (§12.1.5); defaults: a fresh group id, the same suite and version. */
   proposeReInit(reinit: Extract<ProposalSpec, { reinit: unknown }>["reinit"] = {}, options: ProposeOptions = {}): Promise<ProposalOutput> {

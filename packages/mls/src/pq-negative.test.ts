@@ -35,7 +35,13 @@ function snapshot(g: Group) {
 }
 
 /** A KeyPackage (MLSMessage bytes) of `kp` with fields replaced, both signatures made again with `sk`. */
-async function resigned(cs: CipherSuiteProvider, sk: Uint8Array, kp: KeyPackage, leaf: { encryptionKey?: Uint8Array; signatureKey?: Uint8Array }, initKey?: Uint8Array): Promise<Uint8Array> {
+async function resigned(
+  cs: CipherSuiteProvider,
+  sk: Uint8Array,
+  kp: KeyPackage,
+  leaf: { encryptionKey?: Uint8Array; signatureKey?: Uint8Array },
+  initKey?: Uint8Array,
+): Promise<Uint8Array> {
   const { signature: _l, ...content } = kp.leafNode;
   const leafNode = await signLeafNode(cs, sk, { ...content, ...leaf });
   const { signature: _k, ...tbs } = kp;
@@ -70,7 +76,11 @@ describe("a KeyPackage with a bad post-quantum key, through addMembers", () => {
         ["init_key truncated", await resigned(cs, sig.privateKey, kp, {}, ek.slice(0, ek.length - 1)), "key-package/invalid-init-key"],
         ["init_key failing the ML-KEM modulus check", await resigned(cs, sig.privateKey, kp, {}, withModulusFailure(ek)), "key-package/invalid-init-key"],
         ["encryption_key truncated", await resigned(cs, sig.privateKey, kp, { encryptionKey: kp.leafNode.encryptionKey.slice(0, 100) }), "leaf-node/invalid-encryption-key"],
-        ["encryption_key failing the ML-KEM modulus check", await resigned(cs, sig.privateKey, kp, { encryptionKey: withModulusFailure(kp.leafNode.encryptionKey) }), "leaf-node/invalid-encryption-key"],
+        [
+          "encryption_key failing the ML-KEM modulus check",
+          await resigned(cs, sig.privateKey, kp, { encryptionKey: withModulusFailure(kp.leafNode.encryptionKey) }),
+          "leaf-node/invalid-encryption-key",
+        ],
       ];
       if (label.includes("ML-DSA")) {
         const pk = kp.leafNode.signatureKey;

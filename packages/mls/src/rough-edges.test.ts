@@ -67,7 +67,7 @@ describe("group.leave()", () => {
     await deliver(commit.commit, c);
     expect(a.memberCount).toBe(2);
     expect(c.memberCount).toBe(2);
-    expect(text((await c.processIncoming(await a.encrypt("bye bob")) as { data: Uint8Array }).data)).toBe("bye bob");
+    expect(text(((await c.processIncoming(await a.encrypt("bye bob"))) as { data: Uint8Array }).data)).toBe("bye bob");
   });
 
   it("is active again when a Commit without our Remove came first; leave() then works again", async () => {

@@ -336,7 +336,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSta
       }
       case "by-reference": {
         // Several members propose; another member commits them by reference.
-        const proposers = ms.filter((m) => m !== committer).sort(() => random() - 0.5).slice(0, 1 + Math.floor(random() * 3));
+        const proposers = ms
+          .filter((m) => m !== committer)
+          .sort(() => random() - 0.5)
+          .slice(0, 1 + Math.floor(random() * 3));
         const targeted = new Set<string>([committer, ...proposers]);
         const adds: string[] = [];
         const psks = [...PSK_IDS].sort(() => random() - 0.5);

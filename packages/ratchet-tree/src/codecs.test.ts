@@ -4,16 +4,7 @@ import { CodecError, decode, encode, toHex } from "@mlskit/codec";
 import { CredentialType } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { hex, vectors } from "@mlskit/test-vectors";
-import {
-  type LeafNode,
-  LeafNodeSource,
-  encodeLeafNodeTbs,
-  leafNodeCodec,
-  leafNodeLayout,
-  leafNodeTbsFromEncoding,
-  signLeafNode,
-  verifyLeafNodeSignature,
-} from "./leaf-node.js";
+import { type LeafNode, LeafNodeSource, encodeLeafNodeTbs, leafNodeCodec, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode, verifyLeafNodeSignature } from "./leaf-node.js";
 import { type Node, NodeType, ratchetTreeCodec } from "./node.js";
 import { parentNodeCodec, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
 import { RatchetTree } from "./ratchet-tree.js";

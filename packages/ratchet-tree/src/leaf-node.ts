@@ -3,14 +3,7 @@
  * with the leaf node signature (label "LeafNodeTBS", §7.2/§5.1.2).
  */
 import { type Codec, type Reader, type Writer, Writer as W, encode, opaque, struct, uint16, uint64, vector } from "@mlskit/codec";
-import {
-  type CipherSuiteProvider,
-  type Credential,
-  type Extension,
-  credentialCodec,
-  extensionsCodec,
-  signWithLabel,
-  verifyWithLabel, expectDefined } from "@mlskit/core";
+import { type CipherSuiteProvider, type Credential, type Extension, credentialCodec, extensionsCodec, signWithLabel, verifyWithLabel, expectDefined } from "@mlskit/core";
 import type { LeafIndex } from "./tree-math.js";
 
 /** `opaque HPKEPublicKey<V>` (§5.1.1). */
@@ -159,12 +152,7 @@ export function leafNodeTbsFromEncoding(encoded: Uint8Array, layout: LeafNodeLay
 }
 
 /** Signs leaf node content (SignWithLabel(., "LeafNodeTBS", LeafNodeTBS), §7.2) and returns the LeafNode. */
-export async function signLeafNode(
-  cs: CipherSuiteProvider,
-  signaturePrivateKey: Uint8Array,
-  content: LeafNodeContent,
-  ctx?: LeafNodeGroupContext,
-): Promise<LeafNode> {
+export async function signLeafNode(cs: CipherSuiteProvider, signaturePrivateKey: Uint8Array, content: LeafNodeContent, ctx?: LeafNodeGroupContext): Promise<LeafNode> {
   const signature = await signWithLabel(cs, signaturePrivateKey, "LeafNodeTBS", encodeLeafNodeTbs(content, ctx));
   return { ...content, signature };
 }
@@ -207,7 +195,10 @@ export function readVarintAt(b: Uint8Array, at: number): [number, number] {
   const prefix = first >>> 6;
   if (prefix === 0) return [first, at + 1];
   if (prefix === 1) return [((first & 0x3f) << 8) | expectDefined(b[at + 1], "b[at + 1]"), at + 2];
-  return [((first & 0x3f) * 0x1000000 + (expectDefined(b[at + 1], "b[at + 1]") << 16)) + (expectDefined(b[at + 2], "b[at + 2]") << 8) + expectDefined(b[at + 3], "b[at + 3]"), at + 4];
+  return [
+    (first & 0x3f) * 0x1000000 + (expectDefined(b[at + 1], "b[at + 1]") << 16) + (expectDefined(b[at + 2], "b[at + 2]") << 8) + expectDefined(b[at + 3], "b[at + 3]"),
+    at + 4,
+  ];
 }
 
 function skipOpaque(b: Uint8Array, at: number): number {

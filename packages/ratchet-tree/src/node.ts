@@ -12,9 +12,7 @@ export const NodeType = { leaf: 1, parent: 2 } as const;
 export type NodeTypeId = (typeof NodeType)[keyof typeof NodeType];
 
 /** `Node` (§12.4.3.3). */
-export type Node =
-  | { readonly nodeType: typeof NodeType.leaf; readonly leafNode: LeafNode }
-  | { readonly nodeType: typeof NodeType.parent; readonly parentNode: ParentNode };
+export type Node = { readonly nodeType: typeof NodeType.leaf; readonly leafNode: LeafNode } | { readonly nodeType: typeof NodeType.parent; readonly parentNode: ParentNode };
 
 export const nodeCodec: Codec<Node> = {
   encode(w, v) {

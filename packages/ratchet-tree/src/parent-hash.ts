@@ -20,12 +20,7 @@ import { expectDefined } from "@mlskit/core";
  * Encodes ParentHashInput (§7.9). With a {@link Scratch} (synchronous hashing
  * only) the result is a view into it.
  */
-export function encodeParentHashInput(
-  encryptionKey: Uint8Array,
-  parentHash: Uint8Array,
-  originalSiblingTreeHash: Uint8Array,
-  scratch?: Scratch,
-): Uint8Array {
+export function encodeParentHashInput(encryptionKey: Uint8Array, parentHash: Uint8Array, originalSiblingTreeHash: Uint8Array, scratch?: Scratch): Uint8Array {
   if (scratch === undefined) {
     const w = new Writer(encryptionKey.length + parentHash.length + originalSiblingTreeHash.length + 12);
     w.opaque(encryptionKey);
@@ -41,12 +36,7 @@ export function encodeParentHashInput(
 }
 
 /** The parent hash of P with copath child S, from P's key and parent_hash and S's original tree hash (§7.9). */
-export function computeParentHash(
-  cs: CipherSuiteProvider,
-  encryptionKey: Uint8Array,
-  parentHash: Uint8Array,
-  originalSiblingTreeHash: Uint8Array,
-): Promise<Uint8Array> {
+export function computeParentHash(cs: CipherSuiteProvider, encryptionKey: Uint8Array, parentHash: Uint8Array, originalSiblingTreeHash: Uint8Array): Promise<Uint8Array> {
   return hashOne(cs, encodeParentHashInput(encryptionKey, parentHash, originalSiblingTreeHash));
 }
 

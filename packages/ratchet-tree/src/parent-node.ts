@@ -65,6 +65,12 @@ export function parentNodeLayout(b: Uint8Array): ParentNodeLayout {
 export function unmergedLeavesOf(b: Uint8Array): LeafIndex[] {
   const [s, e] = parentNodeLayout(b).unmergedLeaves;
   const out: LeafIndex[] = [];
-  for (let i = s; i < e; i += 4) out.push((((expectDefined(b[i], "b[i]") << 24) >>> 0) + (expectDefined(b[i + 1], "b[i + 1]") << 16) + (expectDefined(b[i + 2], "b[i + 2]") << 8) + expectDefined(b[i + 3], "b[i + 3]")) as LeafIndex);
+  for (let i = s; i < e; i += 4)
+    out.push(
+      (((expectDefined(b[i], "b[i]") << 24) >>> 0) +
+        (expectDefined(b[i + 1], "b[i + 1]") << 16) +
+        (expectDefined(b[i + 2], "b[i + 2]") << 8) +
+        expectDefined(b[i + 3], "b[i + 3]")) as LeafIndex,
+    );
   return out;
 }

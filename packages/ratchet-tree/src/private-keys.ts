@@ -45,7 +45,10 @@ export class TreePrivateKeys {
    * replaced key material to be deleted.
    */
   retainNonBlank(tree: TreeView): TreePrivateKeys {
-    return this.with([], [...this.#keys.keys()].filter((n) => tree.isBlank(n)));
+    return this.with(
+      [],
+      [...this.#keys.keys()].filter((n) => tree.isBlank(n)),
+    );
   }
 
   toJSON(): { leafIndex: number; keys: string } {

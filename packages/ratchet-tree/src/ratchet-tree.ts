@@ -48,15 +48,7 @@ export class RatchetTree extends TreeView {
   /** @internal Encryption/signature key index, built on first use. */ keyIndexCache: KeyIndex | undefined;
 
   /** @internal Use {@link RatchetTree.decode}, {@link RatchetTree.create} or {@link TreeDiff.merge}. */
-  constructor(
-    cs: CipherSuiteProvider,
-    leafCount: number,
-    arena: Arena,
-    tables: NodeTables,
-    bits: LeafBitmap,
-    liveBytes: number,
-    keyIndex?: KeyIndex,
-  ) {
+  constructor(cs: CipherSuiteProvider, leafCount: number, arena: Arena, tables: NodeTables, bits: LeafBitmap, liveBytes: number, keyIndex?: KeyIndex) {
     super();
     this.cs = cs;
     this.leafCount = leafCount;
@@ -247,8 +239,7 @@ export class RatchetTree extends TreeView {
     const store = (n: number, d: Uint8Array) => expectDefined(this.tables.hashes[n >>> CHUNK_BITS], "this.tables.hashes[n >>> CHUNK_BITS]").set(d, hashSlot(leafHashes, n) * nh);
     // Leaf hashes that are not stored are kept here until their parents are hashed.
     const leaves = leafHashes ? undefined : new Uint8Array(this.leafCount * nh);
-    const hashOf = (n: NodeIndex): Uint8Array =>
-      leaves !== undefined && isLeaf(n) ? leaves.subarray((n >>> 1) * nh, ((n >>> 1) + 1) * nh) : this.hashOf(n);
+    const hashOf = (n: NodeIndex): Uint8Array => (leaves !== undefined && isLeaf(n) ? leaves.subarray((n >>> 1) * nh, ((n >>> 1) + 1) * nh) : this.hashOf(n));
     await hashBatch(
       this.cs,
       this.leafCount,

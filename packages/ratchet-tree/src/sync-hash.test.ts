@@ -204,7 +204,23 @@ describe("TreeDiff key lookups", () => {
     // 8 leaves: 0-3 and 7 members; parent 3 and the root 7 non-blank, the root listing leaf 7 as unmerged.
     const parent = (unmergedLeaves: LeafIndex[]) => ({ nodeType: 2 as const, parentNode: { encryptionKey: bytes(32), parentHash: bytes(32), unmergedLeaves } });
     const leaf = () => ({ nodeType: 1 as const, leafNode: fakeLeaf() });
-    const nodes = [leaf(), undefined, leaf(), parent([]), leaf(), undefined, leaf(), parent([7 as LeafIndex]), undefined, undefined, undefined, undefined, undefined, undefined, leaf()];
+    const nodes = [
+      leaf(),
+      undefined,
+      leaf(),
+      parent([]),
+      leaf(),
+      undefined,
+      leaf(),
+      parent([7 as LeafIndex]),
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      leaf(),
+    ];
     const tree = await RatchetTree.fromNodes(cs, nodes);
     const diff = tree.stage();
     expect([diff.addLeaf(fakeLeaf()), diff.addLeaf(fakeLeaf()), diff.addLeaf(fakeLeaf())]).toEqual([4, 5, 6]);

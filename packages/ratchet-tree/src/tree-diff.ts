@@ -12,20 +12,7 @@ import { confirmEncryptionKey, confirmSignatureKey, fingerprint } from "./key-in
 import type { RatchetTree } from "./ratchet-tree.js";
 import type { LeafBitmap } from "./store.js";
 import { hashBatch, leafHashInput, parentHashInput } from "./tree-hash.js";
-import {
-  type LeafIndex,
-  type NodeIndex,
-  isAncestorOrSelf,
-  isLeaf,
-  leafToNode,
-  left,
-  level,
-  nodeToLeaf,
-  nodeWidth,
-  parentOf,
-  right,
-  root,
-} from "./tree-math.js";
+import { type LeafIndex, type NodeIndex, isAncestorOrSelf, isLeaf, leafToNode, left, level, nodeToLeaf, nodeWidth, parentOf, right, root } from "./tree-math.js";
 import { TreeView } from "./tree-view.js";
 import { addKey, candidatesOf } from "./tree-diff-keys.js";
 import { mergeStaged } from "./tree-diff-merge.js";

@@ -128,13 +128,7 @@ export type HashInput = (i: number, scratch: Scratch | undefined) => Uint8Array;
  * {@link WINDOW} hashes in flight, the next issued as soon as one completes.
  * With `yielder`, the caller's time slices are shared.
  */
-export async function hashBatch(
-  cs: CipherSuiteProvider,
-  count: number,
-  input: HashInput,
-  store: (i: number, digest: Uint8Array) => void,
-  yielder?: Yielder,
-): Promise<void> {
+export async function hashBatch(cs: CipherSuiteProvider, count: number, input: HashInput, store: (i: number, digest: Uint8Array) => void, yielder?: Yielder): Promise<void> {
   const sync = syncHash(cs);
   if (sync !== undefined) {
     const y = yielder ?? new Yielder();

@@ -37,10 +37,22 @@ describe("tree-math.json", () => {
       expect(root(v.n_leaves)).toBe(v.root);
       for (let i = 0; i < v.n_nodes; i++) {
         const x = i as NodeIndex;
-        expect(opt(() => left(x)), `left(${i})`).toBe(v.left[i]);
-        expect(opt(() => right(x)), `right(${i})`).toBe(v.right[i]);
-        expect(opt(() => parent(x, v.n_leaves)), `parent(${i})`).toBe(v.parent[i]);
-        expect(opt(() => sibling(x, v.n_leaves)), `sibling(${i})`).toBe(v.sibling[i]);
+        expect(
+          opt(() => left(x)),
+          `left(${i})`,
+        ).toBe(v.left[i]);
+        expect(
+          opt(() => right(x)),
+          `right(${i})`,
+        ).toBe(v.right[i]);
+        expect(
+          opt(() => parent(x, v.n_leaves)),
+          `parent(${i})`,
+        ).toBe(v.parent[i]);
+        expect(
+          opt(() => sibling(x, v.n_leaves)),
+          `sibling(${i})`,
+        ).toBe(v.sibling[i]);
       }
       report.ran();
     });

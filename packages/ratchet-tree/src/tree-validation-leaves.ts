@@ -13,7 +13,6 @@ import { fail } from "./error-codes.js";
 const DEFAULT_EXTENSIONS = new Set([1, 2, 3, 4, 5]);
 const DEFAULT_PROPOSALS = new Set([1, 2, 3, 4, 5, 6, 7]);
 
-
 /** Whether the uint16 vector whose length prefix is at `at` contains `v`; returns the offset after it too. */
 function u16VectorHas(b: Uint8Array, at: number, v: number): [boolean, number] {
   const [len, p] = readVarintAt(b, at);
@@ -68,7 +67,7 @@ export function checkLeaves(tree: TreeView, options: TreeValidationOptions): voi
     }
     // §7.2: non-default extensions of the leaf are listed in its capabilities.
     const [extLen, extStart] = readVarintAt(b, extensionsOffset(b, layout));
-    for (let q = extStart; q < extStart + extLen; ) {
+    for (let q = extStart; q < extStart + extLen;) {
       const t = (expectDefined(b[q], "b[q]") << 8) | expectDefined(b[q + 1], "b[q + 1]");
       const [dl, dp] = readVarintAt(b, q + 2);
       q = dp + dl;

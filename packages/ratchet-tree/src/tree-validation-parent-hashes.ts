@@ -13,7 +13,6 @@ import { type NodeIndex, isLeaf, leafRange, left, right } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
 import { fail } from "./error-codes.js";
 
-
 /**
  * §7.9.2: every non-blank parent node is parent-hash valid. A link D → P can
  * only hold when P is D's nearest non-blank ancestor (the nodes between were
@@ -44,7 +43,11 @@ export async function checkParentHashes(tree: TreeView, nearest: Int32Array, res
     let count = 0;
     let dListed = false;
     for (let i = ua; i < uz; i += 4) {
-      const u = ((expectDefined(pBytes[i], "pBytes[i]") << 24) >>> 0) + (expectDefined(pBytes[i + 1], "pBytes[i + 1]") << 16) + (expectDefined(pBytes[i + 2], "pBytes[i + 2]") << 8) + expectDefined(pBytes[i + 3], "pBytes[i + 3]");
+      const u =
+        ((expectDefined(pBytes[i], "pBytes[i]") << 24) >>> 0) +
+        (expectDefined(pBytes[i + 1], "pBytes[i + 1]") << 16) +
+        (expectDefined(pBytes[i + 2], "pBytes[i + 2]") << 8) +
+        expectDefined(pBytes[i + 3], "pBytes[i + 3]");
       if (u >= a && u <= z) count++;
       if (isLeaf(d as NodeIndex) && u === d >>> 1) dListed = true;
     }

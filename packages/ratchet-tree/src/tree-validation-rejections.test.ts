@@ -123,12 +123,19 @@ for (const provider of testProviders()) {
       const added = good.addLeaf(leaf);
       const goodTree = await good.merge();
       await validateTree(goodTree, { groupId: hex(source.group_id) });
-      await expectRejected(c, () => {}, "tree/leaf-signature-invalid", "7.3", {}, async () => {
-        const bad = base.stage();
-        bad.addLeaf({ ...leaf, signature: flip(leaf.signature, 5) });
-        expect(bad.addLeaf === good.addLeaf && added).toBeGreaterThan(0);
-        return bad.merge();
-      });
+      await expectRejected(
+        c,
+        () => {},
+        "tree/leaf-signature-invalid",
+        "7.3",
+        {},
+        async () => {
+          const bad = base.stage();
+          bad.addLeaf({ ...leaf, signature: flip(leaf.signature, 5) });
+          expect(bad.addLeaf === good.addLeaf && added).toBeGreaterThan(0);
+          return bad.merge();
+        },
+      );
     });
 
     it("checks every leaf signature, also past the first batches (a bad last leaf of 700)", async () => {
@@ -245,4 +252,3 @@ for (const provider of testProviders()) {
     });
   });
 }
-

@@ -32,7 +32,6 @@ const BATCH = 32;
  */
 const BATCH_MIN_LEAVES = 64;
 
-
 const LEAF_NODE_TBS_LABEL = utf8("MLS 1.0 LeafNodeTBS");
 
 /**

@@ -20,7 +20,6 @@ import { fail } from "./error-codes.js";
 
 export type { RequiredCapabilities, TreeValidationOptions } from "./tree-validation-options.js";
 
-
 /**
  * Validates a ratchet tree as a joiner must (§12.4.3.1): its tree hash, the
  * parent-hash validity of every non-blank parent (§7.9.2), each leaf (§7.3:
@@ -127,7 +126,11 @@ function checkKeyUniqueness(tree: TreeView): void {
     if (cands.length > 1) {
       for (const c of cands) {
         if (c !== n && bytesEqual(tree.encryptionKey(c as NodeIndex) ?? new Uint8Array(0), key)) {
-          fail("tree/duplicate-encryption-key", isLeaf(n as NodeIndex) && isLeaf(c as NodeIndex) ? "7.3" : "12.4.3.1", `nodes ${Math.min(n, c)} and ${Math.max(n, c)} have the same encryption key`);
+          fail(
+            "tree/duplicate-encryption-key",
+            isLeaf(n as NodeIndex) && isLeaf(c as NodeIndex) ? "7.3" : "12.4.3.1",
+            `nodes ${Math.min(n, c)} and ${Math.max(n, c)} have the same encryption key`,
+          );
         }
       }
     }

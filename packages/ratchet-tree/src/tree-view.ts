@@ -9,19 +9,7 @@ import { type LeafNode, type LeafNodeLayout, leafNodeCodec, leafNodeLayout } fro
 import { type Node, NodeType } from "./node.js";
 import { type ParentNode, parentNodeCodec, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
 import type { LeafBitmap } from "./store.js";
-import {
-  type LeafIndex,
-  type NodeIndex,
-  isLeaf,
-  leafRange,
-  leafToNode,
-  left,
-  nodeToLeaf,
-  nodeWidth,
-  parentOf,
-  right,
-  root,
-} from "./tree-math.js";
+import { type LeafIndex, type NodeIndex, isLeaf, leafRange, leafToNode, left, nodeToLeaf, nodeWidth, parentOf, right, root } from "./tree-math.js";
 import { expectDefined } from "@mlskit/core";
 
 /** A node of the filtered direct path with the child of it on the copath (§4.1.2). */

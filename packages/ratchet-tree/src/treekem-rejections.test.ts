@@ -129,9 +129,7 @@ for (const provider of testProviders()) {
         path.map(async (e, i) => ({
           ...nodes[i]!,
           encryptedPathSecret: await Promise.all(
-            merged
-              .resolution(e.copathChild)
-              .map((r) => encryptWithLabel(cs, merged.encryptionKey(r)!, "UpdatePathNode", gc, created.pathSecrets.get(e.node)!)),
+            merged.resolution(e.copathChild).map((r) => encryptWithLabel(cs, merged.encryptionKey(r)!, "UpdatePathNode", gc, created.pathSecrets.get(e.node)!)),
           ),
         })),
       );

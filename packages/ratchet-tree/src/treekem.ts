@@ -16,7 +16,9 @@ import {
   deriveSecret,
   encryptWithLabelAfterEncap,
   encryptWithLabelMany,
-  verifyWithLabel, expectDefined } from "@mlskit/core";
+  verifyWithLabel,
+  expectDefined,
+} from "@mlskit/core";
 import { type Capabilities, type LeafNode, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
 import { computeParentHash } from "./parent-hash.js";
 import { mapConcurrent, yieldToEventLoop } from "./concurrency.js";
@@ -117,7 +119,11 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
     return await derivePathAndEncrypt(diff, options, current, path, { leafKeys, resolutions, jobs, early });
   } finally {
     // Sealing wipes a used encapsulation's shared secret; this wipes those a failure left unused.
-    for (const e of early) e.then((x) => x.discard(), () => undefined);
+    for (const e of early)
+      e.then(
+        (x) => x.discard(),
+        () => undefined,
+      );
   }
 }
 
@@ -156,7 +162,11 @@ async function derivePathAndEncrypt(
   }
   const leafKeys = await leafKeysPending;
 
-  const leafParentHash = await setPathNodes(diff, path, nodeKeys.map((k) => k.publicKey));
+  const leafParentHash = await setPathNodes(
+    diff,
+    path,
+    nodeKeys.map((k) => k.publicKey),
+  );
   const content = {
     encryptionKey: leafKeys.publicKey,
     signatureKey: options.leafNode?.signatureKey ?? current.signatureKey,
@@ -172,7 +182,12 @@ async function derivePathAndEncrypt(
   const groupContext = await options.groupContext(await diff.treeHash());
   const ciphertexts =
     early.length === 0 && jobs.length >= SEAL_BATCH_MIN && cs.hpkeSealBatch !== undefined
-      ? await encryptWithLabelMany(cs, "UpdatePathNode", groupContext, jobs.map(({ i, key }) => ({ publicKey: key, plaintext: expectDefined(secrets[i], "secrets[i]") })))
+      ? await encryptWithLabelMany(
+          cs,
+          "UpdatePathNode",
+          groupContext,
+          jobs.map(({ i, key }) => ({ publicKey: key, plaintext: expectDefined(secrets[i], "secrets[i]") })),
+        )
       : await mapConcurrent(jobs, ENCRYPTION_WINDOW, async ({ i, key }, k) =>
           encryptWithLabelAfterEncap(await (early[k] ?? cs.hpkeEncap(key)), "UpdatePathNode", groupContext, expectDefined(secrets[i], "secrets[i]")),
         );
@@ -217,7 +232,6 @@ export interface MergeUpdatePathOptions {
   /** Leaves added by the same Commit (§7.6). */
   readonly excludedLeaves?: Iterable<LeafIndex>;
 }
-
 
 /**
  * Validates an UpdatePath against the tree and merges it into `diff` (§7.5
@@ -282,7 +296,11 @@ export async function mergeUpdatePath(diff: TreeDiff, options: MergeUpdatePathOp
   });
   // §7.5 merge: blank the direct path, set the filtered direct path, compute parent hashes.
   diff.blankDirectPath(sender);
-  const expected = await setPathNodes(diff, path, updatePath.nodes.map((n) => n.encryptionKey));
+  const expected = await setPathNodes(
+    diff,
+    path,
+    updatePath.nodes.map((n) => n.encryptionKey),
+  );
   if (!(await signatureOk)) {
     // §5.1.1: a signature key that is no valid key (a compressed ECDSA point, ...) is named as the cause.
     const problem = await cs.signaturePublicKeyProblem(leaf.signatureKey);

@@ -21,7 +21,9 @@ function inconsistent(message: string, section = "12.4.3.1"): never {
 }
 
 function u32At(b: Uint8Array, i: number): number {
-  return ((expectDefined(b[i], "b[i]") << 24) >>> 0) + (expectDefined(b[i + 1], "b[i + 1]") << 16) + (expectDefined(b[i + 2], "b[i + 2]") << 8) + expectDefined(b[i + 3], "b[i + 3]");
+  return (
+    ((expectDefined(b[i], "b[i]") << 24) >>> 0) + (expectDefined(b[i + 1], "b[i + 1]") << 16) + (expectDefined(b[i + 2], "b[i + 2]") << 8) + expectDefined(b[i + 3], "b[i + 3]")
+  );
 }
 
 /** Binary search for leaf `u` in a parent encoding's sorted unmerged_leaves. */

@@ -42,7 +42,13 @@ describe("at-rest key in IndexedDB (fake-indexeddb)", () => {
     const e2 = encryptedStore(s, { cs, keys: [key] });
     expect([await e2.readClient(), (await e2.readGroup(b(1)))?.pastEpochs]).toEqual([b(0xc1), [{ epoch: 1n, data: b(0x11) }]]);
     expect((await rotateAtRestKey(s, { cs, from: 1 })).report).toEqual({ rewritten: 0, current: 2 });
-    expect(StorageError.isInstance(await encryptedStore(s, { cs, keys: [k1] }).readClient().catch((x: unknown) => x))).toBe(true);
+    expect(
+      StorageError.isInstance(
+        await encryptedStore(s, { cs, keys: [k1] })
+          .readClient()
+          .catch((x: unknown) => x),
+      ),
+    ).toBe(true);
     await expect(loadOrCreateAtRestKey(s, { id: -1 })).rejects.toThrow(UsageError);
     await s.close();
   });

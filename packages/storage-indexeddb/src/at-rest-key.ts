@@ -13,7 +13,16 @@
  * // later: await rotateAtRestKey(store, { cs, from: 1 }); // key id 2 from now on
  * ```
  */
-import { type AtRestCipherKey, type CipherSuiteProvider, type ClientStore, type RotationReport, checkAtRestKeyId, encryptedStore, generateAtRestCryptoKey, webCryptoAtRestCipher } from "@mlskit/core";
+import {
+  type AtRestCipherKey,
+  type CipherSuiteProvider,
+  type ClientStore,
+  type RotationReport,
+  checkAtRestKeyId,
+  encryptedStore,
+  generateAtRestCryptoKey,
+  webCryptoAtRestCipher,
+} from "@mlskit/core";
 import type { CryptoKeyStore } from "./crypto-key-store.js";
 
 /** The slot prefix: 16 ASCII bytes, then the key id (uint32, big-endian); apart from crypto-webcrypto's `mlskit-keyhandle` slots. */

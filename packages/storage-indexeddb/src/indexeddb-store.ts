@@ -1,14 +1,5 @@
 /** A {@link ClientStore} (and a {@link CryptoKeyStore}) on one IndexedDB database. */
-import {
-  type ClientStore,
-  type EpochRecord,
-  type GroupWrite,
-  type StoredGroup,
-  type StoredKeyPackage,
-  StorageError,
-  checkGroupWrite,
-  expectDefined,
-} from "@mlskit/core";
+import { type ClientStore, type EpochRecord, type GroupWrite, type StoredGroup, type StoredKeyPackage, StorageError, checkGroupWrite, expectDefined } from "@mlskit/core";
 import type { CryptoKeyStore } from "./crypto-key-store.js";
 import { corrupt } from "./errors.js";
 import { epochKey, epochOfKey, epochRange, idOfKey, keyOf } from "./keys.js";

@@ -100,7 +100,11 @@ export function openDatabase(factory: IDBFactory, name: string, migrations: read
     };
     req.onerror = () => {
       if (settled) return;
-      reject(migrationError !== undefined ? new StorageError("storage/failed", `indexeddb store: ${doing}: a migration failed`, { cause: migrationError }) : storageErrorOf(req.error, doing));
+      reject(
+        migrationError !== undefined
+          ? new StorageError("storage/failed", `indexeddb store: ${doing}: a migration failed`, { cause: migrationError })
+          : storageErrorOf(req.error, doing),
+      );
     };
   });
 }

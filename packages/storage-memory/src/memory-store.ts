@@ -1,12 +1,5 @@
 /** An in-memory {@link ClientStore}: encoded blobs in `Map`s, copied in and out. */
-import {
-  type ClientStore,
-  type GroupWrite,
-  type StoredGroup,
-  type StoredKeyPackage,
-  StorageError,
-  checkGroupWrite,
-} from "@mlskit/core";
+import { type ClientStore, type GroupWrite, type StoredGroup, type StoredKeyPackage, StorageError, checkGroupWrite } from "@mlskit/core";
 import { bytesOf, keyOf } from "./hex.js";
 import { type GroupRow, MemoryData, blobOut, epochsOut, versionOf } from "./rows.js";
 

@@ -1,15 +1,6 @@
 /** A {@link ClientStore} in one SQLite file, through better-sqlite3. */
 import Sqlite from "better-sqlite3";
-import {
-  type ClientStore,
-  type EpochRecord,
-  type GroupWrite,
-  type StoredGroup,
-  type StoredKeyPackage,
-  MlsError,
-  StorageError,
-  checkGroupWrite,
-} from "@mlskit/core";
+import { type ClientStore, type EpochRecord, type GroupWrite, type StoredGroup, type StoredKeyPackage, MlsError, StorageError, checkGroupWrite } from "@mlskit/core";
 import { blobOf, epochOf, epochToBlob, flagOf, storageErrorOf, versionOf } from "./rows.js";
 import { migrate } from "./schema.js";
 
@@ -50,8 +41,7 @@ const SQL = {
   deleteGroup: "DELETE FROM groups WHERE group_id = ?",
   deleteEpochs: "DELETE FROM epochs WHERE group_id = ?",
   groupIds: "SELECT group_id FROM groups",
-  putKeyPackage:
-    "INSERT INTO key_packages (ref, data, last_resort) VALUES (?, ?, ?) ON CONFLICT (ref) DO UPDATE SET data = excluded.data, last_resort = excluded.last_resort",
+  putKeyPackage: "INSERT INTO key_packages (ref, data, last_resort) VALUES (?, ?, ?) ON CONFLICT (ref) DO UPDATE SET data = excluded.data, last_resort = excluded.last_resort",
   getKeyPackage: "SELECT data, last_resort FROM key_packages WHERE ref = ?",
   deleteKeyPackage: "DELETE FROM key_packages WHERE ref = ?",
   keyPackageRefs: "SELECT ref FROM key_packages",

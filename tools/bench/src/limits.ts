@@ -8,14 +8,7 @@
  * claim is also parsed with the cap lifted (it then fails at its last byte).
  */
 import { type CryptoProvider, ValidationError } from "@mlskit/core";
-import {
-  DEFAULT_MAX_TREE_LEAVES,
-  type GroupPolicy,
-  createCommit,
-  createGroup,
-  groupPolicy,
-  joinFromWelcome,
-} from "@mlskit/group";
+import { DEFAULT_MAX_TREE_LEAVES, type GroupPolicy, createCommit, createGroup, groupPolicy, joinFromWelcome } from "@mlskit/group";
 import { encodeLeafNode } from "@mlskit/ratchet-tree";
 import { fmt, printTable, timeMs } from "./measure.js";
 import { keyPackageClient, services } from "./protocol-steps.js";
@@ -56,7 +49,14 @@ export async function benchLimits(crypto: CryptoProvider, quick: boolean): Promi
   const cs = await crypto.cipherSuite(0x0001);
   const policy = groupPolicy({});
   const [a, b] = await Promise.all([keyPackageClient(cs, "alice"), keyPackageClient(cs, "bob")]);
-  const alice = await createGroup({ cs, leafNode: a.kp.keyPackage.leafNode, encryptionPrivateKey: a.kp.privateKeys.encryptionPrivateKey, signaturePrivateKey: a.sig.privateKey, services, policy });
+  const alice = await createGroup({
+    cs,
+    leafNode: a.kp.keyPackage.leafNode,
+    encryptionPrivateKey: a.kp.privateKeys.encryptionPrivateKey,
+    signaturePrivateKey: a.sig.privateKey,
+    services,
+    policy,
+  });
   const commit = await createCommit(alice, { proposals: [{ add: b.kp.keyPackage as never }], ratchetTreeInWelcome: false });
   const join = (ratchetTree: Uint8Array, p: GroupPolicy) =>
     joinFromWelcome({

@@ -20,7 +20,10 @@ import { PROVIDERS, runProtocolSection, runScaleSection, runTreeSection } from "
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",");
 const wants = (name: string) => !only || only.includes(name);
 const budgetMs = quick ? 100 : 400;
 
@@ -69,7 +72,11 @@ if (wants("limits")) await benchLimits(hybrid, quick);
 // Stored state, and messages and commits with persistence (persistence.ts), on the facade's default provider.
 const persistenceParts = PERSISTENCE_PARTS.filter((part) => wants("persistence") || only?.includes(part));
 if (persistenceParts.length > 0) {
-  const ok = await runPersistenceSection(args, (part) => persistenceParts.includes(part as (typeof PERSISTENCE_PARTS)[number]), PROVIDERS.find((p) => p.name === "webcrypto+noble")!);
+  const ok = await runPersistenceSection(
+    args,
+    (part) => persistenceParts.includes(part as (typeof PERSISTENCE_PARTS)[number]),
+    PROVIDERS.find((p) => p.name === "webcrypto+noble")!,
+  );
   console.log(ok ? "persistence targets met" : "persistence targets NOT met");
 }
 // Scale runs at 10,000 and 100,000 members (scale.ts): only with --only=scale (minutes of setup).

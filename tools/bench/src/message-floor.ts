@@ -53,10 +53,7 @@ export async function messageFloor(cs: CipherSuiteProvider, budgetMs: number): P
   const nonce = cs.randomBytes(cs.aeadNonceLength);
   const sample = (ct: Uint8Array) => ct.subarray(0, Math.min(ct.length, cs.hashLength));
   const senderDataKey = (ct: Uint8Array) =>
-    Promise.all([
-      expandWithLabel(cs, secret, "key", sample(ct), cs.aeadKeyLength),
-      expandWithLabel(cs, secret, "nonce", sample(ct), cs.aeadNonceLength),
-    ]);
+    Promise.all([expandWithLabel(cs, secret, "key", sample(ct), cs.aeadKeyLength), expandWithLabel(cs, secret, "nonce", sample(ct), cs.aeadNonceLength)]);
 
   const encrypt = await rate(budgetMs, async (i) => {
     const signature = await signWithLabel(cs, privateKey, "FramedContentTBS", tbs);
@@ -80,10 +77,7 @@ export async function messageFloor(cs: CipherSuiteProvider, budgetMs: number): P
     const m = messages[i % messages.length]!;
     const [k, n] = await senderDataKey(m.ct);
     await cs.aeadOpen(k, n, aad, m.sd);
-    await Promise.all([
-      expandWithLabel(cs, secret, "key", new Uint8Array(4), cs.aeadKeyLength),
-      expandWithLabel(cs, secret, "nonce", new Uint8Array(4), cs.aeadNonceLength),
-    ]);
+    await Promise.all([expandWithLabel(cs, secret, "key", new Uint8Array(4), cs.aeadKeyLength), expandWithLabel(cs, secret, "nonce", new Uint8Array(4), cs.aeadNonceLength)]);
     await cs.aeadOpen(m.key, nonce, aad, m.ct);
     if (!(await verifyWithLabel(cs, publicKey, "FramedContentTBS", tbs, signature))) throw new Error("signature does not verify");
   });

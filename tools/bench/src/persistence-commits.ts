@@ -25,13 +25,7 @@
  */
 import { join as joinPath } from "node:path";
 import type { ClientStore } from "@mlskit/core";
-import {
-  type GroupState,
-  createCommit,
-  encodeGroupState,
-  encodePastEpoch,
-  mergePendingCommit,
-} from "@mlskit/group";
+import { type GroupState, createCommit, encodeGroupState, encodePastEpoch, mergePendingCommit } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { memoryStore } from "@mlskit/storage-memory";
 import { sqliteStore } from "@mlskit/storage-sqlite";
@@ -150,7 +144,11 @@ async function benchAt(spec: ProviderSpec, n: number, runs: number, dir: string,
     const warmup = 1;
     const rows: CommitPersistenceRow[] = [];
     const confirmAndProcess = async (what: string, created: { state: GroupState; commit: Uint8Array }[]) => {
-      const confirm = await measure(n, `${what} confirm`, created.length, 0, committer, async (i) => ({ state: mergePendingCommit(created[i]!.state), newPast: true, result: undefined }));
+      const confirm = await measure(n, `${what} confirm`, created.length, 0, committer, async (i) => ({
+        state: mergePendingCommit(created[i]!.state),
+        newPast: true,
+        result: undefined,
+      }));
       // The receiver's first run is a warm-up, as in protocol.ts.
       const process = await measure(n, `${what} process`, created.length - 1, 1, receiver, async (i) => {
         const merged = await processCommit(R, created[i]!.commit);

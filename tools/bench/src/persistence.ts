@@ -161,7 +161,8 @@ function printCommits(rows: readonly CommitPersistenceRow[], provider: string): 
   const table = rows.map((r) => {
     const checked = !r.operation.endsWith("confirm");
     const met = checked ? r.withSqlite <= r.inMemory + COMMIT_EXTRA_MS_MAX : undefined;
-    if (checked) targets.push({ what: `${r.operation}, N=${n$(r.n)}, with SQLite`, target: `≤ ${fmt(r.inMemory)} + ${COMMIT_EXTRA_MS_MAX} ms`, measured: `${fmt(r.withSqlite)} ms`, met });
+    if (checked)
+      targets.push({ what: `${r.operation}, N=${n$(r.n)}, with SQLite`, target: `≤ ${fmt(r.inMemory)} + ${COMMIT_EXTRA_MS_MAX} ms`, measured: `${fmt(r.withSqlite)} ms`, met });
     return [
       n$(r.n),
       r.operation,
@@ -191,7 +192,10 @@ function printCommits(rows: readonly CommitPersistenceRow[], provider: string): 
 export async function runPersistenceSection(args: readonly string[], wants: (part: string) => boolean, spec: ProviderSpec): Promise<boolean> {
   const quick = args.includes("--quick");
   const started = performance.now();
-  const load = () => loadavg().map((x) => x.toFixed(2)).join(", ");
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ");
   console.log(`\npersistence section: load average ${load()} (${availableParallelism()} cores) at the start`);
   const log = (line: string) => process.stderr.write(`  … ${line}\n`);
   const dir = mkdtempSync(joinPath(tmpdir(), "mlskit-bench-persistence-"));
@@ -203,7 +207,12 @@ export async function runPersistenceSection(args: readonly string[], wants: (par
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (targets.length > 0) printTable("Persistence targets (issue 12)", ["measurement", "target", "measured", "status"], targets.map((t) => [t.what, t.target, t.measured, status(t.met)]));
+  if (targets.length > 0)
+    printTable(
+      "Persistence targets (issue 12)",
+      ["measurement", "target", "measured", "status"],
+      targets.map((t) => [t.what, t.target, t.measured, status(t.met)]),
+    );
   console.log(`persistence section: ${fmt((performance.now() - started) / 1000)} s; load average ${load()} at the end`);
   return targets.every((t) => t.met !== false);
 }

@@ -90,12 +90,7 @@ export type EncryptionKeySource = (node: NodeIndex) => Uint8Array | undefined | 
  * A node's encryption key (leaf or parent) is `encryptionKey(node)` when that
  * gives one, else 32 random bytes.
  */
-export async function populatedTree(
-  cs: CipherSuiteProvider,
-  n: number,
-  groupId: Uint8Array,
-  encryptionKey: EncryptionKeySource = () => undefined,
-): Promise<PopulatedTree> {
+export async function populatedTree(cs: CipherSuiteProvider, n: number, groupId: Uint8Array, encryptionKey: EncryptionKeySource = () => undefined): Promise<PopulatedTree> {
   let leafCount = 1;
   while (leafCount < n) leafCount *= 2;
   const width = 2 * leafCount - 1;

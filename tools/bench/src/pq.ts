@@ -46,7 +46,14 @@ export interface PqFigures {
   readonly updateProcess: number;
   readonly encrypt: number;
   readonly decrypt: number;
-  readonly bytes: { readonly keyPackage: number; readonly addCommit: number; readonly welcome: number; readonly updateCommit: number; readonly tree: number; readonly message: number };
+  readonly bytes: {
+    readonly keyPackage: number;
+    readonly addCommit: number;
+    readonly welcome: number;
+    readonly updateCommit: number;
+    readonly tree: number;
+    readonly message: number;
+  };
 }
 
 const hex = (id: number) => `0x${id.toString(16).padStart(4, "0")}`;
@@ -88,7 +95,12 @@ async function benchOne(spec: SuiteSpec, n: number, quick: boolean): Promise<PqF
   const csJ = await make();
   const sig = await csJ.signatureGenerateKeyPair();
   const kp = await timed(runs, 1, () =>
-    createKeyPackage({ cs: csJ, credential: { credentialType: CredentialType.basic, identity: utf8("joiner") }, signaturePrivateKey: sig.privateKey, signaturePublicKey: sig.publicKey }),
+    createKeyPackage({
+      cs: csJ,
+      credential: { credentialType: CredentialType.basic, identity: utf8("joiner") },
+      signaturePrivateKey: sig.privateKey,
+      signaturePublicKey: sig.publicKey,
+    }),
   );
   const joiners = await Promise.all(Array.from({ length: runs + 1 }, (_, i) => newMember(csJ, `joiner-${i}`)));
   const nextStates: GroupState[] = [];
@@ -170,12 +182,27 @@ export async function runPqSection(argv: readonly string[]): Promise<PqFigures[]
   printTable(
     "post-quantum suites (noble): median ms per operation (KeyPackage = create one; Add/update = the committer's Commit, 'proc' = a member processing it; join = joinFromWelcome with the tree out of band, fully validated; msg = one 100-byte application message)",
     ["suite", "N", "KeyPackage", "Add", "Add proc", "join", "full-path commit", "commit proc", "msg enc", "msg dec"],
-    figures.map((f) => [name(f), String(f.n), fmt(f.keyPackage), fmt(f.addCreate), fmt(f.addProcess), fmt(f.join), fmt(f.updateCreate), fmt(f.updateProcess), fmt(f.encrypt), fmt(f.decrypt)]),
+    figures.map((f) => [
+      name(f),
+      String(f.n),
+      fmt(f.keyPackage),
+      fmt(f.addCreate),
+      fmt(f.addProcess),
+      fmt(f.join),
+      fmt(f.updateCreate),
+      fmt(f.updateProcess),
+      fmt(f.encrypt),
+      fmt(f.decrypt),
+    ]),
   );
   printTable(
     "post-quantum suites: wire sizes in bytes (Welcome without the ratchet tree; the tree is given out of band, its size apart)",
     ["suite", "N", "KeyPackage", "Add commit", "Welcome", "full-path commit", "ratchet tree", "message (100 B)"],
-    figures.map((f) => [name(f), String(f.n), ...[f.bytes.keyPackage, f.bytes.addCommit, f.bytes.welcome, f.bytes.updateCommit, f.bytes.tree, f.bytes.message].map((b) => b.toLocaleString("en-US"))]),
+    figures.map((f) => [
+      name(f),
+      String(f.n),
+      ...[f.bytes.keyPackage, f.bytes.addCommit, f.bytes.welcome, f.bytes.updateCommit, f.bytes.tree, f.bytes.message].map((b) => b.toLocaleString("en-US")),
+    ]),
   );
   console.log(`pq section: ${fmt((performance.now() - started) / 1000)} s`);
   return figures;

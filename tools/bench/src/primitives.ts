@@ -85,8 +85,7 @@ export async function benchPrimitives(providers: CryptoProvider[], budgetMs: num
       rows.push([hex4(id), ...COLUMNS.map(([k]) => fmt(r[k]))]);
     }
     printTable(
-      `Primitives, provider "${p.name}" (ops/s, one await at a time; AEAD, HPKE and hash over 1 KiB; ` +
-        `HMAC and HKDF-Expand (32 bytes) of a short input under a fresh key)`,
+      `Primitives, provider "${p.name}" (ops/s, one await at a time; AEAD, HPKE and hash over 1 KiB; ` + `HMAC and HKDF-Expand (32 bytes) of a short input under a fresh key)`,
       ["suite", ...COLUMNS.map(([, h]) => h)],
       rows,
     );

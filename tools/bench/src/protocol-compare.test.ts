@@ -48,10 +48,7 @@ describe("comparisonLines", () => {
   });
 
   it("prints one table per N, without a gap column when node was not measured", () => {
-    const lines = comparisonLines([
-      figures({ provider: "webcrypto", n: 1024, fullPathCreate: 400 }),
-      figures({ provider: "webcrypto", n: 2 }),
-    ]);
+    const lines = comparisonLines([figures({ provider: "webcrypto", n: 1024, fullPathCreate: 400 }), figures({ provider: "webcrypto", n: 2 })]);
     const headers = lines.filter((l) => l.startsWith("N = "));
     expect(headers.map((h) => h.trim().split(/ {2,}/))).toEqual([
       ["N = 2", "webcrypto", "target"],

@@ -80,11 +80,14 @@ export function comparisonLines(figures: readonly ProtocolFigures[]): string[] {
       };
       if (providers.every((p) => value(p) === undefined)) continue;
       const x = ref === undefined ? undefined : row.get(ref);
-      const gaps = ref === undefined ? [] : others.map((p) => {
-        const y = value(p);
-        if (x === undefined || y === undefined || !(x > 0 && y > 0)) return "-";
-        return `${(row.kind === "cost" ? y / x : x / y).toFixed(1)}x`;
-      });
+      const gaps =
+        ref === undefined
+          ? []
+          : others.map((p) => {
+              const y = value(p);
+              if (x === undefined || y === undefined || !(x > 0 && y > 0)) return "-";
+              return `${(row.kind === "cost" ? y / x : x / y).toFixed(1)}x`;
+            });
       rows.push([row.label, ...providers.map((p) => show(value(p))), row.target ?? "", ...gaps]);
     }
     const header = [`N = ${n.toLocaleString("en-US")}`, ...providers, "target", ...others.filter(() => reference !== undefined).map((p) => `${p} / ${reference}`)];

@@ -37,16 +37,7 @@
  */
 import { Reader, Writer, encode, utf8 } from "@mlskit/codec";
 import { type CipherSuiteProvider, CredentialType, ProtocolVersion, WireFormat, encryptWithLabel, expandWithLabel } from "@mlskit/core";
-import {
-  type KeyPackage,
-  createKeyPackage,
-  decodeMlsMessage,
-  encodeMlsMessage,
-  groupInfoCodec,
-  groupSecretsCodec,
-  keyPackageRef,
-  signGroupInfo,
-} from "@mlskit/group";
+import { type KeyPackage, createKeyPackage, decodeMlsMessage, encodeMlsMessage, groupInfoCodec, groupSecretsCodec, keyPackageRef, signGroupInfo } from "@mlskit/group";
 import { type GroupContext, createConfirmationTag, deriveEpochSecrets, deriveWelcomeSecret, encodeGroupContext } from "@mlskit/key-schedule";
 import { type LeafIndex, LeafNodeSource, type Node, type NodeIndex, NodeType, RatchetTree, signLeafNode } from "@mlskit/ratchet-tree";
 import { type EncryptionKeySource, pool, populatedTree } from "./populated-tree.js";

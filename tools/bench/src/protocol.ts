@@ -40,12 +40,7 @@
  * built-in at the top level (the bundle for the page would fail).
  */
 import type { CipherSuiteProvider } from "@mlskit/core";
-import {
-  type GroupState,
-  createApplicationMessage,
-  createCommit,
-  processMessage,
-} from "@mlskit/group";
+import { type GroupState, createApplicationMessage, createCommit, processMessage } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { type GroupFixture, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
 import { fmt, printTable } from "./measure.js";

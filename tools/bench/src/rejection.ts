@@ -32,11 +32,27 @@ import { keyPackageClient, services } from "./protocol-steps.js";
 async function trio(cs: CipherSuiteProvider) {
   const policy = groupPolicy({});
   const [a, b, c] = await Promise.all(["alice", "bob", "carol"].map((n) => keyPackageClient(cs, n)));
-  let alice = await createGroup({ cs, leafNode: a!.kp.keyPackage.leafNode, encryptionPrivateKey: a!.kp.privateKeys.encryptionPrivateKey, signaturePrivateKey: a!.sig.privateKey, services, policy });
+  let alice = await createGroup({
+    cs,
+    leafNode: a!.kp.keyPackage.leafNode,
+    encryptionPrivateKey: a!.kp.privateKeys.encryptionPrivateKey,
+    signaturePrivateKey: a!.sig.privateKey,
+    services,
+    policy,
+  });
   const commit = await createCommit(alice, { proposals: [{ add: b!.kp.keyPackage as never }, { add: c!.kp.keyPackage as never }] });
   alice = mergePendingCommit(commit.state);
   const join = (m: typeof a) =>
-    joinFromWelcome({ cs, welcome: commit.welcome!, keyPackage: m!.kp.keyPackage, initPrivateKey: m!.kp.privateKeys.initPrivateKey, encryptionPrivateKey: m!.kp.privateKeys.encryptionPrivateKey, signaturePrivateKey: m!.sig.privateKey, services, policy });
+    joinFromWelcome({
+      cs,
+      welcome: commit.welcome!,
+      keyPackage: m!.kp.keyPackage,
+      initPrivateKey: m!.kp.privateKeys.initPrivateKey,
+      encryptionPrivateKey: m!.kp.privateKeys.encryptionPrivateKey,
+      signaturePrivateKey: m!.sig.privateKey,
+      services,
+      policy,
+    });
   return { alice, bob: await join(b), carol: await join(c) };
 }
 
@@ -45,7 +61,14 @@ async function forged(carol: GroupState, alice: number, generation: number): Pro
   const secretTree = SecretTree.fromState(carol.cs, carol.secretTree.exportState());
   await secretTree.reserve(alice, "application", generation);
   const gc = carol.groupContext;
-  const content = { groupId: gc.groupId, epoch: gc.epoch, sender: memberSender(alice), authenticatedData: new Uint8Array(0), contentType: ContentType.application, applicationData: new Uint8Array(1024) } as FramedContent;
+  const content = {
+    groupId: gc.groupId,
+    epoch: gc.epoch,
+    sender: memberSender(alice),
+    authenticatedData: new Uint8Array(0),
+    contentType: ContentType.application,
+    applicationData: new Uint8Array(1024),
+  } as FramedContent;
   const pm = await createPrivateMessage(carol.framing, { content, signaturePrivateKey: carol.signaturePrivateKey }, { secretTree, senderDataSecret: carol.keys.senderDataSecret });
   return encodeMlsMessage(privateMessageToMls(pm));
 }
@@ -53,7 +76,16 @@ async function forged(carol: GroupState, alice: number, generation: number): Pro
 /** Junk anyone who saw the group id can send: fails at the sender data. */
 function junk(s: GroupState): Uint8Array {
   const gc = s.groupContext;
-  return encodeMlsMessage(privateMessageToMls({ groupId: gc.groupId, epoch: gc.epoch, contentType: ContentType.application, authenticatedData: new Uint8Array(0), encryptedSenderData: s.cs.randomBytes(40), ciphertext: s.cs.randomBytes(1100) }));
+  return encodeMlsMessage(
+    privateMessageToMls({
+      groupId: gc.groupId,
+      epoch: gc.epoch,
+      contentType: ContentType.application,
+      authenticatedData: new Uint8Array(0),
+      encryptedSenderData: s.cs.randomBytes(40),
+      ciphertext: s.cs.randomBytes(1100),
+    }),
+  );
 }
 
 async function refusalMs(state: GroupState, message: Uint8Array, runs: number): Promise<number> {

@@ -88,7 +88,10 @@ async function benchScaleOne(spec: ProviderSpec, builder: ProviderSpec, n: numbe
 
 /** Runs the scale section for every size on every provider; prints the figures and the targets. Returns whether the targets were met. */
 export async function runScale(providers: readonly ProviderSpec[], builder: ProviderSpec, sizes: readonly number[]): Promise<boolean> {
-  const load = () => loadavg().map((x) => x.toFixed(2)).join(", ");
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ");
   const started = performance.now();
   console.log(`\nscale section: load average ${load()} (${availableParallelism()} cores) at the start`);
   const log = (line: string) => process.stderr.write(`  … ${line}\n`);
@@ -100,7 +103,10 @@ export async function runScale(providers: readonly ProviderSpec[], builder: Prov
       ["N", "join", "add create", "add process", "remove create", "remove process", "setup s", "fixture s"],
       figures
         .filter((f) => f.provider === p.name)
-        .map((f) => [f.n.toLocaleString("en-US"), ...[f.join, f.addCreate, f.addProcess, f.removeCreate, f.removeProcess, f.setupMs / 1000, f.fixtureMs / 1000].map((v) => fmt(v))]),
+        .map((f) => [
+          f.n.toLocaleString("en-US"),
+          ...[f.join, f.addCreate, f.addProcess, f.removeCreate, f.removeProcess, f.setupMs / 1000, f.fixtureMs / 1000].map((v) => fmt(v)),
+        ]),
     );
   }
   const rows: string[][] = [];

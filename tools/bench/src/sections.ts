@@ -88,7 +88,10 @@ export async function runProtocolSection(argv: readonly string[]): Promise<boole
   const sizes = a.sizes ?? (a.quick ? [2, 16, 1024] : [2, 16, 128, 1024, 10_000]);
   const providers = a.providers ?? [...PROVIDERS];
   const started = performance.now();
-  const load = () => loadavg().map((x) => x.toFixed(2)).join(", ");
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ");
   console.log(`\nprotocol section: load average ${load()} (${availableParallelism()} cores) at the start`);
   const figures = await benchProtocol(providers, byName("webcrypto+noble"), {
     sizes,

@@ -139,7 +139,9 @@ async function profile(label: string, runs: number, op: (i: number) => Promise<u
   rows.sort((a, b) => (a.name.startsWith("prim:") === b.name.startsWith("prim:") ? b.us - a.us : a.name.startsWith("prim:") ? -1 : 1));
   const prim = rows.filter((r) => r.name.startsWith("prim:")).reduce((a, r) => a + r.us, 0);
   const med = median(times) * 1000;
-  console.log(`\n${label}: median ${med.toFixed(0)} µs (CPU ${(median(cpu) * 1000).toFixed(0)} µs); node:crypto primitives (sum of their medians) ${prim.toFixed(0)} µs, rest ${(med - prim).toFixed(0)} µs`);
+  console.log(
+    `\n${label}: median ${med.toFixed(0)} µs (CPU ${(median(cpu) * 1000).toFixed(0)} µs); node:crypto primitives (sum of their medians) ${prim.toFixed(0)} µs, rest ${(med - prim).toFixed(0)} µs`,
+  );
   for (const r of rows) console.log(`  ${r.name.padEnd(26)} ${r.calls.toFixed(1).padStart(5)} calls  ${r.us.toFixed(1).padStart(7)} µs`);
 }
 

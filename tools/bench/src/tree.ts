@@ -127,7 +127,10 @@ async function addLeaves(tree: RatchetTree, leaves: readonly Uint8Array[]): Prom
 
 /** The tree with every blank leaf filled (so that the next Add extends it). */
 function fillTree(cs: CipherSuiteProvider, tree: RatchetTree): Promise<RatchetTree> {
-  return addLeaves(tree, Array.from({ length: tree.leafCount - tree.memberCount() }, () => fakeLeaf(cs)));
+  return addLeaves(
+    tree,
+    Array.from({ length: tree.leafCount - tree.memberCount() }, () => fakeLeaf(cs)),
+  );
 }
 
 /**
@@ -196,7 +199,12 @@ export async function benchTree(provider: CryptoProvider, sizes: number[]): Prom
       return diff.merge();
     });
     row("remove that member, truncating the tree", n, removeOne.wall, "ms");
-    const batch = await median(5, () => addLeaves(t, Array.from({ length: 100 }, () => fakeLeaf(cs))));
+    const batch = await median(5, () =>
+      addLeaves(
+        t,
+        Array.from({ length: 100 }, () => fakeLeaf(cs)),
+      ),
+    );
     row("add 100 members (one Commit)", n, batch.wall, "ms");
     row("add 100 members (CPU, all threads)", n, batch.cpu, "ms");
 

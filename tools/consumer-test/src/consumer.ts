@@ -140,7 +140,9 @@ export async function runConsumerTest(options: { runtimes?: boolean; keep?: bool
 
   // 4. Strict type-check (and emit, to run the same code).
   await run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", project], { cwd: project });
-  report.lines.push(`tsc --strict (module nodenext, skipLibCheck false): ${specifiers.length} entry points of ${packages.length} packages, main.ts and ${examples.length} README examples: no errors`);
+  report.lines.push(
+    `tsc --strict (module nodenext, skipLibCheck false): ${specifiers.length} entry points of ${packages.length} packages, main.ts and ${examples.length} README examples: no errors`,
+  );
   lap("typecheck");
 
   // 5. Run.
@@ -149,7 +151,10 @@ export async function runConsumerTest(options: { runtimes?: boolean; keep?: bool
   lap("node");
   if (options.runtimes !== false) {
     try {
-      await run("npm", ["install", "--prefer-offline", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", `bun@${RUNTIMES.bun}`, `deno@${RUNTIMES.deno}`], { cwd: project, timeoutMs: 120_000 });
+      await run("npm", ["install", "--prefer-offline", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", `bun@${RUNTIMES.bun}`, `deno@${RUNTIMES.deno}`], {
+        cwd: project,
+        timeoutMs: 120_000,
+      });
     } catch (e) {
       const why = String(e).split("\n")[0];
       report.skipped.push(`bun: its npm package did not install here (${why})`, `deno: its npm package did not install here (${why})`);
@@ -174,7 +179,11 @@ export async function runConsumerTest(options: { runtimes?: boolean; keep?: bool
 
   for (const l of report.lines) log(l);
   for (const s of report.skipped) log(`skipped: ${s}`);
-  log(`timings (ms): ${Object.entries(report.timings).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  log(
+    `timings (ms): ${Object.entries(report.timings)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
   if (!options.keep) rmSync(base, { recursive: true, force: true });
   return report;
 }

@@ -221,7 +221,9 @@ export class DeliveryService {
   /** Every client's latest membership of the group. */
   latestMemberships(gid: string): Membership[] {
     return (
-      this.#db.prepare("SELECT * FROM memberships m WHERE gid = ? AND id = (SELECT MAX(id) FROM memberships WHERE gid = m.gid AND name = m.name) ORDER BY name").all(gid) as MembershipRow[]
+      this.#db
+        .prepare("SELECT * FROM memberships m WHERE gid = ? AND id = (SELECT MAX(id) FROM memberships WHERE gid = m.gid AND name = m.name) ORDER BY name")
+        .all(gid) as MembershipRow[]
     ).map(toMembership);
   }
 
@@ -242,7 +244,8 @@ export class DeliveryService {
 
   /** The client's latest unused published KeyPackage. */
   unusedKeyPackage(name: string): { ref: string; bytes: Uint8Array } | undefined {
-    const r = this.#db.prepare("SELECT ref, bytes FROM key_packages WHERE name = ? AND used_in IS NULL ORDER BY rowid DESC LIMIT 1").get(name) as { ref: string; bytes: Buffer } | undefined;
+    const r = this.#db.prepare("SELECT ref, bytes FROM key_packages WHERE name = ? AND used_in IS NULL ORDER BY rowid DESC LIMIT 1").get(name) as
+      { ref: string; bytes: Buffer } | undefined;
     return r === undefined ? undefined : { ref: r.ref, bytes: new Uint8Array(r.bytes) };
   }
 
@@ -302,7 +305,8 @@ export class DeliveryService {
         if (m === undefined || m.untilSeq !== null) return reject("removed-not-a-member");
       }
       const seq = Number(
-        this.#db.prepare("INSERT INTO log (gid, kind, epoch, sender, bytes, plaintext, run) VALUES (?, 'commit', ?, ?, ?, NULL, ?)").run(gid, epoch, sender, bytes, this.#run).lastInsertRowid,
+        this.#db.prepare("INSERT INTO log (gid, kind, epoch, sender, bytes, plaintext, run) VALUES (?, 'commit', ?, ?, ?, NULL, ?)").run(gid, epoch, sender, bytes, this.#run)
+          .lastInsertRowid,
       );
       this.#db.prepare("UPDATE groups SET epoch = ? WHERE gid = ?").run(epoch + 1, gid);
       if (extras.joiner !== undefined) {
@@ -426,7 +430,12 @@ export class DeliveryService {
    * Acknowledges a Commit: the cursor moves past it; the authenticator of
    * the epoch reached is recorded or compared (false on a mismatch).
    */
-  ackCommit(m: Membership, seq: number, how: Extract<Stat, "commitsMerged" | "ownCommitsMerged" | "commitsMergedBeforeCrash" | "removalsProcessed">, reached?: { epoch: number; authenticator: string }): boolean {
+  ackCommit(
+    m: Membership,
+    seq: number,
+    how: Extract<Stat, "commitsMerged" | "ownCommitsMerged" | "commitsMergedBeforeCrash" | "removalsProcessed">,
+    reached?: { epoch: number; authenticator: string },
+  ): boolean {
     return this.#db.transaction((): boolean => {
       this.#db.prepare("UPDATE memberships SET cursor = ?, removal_acked = ? WHERE id = ?").run(seq, seq === m.untilSeq ? 1 : 0, m.id);
       this.#db.prepare("DELETE FROM intents WHERE name = ? AND seq = ? AND kind = 'commit'").run(m.name, seq);

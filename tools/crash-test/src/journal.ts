@@ -79,7 +79,10 @@ function lastKillPoint(path: string, run: number): KillPoint {
   if (!existsSync(path)) return { midOperation: false, operation: "none", phase: undefined };
   const text = readFileSync(path, "utf8");
   // A torn last line (killed inside the append) has no newline: dropped.
-  const lines = text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter((l) => l.length > 0);
+  const lines = text
+    .slice(0, text.lastIndexOf("\n") + 1)
+    .split("\n")
+    .filter((l) => l.length > 0);
   // The journal is another run's when the previous process died before writing its own first line.
   if (lines[0] !== `S ${run - 1}`) return { midOperation: false, operation: "before-start", phase: undefined };
   let phase: string | undefined;

@@ -43,7 +43,7 @@ export async function catchUp(w: World, gid: string, name: string, o: CatchUpOpt
   if (!m.welcomeAcked && !(await join(w, m))) return;
   m = w.ds.membership(gid, name)!;
   const backlog = w.ds.backlog(m, o.limit);
-  for (let i = 0; i < backlog.length; ) {
+  for (let i = 0; i < backlog.length;) {
     m = w.ds.membership(gid, name)!;
     if (m.broken || m.removalAcked) return;
     const e = backlog[i]!;
@@ -145,12 +145,16 @@ async function readCommit(w: World, m: Membership, e: LogEntry): Promise<boolean
     else if (r.kind === "commit") how = (await r.staged.merge()).removed ? "removalsProcessed" : "commitsMerged";
     else throw new Error(`a Commit processed as ${r.kind}`);
   } catch (err) {
-    w.violation("epoch", `${m.name} in ${m.gid}: the Commit of epoch ${e.epoch} (seq ${e.seq}, by ${e.sender}) cannot be processed (intent before: ${hadIntent}): ${errorCode(err)}`);
+    w.violation(
+      "epoch",
+      `${m.name} in ${m.gid}: the Commit of epoch ${e.epoch} (seq ${e.seq}, by ${e.sender}) cannot be processed (intent before: ${hadIntent}): ${errorCode(err)}`,
+    );
     w.ds.markBroken(m.id);
     return false;
   }
   w.journal.phase("ack");
-  if ((how === "removalsProcessed") !== removesMe) w.violation("runtime", `${m.name} in ${m.gid}: Commit seq ${e.seq} removed us: ${how === "removalsProcessed"}, the DS says ${removesMe}`);
+  if ((how === "removalsProcessed") !== removesMe)
+    w.violation("runtime", `${m.name} in ${m.gid}: Commit seq ${e.seq} removed us: ${how === "removalsProcessed"}, the DS says ${removesMe}`);
   const reached = g.active ? { epoch: Number(g.epoch), authenticator: authenticatorOf(g) } : undefined;
   if (!w.ds.ackCommit(m, e.seq, how, reached)) w.violation("authenticator", `${m.name} in ${m.gid}: epoch ${g.epoch} authenticator differs from the recorded one`);
   if (!g.active) await client.deleteGroup(groupIdBytes(m.gid));
@@ -172,7 +176,12 @@ async function readApplications(w: World, m: Membership, entries: readonly LogEn
   try {
     settled = many
       ? await g.processIncomingMany(entries.map((e) => e.bytes))
-      : [await g.processIncoming(entries[0]!.bytes).then((value): PromiseSettledResult<IncomingMessage> => ({ status: "fulfilled", value }), (reason: unknown): PromiseSettledResult<IncomingMessage> => ({ status: "rejected", reason }))];
+      : [
+          await g.processIncoming(entries[0]!.bytes).then(
+            (value): PromiseSettledResult<IncomingMessage> => ({ status: "fulfilled", value }),
+            (reason: unknown): PromiseSettledResult<IncomingMessage> => ({ status: "rejected", reason }),
+          ),
+        ];
   } catch (e) {
     w.violation("runtime", `${m.name} in ${m.gid}: reading ${entries.length} message(s) failed as a whole: ${errorCode(e)}`);
     return false;

@@ -144,7 +144,10 @@ async function checkState(w: World, m: Membership): Promise<"old" | "new" | "pen
   else if (g.active && epoch === acked + 1 && nextStarted) state = "new";
   else if (!g.active && next?.seq === m.untilSeq && g.removedInEpoch === BigInt(acked + 1) && nextStarted) state = "new";
   if (state === undefined) {
-    w.violation("epoch", `${who}: in epoch ${epoch} (active ${g.active}); acknowledged epoch ${acked}, next Commit ${next === undefined ? "none" : `of epoch ${next.epoch}, started ${nextStarted}`}`);
+    w.violation(
+      "epoch",
+      `${who}: in epoch ${epoch} (active ${g.active}); acknowledged epoch ${acked}, next Commit ${next === undefined ? "none" : `of epoch ${next.epoch}, started ${nextStarted}`}`,
+    );
   }
   if (epoch > 0 && epoch > m.joinEpoch && w.ds.commitOf(m.gid, epoch - 1) === undefined) w.violation("epoch", `${who}: in epoch ${epoch}, which no Commit of the log starts`);
   // Past-epoch records: ascending, epochs it was a member in before the current one, at most the policy's 3.

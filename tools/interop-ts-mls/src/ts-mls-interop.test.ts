@@ -249,8 +249,7 @@ class TsMlsPeer implements Peer {
   }
 }
 
-const make = (lib: "mlskit" | "ts-mls", name: string, suite: number): Promise<Peer> =>
-  lib === "mlskit" ? new MlskitPeer(name, suite).init() : new TsMlsPeer(name, suite).init();
+const make = (lib: "mlskit" | "ts-mls", name: string, suite: number): Promise<Peer> => (lib === "mlskit" ? new MlskitPeer(name, suite).init() : new TsMlsPeer(name, suite).init());
 
 // ---------------------------------------------------------------- the matrix
 
@@ -388,7 +387,15 @@ describe("interop with ts-mls 2.0.0-rc.10", () => {
   }
 
   afterAll(() => {
-    const short: Record<string, string> = { "join (Welcome)": "join", "message A→B": "msg A→B", "message B→A": "msg B→A", "self-Update by B": "upd B", "self-Update by A": "upd A", "Remove by B": "remove", exporter: "exporter" };
+    const short: Record<string, string> = {
+      "join (Welcome)": "join",
+      "message A→B": "msg A→B",
+      "message B→A": "msg B→A",
+      "self-Update by B": "upd B",
+      "self-Update by A": "upd A",
+      "Remove by B": "remove",
+      exporter: "exporter",
+    };
     const lines: string[] = ["", "ts-mls 2.0.0-rc.10 interop matrix (A creates the group and adds B; suite × operation × direction)"];
     const cell = (v: string | undefined) => (v === undefined ? "-" : v === "ok" ? "ok" : v.startsWith("n/a") ? "n/a" : "FAIL");
     const header = ["suite", "direction", ...OPERATIONS.map((o) => short[o]!)];

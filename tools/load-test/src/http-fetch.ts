@@ -20,20 +20,17 @@ export function boundedFetch(maxSockets: number): { fetch: FetchFunction; destro
       const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
       const body = typeof init.body === "string" ? Buffer.from(init.body) : undefined;
       if (body !== undefined) headers["content-length"] = String(body.length);
-      const req = request(
-        { agent, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: init.method ?? "GET", headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const status = res.statusCode ?? 0;
-            // Response refuses a body with 204/304.
-            const text = status === 204 || status === 304 ? null : Buffer.concat(chunks).toString("utf8");
-            resolve(new Response(text, { status, headers: { "content-type": String(res.headers["content-type"] ?? "application/json") } }));
-          });
-          res.on("error", reject);
-        },
-      );
+      const req = request({ agent, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: init.method ?? "GET", headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          // Response refuses a body with 204/304.
+          const text = status === 204 || status === 304 ? null : Buffer.concat(chunks).toString("utf8");
+          resolve(new Response(text, { status, headers: { "content-type": String(res.headers["content-type"] ?? "application/json") } }));
+        });
+        res.on("error", reject);
+      });
       req.on("error", (e) => reject(new TypeError("fetch failed", { cause: e })));
       if (body !== undefined) req.end(body);
       else req.end();

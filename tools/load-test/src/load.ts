@@ -274,12 +274,17 @@ export class LoadGenerator {
     // Forget earlier phases' messages (their stragglers then count as unknown).
     this.#sent.clear();
 
-    const cpu0 = { ds: processCpuSeconds(this.#servers.dsPid), gen: process.cpuUsage(), pg: this.#servers.backend === "postgres" ? postgresCpuSeconds() : undefined, machine: machineCpuSeconds() };
+    const cpu0 = {
+      ds: processCpuSeconds(this.#servers.dsPid),
+      gen: process.cpuUsage(),
+      pg: this.#servers.backend === "postgres" ? postgresCpuSeconds() : undefined,
+      machine: machineCpuSeconds(),
+    };
     const wall0 = performance.now();
     const t0 = wall0 + 20;
     const inflight: Promise<void>[] = [];
     const interval = 1000 / rate;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const now = performance.now();
       while (i < n && t0 + i * interval <= now) {
         const item = pool[i]!;

@@ -57,7 +57,14 @@ function selfTimes(file: string, top = 15): { totalMs: number; lines: ProfileLin
   p.samples.forEach((id, i) => {
     const dt = p.timeDeltas[i] ?? 0;
     const f = byId.get(id)!.callFrame;
-    const file = f.url === "" ? "" : f.url.replace(/^file:\/\//, "").split("/").slice(-3).join("/");
+    const file =
+      f.url === ""
+        ? ""
+        : f.url
+            .replace(/^file:\/\//, "")
+            .split("/")
+            .slice(-3)
+            .join("/");
     const name = f.functionName !== "" ? f.functionName : file !== "" ? `(anonymous in ${callerName(id)})` : "(anonymous)";
     const key = `${name}${file ? ` ${file}:${f.lineNumber + 1}` : ""}`;
     self.set(key, (self.get(key) ?? 0) + dt);

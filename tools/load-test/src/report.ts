@@ -32,7 +32,12 @@ function ms(v: number): string {
 
 function note(r: PhaseResult): string {
   const parts: string[] = [];
-  if (r.errors > 0) parts.push(Object.entries(r.errorCodes).map(([c, n]) => `${c}×${n}`).join(" "));
+  if (r.errors > 0)
+    parts.push(
+      Object.entries(r.errorCodes)
+        .map(([c, n]) => `${c}×${n}`)
+        .join(" "),
+    );
   if (r.misdelivered > 0) parts.push(`misdelivered×${r.misdelivered}`);
   if (r.streamErrors > 0) parts.push(`stream×${r.streamErrors}`);
   if (r.maxDispatchLagMs > 50) parts.push(`generator lag ${Math.round(r.maxDispatchLagMs)} ms`);
@@ -44,6 +49,10 @@ export function table(title: string, rows: readonly PhaseResult[], labels?: read
   const heads = [...(labels !== undefined ? ["run"] : []), ...COLUMNS.map((c) => c.head)];
   const body = rows.map((r, i) => [...(labels !== undefined ? [labels[i] ?? ""] : []), ...COLUMNS.map((c) => c.cell(r))]);
   const widths = heads.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padStart(widths[i]!))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [title, line(heads), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }

@@ -139,7 +139,10 @@ export class ClientDriver {
       try {
         const r = await g.processIncoming(m.bytes);
         if (r.kind === "commit") await r.staged.merge();
-        if (r.kind === "commit" || r.kind === "fork") trace?.(`${names[c]} #${m.id} from ${names[m.from]}: ${r.kind === "fork" ? `${r.event}${r.event === "commit" ? ` at ${r.forkEpoch} winner ${r.winner} rolled back ${r.rolledBack}${r.removed ? " removed" : ""}` : ""}` : "commit"} -> epoch ${g.epoch}`);
+        if (r.kind === "commit" || r.kind === "fork")
+          trace?.(
+            `${names[c]} #${m.id} from ${names[m.from]}: ${r.kind === "fork" ? `${r.event}${r.event === "commit" ? ` at ${r.forkEpoch} winner ${r.winner} rolled back ${r.rolledBack}${r.removed ? " removed" : ""}` : ""}` : "commit"} -> epoch ${g.epoch}`,
+          );
         this.record(c, m.id, r);
       } catch (e) {
         trace?.(`${names[c]} #${m.id} from ${names[m.from]} refused at epoch ${g.epoch}: ${(e as { code?: string }).code ?? String(e)}`);

@@ -37,7 +37,9 @@ for (const setting of settings) {
   console.log(table(results));
   const sum = (f: (r: SimResult) => number) => results.reduce((a, r) => a + f(r), 0);
   const lostToRemoved = lost.filter((l) => !l.recipientActive).length;
-  summary.push(`| ${setting.name} | ${sum((r) => r.expected)} | ${sum((r) => r.read)} | ${sum((r) => r.readAcross)} | ${sum((r) => r.readViaHistory)} | ${sum((r) => r.lost)} | ${lostToRemoved} |`);
+  summary.push(
+    `| ${setting.name} | ${sum((r) => r.expected)} | ${sum((r) => r.read)} | ${sum((r) => r.readAcross)} | ${sum((r) => r.readViaHistory)} | ${sum((r) => r.lost)} | ${lostToRemoved} |`,
+  );
 }
 console.log(`\n### Summary (${seeds} seeds)\n`);
 console.log("| setting | reads due | read | of which across | of which via history | lost | lost by members removed since |");

@@ -23,7 +23,17 @@ export async function runPhases(sim: ClientDriver): Promise<{ heals: number; con
     const components: number[][] = Array.from({ length: k }, (_, i) => [shuffled[i]!]);
     for (const s of shuffled.slice(k)) pick(components).push(s);
     const rounds = 1 + Math.floor(rand() * (config.maxRoundsApart ?? 3));
-    trace?.(`phase ${phase}: components ${components.map((x) => `[servers ${x.join(",")}: ${active().filter((c) => x.includes(serverOf(c))).map((c) => names[c]).join(",")}]`).join(" ")}, ${rounds} rounds`);
+    trace?.(
+      `phase ${phase}: components ${components
+        .map(
+          (x) =>
+            `[servers ${x.join(",")}: ${active()
+              .filter((c) => x.includes(serverOf(c)))
+              .map((c) => names[c])
+              .join(",")}]`,
+        )
+        .join(" ")}, ${rounds} rounds`,
+    );
     for (let round = 0; round < rounds; round++) {
       for (const component of components) {
         const here = active().filter((c) => component.includes(serverOf(c)));
@@ -44,7 +54,11 @@ export async function runPhases(sim: ClientDriver): Promise<{ heals: number; con
     if (sharing) await sim.shareLostBranches();
     const auths = new Set(active().map((c) => toHex(groups[c]!.epochAuthenticator)));
     if (auths.size === 1) converged++;
-    trace?.(`heal ${phase}: ${auths.size === 1 ? "converged" : "NOT converged"}: ${active().map((c) => `${names[c]}@${groups[c]!.epoch}:${toHex(groups[c]!.epochAuthenticator).slice(0, 8)}`).join(" ")}`);
+    trace?.(
+      `heal ${phase}: ${auths.size === 1 ? "converged" : "NOT converged"}: ${active()
+        .map((c) => `${names[c]}@${groups[c]!.epoch}:${toHex(groups[c]!.epochAuthenticator).slice(0, 8)}`)
+        .join(" ")}`,
+    );
     // Re-proposed changes get committed (by the lowest active member that may commit), while still connected.
     for (const committer of active()) {
       if (groups[committer]!.pendingProposals === 0) break;

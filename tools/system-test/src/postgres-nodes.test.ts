@@ -29,7 +29,10 @@ beforeAll(async () => {
   pg = cluster;
   cleanup.add("stop postgres", () => pg.stop());
   // Both nodes start at once on the empty database: the schema's creation is theirs to serialise.
-  [nodeA, nodeB] = await Promise.all([startDsNode(cleanup, { db: pg.connectionString, asUrl: authority.url }), startDsNode(cleanup, { db: pg.connectionString, asUrl: authority.url })]);
+  [nodeA, nodeB] = await Promise.all([
+    startDsNode(cleanup, { db: pg.connectionString, asUrl: authority.url }),
+    startDsNode(cleanup, { db: pg.connectionString, asUrl: authority.url }),
+  ]);
   // Half the clients on node A, half on node B.
   await Promise.all(
     [...onA.map((id) => [id, nodeA.url] as const), ...onB.map((id) => [id, nodeB.url] as const)].map(async ([id, url]) => {
@@ -71,14 +74,27 @@ describe("two DS nodes on one PostgreSQL database", () => {
     const converged = async (): Promise<boolean> => {
       const ds = await dsView();
       for (const id of ds.members) {
-        const s = await c(id).state(room).catch(() => undefined);
+        const s = await c(id)
+          .state(room)
+          .catch(() => undefined);
         if (s?.epoch !== ds.epoch) return false;
       }
       return true;
     };
     const epochs = async (): Promise<string> => {
       const ds = await dsView();
-      const mine = await Promise.all([...clients.keys()].map(async (id) => `${id}@${(await c(id).state(room).catch(() => undefined))?.epoch ?? "-"}`));
+      const mine = await Promise.all(
+        [...clients.keys()].map(
+          async (id) =>
+            `${id}@${
+              (
+                await c(id)
+                  .state(room)
+                  .catch(() => undefined)
+              )?.epoch ?? "-"
+            }`,
+        ),
+      );
       return `DS epoch ${ds.epoch} members ${ds.members.join(",")}; ${mine.join(" ")}`;
     };
 
@@ -133,7 +149,11 @@ describe("two DS nodes on one PostgreSQL database", () => {
     expect(commitConflicts).toBeGreaterThanOrEqual(1);
     expect(commitConflicts).toBeLessThanOrEqual(ROUNDS);
     // Nothing else was refused.
-    for (const cl of clients.values()) expect([...cl.refusals.keys()].filter((k) => !k.endsWith(":group/stale-epoch")), cl.id).toEqual([]);
+    for (const cl of clients.values())
+      expect(
+        [...cl.refusals.keys()].filter((k) => !k.endsWith(":group/stale-epoch")),
+        cl.id,
+      ).toEqual([]);
 
     // Every member: the same epoch, authenticator and members; the observer's record agrees with the DS.
     const finalMembers = [...final.members].sort();
@@ -147,21 +167,34 @@ describe("two DS nodes on one PostgreSQL database", () => {
     for (const id of clients.keys()) if (!finalMembers.includes(id)) expect(await c(id).messenger.rooms()).toEqual([]);
 
     // Every message: received exactly once by each member of its epoch but the sender, by nobody else.
-    const receiversOf = (text: string) => [...clients.values()].flatMap((cl) => cl.received.filter((m) => m.room === room && m.text === text).map((m) => ({ id: cl.id, epoch: m.epoch, sender: m.sender })));
+    const receiversOf = (text: string) =>
+      [...clients.values()].flatMap((cl) => cl.received.filter((m) => m.room === room && m.text === text).map((m) => ({ id: cl.id, epoch: m.epoch, sender: m.sender })));
     const expectedCount = (text: string, sender: string): number => {
       const got = receiversOf(text);
       return got[0] === undefined ? -1 : membersAt(got[0].epoch).filter((id) => id !== sender).length;
     };
-    await until("every message reaches the members of its epoch", () => sent.every((s) => receiversOf(s.text).length === expectedCount(s.text, s.sender)), 15_000, () =>
-      sent
-        .filter((s) => receiversOf(s.text).length !== expectedCount(s.text, s.sender))
-        .map((s) => `${s.text}: ${receiversOf(s.text).map((x) => `${x.id}@${x.epoch}`).join(",")}`)
-        .join("; "),
+    await until(
+      "every message reaches the members of its epoch",
+      () => sent.every((s) => receiversOf(s.text).length === expectedCount(s.text, s.sender)),
+      15_000,
+      () =>
+        sent
+          .filter((s) => receiversOf(s.text).length !== expectedCount(s.text, s.sender))
+          .map(
+            (s) =>
+              `${s.text}: ${receiversOf(s.text)
+                .map((x) => `${x.id}@${x.epoch}`)
+                .join(",")}`,
+          )
+          .join("; "),
     );
     for (const s of sent) {
       const got = receiversOf(s.text);
       const epoch = got[0]!.epoch;
-      expect(got.every((g) => g.epoch === epoch && g.sender === s.sender), s.text).toBe(true);
+      expect(
+        got.every((g) => g.epoch === epoch && g.sender === s.sender),
+        s.text,
+      ).toBe(true);
       expect(got.map((g) => g.id).sort(), `${s.text} (epoch ${epoch})`).toEqual(membersAt(epoch).filter((id) => id !== s.sender));
     }
     // Nothing else arrived (no message twice, none unknown).
@@ -183,7 +216,15 @@ describe("two DS nodes on one PostgreSQL database", () => {
     const converge = async (what: string) => {
       await until(what, async () => {
         const ds = await dsView();
-        for (const id of ds.members) if ((await c(id).state(room).catch(() => undefined))?.epoch !== ds.epoch) return false;
+        for (const id of ds.members)
+          if (
+            (
+              await c(id)
+                .state(room)
+                .catch(() => undefined)
+            )?.epoch !== ds.epoch
+          )
+            return false;
         return true;
       });
       return dsView();
@@ -223,8 +264,16 @@ describe("two DS nodes on one PostgreSQL database", () => {
     ds = await until("the DS drops b3", async () => !(await dsView()).members.includes("b3")).then(() => converge("everyone after the leave"));
     expect([...ds.members].sort()).toEqual(["a1", "a2", "a4", "b1", "b2", "b4"]);
     await chat("left");
-    expect(c("b3").texts(room).filter((t) => t.startsWith("left:"))).toEqual([]);
-    expect(c("a3").texts(room).filter((t) => !t.startsWith("start:"))).toEqual([]);
+    expect(
+      c("b3")
+        .texts(room)
+        .filter((t) => t.startsWith("left:")),
+    ).toEqual([]);
+    expect(
+      c("a3")
+        .texts(room)
+        .filter((t) => !t.startsWith("start:")),
+    ).toEqual([]);
 
     const states = await Promise.all(ds.members.map((id) => c(id).state(room)));
     expect(new Set(states.map((s) => `${s.epoch}/${s.authenticator}/${s.members.join(",")}`)).size).toBe(1);
@@ -265,7 +314,10 @@ describe("two DS nodes on one PostgreSQL database", () => {
     await Promise.all(members.map((m) => m.messenger.sync()));
     for (const m of members) {
       expect(duplicates(received(m)), m.id).toEqual([]);
-      expect(received(m).filter((t) => t.startsWith(`${m.id}#`)), m.id).toEqual([]);
+      expect(
+        received(m).filter((t) => t.startsWith(`${m.id}#`)),
+        m.id,
+      ).toEqual([]);
     }
     for (const a of traffic.attempts.filter((a) => !a.acked)) expect([0, 3], a.text).toContain(members.filter((m) => m.texts(room).includes(a.text)).length);
     const states = await Promise.all(members.map((m) => m.state(room)));
@@ -300,7 +352,16 @@ describe("two DS nodes on one PostgreSQL database", () => {
       "b1 and b2 read every message sent while node B's LISTEN connection was being re-established",
       () => ["b1", "b2"].every((id) => sentTexts.every((t) => c(id).texts(room).includes(t))),
       5_000,
-      () => ["b1", "b2"].map((id) => `${id} has ${c(id).texts(room).filter((t) => t.startsWith("cut:")).join(",")}`).join("; "),
+      () =>
+        ["b1", "b2"]
+          .map(
+            (id) =>
+              `${id} has ${c(id)
+                .texts(room)
+                .filter((t) => t.startsWith("cut:"))
+                .join(",")}`,
+          )
+          .join("; "),
     );
   });
 });

@@ -14,7 +14,21 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestPostgres, startTestPostgres } from "../../../apps/delivery-service/src/testing/postgres.js";
-import { type Authority, Cleanup, type DsNode, SystemClient, counts, duplicates, fromHexString, sleep, startAuthority, startDsNode, startSenders, tempDir, until } from "./system.fixture.js";
+import {
+  type Authority,
+  Cleanup,
+  type DsNode,
+  SystemClient,
+  counts,
+  duplicates,
+  fromHexString,
+  sleep,
+  startAuthority,
+  startDsNode,
+  startSenders,
+  tempDir,
+  until,
+} from "./system.fixture.js";
 
 const cleanup = new Cleanup();
 let authority: Authority;
@@ -37,7 +51,6 @@ const ACKED_AFTER = 6;
 const WHILE_AWAY = 4;
 /** Error events a Messenger may emit while its node is down (its stream and polls fail). */
 const OUTAGE_ERRORS = ["ds-client/network"];
-
 
 describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGKILL mid-traffic", (backend) => {
   it("restarted on the same port and database: every acknowledged message exactly once to every other member, nothing twice; a client restarted from SQLite catches up exactly once", async () => {
@@ -78,8 +91,11 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
       node = await startDsNode(cleanup, { db, asUrl: authority.url, port });
       expect(node.port).toBe(port);
       expect(attempts.length).toBeGreaterThan(attemptsAtKill); // the loops kept trying while the node was down
-      await until(`each sender has ${ACKED_AFTER} more acknowledged after the restart`, () => everyone.every((c) => ackedBy(c.id) >= ackedAtKill.get(c.id)! + ACKED_AFTER), 20_000, () =>
-        everyone.map((c) => `${c.id}=${ackedBy(c.id)}`).join(" "),
+      await until(
+        `each sender has ${ACKED_AFTER} more acknowledged after the restart`,
+        () => everyone.every((c) => ackedBy(c.id) >= ackedAtKill.get(c.id)! + ACKED_AFTER),
+        20_000,
+        () => everyone.map((c) => `${c.id}=${ackedBy(c.id)}`).join(" "),
       );
     } finally {
       await traffic.stop();
@@ -87,11 +103,15 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
 
     const acked = attempts.filter((a) => a.acked);
     const receiversOf = (text: string) => everyone.filter((c) => c.texts(room).includes(text)).map((c) => c.id);
-    await until("every acknowledged message reaches every other member", () => acked.every((a) => receiversOf(a.text).length === 3), 20_000, () =>
-      acked
-        .filter((a) => receiversOf(a.text).length !== 3)
-        .map((a) => `${a.text}→${receiversOf(a.text).join(",")}`)
-        .join(" "),
+    await until(
+      "every acknowledged message reaches every other member",
+      () => acked.every((a) => receiversOf(a.text).length === 3),
+      20_000,
+      () =>
+        acked
+          .filter((a) => receiversOf(a.text).length !== 3)
+          .map((a) => `${a.text}→${receiversOf(a.text).join(",")}`)
+          .join(" "),
     );
     // Drain every queue to its end before judging the attempts without an answer.
     await Promise.all(everyone.map((c) => c.messenger.sync()));
@@ -99,10 +119,16 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
 
     for (const c of everyone) {
       expect(duplicates(c.texts(room)), c.id).toEqual([]);
-      expect(c.texts(room).filter((t) => t.startsWith(`${c.id}#`)), c.id).toEqual([]);
+      expect(
+        c.texts(room).filter((t) => t.startsWith(`${c.id}#`)),
+        c.id,
+      ).toEqual([]);
       // Each sender's messages arrive in the order sent.
       for (const s of everyone.filter((s) => s !== c)) {
-        const ns = c.texts(room).filter((t) => t.startsWith(`${s.id}#`)).map((t) => Number(t.slice(t.indexOf("#") + 1)));
+        const ns = c
+          .texts(room)
+          .filter((t) => t.startsWith(`${s.id}#`))
+          .map((t) => Number(t.slice(t.indexOf("#") + 1)));
         expect(ns, `${c.id} from ${s.id}`).toEqual([...ns].sort((x, y) => x - y));
       }
     }
@@ -110,7 +136,11 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
     const unanswered = attempts.filter((a) => !a.acked);
     for (const a of unanswered) expect([0, 3], `${a.text} reached ${receiversOf(a.text).join(",")}`).toContain(receiversOf(a.text).length);
     const allTexts = new Set(attempts.map((a) => a.text));
-    for (const c of everyone) expect(c.texts(room).filter((t) => !allTexts.has(t)), c.id).toEqual([]);
+    for (const c of everyone)
+      expect(
+        c.texts(room).filter((t) => !allTexts.has(t)),
+        c.id,
+      ).toEqual([]);
     expect(traffic.failed()).toBeGreaterThan(0);
     // dave's send whose every answer was lost was stored (three times): everyone else read it once.
     expect(unanswered.filter((a) => a.sender === dave!.id && receiversOf(a.text).length === 3).length).toBeGreaterThanOrEqual(1);
@@ -150,10 +180,20 @@ describe.each(["sqlite", "postgres"] as const)("a DS node on %s killed with SIGK
       }
     }
     await bob!.restart();
-    await until("bob catches up", () => bob!.received.length >= bobBefore + away.length, 15_000, () => `${bob!.received.length - bobBefore} of ${away.length}`);
+    await until(
+      "bob catches up",
+      () => bob!.received.length >= bobBefore + away.length,
+      15_000,
+      () => `${bob!.received.length - bobBefore} of ${away.length}`,
+    );
     await bob!.messenger.sync();
     await sleep(200);
-    expect(bob!.received.slice(bobBefore).map((m) => m.text).sort()).toEqual([...away].sort());
+    expect(
+      bob!.received
+        .slice(bobBefore)
+        .map((m) => m.text)
+        .sort(),
+    ).toEqual([...away].sort());
     expect(duplicates(bob!.texts(room))).toEqual([]);
     expect(bob!.events.joined.length).toBe(bobEventsBefore.joined);
     expect(bob!.events["members-changed"].slice(bobEventsBefore.changed)).toEqual([{ groupId: room, added: [], removed: [dave!.id], epoch: 2n }]);

@@ -40,8 +40,11 @@ describe("one DS node on SQLite", () => {
       }),
     );
     const all = everyone.flatMap((c) => Array.from({ length: PER_SENDER }, (_, i) => `${c.id}:${i}`));
-    await until("everyone reads the 15 messages of the others", () => everyone.every((c) => c.texts(room).length >= 3 * PER_SENDER), 15_000, () =>
-      everyone.map((c) => `${c.id}=${c.texts(room).length}`).join(" "),
+    await until(
+      "everyone reads the 15 messages of the others",
+      () => everyone.every((c) => c.texts(room).length >= 3 * PER_SENDER),
+      15_000,
+      () => everyone.map((c) => `${c.id}=${c.texts(room).length}`).join(" "),
     );
     for (const c of everyone) {
       expect(c.texts(room).sort()).toEqual(all.filter((t) => !t.startsWith(`${c.id}:`)).sort());

@@ -256,7 +256,10 @@ export class SystemClient {
         const code = await res
           .clone()
           .json()
-          .then((b: { error?: string }) => b.error ?? "?", () => "?");
+          .then(
+            (b: { error?: string }) => b.error ?? "?",
+            () => "?",
+          );
         // A Commit goes with its GroupInfo (the Messenger always sends one); messages and proposals without.
         const kind = typeof init?.body === "string" && init.body.includes('"groupInfo"') ? "commit" : "other";
         const key = `${kind}:${code}`;

@@ -124,5 +124,9 @@ if (vectors.length === 0) throw new Error(`no Base-mode vectors found in ${specP
 writeFileSync(outPath, JSON.stringify(vectors, null, 2) + "\n");
 console.log(
   `wrote ${vectors.length} Base-mode vectors to ${outPath}:\n` +
-    vectors.map((v) => `  kem 0x${v.kem_id.toString(16)} kdf 0x${v.kdf_id.toString(16)} aead 0x${v.aead_id.toString(16)}: ${v.encryptions.length} encryptions, ${v.exports.length} exports`).join("\n"),
+    vectors
+      .map(
+        (v) => `  kem 0x${v.kem_id.toString(16)} kdf 0x${v.kdf_id.toString(16)} aead 0x${v.aead_id.toString(16)}: ${v.encryptions.length} encryptions, ${v.exports.length} exports`,
+      )
+      .join("\n"),
 );

@@ -110,12 +110,7 @@ export interface DsStore {
   rememberNonce(clientId: string, nonce: string, expiresAt: number): Promise<boolean>;
 
   /** Adds KeyPackages of `clientId` for `cipherSuite`; a `lastResort` one replaces the previous. Duplicate refs are ignored. */
-  publishKeyPackages(
-    clientId: string,
-    cipherSuite: number,
-    keyPackages: readonly DirectoryKeyPackage[],
-    lastResort?: DirectoryKeyPackage,
-  ): Promise<void>;
+  publishKeyPackages(clientId: string, cipherSuite: number, keyPackages: readonly DirectoryKeyPackage[], lastResort?: DirectoryKeyPackage): Promise<void>;
   /** Hands out one KeyPackage of the target (deleting it), or its last-resort one (kept) when none is left. */
   claimKeyPackage(clientId: string, cipherSuite: number): Promise<{ bytes: Uint8Array; lastResort: boolean } | undefined>;
   countKeyPackages(clientId: string, cipherSuite: number): Promise<{ available: number; lastResort: boolean }>;
@@ -131,11 +126,7 @@ export interface DsStore {
    */
   appendMessage(input: AppendInput): Promise<AppendResult>;
   /** Accepted handshake messages of epochs ≥ `fromEpoch`, oldest first, at most `limit`. */
-  handshakesSince(
-    groupId: Uint8Array,
-    fromEpoch: bigint,
-    limit: number,
-  ): Promise<{ epoch: bigint; sender: string; message: Uint8Array }[]>;
+  handshakesSince(groupId: Uint8Array, fromEpoch: bigint, limit: number): Promise<{ epoch: bigint; sender: string; message: Uint8Array }[]>;
 
   /** Entries of the client's queue with `seq > after`, oldest first; `truncated` when retention dropped unacknowledged entries after `after`. */
   fetchQueue(clientId: string, after: number, limit: number): Promise<{ items: StoredQueueItem[]; truncated: boolean }>;

@@ -24,13 +24,7 @@ export function failingStep(faults: ((step: string) => void) | undefined): strin
 }
 
 /** The append, committed or refused; `notify` is who has new entries (byte-wise sorted, distinct), empty when refused. */
-export async function dsAppend(
-  pool: pg.Pool,
-  input: AppendInput,
-  channel: string,
-  node: string,
-  failAt: string | null,
-): Promise<{ result: AppendResult; notify: string[] }> {
+export async function dsAppend(pool: pg.Pool, input: AppendInput, channel: string, node: string, failAt: string | null): Promise<{ result: AppendResult; notify: string[] }> {
   const commit = input.commit;
   let row: Row | undefined;
   try {

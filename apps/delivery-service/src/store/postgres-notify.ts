@@ -22,7 +22,8 @@ interface Payload {
 
 /** A channel name as an SQL identifier we can quote without surprises. */
 export function checkChannel(channel: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new DsStoreError("store/invalid-input", `postgres ds store: the channel ${JSON.stringify(channel)} is not a lowercase identifier of at most 63 characters`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel))
+    throw new DsStoreError("store/invalid-input", `postgres ds store: the channel ${JSON.stringify(channel)} is not a lowercase identifier of at most 63 characters`);
   return channel;
 }
 

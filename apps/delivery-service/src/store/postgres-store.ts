@@ -29,16 +29,7 @@
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import type {
-  AppendInput,
-  AppendResult,
-  DirectoryKeyPackage,
-  DsStore,
-  GroupRecord,
-  RegisteredClient,
-  RetentionPolicy,
-  StoredQueueItem,
-} from "./ds-store.js";
+import type { AppendInput, AppendResult, DirectoryKeyPackage, DsStore, GroupRecord, RegisteredClient, RetentionPolicy, StoredQueueItem } from "./ds-store.js";
 import { EnqueuedListeners } from "./listeners.js";
 import { LruCache, TurnBatch } from "./pg-batch.js";
 import { createGroup, getGroup, handshakesSince } from "./postgres-groups.js";

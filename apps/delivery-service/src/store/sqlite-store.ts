@@ -14,16 +14,7 @@
  */
 import Sqlite from "better-sqlite3";
 import { type AppendPlan, checkEpoch, epochRefusal, planAppend } from "./append-plan.js";
-import type {
-  AppendInput,
-  AppendResult,
-  DirectoryKeyPackage,
-  DsStore,
-  GroupRecord,
-  RegisteredClient,
-  RetentionPolicy,
-  StoredQueueItem,
-} from "./ds-store.js";
+import type { AppendInput, AppendResult, DirectoryKeyPackage, DsStore, GroupRecord, RegisteredClient, RetentionPolicy, StoredQueueItem } from "./ds-store.js";
 import { EnqueuedListeners } from "./listeners.js";
 import { WriteBatch } from "./write-batch.js";
 import { bytesOf, checkCount, countOf, epochOfBlob, epochToBlob, kindOf, optionalBytesOf, textOf } from "./rows.js";
@@ -49,8 +40,7 @@ const NONCE_PRUNE_EVERY = 256;
 
 const SQL = {
   getClient: "SELECT client_id, cipher_suite, signature_public_key, credential FROM clients WHERE client_id = ?",
-  insertClient:
-    "INSERT INTO clients (client_id, cipher_suite, signature_public_key, credential) VALUES (?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING",
+  insertClient: "INSERT INTO clients (client_id, cipher_suite, signature_public_key, credential) VALUES (?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING",
   // An expired nonce may be taken again: the request's own timestamp window refuses a replay that old.
   rememberNonce:
     "INSERT INTO nonces (client_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT (client_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?",
@@ -58,8 +48,7 @@ const SQL = {
   insertKeyPackage: "INSERT INTO key_packages (client_id, cipher_suite, ref, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING",
   putLastResort:
     "INSERT INTO last_resort_key_packages (client_id, cipher_suite, ref, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (client_id, cipher_suite) DO UPDATE SET ref = excluded.ref, bytes = excluded.bytes",
-  claimKeyPackage:
-    "DELETE FROM key_packages WHERE id = (SELECT id FROM key_packages WHERE client_id = ? AND cipher_suite = ? ORDER BY id LIMIT 1) RETURNING bytes",
+  claimKeyPackage: "DELETE FROM key_packages WHERE id = (SELECT id FROM key_packages WHERE client_id = ? AND cipher_suite = ? ORDER BY id LIMIT 1) RETURNING bytes",
   getLastResort: "SELECT bytes FROM last_resort_key_packages WHERE client_id = ? AND cipher_suite = ?",
   countKeyPackages: "SELECT count(*) AS n FROM key_packages WHERE client_id = ? AND cipher_suite = ?",
   insertGroup: "INSERT INTO groups (group_id, epoch, view, group_info, ratchet_tree) VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id) DO NOTHING",
@@ -72,10 +61,8 @@ const SQL = {
   handshakesSince: "SELECT epoch, sender, message FROM handshakes WHERE group_id = ? AND epoch >= ? ORDER BY id LIMIT ?",
   ensureCounter: "INSERT INTO queue_counters (client_id, seq) VALUES (?, 0) ON CONFLICT (client_id) DO NOTHING",
   nextSeq: "UPDATE queue_counters SET seq = seq + 1 WHERE client_id = ? RETURNING seq",
-  insertQueue:
-    "INSERT INTO queue (client_id, seq, kind, group_id, epoch, sender, message, ratchet_tree, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  fetchQueue:
-    "SELECT seq, kind, group_id, epoch, sender, message, ratchet_tree FROM queue WHERE client_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+  insertQueue: "INSERT INTO queue (client_id, seq, kind, group_id, epoch, sender, message, ratchet_tree, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  fetchQueue: "SELECT seq, kind, group_id, epoch, sender, message, ratchet_tree FROM queue WHERE client_id = ? AND seq > ? ORDER BY seq LIMIT ?",
   prunedThrough: "SELECT pruned_through FROM queue_counters WHERE client_id = ?",
   ackQueue: "DELETE FROM queue WHERE client_id = ? AND seq <= ?",
   agedOut: "SELECT client_id, max(seq) AS through, count(*) AS n FROM queue WHERE enqueued_at < ? GROUP BY client_id",
@@ -167,12 +154,7 @@ export class SqliteDsStore implements DsStore {
     });
   }
 
-  publishKeyPackages(
-    clientId: string,
-    cipherSuite: number,
-    keyPackages: readonly DirectoryKeyPackage[],
-    lastResort?: DirectoryKeyPackage,
-  ): Promise<void> {
+  publishKeyPackages(clientId: string, cipherSuite: number, keyPackages: readonly DirectoryKeyPackage[], lastResort?: DirectoryKeyPackage): Promise<void> {
     return this.#run("publishing KeyPackages", (sql, db) =>
       db.transaction(() => {
         for (const kp of keyPackages) sql.insertKeyPackage.run(clientId, cipherSuite, kp.ref, kp.bytes);

@@ -53,7 +53,15 @@ export function describeDsStoreConformance(target: ConformanceTarget): void {
   }
 
   function message(groupId: string, epoch: bigint, sender: string, text: string, commit?: CommitEffects, now = 1000): AppendInput {
-    return { groupId: bytes(groupId), epoch, kind: commit || text.startsWith("hs") ? "handshake" : "application", sender, message: bytes(text), now, ...(commit ? { commit } : {}) };
+    return {
+      groupId: bytes(groupId),
+      epoch,
+      kind: commit || text.startsWith("hs") ? "handshake" : "application",
+      sender,
+      message: bytes(text),
+      now,
+      ...(commit ? { commit } : {}),
+    };
   }
 
   const commitOf = (added: string[], removed: string[], tag: string, welcome = true): CommitEffects => ({
@@ -116,7 +124,15 @@ export function describeDsStoreConformance(target: ConformanceTarget): void {
 
     it("claims each KeyPackage once, then the last-resort one (kept, replaced by a newer)", async () => {
       const s = await (await fresh()).open();
-      await s.publishKeyPackages("alice", SUITE, [{ ref: bytes("r1"), bytes: bytes("kp1") }, { ref: bytes("r2"), bytes: bytes("kp2") }], { ref: bytes("lr1"), bytes: bytes("last1") });
+      await s.publishKeyPackages(
+        "alice",
+        SUITE,
+        [
+          { ref: bytes("r1"), bytes: bytes("kp1") },
+          { ref: bytes("r2"), bytes: bytes("kp2") },
+        ],
+        { ref: bytes("lr1"), bytes: bytes("last1") },
+      );
       expect(await s.countKeyPackages("alice", SUITE)).toEqual({ available: 2, lastResort: true });
       const first = await s.claimKeyPackage("alice", SUITE);
       const second = await s.claimKeyPackage("alice", SUITE);
@@ -135,7 +151,12 @@ export function describeDsStoreConformance(target: ConformanceTarget): void {
       const { open } = await fresh();
       const [a, b] = [await open(), await open()];
       const n = target.concurrency;
-      await a.publishKeyPackages("t", SUITE, Array.from({ length: n }, (_, i) => ({ ref: bytes(`r${i}`), bytes: bytes(`kp${i}`) })), { ref: bytes("lr"), bytes: bytes("last") });
+      await a.publishKeyPackages(
+        "t",
+        SUITE,
+        Array.from({ length: n }, (_, i) => ({ ref: bytes(`r${i}`), bytes: bytes(`kp${i}`) })),
+        { ref: bytes("lr"), bytes: bytes("last") },
+      );
       const claims = await Promise.all(Array.from({ length: 2 * n }, (_, i) => (i % 2 ? a : b).claimKeyPackage("t", SUITE)));
       const fresh_ = claims.filter((c) => c && !c.lastResort).map((c) => new TextDecoder().decode(c!.bytes));
       expect(fresh_.length).toBe(n);

@@ -39,9 +39,7 @@ function postgresBinDir(): string {
         .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a))
     : [];
   if (versions[0] === undefined) {
-    throw new Error(
-      "test postgres: no PostgreSQL binaries in /usr/lib/postgresql/*/bin (install Debian's postgresql package, or set MLSKIT_PG_BIN); .ci/run installs it",
-    );
+    throw new Error("test postgres: no PostgreSQL binaries in /usr/lib/postgresql/*/bin (install Debian's postgresql package, or set MLSKIT_PG_BIN); .ci/run installs it");
   }
   return join(root, versions[0], "bin");
 }
@@ -175,6 +173,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     const serverLog = existsSync(log) ? readFileSync(log, "utf8") : "";
     process.removeListener("exit", stopNow);
     stopNow();
-    throw new Error(`test postgres: could not start a cluster in ${dir}: ${e instanceof Error ? e.message : String(e)}${serverLog ? `\nserver log:\n${serverLog}` : ""}`, { cause: e });
+    throw new Error(`test postgres: could not start a cluster in ${dir}: ${e instanceof Error ? e.message : String(e)}${serverLog ? `\nserver log:\n${serverLog}` : ""}`, {
+      cause: e,
+    });
   }
 }

@@ -49,7 +49,13 @@ export async function systemDemo(print: (line: string) => void, servers: Servers
     await alice.messenger.send(room, "hello bob and carol!");
     await bob.messenger.send(room, "hi alice");
     await waitFor("the messages to arrive", () => carol.read(room).length === 2 && alice.read(room).length === 1);
-    for (const p of [alice, bob, carol]) print(`   ${p.name} read: ${p.read(room).map((l) => `"${l}"`).join(", ")}`);
+    for (const p of [alice, bob, carol])
+      print(
+        `   ${p.name} read: ${p
+          .read(room)
+          .map((l) => `"${l}"`)
+          .join(", ")}`,
+      );
 
     print(`\n== 4. bob invites dave and carol invites erin at the same moment: two Commits for epoch ${await bob.epoch(room)}`);
     const [byBob, byCarol] = await Promise.all([bob.messenger.invite(room, ["dave"]), carol.messenger.invite(room, ["erin"])]);

@@ -138,11 +138,7 @@ function onEvent(event: WorkerEvent): void {
       if (event.roomId === current) void action(refreshMembers);
       return;
     case "removed":
-      status(
-        event.left
-          ? `You are no longer in ${event.roomName}.`
-          : `You were removed from “${event.roomName}” by another member: you no longer receive its messages.`,
-      );
+      status(event.left ? `You are no longer in ${event.roomName}.` : `You were removed from “${event.roomName}” by another member: you no longer receive its messages.`);
       if (event.roomId === current) closeRoom();
       void action(refreshRooms);
       return;
@@ -195,10 +191,7 @@ inviteForm.addEventListener("submit", (e) => {
     const input = field(inviteForm, "invitee");
     const names = input.value.split(/[\s,]+/).filter((n) => n !== "");
     const outcome = await worker.call("invite", { roomId, names });
-    const done = [
-      ...outcome.added.map((n) => `${n} was added.`),
-      ...outcome.alreadyMembers.map((n) => `${n} is in this room already.`),
-    ];
+    const done = [...outcome.added.map((n) => `${n} was added.`), ...outcome.alreadyMembers.map((n) => `${n} is in this room already.`)];
     status(done.join(" "));
     if (outcome.failures.length > 0) showError(outcome.failures.join(" "));
     else input.value = "";

@@ -55,12 +55,7 @@ export function renderMembers(list: HTMLElement, members: readonly MemberView[],
       el(
         "li",
         { "data-testid": "member", "data-name": m.name },
-        el(
-          "div",
-          { class: "member-head" },
-          el("strong", {}, m.name),
-          m.me ? el("span", { class: "muted" }, "(you)") : removeButton(m.name, onRemove),
-        ),
+        el("div", { class: "member-head" }, el("strong", {}, m.name), m.me ? el("span", { class: "muted" }, "(you)") : removeButton(m.name, onRemove)),
         el(
           "dl",
           {},

@@ -9,7 +9,12 @@ describe("the chat's app database (fake-indexeddb)", () => {
     await db.saveProfile({ name: "alice", anchors: [new Uint8Array([1, 2, 3])] });
     await db.putRoom({ id: "aa", name: "team" });
     await db.putRoom({ id: "bb", name: "with bob" });
-    for (const [roomId, text] of [["aa", "one"], ["bb", "other"], ["aa", "two"], ["aa", "three"]] as const) {
+    for (const [roomId, text] of [
+      ["aa", "one"],
+      ["bb", "other"],
+      ["aa", "two"],
+      ["aa", "three"],
+    ] as const) {
       await db.addMessage({ roomId, kind: "text", sender: "alice", text, at: 1, mine: true });
     }
     db.close();

@@ -17,9 +17,7 @@ describe("error texts", () => {
   });
 
   it("invite failures name the person", () => {
-    expect(inviteFailureText("zed", "key-package/unknown-client")).toBe(
-      "Nobody called “zed” has signed in to this chat yet: they must sign in once before they can be invited.",
-    );
+    expect(inviteFailureText("zed", "key-package/unknown-client")).toBe("Nobody called “zed” has signed in to this chat yet: they must sign in once before they can be invited.");
     expect(inviteFailureText("bob", "key-package/none-left")).toMatch(/^You cannot invite bob right now/);
     expect(inviteFailureText("bob", "weird/code")).toBe("Could not invite bob (weird: code).");
   });

@@ -42,10 +42,7 @@ describe("cipherSuiteConformance detects broken providers", () => {
       aeadOpen: (...a) => cs.aeadOpen(...a).catch(() => Promise.reject(new Error("plain"))),
       hpkeOpen: (...a) => cs.hpkeOpen(...a).catch(() => Promise.reject(new Error("plain"))),
     }));
-    expect(await failures(cipherSuiteConformance(cs))).toEqual([
-      "aead: tampering throws crypto/aead-open",
-      "hpke: tampering and wrong keys throw crypto/hpke-open",
-    ]);
+    expect(await failures(cipherSuiteConformance(cs))).toEqual(["aead: tampering throws crypto/aead-open", "hpke: tampering and wrong keys throw crypto/hpke-open"]);
   });
 
   it("a key check that accepts anything, and a verify that trusts the neutral Ed25519 key", async () => {

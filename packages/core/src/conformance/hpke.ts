@@ -86,11 +86,7 @@ export function hpkeChecks(cs: CipherSuiteProvider, x: Expected, add: AddCheck):
       // RFC 9180 §7.1.4: a low-order point gives an all-zero DH output, which must be rejected.
       await assertCryptoError(cs.hpkeSeal(new Uint8Array(x.kem.pk), info, info, pt), "crypto/invalid-key", "all-zero (low-order) public key");
     }
-    await assertCryptoError(
-      cs.hpkeExportSender(new Uint8Array(x.kem.pk - 1), info, info, 32),
-      "crypto/invalid-key",
-      "export to a short public key",
-    );
+    await assertCryptoError(cs.hpkeExportSender(new Uint8Array(x.kem.pk - 1), info, info, 32), "crypto/invalid-key", "export to a short public key");
   });
 
   add("hpke: DeriveKeyPair is deterministic and gives working keys", async () => {
@@ -121,11 +117,7 @@ export function hpkeChecks(cs: CipherSuiteProvider, x: Expected, add: AddCheck):
       assert(s.exportedSecret.length === length, `exported ${s.exportedSecret.length} bytes, expected ${length}`);
       assert(s.kemOutput.length === x.kem.enc, "export kem_output size");
       assertBytes(await cs.hpkeExportReceiver(s.kemOutput, kp.privateKey, info, utf8("ctx"), length), s.exportedSecret, "receiver export");
-      assertBytes(
-        await cs.hpkeExportReceiver(s.kemOutput, kp.privateKey, info, utf8("ctx"), length, kp.publicKey),
-        s.exportedSecret,
-        "receiver export with public key",
-      );
+      assertBytes(await cs.hpkeExportReceiver(s.kemOutput, kp.privateKey, info, utf8("ctx"), length, kp.publicKey), s.exportedSecret, "receiver export with public key");
       // Another context gives another secret; at 1 byte a collision has odds 1/256, so only from 16 bytes on.
       if (length >= 16) {
         const otherCtx = await cs.hpkeExportReceiver(s.kemOutput, kp.privateKey, info, utf8("ctX"), length);

@@ -194,7 +194,8 @@ export function publicKeyChecks(cs: CipherSuiteProvider, x: Expected, add: AddCh
       const n = kp.publicKey.length;
       const forged = new Uint8Array(2 * n);
       forged[0] = 1;
-      for (const [what, hex, kind] of table) bad.push([`${kind === "small" ? "small-order" : "non-canonical"} key: ${what}`, fromHex(hex), kind === "small" ? "small order" : undefined, forged]);
+      for (const [what, hex, kind] of table)
+        bad.push([`${kind === "small" ? "small-order" : "non-canonical"} key: ${what}`, fromHex(hex), kind === "small" ? "small order" : undefined, forged]);
       const notAPoint = fromHex(expectDefined(NOT_A_POINT[scheme], "NOT_A_POINT[scheme]"));
       if (options.decodesEdDsaKeys !== false) bad.push(["an encoding that is not a point", notAPoint, undefined, sig]);
       else await assertVerifyFalse(cs.verify(notAPoint, msg, sig), "an encoding that is not a point");

@@ -142,13 +142,32 @@ export function groupChecks(target: StorageConformanceTarget, add: AddCheck): vo
       const id = b(3);
       await s.writeGroup({ groupId: id, epoch: 10n, state: b(10), expectedVersion: 0, putEpochs: [7n, 5n, 9n].map((e) => ({ epoch: e, data: b(Number(e)) })) });
       assertEqual(epochsOf(await readOk(s, id, "first")), ["5:05", "7:07", "9:09"], "inserted out of order, read ascending");
-      await s.writeGroup({ groupId: id, epoch: 11n, state: b(11), expectedVersion: 1, putEpochs: [{ epoch: 8n, data: b(0x88) }, { epoch: 7n, data: b(0x77, 0x77) }] });
+      await s.writeGroup({
+        groupId: id,
+        epoch: 11n,
+        state: b(11),
+        expectedVersion: 1,
+        putEpochs: [
+          { epoch: 8n, data: b(0x88) },
+          { epoch: 7n, data: b(0x77, 0x77) },
+        ],
+      });
       assertEqual(epochsOf(await readOk(s, id, "upsert")), ["5:05", "7:7777", "8:88", "9:09"], "after replacing 7 and adding 8");
       await s.writeGroup({ groupId: id, epoch: 11n, state: b(11), expectedVersion: 2 });
       assertEqual(epochsOf(await readOk(s, id, "no epoch parts")), ["5:05", "7:7777", "8:88", "9:09"], "a write without epoch parts keeps them");
       await s.writeGroup({ groupId: id, epoch: 12n, state: b(12), expectedVersion: 3, dropEpochsBefore: 8n });
       assertEqual(epochsOf(await readOk(s, id, "drop")), ["8:88", "9:09"], "after dropping epochs below 8 (8 stays)");
-      await s.writeGroup({ groupId: id, epoch: 13n, state: b(13), expectedVersion: 4, putEpochs: [{ epoch: 6n, data: b(6) }, { epoch: 12n, data: b(12) }], dropEpochsBefore: 9n });
+      await s.writeGroup({
+        groupId: id,
+        epoch: 13n,
+        state: b(13),
+        expectedVersion: 4,
+        putEpochs: [
+          { epoch: 6n, data: b(6) },
+          { epoch: 12n, data: b(12) },
+        ],
+        dropEpochsBefore: 9n,
+      });
       assertEqual(epochsOf(await readOk(s, id, "put and drop")), ["9:09", "12:0c"], "the drop applies after the puts");
       await s.writeGroup({ groupId: b(4), epoch: 1n, state: b(), expectedVersion: 0, putEpochs: [{ epoch: 9n, data: b() }] });
       assertEqual(epochsOf(await readOk(s, b(4), "other")), ["9:"], "an empty epoch record, in another group");
@@ -164,9 +183,17 @@ export function groupChecks(target: StorageConformanceTarget, add: AddCheck): vo
       const g = await readOk(s, b(5), "big epochs");
       assertEqual(g.epoch, top, "the current epoch 2^64-1");
       const sorted = [...big].sort((x, y) => (x < y ? -1 : 1));
-      assertEqual(g.pastEpochs.map((e) => e.epoch), sorted, "past epochs, ascending numerically");
+      assertEqual(
+        g.pastEpochs.map((e) => e.epoch),
+        sorted,
+        "past epochs, ascending numerically",
+      );
       await s.writeGroup({ groupId: b(5), epoch: top, state: b(2), expectedVersion: 1, dropEpochsBefore: 2n ** 63n });
-      assertEqual((await readOk(s, b(5), "drop")).pastEpochs.map((e) => e.epoch), [2n ** 63n, 2n ** 64n - 2n], "after dropping epochs below 2^63");
+      assertEqual(
+        (await readOk(s, b(5), "drop")).pastEpochs.map((e) => e.epoch),
+        [2n ** 63n, 2n ** 64n - 2n],
+        "after dropping epochs below 2^63",
+      );
       await s.writeGroup({ groupId: b(5), epoch: 2n ** 53n + 1n, state: b(3), expectedVersion: 2, dropEpochsBefore: top });
       const last = await readOk(s, b(5), "drop all");
       assertEqual([last.epoch, last.pastEpochs.length], [2n ** 53n + 1n, 0], "epoch 2^53+1, no past epochs left");

@@ -100,7 +100,16 @@ export async function assertUnchanged(store: ClientStore, before: string, what: 
 /** Fills a store with one of everything (two groups with past epochs, KeyPackages of both kinds, a PSK, the client record). */
 export async function populate(store: ClientStore): Promise<void> {
   await store.writeClient(b(0xc1, 0xc2));
-  await store.writeGroup({ groupId: b(0x0a), epoch: 3n, state: blob(40, 0xa3), expectedVersion: 0, putEpochs: [{ epoch: 1n, data: b(0xa1) }, { epoch: 2n, data: b(0xa2) }] });
+  await store.writeGroup({
+    groupId: b(0x0a),
+    epoch: 3n,
+    state: blob(40, 0xa3),
+    expectedVersion: 0,
+    putEpochs: [
+      { epoch: 1n, data: b(0xa1) },
+      { epoch: 2n, data: b(0xa2) },
+    ],
+  });
   await store.writeGroup({ groupId: b(0x0b), epoch: 0n, state: blob(8, 0xb0), expectedVersion: 0 });
   await store.putKeyPackage(b(0x1a), blob(16, 0x1a), false);
   await store.putKeyPackage(b(0x1b), blob(16, 0x1b), true);

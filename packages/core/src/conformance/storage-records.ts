@@ -127,7 +127,14 @@ export function recordChecks(target: StorageConformanceTarget, add: AddCheck): v
     add("persistence: what was written reads back the same through a new handle after close", async () => {
       await withStore(target, async (s, also) => {
         await populate(s);
-        await s.writeGroup({ groupId: b(0x0a), epoch: 2n ** 63n + 5n, state: b(5), expectedVersion: 1, putEpochs: [{ epoch: 2n ** 63n, data: b(6) }], consumedKeyPackages: [b(0x1a)] });
+        await s.writeGroup({
+          groupId: b(0x0a),
+          epoch: 2n ** 63n + 5n,
+          state: b(5),
+          expectedVersion: 1,
+          putEpochs: [{ epoch: 2n ** 63n, data: b(6) }],
+          consumedKeyPackages: [b(0x1a)],
+        });
         const before = await dump(s);
         await s.close();
         const t = also(await reopen(s));

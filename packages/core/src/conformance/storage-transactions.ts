@@ -9,19 +9,7 @@ import { StorageError, expectDefined } from "../errors.js";
 import type { ClientStore, GroupWrite } from "../storage/client-store.js";
 import { type AddCheck, assert, assertBytes, fail } from "./helpers.js";
 import type { StorageConformanceTarget, StorageWriteStep } from "./storage.js";
-import {
-  FaultControl,
-  assertEqual,
-  assertInjectedFailure,
-  assertStorageError,
-  assertUnchanged,
-  b,
-  blob,
-  dump,
-  hexSet,
-  populate,
-  withStore,
-} from "./storage-helpers.js";
+import { FaultControl, assertEqual, assertInjectedFailure, assertStorageError, assertUnchanged, b, blob, dump, hexSet, populate, withStore } from "./storage-helpers.js";
 
 const REQUIRED_STEPS: readonly StorageWriteStep[] = ["state", "epochs", "key-packages"];
 
@@ -30,7 +18,15 @@ async function learnSteps(s: ClientStore, faults: FaultControl): Promise<string[
   await s.putKeyPackage(b(0x1c), b(0x1c), false);
   faults.reset();
   const v = (await s.readGroup(b(0x0b)))?.version ?? 0;
-  await s.writeGroup({ groupId: b(0x0b), epoch: 1n, state: b(1), expectedVersion: v, putEpochs: [{ epoch: 0n, data: b(0) }], dropEpochsBefore: 0n, consumedKeyPackages: [b(0x1c)] });
+  await s.writeGroup({
+    groupId: b(0x0b),
+    epoch: 1n,
+    state: b(1),
+    expectedVersion: v,
+    putEpochs: [{ epoch: 0n, data: b(0) }],
+    dropEpochsBefore: 0n,
+    consumedKeyPackages: [b(0x1c)],
+  });
   const steps = [...new Set(faults.steps)];
   faults.reset();
   for (const r of REQUIRED_STEPS) assert(steps.includes(r), `the adapter must call its fault hook with "${r}" during writeGroup (it reported ${JSON.stringify(steps)})`);
@@ -41,7 +37,10 @@ async function learnSteps(s: ClientStore, faults: FaultControl): Promise<string[
 async function race(writes: [Promise<number>, Promise<number>], version: number, what: string): Promise<0 | 1> {
   const [x, y] = await Promise.allSettled(writes);
   const won = [x, y].map((r) => r.status === "fulfilled");
-  if (won[0] === won[1]) fail(`${what}: exactly one of two writes with the same expectedVersion must succeed, ${won[0] ? "both" : "neither"} did (${[x, y].map((r) => (r.status === "rejected" ? String(r.reason) : "ok")).join("; ")})`);
+  if (won[0] === won[1])
+    fail(
+      `${what}: exactly one of two writes with the same expectedVersion must succeed, ${won[0] ? "both" : "neither"} did (${[x, y].map((r) => (r.status === "rejected" ? String(r.reason) : "ok")).join("; ")})`,
+    );
   const winner = won[0] ? 0 : 1;
   const ok = winner === 0 ? x : y;
   const lost = winner === 0 ? y : x;
@@ -58,7 +57,10 @@ function rivals(groupId: Uint8Array, v: number, round: number): [GroupWrite, Gro
     epoch: BigInt(10 * round + tag),
     state: blob(64, tag * 16 + round),
     expectedVersion: v,
-    putEpochs: [{ epoch: BigInt(round), data: b(tag, round) }, { epoch: BigInt(1000 * round + tag), data: b(tag) }],
+    putEpochs: [
+      { epoch: BigInt(round), data: b(tag, round) },
+      { epoch: BigInt(1000 * round + tag), data: b(tag) },
+    ],
     dropEpochsBefore: BigInt(round),
     consumedKeyPackages: [b(0x40 + tag, round)],
   });
@@ -71,11 +73,24 @@ async function assertWinner(s: ClientStore, write: GroupWrite, loser: GroupWrite
   assert(g !== undefined, `${what}: group missing`);
   assertBytes(g.state, write.state, `${what}: state`);
   assertEqual(g.epoch, write.epoch, `${what}: epoch`);
-  const records = (w: GroupWrite) => expectDefined(w.putEpochs, "w.putEpochs").map((p) => g.pastEpochs.find((e) => e.epoch === p.epoch)).map((e) => e && toHex(e.data));
-  assertEqual(records(write), expectDefined(write.putEpochs, "write.putEpochs").map((p) => toHex(p.data)), `${what}: the winner's epoch records`);
+  const records = (w: GroupWrite) =>
+    expectDefined(w.putEpochs, "w.putEpochs")
+      .map((p) => g.pastEpochs.find((e) => e.epoch === p.epoch))
+      .map((e) => e && toHex(e.data));
+  assertEqual(
+    records(write),
+    expectDefined(write.putEpochs, "write.putEpochs").map((p) => toHex(p.data)),
+    `${what}: the winner's epoch records`,
+  );
   assertEqual(records(loser)[1], undefined, `${what}: the loser's epoch record must not be stored`);
-  assert((await s.getKeyPackage(expectDefined(expectDefined(write.consumedKeyPackages, "write.consumedKeyPackages")[0], "write.consumedKeyPackages[0]"))) === undefined, `${what}: the winner's KeyPackage must be consumed`);
-  assert((await s.getKeyPackage(expectDefined(expectDefined(loser.consumedKeyPackages, "loser.consumedKeyPackages")[0], "loser.consumedKeyPackages[0]"))) !== undefined, `${what}: the loser's KeyPackage must be kept`);
+  assert(
+    (await s.getKeyPackage(expectDefined(expectDefined(write.consumedKeyPackages, "write.consumedKeyPackages")[0], "write.consumedKeyPackages[0]"))) === undefined,
+    `${what}: the winner's KeyPackage must be consumed`,
+  );
+  assert(
+    (await s.getKeyPackage(expectDefined(expectDefined(loser.consumedKeyPackages, "loser.consumedKeyPackages")[0], "loser.consumedKeyPackages[0]"))) !== undefined,
+    `${what}: the loser's KeyPackage must be kept`,
+  );
 }
 
 /** Runs `rounds` races of two rival writes of one group, started on `left` and `right` (the same handle or two). */
@@ -84,7 +99,8 @@ async function races(left: ClientStore, right: ClientStore, rounds: number, what
   await left.writeGroup({ groupId: id, epoch: 0n, state: b(), expectedVersion: 0 });
   for (let round = 1; round <= rounds; round++) {
     const [w1, w2] = rivals(id, round, round);
-    for (const w of [w1, w2]) await left.putKeyPackage(expectDefined(expectDefined(w.consumedKeyPackages, "w.consumedKeyPackages")[0], "w.consumedKeyPackages[0]"), b(round), false);
+    for (const w of [w1, w2])
+      await left.putKeyPackage(expectDefined(expectDefined(w.consumedKeyPackages, "w.consumedKeyPackages")[0], "w.consumedKeyPackages[0]"), b(round), false);
     const winner = await race([left.writeGroup(w1), right.writeGroup(w2)], round + 1, `${what}, round ${round}`);
     await assertWinner(left, winner === 0 ? w1 : w2, winner === 0 ? w2 : w1, `${what}, round ${round}`);
     await assertWinner(right, winner === 0 ? w1 : w2, winner === 0 ? w2 : w1, `${what}, round ${round} (other handle)`);
@@ -94,7 +110,7 @@ async function races(left: ClientStore, right: ClientStore, rounds: number, what
 /** Increments a counter held in the state, `times` times, retrying on conflict (read, modify, write). */
 async function incrementer(s: ClientStore, id: Uint8Array, times: number): Promise<number> {
   let conflicts = 0;
-  for (let i = 0; i < times; ) {
+  for (let i = 0; i < times;) {
     const g = await s.readGroup(id);
     if (g === undefined) fail("counter group missing");
     const n = new DataView(g.state.buffer, g.state.byteOffset, 4).getUint32(0);
@@ -125,7 +141,10 @@ export function transactionChecks(target: StorageConformanceTarget, add: AddChec
           epoch: 4n,
           state: blob(40, 0xa4),
           expectedVersion: 1,
-          putEpochs: [{ epoch: 2n, data: b(0xa2, 0xa2) }, { epoch: 3n, data: b(0xa3) }],
+          putEpochs: [
+            { epoch: 2n, data: b(0xa2, 0xa2) },
+            { epoch: 3n, data: b(0xa3) },
+          ],
           dropEpochsBefore: 2n,
           consumedKeyPackages: [b(0x1a), b(0x1b)],
         };
@@ -138,7 +157,11 @@ export function transactionChecks(target: StorageConformanceTarget, add: AddChec
         }
         assertEqual(await s.writeGroup(write), 2, "the same write once the faults stop");
         const g = await s.readGroup(b(0x0a));
-        assertEqual(g && [g.epoch, toHex(g.state), g.pastEpochs.map((e) => `${e.epoch}:${toHex(e.data)}`)], [4n, toHex(write.state), ["2:a2a2", "3:a3"]], "the group after the write");
+        assertEqual(
+          g && [g.epoch, toHex(g.state), g.pastEpochs.map((e) => `${e.epoch}:${toHex(e.data)}`)],
+          [4n, toHex(write.state), ["2:a2a2", "3:a3"]],
+          "the group after the write",
+        );
         assertEqual(hexSet(await s.keyPackageRefs()), ["1b"], "KeyPackages after the write (the last-resort one kept)");
       },
       faults,
@@ -193,13 +216,21 @@ export function transactionChecks(target: StorageConformanceTarget, add: AddChec
         const g = await t.readGroup(b(0x99));
         assert(g !== undefined, "group missing");
         await s.writeGroup({ groupId: b(0x99), epoch: 99n, state: b(99), expectedVersion: g.version });
-        await assertStorageError(t.writeGroup({ groupId: b(0x99), epoch: 98n, state: b(98), expectedVersion: g.version }), "storage/conflict", "a write from a stale read on the other handle");
+        await assertStorageError(
+          t.writeGroup({ groupId: b(0x99), epoch: 98n, state: b(98), expectedVersion: g.version }),
+          "storage/conflict",
+          "a write from a stale read on the other handle",
+        );
         // Read, modify, write with retries from both handles: no increment is lost.
         await s.writeGroup({ groupId: b(0x77), epoch: 0n, state: new Uint8Array(4), expectedVersion: 0 });
         await Promise.all([s, t, s, t].map((h) => incrementer(h, b(0x77), 5)));
         const counter = await s.readGroup(b(0x77));
         assert(counter !== undefined, "counter group missing");
-        assertEqual([new DataView(counter.state.buffer, counter.state.byteOffset, 4).getUint32(0), counter.version], [20, 21], "counter and version after 20 increments from two handles");
+        assertEqual(
+          [new DataView(counter.state.buffer, counter.state.byteOffset, 4).getUint32(0), counter.version],
+          [20, 21],
+          "counter and version after 20 increments from two handles",
+        );
       });
     });
   }

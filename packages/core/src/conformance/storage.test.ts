@@ -128,17 +128,20 @@ describe("storageConformance detects broken adapters", () => {
 
   it("a store that applies the write, then reports the steps (not atomic)", async () => {
     const failed = await failures(
-      mutant(({ inner, faults }) => ({
-        writeGroup: async (w) => {
-          const v = await inner.writeGroup(w);
-          try {
-            for (const step of ["state", "epochs", "key-packages"]) faults(step);
-          } catch (cause) {
-            throw new StorageError("storage/failed", "failed", { cause });
-          }
-          return v;
-        },
-      }), { innerFaults: false }),
+      mutant(
+        ({ inner, faults }) => ({
+          writeGroup: async (w) => {
+            const v = await inner.writeGroup(w);
+            try {
+              for (const step of ["state", "epochs", "key-packages"]) faults(step);
+            } catch (cause) {
+              throw new StorageError("storage/failed", "failed", { cause });
+            }
+            return v;
+          },
+        }),
+        { innerFaults: false },
+      ),
     );
     expect(failed).toEqual([TX_CHECKS.atomicity, TX_CHECKS.keyPackages]);
   });

@@ -32,7 +32,16 @@ async function storageCode(p: Promise<unknown>): Promise<string> {
 /** Everything of every kind, through `s`. */
 async function fill(s: ClientStore): Promise<void> {
   await s.writeClient(b(0xc1));
-  await s.writeGroup({ groupId: b(1), epoch: 3n, state: b(0x31), expectedVersion: 0, putEpochs: [{ epoch: 1n, data: b(0x11) }, { epoch: 2n, data: b(0x21) }] });
+  await s.writeGroup({
+    groupId: b(1),
+    epoch: 3n,
+    state: b(0x31),
+    expectedVersion: 0,
+    putEpochs: [
+      { epoch: 1n, data: b(0x11) },
+      { epoch: 2n, data: b(0x21) },
+    ],
+  });
   await s.putKeyPackage(b(7), b(0x77), true);
   await s.putPsk(b(5), b(0x55));
 }

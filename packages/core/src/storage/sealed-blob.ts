@@ -88,7 +88,8 @@ export async function openBlob(keys: ReadonlyMap<number, KeyCipher>, place: Blob
   const keyId = sealedKeyId(sealed);
   if (keyId === undefined) throw new StorageError("storage/corrupt", `encrypted store: ${what} is not a sealed blob`);
   const key = keys.get(keyId);
-  if (key === undefined) throw new StorageError("storage/corrupt", `encrypted store: ${what} is sealed under key ${keyId}, which is not in the key list (retired before rotate() finished?)`);
+  if (key === undefined)
+    throw new StorageError("storage/corrupt", `encrypted store: ${what} is sealed under key ${keyId}, which is not in the key list (retired before rotate() finished?)`);
   if (sealed.length < HEADER + key.nonceLength) throw new StorageError("storage/corrupt", `encrypted store: ${what} is not a sealed blob (too short)`);
   const nonce = sealed.subarray(HEADER, HEADER + key.nonceLength);
   try {

@@ -28,13 +28,15 @@ const bs = (b: Uint8Array): Uint8Array<ArrayBuffer> => b as Uint8Array<ArrayBuff
  * @throws CryptoError `crypto/unsupported` without `subtle` and without `crypto.subtle`.
  */
 export function webCryptoAtRestCipher(key: CryptoKey, subtle?: SubtleCrypto): AtRestCipher {
-  if (key.type !== "secret" || key.algorithm.name !== "AES-GCM") throw new UsageError("usage/invalid-argument", `an at-rest CryptoKey must be an AES-GCM secret key, not ${key.type} ${key.algorithm.name}`);
+  if (key.type !== "secret" || key.algorithm.name !== "AES-GCM")
+    throw new UsageError("usage/invalid-argument", `an at-rest CryptoKey must be an AES-GCM secret key, not ${key.type} ${key.algorithm.name}`);
   for (const usage of ["encrypt", "decrypt"] as const) {
     if (!key.usages.includes(usage)) throw new UsageError("usage/invalid-argument", `the at-rest CryptoKey lacks the usage ${usage}`);
   }
   const s = subtleOf(subtle);
   const params = (nonce: Uint8Array, aad: Uint8Array): AesGcmParams => {
-    if (nonce.length !== AT_REST_CIPHER_NONCE_LENGTH) throw new UsageError("usage/invalid-argument", `an at-rest nonce must be ${AT_REST_CIPHER_NONCE_LENGTH} bytes, got ${nonce.length}`);
+    if (nonce.length !== AT_REST_CIPHER_NONCE_LENGTH)
+      throw new UsageError("usage/invalid-argument", `an at-rest nonce must be ${AT_REST_CIPHER_NONCE_LENGTH} bytes, got ${nonce.length}`);
     return { name: "AES-GCM", iv: bs(nonce), additionalData: bs(aad), tagLength: TAG_BITS };
   };
   return {

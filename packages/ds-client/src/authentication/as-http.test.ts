@@ -4,10 +4,16 @@ import { fetchTrustAnchors } from "./trust-anchors.js";
 import { registerWithAuthority } from "./register-with-authority.js";
 import type { FetchFunction } from "./as-http.js";
 
-const answer = (status: number, body: string): FetchFunction => async () => new Response(body, { status, headers: { "content-type": "application/json" } });
+const answer =
+  (status: number, body: string): FetchFunction =>
+  async () =>
+    new Response(body, { status, headers: { "content-type": "application/json" } });
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(DsError);
   return (e as DsError).code;
 }

@@ -9,9 +9,6 @@ import { X509IdentityProvider, type X509IdentityProviderOptions } from "@mlskit/
  * defaults (revocation, tolerated expiry, another identity rule…).
  * @throws UsageError when `anchors` is empty or holds something that is not a certificate.
  */
-export function authorityIdentityProvider(
-  anchors: readonly Uint8Array[],
-  options: Omit<X509IdentityProviderOptions, "trustAnchors"> = {},
-): X509IdentityProvider {
+export function authorityIdentityProvider(anchors: readonly Uint8Array[], options: Omit<X509IdentityProviderOptions, "trustAnchors"> = {}): X509IdentityProvider {
   return new X509IdentityProvider({ ...options, trustAnchors: anchors });
 }

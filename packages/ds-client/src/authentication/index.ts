@@ -11,11 +11,7 @@
  * ```
  * @packageDocumentation
  */
-export {
-  registerWithAuthority,
-  type RegisterWithAuthorityOptions,
-  type AuthorityRegistration,
-} from "./register-with-authority.js";
+export { registerWithAuthority, type RegisterWithAuthorityOptions, type AuthorityRegistration } from "./register-with-authority.js";
 export { fetchTrustAnchors } from "./trust-anchors.js";
 export { authorityIdentityProvider } from "./authority-identity-provider.js";
 export type { FetchFunction } from "./as-http.js";

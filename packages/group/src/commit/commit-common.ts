@@ -12,12 +12,7 @@ import type { NodeIndex, TreeView, TreePrivateKeys } from "@mlskit/ratchet-tree"
 import type { GroupState, GroupServices } from "../state/group-state.js";
 
 /** The GroupContext of the new epoch from the old one (§12.4.1, §12.4.2). */
-export function nextGroupContext(
-  gc: GroupContext,
-  treeHash: Uint8Array,
-  confirmedTranscriptHash: Uint8Array,
-  extensions: readonly Extension[],
-): GroupContext {
+export function nextGroupContext(gc: GroupContext, treeHash: Uint8Array, confirmedTranscriptHash: Uint8Array, extensions: readonly Extension[]): GroupContext {
   return { ...gc, epoch: gc.epoch + 1n, treeHash, confirmedTranscriptHash, extensions };
 }
 
@@ -48,12 +43,7 @@ export function pskSourceOf(state: GroupState): PskSource {
  * for an empty list (the all-zero secret).
  * @throws ValidationError `psk/unknown` (§12.4.2: "Verify that all PreSharedKey proposals ... are available").
  */
-export async function resolvePskSecret(
-  cs: CipherSuiteProvider,
-  ids: readonly PreSharedKeyID[],
-  source: PskSource,
-  section = "12.4.2",
-): Promise<Uint8Array | undefined> {
+export async function resolvePskSecret(cs: CipherSuiteProvider, ids: readonly PreSharedKeyID[], source: PskSource, section = "12.4.2"): Promise<Uint8Array | undefined> {
   if (ids.length === 0) return undefined;
   const inputs: PskInput[] = await Promise.all(
     ids.map(async (id) => {

@@ -68,7 +68,9 @@ describe("§12.2 the committer omits invalid proposals received by reference", (
     const commit = await createCommit(a!);
     expect(commit.omitted.map((o) => toHex(o.ref))).toEqual([toHex(u1.ref)]);
     const c1 = await deliver(u2.state, commit.commit);
-    expect(toHex(c1.tree.leafNode(2 as LeafIndex)!.encryptionKey)).toBe(toHex(u2.proposal.proposalType === ProposalType.update ? u2.proposal.leafNode.encryptionKey : new Uint8Array()));
+    expect(toHex(c1.tree.leafNode(2 as LeafIndex)!.encryptionKey)).toBe(
+      toHex(u2.proposal.proposalType === ProposalType.update ? u2.proposal.leafNode.encryptionKey : new Uint8Array()),
+    );
     expect(toHex((await deliver(b!, commit.commit)).keys.epochAuthenticator)).toBe(toHex(c1.keys.epochAuthenticator));
 
     const up = await createProposal(carol, { update: {} });

@@ -48,8 +48,6 @@ export interface StagedCommit {
   readonly consumeKey?: () => void;
 }
 
-
-
 /**
  * Processes a verified Commit of the current epoch (§12.4.2): resolves and
  * validates the proposals (§12.2), applies them (§12.3), checks the path

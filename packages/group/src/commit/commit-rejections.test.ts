@@ -116,10 +116,20 @@ describe("§12.2 proposal list validation (receiver)", () => {
     await expectRejected(alice, await forge([reinit, byValue(psk())]), "proposal-list/reinit-with-others", "12.2");
   });
   it("rejects an ExternalInit in a regular Commit", async () => {
-    await expectRejected(alice, await forge([byValue({ proposalType: ProposalType.external_init, kemOutput: new Uint8Array(32) })]), "proposal-list/external-init-in-regular-commit", "12.2");
+    await expectRejected(
+      alice,
+      await forge([byValue({ proposalType: ProposalType.external_init, kemOutput: new Uint8Array(32) })]),
+      "proposal-list/external-init-in-regular-commit",
+      "12.2",
+    );
   });
   it("rejects a proposal type the members do not support", async () => {
-    await expectRejected(alice, await forge([byValue({ proposalType: "custom", customProposalType: 0xf0f0, body: new Uint8Array(1) })]), "proposal-list/unsupported-proposal-type", "12.2");
+    await expectRejected(
+      alice,
+      await forge([byValue({ proposalType: "custom", customProposalType: 0xf0f0, body: new Uint8Array(1) })]),
+      "proposal-list/unsupported-proposal-type",
+      "12.2",
+    );
   });
   it("the committer refuses an invalid list too (§12.4.1)", async () => {
     const err = await createCommit(bob, { proposals: [{ proposalType: ProposalType.remove, removed: 1 as LeafIndex }] }).catch((e: unknown) => e);
@@ -135,11 +145,19 @@ describe("§12.1 individual proposals", () => {
     await expectRejected(alice, await forge([byValue(psk(new Uint8Array(5)))]), "proposal/psk-nonce-length", "12.1.4");
   });
   it("§12.1.4 rejects a resumption PSK with usage reinit in a regular Commit", async () => {
-    const p: Proposal = { proposalType: ProposalType.psk, psk: { psktype: PSKType.resumption, usage: 2, pskGroupId: alice.groupContext.groupId, pskEpoch: 1n, pskNonce: cs.randomBytes(cs.hashLength) } };
+    const p: Proposal = {
+      proposalType: ProposalType.psk,
+      psk: { psktype: PSKType.resumption, usage: 2, pskGroupId: alice.groupContext.groupId, pskEpoch: 1n, pskNonce: cs.randomBytes(cs.hashLength) },
+    };
     await expectRejected(alice, await forge([byValue(p)]), "proposal/psk-usage", "12.1.4");
   });
   it("§12.1.5 rejects a ReInit to a lower version", async () => {
-    await expectRejected(alice, await forge([byValue({ proposalType: ProposalType.reinit, groupId: new Uint8Array([9]), version: 0, cipherSuite: 1, extensions: [] })]), "proposal/reinit-version", "12.1.5");
+    await expectRejected(
+      alice,
+      await forge([byValue({ proposalType: ProposalType.reinit, groupId: new Uint8Array([9]), version: 0, cipherSuite: 1, extensions: [] })]),
+      "proposal/reinit-version",
+      "12.1.5",
+    );
   });
   it("§12.1.1 rejects an Add whose KeyPackage signature is invalid", async () => {
     const kp = kpOf(dave);

@@ -20,8 +20,7 @@ export type ProposalOrRefTypeId = (typeof ProposalOrRefType)[keyof typeof Propos
  * ```
  */
 export type ProposalOrRef =
-  | { readonly type: typeof ProposalOrRefType.proposal; readonly proposal: Proposal }
-  | { readonly type: typeof ProposalOrRefType.reference; readonly reference: ProposalRef };
+  { readonly type: typeof ProposalOrRefType.proposal; readonly proposal: Proposal } | { readonly type: typeof ProposalOrRefType.reference; readonly reference: ProposalRef };
 
 /** Codec for {@link ProposalOrRef}; a reserved or unknown type is malformed. */
 export const proposalOrRefCodec: Codec<ProposalOrRef> = {

@@ -1,12 +1,6 @@
 /** Group creation (RFC 9420 §11): a one-member group in epoch 0. */
 import { type CipherSuiteProvider, type Extension, ProtocolVersion, UsageError } from "@mlskit/core";
-import {
-  type GroupContext,
-  createConfirmationTag,
-  deriveEpochSecrets,
-  deriveInterimTranscriptHash,
-  encodeGroupContext,
-} from "@mlskit/key-schedule";
+import { type GroupContext, createConfirmationTag, deriveEpochSecrets, deriveInterimTranscriptHash, encodeGroupContext } from "@mlskit/key-schedule";
 import { type LeafIndex, type LeafNode, RatchetTree, TreePrivateKeys, leafToNode } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary, checkGroupContextExtensionsSupported } from "../leaf-nodes/capabilities.js";
 import { DEFAULT_GROUP_POLICY, type GroupPolicy } from "../policy/group-policy.js";
@@ -60,19 +54,15 @@ export async function createGroup(options: CreateGroupOptions): Promise<GroupSta
   const interim = await deriveInterimTranscriptHash(cs, groupContext.confirmedTranscriptHash, confirmationTag);
   setMemberSummary(tree, CredentialTypeSummary.of([leafNode]));
   const own = 0 as LeafIndex;
-  const state = enterEpoch(
-    { cs, policy: options.policy ?? DEFAULT_GROUP_POLICY, services: options.services, signaturePrivateKey: options.signaturePrivateKey },
-    undefined,
-    {
-      groupContext,
-      tree,
-      privateKeys: new TreePrivateKeys(own, [[leafToNode(own), options.encryptionPrivateKey]]),
-      ownLeaf: own,
-      secrets,
-      interimTranscriptHash: interim,
-      confirmationTag,
-    },
-  );
+  const state = enterEpoch({ cs, policy: options.policy ?? DEFAULT_GROUP_POLICY, services: options.services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {
+    groupContext,
+    tree,
+    privateKeys: new TreePrivateKeys(own, [[leafToNode(own), options.encryptionPrivateKey]]),
+    ownLeaf: own,
+    secrets,
+    interimTranscriptHash: interim,
+    confirmationTag,
+  });
   secrets.wipe();
   return state;
 }

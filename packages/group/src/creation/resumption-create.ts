@@ -78,10 +78,7 @@ export async function createResumedGroup(p: ResumedGroupParams): Promise<Success
     pskEpoch: p.pskEpoch,
     pskNonce: cs.randomBytes(cs.hashLength),
   };
-  const proposals: Proposal[] = [
-    ...p.keyPackages.map((keyPackage): Proposal => ({ proposalType: ProposalType.add, keyPackage })),
-    { proposalType: ProposalType.psk, psk: id },
-  ];
+  const proposals: Proposal[] = [...p.keyPackages.map((keyPackage): Proposal => ({ proposalType: ProposalType.add, keyPackage })), { proposalType: ProposalType.psk, psk: id }];
   const extraPsk = (x: PreSharedKeyID): Uint8Array | undefined =>
     x.psktype === PSKType.resumption && x.usage === p.usage && x.pskEpoch === p.pskEpoch && bytesEqual(x.pskGroupId, p.pskGroupId) ? p.psk : undefined;
   const created = await createCommitWith(
@@ -106,7 +103,8 @@ export function createReinitGroup(old: GroupState, cs: CipherSuiteProvider, opti
   const reinit = old.reinit;
   if (reinit === undefined) throw new UsageError("usage/no-reinit", "the group has no merged ReInit (RFC 9420 §11.2)");
   // §11.2: the new group's cipher_suite and version are the ReInit's.
-  if (cs.suite.id !== reinit.cipherSuite) throw new UsageError("usage/cipher-suite-mismatch", `the ReInit asks for cipher suite ${reinit.cipherSuite}, the provider is for ${cs.suite.id}`);
+  if (cs.suite.id !== reinit.cipherSuite)
+    throw new UsageError("usage/cipher-suite-mismatch", `the ReInit asks for cipher suite ${reinit.cipherSuite}, the provider is for ${cs.suite.id}`);
   if (reinit.version !== ProtocolVersion.mls10) throw new UsageError("usage/unsupported-version", `protocol version ${reinit.version} is not supported`);
   return createResumedGroup({
     ...options,

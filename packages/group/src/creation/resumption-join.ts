@@ -72,13 +72,7 @@ async function identities(services: GroupServices, tree: RatchetTree): Promise<s
  * state (for `reinit`: the frozen state after the Commit covering the
  * ReInit; for `branch`: the parent group, in the PSK's epoch or later).
  */
-export async function checkResumedGroup(
-  psk: ResumptionPsk,
-  old: GroupState,
-  gc: GroupContext,
-  tree: RatchetTree,
-  services: GroupServices,
-): Promise<void> {
+export async function checkResumedGroup(psk: ResumptionPsk, old: GroupState, gc: GroupContext, tree: RatchetTree, services: GroupServices): Promise<void> {
   // §12.4.3.1: "verify that the epoch field in the GroupInfo is equal to 1" (§11.2, §11.3: "The epoch in the Welcome message MUST be 1").
   if (gc.epoch !== 1n) fail("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
   const newIds = await identities(services, tree);

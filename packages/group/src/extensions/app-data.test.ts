@@ -125,7 +125,10 @@ describe("AppDataUpdate (draft-ietf-mls-extensions, 0x0008) and app_data_diction
   });
 
   it("refuses a GroupContextExtensions proposal that changes app_data_dictionary where AppDataUpdate is required", async () => {
-    const dict: Extension = { extensionType: APP_DATA_DICTIONARY_EXTENSION_TYPE as never, extensionData: encode(appDataDictionaryCodec, [{ componentId: 1, data: bytes("forged") }]) };
+    const dict: Extension = {
+      extensionType: APP_DATA_DICTIONARY_EXTENSION_TYPE as never,
+      extensionData: encode(appDataDictionaryCodec, [{ componentId: 1, data: bytes("forged") }]),
+    };
     const gce: Proposal = { proposalType: ProposalType.group_context_extensions, extensions: [...alice.groupContext.extensions, dict] };
     await expectRejected(alice, await forge(bob, [gce]), "app-data/group-context-extensions");
   });

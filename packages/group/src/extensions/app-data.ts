@@ -47,7 +47,8 @@ export const appDataDictionaryCodec: Codec<readonly ComponentData[]> = {
     const at = r.offset;
     const entries = vector(struct<ComponentData>({ componentId: uint32, data: opaque })).decode(r);
     for (let i = 1; i < entries.length; i++) {
-      if (expectDefined(entries[i], "entries[i]").componentId <= expectDefined(entries[i - 1], "entries[i - 1]").componentId) r.fail("codec/invalid-value", "app_data_dictionary entries are not sorted by unique component_id", at);
+      if (expectDefined(entries[i], "entries[i]").componentId <= expectDefined(entries[i - 1], "entries[i - 1]").componentId)
+        r.fail("codec/invalid-value", "app_data_dictionary entries are not sorted by unique component_id", at);
     }
     return entries;
   },
@@ -114,7 +115,12 @@ export interface AppDataPolicy {
    * `current` (undefined when the component has no data yet); `undefined`, or a
    * thrown ValidationError, makes the Commit invalid.
    */
-  readonly update: (componentId: number, current: Uint8Array | undefined, updates: readonly Uint8Array[], context: AppDataUpdateContext) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  readonly update: (
+    componentId: number,
+    current: Uint8Array | undefined,
+    updates: readonly Uint8Array[],
+    context: AppDataUpdateContext,
+  ) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -129,12 +135,17 @@ export async function applyAppDataUpdates(
   policy: AppDataPolicy | undefined,
   context: Omit<AppDataUpdateContext, "senders">,
 ): Promise<readonly Extension[]> {
-  const invalid = (code: "app-data/unknown-component" | "app-data/invalid-operations" | "app-data/remove-absent" | "app-data/update-rejected", message: string, cause?: unknown): never => {
+  const invalid = (
+    code: "app-data/unknown-component" | "app-data/invalid-operations" | "app-data/remove-absent" | "app-data/update-rejected",
+    message: string,
+    cause?: unknown,
+  ): never => {
     throw new ValidationError(code, "12.2", `${message} (draft-ietf-mls-extensions AppDataUpdate)`, cause === undefined ? {} : { cause });
   };
   const byComponent = new Map<number, { update: AppDataUpdate; sender: Sender }[]>();
   for (const u of updates) {
-    if (policy === undefined || !policy.components.includes(u.update.componentId)) invalid("app-data/unknown-component", `AppDataUpdate of component ${u.update.componentId}, unknown to the application`);
+    if (policy === undefined || !policy.components.includes(u.update.componentId))
+      invalid("app-data/unknown-component", `AppDataUpdate of component ${u.update.componentId}, unknown to the application`);
     const list = byComponent.get(u.update.componentId) ?? [];
     list.push(u);
     byComponent.set(u.update.componentId, list);

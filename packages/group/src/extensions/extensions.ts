@@ -5,15 +5,7 @@
  * `external_senders` (§12.1.8.1), plus lookup helpers for extension lists.
  */
 import { type Codec, decode, encode, opaque, struct, uint16, vector } from "@mlskit/codec";
-import {
-  type Credential,
-  type CredentialTypeId,
-  type Extension,
-  type ExtensionTypeId,
-  ExtensionType,
-  ValidationError,
-  credentialCodec,
-} from "@mlskit/core";
+import { type Credential, type CredentialTypeId, type Extension, type ExtensionTypeId, ExtensionType, ValidationError, credentialCodec } from "@mlskit/core";
 import type { HPKEPublicKey, RequiredCapabilities, SignaturePublicKey } from "@mlskit/ratchet-tree";
 
 /** `RequiredCapabilities` (§11.1), re-exported from the ratchet tree, which checks leaves against it. */

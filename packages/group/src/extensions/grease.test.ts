@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Capabilities } from "@mlskit/ratchet-tree";
-import {
-  GREASE_VALUES,
-  addGreaseExtension,
-  greaseCapabilities,
-  greaseExtension,
-  isGrease,
-  randomGreaseValues,
-  resolveGrease,
-} from "./grease.js";
+import { GREASE_VALUES, addGreaseExtension, greaseCapabilities, greaseExtension, isGrease, randomGreaseValues, resolveGrease } from "./grease.js";
 
 /** Deterministic "random" bytes for reproducible tests. */
 function counter(seed = 7): (n: number) => Uint8Array {
@@ -18,9 +10,7 @@ function counter(seed = 7): (n: number) => Uint8Array {
 
 describe("GREASE values (RFC 9420 §13.5)", () => {
   it("are the fifteen reserved code points 0x0A0A … 0xEAEA", () => {
-    expect(GREASE_VALUES).toEqual([
-      0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a, 0x5a5a, 0x6a6a, 0x7a7a, 0x8a8a, 0x9a9a, 0xaaaa, 0xbaba, 0xcaca, 0xdada, 0xeaea,
-    ]);
+    expect(GREASE_VALUES).toEqual([0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a, 0x5a5a, 0x6a6a, 0x7a7a, 0x8a8a, 0x9a9a, 0xaaaa, 0xbaba, 0xcaca, 0xdada, 0xeaea]);
     for (const v of GREASE_VALUES) expect(isGrease(v)).toBe(true);
   });
 
@@ -72,7 +62,10 @@ describe("GREASE values (RFC 9420 §13.5)", () => {
   });
 
   it("addGreaseExtension inserts one extension of a type not already present", () => {
-    const exts = [{ extensionType: 0x2a2a, extensionData: new Uint8Array(0) }, { extensionType: 1, extensionData: new Uint8Array(1) }];
+    const exts = [
+      { extensionType: 0x2a2a, extensionData: new Uint8Array(0) },
+      { extensionType: 1, extensionData: new Uint8Array(1) },
+    ];
     const r = addGreaseExtension(exts, counter(11), [0x3a3a]);
     expect(exts).toHaveLength(2);
     expect(r.extensions).toHaveLength(3);

@@ -116,7 +116,10 @@ describe("SelfRemove (draft-ietf-mls-extensions, 0x000A)", () => {
   });
 
   it("refuses a SelfRemove sent as a PrivateMessage (proposal/self-remove-not-public)", async () => {
-    const framed = await frameHandshake({ ...bob, policy: { ...bob.policy, handshakeWireFormat: "private" } }, { contentType: ContentType.proposal, proposal: selfRemoveProposal() });
+    const framed = await frameHandshake(
+      { ...bob, policy: { ...bob.policy, handshakeWireFormat: "private" } },
+      { contentType: ContentType.proposal, proposal: selfRemoveProposal() },
+    );
     await expectRejected(alice, framed.message, "proposal/self-remove-not-public", "12.1");
   });
 
@@ -166,7 +169,9 @@ describe("SelfRemove (draft-ietf-mls-extensions, 0x000A)", () => {
 
   it("refuses a SelfRemove by a non-member (an external sender)", async () => {
     const list = [{ proposal: selfRemoveProposal(), sender: { senderType: SenderType.external, senderIndex: 0 } as const, ref: new Uint8Array(32) }];
-    const err = await applyProposalList(alice, list, { committer: 0 as LeafIndex, commitSender: { senderType: SenderType.member, leafIndex: 0 as LeafIndex } }).catch((e: unknown) => e);
+    const err = await applyProposalList(alice, list, { committer: 0 as LeafIndex, commitSender: { senderType: SenderType.member, leafIndex: 0 as LeafIndex } }).catch(
+      (e: unknown) => e,
+    );
     expect((err as ValidationError).code).toBe("proposal/self-remove-not-from-member");
   });
 

@@ -29,7 +29,10 @@ function leaves(state: GroupState): Map<string, { leafIndex: LeafIndex; leaf: Le
 
 /** True when the two extension lists are equal (same order, types and data). */
 export function sameExtensions(a: readonly Extension[], b: readonly Extension[]): boolean {
-  return a.length === b.length && a.every((e, i) => e.extensionType === expectDefined(b[i], "b[i]").extensionType && bytesEqual(e.extensionData, expectDefined(b[i], "b[i]").extensionData));
+  return (
+    a.length === b.length &&
+    a.every((e, i) => e.extensionType === expectDefined(b[i], "b[i]").extensionType && bytesEqual(e.extensionData, expectDefined(b[i], "b[i]").extensionData))
+  );
 }
 
 /** The changes from `before` to `after` (states of one group, `after` later on one branch). */
@@ -40,7 +43,8 @@ export function branchChanges(before: GroupState, after: GroupState): BranchChan
   for (const [key, { leafIndex, leaf }] of a) {
     const next = b.get(key);
     if (next === undefined) out.push({ kind: "remove", leafIndex, credential: leaf.credential, signatureKey: leaf.signatureKey });
-    else if (!bytesEqual(next.leaf.encryptionKey, leaf.encryptionKey)) out.push({ kind: "update", leafIndex: next.leafIndex, credential: leaf.credential, signatureKey: leaf.signatureKey });
+    else if (!bytesEqual(next.leaf.encryptionKey, leaf.encryptionKey))
+      out.push({ kind: "update", leafIndex: next.leafIndex, credential: leaf.credential, signatureKey: leaf.signatureKey });
   }
   for (const [key, { leafIndex, leaf }] of b) {
     if (!a.has(key)) out.push({ kind: "add", leafIndex, credential: leaf.credential, signatureKey: leaf.signatureKey });

@@ -16,11 +16,7 @@ import { memberSender } from "./sender.js";
  *   observed one or more valid proposals within an epoch MUST send a Commit message
  *   before sending application data"), or the group was reinitialized (§11.2).
  */
-export async function createApplicationMessage(
-  state: GroupState,
-  data: Uint8Array,
-  options: { readonly authenticatedData?: Uint8Array } = {},
-): Promise<Uint8Array> {
+export async function createApplicationMessage(state: GroupState, data: Uint8Array, options: { readonly authenticatedData?: Uint8Array } = {}): Promise<Uint8Array> {
   if (state.reinit !== undefined) throw new UsageError("usage/group-reinitialized", "the group was reinitialized (RFC 9420 §11.2)");
   if (state.proposals.size > 0) {
     throw new UsageError("usage/pending-proposals", "commit the proposals received this epoch before sending application data (RFC 9420 §12.4)");

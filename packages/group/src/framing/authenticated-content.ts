@@ -4,11 +4,7 @@
  */
 import { type Codec, Writer, encode } from "@mlskit/codec";
 import type { WireFormatId } from "@mlskit/core";
-import {
-  type FramedContentAuthData,
-  decodeFramedContentAuthData,
-  encodeFramedContentAuthData,
-} from "./framed-content-auth-data.js";
+import { type FramedContentAuthData, decodeFramedContentAuthData, encodeFramedContentAuthData } from "./framed-content-auth-data.js";
 import { type FramedContent, framedContentCodec } from "./framed-content.js";
 
 /**

@@ -5,13 +5,7 @@
  */
 import { bytesEqual, constantTimeEqual } from "@mlskit/codec";
 import { UsageError, WireFormat, type WireFormatId, signWithLabel, verifyWithLabel, expectDefined } from "@mlskit/core";
-import {
-  type AuthenticatedContent,
-  type EncodedTbs,
-  confirmedTranscriptHashInputFromTbs,
-  encodeAuthenticatedContentTbm,
-  rememberTbs,
-} from "./authenticated-content.js";
+import { type AuthenticatedContent, type EncodedTbs, confirmedTranscriptHashInputFromTbs, encodeAuthenticatedContentTbm, rememberTbs } from "./authenticated-content.js";
 import { ContentType } from "./content-type.js";
 import type { FramedContentAuthData } from "./framed-content-auth-data.js";
 import { type FramedContent, encodeFramedContentTbs, tbsIncludesGroupContext } from "./framed-content.js";
@@ -28,9 +22,7 @@ export const FRAMED_CONTENT_TBS_LABEL = "FramedContentTBS";
  * the encoded `ConfirmedTranscriptHashInput` of the signed commit. A fixed
  * value is accepted too (for tests and re-framing).
  */
-export type ConfirmationTagSource =
-  | Uint8Array
-  | ((confirmedTranscriptHashInput: Uint8Array) => Promise<Uint8Array> | Uint8Array);
+export type ConfirmationTagSource = Uint8Array | ((confirmedTranscriptHashInput: Uint8Array) => Promise<Uint8Array> | Uint8Array);
 
 /** Parameters of {@link createAuthenticatedContent}. */
 export interface SignContentParams {
@@ -142,11 +134,6 @@ export function createMembershipTag(ctx: FramingContext, membershipKey: Uint8Arr
 }
 
 /** Recomputes the membership tag and compares it in constant time (§6.2). */
-export async function verifyMembershipTag(
-  ctx: FramingContext,
-  membershipKey: Uint8Array,
-  ac: AuthenticatedContent,
-  membershipTag: Uint8Array,
-): Promise<boolean> {
+export async function verifyMembershipTag(ctx: FramingContext, membershipKey: Uint8Array, ac: AuthenticatedContent, membershipTag: Uint8Array): Promise<boolean> {
   return constantTimeEqual(await createMembershipTag(ctx, membershipKey, ac), membershipTag);
 }

@@ -145,12 +145,7 @@ export function tbsIncludesGroupContext(sender: Sender): boolean {
  * `encodedBody`, when given, is the already encoded `select` part of the
  * content (so a sender encodes it once for the signature and the ciphertext).
  */
-export function encodeFramedContentTbs(
-  wireFormat: WireFormatId,
-  content: FramedContent,
-  encodedGroupContext: Uint8Array,
-  encodedBody?: Uint8Array,
-): Uint8Array {
+export function encodeFramedContentTbs(wireFormat: WireFormatId, content: FramedContent, encodedGroupContext: Uint8Array, encodedBody?: Uint8Array): Uint8Array {
   const withContext = tbsIncludesGroupContext(content.sender);
   const header = 4 + opaqueSize(content.groupId.length) + 8 + senderSize(content.sender) + opaqueSize(content.authenticatedData.length) + 1;
   // Exact with an encoded body (no copy in finish); an estimate otherwise.

@@ -82,22 +82,19 @@ export interface TestGroup {
 
 /** Creates a {@link TestGroup} in epoch 7 with an `external_senders` extension. */
 export async function createTestGroup(cs: CipherSuiteProvider): Promise<TestGroup> {
-  const [alice, bob, carol, externalSender, outsider] = (await Promise.all(
-    Array.from({ length: 5 }, () => cs.signatureGenerateKeyPair()),
-  )) as [KeyPair, KeyPair, KeyPair, KeyPair, KeyPair];
+  const [alice, bob, carol, externalSender, outsider] = (await Promise.all(Array.from({ length: 5 }, () => cs.signatureGenerateKeyPair()))) as [
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+  ];
   const extensions = [
     makeExtension(ExtensionType.external_senders, externalSendersCodec, [
       { signatureKey: externalSender.publicKey, credential: { credentialType: 1, identity: new TextEncoder().encode("ds") } },
     ]),
   ];
-  const gc = groupContext(
-    cs.suite.id,
-    new TextEncoder().encode("test group"),
-    7n,
-    cs.randomBytes(cs.hashLength),
-    cs.randomBytes(cs.hashLength),
-    extensions,
-  );
+  const gc = groupContext(cs.suite.id, new TextEncoder().encode("test group"), 7n, cs.randomBytes(cs.hashLength), cs.randomBytes(cs.hashLength), extensions);
   const encryptionSecret = cs.randomBytes(cs.hashLength);
   return {
     cs,

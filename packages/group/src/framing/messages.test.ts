@@ -10,15 +10,7 @@ import { type MessagesVector, framingVectors, hex, vectorReport } from "@mlskit/
 import { commitCodec } from "../commit/commit.js";
 import { ContentType } from "./content-type.js";
 import { type MLSMessageIn, decodeMlsMessage, mlsMessageCodec, peekPrivateMessageHeader } from "./mls-message.js";
-import {
-  addCodec,
-  externalInitCodec,
-  groupContextExtensionsCodec,
-  preSharedKeyCodec,
-  reInitCodec,
-  removeCodec,
-  updateCodec,
-} from "../proposals/proposal.js";
+import { addCodec, externalInitCodec, groupContextExtensionsCodec, preSharedKeyCodec, reInitCodec, removeCodec, updateCodec } from "../proposals/proposal.js";
 import { groupSecretsCodec } from "../welcome/welcome.js";
 
 const fields: { [K in keyof MessagesVector]: Codec<unknown> } = {

@@ -121,8 +121,7 @@ export function encodeMlsMessage(m: MLSMessageIn): Uint8Array {
   if (m.wireFormat === WireFormat.mls_private_message) {
     // Exact (no growth, no copy in finish): the common case, an application message.
     const p = m.privateMessage;
-    const size =
-      4 + opaqueSize(p.groupId.length) + 8 + 1 + opaqueSize(p.authenticatedData.length) + opaqueSize(p.encryptedSenderData.length) + opaqueSize(p.ciphertext.length);
+    const size = 4 + opaqueSize(p.groupId.length) + 8 + 1 + opaqueSize(p.authenticatedData.length) + opaqueSize(p.encryptedSenderData.length) + opaqueSize(p.ciphertext.length);
     return encode(mlsMessageCodec, m, size);
   }
   return encode(mlsMessageCodec, m, 512);
@@ -138,11 +137,7 @@ export function decodeMlsMessage(bytes: Uint8Array): MLSMessageIn {
   const m = decode(mlsMessageCodec, bytes, "MLSMessage");
   // RFC 9420 §10: "it MUST verify that the version field of the KeyPackage has the same value as the version field of the MLSMessage".
   if (m.wireFormat === WireFormat.mls_key_package && m.keyPackage.version !== m.version) {
-    throw new ValidationError(
-      "message/key-package-version-mismatch",
-      "10",
-      `KeyPackage version ${m.keyPackage.version} differs from the MLSMessage version ${m.version}`,
-    );
+    throw new ValidationError("message/key-package-version-mismatch", "10", `KeyPackage version ${m.keyPackage.version} differs from the MLSMessage version ${m.version}`);
   }
   return m;
 }

@@ -2,11 +2,7 @@
 import { Reader, Writer, opaqueSize } from "@mlskit/codec";
 import { UsageError, expectDefined } from "@mlskit/core";
 import type { ContentTypeId } from "./content-type.js";
-import {
-  type FramedContentAuthData,
-  decodeFramedContentAuthData,
-  encodeFramedContentAuthData,
-} from "./framed-content-auth-data.js";
+import { type FramedContentAuthData, decodeFramedContentAuthData, encodeFramedContentAuthData } from "./framed-content-auth-data.js";
 import { type FramedContentBody, decodeContentBody, encodeContentBody } from "./framed-content.js";
 import { framingError } from "./framing-errors.js";
 
@@ -40,9 +36,7 @@ export interface PrivateMessageContent {
  * - `custom`: `paddingLength(unpaddedLength)` returns the number of zero bytes.
  */
 export type PaddingPolicy =
-  | { readonly kind: "none" }
-  | { readonly kind: "multiple"; readonly blockSize: number }
-  | { readonly kind: "custom"; readonly paddingLength: (unpaddedLength: number) => number };
+  { readonly kind: "none" } | { readonly kind: "multiple"; readonly blockSize: number } | { readonly kind: "custom"; readonly paddingLength: (unpaddedLength: number) => number };
 
 /** No padding. */
 export const NO_PADDING: PaddingPolicy = Object.freeze({ kind: "none" });

@@ -7,31 +7,14 @@ import { Writer, decode, encode, opaqueSize } from "@mlskit/codec";
 import { UsageError, ValidationError, WireFormat, verifyWithLabel, expectDefined } from "@mlskit/core";
 import { type RatchetKeyNonce, type SecretTree, deriveSenderDataKeyNonce } from "@mlskit/key-schedule";
 import { type AuthenticatedContent, type VerifiedContent, markVerified } from "./authenticated-content.js";
-import {
-  type ConfirmationTagSource,
-  FRAMED_CONTENT_TBS_LABEL,
-  assertConfirmationTag,
-  assertSendable,
-  authenticate,
-  encodeTbs,
-} from "./content-authentication.js";
+import { type ConfirmationTagSource, FRAMED_CONTENT_TBS_LABEL, assertConfirmationTag, assertSendable, authenticate, encodeTbs } from "./content-authentication.js";
 import { ContentType, isContentType, ratchetTypeOf } from "./content-type.js";
 import type { FramedContentAuthData } from "./framed-content-auth-data.js";
 import { type FramedContent, encodeContentBody } from "./framed-content.js";
 import { framingError } from "./framing-errors.js";
 import type { FramingContext, MemberLookup } from "./framing-context.js";
-import {
-  type PaddingPolicy,
-  decodePrivateMessageContent,
-  encodePrivateMessageContentFromBody,
-} from "./private-message-content.js";
-import {
-  type PrivateMessage,
-  type PrivateMessageIn,
-  REUSE_GUARD_LENGTH,
-  encodePrivateMessageAads,
-  senderDataCodec,
-} from "./private-message.js";
+import { type PaddingPolicy, decodePrivateMessageContent, encodePrivateMessageContentFromBody } from "./private-message-content.js";
+import { type PrivateMessage, type PrivateMessageIn, REUSE_GUARD_LENGTH, encodePrivateMessageAads, senderDataCodec } from "./private-message.js";
 import { type ReceiveOptions, checkContentRules, checkGroupAndEpoch, memberSignatureKey } from "./receiver-checks.js";
 import { type MemberSender, SenderType, memberSender } from "./sender.js";
 
@@ -61,7 +44,7 @@ export interface CreatePrivateMessageParams extends PrivateMessageOptions {
 /** `nonce XOR (reuse_guard || 0...)` (§6.3.1), into a copy of the ratchet nonce. */
 function guardedNonce(nonce: Uint8Array, reuseGuard: Uint8Array): Uint8Array {
   const out = nonce.slice();
-  for (let i = 0; i < REUSE_GUARD_LENGTH; i++) out[i] = expectDefined(out[i], "out[i]") ^ (expectDefined(reuseGuard[i], "reuseGuard[i]"));
+  for (let i = 0; i < REUSE_GUARD_LENGTH; i++) out[i] = expectDefined(out[i], "out[i]") ^ expectDefined(reuseGuard[i], "reuseGuard[i]");
   return out;
 }
 
@@ -132,11 +115,7 @@ function encodeBody(content: FramedContent): Uint8Array {
  * @throws UsageError for a non-member sender, content of another group or
  *   epoch, or a commit without (or other content with) a confirmation tag.
  */
-export async function createPrivateMessage(
-  ctx: FramingContext,
-  params: CreatePrivateMessageParams,
-  secrets: PrivateMessageSecrets,
-): Promise<PrivateMessage> {
+export async function createPrivateMessage(ctx: FramingContext, params: CreatePrivateMessageParams, secrets: PrivateMessageSecrets): Promise<PrivateMessage> {
   const wireFormat = WireFormat.mls_private_message;
   const { content } = params;
   assertSendable(ctx, wireFormat, content);

@@ -17,13 +17,7 @@ import { type TestGroup, createTestGroup, dummyLeafNode, openSuite } from "./fra
 import { decodeMlsMessage, encodeMlsMessage } from "./mls-message.js";
 import { NO_PADDING, type PaddingPolicy, encodePrivateMessageContent, padToMultipleOf } from "./private-message-content.js";
 import { createPrivateMessage, protectPrivateMessage, unprotectPrivateMessage } from "./private-message-protection.js";
-import {
-  type PrivateMessage,
-  type PrivateMessageIn,
-  type SenderData,
-  encodePrivateMessageAads,
-  senderDataCodec,
-} from "./private-message.js";
+import { type PrivateMessage, type PrivateMessageIn, type SenderData, encodePrivateMessageAads, senderDataCodec } from "./private-message.js";
 import type { Proposal } from "../proposals/proposal.js";
 import { type Sender, SenderType, memberSender } from "./sender.js";
 
@@ -140,7 +134,12 @@ for (const provider of testProviders()) {
         const a2 = await send(sender, appBody(3));
         // Each content type draws from its own ratchet (§6.3.1): application 0, handshake 0, handshake 1, application 1.
         const sent = await Promise.all([a, p, c, a2].map(openSenderData));
-        expect(sent.map((sd) => [sd.leafIndex, sd.generation])).toEqual([[1, 0], [1, 0], [1, 1], [1, 1]]);
+        expect(sent.map((sd) => [sd.leafIndex, sd.generation])).toEqual([
+          [1, 0],
+          [1, 0],
+          [1, 1],
+          [1, 1],
+        ]);
         const got = [];
         for (const m of [a2, c, a, p]) got.push(await receive(m, receiver)); // out of order
         expect(got.map((r) => r.generation)).toEqual([1, 1, 0, 0]);
@@ -286,7 +285,12 @@ for (const provider of testProviders()) {
       it("refuses non-member senders, wrong wire formats and foreign epochs without using a key", async () => {
         const tree = g.tree();
         const usage = async (p: Promise<unknown>, code: string) =>
-          expect(await p.then(() => undefined, (e: unknown) => e)).toSatisfy((e) => UsageError.isInstance(e) && e.code === code);
+          expect(
+            await p.then(
+              () => undefined,
+              (e: unknown) => e,
+            ),
+          ).toSatisfy((e) => UsageError.isInstance(e) && e.code === code);
         const ext = content({ senderType: SenderType.external, senderIndex: 0 }, { contentType: ContentType.proposal, proposal: removeCarol });
         await usage(
           createPrivateMessage(g.ctx, { content: ext, signaturePrivateKey: g.externalSender.privateKey }, { secretTree: tree, senderDataSecret: g.senderDataSecret }),

@@ -59,15 +59,10 @@ for (const provider of testProviders()) {
     });
 
     /** Signs and tags `c` without any sender-side checks, as an attacker or a buggy peer could. */
-    async function forge(
-      c: FramedContent,
-      signer: Uint8Array,
-      opts: { wireFormat?: WireFormatId; membershipKey?: Uint8Array } = {},
-    ): Promise<PublicMessage> {
+    async function forge(c: FramedContent, signer: Uint8Array, opts: { wireFormat?: WireFormatId; membershipKey?: Uint8Array } = {}): Promise<PublicMessage> {
       const tbs = encodeFramedContentTbs(opts.wireFormat ?? WireFormat.mls_public_message, c, g.ctx.encodedGroupContext);
       const signature = await signWithLabel(g.cs, signer, "FramedContentTBS", tbs);
-      const auth: FramedContentAuthData =
-        c.contentType === ContentType.commit ? { signature, confirmationTag: new Uint8Array(32) } : { signature };
+      const auth: FramedContentAuthData = c.contentType === ContentType.commit ? { signature, confirmationTag: new Uint8Array(32) } : { signature };
       if (c.sender.senderType !== SenderType.member) return { content: c, auth };
       const membershipTag = await createMembershipTag(g.ctx, opts.membershipKey ?? g.membershipKey, {
         wireFormat: WireFormat.mls_public_message,
@@ -221,11 +216,7 @@ for (const provider of testProviders()) {
         const gc = g.ctx.groupContext;
         const bare = createFramingContext(g.cs, groupContext(1, gc.groupId, gc.epoch, gc.treeHash, gc.confirmedTranscriptHash));
         const z = await forge(content({ senderType: SenderType.external, senderIndex: 0 }, proposal(removeCarol)), g.externalSender.privateKey);
-        await rejects(
-          unprotectPublicMessage(bare, z, { members: g.members, membershipKey: g.membershipKey }),
-          "framing/unknown-external-sender",
-          "12.1.8.1",
-        );
+        await rejects(unprotectPublicMessage(bare, z, { members: g.members, membershipKey: g.membershipKey }), "framing/unknown-external-sender", "12.1.8.1");
       });
 
       it("new_member_proposal with anything but Add: framing/sender-content-mismatch §6.1", async () => {
@@ -248,7 +239,12 @@ for (const provider of testProviders()) {
 
     describe("sender-side misuse (UsageError)", () => {
       const usage = async (p: Promise<unknown>, code: string) =>
-        expect(await p.then(() => undefined, (e: unknown) => e)).toSatisfy((e) => UsageError.isInstance(e) && e.code === code);
+        expect(
+          await p.then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        ).toSatisfy((e) => UsageError.isInstance(e) && e.code === code);
 
       it("refuses what the RFC forbids to send", async () => {
         const app = content(memberSender(0), { contentType: ContentType.application, applicationData: new Uint8Array(1) });

@@ -2,19 +2,8 @@
 import { type Codec, type Reader, type Writer, constantTimeEqual, opaque } from "@mlskit/codec";
 import { UsageError, WireFormat, verifyWithLabel } from "@mlskit/core";
 import { type AuthenticatedContent, type EncodedTbs, type VerifiedContent, markVerified, recalledTbs } from "./authenticated-content.js";
-import {
-  type ConfirmationTagSource,
-  FRAMED_CONTENT_TBS_LABEL,
-  assertSendable,
-  authenticate,
-  encodeTbs,
-  membershipTagFromTbs,
-} from "./content-authentication.js";
-import {
-  type FramedContentAuthData,
-  decodeFramedContentAuthData,
-  encodeFramedContentAuthData,
-} from "./framed-content-auth-data.js";
+import { type ConfirmationTagSource, FRAMED_CONTENT_TBS_LABEL, assertSendable, authenticate, encodeTbs, membershipTagFromTbs } from "./content-authentication.js";
+import { type FramedContentAuthData, decodeFramedContentAuthData, encodeFramedContentAuthData } from "./framed-content-auth-data.js";
 import { type FramedContent, framedContentCodec } from "./framed-content.js";
 import { framingError } from "./framing-errors.js";
 import type { FramingContext, MemberLookup } from "./framing-context.js";
@@ -83,11 +72,7 @@ export const publicMessageCodec: Codec<PublicMessageIn> = {
  * @throws UsageError if `ac.wireFormat` is not `mls_public_message`, if it
  *   carries application data (§6), or a member sender without `membershipKey`.
  */
-export async function protectPublicMessage(
-  ctx: FramingContext,
-  ac: AuthenticatedContent,
-  membershipKey?: Uint8Array,
-): Promise<PublicMessage> {
+export async function protectPublicMessage(ctx: FramingContext, ac: AuthenticatedContent, membershipKey?: Uint8Array): Promise<PublicMessage> {
   if (ac.wireFormat !== WireFormat.mls_public_message) {
     throw new UsageError("framing/wrong-wire-format", "the content was signed for another wire format than PublicMessage");
   }
@@ -96,12 +81,7 @@ export async function protectPublicMessage(
   return finishPublic(ctx, ac, recalledTbs(ac, ctx.encodedGroupContext) ?? encodeTbs(ctx, ac.wireFormat, ac.content), membershipKey);
 }
 
-async function finishPublic(
-  ctx: FramingContext,
-  ac: AuthenticatedContent,
-  encoded: EncodedTbs,
-  membershipKey: Uint8Array | undefined,
-): Promise<PublicMessage> {
+async function finishPublic(ctx: FramingContext, ac: AuthenticatedContent, encoded: EncodedTbs, membershipKey: Uint8Array | undefined): Promise<PublicMessage> {
   let message: PublicMessage;
   if (ac.content.sender.senderType !== SenderType.member) message = { content: ac.content, auth: ac.auth };
   else {
@@ -163,11 +143,7 @@ export interface PublicMessageReceiver extends ReceiveOptions {
  * epoch's confirmation key, which the state machine derives.
  * @throws ValidationError with a {@link FramingErrorCode}.
  */
-export async function unprotectPublicMessage(
-  ctx: FramingContext,
-  message: PublicMessageIn,
-  receiver: PublicMessageReceiver,
-): Promise<VerifiedContent> {
+export async function unprotectPublicMessage(ctx: FramingContext, message: PublicMessageIn, receiver: PublicMessageReceiver): Promise<VerifiedContent> {
   const wireFormat = WireFormat.mls_public_message;
   const { content, auth } = message;
   checkGroupAndEpoch(ctx, content.groupId, content.epoch, content.contentType);

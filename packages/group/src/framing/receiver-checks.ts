@@ -50,11 +50,7 @@ export function checkGroupAndEpoch(ctx: FramingContext, groupId: Uint8Array, epo
   }
   // RFC 9420 §12.1, §12.4.2: "the epoch field ... is equal to the epoch field of the current GroupContext".
   if (epoch !== ctx.groupContext.epoch) {
-    throw framingError(
-      "framing/wrong-epoch",
-      `the message is for epoch ${epoch}, the group is in epoch ${ctx.groupContext.epoch}`,
-      EPOCH_SECTION[contentType],
-    );
+    throw framingError("framing/wrong-epoch", `the message is for epoch ${epoch}, the group is in epoch ${ctx.groupContext.epoch}`, EPOCH_SECTION[contentType]);
   }
 }
 
@@ -130,10 +126,7 @@ export function senderSignatureKey(ctx: FramingContext, members: MemberLookup, c
       // RFC 9420 §12.1.8.1: the signature key "at the index indicated by sender_index in the external_senders" extension.
       const entry = ctx.externalSenders[sender.senderIndex];
       if (entry === undefined) {
-        throw framingError(
-          "framing/unknown-external-sender",
-          `sender_index ${sender.senderIndex} is not in external_senders (${ctx.externalSenders.length} entries)`,
-        );
+        throw framingError("framing/unknown-external-sender", `sender_index ${sender.senderIndex} is not in external_senders (${ctx.externalSenders.length} entries)`);
       }
       return entry.signatureKey;
     }

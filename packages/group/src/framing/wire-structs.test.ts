@@ -96,11 +96,7 @@ describe("Sender, FramedContent, ProposalOrRef", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 0xffffffff }), (t, idx) => {
         const s =
-          t === SenderType.member
-            ? { senderType: t, leafIndex: idx as LeafIndex }
-            : t === SenderType.external
-              ? { senderType: t, senderIndex: idx }
-              : { senderType: t as 3 | 4 };
+          t === SenderType.member ? { senderType: t, leafIndex: idx as LeafIndex } : t === SenderType.external ? { senderType: t, senderIndex: idx } : { senderType: t as 3 | 4 };
         expect(decode(senderCodec, encode(senderCodec, s as never))).toEqual(s);
       }),
     );
@@ -169,24 +165,19 @@ describe("MLSMessage", () => {
 describe("PrivateMessageContent and AADs", () => {
   it("round-trips content, auth and padding; the padding policy sets the length", () => {
     fc.assert(
-      fc.property(
-        fc.uint8Array({ maxLength: 300 }),
-        fc.uint8Array({ minLength: 1, maxLength: 80 }),
-        fc.integer({ min: 1, max: 512 }),
-        (data, signature, block) => {
-          const body = { contentType: ContentType.application as ContentTypeId & 1, applicationData: data };
-          const w = new Writer();
-          encodeContentBody(w, body);
-          const encodedBody = w.finish();
-          const pt = encodePrivateMessageContentFromBody(encodedBody, ContentType.application, { signature }, padToMultipleOf(block));
-          expect(pt.length % block).toBe(0);
-          const d = decodePrivateMessageContent(pt, ContentType.application);
-          expect(d.content).toEqual(body);
-          expect(d.auth).toEqual({ signature });
-          expect(toHex(encodePrivateMessageContent(d))).toBe(toHex(pt));
-          expect(toHex(pt.subarray(0, d.contentEnd))).toBe(toHex(encodedBody));
-        },
-      ),
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 1, maxLength: 80 }), fc.integer({ min: 1, max: 512 }), (data, signature, block) => {
+        const body = { contentType: ContentType.application as ContentTypeId & 1, applicationData: data };
+        const w = new Writer();
+        encodeContentBody(w, body);
+        const encodedBody = w.finish();
+        const pt = encodePrivateMessageContentFromBody(encodedBody, ContentType.application, { signature }, padToMultipleOf(block));
+        expect(pt.length % block).toBe(0);
+        const d = decodePrivateMessageContent(pt, ContentType.application);
+        expect(d.content).toEqual(body);
+        expect(d.auth).toEqual({ signature });
+        expect(toHex(encodePrivateMessageContent(d))).toBe(toHex(pt));
+        expect(toHex(pt.subarray(0, d.contentEnd))).toBe(toHex(encodedBody));
+      }),
       { numRuns: 200 },
     );
   });

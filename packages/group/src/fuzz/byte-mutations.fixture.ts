@@ -88,7 +88,9 @@ function varintBytes(n: number): Uint8Array {
 
 /** Cut anywhere, or at a field boundary. */
 export function truncation(rng: Prng, bytes: Uint8Array): Mutant {
-  const boundaries = layoutOf(bytes).fields.flatMap((f) => [f.start, f.end, f.prefix?.start ?? f.start]).filter((n) => n < bytes.length);
+  const boundaries = layoutOf(bytes)
+    .fields.flatMap((f) => [f.start, f.end, f.prefix?.start ?? f.start])
+    .filter((n) => n < bytes.length);
   const at = boundaries.length > 0 && rng.chance(0.4) ? rng.pick(boundaries) : rng.int(bytes.length);
   return { bytes: bytes.slice(0, at), detail: `cut to ${at} of ${bytes.length}` };
 }

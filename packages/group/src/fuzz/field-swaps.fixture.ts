@@ -63,7 +63,10 @@ function swapPublic(rng: Prng, g: PublicMessageIn, h: PublicMessageIn): { m: Pub
       m = { ...g, auth: { ...g.auth, signature: h.auth.signature } };
       break;
     case "confirmationTag":
-      m = h.auth.confirmationTag !== undefined && g.auth.confirmationTag !== undefined ? { ...g, auth: { ...g.auth, confirmationTag: h.auth.confirmationTag } } : { ...g, auth: { ...g.auth, signature: h.auth.signature } };
+      m =
+        h.auth.confirmationTag !== undefined && g.auth.confirmationTag !== undefined
+          ? { ...g, auth: { ...g.auth, confirmationTag: h.auth.confirmationTag } }
+          : { ...g, auth: { ...g.auth, signature: h.auth.signature } };
       break;
     case "membershipTag":
       m = h.membershipTag !== undefined ? { ...g, membershipTag: h.membershipTag } : { ...g, auth: h.auth };
@@ -112,7 +115,8 @@ export function fieldSwap(rng: Prng, gBytes: Uint8Array, hBytes: Uint8Array): Mu
 export function withGroupId(rng: Prng, bytes: Uint8Array): Mutant | undefined {
   const m = decodeOrUndefined(bytes);
   if (m === undefined) return undefined;
-  const current = m.wireFormat === WireFormat.mls_private_message ? m.privateMessage.groupId : m.wireFormat === WireFormat.mls_public_message ? m.publicMessage.content.groupId : undefined;
+  const current =
+    m.wireFormat === WireFormat.mls_private_message ? m.privateMessage.groupId : m.wireFormat === WireFormat.mls_public_message ? m.publicMessage.content.groupId : undefined;
   if (current === undefined) return undefined;
   const kind = rng.pick(["flip", "empty", "random", "extended"] as const);
   let groupId: Uint8Array;

@@ -91,7 +91,9 @@ export class FuzzTally {
       `  network input refused with other than ValidationError/CodecError: ${[...this.nonValidation.entries()].map(([k, v]) => `${k}=${v.count} (e.g. ${v.example})`).join("; ") || "none"}`,
     ];
     for (const f of this.failures.slice(0, 10)) {
-      lines.push(`  FAILURE ${f.kind} #${f.index} [${f.category}] from ${f.source}: ${f.detail}: ${f.problem}\n    mutant ${f.hex.length > 2000 ? f.hex.slice(0, 2000) + "…" : f.hex}`);
+      lines.push(
+        `  FAILURE ${f.kind} #${f.index} [${f.category}] from ${f.source}: ${f.detail}: ${f.problem}\n    mutant ${f.hex.length > 2000 ? f.hex.slice(0, 2000) + "…" : f.hex}`,
+      );
     }
     return lines.join("\n");
   }

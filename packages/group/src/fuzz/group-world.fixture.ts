@@ -135,7 +135,15 @@ export class GroupWorld {
     this.#targeted = new Set<number>();
     this.#joining = [];
     const proposals: Genuine[] = [];
-    for (let i: number = rng.weighted([[0, 4], [1, 4], [2, 2]] as const); i > 0; i--) {
+    for (
+      let i: number = rng.weighted([
+        [0, 4],
+        [1, 4],
+        [2, 2],
+      ] as const);
+      i > 0;
+      i--
+    ) {
       const proposer = rng.pick(this.members);
       const input = await this.#proposalInput(proposer, this.#targeted, this.#joining);
       if (input === undefined) continue;
@@ -143,7 +151,9 @@ export class GroupWorld {
       proposer.state = created.state;
       for (const m of this.members) if (m !== proposer) m.state = (await processMessage(m.state, created.message)).state;
       const leaf = proposer.state.ownLeaf;
-      proposals.push(this.#record(created.message, "proposal", epoch, leaf, proposalMeaning(epoch, leaf, created.ref), `e${epoch} proposal ${Object.keys(input)[0]} by ${proposer.name}`));
+      proposals.push(
+        this.#record(created.message, "proposal", epoch, leaf, proposalMeaning(epoch, leaf, created.ref), `e${epoch} proposal ${Object.keys(input)[0]} by ${proposer.name}`),
+      );
     }
     return { epoch, applications, proposals };
   }

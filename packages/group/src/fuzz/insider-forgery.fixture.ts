@@ -46,7 +46,22 @@ export async function insiderPrivateMutant(rng: Prng, ctx: InsiderContext, bytes
   const o = await keys.open(bytes);
   if (o === undefined) return undefined;
   const base = { contentType: o.contentType, authenticatedData: o.pm.authenticatedData, leaf: o.leaf, generation: o.generation, plaintext: o.unpadded };
-  const kind = rng.pick(["new-guard", "padding", "later-generation", "far-generation", "max-generation", "nonzero-padding", "other-leaf", "forged-content", "plaintext-flip", "confirmation-tag", "content-type", "authenticated-data", "other-epoch", "reframe-public"] as const);
+  const kind = rng.pick([
+    "new-guard",
+    "padding",
+    "later-generation",
+    "far-generation",
+    "max-generation",
+    "nonzero-padding",
+    "other-leaf",
+    "forged-content",
+    "plaintext-flip",
+    "confirmation-tag",
+    "content-type",
+    "authenticated-data",
+    "other-epoch",
+    "reframe-public",
+  ] as const);
   const g = o.generation;
   switch (kind) {
     case "new-guard":
@@ -54,7 +69,11 @@ export async function insiderPrivateMutant(rng: Prng, ctx: InsiderContext, bytes
     case "padding": {
       const n = rng.range(1, 64);
       const generation = rng.chance(0.5) ? g : g + rng.range(1, 4);
-      return { category: "insider-reencryption", bytes: await keys.seal({ ...base, generation, plaintext: concat(o.unpadded, new Uint8Array(n)) }), detail: `same content, ${n} zero bytes of padding, generation ${generation}` };
+      return {
+        category: "insider-reencryption",
+        bytes: await keys.seal({ ...base, generation, plaintext: concat(o.unpadded, new Uint8Array(n)) }),
+        detail: `same content, ${n} zero bytes of padding, generation ${generation}`,
+      };
     }
     case "later-generation": {
       const generation = g + rng.range(1, 8);
@@ -71,16 +90,25 @@ export async function insiderPrivateMutant(rng: Prng, ctx: InsiderContext, bytes
     }
     case "other-leaf": {
       const leaf = rng.pick(ctx.leaves.filter((l) => l !== o.leaf));
-      return { category: "forged-sender-data", bytes: await keys.seal({ ...base, leaf, generation: rng.range(0, 3) }), detail: `genuine content of leaf ${o.leaf} as leaf ${leaf}` };
+      return {
+        category: "forged-sender-data",
+        bytes: await keys.seal({ ...base, leaf, generation: rng.range(0, 3) }),
+        detail: `genuine content of leaf ${o.leaf} as leaf ${leaf}`,
+      };
     }
     case "forged-content":
       return forgedPrivate(rng, ctx, o.leaf, g, o.pm.authenticatedData, o.body);
     case "plaintext-flip":
       return { category: "insider-tamper", bytes: await keys.seal({ ...base, plaintext: bitFlip(rng, o.unpadded).bytes }), detail: "bit flips in the plaintext, re-encrypted" };
     case "confirmation-tag": {
-      if (o.contentType !== ContentType.commit) return { category: "insider-tamper", bytes: await keys.seal({ ...base, plaintext: bitFlip(rng, o.unpadded).bytes }), detail: "bit flips in the plaintext" };
+      if (o.contentType !== ContentType.commit)
+        return { category: "insider-tamper", bytes: await keys.seal({ ...base, plaintext: bitFlip(rng, o.unpadded).bytes }), detail: "bit flips in the plaintext" };
       const tag = keys.member.cs.randomBytes(o.auth.confirmationTag?.length ?? 32);
-      return { category: "insider-tamper", bytes: await keys.seal({ ...base, plaintext: privateContent(o.body, { ...o.auth, confirmationTag: tag }) }), detail: "the Commit's confirmation tag replaced" };
+      return {
+        category: "insider-tamper",
+        bytes: await keys.seal({ ...base, plaintext: privateContent(o.body, { ...o.auth, confirmationTag: tag }) }),
+        detail: "the Commit's confirmation tag replaced",
+      };
     }
     case "content-type": {
       const contentType = rng.pick([1, 2, 3].filter((t) => t !== o.contentType));
@@ -88,13 +116,18 @@ export async function insiderPrivateMutant(rng: Prng, ctx: InsiderContext, bytes
     }
     case "authenticated-data": {
       const authenticatedData = rng.chance(0.5) ? new Uint8Array(0) : concat(o.pm.authenticatedData, rng.bytes(rng.range(1, 8)));
-      if (bytesEqual(authenticatedData, o.pm.authenticatedData)) return { category: "insider-tamper", bytes: await keys.seal({ ...base, authenticatedData: new Uint8Array([1]) }), detail: "authenticated_data set" };
+      if (bytesEqual(authenticatedData, o.pm.authenticatedData))
+        return { category: "insider-tamper", bytes: await keys.seal({ ...base, authenticatedData: new Uint8Array([1]) }), detail: "authenticated_data set" };
       return { category: "insider-tamper", bytes: await keys.seal({ ...base, authenticatedData }), detail: "authenticated_data changed (AAD consistent)" };
     }
     case "other-epoch": {
       if (ctx.otherEpochs.length === 0) return undefined;
       const other = rng.pick(ctx.otherEpochs);
-      return { category: "insider-other-epoch", bytes: await other.seal({ ...base, generation: rng.range(0, 3) }), detail: `content of epoch ${keys.epoch} sealed in epoch ${other.epoch}` };
+      return {
+        category: "insider-other-epoch",
+        bytes: await other.seal({ ...base, generation: rng.range(0, 3) }),
+        detail: `content of epoch ${keys.epoch} sealed in epoch ${other.epoch}`,
+      };
     }
     case "reframe-public": {
       const content = { groupId: o.pm.groupId, epoch: o.pm.epoch, sender: memberSender(o.leaf), authenticatedData: o.pm.authenticatedData, ...o.body } as FramedContent;
@@ -108,7 +141,10 @@ async function forgedPrivate(rng: Prng, ctx: InsiderContext, leaf: number, gener
   const { keys } = ctx;
   const claimed = leaf === keys.member.ownLeaf ? rng.pick(ctx.leaves.filter((l) => l !== keys.member.ownLeaf)) : leaf;
   const gc = keys.member.groupContext;
-  const forgedBody = body.contentType === ContentType.application ? { contentType: ContentType.application, applicationData: concat(body.applicationData, new TextEncoder().encode(" (forged)")) } : body;
+  const forgedBody =
+    body.contentType === ContentType.application
+      ? { contentType: ContentType.application, applicationData: concat(body.applicationData, new TextEncoder().encode(" (forged)")) }
+      : body;
   const content = { groupId: gc.groupId, epoch: gc.epoch, sender: memberSender(claimed), authenticatedData, ...forgedBody } as FramedContent;
   const ac = await createAuthenticatedContent(keys.member.framing, {
     wireFormat: WireFormat.mls_private_message,
@@ -165,17 +201,34 @@ export async function insiderPublicMutant(rng: Prng, ctx: InsiderContext, bytes:
     }
     case "sender": {
       const leaf = rng.pick(ctx.leaves.filter((l) => l !== senderLeaf));
-      return { category: "forged-sender-data", bytes: await framePublic(keys, { ...c, sender: memberSender(leaf) }, pm.auth), detail: `sender leaf ${senderLeaf} -> ${leaf}, membership tag recomputed` };
+      return {
+        category: "forged-sender-data",
+        bytes: await framePublic(keys, { ...c, sender: memberSender(leaf) }, pm.auth),
+        detail: `sender leaf ${senderLeaf} -> ${leaf}, membership tag recomputed`,
+      };
     }
     case "sender-type": {
-      const sender = rng.pick([{ senderType: SenderType.external, senderIndex: rng.range(0, 3) }, { senderType: SenderType.new_member_proposal }, { senderType: SenderType.new_member_commit }] as const);
+      const sender = rng.pick([
+        { senderType: SenderType.external, senderIndex: rng.range(0, 3) },
+        { senderType: SenderType.new_member_proposal },
+        { senderType: SenderType.new_member_commit },
+      ] as const);
       const publicMessage: PublicMessageIn = { content: { ...c, sender } as FramedContent, auth: pm.auth };
-      return { category: "forged-sender-data", bytes: encodeMlsMessage({ version: 1, wireFormat: WireFormat.mls_public_message, publicMessage }), detail: `sender type ${sender.senderType}, no membership tag` };
+      return {
+        category: "forged-sender-data",
+        bytes: encodeMlsMessage({ version: 1, wireFormat: WireFormat.mls_public_message, publicMessage }),
+        detail: `sender type ${sender.senderType}, no membership tag`,
+      };
     }
     case "confirmation-tag": {
-      if (c.contentType !== ContentType.commit) return { category: "forged-sender-data", bytes: await framePublic(keys, { ...c, sender: memberSender(rng.pick(ctx.leaves)) }, pm.auth), detail: "sender changed" };
+      if (c.contentType !== ContentType.commit)
+        return { category: "forged-sender-data", bytes: await framePublic(keys, { ...c, sender: memberSender(rng.pick(ctx.leaves)) }, pm.auth), detail: "sender changed" };
       const tag = keys.member.cs.randomBytes(pm.auth.confirmationTag?.length ?? 32);
-      return { category: "insider-tamper", bytes: await framePublic(keys, c, { ...pm.auth, confirmationTag: tag }), detail: "the Commit's confirmation tag replaced, signature intact, membership tag recomputed" };
+      return {
+        category: "insider-tamper",
+        bytes: await framePublic(keys, c, { ...pm.auth, confirmationTag: tag }),
+        detail: "the Commit's confirmation tag replaced, signature intact, membership tag recomputed",
+      };
     }
     case "forged-content": {
       const claimed = senderLeaf === keys.member.ownLeaf ? rng.pick(ctx.leaves.filter((l) => l !== keys.member.ownLeaf)) : senderLeaf;
@@ -196,7 +249,11 @@ export async function insiderPublicMutant(rng: Prng, ctx: InsiderContext, bytes:
     case "other-epoch": {
       if (ctx.otherEpochs.length === 0) return undefined;
       const other = rng.pick(ctx.otherEpochs);
-      return { category: "insider-other-epoch", bytes: await framePublic(other, { ...c, epoch: other.epoch, groupId: other.member.groupContext.groupId }, pm.auth), detail: `content moved to epoch ${other.epoch}, membership tag of that epoch` };
+      return {
+        category: "insider-other-epoch",
+        bytes: await framePublic(other, { ...c, epoch: other.epoch, groupId: other.member.groupContext.groupId }, pm.auth),
+        detail: `content moved to epoch ${other.epoch}, membership tag of that epoch`,
+      };
     }
   }
 }

@@ -107,7 +107,12 @@ export class InsiderKeys {
       key: cs.randomBytes(cs.aeadKeyLength),
       nonce: cs.randomBytes(cs.aeadNonceLength),
     };
-    const header = { groupId: spec.groupId ?? this.member.groupContext.groupId, epoch: spec.epoch ?? this.epoch, contentType: spec.contentType, authenticatedData: spec.authenticatedData };
+    const header = {
+      groupId: spec.groupId ?? this.member.groupContext.groupId,
+      epoch: spec.epoch ?? this.epoch,
+      contentType: spec.contentType,
+      authenticatedData: spec.authenticatedData,
+    };
     const { contentAad, senderDataAad } = encodePrivateMessageAads(header);
     const reuseGuard = spec.reuseGuard ?? cs.randomBytes(REUSE_GUARD_LENGTH);
     const ciphertext = await cs.aeadSeal(k.key, guarded(k.nonce, reuseGuard), contentAad, spec.plaintext);
@@ -164,4 +169,3 @@ function guarded(nonce: Uint8Array, reuseGuard: Uint8Array): Uint8Array {
   for (let i = 0; i < REUSE_GUARD_LENGTH; i++) out[i]! ^= reuseGuard[i]!;
   return out;
 }
-

@@ -129,7 +129,20 @@ export class MutantFactory {
         return { category, ...m, source: g };
       }
       case "other-epoch": {
-        const e = rng.pick([victimEpoch - 1n, victimEpoch - 2n, victimEpoch - 3n, victimEpoch - 4n, victimEpoch + 1n, victimEpoch + 1n, victimEpoch + 2n, victimEpoch + 1000n, 2n ** 64n - 1n, 0n, source.epoch + 1n, source.epoch - 1n]);
+        const e = rng.pick([
+          victimEpoch - 1n,
+          victimEpoch - 2n,
+          victimEpoch - 3n,
+          victimEpoch - 4n,
+          victimEpoch + 1n,
+          victimEpoch + 1n,
+          victimEpoch + 2n,
+          victimEpoch + 1000n,
+          2n ** 64n - 1n,
+          0n,
+          source.epoch + 1n,
+          source.epoch - 1n,
+        ]);
         if (e < 0n || e === source.epoch) return undefined;
         const bytes = withEpoch(b, e);
         return bytes === undefined ? undefined : { category, bytes, detail: `epoch ${source.epoch} -> ${e} (victim in ${victimEpoch})`, source };

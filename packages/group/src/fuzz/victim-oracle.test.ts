@@ -47,16 +47,40 @@ describe("the fuzz's judge", () => {
     expect(real.failures).toEqual([]);
     expect(real.rejected).toBe(1);
 
-    const untyped = await judged(world, victim, async () => { throw new TypeError("boom"); }, flipped);
+    const untyped = await judged(
+      world,
+      victim,
+      async () => {
+        throw new TypeError("boom");
+      },
+      flipped,
+    );
     expect(untyped.failures.map((f) => f.kind)).toEqual(["untyped-exception"]);
 
-    const mutating = await judged(world, victim, async (s) => {
-      await s.secretTree.reserve(s.ownLeaf, "application", 1);
-      throw new ValidationError("framing/invalid-signature", "6.1", "refused after moving a ratchet");
-    }, flipped);
+    const mutating = await judged(
+      world,
+      victim,
+      async (s) => {
+        await s.secretTree.reserve(s.ownLeaf, "application", 1);
+        throw new ValidationError("framing/invalid-signature", "6.1", "refused after moving a ratchet");
+      },
+      flipped,
+    );
     expect(mutating.failures.map((f) => f.kind)).toEqual(["state-changed-after-rejection"]);
 
-    const lying = await judged(world, victim, async (s) => ({ kind: "application", sender: app.sender as never, epoch: s.groupContext.epoch, data: utf8("not what was sent"), authenticatedData: new Uint8Array(0), state: s }), flipped);
+    const lying = await judged(
+      world,
+      victim,
+      async (s) => ({
+        kind: "application",
+        sender: app.sender as never,
+        epoch: s.groupContext.epoch,
+        data: utf8("not what was sent"),
+        authenticatedData: new Uint8Array(0),
+        state: s,
+      }),
+      flipped,
+    );
     expect(lying.failures.map((f) => f.kind)).toEqual(["changed-meaning"]);
   });
 

@@ -163,14 +163,18 @@ export class Victim {
           this.tally.idempotentReplays++;
           break;
         }
-        this.tally.sameMeaning(r.kind === "application" && r.sender === this.state.ownLeaf ? `${m.category} (the victim's own leaf)` : m.category, `${m.detail} (${m.source.label}, read as ${r.kind})`);
+        this.tally.sameMeaning(
+          r.kind === "application" && r.sender === this.state.ownLeaf ? `${m.category} (the victim's own leaf)` : m.category,
+          `${m.detail} (${m.source.label}, read as ${r.kind})`,
+        );
       }
     }
     if (changed) await this.#restore(before);
   }
 
   async #deliverChecked(g: Genuine, expected: ProcessedMessage["kind"]): Promise<ProcessedMessage | undefined> {
-    const fail = (problem: string) => this.tally.fail({ kind: "genuine-refused", index: this.index, category: "genuine", source: g.label, detail: "genuine", problem, bytes: g.bytes });
+    const fail = (problem: string) =>
+      this.tally.fail({ kind: "genuine-refused", index: this.index, category: "genuine", source: g.label, detail: "genuine", problem, bytes: g.bytes });
     let r: ProcessedMessage;
     try {
       r = await processMessage(this.state, g.bytes);
@@ -217,18 +221,35 @@ export class Victim {
     this.sync();
     await this.#replayHeld(g);
     const r = await this.#deliverChecked(g, g.own ? "own-commit" : "commit");
-    if (r === undefined || (r.kind !== "commit" && r.kind !== "own-commit")) throw new Error(`the victim could not process the genuine Commit ${g.label}: ${this.tally.failures.at(-1)?.problem}`);
+    if (r === undefined || (r.kind !== "commit" && r.kind !== "own-commit"))
+      throw new Error(`the victim could not process the genuine Commit ${g.label}: ${this.tally.failures.at(-1)?.problem}`);
     const merged = r.kind === "commit" ? mergeStagedCommit(r.staged) : r.state;
     await this.#markRead(g);
     const early = await processEarlyMessages(this.state, merged);
     for (const e of early.errors) {
-      this.tally.fail({ kind: "genuine-refused", index: this.index, category: "genuine", source: "a held genuine message", detail: "held", problem: `refused after the Commit: ${describe(e)}`, bytes: new Uint8Array(0) });
+      this.tally.fail({
+        kind: "genuine-refused",
+        index: this.index,
+        category: "genuine",
+        source: "a held genuine message",
+        detail: "held",
+        problem: `refused after the Commit: ${describe(e)}`,
+        bytes: new Uint8Array(0),
+      });
     }
     const epoch = merged.groupContext.epoch;
     for (const [i, res] of early.results.entries()) {
       const g2 = this.#heldGenuine[i];
       if (g2 === undefined || meaningOf(res, epoch, this.state.ownLeaf) !== g2.meaning) {
-        this.tally.fail({ kind: "genuine-refused", index: this.index, category: "genuine", source: g2?.label ?? "?", detail: "held", problem: `read after the Commit as ${meaningOf(res, epoch, this.state.ownLeaf).slice(0, 200)}`, bytes: g2?.bytes ?? new Uint8Array(0) });
+        this.tally.fail({
+          kind: "genuine-refused",
+          index: this.index,
+          category: "genuine",
+          source: g2?.label ?? "?",
+          detail: "held",
+          problem: `read after the Commit as ${meaningOf(res, epoch, this.state.ownLeaf).slice(0, 200)}`,
+          bytes: g2?.bytes ?? new Uint8Array(0),
+        });
         continue;
       }
       this.tally.genuineProcessed++;
@@ -257,7 +278,8 @@ export class Victim {
     const epoch = state.groupContext.epoch;
     for (const m of held) {
       this.tally.heldReplayed++;
-      const fail = (problem: string) => this.tally.fail({ kind: "held-mutant", index: -1, category: m.category, source: m.source.label, detail: m.detail, problem, bytes: m.bytes });
+      const fail = (problem: string) =>
+        this.tally.fail({ kind: "held-mutant", index: -1, category: m.category, source: m.source.label, detail: m.detail, problem, bytes: m.bytes });
       let r: ProcessedMessage;
       try {
         r = await this.process(state, m.bytes);

@@ -5,12 +5,7 @@ import { nobleCryptoProvider } from "@mlskit/crypto-noble";
 import { LeafNodeSource, encodeLeafNodeTbs, verifyLeafNodeSignature } from "@mlskit/ratchet-tree";
 import { applicationIdCodec } from "../extensions/extensions.js";
 import { isGrease } from "../extensions/grease.js";
-import {
-  DEFAULT_KEY_PACKAGE_LIFETIME_SECONDS,
-  KEY_PACKAGE_BACKDATE_SECONDS,
-  LAST_RESORT_EXTENSION_TYPE,
-  createKeyPackage,
-} from "./key-package-create.js";
+import { DEFAULT_KEY_PACKAGE_LIFETIME_SECONDS, KEY_PACKAGE_BACKDATE_SECONDS, LAST_RESORT_EXTENSION_TYPE, createKeyPackage } from "./key-package-create.js";
 import { encodeKeyPackageTbs, keyPackageCodec, verifyKeyPackageSignature } from "./key-package.js";
 import { validateKeyPackage } from "./key-package-validation.js";
 

@@ -4,16 +4,7 @@
  * KeyPackage signed with label "KeyPackageTBS", GREASEd by default (§13.5).
  */
 import { bytesEqual, encode, wipe } from "@mlskit/codec";
-import {
-  type CipherSuiteId,
-  type CipherSuiteProvider,
-  type Credential,
-  type Extension,
-  ExtensionType,
-  ProtocolVersion,
-  makeKeyPackageRef,
-  expectDefined,
-} from "@mlskit/core";
+import { type CipherSuiteId, type CipherSuiteProvider, type Credential, type Extension, ExtensionType, ProtocolVersion, makeKeyPackageRef, expectDefined } from "@mlskit/core";
 import { type Capabilities, type Lifetime, type LeafNodeContent, LeafNodeSource, signLeafNode } from "@mlskit/ratchet-tree";
 import { defaultCapabilities, isDefaultExtensionType, supportsCredential, supportsExtension } from "../leaf-nodes/capabilities.js";
 import { applicationIdCodec, makeExtension } from "../extensions/extensions.js";
@@ -134,7 +125,6 @@ export interface CreatedKeyPackage {
 
 const hex4 = (v: number) => `0x${v.toString(16).padStart(4, "0")}`;
 
-
 function toSeconds(t: Date | number | bigint | undefined): bigint {
   if (t === undefined) return BigInt(Math.floor(Date.now() / 1000));
   if (typeof t === "bigint") return t;
@@ -192,9 +182,7 @@ export async function createKeyPackage(options: CreateKeyPackageOptions): Promis
   assertNoDuplicateTypes(kpExtensions, "extensions");
 
   const usedTypes = [...leafExtensions, ...kpExtensions].map((e) => e.extensionType).filter((t) => !isDefaultExtensionType(t));
-  let capabilities =
-    options.capabilities ??
-    defaultCapabilities({ cipherSuites: [suite], credentials: [credential.credentialType], extensions: usedTypes });
+  let capabilities = options.capabilities ?? defaultCapabilities({ cipherSuites: [suite], credentials: [credential.credentialType], extensions: usedTypes });
   // §7.2 / §10: the capabilities cover the version, suite, credential type and extensions used.
   if (!capabilities.versions.includes(ProtocolVersion.mls10)) usage("key-package/capabilities-incomplete", "capabilities do not list mls10");
   if (!capabilities.cipherSuites.includes(suite)) usage("key-package/capabilities-incomplete", `capabilities do not list the suite ${hex4(suite)}`);
@@ -213,12 +201,20 @@ export async function createKeyPackage(options: CreateKeyPackageOptions): Promis
   const listed = new Set(capabilities.extensions);
   const addedTypes: number[] = [];
   if (grease.leafNodeExtensions) {
-    const r = addGreaseExtension(leafExtensions, random, kpExtensions.map((e) => e.extensionType));
+    const r = addGreaseExtension(
+      leafExtensions,
+      random,
+      kpExtensions.map((e) => e.extensionType),
+    );
     leafExtensionsOut = r.extensions;
     if (r.greaseType !== undefined) addedTypes.push(r.greaseType);
   }
   if (grease.keyPackageExtensions) {
-    const r = addGreaseExtension(kpExtensions, random, leafExtensionsOut.map((e) => e.extensionType));
+    const r = addGreaseExtension(
+      kpExtensions,
+      random,
+      leafExtensionsOut.map((e) => e.extensionType),
+    );
     kpExtensionsOut = r.extensions;
     if (r.greaseType !== undefined) addedTypes.push(r.greaseType);
   }

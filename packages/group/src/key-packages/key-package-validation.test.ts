@@ -243,7 +243,12 @@ describe("KeyPackage validation rejects (§10.1)", () => {
     const required = { extensionType: 3, extensionData: encodeBytes(requiredCapabilitiesCodec, { extensionTypes: [0xff00], proposalTypes: [], credentialTypes: [] }) };
     const group = leafNodeGroupOf({ groupId: utf8("g"), version: 1, extensions: [required] }, tree);
     await expectRejected(validateKeyPackage(cs1, a.keyPackage, { identityProvider: a.idp, group, ...policy }), "leaf-node/unsupported-capability", "7.3");
-    const x509Group = { ...leafNodeGroupOf({ groupId: utf8("g"), version: 1, extensions: [] }, tree), members: CredentialTypeSummary.of([{ credential: { credentialType: 2 }, capabilities: { versions: [1], cipherSuites: [1], extensions: [], proposals: [], credentials: [1, 2] } }]) };
+    const x509Group = {
+      ...leafNodeGroupOf({ groupId: utf8("g"), version: 1, extensions: [] }, tree),
+      members: CredentialTypeSummary.of([
+        { credential: { credentialType: 2 }, capabilities: { versions: [1], cipherSuites: [1], extensions: [], proposals: [], credentials: [1, 2] } },
+      ]),
+    };
     await expectRejected(validateKeyPackage(cs1, a.keyPackage, { identityProvider: a.idp, group: x509Group, ...policy }), "leaf-node/unsupported-credential-type", "7.3");
   });
 

@@ -81,7 +81,6 @@ export interface KeyPackageValidationResult {
 
 const hex4 = (v: number) => `0x${v.toString(16).padStart(4, "0")}`;
 
-
 /** Decodes a whole `KeyPackage` struct (no MLSMessage framing); throws CodecError when malformed. */
 export function decodeKeyPackage(bytes: Uint8Array): KeyPackageIn {
   return decode(keyPackageCodec, bytes, "KeyPackage");
@@ -99,11 +98,7 @@ export function decodeKeyPackage(bytes: Uint8Array): KeyPackageIn {
  * @throws ValidationError naming the first rule broken; the AS's own
  * `credential/…` errors propagate unchanged.
  */
-export async function validateKeyPackage(
-  cs: CipherSuiteProvider,
-  keyPackage: KeyPackageIn,
-  options: KeyPackageValidationOptions,
-): Promise<KeyPackageValidationResult> {
+export async function validateKeyPackage(cs: CipherSuiteProvider, keyPackage: KeyPackageIn, options: KeyPackageValidationOptions): Promise<KeyPackageValidationResult> {
   const suite = cs.suite.id;
   if (options.cipherSuite !== undefined && options.cipherSuite !== suite) {
     throw new UsageError("key-package/provider-mismatch", `expected suite ${hex4(options.cipherSuite)} but the provider serves ${hex4(suite)}`);

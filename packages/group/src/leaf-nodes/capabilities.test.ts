@@ -101,7 +101,10 @@ describe("leaf capability checks", () => {
   });
 
   it("every GroupContext extension must be supported (§13.4), and required_capabilities met", () => {
-    const gc = [{ extensionType: 0xff00, extensionData: new Uint8Array(0) }, { extensionType: ExtensionType.external_senders, extensionData: new Uint8Array([0]) }];
+    const gc = [
+      { extensionType: 0xff00, extensionData: new Uint8Array(0) },
+      { extensionType: ExtensionType.external_senders, extensionData: new Uint8Array([0]) },
+    ];
     expect(() => checkGroupContextExtensionsSupported(caps({ extensions: [0xff00] }), gc)).not.toThrow();
     expectValidation(() => checkGroupContextExtensionsSupported(caps(), gc), "leaf-node/unsupported-capability", "13.4");
     expectValidation(() => checkGroupContextExtensionsSupported(caps(), [reqExt([], [0xff01])]), "leaf-node/unsupported-capability", "7.3");
@@ -154,11 +157,7 @@ describe("credential types in use (§7.3)", () => {
     };
     const a = await leaf(1, [1, 0xff00, 0x0a0a]);
     const b = await leaf(0xff00, [1, 0xff00]);
-    const tree = await RatchetTree.fromNodes(cs, [
-      { nodeType: NodeType.leaf, leafNode: a },
-      undefined,
-      { nodeType: NodeType.leaf, leafNode: b },
-    ]);
+    const tree = await RatchetTree.fromNodes(cs, [{ nodeType: NodeType.leaf, leafNode: a }, undefined, { nodeType: NodeType.leaf, leafNode: b }]);
     const s = CredentialTypeSummary.fromTree(tree);
     expect(s.memberCount).toBe(2);
     expect(s.typesInUse().sort()).toEqual([1, 0xff00]);

@@ -19,14 +19,7 @@ import {
   type ProtocolVersionId,
   expectDefined,
 } from "@mlskit/core";
-import {
-  type Capabilities,
-  type LeafIndex,
-  type RequiredCapabilities,
-  type TreeView,
-  leafNodeLayout,
-  readVarintAt,
-} from "@mlskit/ratchet-tree";
+import { type Capabilities, type LeafIndex, type RequiredCapabilities, type TreeView, leafNodeLayout, readVarintAt } from "@mlskit/ratchet-tree";
 import { decodeExtension, requiredCapabilitiesCodec } from "../extensions/extensions.js";
 import { fail } from "../error-codes.js";
 
@@ -322,10 +315,7 @@ export function checkCredentialTypeCompatibility(leaf: CapabilityHolder, others:
  * @throws ValidationError `group-context/unsupported-extension` (§13.4),
  * `group-context/unsupported-required-capability` (§12.1.7).
  */
-export function checkMembersSupportGroupContextExtensions(
-  extensions: readonly Extension[],
-  members: Iterable<readonly [LeafIndex, CapabilityHolder]>,
-): void {
+export function checkMembersSupportGroupContextExtensions(extensions: readonly Extension[], members: Iterable<readonly [LeafIndex, CapabilityHolder]>): void {
   const required = requiredCapabilitiesOf(extensions);
   for (const [l, m] of members) {
     for (const e of extensions) {

@@ -5,36 +5,13 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { encode, toHex, utf8 } from "@mlskit/codec";
-import {
-  BasicIdentityProvider,
-  type CredentialValidationInput,
-  type Extension,
-  type IdentityProvider,
-  ValidationError,
-  acceptAll,
-  directoryPolicy,
-} from "@mlskit/core";
+import { BasicIdentityProvider, type CredentialValidationInput, type Extension, type IdentityProvider, ValidationError, acceptAll, directoryPolicy } from "@mlskit/core";
 import { nobleCryptoProvider } from "@mlskit/crypto-noble";
-import {
-  type LeafIndex,
-  type LeafNode,
-  type LeafNodeContent,
-  LeafNodeSource,
-  NodeType,
-  RatchetTree,
-  encodeLeafNode,
-  signLeafNode,
-} from "@mlskit/ratchet-tree";
+import { type LeafIndex, type LeafNode, type LeafNodeContent, LeafNodeSource, NodeType, RatchetTree, encodeLeafNode, signLeafNode } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary } from "./capabilities.js";
 import { requiredCapabilitiesCodec } from "../extensions/extensions.js";
 import { createKeyPackage } from "../key-packages/key-package-create.js";
-import {
-  DEFAULT_MAX_LIFETIME_SECONDS,
-  type LeafNodeGroup,
-  type LeafNodeValidationOptions,
-  leafNodeGroupOf,
-  validateLeafNode,
-} from "./leaf-node-validation.js";
+import { DEFAULT_MAX_LIFETIME_SECONDS, type LeafNodeGroup, type LeafNodeValidationOptions, leafNodeGroupOf, validateLeafNode } from "./leaf-node-validation.js";
 
 const cs = await nobleCryptoProvider().cipherSuite(1);
 const NOW = 1_700_000_000n;
@@ -147,11 +124,7 @@ describe("leaf_node_source (§7.3)", () => {
     await expectRejected(validateLeafNode(cs, await bobLeaf(), updateOptions({ source: 3 })), "leaf-node/wrong-source", "7.3");
     await expectRejected(validateLeafNode(cs, await bobLeaf({ source: 3 }), updateOptions()), "leaf-node/wrong-source", "7.3");
     await expectRejected(validateLeafNode(cs, bob.leaf, updateOptions()), "leaf-node/wrong-source", "7.3");
-    await expectRejected(
-      validateLeafNode(cs, await bobLeaf(), { identityProvider: idp, source: LeafNodeSource.key_package }),
-      "leaf-node/wrong-source",
-      "7.3",
-    );
+    await expectRejected(validateLeafNode(cs, await bobLeaf(), { identityProvider: idp, source: LeafNodeSource.key_package }), "leaf-node/wrong-source", "7.3");
   });
 
   it("fields of the source present, and no others (§7.2)", async () => {

@@ -23,14 +23,7 @@ import {
   expectDefined,
 } from "@mlskit/core";
 import type { GroupContext } from "@mlskit/key-schedule";
-import {
-  type LeafIndex,
-  type LeafNode,
-  type LeafNodeGroupContext,
-  LeafNodeSource,
-  type TreeView,
-  verifyLeafNodeSignature,
-} from "@mlskit/ratchet-tree";
+import { type LeafIndex, type LeafNode, type LeafNodeGroupContext, LeafNodeSource, type TreeView, verifyLeafNodeSignature } from "@mlskit/ratchet-tree";
 import {
   type CredentialTypeSummary,
   memberSummaryOfTree,
@@ -230,7 +223,8 @@ export function checkLeafNodeContents(cs: CipherSuiteProvider, leaf: LeafNode, o
   }
   if (options.source !== LeafNodeSource.key_package && options.expectedParentHash !== undefined) {
     // §7.9.2: the leaf's parent_hash is the parent hash of the next node on its filtered direct path.
-    if (!bytesEqual(expectDefined(leaf.parentHash, "leaf.parentHash"), options.expectedParentHash)) fail("leaf-node/parent-hash-mismatch", "7.9.2", "the commit LeafNode's parent_hash is not the one the tree implies");
+    if (!bytesEqual(expectDefined(leaf.parentHash, "leaf.parentHash"), options.expectedParentHash))
+      fail("leaf-node/parent-hash-mismatch", "7.9.2", "the commit LeafNode's parent_hash is not the one the tree implies");
   }
   // §5.1.1, §10: encryption_key is an HPKE public key of the suite (signature_key is proven by the signature).
   const lengthProblem = hpkeKeyLengthProblem(cs, leaf.encryptionKey);
@@ -327,8 +321,7 @@ export async function checkSignatureKeyAfterFailure(cs: CipherSuiteProvider, sig
  * `leaf-node/invalid-signature-key` (§5.1.1) when the key itself is invalid.
  */
 export async function checkLeafNodeSignature(cs: CipherSuiteProvider, leaf: LeafNode, options: LeafNodeValidationOptions): Promise<void> {
-  const ctx: LeafNodeGroupContext | undefined =
-    options.source === LeafNodeSource.key_package ? undefined : { groupId: options.group.groupId, leafIndex: options.leafIndex };
+  const ctx: LeafNodeGroupContext | undefined = options.source === LeafNodeSource.key_package ? undefined : { groupId: options.group.groupId, leafIndex: options.leafIndex };
   let ok: boolean;
   try {
     ok = await verifyLeafNodeSignature(cs, leaf, ctx);
@@ -349,13 +342,8 @@ export async function checkLeafNodeSignature(cs: CipherSuiteProvider, leaf: Leaf
  * @throws whatever the provider throws (`credential/…` ValidationErrors);
  * ValidationError `credential/invalid-successor` (§5.3.1).
  */
-export async function validateLeafNodeCredential(
-  cs: CipherSuiteProvider,
-  leaf: LeafNode,
-  options: LeafNodeValidationOptions,
-): Promise<ValidatedIdentity> {
-  const group: CredentialGroup | undefined =
-    options.group === undefined ? undefined : { groupId: options.group.groupId, extensions: options.group.extensions };
+export async function validateLeafNodeCredential(cs: CipherSuiteProvider, leaf: LeafNode, options: LeafNodeValidationOptions): Promise<ValidatedIdentity> {
+  const group: CredentialGroup | undefined = options.group === undefined ? undefined : { groupId: options.group.groupId, extensions: options.group.extensions };
   const policyNow = options.lifetime?.now;
   const time = options.credentialTime ?? (typeof policyNow === "bigint" ? Number(policyNow) : policyNow);
   const identity = await options.identityProvider.validateCredential({
@@ -392,4 +380,3 @@ export async function validateLeafNode(cs: CipherSuiteProvider, leaf: LeafNode, 
   await checkLeafNodeSignature(cs, leaf, options);
   return validateLeafNodeCredential(cs, leaf, options);
 }
-

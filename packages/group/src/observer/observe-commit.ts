@@ -80,22 +80,26 @@ export async function observeCommit(view: PublicGroupView, content: VerifiedCont
   const path = await applyCommitPath(view, fc, proposals);
   const treeHash = await applied.diff.treeHash();
   // §8.2: confirmed_transcript_hash = Hash(interim_transcript_hash || ConfirmedTranscriptHashInput).
-  const confirmed = await deriveConfirmedTranscriptHash(
-    cs,
-    view.interimTranscriptHash,
-    encodeConfirmedTranscriptHashInput(content.wireFormat, fc, content.auth.signature),
-  );
+  const confirmed = await deriveConfirmedTranscriptHash(cs, view.interimTranscriptHash, encodeConfirmedTranscriptHashInput(content.wireFormat, fc, content.auth.signature));
   const groupContext = nextGroupContext(view.groupContext, treeHash, confirmed, applied.extensions);
   const tag = expectDefined(content.auth.confirmationTag, "content.auth.confirmationTag");
   const interimTranscriptHash = await deriveInterimTranscriptHash(cs, confirmed, tag);
   const tree = await applied.diff.merge();
   setMemberSummary(tree, path.memberSummary);
   const pathLeaf = fc.commit.path?.leafNode;
-  recordCommitIdentities(view.tree, tree, view.services.identityProvider, applied, pathLeaf === undefined ? undefined : {
-    leafIndex: path.committer,
-    previous: proposals.external ? undefined : path.replaced,
-    leafNode: pathLeaf,
-  });
+  recordCommitIdentities(
+    view.tree,
+    tree,
+    view.services.identityProvider,
+    applied,
+    pathLeaf === undefined
+      ? undefined
+      : {
+          leafIndex: path.committer,
+          previous: proposals.external ? undefined : path.replaced,
+          leafNode: pathLeaf,
+        },
+  );
   const next = makePublicGroupView(view, {
     groupContext,
     tree,

@@ -131,7 +131,12 @@ describe("observer: proposal list (§12.2) and path (§12.4, §12.4.2)", () => {
   });
 
   it("rejects a reference to a proposal it did not observe", async () => {
-    await expectObserverRejects(view, await forge([{ type: ProposalOrRefType.reference, reference: new Uint8Array(cs.hashLength).fill(7) }]), "commit/unknown-proposal-ref", "12.4.2");
+    await expectObserverRejects(
+      view,
+      await forge([{ type: ProposalOrRefType.reference, reference: new Uint8Array(cs.hashLength).fill(7) }]),
+      "commit/unknown-proposal-ref",
+      "12.4.2",
+    );
   });
 
   it("rejects an empty Commit without a path", async () => {

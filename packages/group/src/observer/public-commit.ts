@@ -17,14 +17,7 @@
 import { isSelfRemove } from "../extensions/self-remove.js";
 import { toHex } from "@mlskit/codec";
 import { ProposalType, UsageError, expectDefined } from "@mlskit/core";
-import {
-  type AppliedUpdatePath,
-  type LeafIndex,
-  type LeafNode,
-  LeafNodeSource,
-  type TreePrivateKeys,
-  applyUpdatePath,
-} from "@mlskit/ratchet-tree";
+import { type AppliedUpdatePath, type LeafIndex, type LeafNode, LeafNodeSource, type TreePrivateKeys, applyUpdatePath } from "@mlskit/ratchet-tree";
 import type { CredentialTypeSummary } from "../leaf-nodes/capabilities.js";
 import { ProposalOrRefType } from "../commit/commit.js";
 import { provisionalGroupContext } from "../commit/commit-common.js";
@@ -118,17 +111,13 @@ export interface CommitPath {
  * Works on `proposals.applied.diff`.
  * @throws ValidationError naming the first rule broken.
  */
-export async function applyCommitPath(
-  state: PublicCommitState,
-  fc: FramedContent,
-  proposals: CommitProposals,
-  privateKeys?: TreePrivateKeys,
-): Promise<CommitPath> {
+export async function applyCommitPath(state: PublicCommitState, fc: FramedContent, proposals: CommitProposals, privateKeys?: TreePrivateKeys): Promise<CommitPath> {
   if (fc.contentType !== ContentType.commit) throw new UsageError("usage/not-a-commit", "the content is not a commit");
   const { applied, external } = proposals;
   const path = fc.commit.path;
   const summary = applied.memberSummary;
-  if (path === undefined) return { committer: expectDefined(proposals.committerBefore, "proposals.committerBefore"), replaced: undefined, memberSummary: summary, decrypted: undefined };
+  if (path === undefined)
+    return { committer: expectDefined(proposals.committerBefore, "proposals.committerBefore"), replaced: undefined, memberSummary: summary, decrypted: undefined };
   const { diff } = applied;
   const gc = state.groupContext;
   const leaf = path.leafNode;

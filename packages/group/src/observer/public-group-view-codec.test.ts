@@ -46,12 +46,18 @@ describe("PublicGroupView codec", () => {
     expectSameAs(o2.view, mergePendingCommit(c2.state));
 
     // A ReInit is kept, and a Commit after it refused.
-    const c3 = await createCommit(mergePendingCommit(c2.state), { proposals: [{ reinit: { groupId: new Uint8Array([9]), version: ProtocolVersion.mls10, cipherSuite: cs.suite.id, extensions: [] } }] });
+    const c3 = await createCommit(mergePendingCommit(c2.state), {
+      proposals: [{ reinit: { groupId: new Uint8Array([9]), version: ProtocolVersion.mls10, cipherSuite: cs.suite.id, extensions: [] } }],
+    });
     const o3 = await observeCommitMessage(o2.view, c3.commit);
     expect(o3.reinit).toBeDefined();
     const reinitView = await decodePublicGroupView(encodePublicGroupView(o3.view), { cs, policy: view.policy, services });
     expect(reinitView.reinit?.groupId).toEqual(new Uint8Array([9]));
-    const after = await frameHandshake(mergePendingCommit(c3.state), { contentType: ContentType.commit, commit: { proposals: [], path: undefined } }, { confirmationTag: new Uint8Array(cs.hashLength) });
+    const after = await frameHandshake(
+      mergePendingCommit(c3.state),
+      { contentType: ContentType.commit, commit: { proposals: [], path: undefined } },
+      { confirmationTag: new Uint8Array(cs.hashLength) },
+    );
     const e = await validationErrorOf(observeMessage(reinitView, after.message));
     expect([e.code, e.rfcSection]).toEqual(["commit/group-reinitialized", "11.2"]);
   });
@@ -63,7 +69,10 @@ describe("PublicGroupView codec", () => {
     const env = { cs, policy: view.policy, services };
     const bytes = encodePublicGroupView(view);
     const corruptOf = async (b: Uint8Array): Promise<string> => {
-      const e = await decodePublicGroupView(b, env).then(() => undefined, (x: unknown) => x);
+      const e = await decodePublicGroupView(b, env).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       expect(StorageError.isInstance(e) || MlsError.isInstance(e), String(e)).toBe(true);
       return (e as MlsError).code;
     };
@@ -76,6 +85,11 @@ describe("PublicGroupView codec", () => {
     damaged[treeAt]! ^= 1;
     expect(await corruptOf(damaged)).toBe("storage/corrupt");
     const other = await noblecs(3);
-    expect(await decodePublicGroupView(bytes, { ...env, cs: other }).then(() => "", (e: MlsError) => e.code)).toBe("usage/cipher-suite-mismatch");
+    expect(
+      await decodePublicGroupView(bytes, { ...env, cs: other }).then(
+        () => "",
+        (e: MlsError) => e.code,
+      ),
+    ).toBe("usage/cipher-suite-mismatch");
   });
 });

@@ -122,7 +122,9 @@ describe("acceptedExtensionTypes policy (§13.4)", () => {
     const ok = await createCommit(a, { proposals: [{ groupContextExtensions: [{ extensionType: EXT, extensionData: new Uint8Array(0) }] }] });
     const b1 = await deliver(b, ok.commit);
     expect(b1.groupContext.extensions).toHaveLength(1);
-    const e = await validationErrorOf(createCommit(mergePendingCommit(ok.state), { proposals: [{ groupContextExtensions: [{ extensionType: EXT + 1, extensionData: new Uint8Array(0) }] }] }));
+    const e = await validationErrorOf(
+      createCommit(mergePendingCommit(ok.state), { proposals: [{ groupContextExtensions: [{ extensionType: EXT + 1, extensionData: new Uint8Array(0) }] }] }),
+    );
     expect([e.code, e.rfcSection]).toEqual(["group-context/unsupported-extension", "13.4"]);
     // A receiver whose policy refuses the type rejects the Commit of a member whose policy allows it.
     const { a: a2, b: b2 } = await twoMembers({});

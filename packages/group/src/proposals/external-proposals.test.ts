@@ -77,7 +77,11 @@ describe("external senders (§12.1.8.1)", () => {
     const svc = { ...services, psks: { get: (id: Uint8Array) => store.get(toHex(id)) } };
     let a: GroupState = { ...alice, services: svc };
     let b: GroupState = { ...bob, services: svc };
-    const inputs = [{ externalPsk: { pskId: new Uint8Array([7]) } }, { custom: { proposalType: CUSTOM, body: new Uint8Array([1]) } }, { groupContextExtensions: alice.groupContext.extensions }] as const;
+    const inputs = [
+      { externalPsk: { pskId: new Uint8Array([7]) } },
+      { custom: { proposalType: CUSTOM, body: new Uint8Array([1]) } },
+      { groupContextExtensions: alice.groupContext.extensions },
+    ] as const;
     for (const input of inputs) {
       const p = await createExternalProposal(target(a), input, [CUSTOM]);
       a = (await processMessage(a, p.message)).state;
@@ -123,7 +127,13 @@ describe("external senders (§12.1.8.1)", () => {
 describe("new-member proposals (§12.1.8)", () => {
   it("a joiner proposes its own Add, a member commits it by reference, and the joiner joins", async () => {
     const dave = names[3]!;
-    const p = await createNewMemberProposal({ cs, groupId: alice.groupContext.groupId, epoch: alice.groupContext.epoch, keyPackage: dave.kp.keyPackage, signaturePrivateKey: dave.signaturePrivateKey });
+    const p = await createNewMemberProposal({
+      cs,
+      groupId: alice.groupContext.groupId,
+      epoch: alice.groupContext.epoch,
+      keyPackage: dave.kp.keyPackage,
+      signaturePrivateKey: dave.signaturePrivateKey,
+    });
     const ra = await processMessage(alice, p.message);
     expect(ra.kind === "proposal" && ra.sender.senderType).toBe(3);
     const b = (await processMessage(bob, p.message)).state;
@@ -135,7 +145,13 @@ describe("new-member proposals (§12.1.8)", () => {
 
   it("rejects a new-member proposal not signed with its KeyPackage's key", async () => {
     const dave = names[3]!;
-    const p = await createNewMemberProposal({ cs, groupId: alice.groupContext.groupId, epoch: alice.groupContext.epoch, keyPackage: dave.kp.keyPackage, signaturePrivateKey: names[2]!.signaturePrivateKey });
+    const p = await createNewMemberProposal({
+      cs,
+      groupId: alice.groupContext.groupId,
+      epoch: alice.groupContext.epoch,
+      keyPackage: dave.kp.keyPackage,
+      signaturePrivateKey: names[2]!.signaturePrivateKey,
+    });
     await rejected(alice, p.message, "framing/invalid-signature", "6.1");
   });
 });
@@ -156,9 +172,21 @@ describe("application authorization of proposals (GroupPolicy.authorizeProposal;
       return ctx.sender.senderType !== SenderType.new_member_proposal || invited.has(identityOf(p) ?? "");
     });
     const dave = names[3]!;
-    const p = await createNewMemberProposal({ cs, groupId: alice.groupContext.groupId, epoch: alice.groupContext.epoch, keyPackage: dave.kp.keyPackage, signaturePrivateKey: dave.signaturePrivateKey });
+    const p = await createNewMemberProposal({
+      cs,
+      groupId: alice.groupContext.groupId,
+      epoch: alice.groupContext.epoch,
+      keyPackage: dave.kp.keyPackage,
+      signaturePrivateKey: dave.signaturePrivateKey,
+    });
     await rejected(a, p.message, "proposal/unauthorized", "12.1.8");
-    expect(seen[0]).toMatchObject({ stage: "received", byReference: false, committer: undefined, epoch: alice.groupContext.epoch, sender: { senderType: SenderType.new_member_proposal } });
+    expect(seen[0]).toMatchObject({
+      stage: "received",
+      byReference: false,
+      committer: undefined,
+      epoch: alice.groupContext.epoch,
+      sender: { senderType: SenderType.new_member_proposal },
+    });
     // The same proposal is accepted once the application invites dave.
     invited.add("dave");
     expect((await processMessage(a, p.message)).kind).toBe("proposal");

@@ -47,7 +47,11 @@ export class IdentityIndex {
   /** A new index with `removed` (identity, leaf) pairs taken out and `added` ones put in; this one is unchanged. */
   with(removed: readonly (readonly [string, LeafIndex])[], added: readonly (readonly [string, LeafIndex])[]): IdentityIndex {
     const delta = new Map(this.#delta);
-    for (const [id, leaf] of removed) delta.set(id, (delta.get(id) ?? this.#base.get(id) ?? NONE).filter((l) => l !== leaf));
+    for (const [id, leaf] of removed)
+      delta.set(
+        id,
+        (delta.get(id) ?? this.#base.get(id) ?? NONE).filter((l) => l !== leaf),
+      );
     for (const [id, leaf] of added) {
       const cur = delta.get(id) ?? this.#base.get(id) ?? NONE;
       if (!cur.includes(leaf)) delta.set(id, [...cur, leaf]);
@@ -119,7 +123,10 @@ export function recordCommitIdentities(
 ): void {
   deriveIdentityIndex(prevTree, nextTree, async () => {
     const id = async (leaf: LeafNode): Promise<string> => toHex(await identityProvider.identity(leaf.credential));
-    const out: [LeafNode, LeafIndex][] = [...applied.removed.map((r) => [r.leafNode, r.leafIndex] as [LeafNode, LeafIndex]), ...applied.updated.map((u) => [u.previous, u.leafIndex] as [LeafNode, LeafIndex])];
+    const out: [LeafNode, LeafIndex][] = [
+      ...applied.removed.map((r) => [r.leafNode, r.leafIndex] as [LeafNode, LeafIndex]),
+      ...applied.updated.map((u) => [u.previous, u.leafIndex] as [LeafNode, LeafIndex]),
+    ];
     const into: [LeafNode, LeafIndex][] = [
       ...applied.updated.map((u) => [u.leafNode, u.leafIndex] as [LeafNode, LeafIndex]),
       ...applied.added.map((a) => [a.keyPackage.leafNode, a.leafIndex] as [LeafNode, LeafIndex]),

@@ -73,7 +73,12 @@ export async function frameHandshake(
 export type ProposalInput =
   | { readonly add: ValidatedKeyPackage }
   /** A fresh leaf: new encryption key, optionally new credential/signature key/extensions (§12.1.2). */
-  | { readonly update: { readonly encryptionKeyPair?: { publicKey: Uint8Array; privateKey: Uint8Array }; readonly leafNode?: Partial<Pick<LeafNode, "credential" | "capabilities" | "extensions" | "signatureKey">> } }
+  | {
+      readonly update: {
+        readonly encryptionKeyPair?: { publicKey: Uint8Array; privateKey: Uint8Array };
+        readonly leafNode?: Partial<Pick<LeafNode, "credential" | "capabilities" | "extensions" | "signatureKey">>;
+      };
+    }
   | { readonly remove: LeafIndex }
   | { readonly externalPsk: { readonly pskId: Uint8Array } }
   | { readonly resumptionPsk: { readonly epoch: bigint; readonly groupId?: Uint8Array; readonly usage?: 1 | 2 | 3 } }
@@ -159,11 +164,7 @@ export async function buildProposal(state: GroupState, input: ProposalInput): Pr
  * Commit of ours can include it; an Update's new private key is kept until a
  * Commit applies it (§12.1.2).
  */
-export async function createProposal(
-  state: GroupState,
-  input: ProposalInput,
-  options: { readonly authenticatedData?: Uint8Array } = {},
-): Promise<CreatedProposal> {
+export async function createProposal(state: GroupState, input: ProposalInput, options: { readonly authenticatedData?: Uint8Array } = {}): Promise<CreatedProposal> {
   if (state.reinit !== undefined) throw new UsageError("usage/group-reinitialized", "the group was reinitialized (RFC 9420 §11.2)");
   const { proposal, updateKey } = await buildProposal(state, input);
   let framing = state;

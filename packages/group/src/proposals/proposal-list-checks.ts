@@ -14,7 +14,6 @@ import type { ProposalListState } from "./proposal-list-types.js";
 import type { AddProposal } from "./proposal.js";
 import { fail } from "../error-codes.js";
 
-
 /** The credential-type summary of a tree's members, computed once per tree (O(N)) and derived incrementally after. */
 export function memberSummaryOf(state: ProposalListState): CredentialTypeSummary {
   return memberSummaryOfTree(state.tree);
@@ -27,9 +26,7 @@ export function setMemberSummary(tree: object, summary: CredentialTypeSummary): 
 
 /** A string key identifying a PreSharedKeyID (§12.2 duplicate check). */
 export function pskKey(id: PreSharedKeyID): string {
-  return id.psktype === PSKType.external
-    ? `e:${toHex(id.pskId)}:${toHex(id.pskNonce)}`
-    : `r:${id.usage}:${toHex(id.pskGroupId)}:${id.pskEpoch}:${toHex(id.pskNonce)}`;
+  return id.psktype === PSKType.external ? `e:${toHex(id.pskId)}:${toHex(id.pskNonce)}` : `r:${id.usage}:${toHex(id.pskGroupId)}:${id.pskEpoch}:${toHex(id.pskNonce)}`;
 }
 
 /** §7.3: new leaves' encryption and signature keys are distinct from one another. */
@@ -60,7 +57,11 @@ export async function checkExternalSenderKeys(cs: CipherSuiteProvider, extension
   const problems = await Promise.all(senders.map((s) => cs.signaturePublicKeyProblem(s.signatureKey)));
   problems.forEach((problem, i) => {
     if (problem !== undefined) {
-      fail("extensions/invalid-external-sender-key", "12.1.8.1", `external_senders[${i}].signature_key is not a valid ${cs.suite.name} signature key (RFC 9420 §5.1.1): ${problem}`);
+      fail(
+        "extensions/invalid-external-sender-key",
+        "12.1.8.1",
+        `external_senders[${i}].signature_key is not a valid ${cs.suite.name} signature key (RFC 9420 §5.1.1): ${problem}`,
+      );
     }
   });
 }

@@ -45,16 +45,7 @@ export type CustomEntry = EntryOf<"custom", CustomProposal>;
 
 /** A proposal of a list under validation, by type. */
 export type ProposalListEntry =
-  | AddEntry
-  | UpdateEntry
-  | RemoveEntry
-  | PskEntry
-  | ReInitEntry
-  | ExternalInitEntry
-  | GroupContextExtensionsEntry
-  | SelfRemoveEntry
-  | AppDataUpdateEntry
-  | CustomEntry;
+  AddEntry | UpdateEntry | RemoveEntry | PskEntry | ReInitEntry | ExternalInitEntry | GroupContextExtensionsEntry | SelfRemoveEntry | AppDataUpdateEntry | CustomEntry;
 
 /** A by-reference entry: the only kind the committer may leave out (§12.2). */
 export type ByReferenceEntry = ProposalListEntry & { readonly ref: Uint8Array };

@@ -34,12 +34,7 @@ import { requiredCapabilitiesOf, supportsProposal } from "../leaf-nodes/capabili
 import { bytesEqual } from "@mlskit/codec";
 
 /** Path-required proposal types (§12.4 pseudocode `pathRequiredTypes`). */
-const PATH_REQUIRED: ReadonlySet<number> = new Set([
-  ProposalType.update,
-  ProposalType.remove,
-  ProposalType.external_init,
-  ProposalType.group_context_extensions,
-]);
+const PATH_REQUIRED: ReadonlySet<number> = new Set([ProposalType.update, ProposalType.remove, ProposalType.external_init, ProposalType.group_context_extensions]);
 
 /** An Update or SelfRemove with the leaf of its member sender (§12.1.2: a member's own leaf). */
 interface FromLeaf<E> {
@@ -145,7 +140,8 @@ export async function partitionProposalList(
         break;
       case "group-context-extensions":
         // §12.2: "It contains multiple GroupContextExtensions proposals."
-        if (gce !== undefined) return broken([e, gce.e], invalid("proposal-list/multiple-group-context-extensions", "12.2", "a Commit contains more than one GroupContextExtensions proposal"));
+        if (gce !== undefined)
+          return broken([e, gce.e], invalid("proposal-list/multiple-group-context-extensions", "12.2", "a Commit contains more than one GroupContextExtensions proposal"));
         gce = { e, extensions: [...e.proposal.extensions] };
         break;
       case "app-data-update":
@@ -159,9 +155,11 @@ export async function partitionProposalList(
         break;
       case "self-remove":
         // draft-ietf-mls-extensions SelfRemove: only in a self-remove-capable group (every member supports the type).
-        if (!groupSupportsSelfRemove(state.tree)) return broken([e], invalid("proposal-list/unsupported-proposal-type", "12.2", "SelfRemove in a group whose members do not all support it"));
+        if (!groupSupportsSelfRemove(state.tree))
+          return broken([e], invalid("proposal-list/unsupported-proposal-type", "12.2", "SelfRemove in a group whose members do not all support it"));
         // Not an external proposal type: the sender is a member, whose leaf it removes.
-        if (e.sender.senderType !== SenderType.member) return broken([e], invalid("proposal/self-remove-not-from-member", "12.1.8", "a SelfRemove proposal must come from a member"));
+        if (e.sender.senderType !== SenderType.member)
+          return broken([e], invalid("proposal/self-remove-not-from-member", "12.1.8", "a SelfRemove proposal must come from a member"));
         // "SelfRemove proposals are only allowed in a Commit by reference" (by value, it would remove the committer).
         if (e.ref === undefined) return broken([e], invalid("proposal/self-remove-by-value", "12.2", "a SelfRemove proposal is only allowed in a Commit by reference"));
         pathRequired = true;
@@ -170,7 +168,8 @@ export async function partitionProposalList(
       case "custom": {
         const handler = policy.customProposals.get(e.proposal.customProposalType);
         // §12.2: a proposal of a non-default type not supported by the members that process the Commit (us included).
-        if (handler === undefined) return broken([e], invalid("proposal-list/unsupported-proposal-type", "12.2", `proposal type ${e.proposal.customProposalType} is not supported`));
+        if (handler === undefined)
+          return broken([e], invalid("proposal-list/unsupported-proposal-type", "12.2", `proposal type ${e.proposal.customProposalType} is not supported`));
         if (handler.requiresPath !== false) pathRequired = true;
         custom.push({ e, handler });
         break;
@@ -247,7 +246,8 @@ export async function partitionProposalList(
     if (l === committer) return broken([e], invalid("proposal-list/committer-removed", "12.2", "the Commit removes the committer (its own SelfRemove)"));
     const prior = touched.get(l);
     // An Update of the same leaf goes first (as for a Remove); a second SelfRemove of one leaf is itself invalid.
-    if (prior !== undefined) return broken(prior.kind === "update" ? [prior, e] : [e, prior], invalid("proposal-list/duplicate-leaf", "12.2", `leaf ${l} is updated or removed more than once`));
+    if (prior !== undefined)
+      return broken(prior.kind === "update" ? [prior, e] : [e, prior], invalid("proposal-list/duplicate-leaf", "12.2", `leaf ${l} is updated or removed more than once`));
     touched.set(l, e);
     if (state.tree.isLeafBlank(l)) return broken([e], invalid("proposal/remove-blank-leaf", "12.1.3", `SelfRemove of leaf ${l}, which is blank`));
   }

@@ -42,11 +42,7 @@ type Pass = Omit<AppliedProposals, "omitted">;
  * @throws ValidationError naming the first rule broken (with
  *   `omitInvalidReferences`, the first one no by-reference proposal can be left out for).
  */
-export async function applyProposalList(
-  state: ProposalListState,
-  list: readonly ProposalWithSender[],
-  options: ApplyProposalListOptions,
-): Promise<AppliedProposals> {
+export async function applyProposalList(state: ProposalListState, list: readonly ProposalWithSender[], options: ApplyProposalListOptions): Promise<AppliedProposals> {
   const omitting = options.omitInvalidReferences === true;
   // KeyPackage validations are shared across the committer's passes (each pass leaves out at most one entry).
   const kpCache = omitting ? new Map<object, Promise<ValidatedKeyPackage>>() : undefined;
@@ -138,7 +134,12 @@ async function applyOnce(
     summary = summary.without(u.previous).with(u.leafNode);
   }
   // §7.3 across the Updates themselves: their keys must be distinct from one another.
-  const distinct = await check(() => checkDistinctKeys(updated.map((u) => u.leafNode), "7.3"));
+  const distinct = await check(() =>
+    checkDistinctKeys(
+      updated.map((u) => u.leafNode),
+      "7.3",
+    ),
+  );
   if (!distinct.ok) return broken(updates.map(({ e }) => e).reverse(), distinct);
 
   // Removes (§12.1.3).

@@ -38,7 +38,12 @@ describe("proposal-list verdicts", () => {
       { proposal: rm.proposal, sender: memberSender(1 as LeafIndex), ref: rm.ref },
       { proposal: add.proposal, sender: memberSender(1 as LeafIndex), ref: add.ref },
     ];
-    const committing = await applyProposalList(alice, list, { committer: 0 as LeafIndex, commitSender: memberSender(0 as LeafIndex), stage: "committing", omitInvalidReferences: true });
+    const committing = await applyProposalList(alice, list, {
+      committer: 0 as LeafIndex,
+      commitSender: memberSender(0 as LeafIndex),
+      stage: "committing",
+      omitInvalidReferences: true,
+    });
     expect(committing.applied.map((e) => e.kind)).toEqual(["add"]);
     expect(committing.omitted).toHaveLength(1);
     const [o] = committing.omitted;
@@ -55,7 +60,9 @@ describe("proposal-list verdicts", () => {
   it("a rule no by-reference proposal can be blamed for fails the committer's list too", async () => {
     // A Remove of the committer given by value: the committer cannot leave it out.
     const list = [{ proposal: { proposalType: ProposalType.remove, removed: 0 as LeafIndex }, sender: memberSender(0 as LeafIndex) }];
-    const err = await applyProposalList(alice, list, { committer: 0 as LeafIndex, commitSender: memberSender(0 as LeafIndex), omitInvalidReferences: true }).catch((e: unknown) => e);
+    const err = await applyProposalList(alice, list, { committer: 0 as LeafIndex, commitSender: memberSender(0 as LeafIndex), omitInvalidReferences: true }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: "proposal-list/committer-removed" });
   });
 

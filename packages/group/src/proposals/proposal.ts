@@ -4,15 +4,7 @@
  * Codecs and types only; validation is the group state machine's.
  */
 import { type Codec, type Reader, type Writer, decode, encode, opaque } from "@mlskit/codec";
-import {
-  type CipherSuiteId,
-  type Extension,
-  type ProposalTypeId,
-  type ProtocolVersionId,
-  ProposalType,
-  UsageError,
-  extensionsCodec,
-} from "@mlskit/core";
+import { type CipherSuiteId, type Extension, type ProposalTypeId, type ProtocolVersionId, ProposalType, UsageError, extensionsCodec } from "@mlskit/core";
 import { type PreSharedKeyID, preSharedKeyIdCodec } from "@mlskit/key-schedule";
 import { type LeafIndex, type LeafNode, leafNodeCodec } from "@mlskit/ratchet-tree";
 import { type KeyPackage, keyPackageCodec } from "../key-packages/key-package.js";
@@ -106,14 +98,7 @@ export interface CustomProposal {
  * plus {@link CustomProposal} for every other type.
  */
 export type Proposal =
-  | AddProposal
-  | UpdateProposal
-  | RemoveProposal
-  | PreSharedKeyProposal
-  | ReInitProposal
-  | ExternalInitProposal
-  | GroupContextExtensionsProposal
-  | CustomProposal;
+  AddProposal | UpdateProposal | RemoveProposal | PreSharedKeyProposal | ReInitProposal | ExternalInitProposal | GroupContextExtensionsProposal | CustomProposal;
 
 /** The `ProposalType` value a proposal carries on the wire. */
 export function proposalTypeOf(p: Proposal): ProposalTypeId {
@@ -216,10 +201,7 @@ export const proposalCodec: Codec<Proposal> = {
         return groupContextExtensionsCodec.encode(w, p);
       case "custom":
         if (p.customProposalType === 0 || isRfcProposalType(p.customProposalType)) {
-          throw new UsageError(
-            "proposal/invalid-custom-type",
-            `a custom proposal cannot use proposal_type ${p.customProposalType} (reserved or defined by RFC 9420)`,
-          );
+          throw new UsageError("proposal/invalid-custom-type", `a custom proposal cannot use proposal_type ${p.customProposalType} (reserved or defined by RFC 9420)`);
         }
         w.uint16(p.customProposalType);
         // draft-ietf-mls-extensions SelfRemove: `struct {}`, no body on the wire.
@@ -261,7 +243,14 @@ export const proposalCodec: Codec<Proposal> = {
       case SELF_REMOVE_TYPE:
         return { proposalType: "custom", customProposalType: proposalType, body: new Uint8Array(0) };
       case APP_DATA_UPDATE_TYPE:
-        return { proposalType: "custom", customProposalType: proposalType, body: encode(appDataUpdateCodec, r.field("body", () => appDataUpdateCodec.decode(r))) };
+        return {
+          proposalType: "custom",
+          customProposalType: proposalType,
+          body: encode(
+            appDataUpdateCodec,
+            r.field("body", () => appDataUpdateCodec.decode(r)),
+          ),
+        };
       default:
         return { proposalType: "custom", customProposalType: proposalType, body: r.field("body", () => opaque.decode(r)) };
     }

@@ -33,7 +33,14 @@ async function trio(cs: CipherSuiteProvider, policy: GroupPolicyInput) {
 function junk(cs: CipherSuiteProvider, s: GroupState, epoch: bigint, size = 100): Uint8Array {
   const gc = s.groupContext;
   return encodeMlsMessage(
-    privateMessageToMls({ groupId: gc.groupId, epoch, contentType: ContentType.application, authenticatedData: new Uint8Array(0), encryptedSenderData: cs.randomBytes(40), ciphertext: cs.randomBytes(size) }),
+    privateMessageToMls({
+      groupId: gc.groupId,
+      epoch,
+      contentType: ContentType.application,
+      authenticatedData: new Uint8Array(0),
+      encryptedSenderData: cs.randomBytes(40),
+      ciphertext: cs.randomBytes(size),
+    }),
   );
 }
 

@@ -34,7 +34,11 @@ export function holdEarlyMessage(state: GroupState, m: MLSMessageIn, bytes: Uint
   const held = state.earlyMessages;
   if (held.some((h) => h.length === bytes.length && bytesEqual(h, bytes))) return state;
   if (bytes.length > maxEarlyBytes) {
-    throw new ValidationError("message/early-message-too-large", "15.3", `a ${bytes.length}-byte message of the next epoch exceeds the early-message budget of ${maxEarlyBytes} bytes`);
+    throw new ValidationError(
+      "message/early-message-too-large",
+      "15.3",
+      `a ${bytes.length}-byte message of the next epoch exceeds the early-message budget of ${maxEarlyBytes} bytes`,
+    );
   }
   let total = bytes.length;
   for (const h of held) total += h.length;

@@ -67,7 +67,6 @@ export interface BufferedMessage {
 
 export type ProcessedMessage = ReceivedApplicationMessage | ReceivedProposal | ReceivedCommit | ConfirmedOwnCommit | BufferedMessage;
 
-
 /** Unprotects a handshake or application message of the current epoch (§6.2, §6.3); a PrivateMessage's generation is consumed. */
 export async function unprotectMessage(state: GroupState, m: MLSMessageIn): Promise<VerifiedContent> {
   const r = await unprotectDeferred(state, m);
@@ -199,12 +198,7 @@ export async function processMessage(state: GroupState, bytes: Uint8Array): Prom
  * consumes its ratchet generation: called once the message is accepted (for
  * a Commit, when the staged Commit is merged), never for a refused one.
  */
-export async function processVerified(
-  state: GroupState,
-  content: VerifiedContent,
-  message?: Uint8Array,
-  consume: () => void = noConsumption,
-): Promise<ProcessedMessage> {
+export async function processVerified(state: GroupState, content: VerifiedContent, message?: Uint8Array, consume: () => void = noConsumption): Promise<ProcessedMessage> {
   const fc = content.content;
   switch (fc.contentType) {
     case ContentType.application:
@@ -252,10 +246,7 @@ export async function processVerified(
  * (those still ahead stay buffered). Returns the results and the final state;
  * a held message that fails is reported in `errors` and dropped.
  */
-export async function processEarlyMessages(
-  previous: GroupState,
-  merged: GroupState,
-): Promise<{ state: GroupState; results: ProcessedMessage[]; errors: unknown[] }> {
+export async function processEarlyMessages(previous: GroupState, merged: GroupState): Promise<{ state: GroupState; results: ProcessedMessage[]; errors: unknown[] }> {
   let state: GroupState = { ...merged, earlyMessages: [] };
   const results: ProcessedMessage[] = [];
   const errors: unknown[] = [];

@@ -66,7 +66,11 @@ async function forge(carol: GroupState, victim: number, generation: number, cont
   } as FramedContent;
   const pm = await createPrivateMessage(
     carol.framing,
-    { content: framed, signaturePrivateKey: carol.signaturePrivateKey, ...(framed.contentType === ContentType.commit ? { confirmationTag: carol.cs.randomBytes(carol.cs.hashLength) } : {}) },
+    {
+      content: framed,
+      signaturePrivateKey: carol.signaturePrivateKey,
+      ...(framed.contentType === ContentType.commit ? { confirmationTag: carol.cs.randomBytes(carol.cs.hashLength) } : {}),
+    },
     { secretTree, senderDataSecret: carol.keys.senderDataSecret },
   );
   return encodeMlsMessage(privateMessageToMls(pm));

@@ -76,7 +76,11 @@ export function peekStateHeader(bytes: Uint8Array): StateHeader {
   if (bytes.length < HEADER_LENGTH) throw new StorageError("storage/corrupt", `a stored blob of ${bytes.length} bytes is shorter than its ${HEADER_LENGTH}-byte header`);
   const kind = kindOf(bytes);
   if (kind === undefined) throw new StorageError("storage/corrupt", "a stored blob does not start with a known magic (MLSG, MLSE, MLSK, MLSO)");
-  return { kind, formatVersion: (expectDefined(bytes[4], "bytes[4]") << 8) | expectDefined(bytes[5], "bytes[5]"), cipherSuite: (expectDefined(bytes[6], "bytes[6]") << 8) | expectDefined(bytes[7], "bytes[7]") };
+  return {
+    kind,
+    formatVersion: (expectDefined(bytes[4], "bytes[4]") << 8) | expectDefined(bytes[5], "bytes[5]"),
+    cipherSuite: (expectDefined(bytes[6], "bytes[6]") << 8) | expectDefined(bytes[7], "bytes[7]"),
+  };
 }
 
 /**

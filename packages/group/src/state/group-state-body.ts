@@ -161,7 +161,13 @@ export function readGroupStateBody(r: Reader, cs: CipherSuiteProvider, nested: b
   const contextAt = r.offset;
   const groupContext = r.field("group_context", () => groupContextCodec.decode(r));
   if (groupContext.cipherSuite !== cs.suite.id || groupContext.version !== 1) {
-    r.field("group_context", () => r.fail("codec/invalid-value", `GroupContext of version ${groupContext.version} and suite ${groupContext.cipherSuite} in a state of mls10 and suite ${cs.suite.id}`, contextAt));
+    r.field("group_context", () =>
+      r.fail(
+        "codec/invalid-value",
+        `GroupContext of version ${groupContext.version} and suite ${groupContext.cipherSuite} in a state of mls10 and suite ${cs.suite.id}`,
+        contextAt,
+      ),
+    );
   }
   const tree: StoredBody["tree"] = nested
     ? { kind: "delta", delta: r.field("ratchet_tree", () => readTreeDelta(r)) }

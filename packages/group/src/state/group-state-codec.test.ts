@@ -42,7 +42,14 @@ function stored(s: GroupState) {
     reinit: s.reinit,
     ownUpdates: [...s.ownUpdates.entries()],
     status: s.status,
-    pastEpochs: s.pastEpochs.map((p) => ({ epoch: p.epoch, groupContext: p.framing.groupContext, tree: toHex(p.tree.encode()), secretTree: p.secretTree.exportState(), senderDataSecret: p.senderDataSecret, membershipKey: p.membershipKey })),
+    pastEpochs: s.pastEpochs.map((p) => ({
+      epoch: p.epoch,
+      groupContext: p.framing.groupContext,
+      tree: toHex(p.tree.encode()),
+      secretTree: p.secretTree.exportState(),
+      senderDataSecret: p.senderDataSecret,
+      membershipKey: p.membershipKey,
+    })),
   };
 }
 
@@ -90,7 +97,13 @@ describe.each(["public", "private"] as const)("stored group state (%s handshakes
 
   it("round-trips every status and a merged ReInit", async () => {
     const alice = await load(snapshot.alice, env);
-    const reinit = { proposalType: 5, groupId: new Uint8Array([9, 9]), version: 1, cipherSuite: 3, extensions: [{ extensionType: 0xff00, extensionData: new Uint8Array([1]) }] } as const;
+    const reinit = {
+      proposalType: 5,
+      groupId: new Uint8Array([9, 9]),
+      version: 1,
+      cipherSuite: 3,
+      extensions: [{ extensionType: 0xff00, extensionData: new Uint8Array([1]) }],
+    } as const;
     const statuses = [
       { kind: "active" },
       { kind: "external-join-pending", commit: new Uint8Array([1, 2, 3]) },

@@ -8,14 +8,7 @@
 import { bytesEqual, toHex } from "@mlskit/codec";
 import type { CipherSuiteProvider, Credential, IdentityProvider } from "@mlskit/core";
 import { expectDefined } from "@mlskit/core";
-import {
-  type EpochSecrets,
-  type GroupContext,
-  SecretTree,
-  deriveExternalKeyPair,
-  inspectCustom,
-  mlsExporter,
-} from "@mlskit/key-schedule";
+import { type EpochSecrets, type GroupContext, SecretTree, deriveExternalKeyPair, inspectCustom, mlsExporter } from "@mlskit/key-schedule";
 import type { LeafIndex, LeafNode, RatchetTree, TreePrivateKeys } from "@mlskit/ratchet-tree";
 import { type FramingContext, createFramingContext } from "../framing/framing-context.js";
 import { historyAfter } from "./epoch-history.js";

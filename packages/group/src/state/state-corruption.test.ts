@@ -106,7 +106,11 @@ describe("damaged stored state", async () => {
     });
 
     it("of another kind, or with an unknown magic, are storage/corrupt", async () => {
-      for (const e of [await failure(() => decodeState(stored.pastEpochs[0]!)), await failure(() => decodePast(stored.state)), await failure(() => decodeState(withByte(stored.state, 0, 0x58)))]) {
+      for (const e of [
+        await failure(() => decodeState(stored.pastEpochs[0]!)),
+        await failure(() => decodePast(stored.state)),
+        await failure(() => decodeState(withByte(stored.state, 0, 0x58))),
+      ]) {
         expect(StorageError.isInstance(e) && e.code === "storage/corrupt", String(e)).toBe(true);
       }
     });

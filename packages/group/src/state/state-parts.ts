@@ -37,7 +37,6 @@ import { ACTIVE, type CachedProposal, EPOCH_KEYS, type EpochKeys, type GroupStat
 import { type ReInitProposal, proposalCodec, reInitCodec } from "../proposals/proposal.js";
 import { senderCodec } from "../framing/sender.js";
 
-
 /** An `opaque<V>` that must be KDF.Nh bytes (a secret of the key schedule). */
 export function readNh(r: Reader, cs: CipherSuiteProvider, name: string): Uint8Array {
   return r.field(name, () => {

@@ -8,20 +8,8 @@
  */
 import { ExtensionType, ProposalType, ProtocolVersion, ValidationError, WireFormat, makeProposalRef, expectDefined } from "@mlskit/core";
 import type { Credential } from "@mlskit/core";
-import {
-  type PreSharedKeyID,
-  createConfirmationTag,
-  createExternalInit,
-  deriveInterimTranscriptHash,
-} from "@mlskit/key-schedule";
-import {
-  type LeafIndex,
-  LeafNodeSource,
-  type LeafNode,
-  type RatchetTree,
-  type Capabilities as TreeCapabilities,
-  createUpdatePath,
-} from "@mlskit/ratchet-tree";
+import { type PreSharedKeyID, createConfirmationTag, createExternalInit, deriveInterimTranscriptHash } from "@mlskit/key-schedule";
+import { type LeafIndex, LeafNodeSource, type LeafNode, type RatchetTree, type Capabilities as TreeCapabilities, createUpdatePath } from "@mlskit/ratchet-tree";
 import { decode, encode } from "@mlskit/codec";
 import { checkMessageSize } from "../policy/input-limits.js";
 import { CredentialTypeSummary } from "../leaf-nodes/capabilities.js";
@@ -81,7 +69,6 @@ export interface ExternalCommitOptions {
   readonly services: GroupServices;
   readonly policy?: GroupPolicy;
 }
-
 
 /**
  * Creates an external Commit (§12.4.3.2) and the joiner's state in the new
@@ -199,7 +186,10 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
   const state = enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {
     groupContext: epoch.groupContext,
     tree: newTree,
-    privateKeys: new TreePrivateKeys(ownLeaf, path.privateKeys.nodes().map((n) => [n, expectDefined(path.privateKeys.get(n), "path.privateKeys.get(n)")] as const)),
+    privateKeys: new TreePrivateKeys(
+      ownLeaf,
+      path.privateKeys.nodes().map((n) => [n, expectDefined(path.privateKeys.get(n), "path.privateKeys.get(n)")] as const),
+    ),
     ownLeaf,
     secrets: epoch.secrets,
     interimTranscriptHash: await deriveInterimTranscriptHash(cs, epoch.groupContext.confirmedTranscriptHash, tag),
@@ -220,7 +210,12 @@ export async function joinByExternalCommit(options: ExternalCommitOptions): Prom
  *   `proposal/self-remove-not-from-member`, `external-commit/not-a-self-remove`,
  *   or the framing code of a failed check.
  */
-async function verifiedSelfRemoves(framing: FramingContext, tree: RatchetTree, policy: GroupPolicy, messages: readonly Uint8Array[]): Promise<(ProposalWithSender & { readonly ref: Uint8Array })[]> {
+async function verifiedSelfRemoves(
+  framing: FramingContext,
+  tree: RatchetTree,
+  policy: GroupPolicy,
+  messages: readonly Uint8Array[],
+): Promise<(ProposalWithSender & { readonly ref: Uint8Array })[]> {
   const view = { framing, tree, policy } as unknown as PublicGroupView;
   const out: (ProposalWithSender & { readonly ref: Uint8Array })[] = [];
   for (const bytes of messages) {
@@ -228,7 +223,8 @@ async function verifiedSelfRemoves(framing: FramingContext, tree: RatchetTree, p
     if (m.wireFormat !== WireFormat.mls_public_message) fail("proposal/self-remove-not-public", "12.1", "a SelfRemove proposal must be a PublicMessage");
     const verified = await verifyPublicMessageAsObserver(view, m.publicMessage);
     const fc = verified.content;
-    if (fc.contentType !== ContentType.proposal || !isSelfRemove(fc.proposal)) fail("external-commit/not-a-self-remove", "12.4.3.2", "a message given as a SelfRemove is not a SelfRemove proposal");
+    if (fc.contentType !== ContentType.proposal || !isSelfRemove(fc.proposal))
+      fail("external-commit/not-a-self-remove", "12.4.3.2", "a message given as a SelfRemove is not a SelfRemove proposal");
     if (fc.sender.senderType !== SenderType.member) fail("proposal/self-remove-not-from-member", "12.1.8", "a SelfRemove proposal must come from a member");
     out.push({ proposal: fc.proposal, sender: fc.sender, ref: await makeProposalRef(framing.cs, encodeAuthenticatedContent(verified)) });
   }

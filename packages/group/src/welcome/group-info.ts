@@ -1,12 +1,6 @@
 /** `GroupInfo` and `GroupInfoTBS` (RFC 9420 §12.4.3), with the GroupInfo signature. */
 import { type Codec, type Reader, Writer, opaque } from "@mlskit/codec";
-import {
-  type CipherSuiteProvider,
-  type Extension,
-  extensionsCodec,
-  signWithLabel,
-  verifyWithLabel,
-} from "@mlskit/core";
+import { type CipherSuiteProvider, type Extension, extensionsCodec, signWithLabel, verifyWithLabel } from "@mlskit/core";
 import { type GroupContext, groupContextCodec } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 

@@ -142,7 +142,12 @@ for (const { label, cs: csOf } of CASES) {
           const extensions = gi.extensions.map((e) =>
             e.extensionType === ExtensionType.external_pub ? makeExtension(ExtensionType.external_pub, externalPubCodec, { externalPub: bad.key }) : e,
           );
-          const forged = await signGroupInfo(cs, clients[0]!.signaturePrivateKey, { groupContext: gi.groupContext, extensions, confirmationTag: gi.confirmationTag, signer: gi.signer });
+          const forged = await signGroupInfo(cs, clients[0]!.signaturePrivateKey, {
+            groupContext: gi.groupContext,
+            extensions,
+            confirmationTag: gi.confirmationTag,
+            signer: gi.signer,
+          });
           const bytes = encodeMlsMessage({ version: 1, wireFormat: WireFormat.mls_group_info, groupInfo: forged });
           const e = await validationErrorOf(externalJoin(bytes));
           expect([e.code, e.rfcSection], `${bad.what}: ${e.message}`).toEqual(["group-info/invalid-external-pub", "12.4.3.2"]);
@@ -189,10 +194,15 @@ for (const { label, cs: csOf } of CASES) {
             ...x,
             path: {
               ...x.path!,
-              leafNode: await signLeafNode(cs, dave().signaturePrivateKey, { ...withoutSignature(x.path!.leafNode), encryptionKey: bad.key }, {
-                groupId: member.groupContext.groupId,
-                leafIndex: joined.state.ownLeaf,
-              }),
+              leafNode: await signLeafNode(
+                cs,
+                dave().signaturePrivateKey,
+                { ...withoutSignature(x.path!.leafNode), encryptionKey: bad.key },
+                {
+                  groupId: member.groupContext.groupId,
+                  leafIndex: joined.state.ownLeaf,
+                },
+              ),
             },
           }));
           await refused(leafKey, "leaf-node/invalid-encryption-key", "5.1.1");

@@ -51,4 +51,3 @@ export async function createWelcome(
     welcome: { cipherSuite: cs.suite.id, secrets: entries, encryptedGroupInfo },
   });
 }
-

@@ -7,30 +7,9 @@
  * run the key schedule and verify the confirmation tag.
  */
 import { bytesEqual, decode, encode } from "@mlskit/codec";
-import {
-  type CipherSuiteProvider,
-  ExtensionType,
-  ValidationError,
-  WireFormat,
-  decryptWithLabel, expectDefined } from "@mlskit/core";
-import {
-  type EpochSecrets,
-  deriveEpochSecrets,
-  deriveInterimTranscriptHash,
-  deriveWelcomeSecret,
-  encodeGroupContext,
-  verifyConfirmationTag,
-} from "@mlskit/key-schedule";
-import {
-  type LeafIndex,
-  type NodeIndex,
-  type RatchetTree,
-  TreePrivateKeys,
-  deriveNodeKeyPair,
-  isAncestorOrSelf,
-  leafToNode,
-  nextPathSecret,
-} from "@mlskit/ratchet-tree";
+import { type CipherSuiteProvider, ExtensionType, ValidationError, WireFormat, decryptWithLabel, expectDefined } from "@mlskit/core";
+import { type EpochSecrets, deriveEpochSecrets, deriveInterimTranscriptHash, deriveWelcomeSecret, encodeGroupContext, verifyConfirmationTag } from "@mlskit/key-schedule";
+import { type LeafIndex, type NodeIndex, type RatchetTree, TreePrivateKeys, deriveNodeKeyPair, isAncestorOrSelf, leafToNode, nextPathSecret } from "@mlskit/ratchet-tree";
 import { decodeJoinerTree } from "./joiner-tree.js";
 import { type PskSource, pskSourceOf, resolvePskSecret, welcomeKeyNonce } from "../commit/commit-common.js";
 import { type ResumedGroupSource, type ResumptionKind, checkResumedGroup, findResumedGroup } from "../creation/resumption-join.js";
@@ -47,7 +26,6 @@ import { checkMessageSize } from "../policy/input-limits.js";
 import { leafNodeCodec } from "@mlskit/ratchet-tree";
 import { CredentialTypeSummary } from "../leaf-nodes/capabilities.js";
 import { fail } from "../error-codes.js";
-
 
 /** A Welcome's decrypted contents (§12.4.3.1, up to the GroupInfo). */
 export interface DecryptedWelcome {
@@ -76,12 +54,7 @@ async function openGroupSecrets(cs: CipherSuiteProvider, welcome: Welcome, keyPa
 }
 
 /** §12.4.3.1: the PSKs looked up, then the GroupInfo decrypted with welcome_key/welcome_nonce. */
-async function openGroupInfo(
-  cs: CipherSuiteProvider,
-  welcome: Welcome,
-  groupSecrets: GroupSecrets,
-  source: PskSource,
-): Promise<DecryptedWelcome> {
+async function openGroupInfo(cs: CipherSuiteProvider, welcome: Welcome, groupSecrets: GroupSecrets, source: PskSource): Promise<DecryptedWelcome> {
   // §12.4.3.1: "If a PreSharedKeyID is part of the GroupSecrets and the client is not in possession of the corresponding PSK, return an error."
   const pskSecret = await resolvePskSecret(cs, groupSecrets.psks, source, "12.4.3.1");
   const welcomeSecret = await deriveWelcomeSecret(cs, groupSecrets.joinerSecret, pskSecret);
@@ -169,8 +142,7 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
 
   const secrets0 = await openGroupSecrets(cs, welcome, keyPackage, options.initPrivateKey);
   const resumed = await findResumedGroup(secrets0.psks, options.resumedGroup, options.expectResumption);
-  const psks: PskSource =
-    resumed?.group !== undefined ? { ...pskSourceOf(resumed.group), services } : { groupId: new Uint8Array(0), resumption: new Map(), services };
+  const psks: PskSource = resumed?.group !== undefined ? { ...pskSourceOf(resumed.group), services } : { groupId: new Uint8Array(0), resumption: new Map(), services };
   const { groupSecrets, groupInfo, pskSecret } = await openGroupInfo(cs, welcome, secrets0, psks);
   const gc = groupInfo.groupContext;
   checkMessageSize(policy, "Welcome", welcomeBytes, findExtension(groupInfo.extensions, ExtensionType.ratchet_tree)?.length ?? 0);

@@ -37,9 +37,7 @@ for (const provider of testProviders()) {
           joinerSecret: groupSecrets.joinerSecret.slice(),
           groupContext: encodeGroupContext(groupInfo.groupContext),
         });
-        expect(
-          await verifyConfirmationTag(cs, secrets.confirmationKey, groupInfo.groupContext.confirmedTranscriptHash, groupInfo.confirmationTag),
-        ).toBe(true);
+        expect(await verifyConfirmationTag(cs, secrets.confirmationKey, groupInfo.groupContext.confirmedTranscriptHash, groupInfo.confirmationTag)).toBe(true);
         report.ran();
       });
     });

@@ -121,7 +121,11 @@ export class ForkKeeper {
   /** The full state of a retained epoch, with the live past epochs before it (and its own live secret tree, so no key is used twice). */
   async #decode(rec: RetainedEpoch, current: GroupState): Promise<GroupState> {
     const env = { cs: current.cs, policy: current.policy, services: current.services };
-    const s = await decodeGroupState(rec.state, env, current.pastEpochs.filter((p) => p.epoch < rec.epoch));
+    const s = await decodeGroupState(
+      rec.state,
+      env,
+      current.pastEpochs.filter((p) => p.epoch < rec.epoch),
+    );
     const live = current.pastEpochs.find((p) => p.epoch === rec.epoch);
     return live !== undefined && live.secretTree.leafCount === s.secretTree.leafCount ? { ...s, secretTree: live.secretTree } : s;
   }
@@ -187,7 +191,20 @@ export class ForkKeeper {
     const lost = this.#classify(changes, forkPoint.groupContext.epoch, v.own, committerKey, current);
     if (this.options.readAcrossEpochs > 0 && v.state !== undefined) this.#keepTip({ forkEpoch: forkPoint.groupContext.epoch, branch: theirs.hash, state: v.state });
     const reproposed = await this.reproposals(g);
-    return { kind: "fork", event: "commit", forkEpoch: forkPoint.groupContext.epoch, ours, theirs, winner: "ours", rolledBack: 0, epoch: current.groupContext.epoch, removed: false, lost, reproposed, replayed: [] };
+    return {
+      kind: "fork",
+      event: "commit",
+      forkEpoch: forkPoint.groupContext.epoch,
+      ours,
+      theirs,
+      winner: "ours",
+      rolledBack: 0,
+      epoch: current.groupContext.epoch,
+      removed: false,
+      lost,
+      reproposed,
+      replayed: [],
+    };
   }
 
   /** Theirs won: back to the fork point (at most K epochs), their Commit merged, our branch's changes re-proposed or reported. */
@@ -232,7 +249,20 @@ export class ForkKeeper {
       lost.push(...this.#classify([c.change], c.epoch, c.own, gone ? undefined : c.committerKey, now));
     }
     const reproposed = removed ? [] : await this.reproposals(g);
-    return { kind: "fork", event: "commit", forkEpoch: e, ours, theirs, winner: "theirs", rolledBack: Number(depth), epoch: now.groupContext.epoch, removed, lost, reproposed, replayed };
+    return {
+      kind: "fork",
+      event: "commit",
+      forkEpoch: e,
+      ours,
+      theirs,
+      winner: "theirs",
+      rolledBack: Number(depth),
+      epoch: now.groupContext.epoch,
+      removed,
+      lost,
+      reproposed,
+      replayed,
+    };
   }
 
   /** What becomes of each lost change in `winning`; ours that still apply are queued for re-proposal. */
@@ -270,7 +300,8 @@ export class ForkKeeper {
     const w = BigInt(this.options.readAcrossEpochs);
     if (w === 0n) return undefined;
     const n = g.state.groupContext.epoch;
-    for (let i = this.#tips.length - 1; i >= 0; i--) if (n - expectDefined(this.#tips[i], "this.#tips[i]").forkEpoch > w + BigInt(this.options.retainEpochs)) this.#tips.splice(i, 1);
+    for (let i = this.#tips.length - 1; i >= 0; i--)
+      if (n - expectDefined(this.#tips[i], "this.#tips[i]").forkEpoch > w + BigInt(this.options.retainEpochs)) this.#tips.splice(i, 1);
     for (const tip of this.#tips) {
       let r;
       try {
@@ -279,7 +310,8 @@ export class ForkKeeper {
         continue;
       }
       const base = { kind: "fork", event: "branch-message", forkEpoch: tip.forkEpoch, branch: tip.branch } as const;
-      if (r.kind === "application") return { ...base, epoch: r.epoch, application: (await applicationReceived(tip.state, g.identityProvider, r)) as ApplicationReceived, commit: false };
+      if (r.kind === "application")
+        return { ...base, epoch: r.epoch, application: (await applicationReceived(tip.state, g.identityProvider, r)) as ApplicationReceived, commit: false };
       if (r.kind === "commit") {
         if (r.staged.state !== undefined && r.staged.epoch - tip.forkEpoch <= w) tip.state = mergeStagedCommit(r.staged);
         return { ...base, epoch: r.staged.epoch - 1n, commit: true };

@@ -41,7 +41,10 @@ export const DEFAULT_RETAIN_EPOCHS = 5;
 export function resolveForkOptions(o: ForkOptions): ResolvedForkOptions {
   const retainEpochs = o.retainEpochs ?? DEFAULT_RETAIN_EPOCHS;
   const readAcrossEpochs = o.readAcrossFork?.epochs ?? 0;
-  for (const [name, v] of [["retainEpochs", retainEpochs], ["readAcrossFork.epochs", readAcrossEpochs]] as const) {
+  for (const [name, v] of [
+    ["retainEpochs", retainEpochs],
+    ["readAcrossFork.epochs", readAcrossEpochs],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 1000) throw new UsageError("usage/invalid-fork-options", `forks.${name} must be an integer in 0..1000, not ${v}`);
   }
   return { retainEpochs, rule: o.rule ?? lowerHashWins, readAcrossEpochs };

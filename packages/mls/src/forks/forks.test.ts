@@ -208,7 +208,8 @@ describe("forks (issue 16)", () => {
       if (r.kind !== "fork" || r.event !== "commit") throw new Error("expected a fork");
       expect(r.winner).toBe("theirs");
       expect(r.rolledBack).toBe(2);
-      const status = (name: string) => r.lost.find((l) => l.change.kind === "remove" && "identity" in l.change.credential && text(l.change.credential.identity as Uint8Array) === name)?.status;
+      const status = (name: string) =>
+        r.lost.find((l) => l.change.kind === "remove" && "identity" in l.change.credential && text(l.change.credential.identity as Uint8Array) === name)?.status;
       expect(status("erin")).toBe("needs-application");
       expect(status("carol")).toBe("re-proposed");
     });

@@ -33,7 +33,8 @@ export async function importHistoryBundle(
   if (group === undefined) throw new ValidationError("history/unknown-group", "6", "the bundle is for a group this client is not in");
   const state = group.state;
   const cs = state.cs;
-  if (header.cipherSuite !== cs.suite.id) throw new ValidationError("history/invalid-bundle", "5.1.3", `a bundle of suite ${header.cipherSuite} for a group of suite ${cs.suite.id}`);
+  if (header.cipherSuite !== cs.suite.id)
+    throw new ValidationError("history/invalid-bundle", "5.1.3", `a bundle of suite ${header.cipherSuite} for a group of suite ${cs.suite.id}`);
 
   // Signed by a member: the sender's leaf in the epoch it names, as our own state knows it.
   const senderTree = header.senderEpoch === state.groupContext.epoch ? state.tree : state.pastEpochs.find((p) => p.epoch === header.senderEpoch)?.tree;
@@ -44,7 +45,10 @@ export async function importHistoryBundle(
   if (!(await verifyWithLabel(cs, senderLeaf.signatureKey, HISTORY_LABEL, encodeHistoryTbs(bundle), bundle.signature))) {
     throw new ValidationError("history/signature", "5.1.2", "the bundle's signature does not verify with the sender's signature key");
   }
-  const sharedBy = { leafIndex: header.senderLeaf, identity: expectDefined((await identityOf(ip, senderTree, header.senderLeaf)), "(await identityOf(ip, senderTree, header.senderLeaf))") };
+  const sharedBy = {
+    leafIndex: header.senderLeaf,
+    identity: expectDefined(await identityOf(ip, senderTree, header.senderLeaf), "(await identityOf(ip, senderTree, header.senderLeaf))"),
+  };
 
   // Decrypt with the KeyPackage's init key.
   const material = decodeKeyPackageMaterial(stored.data);
@@ -61,7 +65,8 @@ export async function importHistoryBundle(
   // The epochs: of this group, in the signed range, each with the sender a member.
   const records = decodeHistoryPayload(plaintext);
   plaintext.fill(0);
-  if (records.length !== header.epochs.length) throw new ValidationError("history/invalid-bundle", "5.1.3", `the bundle holds ${records.length} epochs, its header names ${header.epochs.length}`);
+  if (records.length !== header.epochs.length)
+    throw new ValidationError("history/invalid-bundle", "5.1.3", `the bundle holds ${records.length} epochs, its header names ${header.epochs.length}`);
   const epochs: PastEpoch[] = [];
   const senders: { epoch: bigint; branch: Uint8Array; leafIndex: number }[] = [];
   for (const [i, record] of records.entries()) {
@@ -85,7 +90,8 @@ export async function importHistoryBundle(
     if (past.epoch === state.groupContext.epoch && bytesEqual(branch, state.groupContext.confirmedTranscriptHash)) {
       throw new ValidationError("history/invalid-bundle", "5.1.3", `the bundle holds epoch ${past.epoch}, this client's live epoch`);
     }
-    if (epochs.some((p) => p.epoch === past.epoch && bytesEqual(branchOf(p), branch))) throw new ValidationError("history/invalid-bundle", "5.1.3", `epoch ${past.epoch} of one branch twice`);
+    if (epochs.some((p) => p.epoch === past.epoch && bytesEqual(branchOf(p), branch)))
+      throw new ValidationError("history/invalid-bundle", "5.1.3", `epoch ${past.epoch} of one branch twice`);
     if ((await resolveSenders(ip, past.tree, [sharedBy.identity])).size === 0) {
       throw new ValidationError("history/sender-not-member", "5.1.2", `the sender was not a member of epoch ${past.epoch}`);
     }
@@ -95,7 +101,12 @@ export async function importHistoryBundle(
       const leaf = past.tree.leafNode(l.leaf as LeafIndex);
       if (leaf === undefined) throw new ValidationError("history/invalid-bundle", "5.1.3", `keys for blank leaf ${l.leaf} of epoch ${past.epoch}`);
       // The senders' credentials are validated as the messages' would be.
-      await ip.validateCredential({ credential: leaf.credential, signaturePublicKey: leaf.signatureKey, cipherSuite: cs.suite.id, context: { event: "welcome-tree", group: { groupId: gc.groupId, extensions: gc.extensions } } });
+      await ip.validateCredential({
+        credential: leaf.credential,
+        signaturePublicKey: leaf.signatureKey,
+        cipherSuite: cs.suite.id,
+        context: { event: "welcome-tree", group: { groupId: gc.groupId, extensions: gc.extensions } },
+      });
       senders.push({ epoch: past.epoch, branch: branch.slice(), leafIndex: l.leaf });
     }
     if (tree.nodes.length > 0 || tree.leaves.some((l) => !exhausted(l.handshake))) {
@@ -122,4 +133,3 @@ export async function importHistoryBundle(
     sharedBy,
   };
 }
-

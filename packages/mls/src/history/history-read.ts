@@ -82,5 +82,7 @@ async function readFrom(ip: IdentityProvider, state: GroupState, store: HistoryS
   if (keyless !== undefined) {
     throw outOfScope(`the imported history of epoch ${epoch} holds no key for this message (another sender, or a generation already read): ${keyless.message}`);
   }
-  throw new ValidationError("history/out-of-scope", "15.3", `no imported history of epoch ${epoch} is of this message's branch (${candidates.length} branch(es) tried)`, { cause: last });
+  throw new ValidationError("history/out-of-scope", "15.3", `no imported history of epoch ${epoch} is of this message's branch (${candidates.length} branch(es) tried)`, {
+    cause: last,
+  });
 }

@@ -76,10 +76,8 @@ export async function identityOf(ip: IdentityProvider, tree: RatchetTree, leaf: 
 export async function resolveSenders(ip: IdentityProvider, tree: RatchetTree, senders: readonly MemberRef[] | undefined): Promise<Map<number, Uint8Array>> {
   const out = new Map<number, Uint8Array>();
   for (const l of tree.leaves()) {
-    const id = expectDefined((await identityOf(ip, tree, l)), "(await identityOf(ip, tree, l))");
-    const named =
-      senders === undefined ||
-      senders.some((s) => (typeof s === "number" ? s === l : bytesEqual(typeof s === "string" ? utf8(s) : s, id)));
+    const id = expectDefined(await identityOf(ip, tree, l), "(await identityOf(ip, tree, l))");
+    const named = senders === undefined || senders.some((s) => (typeof s === "number" ? s === l : bytesEqual(typeof s === "string" ? utf8(s) : s, id)));
     if (named) out.set(l, id);
   }
   return out;

@@ -35,7 +35,7 @@ export async function buildHistoryBundle(
   const keyPackage = decodeKeyPackageInput(options.keyPackage);
   const { identity: validated } = await validateKeyPackage(cs, keyPackage, { identityProvider: ip, version: groupContext.version });
   const recipientIdentity = validated.identity;
-  const ownIdentity = expectDefined((await identityOf(ip, state.tree, state.ownLeaf)), "(await identityOf(ip, state.tree, state.ownLeaf))");
+  const ownIdentity = expectDefined(await identityOf(ip, state.tree, state.ownLeaf), "(await identityOf(ip, state.tree, state.ownLeaf))");
   const sameUser = settings.sameUser ?? ((a: Uint8Array, b: Uint8Array) => bytesEqual(a, b));
   let relation: HistoryRecipientRelation;
   if (await sameUser(ownIdentity, recipientIdentity)) relation = "same-user";
@@ -105,4 +105,3 @@ export async function buildHistoryBundle(
   const signature = await signWithLabel(cs, state.signaturePrivateKey, HISTORY_LABEL, encodeHistoryTbs({ header, payload }));
   return encodeHistoryBundle({ header, payload, signature });
 }
-

@@ -258,7 +258,13 @@ describe("history sharing", () => {
     expect(await read(l2, m1)).toBe("bob in epoch 1");
     expect(await code(l2.processIncoming(m0))).toBe("history/out-of-scope");
     // Retention survives too: a restarted phone can still share epoch 1 whole.
-    const phoneAgain = await Client.create({ identity: "alice/phone", identityProvider, crypto, storage: phone.storage, historySharing: { sameUser, retainEpochs: 4, approve: () => true } });
+    const phoneAgain = await Client.create({
+      identity: "alice/phone",
+      identityProvider,
+      crypto,
+      storage: phone.storage,
+      historySharing: { sameUser, retainEpochs: 4, approve: () => true },
+    });
     const tablet = await client("alice/tablet");
     const t = await add((await phoneAgain.getGroup(a.groupId))!, tablet, [b]);
     await shareHistoryBetween(phoneAgain, tablet, a.groupId, { epochs: { from: 1n, to: 1n } });

@@ -6,14 +6,7 @@ import { UsageError } from "@mlskit/core";
 import type { Client } from "../client.js";
 import type { ImportedHistory, ShareHistoryOptions } from "./client-history.js";
 
-export type {
-  HistorySharingOptions,
-  HistoryShareRequest,
-  HistoryRecipientRelation,
-  ShareHistoryOptions,
-  ImportHistoryOptions,
-  ImportedHistory,
-} from "./client-history.js";
+export type { HistorySharingOptions, HistoryShareRequest, HistoryRecipientRelation, ShareHistoryOptions, ImportHistoryOptions, ImportedHistory } from "./client-history.js";
 
 /**
  * Shares history of a group from one client to another in one call (for
@@ -23,12 +16,7 @@ export type {
  * hold the group.
  * @returns what `to` imported.
  */
-export async function shareHistoryBetween(
-  from: Client,
-  to: Client,
-  groupId: Uint8Array,
-  options: Omit<ShareHistoryOptions, "keyPackage"> = {},
-): Promise<ImportedHistory> {
+export async function shareHistoryBetween(from: Client, to: Client, groupId: Uint8Array, options: Omit<ShareHistoryOptions, "keyPackage"> = {}): Promise<ImportedHistory> {
   const group = await from.getGroup(groupId);
   if (group === undefined) throw new UsageError("usage/unknown-group", "the sharing client does not hold this group");
   const { keyPackage } = await to.createKeyPackage({ cipherSuite: group.cipherSuite as never });

@@ -33,8 +33,7 @@ export interface Envelope {
 
 /** The outcome of a handshake submission. */
 export type SubmitResult =
-  | { readonly accepted: true; readonly epoch: bigint }
-  | { readonly accepted: false; readonly reason: "stale-epoch" | "future-epoch" | "unknown-group"; readonly epoch: bigint };
+  { readonly accepted: true; readonly epoch: bigint } | { readonly accepted: false; readonly reason: "stale-epoch" | "future-epoch" | "unknown-group"; readonly epoch: bigint };
 
 /** Options of {@link DeliveryService}. */
 export interface DeliveryServiceOptions {

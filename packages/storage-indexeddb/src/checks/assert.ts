@@ -8,7 +8,8 @@ export function check(condition: boolean, message: string): asserts condition {
 
 /** Asserts two values print the same (JSON, bigints and bytes spelled out). */
 export function same<T>(got: T, want: T, what: string): void {
-  const show = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x === "bigint" ? `${x}n` : x instanceof Uint8Array ? `0x${[...x].map((n) => n.toString(16).padStart(2, "0")).join("")}` : x));
+  const show = (v: unknown) =>
+    JSON.stringify(v, (_, x: unknown) => (typeof x === "bigint" ? `${x}n` : x instanceof Uint8Array ? `0x${[...x].map((n) => n.toString(16).padStart(2, "0")).join("")}` : x));
   check(show(got) === show(want), `${what}: expected ${show(want)}, got ${show(got)}`);
 }
 

@@ -29,7 +29,11 @@ export function rowChecks(factory: IDBFactory, add: AddCheck): void {
     const row: unknown = await raw(STORES.groups, (o) => o.get(keyOf(b(2))));
     same(row, { epoch: 1n, state: b(1), version: 0 }, "the damaged row after the refused write");
     await rejectsWith(s.getKeyPackage(b(3)), "storage/corrupt", "a KeyPackage with a damaged flag");
-    await rejectsWith(s.writeGroup({ groupId: b(5), epoch: 0n, state: b(), expectedVersion: 0, consumedKeyPackages: [b(3)] }), "storage/corrupt", "a join consuming a damaged KeyPackage");
+    await rejectsWith(
+      s.writeGroup({ groupId: b(5), epoch: 0n, state: b(), expectedVersion: 0, consumedKeyPackages: [b(3)] }),
+      "storage/corrupt",
+      "a join consuming a damaged KeyPackage",
+    );
     check((await s.readGroup(b(5))) === undefined, "the refused join wrote no group");
     await rejectsWith(s.getPsk(b(4)), "storage/corrupt", "a damaged PSK");
     await s.close();

@@ -51,7 +51,10 @@ export function schemaChecks(factory: IDBFactory, add: AddCheck): void {
     same(g && [g.epoch, g.state, g.version, g.pastEpochs], [5n, b(5), 1, [{ epoch: 4n, data: b(4) }]], "the group after the upgrade");
     same(await v2.getKeyPackage(b(9)), { ref: b(9), data: b(9, 9), lastResort: true }, "the KeyPackage after the upgrade");
     const raw = await new Promise<unknown>((resolve, reject) => {
-      const req = db.transaction(STORES.groups).objectStore(STORES.groups).get(keyOf(b(1)));
+      const req = db
+        .transaction(STORES.groups)
+        .objectStore(STORES.groups)
+        .get(keyOf(b(1)));
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });

@@ -111,7 +111,14 @@ async function main(): Promise<BrowserBenchResult> {
       }
     }
   }
-  return { userAgent: page.navigator?.userAgent ?? "?", lines: comparisonLines(figures), failures, figures, seconds: (performance.now() - started) / 1000, isolated: page.crossOriginIsolated === true };
+  return {
+    userAgent: page.navigator?.userAgent ?? "?",
+    lines: comparisonLines(figures),
+    failures,
+    figures,
+    seconds: (performance.now() - started) / 1000,
+    isolated: page.crossOriginIsolated === true,
+  };
 }
 
 (globalThis as { mlskitBrowserBench?: Promise<BrowserBenchResult> }).mlskitBrowserBench = main();
