@@ -14,6 +14,8 @@ const steps = [
   ["build+packages", ["turbo", "run", "build", "lint", "--output-logs=errors-only"]],
   ["package-graph", ["node", "tools/scripts/check-package-graph.mjs"]],
   ["import-cycles", ["node", "tools/scripts/check-import-cycles.mjs"]],
+  // The tree as Prettier writes it (`npm run format` fixes it); .prettierignore names what is kept as generated or published.
+  ["format", [bin("prettier"), "--check", "--log-level=warn", "."]],
   ["api-reports", ["node", "tools/scripts/api-report.mjs", "--check"]],
   ["knip", [bin("knip"), "--no-progress"]],
   ["eslint", [bin("eslint"), "--max-warnings=0", "."]],

@@ -31,7 +31,8 @@ function readmeRows(): Row[] {
   let action = "";
   for (const line of readme.slice(start, end < 0 ? undefined : end).split("\n")) {
     if (line.startsWith("### ")) action = line.slice(4).trim();
-    const m = /^\| `([^`]+)` \| (\w+) \|/.exec(line);
+    // Cells as Prettier pads them: `| \`code\`      | ValidationError |`.
+    const m = /^\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|/.exec(line);
     if (m !== null) rows.push({ pattern: m[1]!, errorClass: m[2]!, action });
   }
   return rows;
