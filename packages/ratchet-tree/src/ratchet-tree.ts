@@ -11,7 +11,7 @@ import { Reader, encode } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError, expectDefined } from "@mlskit/core";
 import type { LeafNode } from "./leaf-node.js";
 import { type Node, NodeType, ratchetTreeCodec, skipLeafNode, skipParentNode } from "./node.js";
-import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, LeafBitmap, type NodeTables, chunkCount, digestLength, hashChunkBytes, hashSlot } from "./store.js";
+import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, LeafBitmap, type NodeTables, chunkCapacity, chunkCount, digestLength, hashChunkBytes, hashSlot } from "./store.js";
 import { Scratch, hashBatch, leafHashInput, parentHashInput, syncHash } from "./tree-hash.js";
 import { type LeafIndex, MAX_LEAVES, type NodeIndex, isLeaf, left, nodeToLeaf, nodeWidth, right } from "./tree-math.js";
 import { TreeDiff } from "./tree-diff.js";
@@ -21,14 +21,6 @@ import { Yielder } from "./concurrency.js";
 
 /** Input buffer for leaf hashes recomputed by `hashOf` (synchronous, so never shared across calls). */
 const LEAF_SCRATCH = new Scratch();
-
-/** Entries a chunk needs to hold node indices up to `width - 1`. */
-export function chunkCapacity(c: number, width: number): number {
-  const need = Math.min(CHUNK, width - c * CHUNK);
-  let cap = 16;
-  while (cap < need) cap *= 2;
-  return Math.min(cap, CHUNK);
-}
 
 /** Caps on a tree being parsed (a receiver's policy). */
 export interface TreeParseLimits {
@@ -58,6 +50,15 @@ export class RatchetTree extends TreeView {
     this.bits = bits;
     this.liveBytes = liveBytes;
     this.keyIndexCache = keyIndex;
+  }
+
+  /**
+   * @internal A tree of this one's suite over new storage: how a merge or a
+   * compaction (tree-diff-merge.ts) makes the next tree without importing
+   * this class, which imports the diff (no import cycle).
+   */
+  successor(leafCount: number, arena: Arena, tables: NodeTables, bits: LeafBitmap, liveBytes: number, keyIndex?: KeyIndex): RatchetTree {
+    return new RatchetTree(this.cs, leafCount, arena, tables, bits, liveBytes, keyIndex);
   }
 
   /**

@@ -42,6 +42,14 @@ export class Arena {
   }
 }
 
+/** Entries a chunk needs to hold node indices up to `width - 1`. */
+export function chunkCapacity(c: number, width: number): number {
+  const need = Math.min(CHUNK, width - c * CHUNK);
+  let cap = 16;
+  while (cap < need) cap *= 2;
+  return Math.min(cap, CHUNK);
+}
+
 /** Number of chunks needed for `width` nodes. */
 export function chunkCount(width: number): number {
   return (width + CHUNK - 1) >>> CHUNK_BITS;

@@ -3,8 +3,8 @@
  * that shares all unchanged storage (arena, node and hash chunks) with the
  * base tree, and compacting the arena when garbage dominates it.
  */
-import { RatchetTree, chunkCapacity } from "./ratchet-tree.js";
-import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCount, digestLength, hashChunkBytes, hashSlot } from "./store.js";
+import type { RatchetTree } from "./ratchet-tree.js";
+import { Arena, CHUNK, CHUNK_BITS, CHUNK_MASK, type LeafBitmap, type NodeTables, chunkCapacity, chunkCount, digestLength, hashChunkBytes, hashSlot } from "./store.js";
 import { type NodeIndex, isLeaf, nodeWidth } from "./tree-math.js";
 import { expectDefined } from "@mlskit/core";
 
@@ -94,7 +94,7 @@ export function mergeStaged(base: RatchetTree, staged: StagedChanges): RatchetTr
     own(c);
     expectDefined(tables.hashes[c], "tables.hashes[c]").set(h, hashSlot(leafHashes, n) * nh);
   }
-  let next = new RatchetTree(cs, staged.leafCount, arena, tables, staged.bits.copy(), live);
+  let next = base.successor(staged.leafCount, arena, tables, staged.bits.copy(), live);
   if (base.keyIndexCache !== undefined) next.keyIndexCache = base.keyIndexCache.derive(base, next, changed);
   // Compact when garbage (replaced encodings, other branches) dominates the arena.
   if (arena.used > 2 * live + (1 << 20)) next = compact(next);
@@ -117,5 +117,5 @@ function compact(tree: RatchetTree): RatchetTree {
     }
     spans.push(s);
   }
-  return new RatchetTree(tree.cs, tree.leafCount, arena, { spans, hashes: tree.tables.hashes, leafHashes: tree.tables.leafHashes }, tree.bits, tree.liveBytes, tree.keyIndexCache);
+  return tree.successor(tree.leafCount, arena, { spans, hashes: tree.tables.hashes, leafHashes: tree.tables.leafHashes }, tree.bits, tree.liveBytes, tree.keyIndexCache);
 }
