@@ -9,7 +9,8 @@
  * (browser/page.ts), so that both print the same rows.
  */
 import { fmt, tableLines } from "./measure.js";
-import { type ProtocolFigures, TARGETS } from "./protocol.js";
+import type { ProtocolFigures } from "./protocol.js";
+import { TARGETS } from "./protocol-targets.js";
 
 /** A row: its label, the figure, whether lower ("cost") or higher ("rate") is better, and the target, if any. */
 interface Row {
