@@ -292,6 +292,7 @@ export {
   type GroupStatus,
   type EpochInput,
   ACTIVE,
+  EPOCH_KEYS,
   enterEpoch,
   findCachedProposal,
   epochOf,
@@ -329,6 +330,7 @@ export type {
 export type { ProposalListState, ApplyProposalListOptions } from "./proposals/proposal-list-types.js";
 export { type CreateCommitOptions, type CreatedCommit, createCommit, mergePendingCommit, clearPendingCommit } from "./commit/commit-create.js";
 export { type StagedCommit, stageCommit, mergeStagedCommit } from "./commit/commit-process.js";
+export type { PskSource } from "./commit/commit-common.js";
 export {
   type ProcessedMessage,
   type ReceivedApplicationMessage,

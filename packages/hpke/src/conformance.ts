@@ -161,7 +161,7 @@ export type HpkePqTestVector = Omit<HpkeTestVector, "pkEm" | "skEm">;
 
 /**
  * One check per draft-ietf-hpke-pq-05 vector (ML-KEM and the PQ/T hybrids),
- * through `source`'s {@link KemPrimitive} and this package's HPKE:
+ * through `source`'s `KemPrimitive` and this package's HPKE:
  * DeriveKeyPair(ikmR) (SHAKE256.LabeledDerive) → skRm/pkRm; EncapsDerand(pkR,
  * ikmE) → enc and shared_secret; Decap → shared_secret; the key schedule,
  * every listed encryption and export as for {@link hpkeVectorChecks}.

@@ -100,9 +100,9 @@ export class HashRatchet extends Redacted {
   /**
    * Counts the changes of the ratchet's state since it was created: +1 for
    * each key handed out by {@link next} or {@link get}, and for each key
-   * {@link restore} put back. Failed calls and a {@link restore} that wipes
-   * the key instead change nothing; nor does {@link wipe} (a wiped ratchet
-   * has no state to keep).
+   * {@link peek}ed and then passed to {@link consume}. Failed calls, a peek
+   * alone and a discarded peek change nothing; nor does {@link wipe} (a
+   * wiped ratchet has no state to keep).
    */
   get changeCount(): number {
     return this.#changes;

@@ -12,7 +12,7 @@ export * from "./update-path.js";
 export { TreeView, type FilteredPathEntry, encodeRatchetTreeNodes } from "./tree-view.js";
 export { RatchetTree, type TreeParseLimits } from "./ratchet-tree.js";
 export { TreeDiff, withUnmergedLeaf } from "./tree-diff.js";
-export { leafHashInput, parentHashInput } from "./tree-hash.js";
+export { type Scratch, leafHashInput, parentHashInput } from "./tree-hash.js";
 export { encodeParentHashInput, computeParentHash, originalSiblingTreeHash, treeHashWithout } from "./parent-hash.js";
 export { validateTree, decodeAndValidateTree, type TreeValidationOptions, type RequiredCapabilities } from "./tree-validation.js";
 export { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
