@@ -53,20 +53,6 @@ import { ClientHistory, type ImportHistoryOptions, type ImportedHistory, type Sh
 import { isHistoryRowId } from "./history/history-store.js";
 import { resolveForkOptions } from "./forks/fork-options.js";
 
-export type {
-  ClientOptions,
-  KeyDeletionFailure,
-  CreateGroupOptions,
-  DraftExtensionsOptions,
-  KeyPackageOptions,
-  PublishedKeyPackage,
-  ResumedGroupInput,
-  JoinOptions,
-  JoinExternalOptions,
-  SuccessorOptions,
-  SuccessorGroup,
-} from "./client-options.js";
-
 /**
  * One MLS client. Create it with {@link Client.create}.
  *

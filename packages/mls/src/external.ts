@@ -40,7 +40,7 @@ import { type LeafIndex, RatchetTree } from "@mlskit/ratchet-tree";
 import { resolveSigner } from "./defaults.js";
 import type { ProposalSpec } from "./group.js";
 import { decodeKeyPackageInput } from "./key-package-input.js";
-import type { PublishedKeyPackage } from "./client.js";
+import type { PublishedKeyPackage } from "./client-options.js";
 
 /** Options of `Client.proposeAsNewMember`. */
 export interface NewMemberProposalOptions {

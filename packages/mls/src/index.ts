@@ -17,20 +17,20 @@
  * ```
  * @packageDocumentation
  */
-export {
-  Client,
-  type ClientOptions,
-  type KeyDeletionFailure,
-  type CreateGroupOptions,
-  type DraftExtensionsOptions,
-  type KeyPackageOptions,
-  type PublishedKeyPackage,
-  type JoinOptions,
-  type ResumedGroupInput,
-  type JoinExternalOptions,
-  type SuccessorGroup,
-  type SuccessorOptions,
-} from "./client.js";
+export { Client } from "./client.js";
+export type {
+  ClientOptions,
+  KeyDeletionFailure,
+  CreateGroupOptions,
+  DraftExtensionsOptions,
+  KeyPackageOptions,
+  PublishedKeyPackage,
+  JoinOptions,
+  ResumedGroupInput,
+  JoinExternalOptions,
+  SuccessorGroup,
+  SuccessorOptions,
+} from "./client-options.js";
 export { Group, type GroupView, type MembershipStatus, type MemberRef, type ProposalSpec, type CommitOptions, type GroupInfoOptions, type ProposeOptions } from "./group.js";
 export {
   StagedCommit,
