@@ -14,7 +14,14 @@ export { RatchetTree, type TreeParseLimits } from "./ratchet-tree.js";
 export { TreeDiff, withUnmergedLeaf } from "./tree-diff.js";
 export { type Scratch, leafHashInput, parentHashInput } from "./tree-hash.js";
 export { encodeParentHashInput, computeParentHash, originalSiblingTreeHash, treeHashWithout } from "./parent-hash.js";
-export { validateTree, decodeAndValidateTree, type TreeValidationOptions, type RequiredCapabilities } from "./tree-validation.js";
+export {
+  validateTree,
+  decodeAndValidateTree,
+  decodeAndStartValidation,
+  type TreeUnderValidation,
+  type TreeValidationOptions,
+  type RequiredCapabilities,
+} from "./tree-validation.js";
 export { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
 export {
   type GroupContextFor,

@@ -39,6 +39,14 @@ export interface TreeValidationOptions {
   readonly maxLeaves?: number;
   /** Longest acceptable `not_after - not_before` in seconds (§7.2), when set. */
   readonly maxLifetime?: bigint;
+  /**
+   * The encoding of a LeafNode whose signature the caller made itself (a
+   * joiner's own, from its KeyPackage, §12.4.3.1): a leaf of exactly these
+   * bytes has that valid signature already and is not verified again (its
+   * credential and every other check still apply). Only for a `key_package`
+   * leaf, whose LeafNodeTBS is the leaf's own bytes (§7.2).
+   */
+  readonly signedLeaf?: Uint8Array;
   /** Also require each leaf's capabilities to list the group's cipher suite (§7.2). Default true. */
   readonly checkCipherSuite?: boolean;
 }

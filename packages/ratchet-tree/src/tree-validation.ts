@@ -52,9 +52,35 @@ export async function validateTree(tree: TreeView, options: TreeValidationOption
  * the tree hashes are computed. Returns the tree once everything holds.
  */
 export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint8Array, options: TreeValidationOptions): Promise<RatchetTree> {
+  const { tree, leavesVerified } = await decodeAndStartValidation(cs, bytes, options);
+  await leavesVerified;
+  return tree;
+}
+
+/** A received tree whose every check but the leaf signatures and credentials holds; those are still running. */
+export interface TreeUnderValidation {
+  readonly tree: RatchetTree;
+  /**
+   * Settles once every leaf's signature and credential is checked (§7.3,
+   * §5.3.1): rejects with the {@link ValidationError} of the lowest failing
+   * leaf. The tree is valid only once it resolves; it never rejects unhandled.
+   */
+  readonly leavesVerified: Promise<void>;
+}
+
+/**
+ * {@link decodeAndValidateTree} in two parts: resolves once the tree is
+ * decoded and its hashes, structure and keys are checked, while the leaf
+ * signatures (on a provider's thread pool, some of them) and credentials are
+ * still being checked, so that a joiner can go on with its own work (the
+ * GroupInfo signature, the key schedule) meanwhile and await
+ * `leavesVerified` before it uses the tree. A failure of the other checks
+ * stops further signature work and is thrown here.
+ */
+export async function decodeAndStartValidation(cs: CipherSuiteProvider, bytes: Uint8Array, options: TreeValidationOptions): Promise<TreeUnderValidation> {
   // The leaves cap first: parsing stops at the first node beyond it (limits/tree-too-large).
   const tree = RatchetTree.parse(cs, bytes, options.maxLeaves !== undefined ? { maxLeaves: options.maxLeaves } : {});
-  // Verifications first: they run on other threads (WebCrypto) while this one hashes.
+  // Verifications first: they run on other threads (WebCrypto, node:crypto's pool) while this one hashes.
   const signatures = startSignatureChecks(tree, options);
   try {
     const yielder = new Yielder();
@@ -68,8 +94,7 @@ export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint
     signatures.stop();
     throw e;
   }
-  await signatures.done;
-  return tree;
+  return { tree, leavesVerified: signatures.done };
 }
 
 /** The synchronous checks, with a yield between them so that concurrent verifications keep being refilled. */

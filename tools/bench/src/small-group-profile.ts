@@ -8,8 +8,14 @@
  * primitive's own cost. What remains of an operation is protocol code:
  * encoding, tree work, awaits, copies.
  *
+ * The join (`joinFromWelcome` of a member just added, Welcome and tree as
+ * bytes) is profiled too, each run on a fresh provider (cold key caches, as
+ * the protocol bench's join): its leaf verifications may run on node:crypto's
+ * thread pool, so its `prim:` rows count only what ran on this thread.
+ *
  * Run: `node --expose-gc tools/bench/dist/small-group-profile.js [N] [runs]`
- * (add `--cpu-prof` for a V8 profile of the same loop). Written down in
+ * (add `--cpu-prof` for a V8 profile of the same loop; `ONLY=join` or
+ * `ONLY=commits` for a part). Written down in
  * docs/performance/small-group-profile.md.
  */
 import { writeFileSync } from "node:fs";
@@ -19,7 +25,7 @@ import { type PrimitiveSource, createCryptoProvider } from "@mlskit/hpke";
 import { createApplicationMessage, createCommit, processMessage } from "@mlskit/group";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 import { SUITE, loadOrBuildFixture, newMember } from "./protocol-fixture.js";
-import { commitAdd, median, processCommit, steadyPair } from "./protocol-steps.js";
+import { commitAdd, join, median, processCommit, steadyPair } from "./protocol-steps.js";
 
 interface Tally {
   calls: number;
@@ -168,21 +174,35 @@ const removeTarget = (fixture.backgroundLeaf ?? R.ownLeaf) as LeafIndex;
 const csJ = await nodeCryptoProvider().cipherSuite(SUITE);
 const joiners = await Promise.all(Array.from({ length: runs + WARMUP }, (_, i) => newMember(csJ, `j-${i}`)));
 
-const adds: Uint8Array[] = [];
-await profile(`N=${n} add create`, runs, async (i) => adds.push((await commitAdd(C.cs, C, joiners[i]!.keyPackage)).commit));
-await profile(`N=${n} add process`, runs, (i) => processCommit(R, adds[i]!));
-const removes: Uint8Array[] = [];
-await profile(`N=${n} remove create`, runs, async () => removes.push((await createCommit(C, { proposals: [{ remove: removeTarget }] })).commit));
-await profile(`N=${n} remove process`, runs, (i) => processCommit(R, removes[i]!));
-const updates: Uint8Array[] = [];
-await profile(`N=${n} update create`, runs, async () => updates.push((await createCommit(C, { forcePath: true })).commit));
-await profile(`N=${n} update process`, runs, (i) => processCommit(R, updates[i]!));
-const payload = new Uint8Array(1024).fill(0x61);
-const messages: Uint8Array[] = [];
-const msgRuns = runs * 10;
-for (let i = 0; i < 300; i++) await processMessage(R, await createApplicationMessage(C, payload));
-await profile(`N=${n} message encrypt`, msgRuns, async () => messages.push(await createApplicationMessage(C, payload)));
-let at = 0;
-await profile(`N=${n} message decrypt`, msgRuns - 20, async () => processMessage(R, messages[at++]!));
+const only = process.env.ONLY;
+if (only === undefined || only === "join") {
+  // Inputs first (untimed): each joiner's Welcome and the tree of the epoch it joins, as the protocol bench's join.
+  const inputs: { joiner: (typeof joiners)[number]; welcome: Uint8Array; tree: Uint8Array }[] = [];
+  for (const j of joiners) {
+    const created = await commitAdd(C.cs, C, j.keyPackage);
+    inputs.push({ joiner: j, welcome: created.welcome!, tree: created.pending.state.tree.encode() });
+  }
+  await profile(`N=${n} join (fresh provider)`, runs, async (i) => join(await spec.make().cipherSuite(SUITE), inputs[i]!.joiner, inputs[i]!.welcome, inputs[i]!.tree));
+}
+if (only === undefined || only === "commits") await profileCommitsAndMessages();
+
+async function profileCommitsAndMessages(): Promise<void> {
+  const adds: Uint8Array[] = [];
+  await profile(`N=${n} add create`, runs, async (i) => adds.push((await commitAdd(C.cs, C, joiners[i]!.keyPackage)).commit));
+  await profile(`N=${n} add process`, runs, (i) => processCommit(R, adds[i]!));
+  const removes: Uint8Array[] = [];
+  await profile(`N=${n} remove create`, runs, async () => removes.push((await createCommit(C, { proposals: [{ remove: removeTarget }] })).commit));
+  await profile(`N=${n} remove process`, runs, (i) => processCommit(R, removes[i]!));
+  const updates: Uint8Array[] = [];
+  await profile(`N=${n} update create`, runs, async () => updates.push((await createCommit(C, { forcePath: true })).commit));
+  await profile(`N=${n} update process`, runs, (i) => processCommit(R, updates[i]!));
+  const payload = new Uint8Array(1024).fill(0x61);
+  const messages: Uint8Array[] = [];
+  const msgRuns = runs * 10;
+  for (let i = 0; i < 300; i++) await processMessage(R, await createApplicationMessage(C, payload));
+  await profile(`N=${n} message encrypt`, msgRuns, async () => messages.push(await createApplicationMessage(C, payload)));
+  let at = 0;
+  await profile(`N=${n} message decrypt`, msgRuns - 20, async () => processMessage(R, messages[at++]!));
+}
 
 if (process.env.PROFILE_WINDOWS !== undefined) writeFileSync(process.env.PROFILE_WINDOWS, JSON.stringify(windows));

@@ -5,7 +5,7 @@
  */
 import type { CipherSuiteProvider, CredentialEvent } from "@mlskit/core";
 import type { GroupContext } from "@mlskit/key-schedule";
-import { type RatchetTree, decodeAndValidateTree } from "@mlskit/ratchet-tree";
+import { type RatchetTree, type TreeUnderValidation, decodeAndStartValidation } from "@mlskit/ratchet-tree";
 import { requiredCapabilitiesOf } from "../leaf-nodes/capabilities.js";
 import type { GroupServices } from "../state/group-state.js";
 import type { GroupPolicy } from "../policy/group-policy.js";
@@ -28,15 +28,38 @@ export async function decodeJoinerTree(
   treeBytes: Uint8Array,
   event: CredentialEvent,
 ): Promise<RatchetTree> {
+  const { tree, leavesVerified } = await startJoinerTree(cs, services, policy, gc, treeBytes, event);
+  await leavesVerified;
+  return tree;
+}
+
+/**
+ * {@link decodeJoinerTree} in two parts: resolves once every check but the
+ * leaf signatures and credentials holds; `leavesVerified` settles when those
+ * are done (the caller awaits it before the tree is used as valid).
+ * `ownLeaf`: the encoded LeafNode of the joiner's own KeyPackage, whose
+ * signature the joiner made, so a leaf of exactly these bytes is not
+ * verified again.
+ */
+export function startJoinerTree(
+  cs: CipherSuiteProvider,
+  services: GroupServices,
+  policy: GroupPolicy,
+  gc: GroupContext,
+  treeBytes: Uint8Array,
+  event: CredentialEvent,
+  ownLeaf?: Uint8Array,
+): Promise<TreeUnderValidation> {
   const required = requiredCapabilitiesOf(gc.extensions);
   const lifetime = policy.lifetime;
   const checkLifetimes = lifetime.checkJoinedTree !== false;
-  return decodeAndValidateTree(cs, treeBytes, {
+  return decodeAndStartValidation(cs, treeBytes, {
     groupId: gc.groupId,
     treeHash: gc.treeHash,
     maxLeaves: policy.maxTreeLeaves,
     ...(checkLifetimes ? { now: nowSeconds(lifetime.now), clockSkew: BigInt(Math.floor(lifetime.clockSkew ?? DEFAULT_CLOCK_SKEW_SECONDS)) } : {}),
     ...(required !== undefined ? { requiredCapabilities: required } : {}),
+    ...(ownLeaf !== undefined ? { signedLeaf: ownLeaf } : {}),
     validateCredential: async (leaf) => {
       await services.identityProvider.validateCredential({
         credential: leaf.credential,

@@ -10,14 +10,14 @@ import { bytesEqual, decode, encode } from "@mlskit/codec";
 import { type CipherSuiteProvider, ExtensionType, ValidationError, WireFormat, decryptWithLabel, expectDefined } from "@mlskit/core";
 import { type EpochSecrets, deriveEpochSecrets, deriveInterimTranscriptHash, deriveWelcomeSecret, encodeGroupContext, verifyConfirmationTag } from "@mlskit/key-schedule";
 import { type LeafIndex, type NodeIndex, type RatchetTree, TreePrivateKeys, deriveNodeKeyPair, isAncestorOrSelf, leafToNode, nextPathSecret } from "@mlskit/ratchet-tree";
-import { decodeJoinerTree } from "./joiner-tree.js";
+import { startJoinerTree } from "./joiner-tree.js";
 import { type PskSource, pskSourceOf, resolvePskSecret, welcomeKeyNonce } from "../commit/commit-common.js";
 import { type ResumedGroupSource, type ResumptionKind, checkResumedGroup, findResumedGroup } from "../creation/resumption-join.js";
 import { findExtension } from "../extensions/extensions.js";
-import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignature } from "./group-info.js";
+import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignatureInBackground } from "./group-info.js";
 import { DEFAULT_GROUP_POLICY, type GroupPolicy, checkAcceptedExtensions } from "../policy/group-policy.js";
 import { type GroupServices, type GroupState, enterEpoch } from "../state/group-state.js";
-import { type KeyPackage, encodeKeyPackage, keyPackageRef } from "../key-packages/key-package.js";
+import { type KeyPackage, keyPackageRef } from "../key-packages/key-package.js";
 import { decodeMlsMessage } from "../framing/mls-message.js";
 import { setMemberSummary } from "../proposals/proposal-list.js";
 import { checkExternalSenderKeys } from "../proposals/proposal-list-checks.js";
@@ -93,6 +93,61 @@ export async function decryptWelcome(
   return openGroupInfo(cs, welcome, groupSecrets, source);
 }
 
+/**
+ * §12.4.3.1: "Verify the signature on the GroupInfo ... The public key is
+ * taken from the LeafNode ... with leaf index signer. If the node is blank or
+ * if signature verification fails, return an error." Issued in the
+ * background (the provider's thread pool, if it has one): the returned
+ * promise rejects with `welcome/invalid-group-info-signature`, never
+ * unhandled.
+ */
+function startGroupInfoSignatureCheck(cs: CipherSuiteProvider, tree: RatchetTree, groupInfo: GroupInfo): Promise<void> {
+  const signerKey = tree.signatureKey(groupInfo.signer);
+  if (signerKey === undefined) fail("welcome/signer-blank", "12.4.3.1", `GroupInfo signer leaf ${groupInfo.signer} is blank`);
+  const checked = verifyGroupInfoSignatureInBackground(cs, signerKey, groupInfo).then((ok) => {
+    if (!ok) fail("welcome/invalid-group-info-signature", "12.4.3.1", "invalid GroupInfo signature");
+  });
+  checked.catch(() => {});
+  return checked;
+}
+
+/** §12.4.3.1: our own leaf, and the private keys of our path from the GroupSecrets' path_secret. */
+async function ownLeafAndPathKeys(
+  cs: CipherSuiteProvider,
+  tree: RatchetTree,
+  groupInfo: GroupInfo,
+  groupSecrets: GroupSecrets,
+  keyPackage: KeyPackage,
+  ownLeafBytes: Uint8Array,
+  encryptionPrivateKey: Uint8Array,
+): Promise<{ ownLeaf: LeafIndex; keys: [NodeIndex, Uint8Array][] }> {
+  // §12.4.3.1: "Identify a leaf whose LeafNode is identical to the one in the KeyPackage."
+  const candidates = tree.findEncryptionKey(keyPackage.leafNode.encryptionKey).filter((n) => (n & 1) === 0);
+  const myNode = candidates.find((n) => bytesEqual(expectDefined(tree.nodeBytes(n), "tree.nodeBytes(n)"), ownLeafBytes));
+  if (myNode === undefined) fail("welcome/own-leaf-not-found", "12.4.3.1", "no leaf of the tree is our KeyPackage's LeafNode");
+  const ownLeaf = (myNode >>> 1) as LeafIndex;
+
+  const keys: [NodeIndex, Uint8Array][] = [[leafToNode(ownLeaf), encryptionPrivateKey]];
+  if (groupSecrets.pathSecret !== undefined) {
+    // §12.4.3.1: the lowest common ancestor of my_leaf and the signer gets the path secret's key; each parent up to the root the next.
+    if (groupInfo.signer === ownLeaf) fail("welcome/signer-is-joiner", "12.4.3.1", "the GroupInfo signer is the joiner's own leaf");
+    const path = tree.filteredDirectPath(groupInfo.signer);
+    const start = path.findIndex((n) => isAncestorOrSelf(n, myNode));
+    if (start < 0) fail("welcome/path-secret-node", "12.4.3.1", "no node of the signer's path covers our leaf");
+    let secret = groupSecrets.pathSecret.pathSecret;
+    for (let i = start; i < path.length; i++) {
+      const n = expectDefined(path[i], "path[i]");
+      const kp = await deriveNodeKeyPair(cs, secret);
+      // §12.4.3.1: "The private key MUST be the private key that corresponds to the public key in the node."
+      const pub = tree.encryptionKey(n);
+      if (pub === undefined || !bytesEqual(pub, kp.publicKey)) fail("welcome/path-key-mismatch", "12.4.3.1", `the key derived for node ${n} is not the node's`);
+      keys.push([n, kp.privateKey]);
+      if (i + 1 < path.length) secret = await nextPathSecret(cs, secret);
+    }
+  }
+  return { ownLeaf, keys };
+}
+
 /** Options of {@link joinFromWelcome}. */
 export interface JoinFromWelcomeOptions {
   readonly cs: CipherSuiteProvider;
@@ -164,66 +219,47 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   const treeBytes = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree) ?? options.ratchetTree;
   if (treeBytes === undefined) fail("welcome/missing-ratchet-tree", "12.4.3.1", "the Welcome carries no ratchet_tree: supply it out of band");
   // §12.4.3.1 "Verify the integrity of the ratchet tree": tree hash, parent hashes, leaves (§7.3), unmerged leaves, key uniqueness.
-  const tree: RatchetTree = await decodeJoinerTree(cs, services, policy, gc, treeBytes, "welcome-tree");
-
-  // §12.4.3.1: "Verify the signature on the GroupInfo ... The public key is taken from the LeafNode ... with leaf index signer.
-  // If the node is blank or if signature verification fails, return an error."
-  const signerKey = tree.signatureKey(groupInfo.signer);
-  if (signerKey === undefined) fail("welcome/signer-blank", "12.4.3.1", `GroupInfo signer leaf ${groupInfo.signer} is blank`);
-  if (!(await verifyGroupInfoSignature(cs, signerKey, groupInfo))) fail("welcome/invalid-group-info-signature", "12.4.3.1", "invalid GroupInfo signature");
-
-  // §12.4.3.1: "Identify a leaf whose LeafNode is identical to the one in the KeyPackage."
+  // The leaf signatures are still being verified (partly on the provider's thread pool) when this resolves: the steps below
+  // run meanwhile, and the tree is used only once they are done (a bad leaf is reported first, as the earlier step).
   const ownLeafBytes = encode(leafNodeCodec, keyPackage.leafNode);
-  const candidates = tree.findEncryptionKey(keyPackage.leafNode.encryptionKey).filter((n) => (n & 1) === 0);
-  const myNode = candidates.find((n) => bytesEqual(expectDefined(tree.nodeBytes(n), "tree.nodeBytes(n)"), ownLeafBytes));
-  if (myNode === undefined) fail("welcome/own-leaf-not-found", "12.4.3.1", "no leaf of the tree is our KeyPackage's LeafNode");
-  const ownLeaf = (myNode >>> 1) as LeafIndex;
-
-  const keys: [NodeIndex, Uint8Array][] = [[leafToNode(ownLeaf), options.encryptionPrivateKey]];
-  if (groupSecrets.pathSecret !== undefined) {
-    // §12.4.3.1: the lowest common ancestor of my_leaf and the signer gets the path secret's key; each parent up to the root the next.
-    if (groupInfo.signer === ownLeaf) fail("welcome/signer-is-joiner", "12.4.3.1", "the GroupInfo signer is the joiner's own leaf");
-    const path = tree.filteredDirectPath(groupInfo.signer);
-    const start = path.findIndex((n) => isAncestorOrSelf(n, myNode));
-    if (start < 0) fail("welcome/path-secret-node", "12.4.3.1", "no node of the signer's path covers our leaf");
-    let secret = groupSecrets.pathSecret.pathSecret;
-    for (let i = start; i < path.length; i++) {
-      const n = expectDefined(path[i], "path[i]");
-      const kp = await deriveNodeKeyPair(cs, secret);
-      // §12.4.3.1: "The private key MUST be the private key that corresponds to the public key in the node."
-      const pub = tree.encryptionKey(n);
-      if (pub === undefined || !bytesEqual(pub, kp.publicKey)) fail("welcome/path-key-mismatch", "12.4.3.1", `the key derived for node ${n} is not the node's`);
-      keys.push([n, kp.privateKey]);
-      if (i + 1 < path.length) secret = await nextPathSecret(cs, secret);
+  const { tree, leavesVerified } = await startJoinerTree(cs, services, policy, gc, treeBytes, "welcome-tree", ownLeafBytes);
+  let secrets: EpochSecrets | undefined;
+  let signatureChecked: Promise<void> | undefined;
+  try {
+    signatureChecked = startGroupInfoSignatureCheck(cs, tree, groupInfo);
+    const { ownLeaf, keys } = await ownLeafAndPathKeys(cs, tree, groupInfo, groupSecrets, keyPackage, ownLeafBytes, options.encryptionPrivateKey);
+    // Key schedule from joiner_secret (§8), then the confirmation tag (§12.4.3.1).
+    secrets = await deriveEpochSecrets(cs, {
+      joinerSecret: groupSecrets.joinerSecret,
+      pskSecret,
+      groupContext: encodeGroupContext(gc),
+    });
+    // §12.4.3.1: "Verify the confirmation tag in the GroupInfo using the derived confirmation key and the confirmed_transcript_hash."
+    if (!(await verifyConfirmationTag(cs, secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag))) {
+      fail("welcome/invalid-confirmation-tag", "12.4.3.1", "the GroupInfo's confirmation_tag does not verify");
     }
+    // §12.4.3.1: with a reinit or branch PSK, the new group is in epoch 1 and matches the resumed group (§11.2, §11.3).
+    if (resumed?.group !== undefined) await checkResumedGroup(resumed.psk, resumed.group, gc, tree, services);
+    else if (resumed !== undefined && gc.epoch !== 1n) fail("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
+    const interim = await deriveInterimTranscriptHash(cs, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
+    await leavesVerified;
+    await signatureChecked;
+    setMemberSummary(tree, CredentialTypeSummary.fromTree(tree));
+    return enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {
+      groupContext: gc,
+      tree,
+      privateKeys: new TreePrivateKeys(ownLeaf, keys),
+      ownLeaf,
+      secrets,
+      interimTranscriptHash: interim,
+      confirmationTag: groupInfo.confirmationTag,
+    });
+  } catch (e) {
+    // The failures in the order of §12.4.3.1's steps: the tree's, then the GroupInfo signature's, whatever failed after them.
+    await leavesVerified;
+    await signatureChecked;
+    throw e;
+  } finally {
+    secrets?.wipe();
   }
-
-  // Key schedule from joiner_secret (§8), then the confirmation tag (§12.4.3.1).
-  const secrets: EpochSecrets = await deriveEpochSecrets(cs, {
-    joinerSecret: groupSecrets.joinerSecret,
-    pskSecret,
-    groupContext: encodeGroupContext(gc),
-  });
-  // §12.4.3.1: "Verify the confirmation tag in the GroupInfo using the derived confirmation key and the confirmed_transcript_hash."
-  if (!(await verifyConfirmationTag(cs, secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag))) {
-    secrets.wipe();
-    fail("welcome/invalid-confirmation-tag", "12.4.3.1", "the GroupInfo's confirmation_tag does not verify");
-  }
-  // §12.4.3.1: with a reinit or branch PSK, the new group is in epoch 1 and matches the resumed group (§11.2, §11.3).
-  if (resumed?.group !== undefined) await checkResumedGroup(resumed.psk, resumed.group, gc, tree, services);
-  else if (resumed !== undefined && gc.epoch !== 1n) fail("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
-  const interim = await deriveInterimTranscriptHash(cs, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
-  setMemberSummary(tree, CredentialTypeSummary.fromTree(tree));
-  const state = enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {
-    groupContext: gc,
-    tree,
-    privateKeys: new TreePrivateKeys(ownLeaf, keys),
-    ownLeaf,
-    secrets,
-    interimTranscriptHash: interim,
-    confirmationTag: groupInfo.confirmationTag,
-  });
-  secrets.wipe();
-  void encodeKeyPackage;
-  return state;
 }
