@@ -7,8 +7,8 @@
  * this thread verifies the others: the two cores share the work.
  */
 import { bytesEqual, decode, utf8, varintSize } from "@mlskit/codec";
-import { credentialCodec, expectDefined } from "@mlskit/core";
-import { forEachConcurrent } from "./concurrency.js";
+import { type SignatureCheck, credentialCodec, expectDefined } from "@mlskit/core";
+import { forEachConcurrent, yieldToEventLoop } from "./concurrency.js";
 import { type LeafNode, LeafNodeSource, leafNodeLayout } from "./leaf-node.js";
 import { putOpaque, putVarint, syncHash } from "./tree-hash.js";
 import type { LeafIndex } from "./tree-math.js";
@@ -127,15 +127,30 @@ function signedLeafIndex(tree: TreeView, leaves: readonly LeafIndex[], signedLea
   return undefined;
 }
 
+/** The signature checks of a tree's leaves, started by {@link startSignatureChecks}. */
+export interface SignatureChecks {
+  /**
+   * Completes the checks: verifies on this thread the leaves the provider's
+   * pool has not verified yet (a small tree, the last issued first), then
+   * settles with the failure of the lowest failing leaf. The same promise
+   * on every call; never an unhandled rejection before it is called.
+   */
+  finish(): Promise<void>;
+  /** Another check failed: no further verification is issued. */
+  stop(): void;
+}
+
 /**
  * §7.3: each leaf's signature (LeafNodeTBS, with group_id and leaf_index
- * unless from a KeyPackage) and credential, with up to
+ * unless from a KeyPackage) and credential. Without a thread pool, up to
  * `SIGNATURE_WINDOW_*` verifications in flight (the next issued as soon
- * as one completes). `done` settles with the failure of the lowest failing
- * leaf; after a failure, or `stop()` (another check failed), no further
- * verification is issued.
+ * as one completes). With one (`verifyBatch`), a large tree's leaves go in
+ * chunks (after a failure no further chunk is issued); a small tree's all at
+ * once, one job each, and whatever the pool has not done when the caller
+ * needs the result is verified here ({@link SignatureChecks.finish}): this
+ * thread never waits for a pool that another process keeps from running.
  */
-export function startSignatureChecks(tree: TreeView, options: TreeValidationOptions): { done: Promise<void>; stop(): void } {
+export function startSignatureChecks(tree: TreeView, options: TreeValidationOptions): SignatureChecks {
   let stopped = false;
   const members = [...tree.leaves()];
   const signed = options.signedLeaf !== undefined ? signedLeafIndex(tree, members, options.signedLeaf) : undefined;
@@ -163,12 +178,14 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
       record({ l, error: "credential", cause });
     }
   };
-  const check = async (i: number): Promise<void> => {
-    if (stopped || failure !== undefined) return;
-    const l = expectDefined(leaves[i], "leaves[i]");
+  const verifyHere = async (l: LeafIndex): Promise<void> => {
     const x = signatureCheck(l);
     if (!(await cs.verify(x.publicKey, x.message, x.signature))) return record({ l, error: "signature" });
     await credential(l);
+  };
+  const check = async (i: number): Promise<void> => {
+    if (stopped || failure !== undefined) return;
+    await verifyHere(expectDefined(leaves[i], "leaves[i]"));
   };
   const verifyBatch = cs.verifyBatch?.bind(cs);
   const checkChunk = async (chunk: readonly LeafIndex[]): Promise<void> => {
@@ -179,21 +196,26 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     await Promise.all(chunk.map((l, k) => (results[k] === true ? credential(l) : record({ l, error: "signature" }))));
   };
   const window = syncHash(cs) !== undefined ? SIGNATURE_WINDOW_SYNC_HASH : SIGNATURE_WINDOW_ASYNC_HASH;
-  let verified: Promise<void>;
-  if (verifyBatch === undefined) verified = forEachConcurrent(leaves.length, window, check);
-  else if (leaves.length >= BATCH_MIN_LEAVES) {
-    // A provider that verifies in batches on its own threads (node:crypto) gets chunks of leaves, a window of them in flight.
-    verified = forEachConcurrent(Math.ceil(leaves.length / BATCH), Math.max(1, SIGNATURE_WINDOW_SYNC_HASH / BATCH), (c) => checkChunk(leaves.slice(c * BATCH, (c + 1) * BATCH)));
-  } else {
-    // A small tree: the pool's share issued first, the rest verified here while the pool works.
-    const pooled = poolShare(leaves.length);
-    const onPool = pooled > 0 ? checkChunk(leaves.slice(leaves.length - pooled)) : Promise.resolve();
-    const rest = leaves.length - pooled;
-    verified = Promise.all([onPool, forEachConcurrent(rest, window, check)]).then(() => undefined);
-  }
   // The caller's own leaf: its credential still goes to the application.
-  if (signed !== undefined) verified = Promise.all([verified, credential(signed)]).then(() => undefined);
-  const done = verified.then(async () => {
+  const own = signed !== undefined ? credential(signed) : Promise.resolve();
+  let verified: () => Promise<void>;
+  if (verifyBatch === undefined || leaves.length < POOL_MIN_LEAVES) {
+    const all = forEachConcurrent(leaves.length, window, check);
+    all.catch(() => {});
+    verified = () => all;
+  } else if (leaves.length >= BATCH_MIN_LEAVES) {
+    // A large tree: chunks of leaves, a window of them in flight.
+    const all = forEachConcurrent(Math.ceil(leaves.length / BATCH), Math.max(1, SIGNATURE_WINDOW_SYNC_HASH / BATCH), (c) => checkChunk(leaves.slice(c * BATCH, (c + 1) * BATCH)));
+    all.catch(() => {});
+    verified = () => all;
+  } else {
+    const answered = (l: LeafIndex, ok: boolean): Promise<void> | void => (ok ? credential(l) : record({ l, error: "signature" }));
+    verified = racePool(leaves, verifyBatch, signatureCheck, verifyHere, answered, () => stopped);
+  }
+  let finished: Promise<void> | undefined;
+  const settle = async (): Promise<void> => {
+    await verified();
+    await own;
     if (failure === undefined) return;
     if (failure.error === "signature") {
       // §5.1.1: a signature that verifies proves its key valid (verify refuses every key signaturePublicKeyProblem
@@ -207,13 +229,51 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     // Name the reason (e.g. the failing certificate) in the message itself, not only in `cause`.
     const reason = failure.cause instanceof Error ? `: ${failure.cause.message}` : "";
     fail("tree/credential-invalid", "5.3.1", `the credential of leaf ${failure.l} was rejected${reason}`, failure.cause);
-  });
-  // Failures surface when `done` is awaited; never as an unhandled rejection.
-  done.catch(() => {});
+  };
   return {
-    done,
+    finish: () => (finished ??= settle()),
     stop() {
       stopped = true;
     },
+  };
+}
+
+/**
+ * A small tree's leaves on the pool, one job each, all issued now; the
+ * returned `finish` verifies here, from the last issued (the pool takes
+ * jobs first in, first out), each leaf whose job has not answered, looking
+ * for answers between two. A job that answers after its leaf was verified
+ * here is ignored.
+ */
+function racePool(
+  leaves: readonly LeafIndex[],
+  verifyBatch: (items: readonly SignatureCheck[]) => Promise<boolean[]>,
+  signatureCheck: (l: LeafIndex) => SignatureCheck,
+  verifyHere: (l: LeafIndex) => Promise<void>,
+  answered: (l: LeafIndex, ok: boolean) => Promise<void> | void,
+  stopped: () => boolean,
+): () => Promise<void> {
+  const pending = new Set(leaves);
+  const settled: (Promise<void> | void)[] = [];
+  for (const l of leaves) {
+    verifyBatch([signatureCheck(l)]).then(
+      (r) => {
+        if (pending.delete(l)) settled.push(answered(l, r[0] === true));
+      },
+      () => {}, // the leaf stays pending: verified here
+    );
+  }
+  return async () => {
+    for (let next = leaves.length - 1; pending.size > 0 && !stopped();) {
+      // Collect the answers that came in (the pool's completions run before a macrotask).
+      await yieldToEventLoop();
+      while (next >= 0 && !pending.has(expectDefined(leaves[next], "leaves[next]"))) next--;
+      const l = leaves[next];
+      if (l === undefined) break;
+      pending.delete(l);
+      settled.push(verifyHere(l));
+    }
+    // eslint-disable-next-line @typescript-eslint/await-thenable
+    await Promise.all(settled);
   };
 }

@@ -43,7 +43,7 @@ export async function validateTree(tree: TreeView, options: TreeValidationOption
     signatures.stop();
     throw e;
   }
-  await signatures.done;
+  await signatures.finish();
 }
 
 /**
@@ -52,8 +52,8 @@ export async function validateTree(tree: TreeView, options: TreeValidationOption
  * the tree hashes are computed. Returns the tree once everything holds.
  */
 export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint8Array, options: TreeValidationOptions): Promise<RatchetTree> {
-  const { tree, leavesVerified } = await decodeAndStartValidation(cs, bytes, options);
-  await leavesVerified;
+  const { tree, verifyLeaves } = await decodeAndStartValidation(cs, bytes, options);
+  await verifyLeaves();
   return tree;
 }
 
@@ -61,11 +61,13 @@ export async function decodeAndValidateTree(cs: CipherSuiteProvider, bytes: Uint
 export interface TreeUnderValidation {
   readonly tree: RatchetTree;
   /**
-   * Settles once every leaf's signature and credential is checked (§7.3,
-   * §5.3.1): rejects with the {@link ValidationError} of the lowest failing
-   * leaf. The tree is valid only once it resolves; it never rejects unhandled.
+   * Completes the leaf checks (§7.3, §5.3.1): verifies on this thread what
+   * the provider's pool has not verified yet, and resolves once every leaf's
+   * signature and credential is checked, or rejects with the
+   * {@link ValidationError} of the lowest failing leaf. The tree is valid
+   * only once it resolves. The same promise on every call.
    */
-  readonly leavesVerified: Promise<void>;
+  verifyLeaves(): Promise<void>;
 }
 
 /**
@@ -73,8 +75,8 @@ export interface TreeUnderValidation {
  * decoded and its hashes, structure and keys are checked, while the leaf
  * signatures (on a provider's thread pool, some of them) and credentials are
  * still being checked, so that a joiner can go on with its own work (the
- * GroupInfo signature, the key schedule) meanwhile and await
- * `leavesVerified` before it uses the tree. A failure of the other checks
+ * GroupInfo signature, the key schedule) meanwhile and call
+ * `verifyLeaves` before it uses the tree. A failure of the other checks
  * stops further signature work and is thrown here.
  */
 export async function decodeAndStartValidation(cs: CipherSuiteProvider, bytes: Uint8Array, options: TreeValidationOptions): Promise<TreeUnderValidation> {
@@ -94,7 +96,7 @@ export async function decodeAndStartValidation(cs: CipherSuiteProvider, bytes: U
     signatures.stop();
     throw e;
   }
-  return { tree, leavesVerified: signatures.done };
+  return { tree, verifyLeaves: () => signatures.finish() };
 }
 
 /** The synchronous checks, with a yield between them so that concurrent verifications keep being refilled. */

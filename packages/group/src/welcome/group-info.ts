@@ -1,6 +1,6 @@
 /** `GroupInfo` and `GroupInfoTBS` (RFC 9420 §12.4.3), with the GroupInfo signature. */
 import { type Codec, type Reader, Writer, opaque } from "@mlskit/codec";
-import { type CipherSuiteProvider, type Extension, encodeSignContent, extensionsCodec, signWithLabel, verifyWithLabel } from "@mlskit/core";
+import { type CipherSuiteProvider, type Extension, extensionsCodec, signWithLabel, verifyWithLabel } from "@mlskit/core";
 import { type GroupContext, groupContextCodec } from "@mlskit/key-schedule";
 import type { LeafIndex } from "@mlskit/ratchet-tree";
 
@@ -74,15 +74,4 @@ export async function signGroupInfo(cs: CipherSuiteProvider, signaturePrivateKey
  */
 export function verifyGroupInfoSignature(cs: CipherSuiteProvider, publicKey: Uint8Array, gi: GroupInfo): Promise<boolean> {
   return verifyWithLabel(cs, publicKey, GROUP_INFO_TBS_LABEL, encodeGroupInfoTbs(gi), gi.signature);
-}
-
-/**
- * {@link verifyGroupInfoSignature} on the provider's thread pool when it
- * has one (`verifyBatch`, node:crypto): a joiner issues it and goes on with
- * its own work (§12.4.3.1) while it runs.
- */
-export function verifyGroupInfoSignatureInBackground(cs: CipherSuiteProvider, publicKey: Uint8Array, gi: GroupInfo): Promise<boolean> {
-  if (cs.verifyBatch === undefined) return verifyGroupInfoSignature(cs, publicKey, gi);
-  const message = encodeSignContent(GROUP_INFO_TBS_LABEL, encodeGroupInfoTbs(gi));
-  return cs.verifyBatch([{ publicKey, message, signature: gi.signature }]).then((r) => r[0] === true);
 }

@@ -28,15 +28,15 @@ export async function decodeJoinerTree(
   treeBytes: Uint8Array,
   event: CredentialEvent,
 ): Promise<RatchetTree> {
-  const { tree, leavesVerified } = await startJoinerTree(cs, services, policy, gc, treeBytes, event);
-  await leavesVerified;
+  const { tree, verifyLeaves } = await startJoinerTree(cs, services, policy, gc, treeBytes, event);
+  await verifyLeaves();
   return tree;
 }
 
 /**
  * {@link decodeJoinerTree} in two parts: resolves once every check but the
- * leaf signatures and credentials holds; `leavesVerified` settles when those
- * are done (the caller awaits it before the tree is used as valid).
+ * leaf signatures and credentials holds; `verifyLeaves()` completes those
+ * (the caller awaits it before the tree is used as valid).
  * `ownLeaf`: the encoded LeafNode of the joiner's own KeyPackage, whose
  * signature the joiner made, so a leaf of exactly these bytes is not
  * verified again.

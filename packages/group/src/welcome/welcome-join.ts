@@ -14,7 +14,7 @@ import { startJoinerTree } from "./joiner-tree.js";
 import { type PskSource, pskSourceOf, resolvePskSecret, welcomeKeyNonce } from "../commit/commit-common.js";
 import { type ResumedGroupSource, type ResumptionKind, checkResumedGroup, findResumedGroup } from "../creation/resumption-join.js";
 import { findExtension } from "../extensions/extensions.js";
-import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignatureInBackground } from "./group-info.js";
+import { type GroupInfo, groupInfoCodec, verifyGroupInfoSignature } from "./group-info.js";
 import { DEFAULT_GROUP_POLICY, type GroupPolicy, checkAcceptedExtensions } from "../policy/group-policy.js";
 import { type GroupServices, type GroupState, enterEpoch } from "../state/group-state.js";
 import { type KeyPackage, keyPackageRef } from "../key-packages/key-package.js";
@@ -96,19 +96,12 @@ export async function decryptWelcome(
 /**
  * §12.4.3.1: "Verify the signature on the GroupInfo ... The public key is
  * taken from the LeafNode ... with leaf index signer. If the node is blank or
- * if signature verification fails, return an error." Issued in the
- * background (the provider's thread pool, if it has one): the returned
- * promise rejects with `welcome/invalid-group-info-signature`, never
- * unhandled.
+ * if signature verification fails, return an error."
  */
-function startGroupInfoSignatureCheck(cs: CipherSuiteProvider, tree: RatchetTree, groupInfo: GroupInfo): Promise<void> {
+async function checkGroupInfoSignature(cs: CipherSuiteProvider, tree: RatchetTree, groupInfo: GroupInfo): Promise<void> {
   const signerKey = tree.signatureKey(groupInfo.signer);
   if (signerKey === undefined) fail("welcome/signer-blank", "12.4.3.1", `GroupInfo signer leaf ${groupInfo.signer} is blank`);
-  const checked = verifyGroupInfoSignatureInBackground(cs, signerKey, groupInfo).then((ok) => {
-    if (!ok) fail("welcome/invalid-group-info-signature", "12.4.3.1", "invalid GroupInfo signature");
-  });
-  checked.catch(() => {});
-  return checked;
+  if (!(await verifyGroupInfoSignature(cs, signerKey, groupInfo))) fail("welcome/invalid-group-info-signature", "12.4.3.1", "invalid GroupInfo signature");
 }
 
 /** §12.4.3.1: our own leaf, and the private keys of our path from the GroupSecrets' path_secret. */
@@ -222,11 +215,10 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
   // The leaf signatures are still being verified (partly on the provider's thread pool) when this resolves: the steps below
   // run meanwhile, and the tree is used only once they are done (a bad leaf is reported first, as the earlier step).
   const ownLeafBytes = encode(leafNodeCodec, keyPackage.leafNode);
-  const { tree, leavesVerified } = await startJoinerTree(cs, services, policy, gc, treeBytes, "welcome-tree", ownLeafBytes);
+  const { tree, verifyLeaves } = await startJoinerTree(cs, services, policy, gc, treeBytes, "welcome-tree", ownLeafBytes);
   let secrets: EpochSecrets | undefined;
-  let signatureChecked: Promise<void> | undefined;
   try {
-    signatureChecked = startGroupInfoSignatureCheck(cs, tree, groupInfo);
+    await checkGroupInfoSignature(cs, tree, groupInfo);
     const { ownLeaf, keys } = await ownLeafAndPathKeys(cs, tree, groupInfo, groupSecrets, keyPackage, ownLeafBytes, options.encryptionPrivateKey);
     // Key schedule from joiner_secret (§8), then the confirmation tag (§12.4.3.1).
     secrets = await deriveEpochSecrets(cs, {
@@ -242,8 +234,7 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
     if (resumed?.group !== undefined) await checkResumedGroup(resumed.psk, resumed.group, gc, tree, services);
     else if (resumed !== undefined && gc.epoch !== 1n) fail("welcome/reinit-branch-epoch", "12.4.3.1", "a reinit/branch Welcome must start epoch 1");
     const interim = await deriveInterimTranscriptHash(cs, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
-    await leavesVerified;
-    await signatureChecked;
+    await verifyLeaves();
     setMemberSummary(tree, CredentialTypeSummary.fromTree(tree));
     return enterEpoch({ cs, policy, services, signaturePrivateKey: options.signaturePrivateKey }, undefined, {
       groupContext: gc,
@@ -255,9 +246,8 @@ export async function joinFromWelcome(options: JoinFromWelcomeOptions): Promise<
       confirmationTag: groupInfo.confirmationTag,
     });
   } catch (e) {
-    // The failures in the order of §12.4.3.1's steps: the tree's, then the GroupInfo signature's, whatever failed after them.
-    await leavesVerified;
-    await signatureChecked;
+    // The tree's failure first (its step comes before these, §12.4.3.1), whatever failed after it.
+    await verifyLeaves();
     throw e;
   } finally {
     secrets?.wipe();
