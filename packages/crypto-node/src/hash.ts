@@ -4,6 +4,7 @@
  * twin in a settled promise, so the protocol's `hashSync`/`kdfExpandSync`
  * paths apply.
  */
+import * as nodeCrypto from "node:crypto";
 import { createHash, createHmac } from "node:crypto";
 import { HpkeKdfId } from "@mlskit/core";
 import type { HashPrimitive, Kdf } from "@mlskit/hpke";
@@ -13,7 +14,11 @@ type HashName = HashPrimitive["name"];
 const NODE_NAME: Readonly<Record<HashName, string>> = { "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512" };
 const LENGTH: Readonly<Record<HashName, number>> = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
 
+/** `crypto.hash` (Node 20.12, 21.7): one-shot, about half the cost of a `Hash` object for the short inputs of tree hashing. */
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, outputEncoding: "buffer") => Buffer }).hash;
+
 function digest(name: HashName, data: Uint8Array): Uint8Array {
+  if (oneShot !== undefined) return u8(oneShot(NODE_NAME[name], data, "buffer"));
   return u8(createHash(NODE_NAME[name]).update(data).digest());
 }
 
