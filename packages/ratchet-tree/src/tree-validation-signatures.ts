@@ -7,8 +7,9 @@
  * this thread verifies the others: the two cores share the work.
  */
 import { bytesEqual, decode, utf8, varintSize } from "@mlskit/codec";
-import { type SignatureCheck, credentialCodec, expectDefined } from "@mlskit/core";
-import { forEachConcurrent, yieldToEventLoop } from "./concurrency.js";
+import { credentialCodec, expectDefined } from "@mlskit/core";
+import { forEachConcurrent } from "./concurrency.js";
+import { RACE_MIN_LEAVES, raceThreadPool } from "./tree-validation-pool.js";
 import { type LeafNode, LeafNodeSource, leafNodeLayout } from "./leaf-node.js";
 import { putOpaque, putVarint, syncHash } from "./tree-hash.js";
 import type { LeafIndex } from "./tree-math.js";
@@ -29,28 +30,10 @@ const SIGNATURE_WINDOW_ASYNC_HASH = 256;
 const BATCH = 32;
 /**
  * Leaves from which all signatures go to the provider's thread pool, in
- * chunks of {@link BATCH} with a window in flight; below it, a share
- * ({@link poolShare}) goes in one batch and this thread verifies the rest.
+ * chunks of {@link BATCH} with a window in flight; below it, they race
+ * (`tree-validation-pool.ts`).
  */
 const BATCH_MIN_LEAVES = 64;
-
-/**
- * Below {@link BATCH_MIN_LEAVES}, the share of the leaves sent to the pool
- * (issued first, in one batch; this thread verifies the rest meanwhile,
- * then goes on with the join while the pool works), and the fewest leaves
- * worth a pool round trip. Measured at N = 16 (16 leaves to verify, quiet
- * machine, medians of 150 alternated joins): all here 1.84-1.94 ms, pool
- * shares 0.5 / 0.7 / 0.8 / 0.9 / 1: 1.61 / 1.31-1.33 / 1.21-1.24 /
- * 1.26-1.28 / 1.31-1.33 ms; at N = 2 (2 leaves) all on the pool 0.59 ms
- * against 0.63 ms here.
- */
-const POOL_SHARE = 0.8;
-const POOL_MIN_LEAVES = 2;
-
-/** How many of `leaves` signatures (fewer than BATCH_MIN_LEAVES) go to the provider's pool. */
-function poolShare(leaves: number): number {
-  return leaves < POOL_MIN_LEAVES ? 0 : Math.round(leaves * POOL_SHARE);
-}
 
 const LEAF_NODE_TBS_LABEL = utf8("MLS 1.0 LeafNodeTBS");
 
@@ -199,7 +182,7 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
   // The caller's own leaf: its credential still goes to the application.
   const own = signed !== undefined ? credential(signed) : Promise.resolve();
   let verified: () => Promise<void>;
-  if (verifyBatch === undefined || leaves.length < POOL_MIN_LEAVES) {
+  if (verifyBatch === undefined || leaves.length < RACE_MIN_LEAVES) {
     const all = forEachConcurrent(leaves.length, window, check);
     all.catch(() => {});
     verified = () => all;
@@ -210,7 +193,7 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     verified = () => all;
   } else {
     const answered = (l: LeafIndex, ok: boolean): Promise<void> | void => (ok ? credential(l) : record({ l, error: "signature" }));
-    verified = racePool(leaves, verifyBatch, signatureCheck, verifyHere, answered, () => stopped);
+    verified = raceThreadPool(leaves, verifyBatch, signatureCheck, verifyHere, answered, () => stopped);
   }
   let finished: Promise<void> | undefined;
   const settle = async (): Promise<void> => {
@@ -235,45 +218,5 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     stop() {
       stopped = true;
     },
-  };
-}
-
-/**
- * A small tree's leaves on the pool, one job each, all issued now; the
- * returned `finish` verifies here, from the last issued (the pool takes
- * jobs first in, first out), each leaf whose job has not answered, looking
- * for answers between two. A job that answers after its leaf was verified
- * here is ignored.
- */
-function racePool(
-  leaves: readonly LeafIndex[],
-  verifyBatch: (items: readonly SignatureCheck[]) => Promise<boolean[]>,
-  signatureCheck: (l: LeafIndex) => SignatureCheck,
-  verifyHere: (l: LeafIndex) => Promise<void>,
-  answered: (l: LeafIndex, ok: boolean) => Promise<void> | void,
-  stopped: () => boolean,
-): () => Promise<void> {
-  const pending = new Set(leaves);
-  const settled: (Promise<void> | void)[] = [];
-  for (const l of leaves) {
-    verifyBatch([signatureCheck(l)]).then(
-      (r) => {
-        if (pending.delete(l)) settled.push(answered(l, r[0] === true));
-      },
-      () => {}, // the leaf stays pending: verified here
-    );
-  }
-  return async () => {
-    for (let next = leaves.length - 1; pending.size > 0 && !stopped();) {
-      // Collect the answers that came in (the pool's completions run before a macrotask).
-      await yieldToEventLoop();
-      while (next >= 0 && !pending.has(expectDefined(leaves[next], "leaves[next]"))) next--;
-      const l = leaves[next];
-      if (l === undefined) break;
-      pending.delete(l);
-      settled.push(verifyHere(l));
-    }
-    // eslint-disable-next-line @typescript-eslint/await-thenable
-    await Promise.all(settled);
   };
 }

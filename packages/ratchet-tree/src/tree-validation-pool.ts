@@ -1,0 +1,73 @@
+/**
+ * A small tree's leaf signatures (§7.3) shared between the provider's thread
+ * pool (`verifyBatch`, node:crypto) and this thread: a share of them issued
+ * to the pool at once, one job each, while the joiner goes on with its own
+ * work; when it needs the result, this thread verifies what the pool has not
+ * answered, from the last leaf down (the pool takes jobs first in, first
+ * out), looking for answers between two. It never waits for the pool, so a
+ * pool that other processes keep from running costs it little.
+ *
+ * The share follows what the pool did in the previous joins of this process
+ * (each job the pool did not answer in time is verified twice, the pool's
+ * copy wasted): on a quiet machine it answers most and gets all; on one
+ * whose other core is taken, it answers few, and gets fewer jobs (down to
+ * {@link MIN_SHARE}). Measured at N = 16 (16 leaves to verify): see
+ * docs/performance/small-group-profile.md, "Join at N = 16".
+ */
+import { type SignatureCheck, expectDefined } from "@mlskit/core";
+import { yieldToEventLoop } from "./concurrency.js";
+import type { LeafIndex } from "./tree-math.js";
+
+/** The fewest leaves worth a pool round trip (each job costs this thread ~10 µs to issue and collect, a verification ~60). */
+export const RACE_MIN_LEAVES = 2;
+const MIN_SHARE = 1 / 8;
+
+/** Share of the leaves issued to the pool in the next join (process-wide; only speed depends on it). */
+let share = 1;
+
+/**
+ * Issues `share` of `leaves` to the pool now; the returned function completes
+ * them (see the file comment). `answered(l, ok)` takes each leaf's outcome
+ * once, from the pool or from `verifyHere`, never both.
+ */
+export function raceThreadPool(
+  leaves: readonly LeafIndex[],
+  verifyBatch: (items: readonly SignatureCheck[]) => Promise<boolean[]>,
+  signatureCheck: (l: LeafIndex) => SignatureCheck,
+  verifyHere: (l: LeafIndex) => Promise<void>,
+  answered: (l: LeafIndex, ok: boolean) => Promise<void> | void,
+  stopped: () => boolean,
+): () => Promise<void> {
+  const pending = new Set(leaves);
+  const settled: (Promise<void> | void)[] = [];
+  const issued = Math.max(1, Math.round(leaves.length * share));
+  let byPool = 0;
+  // The first `issued` leaves to the pool; this thread starts from the other end.
+  for (const l of leaves.slice(0, issued)) {
+    verifyBatch([signatureCheck(l)]).then(
+      (r) => {
+        if (!pending.delete(l)) return;
+        byPool++;
+        settled.push(answered(l, r[0] === true));
+      },
+      () => {}, // the leaf stays pending: verified here
+    );
+  }
+  return async () => {
+    for (let next = leaves.length - 1; pending.size > 0 && !stopped();) {
+      // Collect the answers that came in (the pool's completions run before a macrotask).
+      await yieldToEventLoop();
+      while (next >= 0 && !pending.has(expectDefined(leaves[next], "leaves[next]"))) next--;
+      const l = leaves[next];
+      if (l === undefined) break;
+      pending.delete(l);
+      settled.push(verifyHere(l));
+    }
+    // The pool's share next time, halfway to what it covered this time: one leaf more than it answered, or, when it
+    // answered all it was given, twice that (it may keep up with more; back from MIN_SHARE to all in a few joins).
+    const covered = byPool === issued ? (2 * issued) / leaves.length : (byPool + 1) / leaves.length;
+    share = Math.min(1, Math.max(MIN_SHARE, (share + covered) / 2));
+    // eslint-disable-next-line @typescript-eslint/await-thenable
+    await Promise.all(settled);
+  };
+}
