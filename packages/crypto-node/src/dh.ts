@@ -2,9 +2,10 @@
  * DH groups for DHKEM (RFC 9180 §7.1) on node:crypto: X25519, X448 (RFC 7748)
  * and P-256, P-384, P-521, through `diffieHellman` on cached `KeyObject`s.
  */
-import { type KeyObject, createECDH, diffieHellman, generateKeyPair as generateKeyPairOnPool, randomBytes } from "node:crypto";
+import { type KeyObject, createECDH, diffieHellman, generateKeyPairSync, randomBytes } from "node:crypto";
 import { HpkeKemId, type KeyPair, expectDefined } from "@mlskit/core";
-import type { DhGroup } from "@mlskit/hpke";
+import type { DhGroup, EphemeralDh } from "@mlskit/hpke";
+import { type MontgomeryCurve, type PooledKeyPair, generateOnThreadPoolAsync, takePooledKeyPair } from "./key-pool.js";
 import { type KeyCache, type NistCurve, ecPrivateKey, ecPublicKey, okpPrivateKey, okpPublicBytes, okpPublicKey, u8 } from "./keys.js";
 import { checkLength, settle } from "./settle.js";
 
@@ -19,9 +20,10 @@ function dhBytes(privateKey: KeyObject, publicKey: KeyObject, length: number): U
 }
 
 /**
- * Key generations asked for in one turn of the event loop beyond which the
- * rest run on node:crypto's thread pool. One call, or a few (a small
- * group's Commit), is fastest synchronously (a pool job costs a round trip);
+ * Key generations asked for in one turn of the event loop, when none
+ * generated ahead of time is ready (key-pool.ts), beyond which the rest run
+ * on node:crypto's thread pool. One call, or a few, is fastest synchronously
+ * (a thread-pool job costs a round trip);
  * a burst — the N - 1 encapsulations of a full-path Commit in a group of
  * blank parents, issued together by TreeKEM — then spreads its key
  * generations (a scalar multiplication each, a third of an Encap) over the
@@ -43,30 +45,19 @@ function inBurst(): boolean {
   return ++burstCount > BURST;
 }
 
-/** An OKP key pair generated on the thread pool, as raw bytes; the private KeyObject is cached for the DH that follows. */
-function okpKeyPairOnPool(crv: "X25519" | "X448", keys: KeyCache): Promise<KeyPair> {
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject): void => {
-      if (err !== null) return reject(err);
-      try {
-        // Decoded into Node's Buffer pool, copied out, and the pooled bytes wiped (a private key).
-        const decoded = Buffer.from(privateKey.export({ format: "jwk" }).d ?? "", "base64url");
-        const privateBytes = new Uint8Array(decoded);
-        decoded.fill(0);
-        if (privateBytes.length !== (crv === "X25519" ? 32 : 56)) throw new RangeError(`${crv} key generation gave ${privateBytes.length} bytes`);
-        keys.putPrivateKey(crv, privateBytes, privateKey);
-        resolve({ privateKey: privateBytes, publicKey: u8(Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url")) });
-      } catch (e) {
-        reject(e);
-      }
-    };
-    if (crv === "X25519") generateKeyPairOnPool("x25519", undefined, done);
-    else generateKeyPairOnPool("x448", undefined, done);
-  });
+/** A generated key pair handed out as raw bytes (a leaf or KeyPackage key); its private KeyObject is cached for later DHs. */
+function handOut(crv: MontgomeryCurve, length: number, pair: PooledKeyPair, keys: KeyCache): KeyPair {
+  // Decoded into Node's Buffer pool, copied out, and the pooled bytes wiped (a private key).
+  const decoded = Buffer.from(pair.privateKey.export({ format: "jwk" }).d ?? "", "base64url");
+  const privateKey = new Uint8Array(decoded);
+  decoded.fill(0);
+  if (privateKey.length !== length) throw new RangeError(`${crv} key generation gave ${privateKey.length} bytes`);
+  keys.putPrivateKey(crv, privateKey, pair.privateKey);
+  return { privateKey, publicKey: pair.publicKey };
 }
 
 /** X25519 / X448: raw 32/56-byte keys (RFC 9180 §7.1.1); DeriveKeyPair uses the expanded bytes directly. */
-function montgomeryGroup(kemId: number, crv: "X25519" | "X448", length: number, keys: KeyCache): DhGroup {
+function montgomeryGroup(kemId: number, crv: MontgomeryCurve, length: number, keys: KeyCache): DhGroup {
   const priv = (sk: Uint8Array): KeyObject => {
     checkLength("private key", sk, length);
     return keys.privateKey(crv, sk, () => okpPrivateKey(crv, sk));
@@ -75,6 +66,11 @@ function montgomeryGroup(kemId: number, crv: "X25519" | "X448", length: number, 
     checkLength("public key", pk, length);
     return keys.publicKey(crv, pk, () => okpPublicKey(crv, pk));
   };
+  const dhWith = (pair: PooledKeyPair, pkRKey: KeyObject): EphemeralDh => ({ dh: dhBytes(pair.privateKey, pkRKey, length), enc: pair.publicKey });
+  const generatedHere = (): PooledKeyPair => {
+    const pair = crv === "X25519" ? generateKeyPairSync("x25519") : generateKeyPairSync("x448");
+    return { privateKey: pair.privateKey, publicKey: okpPublicBytes(pair.privateKey) };
+  };
   return Object.freeze({
     kemId,
     publicKeyLength: length,
@@ -82,16 +78,33 @@ function montgomeryGroup(kemId: number, crv: "X25519" | "X448", length: number, 
     dhLength: length,
     bitmask: undefined,
     isValidPrivateKey: (sk: Uint8Array): boolean => sk.length === length,
-    // GenerateKeyPair (RFC 9180 §4): any random string is a key (RFC 7748 §5). The KeyObject stays cached for Encap's DH.
-    generateKeyPair: (): Promise<KeyPair> =>
-      inBurst()
-        ? okpKeyPairOnPool(crv, keys)
-        : settle(() => {
-            const privateKey = u8(randomBytes(length));
-            const key = okpPrivateKey(crv, privateKey);
-            keys.putPrivateKey(crv, privateKey, key);
-            return { privateKey, publicKey: okpPublicBytes(key) };
-          }),
+    // GenerateKeyPair (RFC 9180 §4): any random string is a key (RFC 7748 §5). One generated ahead of time when ready
+    // (key-pool.ts), else on the thread pool within a burst, else here. The KeyObject stays cached for later DHs.
+    generateKeyPair: (): Promise<KeyPair> => {
+      const pooled = takePooledKeyPair(crv);
+      if (pooled !== undefined) return settle(() => handOut(crv, length, pooled, keys));
+      if (inBurst()) return generateOnThreadPoolAsync(crv).then((pair) => handOut(crv, length, pair, keys));
+      return settle(() => {
+        const privateKey = u8(randomBytes(length));
+        const key = okpPrivateKey(crv, privateKey);
+        keys.putPrivateKey(crv, privateKey, key);
+        return { privateKey, publicKey: okpPublicBytes(key) };
+      });
+    },
+    // Encap's GenerateKeyPair and DH (RFC 9180 §4.1) with an ephemeral key that is used once and never leaves this
+    // function (not serialised, not cached): generated ahead of time when one is ready, else as generateKeyPair would.
+    ephemeralDh: (pkR: Uint8Array): Promise<EphemeralDh> => {
+      let pkRKey: KeyObject;
+      try {
+        pkRKey = pub(pkR); // a bad key consumes no ephemeral
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      const pooled = takePooledKeyPair(crv);
+      if (pooled !== undefined) return settle(() => dhWith(pooled, pkRKey));
+      if (inBurst()) return generateOnThreadPoolAsync(crv).then((pair) => dhWith(pair, pkRKey));
+      return settle(() => dhWith(generatedHere(), pkRKey));
+    },
     publicKey: (sk: Uint8Array): Promise<Uint8Array> => settle(() => okpPublicBytes(priv(sk))),
     // @mlskit/hpke refuses the low-order points by table before asking (RFC 7748 §6): every other
     // 32/56-byte string is a u-coordinate on the curve or its twist, and X25519/X448 take both.

@@ -6,7 +6,7 @@ import { CryptoError, UsageError, type KeyPair, expectDefined } from "@mlskit/co
 import { kemKdfId, kemName } from "./algorithms.js";
 import { asCryptoError } from "./errors.js";
 import { EMPTY, LABEL, LabeledKdf, kemSuiteId } from "./labeled.js";
-import type { DhGroup, Kdf } from "./primitives.js";
+import type { DhGroup, EphemeralDh, Kdf } from "./primitives.js";
 import type { Kem } from "./pq-kem.js";
 import { dhPublicKeyProblem } from "./public-keys.js";
 
@@ -109,9 +109,23 @@ export class Dhkem implements Kem {
     }
   }
 
-  /** Encap(pkR) (RFC 9180 §4.1) with a fresh ephemeral key pair, wiped afterwards. */
+  /**
+   * Encap(pkR) (RFC 9180 §4.1) with a fresh ephemeral key pair, wiped
+   * afterwards; or the group's {@link DhGroup.ephemeralDh}, whose ephemeral
+   * private key never leaves the group.
+   */
   async encap(pkR: Uint8Array): Promise<EncapResult> {
     this.checkPublicKey(pkR);
+    if (this.group.ephemeralDh !== undefined) {
+      let eph: EphemeralDh;
+      try {
+        // RFC 9180 §7.1.4: the sender validates pkR (DH throws on an invalid point or a zero output).
+        eph = await this.group.ephemeralDh(pkR);
+      } catch (e) {
+        throw asCryptoError(e, "crypto/invalid-key", `Encap: invalid ${kemName(this.id)} public key`);
+      }
+      return { sharedSecret: await this.extractAndExpand(eph.dh, kemContext(eph.enc, pkR)), enc: eph.enc };
+    }
     const eph = await this.generateKeyPair();
     try {
       return await encapWithKeyPair(this, pkR, eph.privateKey, eph.publicKey);

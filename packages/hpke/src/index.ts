@@ -8,7 +8,7 @@
  * RFC 9180 vector checks for a primitive source are at `@mlskit/hpke/conformance`.
  * @packageDocumentation
  */
-export type { HashPrimitive, Kdf, Aead, DhGroup, SignaturePrimitive, SuitePrimitives, PrimitiveSource, KemPrimitive } from "./primitives.js";
+export type { HashPrimitive, Kdf, Aead, DhGroup, EphemeralDh, SignaturePrimitive, SuitePrimitives, PrimitiveSource, KemPrimitive } from "./primitives.js";
 export { PqKem, isPqKemId, labeledDeriveShake256, type Kem } from "./pq-kem.js";
 export { HPKE_ERROR_CODES, type HpkeErrorCode } from "./error-codes.js";
 export { kemKdfId, kemName, kdfName, aeadName } from "./algorithms.js";

@@ -95,6 +95,18 @@ export interface DhGroup {
    */
   generateKeyPair?(): Promise<KeyPair>;
   /**
+   * Optional: Encap's key generation and DH in one (RFC 9180 §4.1:
+   * `skE, pkE = GenerateKeyPair(); dh = DH(skE, pkR)`), with an ephemeral key
+   * pair the group makes and drops itself, so the ephemeral private key never
+   * leaves it (no bytes to wipe, nothing cached) and may be made ahead of
+   * time off the calling thread (crypto-node keeps a few generated on
+   * node:crypto's thread pool). Each ephemeral key is used for one DH only.
+   * Throws as {@link DhGroup.dh} does for an invalid `pkR` or an all-zero
+   * output. When absent, DHKEM uses {@link DhGroup.generateKeyPair} (or
+   * DeriveKeyPair) and {@link DhGroup.dh}.
+   */
+  ephemeralDh?(pkR: Uint8Array): Promise<EphemeralDh>;
+  /**
    * What only the group's arithmetic can tell about a public key (RFC 9180
    * §7.1.1 DeserializePublicKey, §7.1.4), asked after the checks this package
    * makes for every group ({@link dhPublicKeyShapeProblem}: Npk bytes, the
@@ -104,6 +116,12 @@ export interface DhGroup {
    * (a joined tree asks once per node). A thrown error counts as a reason.
    */
   publicKeyProblem(pk: Uint8Array): string | undefined | Promise<string | undefined>;
+}
+
+/** {@link DhGroup.ephemeralDh}'s output: `DH(skE, pkR)` and `enc = SerializePublicKey(pkE)`. */
+export interface EphemeralDh {
+  readonly dh: Uint8Array;
+  readonly enc: Uint8Array;
 }
 
 /**

@@ -110,13 +110,16 @@ export async function createUpdatePath(diff: TreeDiff, options: CreateUpdatePath
   });
   // With a provider that seals in batches on other threads too, a large path is sealed in one batch once its secrets are known.
   const batched = cs.hpkeSealBatch !== undefined && jobs.length >= SEAL_BATCH_MIN;
+  let unsettled = 0;
   const early = (batched ? [] : jobs.slice(0, ENCRYPTION_WINDOW)).map(({ key }) => {
     const encapsulation = cs.hpkeEncap(key);
-    encapsulation.catch(() => undefined); // awaited below, or discarded on failure
+    unsettled++;
+    const settled = () => void unsettled--;
+    encapsulation.then(settled, settled); // awaited below, or discarded on failure
     return encapsulation;
   });
   try {
-    return await derivePathAndEncrypt(diff, options, current, path, { leafKeys, resolutions, jobs, early });
+    return await derivePathAndEncrypt(diff, options, current, path, { leafKeys, resolutions, jobs, early, unsettled: () => unsettled });
   } finally {
     // Sealing wipes a used encapsulation's shared secret; this wipes those a failure left unused.
     for (const e of early)
@@ -137,6 +140,8 @@ interface PathInFlight {
   readonly jobs: readonly { readonly i: number; readonly key: Uint8Array }[];
   /** The encapsulations of the first jobs. */
   readonly early: readonly Promise<HpkeEncapsulation>[];
+  /** How many of them are still pending. */
+  readonly unsettled: () => number;
 }
 
 async function derivePathAndEncrypt(
@@ -144,21 +149,22 @@ async function derivePathAndEncrypt(
   options: CreateUpdatePathOptions,
   current: LeafNode,
   path: readonly FilteredPathEntry[],
-  { leafKeys: leafKeysPending, resolutions, jobs, early }: PathInFlight,
+  { leafKeys: leafKeysPending, resolutions, jobs, early, unsettled }: PathInFlight,
 ): Promise<CreatedUpdatePath> {
   const cs = diff.cs;
   const l = options.leafIndex;
   const { leafSecret } = options;
   const secrets: Uint8Array[] = [leafSecret === undefined ? cs.randomBytes(cs.hashLength) : await nextPathSecret(cs, leafSecret)];
   for (let i = 0; i < path.length; i++) secrets.push(await nextPathSecret(cs, expectDefined(secrets[i], "secrets[i]")));
-  // One at a time, yielding to the event loop between them: DeriveKeyPair is main-thread work
-  // (pk(sk)), and each turn lets the encapsulations issued above move on to their next step on
-  // the thread pool, so that they are done, and the pool free for the leaf's signature, when
-  // the keys are.
+  // One at a time, yielding to the event loop between them while encapsulations are pending:
+  // DeriveKeyPair is main-thread work (pk(sk)), and each turn lets the encapsulations issued
+  // above move on to their next step on the thread pool, so that they are done, and the pool
+  // free for the leaf's signature, when the keys are. A provider that encapsulates on this
+  // thread (node:crypto) has settled them all by now: no turn is taken then.
   const nodeKeys: KeyPair[] = [];
   for (let i = 0; i < path.length; i++) {
     nodeKeys.push(await deriveNodeKeyPair(cs, expectDefined(secrets[i], "secrets[i]")));
-    if (early.length > 0) await yieldToEventLoop();
+    if (unsettled() > 0) await yieldToEventLoop();
   }
   const leafKeys = await leafKeysPending;
 
