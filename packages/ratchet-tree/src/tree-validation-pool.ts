@@ -11,7 +11,9 @@
  * (each job the pool did not answer in time is verified twice, the pool's
  * copy wasted): on a quiet machine it answers most and gets all; on one
  * whose other core is taken, it answers few, and gets fewer jobs (down to
- * {@link MIN_SHARE}). Measured at N = 16 (16 leaves to verify): see
+ * {@link MIN_SHARE}). And when issuing a job takes as long as a
+ * verification, the pool's thread has taken this thread's core: no more jobs
+ * are issued in that join, and the next starts from the smallest share. Measured at N = 16 (16 leaves to verify): see
  * docs/performance/small-group-profile.md, "Join at N = 16".
  */
 import { type SignatureCheck, expectDefined } from "@mlskit/core";
@@ -25,6 +27,8 @@ import type { LeafIndex } from "./tree-math.js";
  */
 export const RACE_MIN_LEAVES = 4;
 const MIN_SHARE = 1 / 8;
+/** Issuing one job this long (ms; ~0.01 normally, a verification ~0.06) means the pool displaced this thread. */
+const DISPLACED_MS = 0.04;
 
 /** Share of the leaves issued to the pool in the next join (process-wide; only speed depends on it). */
 let share = 1;
@@ -44,10 +48,14 @@ export function raceThreadPool(
 ): () => Promise<void> {
   const pending = new Set(leaves);
   const settled: (Promise<void> | void)[] = [];
-  const issued = Math.max(1, Math.round(leaves.length * share));
+  const toIssue = Math.max(1, Math.round(leaves.length * share));
+  let issued = 0;
   let byPool = 0;
-  // The first `issued` leaves to the pool; this thread starts from the other end.
-  for (const l of leaves.slice(0, issued)) {
+  // The first leaves to the pool; this thread starts from the other end. A job takes this thread ~10 µs to issue; if
+  // one took far longer, the pool's thread ran on this thread's core (the other one busy): no more jobs then.
+  let at = performance.now();
+  for (const l of leaves.slice(0, toIssue)) {
+    issued++;
     verifyBatch([signatureCheck(l)]).then(
       (r) => {
         if (!pending.delete(l)) return;
@@ -56,6 +64,9 @@ export function raceThreadPool(
       },
       () => {}, // the leaf stays pending: verified here
     );
+    const now = performance.now();
+    if (now - at > DISPLACED_MS) break;
+    at = now;
   }
   return async () => {
     for (let next = leaves.length - 1; pending.size > 0 && !stopped();) {
@@ -69,7 +80,7 @@ export function raceThreadPool(
     }
     // The pool's share next time, halfway to what it covered this time: one leaf more than it answered, or, when it
     // answered all it was given, twice that (it may keep up with more; back from MIN_SHARE to all in a few joins).
-    const covered = byPool === issued ? (2 * issued) / leaves.length : (byPool + 1) / leaves.length;
+    const covered = issued < toIssue ? 0 : byPool === issued ? (2 * issued) / leaves.length : (byPool + 1) / leaves.length;
     share = Math.min(1, Math.max(MIN_SHARE, (share + covered) / 2));
     // eslint-disable-next-line @typescript-eslint/await-thenable
     await Promise.all(settled);
