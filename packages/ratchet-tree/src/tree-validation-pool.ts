@@ -50,6 +50,7 @@ export function raceThreadPool(
   const settled: (Promise<void> | void)[] = [];
   const toIssue = Math.max(1, Math.round(leaves.length * share));
   let issued = 0;
+  let slow = 0;
   let byPool = 0;
   // The first leaves to the pool; this thread starts from the other end. A job takes this thread ~10 µs to issue; if
   // one took far longer, the pool's thread ran on this thread's core (the other one busy): no more jobs then.
@@ -65,8 +66,9 @@ export function raceThreadPool(
       () => {}, // the leaf stays pending: verified here
     );
     const now = performance.now();
-    // The first job also wakes a pool thread (tens of µs even on a quiet machine): judged from the second on.
-    if (issued > 1 && now - at > DISPLACED_MS) break;
+    // The first job also wakes a pool thread (tens of µs even on a quiet machine): judged from the second on. One slow
+    // issue happens on a quiet machine too (a woken pool thread preempts this one once); a second means a busy core.
+    if (issued > 1 && now - at > DISPLACED_MS && ++slow >= 2) break;
     at = now;
   }
   return async () => {
