@@ -191,19 +191,37 @@ export interface LeafNodeLayout {
 
 /** Reads a varint at `at` in already-validated bytes; returns [value, next offset]. */
 export function readVarintAt(b: Uint8Array, at: number): [number, number] {
-  const first = expectDefined(b[at], "b[at]");
-  const prefix = first >>> 6;
-  if (prefix === 0) return [first, at + 1];
-  if (prefix === 1) return [((first & 0x3f) << 8) | expectDefined(b[at + 1], "b[at + 1]"), at + 2];
-  return [
-    (first & 0x3f) * 0x1000000 + (expectDefined(b[at + 1], "b[at + 1]") << 16) + (expectDefined(b[at + 2], "b[at + 2]") << 8) + expectDefined(b[at + 3], "b[at + 3]"),
-    at + 4,
-  ];
+  return [varintValueAt(b, at), at + varintLengthAt(b, at)];
 }
 
-function skipOpaque(b: Uint8Array, at: number): number {
-  const [n, p] = readVarintAt(b, at);
-  return p + n;
+/** @internal The length (1, 2 or 4) of the varint at `at` in already-validated bytes (§2.1.2). */
+export function varintLengthAt(b: Uint8Array, at: number): number {
+  const prefix = expectDefined(b[at], "b[at]") >>> 6;
+  return prefix === 0 ? 1 : prefix === 1 ? 2 : 4;
+}
+
+/** @internal The value of the varint at `at` in already-validated bytes, without the tuple of {@link readVarintAt}. */
+export function varintValueAt(b: Uint8Array, at: number): number {
+  const first = expectDefined(b[at], "b[at]");
+  const prefix = first >>> 6;
+  if (prefix === 0) return first;
+  if (prefix === 1) return ((first & 0x3f) << 8) | expectDefined(b[at + 1], "b[at + 1]");
+  return (first & 0x3f) * 0x1000000 + (expectDefined(b[at + 1], "b[at + 1]") << 16) + (expectDefined(b[at + 2], "b[at + 2]") << 8) + expectDefined(b[at + 3], "b[at + 3]");
+}
+
+/** @internal The offset just past the `opaque<V>` at `at` in already-validated bytes. */
+export function skipOpaqueAt(b: Uint8Array, at: number): number {
+  return at + varintLengthAt(b, at) + varintValueAt(b, at);
+}
+
+/**
+ * @internal The contents of the `opaque<V>` at `at` in already-validated
+ * bytes, as a view (no copy): a stored node's keys (both a LeafNode's and a
+ * ParentNode's encoding start with `encryption_key`, §7.1/§7.2).
+ */
+export function opaqueViewAt(b: Uint8Array, at: number): Uint8Array {
+  const start = at + varintLengthAt(b, at);
+  return b.subarray(start, start + varintValueAt(b, at));
 }
 
 /**
@@ -211,29 +229,33 @@ function skipOpaque(b: Uint8Array, at: number): number {
  * by {@link leafNodeCodec} (or the tree decoder). Not for untrusted bytes.
  */
 export function leafNodeLayout(b: Uint8Array): LeafNodeLayout {
-  let [n, p] = readVarintAt(b, 0);
-  const encryptionKey = [p, p + n] as const;
-  p += n;
-  [n, p] = readVarintAt(b, p);
-  const signatureKey = [p, p + n] as const;
-  p += n;
+  // One pass, no tuple per varint (a join reads every leaf's layout several times).
+  let p = varintLengthAt(b, 0);
+  let e = p + varintValueAt(b, 0);
+  const encryptionKey = [p, e] as const;
+  p = e + varintLengthAt(b, e);
+  e = p + varintValueAt(b, e);
+  const signatureKey = [p, e] as const;
+  p = e;
   const credentialType = (expectDefined(b[p], "b[p]") << 8) | expectDefined(b[p + 1], "b[p + 1]");
   p += 2;
   // basic: opaque identity<V>; x509: Certificate certificates<V> (byte-length
   // prefixed); other types: an opaque<V> body (core's credential codec).
-  p = skipOpaque(b, p);
+  p = skipOpaqueAt(b, p);
   const capabilities = p;
-  for (let i = 0; i < 5; i++) p = skipOpaque(b, p);
+  for (let i = 0; i < 5; i++) p = skipOpaqueAt(b, p);
   const source = expectDefined(b[p++], "b[p++]") as LeafNodeSourceId;
-  let parentHash: readonly [number, number] = [0, 0];
+  let parentHash: readonly [number, number] = NO_PARENT_HASH;
   if (source === LeafNodeSource.key_package) p += 16;
   else if (source === LeafNodeSource.commit) {
-    [n, p] = readVarintAt(b, p);
-    parentHash = [p, p + n];
-    p += n;
+    const start = p + varintLengthAt(b, p);
+    parentHash = [start, start + varintValueAt(b, p)];
+    p = parentHash[1];
   }
-  p = skipOpaque(b, p); // extensions
+  p = skipOpaqueAt(b, p); // extensions
   const signatureField = p;
-  [n, p] = readVarintAt(b, p);
-  return { encryptionKey, signatureKey, credentialType, capabilities, source, parentHash, signatureField, signature: [p, p + n] };
+  const signatureStart = p + varintLengthAt(b, p);
+  return { encryptionKey, signatureKey, credentialType, capabilities, source, parentHash, signatureField, signature: [signatureStart, signatureStart + varintValueAt(b, p)] };
 }
+
+const NO_PARENT_HASH: readonly [number, number] = Object.freeze([0, 0] as const);

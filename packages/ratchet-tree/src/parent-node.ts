@@ -1,7 +1,7 @@
 /** `ParentNode` (RFC 9420 §7.1). */
 import { type Codec, type Reader, Writer, opaque } from "@mlskit/codec";
 import type { HPKEPublicKey } from "./leaf-node.js";
-import { readVarintAt } from "./leaf-node.js";
+import { skipOpaqueAt, varintLengthAt, varintValueAt } from "./leaf-node.js";
 import type { LeafIndex } from "./tree-math.js";
 import { expectDefined } from "@mlskit/core";
 
@@ -51,19 +51,25 @@ export interface ParentNodeLayout {
 
 /** Locates the fields of a validated ParentNode encoding without allocating field copies. */
 export function parentNodeLayout(b: Uint8Array): ParentNodeLayout {
-  let [n, p] = readVarintAt(b, 0);
-  const encryptionKey = [p, p + n] as const;
-  p += n;
-  [n, p] = readVarintAt(b, p);
-  const parentHash = [p, p + n] as const;
-  p += n;
-  [n, p] = readVarintAt(b, p);
-  return { encryptionKey, parentHash, unmergedLeaves: [p, p + n] };
+  let p = varintLengthAt(b, 0);
+  let e = p + varintValueAt(b, 0);
+  const encryptionKey = [p, e] as const;
+  p = e + varintLengthAt(b, e);
+  e = p + varintValueAt(b, e);
+  const parentHash = [p, e] as const;
+  return { encryptionKey, parentHash, unmergedLeaves: unmergedLeavesRange(b) };
+}
+
+/** @internal [start, end) of the uint32 entries of `unmerged_leaves` in a validated ParentNode encoding, without the rest of its layout. */
+export function unmergedLeavesRange(b: Uint8Array): [number, number] {
+  const at = skipOpaqueAt(b, skipOpaqueAt(b, 0));
+  const start = at + varintLengthAt(b, at);
+  return [start, start + varintValueAt(b, at)];
 }
 
 /** The `unmerged_leaves` of a validated ParentNode encoding. */
 export function unmergedLeavesOf(b: Uint8Array): LeafIndex[] {
-  const [s, e] = parentNodeLayout(b).unmergedLeaves;
+  const [s, e] = unmergedLeavesRange(b);
   const out: LeafIndex[] = [];
   for (let i = s; i < e; i += 4)
     out.push(

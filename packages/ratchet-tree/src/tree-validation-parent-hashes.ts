@@ -6,7 +6,8 @@
 import { bytesEqual } from "@mlskit/codec";
 import { expectDefined } from "@mlskit/core";
 import type { Yielder } from "./concurrency.js";
-import { parentNodeLayout } from "./parent-node.js";
+import { opaqueViewAt, skipOpaqueAt } from "./leaf-node.js";
+import { unmergedLeavesRange } from "./parent-node.js";
 import { encodeParentHashInput, treeHashWithout, unmergedUnder } from "./parent-hash.js";
 import { hashBatch } from "./tree-hash.js";
 import { type NodeIndex, isLeaf, leafRange, left, right } from "./tree-math.js";
@@ -28,7 +29,7 @@ import { fail } from "./error-codes.js";
  */
 export async function checkParentHashes(tree: TreeView, nearest: Int32Array, resSize: Int32Array, yielder: Yielder): Promise<void> {
   const width = tree.nodeCount;
-  const links: { d: number; p: number; s: number }[] = [];
+  const links: { d: number; p: number; s: number; ph: Uint8Array }[] = [];
   for (let d = 0; d < width; d++) {
     const p = expectDefined(nearest[d], "nearest[d]");
     if (p < 0) continue;
@@ -38,7 +39,7 @@ export async function checkParentHashes(tree: TreeView, nearest: Int32Array, res
     const c = d < p ? left(pn) : right(pn);
     const s = d < p ? right(pn) : left(pn);
     const pBytes = expectDefined(tree.nodeBytes(pn), "tree.nodeBytes(pn)");
-    const [ua, uz] = parentNodeLayout(pBytes).unmergedLeaves;
+    const [ua, uz] = unmergedLeavesRange(pBytes);
     const [a, z] = leafRange(c);
     let count = 0;
     let dListed = false;
@@ -51,7 +52,7 @@ export async function checkParentHashes(tree: TreeView, nearest: Int32Array, res
       if (u >= a && u <= z) count++;
       if (isLeaf(d as NodeIndex) && u === d >>> 1) dListed = true;
     }
-    if (count === expectDefined(resSize[c], "resSize[c]") - 1 && !dListed) links.push({ d, p, s });
+    if (count === expectDefined(resSize[c], "resSize[c]") - 1 && !dListed) links.push({ d, p, s, ph });
   }
   // original_sibling_tree_hash: the cached tree hash of S unless P has unmerged leaves under S (§7.9);
   // only those few are recomputed (no promise for the others).
@@ -68,16 +69,11 @@ export async function checkParentHashes(tree: TreeView, nearest: Int32Array, res
     (i, scratch) => {
       const { p, s } = expectDefined(links[i], "links[i]");
       const pBytes = expectDefined(tree.nodeBytes(p as NodeIndex), "tree.nodeBytes(p as NodeIndex)");
-      const layout = parentNodeLayout(pBytes);
-      return encodeParentHashInput(
-        pBytes.subarray(layout.encryptionKey[0], layout.encryptionKey[1]),
-        pBytes.subarray(layout.parentHash[0], layout.parentHash[1]),
-        recomputed.get(i) ?? tree.hashOf(s as NodeIndex),
-        scratch,
-      );
+      // ParentNode: encryption_key, then parent_hash (§7.1).
+      return encodeParentHashInput(opaqueViewAt(pBytes, 0), opaqueViewAt(pBytes, skipOpaqueAt(pBytes, 0)), recomputed.get(i) ?? tree.hashOf(s as NodeIndex), scratch);
     },
     (i, digest) => {
-      results[i] = bytesEqual(digest, expectDefined(tree.parentHashField(expectDefined(links[i], "links[i]").d as NodeIndex), "tree.parentHashField(links[i].d as NodeIndex)"));
+      results[i] = bytesEqual(digest, expectDefined(links[i], "links[i]").ph);
     },
     yielder,
   );

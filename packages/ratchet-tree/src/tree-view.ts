@@ -5,9 +5,9 @@
  */
 import { Writer, decode } from "@mlskit/codec";
 import type { CipherSuiteProvider } from "@mlskit/core";
-import { type LeafNode, type LeafNodeLayout, leafNodeCodec, leafNodeLayout } from "./leaf-node.js";
+import { type LeafNode, type LeafNodeLayout, LeafNodeSource, leafNodeCodec, leafNodeLayout, opaqueViewAt, skipOpaqueAt } from "./leaf-node.js";
 import { type Node, NodeType } from "./node.js";
-import { type ParentNode, parentNodeCodec, parentNodeLayout, unmergedLeavesOf } from "./parent-node.js";
+import { type ParentNode, parentNodeCodec, unmergedLeavesOf } from "./parent-node.js";
 import type { LeafBitmap } from "./store.js";
 import { type LeafIndex, type NodeIndex, isLeaf, leafRange, leafToNode, left, nodeToLeaf, nodeWidth, parentOf, right, root } from "./tree-math.js";
 import { expectDefined } from "@mlskit/core";
@@ -97,17 +97,15 @@ export abstract class TreeView {
   /** The HPKE public key of a node (a view into storage), or undefined when blank. */
   encryptionKey(n: NodeIndex): Uint8Array | undefined {
     const b = this.nodeBytes(n);
-    if (b === undefined) return undefined;
-    const [s, e] = isLeaf(n) ? leafNodeLayout(b).encryptionKey : parentNodeLayout(b).encryptionKey;
-    return b.subarray(s, e);
+    // LeafNode and ParentNode both start with `encryption_key` (§7.1, §7.2): no layout needed.
+    return b === undefined ? undefined : opaqueViewAt(b, 0);
   }
 
   /** The signature key of a leaf (a view into storage), or undefined when blank. */
   signatureKey(l: LeafIndex): Uint8Array | undefined {
     const b = this.leafNodeBytes(l);
-    if (b === undefined) return undefined;
-    const [s, e] = leafNodeLayout(b).signatureKey;
-    return b.subarray(s, e);
+    // The field after `encryption_key` (§7.2).
+    return b === undefined ? undefined : opaqueViewAt(b, skipOpaqueAt(b, 0));
   }
 
   /** The `parent_hash` of a parent node or commit-source leaf (a view), or undefined. */
@@ -116,10 +114,10 @@ export abstract class TreeView {
     if (b === undefined) return undefined;
     if (isLeaf(n)) {
       const layout = leafNodeLayout(b);
-      return layout.source === 3 ? b.subarray(layout.parentHash[0], layout.parentHash[1]) : undefined;
+      return layout.source === LeafNodeSource.commit ? b.subarray(layout.parentHash[0], layout.parentHash[1]) : undefined;
     }
-    const [s, e] = parentNodeLayout(b).parentHash;
-    return b.subarray(s, e);
+    // ParentNode: the field after `encryption_key` (§7.1).
+    return opaqueViewAt(b, skipOpaqueAt(b, 0));
   }
 
   /** The `unmerged_leaves` of a parent node ([] when blank). */

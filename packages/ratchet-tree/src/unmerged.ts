@@ -4,7 +4,7 @@
  * `unmerged_leaves` (§7.1, §12.4.3.1).
  */
 import { ValidationError, expectDefined } from "@mlskit/core";
-import { parentNodeLayout } from "./parent-node.js";
+import { unmergedLeavesRange } from "./parent-node.js";
 import { type NodeIndex, isAncestorOrSelf, leafToNode, level, parentOf } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
 
@@ -28,7 +28,7 @@ function u32At(b: Uint8Array, i: number): number {
 
 /** Binary search for leaf `u` in a parent encoding's sorted unmerged_leaves. */
 function lists(b: Uint8Array, u: number): boolean {
-  const [s, e] = parentNodeLayout(b).unmergedLeaves;
+  const [s, e] = unmergedLeavesRange(b);
   let lo = 0;
   let hi = (e - s) / 4 - 1;
   while (lo <= hi) {
@@ -69,7 +69,7 @@ export function unmergedStats(tree: TreeView): UnmergedStats {
   for (let p = 1; p < width; p += 2) {
     const b = tree.nodeBytes(p as NodeIndex);
     if (b === undefined) continue;
-    const [s, e] = parentNodeLayout(b).unmergedLeaves;
+    const [s, e] = unmergedLeavesRange(b);
     let prev = -1;
     for (let i = s; i < e; i += 4) {
       const u = u32At(b, i);
@@ -103,7 +103,7 @@ export function unmergedStats(tree: TreeView): UnmergedStats {
     for (let n = first; n < width; n += step) {
       const b = tree.nodeBytes(n as NodeIndex);
       if (b !== undefined) {
-        const [s, e] = parentNodeLayout(b).unmergedLeaves;
+        const [s, e] = unmergedLeavesRange(b);
         resSize[n] = 1 + (e - s) / 4;
       } else {
         resSize[n] = expectDefined(resSize[n - half], "resSize[n - half]") + expectDefined(resSize[n + half], "resSize[n + half]");
