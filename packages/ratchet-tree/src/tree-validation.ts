@@ -7,7 +7,7 @@
 import { bytesEqual } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError, expectDefined } from "@mlskit/core";
 import { KeyIndex } from "./key-index.js";
-import { Yielder, forEachConcurrent } from "./concurrency.js";
+import { Yielder } from "./concurrency.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type NodeIndex, isLeaf, nodeToLeaf } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
@@ -111,7 +111,7 @@ async function checkStructure(tree: TreeView, options: TreeValidationOptions, yi
   await checkParentHashes(tree, stats.nearestAncestor, stats.resolutionSize, yielder);
 }
 
-/** Key checks kept in flight (WebCrypto imports a NIST point on its thread pool; X25519/X448 keys are settled at once). */
+/** Key checks issued together (WebCrypto imports a NIST point on its thread pool; X25519/X448 keys are settled at once). */
 const KEY_CHECK_WINDOW = 256;
 
 /**
@@ -126,12 +126,22 @@ const KEY_CHECK_WINDOW = 256;
 async function checkEncryptionKeys(tree: TreeView): Promise<void> {
   const cs = tree.cs;
   let worst: { n: number; problem: string } | undefined;
-  await forEachConcurrent(tree.nodeCount, KEY_CHECK_WINDOW, async (n) => {
-    const key = tree.encryptionKey(n as NodeIndex);
-    if (key === undefined) return;
-    const problem = await cs.hpkePublicKeyProblem(key);
-    if (problem !== undefined && (worst === undefined || n < worst.n)) worst = { n, problem };
-  });
+  // The keys of a window of nodes checked together (one await per window, no closure per node; blank nodes skipped).
+  const width = tree.nodeCount;
+  for (let from = 0; from < width && worst === undefined; from += KEY_CHECK_WINDOW) {
+    const nodes: number[] = [];
+    const problems: Promise<string | undefined>[] = [];
+    for (let n = from; n < Math.min(width, from + KEY_CHECK_WINDOW); n++) {
+      const key = tree.encryptionKey(n as NodeIndex);
+      if (key === undefined) continue;
+      nodes.push(n);
+      problems.push(cs.hpkePublicKeyProblem(key));
+    }
+    const found = await Promise.all(problems);
+    // The lowest node of the first window with a problem is the lowest of the tree.
+    const k = found.findIndex((problem) => problem !== undefined);
+    if (k >= 0) worst = { n: expectDefined(nodes[k], "nodes[k]"), problem: expectDefined(found[k], "found[k]") };
+  }
   if (worst !== undefined) {
     const what = isLeaf(worst.n as NodeIndex) ? `leaf ${nodeToLeaf(worst.n as NodeIndex)}` : `parent node ${worst.n}`;
     fail("tree/invalid-encryption-key", "12.4.3.1", `the encryption key of ${what} is not a valid ${cs.suite.name} HPKE public key (RFC 9180 §7.1.1): ${worst.problem}`);
