@@ -5,6 +5,7 @@
 import { type Codec, type Reader, type Writer, Writer as W, encode, opaque, struct, uint16, uint64, vector } from "@mlskit/codec";
 import { type CipherSuiteProvider, type Credential, type Extension, credentialCodec, extensionsCodec, signWithLabel, verifyWithLabel, expectDefined } from "@mlskit/core";
 import type { LeafIndex } from "./tree-math.js";
+import { skipOpaqueAt, varintLengthAt, varintValueAt } from "./encoded-fields.js";
 
 /** `opaque HPKEPublicKey<V>` (§5.1.1). */
 export type HPKEPublicKey = Uint8Array;
@@ -192,36 +193,6 @@ export interface LeafNodeLayout {
 /** Reads a varint at `at` in already-validated bytes; returns [value, next offset]. */
 export function readVarintAt(b: Uint8Array, at: number): [number, number] {
   return [varintValueAt(b, at), at + varintLengthAt(b, at)];
-}
-
-/** @internal The length (1, 2 or 4) of the varint at `at` in already-validated bytes (§2.1.2). */
-export function varintLengthAt(b: Uint8Array, at: number): number {
-  const prefix = expectDefined(b[at], "b[at]") >>> 6;
-  return prefix === 0 ? 1 : prefix === 1 ? 2 : 4;
-}
-
-/** @internal The value of the varint at `at` in already-validated bytes, without the tuple of {@link readVarintAt}. */
-export function varintValueAt(b: Uint8Array, at: number): number {
-  const first = expectDefined(b[at], "b[at]");
-  const prefix = first >>> 6;
-  if (prefix === 0) return first;
-  if (prefix === 1) return ((first & 0x3f) << 8) | expectDefined(b[at + 1], "b[at + 1]");
-  return (first & 0x3f) * 0x1000000 + (expectDefined(b[at + 1], "b[at + 1]") << 16) + (expectDefined(b[at + 2], "b[at + 2]") << 8) + expectDefined(b[at + 3], "b[at + 3]");
-}
-
-/** @internal The offset just past the `opaque<V>` at `at` in already-validated bytes. */
-export function skipOpaqueAt(b: Uint8Array, at: number): number {
-  return at + varintLengthAt(b, at) + varintValueAt(b, at);
-}
-
-/**
- * @internal The contents of the `opaque<V>` at `at` in already-validated
- * bytes, as a view (no copy): a stored node's keys (both a LeafNode's and a
- * ParentNode's encoding start with `encryption_key`, §7.1/§7.2).
- */
-export function opaqueViewAt(b: Uint8Array, at: number): Uint8Array {
-  const start = at + varintLengthAt(b, at);
-  return b.subarray(start, start + varintValueAt(b, at));
 }
 
 /**

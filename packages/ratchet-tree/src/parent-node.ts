@@ -1,7 +1,7 @@
 /** `ParentNode` (RFC 9420 §7.1). */
 import { type Codec, type Reader, Writer, opaque } from "@mlskit/codec";
 import type { HPKEPublicKey } from "./leaf-node.js";
-import { skipOpaqueAt, varintLengthAt, varintValueAt } from "./leaf-node.js";
+import { unmergedLeavesRange, varintLengthAt, varintValueAt } from "./encoded-fields.js";
 import type { LeafIndex } from "./tree-math.js";
 import { expectDefined } from "@mlskit/core";
 
@@ -58,13 +58,6 @@ export function parentNodeLayout(b: Uint8Array): ParentNodeLayout {
   e = p + varintValueAt(b, e);
   const parentHash = [p, e] as const;
   return { encryptionKey, parentHash, unmergedLeaves: unmergedLeavesRange(b) };
-}
-
-/** @internal [start, end) of the uint32 entries of `unmerged_leaves` in a validated ParentNode encoding, without the rest of its layout. */
-export function unmergedLeavesRange(b: Uint8Array): [number, number] {
-  const at = skipOpaqueAt(b, skipOpaqueAt(b, 0));
-  const start = at + varintLengthAt(b, at);
-  return [start, start + varintValueAt(b, at)];
 }
 
 /** The `unmerged_leaves` of a validated ParentNode encoding. */

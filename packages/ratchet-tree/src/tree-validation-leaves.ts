@@ -5,7 +5,8 @@
  * extensions, and `key_package` lifetimes.
  */
 import { expectDefined } from "@mlskit/core";
-import { LeafNodeSource, leafNodeLayout, skipOpaqueAt, varintLengthAt, varintValueAt } from "./leaf-node.js";
+import { LeafNodeSource, leafNodeLayout } from "./leaf-node.js";
+import { skipOpaqueAt, varintLengthAt, varintValueAt } from "./encoded-fields.js";
 import type { TreeView } from "./tree-view.js";
 import type { TreeValidationOptions } from "./tree-validation-options.js";
 import { fail } from "./error-codes.js";

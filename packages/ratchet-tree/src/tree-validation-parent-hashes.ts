@@ -6,8 +6,7 @@
 import { bytesEqual } from "@mlskit/codec";
 import { expectDefined } from "@mlskit/core";
 import type { Yielder } from "./concurrency.js";
-import { opaqueViewAt, skipOpaqueAt } from "./leaf-node.js";
-import { unmergedLeavesRange } from "./parent-node.js";
+import { opaqueViewAt, skipOpaqueAt, unmergedLeavesRange } from "./encoded-fields.js";
 import { encodeParentHashInput, treeHashWithout, unmergedUnder } from "./parent-hash.js";
 import { hashBatch } from "./tree-hash.js";
 import { type NodeIndex, isLeaf, leafRange, left, right } from "./tree-math.js";

@@ -5,7 +5,8 @@
  */
 import { Writer, decode } from "@mlskit/codec";
 import type { CipherSuiteProvider } from "@mlskit/core";
-import { type LeafNode, type LeafNodeLayout, LeafNodeSource, leafNodeCodec, leafNodeLayout, opaqueViewAt, skipOpaqueAt } from "./leaf-node.js";
+import { type LeafNode, type LeafNodeLayout, LeafNodeSource, leafNodeCodec, leafNodeLayout } from "./leaf-node.js";
+import { opaqueViewAt, skipOpaqueAt } from "./encoded-fields.js";
 import { type Node, NodeType } from "./node.js";
 import { type ParentNode, parentNodeCodec, unmergedLeavesOf } from "./parent-node.js";
 import type { LeafBitmap } from "./store.js";

@@ -4,9 +4,9 @@
  * `unmerged_leaves` (§7.1, §12.4.3.1).
  */
 import { ValidationError, expectDefined } from "@mlskit/core";
-import { unmergedLeavesRange } from "./parent-node.js";
 import { type NodeIndex, isAncestorOrSelf, leafToNode, level, parentOf } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
+import { unmergedLeavesRange } from "./encoded-fields.js";
 
 /** Per-node facts used by parent-hash validation. */
 export interface UnmergedStats {
