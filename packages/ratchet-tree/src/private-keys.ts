@@ -3,7 +3,7 @@
  * its leaf index and the HPKE private keys it holds for its leaf and for
  * nodes on its direct path. Redacts itself in JSON and `util.inspect`.
  */
-import { deriveSecret, type CipherSuiteProvider, type KeyPair } from "@mlskit/core";
+import { deriveSecret, expandWithLabelSync, hasSyncKdf, type CipherSuiteProvider, type KeyPair } from "@mlskit/core";
 import type { LeafIndex, NodeIndex } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
 
@@ -60,15 +60,34 @@ export class TreePrivateKeys {
   }
 }
 
-/** node_secret = DeriveSecret(path_secret, "node"); (priv, pub) = KEM.DeriveKeyPair(node_secret) (§7.4). */
+const EMPTY = new Uint8Array(0);
+
+/** node_secret = DeriveSecret(path_secret, "node"); (priv, pub) = KEM.DeriveKeyPair(node_secret) (§7.4). node_secret is wiped. */
 export async function deriveNodeKeyPair(cs: CipherSuiteProvider, pathSecret: Uint8Array): Promise<KeyPair> {
-  const nodeSecret = await deriveSecret(cs, pathSecret, "node");
-  const kp = await cs.hpkeDeriveKeyPair(nodeSecret);
-  nodeSecret.fill(0);
-  return kp;
+  // Without an await where the provider's KDF is synchronous (node:crypto, noble).
+  const nodeSecret = hasSyncKdf(cs) ? expandWithLabelSync(cs, pathSecret, "node", EMPTY, cs.hashLength) : await deriveSecret(cs, pathSecret, "node");
+  try {
+    return await cs.hpkeDeriveKeyPair(nodeSecret);
+  } finally {
+    nodeSecret.fill(0);
+  }
 }
 
 /** path_secret[n+1] = DeriveSecret(path_secret[n], "path") (§7.4). */
 export function nextPathSecret(cs: CipherSuiteProvider, pathSecret: Uint8Array): Promise<Uint8Array> {
   return deriveSecret(cs, pathSecret, "path");
+}
+
+/**
+ * `first` followed by `count` path secrets, each DeriveSecret(previous, "path")
+ * (§7.4): without an await per secret where the provider's KDF is synchronous.
+ */
+export async function pathSecretChain(cs: CipherSuiteProvider, first: Uint8Array, count: number): Promise<Uint8Array[]> {
+  const out = [first];
+  let last = first;
+  for (let i = 0; i < count; i++) {
+    last = hasSyncKdf(cs) ? expandWithLabelSync(cs, last, "path", EMPTY, cs.hashLength) : await deriveSecret(cs, last, "path");
+    out.push(last);
+  }
+  return out;
 }

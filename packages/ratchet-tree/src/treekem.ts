@@ -13,7 +13,6 @@ import {
   type HpkeEncapsulation,
   type KeyPair,
   decryptWithLabel,
-  deriveSecret,
   encryptWithLabelAfterEncap,
   encryptWithLabelMany,
   verifyWithLabel,
@@ -22,7 +21,7 @@ import {
 import { type Capabilities, type LeafNode, LeafNodeSource, encodeLeafNode, leafNodeLayout, leafNodeTbsFromEncoding, signLeafNode } from "./leaf-node.js";
 import { computeParentHash } from "./parent-hash.js";
 import { mapConcurrent, yieldToEventLoop } from "./concurrency.js";
-import { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
+import { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret, pathSecretChain } from "./private-keys.js";
 import type { TreeDiff } from "./tree-diff.js";
 import { type LeafIndex, type NodeIndex, directPath, isAncestorOrSelf, leafToNode } from "./tree-math.js";
 import type { FilteredPathEntry, TreeView } from "./tree-view.js";
@@ -154,17 +153,19 @@ async function derivePathAndEncrypt(
   const cs = diff.cs;
   const l = options.leafIndex;
   const { leafSecret } = options;
-  const secrets: Uint8Array[] = [leafSecret === undefined ? cs.randomBytes(cs.hashLength) : await nextPathSecret(cs, leafSecret)];
-  for (let i = 0; i < path.length; i++) secrets.push(await nextPathSecret(cs, expectDefined(secrets[i], "secrets[i]")));
+  const secrets = await pathSecretChain(cs, leafSecret === undefined ? cs.randomBytes(cs.hashLength) : await nextPathSecret(cs, leafSecret), path.length);
   // One at a time, yielding to the event loop between them while encapsulations are pending:
   // DeriveKeyPair is main-thread work (pk(sk)), and each turn lets the encapsulations issued
   // above move on to their next step on the thread pool, so that they are done, and the pool
   // free for the leaf's signature, when the keys are. A provider that encapsulates on this
   // thread (node:crypto) has settled them all by now: no turn is taken then.
+  // An encapsulation finished on this thread may still count as pending until its settle callback (a microtask) runs:
+  // the turn is raced against all of them settling, so that it is taken only for encapsulations running elsewhere.
   const nodeKeys: KeyPair[] = [];
+  let allSettled: Promise<unknown> | undefined;
   for (let i = 0; i < path.length; i++) {
     nodeKeys.push(await deriveNodeKeyPair(cs, expectDefined(secrets[i], "secrets[i]")));
-    if (unsettled() > 0) await yieldToEventLoop();
+    if (unsettled() > 0) await Promise.race([(allSettled ??= Promise.allSettled(early)), yieldToEventLoop()]);
   }
   const leafKeys = await leafKeysPending;
 
@@ -363,8 +364,7 @@ export async function decryptUpdatePath(
   }
   // Path secrets up the rest of the filtered direct path (each from the last),
   // then all node key pairs at once (independent of each other).
-  const secrets: Uint8Array[] = [secret];
-  for (let k = i + 1; k <= path.length; k++) secrets.push(await deriveSecret(cs, expectDefined(secrets[secrets.length - 1], "secrets[secrets.length - 1]"), "path"));
+  const secrets = await pathSecretChain(cs, secret, path.length - i);
   const pairs = await Promise.all(secrets.slice(0, path.length - i).map((s) => deriveNodeKeyPair(cs, s)));
   const add: [NodeIndex, Uint8Array][] = [];
   pairs.forEach((kp, m) => {
