@@ -6,7 +6,7 @@
  */
 import { type Extension, ExtensionType, ProposalType, ProtocolVersion, UsageError, type ValidationError, WireFormat, expectDefined } from "@mlskit/core";
 import { type PreSharedKeyID, deriveExternalKeyPair } from "@mlskit/key-schedule";
-import { type CreatedUpdatePath, type TreePrivateKeys, createUpdatePath } from "@mlskit/ratchet-tree";
+import { type CreatedUpdatePath, type LeafNode, type TreePrivateKeys, createUpdatePath } from "@mlskit/ratchet-tree";
 import { ProposalOrRefType, type ProposalOrRef, type Commit } from "./commit.js";
 import { type PskSource, lookupPsk, dropBlankKeys, provisionalGroupContext, pskSourceOf, resolvePskSecret } from "./commit-common.js";
 import { type NextEpoch, createEpochConfirmationTag, deriveNextEpoch, enterNextEpoch } from "./epoch-transition.js";
@@ -115,7 +115,6 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
   );
   const { diff } = applied;
   const gc = state.groupContext;
-  let privateKeys: TreePrivateKeys = dropBlankKeys(state.privateKeys, diff);
   let path: CreatedUpdatePath | undefined;
   let commitSecret: Uint8Array = new Uint8Array(cs.hashLength);
   if (applied.pathRequired || options.forcePath === true) {
@@ -128,8 +127,9 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
       ...(options.leafNode !== undefined ? { leafNode: options.leafNode } : {}),
     });
     commitSecret = path.commitSecret.slice();
-    privateKeys = path.privateKeys;
   }
+  // With a path, the committer's keys are the path's (§7.4); without, the old ones minus those of blanked nodes.
+  const privateKeys: TreePrivateKeys = path?.privateKeys ?? dropBlankKeys(state.privateKeys, diff);
   const commit: Commit = { proposals: refs, path: path?.updatePath };
   const treeHash = await diff.treeHash();
   const pskSecret = await resolvePskSecret(cs, applied.psks, pskSource, "12.4.1");
@@ -159,16 +159,17 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
   const epoch = expectDefined(next, "next") as NextEpoch;
   const confirmationTag = expectDefined(framed.confirmationTag, "framed.confirmationTag");
   let memberSummary = applied.memberSummary;
-  if (path !== undefined) {
-    const old = expectDefined(state.tree.leafNode(state.ownLeaf), "state.tree.leafNode(state.ownLeaf)");
-    memberSummary = memberSummary.without(old).with(path.updatePath.leafNode);
+  // The committer's leaf before the path (decoded once: the summary and the identity index both need it).
+  const previousLeaf = path === undefined ? undefined : expectDefined(state.tree.leafNode(state.ownLeaf), "state.tree.leafNode(state.ownLeaf)");
+  if (path !== undefined && previousLeaf !== undefined && !sameCredentialTypes(previousLeaf, path.updatePath.leafNode)) {
+    memberSummary = memberSummary.without(previousLeaf).with(path.updatePath.leafNode);
   }
   const newState = await enterNextEpoch(state, epoch, {
     applied,
     confirmationTag,
     privateKeys,
     memberSummary,
-    pathLeaf: path === undefined ? undefined : { leafIndex: state.ownLeaf, previous: state.tree.leafNode(state.ownLeaf), leafNode: path.updatePath.leafNode },
+    pathLeaf: path === undefined ? undefined : { leafIndex: state.ownLeaf, previous: previousLeaf, leafNode: path.updatePath.leafNode },
     ownLeaf: state.ownLeaf,
   });
   const tree = newState.tree;
@@ -203,6 +204,17 @@ export async function createCommitWith(state: GroupState, options: CreateCommitO
   const pending: PendingCommit = { message: framed.message, state: newState };
   const omitted = applied.omitted.map((o) => ({ ref: o.proposal.ref, error: o.error }));
   return { commit: framed.message, welcome, groupInfo, pending, state: { ...state, pendingCommit: pending }, omitted };
+}
+
+/**
+ * Whether two leaves count the same in a {@link CredentialTypeSummary} (its
+ * credential type and the credential types its capabilities list): a path
+ * that keeps them leaves the summary as it was.
+ */
+function sameCredentialTypes(a: LeafNode, b: LeafNode): boolean {
+  const x = a.capabilities.credentials;
+  const y = b.capabilities.credentials;
+  return a.credential.credentialType === b.credential.credentialType && x.length === y.length && x.every((t, i) => t === y[i]);
 }
 
 /** The state once our pending Commit is confirmed by the Delivery Service. */
