@@ -23,17 +23,14 @@ export {
   type RequiredCapabilities,
 } from "./tree-validation.js";
 export { TreePrivateKeys, deriveNodeKeyPair, nextPathSecret } from "./private-keys.js";
+export { type GroupContextFor, type CreateUpdatePathOptions, type CreatedUpdatePath, createUpdatePath } from "./treekem.js";
 export {
-  type GroupContextFor,
-  type CreateUpdatePathOptions,
-  type CreatedUpdatePath,
   type MergeUpdatePathOptions,
   type DecryptedUpdatePath,
   type ApplyUpdatePathOptions,
   type AppliedUpdatePath,
-  createUpdatePath,
   mergeUpdatePath,
   decryptUpdatePath,
   applyUpdatePath,
-} from "./treekem.js";
+} from "./treekem-receive.js";
 export { RATCHET_TREE_ERROR_CODES, type RatchetTreeErrorCode } from "./error-codes.js";

@@ -21,7 +21,8 @@ import { TreePrivateKeys, deriveNodeKeyPair } from "./private-keys.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex, leafToNode } from "./tree-math.js";
 import { validateTree } from "./tree-validation.js";
-import { applyUpdatePath, createUpdatePath } from "./treekem.js";
+import { createUpdatePath } from "./treekem.js";
+import { applyUpdatePath } from "./treekem-receive.js";
 
 const r = (byte: string, n: number): string => byte.repeat(n);
 

@@ -14,7 +14,8 @@ import { computeParentHash } from "./parent-hash.js";
 import { TreePrivateKeys, deriveNodeKeyPair } from "./private-keys.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex, leafToNode } from "./tree-math.js";
-import { type CreatedUpdatePath, applyUpdatePath, createUpdatePath, mergeUpdatePath } from "./treekem.js";
+import { type CreatedUpdatePath, createUpdatePath } from "./treekem.js";
+import { applyUpdatePath, mergeUpdatePath } from "./treekem-receive.js";
 import type { UpdatePath } from "./update-path.js";
 
 const v = vectors.treeKem().find((x) => x.cipher_suite === 1 && x.leaves_private.length >= 4)!;

@@ -8,7 +8,8 @@ import { LeafNodeSource, signLeafNode } from "./leaf-node.js";
 import { TreePrivateKeys, deriveNodeKeyPair } from "./private-keys.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import { type LeafIndex, type NodeIndex, leafToNode } from "./tree-math.js";
-import { createUpdatePath, decryptUpdatePath, mergeUpdatePath } from "./treekem.js";
+import { createUpdatePath } from "./treekem.js";
+import { decryptUpdatePath, mergeUpdatePath } from "./treekem-receive.js";
 import { type UpdatePath, updatePathCodec } from "./update-path.js";
 
 function suiteFor(provider: CryptoProvider): (id: number) => Promise<CipherSuiteProvider | string> {
