@@ -35,9 +35,13 @@ export function opaqueViewAt(b: Uint8Array, at: number): Uint8Array {
   return b.subarray(start, start + varintValueAt(b, at));
 }
 
-/** [start, end) of the uint32 entries of `unmerged_leaves` in a validated ParentNode encoding, without the rest of its layout. */
-export function unmergedLeavesRange(b: Uint8Array): [number, number] {
-  const at = skipOpaqueAt(b, skipOpaqueAt(b, 0));
+/** [start, end) of the contents of the `opaque<V>` (or vector) at `at` in already-validated bytes. */
+export function opaqueRangeAt(b: Uint8Array, at: number): readonly [number, number] {
   const start = at + varintLengthAt(b, at);
   return [start, start + varintValueAt(b, at)];
+}
+
+/** [start, end) of the uint32 entries of `unmerged_leaves` in a validated ParentNode encoding, without the rest of its layout. */
+export function unmergedLeavesRange(b: Uint8Array): readonly [number, number] {
+  return opaqueRangeAt(b, skipOpaqueAt(b, skipOpaqueAt(b, 0)));
 }

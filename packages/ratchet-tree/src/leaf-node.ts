@@ -5,7 +5,7 @@
 import { type Codec, type Reader, type Writer, Writer as W, encode, opaque, struct, uint16, uint64, vector } from "@mlskit/codec";
 import { type CipherSuiteProvider, type Credential, type Extension, credentialCodec, extensionsCodec, signWithLabel, verifyWithLabel, expectDefined } from "@mlskit/core";
 import type { LeafIndex } from "./tree-math.js";
-import { skipOpaqueAt, varintLengthAt, varintValueAt } from "./encoded-fields.js";
+import { opaqueRangeAt, skipOpaqueAt, varintLengthAt, varintValueAt } from "./encoded-fields.js";
 
 /** `opaque HPKEPublicKey<V>` (§5.1.1). */
 export type HPKEPublicKey = Uint8Array;
@@ -200,14 +200,10 @@ export function readVarintAt(b: Uint8Array, at: number): [number, number] {
  * by {@link leafNodeCodec} (or the tree decoder). Not for untrusted bytes.
  */
 export function leafNodeLayout(b: Uint8Array): LeafNodeLayout {
-  // One pass, no tuple per varint (a join reads every leaf's layout several times).
-  let p = varintLengthAt(b, 0);
-  let e = p + varintValueAt(b, 0);
-  const encryptionKey = [p, e] as const;
-  p = e + varintLengthAt(b, e);
-  e = p + varintValueAt(b, e);
-  const signatureKey = [p, e] as const;
-  p = e;
+  // One pass, one tuple per field located (a join reads every leaf's layout several times).
+  const encryptionKey = opaqueRangeAt(b, 0);
+  const signatureKey = opaqueRangeAt(b, encryptionKey[1]);
+  let p = signatureKey[1];
   const credentialType = (expectDefined(b[p], "b[p]") << 8) | expectDefined(b[p + 1], "b[p + 1]");
   p += 2;
   // basic: opaque identity<V>; x509: Certificate certificates<V> (byte-length
@@ -219,14 +215,12 @@ export function leafNodeLayout(b: Uint8Array): LeafNodeLayout {
   let parentHash: readonly [number, number] = NO_PARENT_HASH;
   if (source === LeafNodeSource.key_package) p += 16;
   else if (source === LeafNodeSource.commit) {
-    const start = p + varintLengthAt(b, p);
-    parentHash = [start, start + varintValueAt(b, p)];
+    parentHash = opaqueRangeAt(b, p);
     p = parentHash[1];
   }
   p = skipOpaqueAt(b, p); // extensions
   const signatureField = p;
-  const signatureStart = p + varintLengthAt(b, p);
-  return { encryptionKey, signatureKey, credentialType, capabilities, source, parentHash, signatureField, signature: [signatureStart, signatureStart + varintValueAt(b, p)] };
+  return { encryptionKey, signatureKey, credentialType, capabilities, source, parentHash, signatureField, signature: opaqueRangeAt(b, p) };
 }
 
 const NO_PARENT_HASH: readonly [number, number] = Object.freeze([0, 0] as const);

@@ -1,7 +1,7 @@
 /** `ParentNode` (RFC 9420 §7.1). */
 import { type Codec, type Reader, Writer, opaque } from "@mlskit/codec";
 import type { HPKEPublicKey } from "./leaf-node.js";
-import { unmergedLeavesRange, varintLengthAt, varintValueAt } from "./encoded-fields.js";
+import { opaqueRangeAt, unmergedLeavesRange } from "./encoded-fields.js";
 import type { LeafIndex } from "./tree-math.js";
 import { expectDefined } from "@mlskit/core";
 
@@ -51,12 +51,8 @@ export interface ParentNodeLayout {
 
 /** Locates the fields of a validated ParentNode encoding without allocating field copies. */
 export function parentNodeLayout(b: Uint8Array): ParentNodeLayout {
-  let p = varintLengthAt(b, 0);
-  let e = p + varintValueAt(b, 0);
-  const encryptionKey = [p, e] as const;
-  p = e + varintLengthAt(b, e);
-  e = p + varintValueAt(b, e);
-  const parentHash = [p, e] as const;
+  const encryptionKey = opaqueRangeAt(b, 0);
+  const parentHash = opaqueRangeAt(b, encryptionKey[1]);
   return { encryptionKey, parentHash, unmergedLeaves: unmergedLeavesRange(b) };
 }
 
