@@ -69,6 +69,8 @@ export interface ProtocolFigures {
   readonly fullPathCreate: number;
   readonly fullPathProcess: number;
   readonly join: number;
+  /** Each timed join's ms, in the order run (`join` is their median). */
+  readonly joinRuns?: readonly number[];
   /** Messages per second, sequential. */
   readonly encrypt: number;
   readonly decrypt: number;
@@ -142,7 +144,26 @@ async function benchFullPath(spec: ProviderSpec, added: GroupFixture, runs: numb
   return { create: create.ms, process: process.ms };
 }
 
-export async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick: boolean, setupStart: number, added?: GroupFixture): Promise<ProtocolFigures> {
+/** What a runtime adds to {@link benchOne}. */
+export interface BenchOneOptions {
+  /**
+   * Awaited before each timed join (before its fresh provider is made). The browser page (browser/page.ts) waits there
+   * for the browser to go idle: crypto.subtle settles without a task in Chromium, so the phases before run as one chain
+   * of microtasks, and the first macrotask yield after them (the join's, in tree validation) otherwise ran Blink's
+   * deferred GC sweeping inside the join.
+   */
+  readonly beforeJoin?: () => Promise<void>;
+}
+
+/** Benchmarks one provider at one N. */
+export async function benchOne(
+  spec: ProviderSpec,
+  fixture: GroupFixture,
+  quick: boolean,
+  setupStart: number,
+  added?: GroupFixture,
+  options: BenchOneOptions = {},
+): Promise<ProtocolFigures> {
   const n = fixture.n;
   const counts = countsFor(n, quick, spec.name === "noble");
   // The committer and the receiver are two clients (each its own provider instance), after one self-Update
@@ -184,6 +205,7 @@ export async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick:
   let _lastJoined: GroupState | undefined;
   for (let i = 0; i < joinRuns; i++) {
     const a = joinInputs[i]!;
+    if (options.beforeJoin !== undefined) await options.beforeJoin();
     const cs = await suiteOf(spec);
     _lastJoined = undefined;
     const t = performance.now();
@@ -274,6 +296,7 @@ export async function benchOne(spec: ProviderSpec, fixture: GroupFixture, quick:
     fullPathCreate: fullPath.create,
     fullPathProcess: fullPath.process,
     join: median(joinTimes),
+    joinRuns: joinTimes,
     encrypt,
     decrypt,
     encryptBatch,

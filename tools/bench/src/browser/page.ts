@@ -9,11 +9,14 @@
  * full-path Commit in a group of blank parents (above N = 2), join from a
  * Welcome, 1 KiB messages one at a time and 256 in flight, wire bytes in and
  * out) and the message floor of message-floor.ts, on the browser's WebCrypto
- * provider and the webcrypto+noble hybrid, suite 0x0001. What differs:
- * the group fixtures are built here (`buildFixture`, as the Node bench does
- * before caching them on disk, which a page cannot), and there is no memory
- * figure (no `gc()` in a page). A failed operation throws inside `benchOne`
- * and is reported as a failure.
+ * provider and the webcrypto+noble hybrid, suite 0x0001, after one untimed
+ * pass per provider at the smallest size (V8's tier-up), as the Node bench
+ * does. What differs: the group fixtures are built here (`buildFixture`, as
+ * the Node bench does before caching them on disk, which a page cannot),
+ * there is no memory figure (no `gc()` in a page), and each timed join waits
+ * for the browser to go idle first ({@link idle}); each join's time is
+ * printed under the tables. A failed operation throws inside `benchOne` and
+ * is reported as a failure.
  *
  * Query parameters: `sizes` (default 2,1024), `providers` (default
  * webcrypto,webcrypto+noble), `quick` (the sizes measured with the bench's
@@ -65,6 +68,39 @@ function checkFigures(f: ProtocolFigures): string[] {
   return bad;
 }
 
+/** The longest a join waits for the browser to go idle (ms). */
+const IDLE_TIMEOUT_MS = 200;
+
+/**
+ * Resolves once the browser is idle (`requestIdleCallback`), awaited before
+ * each timed join. Why: in Chromium `crypto.subtle` settles without a task
+ * (the operation runs on the page's thread: 2,000 awaited digests, Ed25519
+ * verifications or AES-GCM encryptions let no `setTimeout(0)` or
+ * MessageChannel message run), so the bench's phases run for seconds as one
+ * chain of microtasks, and what the browser defers meanwhile waits for the
+ * first macrotask yield: a join's, in tree validation (`yieldToEventLoop`).
+ * There Blink's GC sweeping (cppgc incremental sweep tasks, up to 5 ms each)
+ * ran one step per join while a sweep was pending: joins at N = 2 of 6–9 ms
+ * instead of about 1, in about half the page runs (those where a major GC
+ * fell shortly before the joins). An application's join starts in a task of
+ * its own, with the browser's turns between; so does this one.
+ */
+function idle(): Promise<void> {
+  const ric = (globalThis as { requestIdleCallback?: (cb: () => void, opts: { timeout: number }) => unknown }).requestIdleCallback;
+  return new Promise((resolve) => (ric === undefined ? setTimeout(resolve, 0) : ric(() => resolve(), { timeout: IDLE_TIMEOUT_MS })));
+}
+
+/** Each figure's joins, one line each: the time of every run, and how long the page waited for the browser before them. */
+function joinRunLines(figures: readonly ProtocolFigures[], waits: ReadonlyMap<ProtocolFigures, readonly number[]>): string[] {
+  const lines = ["", "join from Welcome, each run in order, ms (the table gives the median), and the wait for an idle browser before them"];
+  for (const f of figures) {
+    const w = waits.get(f) ?? [];
+    const before = w.length === 0 ? "" : `  (waited ${fmt(w[0] ?? 0)} ms before the first, at most ${fmt(Math.max(0, ...w.slice(1)))} before the others)`;
+    lines.push(`  N = ${f.n.toLocaleString("en-US")} ${f.provider.padEnd(16)} ${(f.joinRuns ?? []).map(fmt).join(" ")}${before}`);
+  }
+  return lines;
+}
+
 async function main(): Promise<BrowserBenchResult> {
   const started = performance.now();
   const failures: string[] = [];
@@ -84,15 +120,33 @@ async function main(): Promise<BrowserBenchResult> {
   }
   // Fixtures are built on the hybrid, the quicker of the two; they are bytes, the same for any provider.
   const builder = await suiteOf({ name: "webcrypto+noble", make: () => webCryptoProvider({ fallback: noblePrimitives() }) });
+  // One untimed pass per provider at the smallest size first, as protocol.ts's benchProtocol does: V8 tiers the
+  // protocol code up over thousands of calls, and the first size measured would be charged for it.
+  const smallest = Math.min(...sizes.filter(valid));
+  let warmFixture: GroupFixture | undefined;
+  if (Number.isFinite(smallest)) {
+    try {
+      warmFixture = await buildFixture(builder, smallest);
+      for (const spec of providers) {
+        const t0 = performance.now();
+        await benchOne(spec, warmFixture, true, t0);
+        log(`${spec.name}: warm-up pass at N=${smallest} in ${fmt((performance.now() - t0) / 1000)} s (not timed)`);
+      }
+    } catch (e) {
+      failures.push(`warm-up pass at N=${smallest}: ${(e as Error).stack ?? String(e)}`);
+    }
+  }
+  const waits = new Map<ProtocolFigures, number[]>();
   for (const n of sizes.filter(valid)) {
     let fixture: GroupFixture;
     // Above N = 2, also the group of blank parents of the full-path scenario (N - 1 encryptions), as protocol.ts does.
     let added: GroupFixture | undefined;
     try {
       const t0 = performance.now();
-      fixture = await buildFixture(builder, n);
+      const reused = n === smallest && warmFixture !== undefined;
+      fixture = reused && warmFixture !== undefined ? warmFixture : await buildFixture(builder, n);
       if (n > 2) added = await buildFixture(builder, n, undefined, "added");
-      log(`N=${n}: fixture${added === undefined ? "" : "s"} built in ${fmt(performance.now() - t0)} ms`);
+      log(`N=${n}: fixture${added === undefined ? "" : "s"} ready in ${fmt(performance.now() - t0)} ms${reused ? " (the warm-up pass's group reused)" : ""}`);
     } catch (e) {
       failures.push(`N=${n} fixture: ${(e as Error).stack ?? String(e)}`);
       continue;
@@ -100,9 +154,16 @@ async function main(): Promise<BrowserBenchResult> {
     for (const spec of providers) {
       try {
         const t0 = performance.now();
-        const measured = await benchOne(spec, fixture, quickSizes.has(n), t0, added);
+        const waited: number[] = [];
+        const beforeJoin = async () => {
+          const w0 = performance.now();
+          await idle();
+          waited.push(performance.now() - w0);
+        };
+        const measured = await benchOne(spec, fixture, quickSizes.has(n), t0, added, { beforeJoin });
         const floor = floors.get(spec.name);
         const f: ProtocolFigures = floor === undefined ? measured : { ...measured, floor };
+        waits.set(f, waited);
         log(`N=${n} ${spec.name}: done in ${fmt((performance.now() - t0) / 1000)} s`);
         failures.push(...checkFigures(f));
         figures.push(f);
@@ -113,7 +174,7 @@ async function main(): Promise<BrowserBenchResult> {
   }
   return {
     userAgent: page.navigator?.userAgent ?? "?",
-    lines: comparisonLines(figures),
+    lines: [...comparisonLines(figures), ...joinRunLines(figures, waits)],
     failures,
     figures,
     seconds: (performance.now() - started) / 1000,
