@@ -93,10 +93,12 @@ function idle(): Promise<void> {
 /** Each figure's joins, one line each: the time of every run, and how long the page waited for the browser before them. */
 function joinRunLines(figures: readonly ProtocolFigures[], waits: ReadonlyMap<ProtocolFigures, readonly number[]>): string[] {
   const lines = ["", "join from Welcome, each run in order, ms (the table gives the median), and the wait for an idle browser before them"];
+  const label = (f: ProtocolFigures) => `N = ${f.n.toLocaleString("en-US")} ${f.provider}`;
+  const width = Math.max(0, ...figures.map((f) => label(f).length));
   for (const f of figures) {
     const w = waits.get(f) ?? [];
     const before = w.length === 0 ? "" : `  (waited ${fmt(w[0] ?? 0)} ms before the first, at most ${fmt(Math.max(0, ...w.slice(1)))} before the others)`;
-    lines.push(`  N = ${f.n.toLocaleString("en-US")} ${f.provider.padEnd(16)} ${(f.joinRuns ?? []).map(fmt).join(" ")}${before}`);
+    lines.push(`  ${label(f).padEnd(width)}  ${(f.joinRuns ?? []).map(fmt).join(" ")}${before}`);
   }
   return lines;
 }
