@@ -153,6 +153,8 @@ export interface BenchOneOptions {
    * deferred GC sweeping inside the join.
    */
   readonly beforeJoin?: () => Promise<void>;
+  /** Joins to time instead of the default count (at most one per Add run: 5 with --quick, else 31 below N = 10,000). */
+  readonly joinRuns?: number;
 }
 
 /** Benchmarks one provider at one N. */
@@ -199,7 +201,7 @@ export async function benchOne(
   const fullPath = added === undefined ? { create: NaN, process: NaN } : await benchFullPath(spec, added, n >= 1024 ? Math.min(counts.commitRuns, 7) : counts.commitRuns);
 
   // Join: each run a different joiner of the Adds above, on a fresh provider.
-  const joinRuns = Math.min(counts.joinRuns, joinInputs.length);
+  const joinRuns = Math.min(options.joinRuns ?? counts.joinRuns, joinInputs.length);
   const joinTimes: number[] = [];
   let lastJoinCs: CipherSuiteProvider | undefined;
   let _lastJoined: GroupState | undefined;
