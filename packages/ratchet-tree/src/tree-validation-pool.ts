@@ -1,8 +1,6 @@
 /**
- * A small tree's leaf signatures (§7.3) when the provider has a thread pool
- * (`verifyBatch`) but no helper thread to share them with
- * (tree-validation-shared.ts; node:crypto's worker could not start), shared
- * between the pool and this thread: a share of them issued
+ * A small tree's leaf signatures (§7.3) shared between the provider's thread
+ * pool (`verifyBatch`, node:crypto) and this thread: a share of them issued
  * to the pool at once, one job each, while the joiner goes on with its own
  * work; when it needs the result, this thread verifies what the pool has not
  * answered, from the last leaf down (the pool takes jobs first in, first

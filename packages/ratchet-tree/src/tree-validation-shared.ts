@@ -15,13 +15,13 @@ import type { LeafIndex } from "./tree-math.js";
 
 /**
  * Completes `shared` over `leaves` (item k is leaf `leaves[k]`): each leaf the
- * helper has not done is verified here (`verifyHere(leaf, k)`), each it has done is
+ * helper has not done is verified here (`verifyHere`), each it has done is
  * `answered` with its outcome. Stops claiming once `stopped()`.
  */
 export async function completeShared(
   leaves: readonly LeafIndex[],
   shared: SharedVerification,
-  verifyHere: (l: LeafIndex, k: number) => Promise<void>,
+  verifyHere: (l: LeafIndex) => Promise<void>,
   answered: (l: LeafIndex, ok: boolean) => Promise<void> | void,
   stopped: () => boolean,
 ): Promise<void> {
@@ -36,7 +36,7 @@ export async function completeShared(
     }
     const l = expectDefined(leaves[k], "leaves[k]");
     // A node:crypto verification runs within the call, so the helper moves on meanwhile.
-    settled.push(shared.claim(k) ? verifyHere(l, k) : answered(l, shared.result(k)));
+    settled.push(shared.claim(k) ? verifyHere(l) : answered(l, shared.result(k)));
   }
   // eslint-disable-next-line @typescript-eslint/await-thenable
   await Promise.all(settled);

@@ -3,9 +3,8 @@
  * the other tree-validation checks run: a window of verifications kept in
  * flight, each over the leaf's LeafNodeTBS built straight from its encoding.
  * A provider with a thread pool (`verifyBatch`, node:crypto) gets all of a
- * large tree's leaves in chunks; one with a helper thread (`verifyShared`,
- * node:crypto's worker) a small tree's, which this thread completes from the
- * other end (tree-validation-shared.ts): the two cores share the work.
+ * large tree's leaves in chunks, and most of a small tree's in one batch while
+ * this thread verifies the others: the two cores share the work.
  */
 import { bytesEqual, decode, utf8, varintSize } from "@mlskit/codec";
 import { credentialCodec, expectDefined } from "@mlskit/core";
@@ -130,11 +129,10 @@ export interface SignatureChecks {
  * unless from a KeyPackage) and credential. Without a thread pool, up to
  * `SIGNATURE_WINDOW_*` verifications in flight (the next issued as soon
  * as one completes). With one (`verifyBatch`), a large tree's leaves go in
- * chunks (after a failure no further chunk is issued). A small tree's go to
- * the helper thread (`verifyShared`; without one, they race the pool:
- * tree-validation-pool.ts), and whatever it has not done when the caller
+ * chunks (after a failure no further chunk is issued); a small tree's all at
+ * once, one job each, and whatever the pool has not done when the caller
  * needs the result is verified here ({@link SignatureChecks.finish}): this
- * thread never waits for a thread that another process keeps from running.
+ * thread never waits for a pool that another process keeps from running.
  */
 export function startSignatureChecks(tree: TreeView, options: TreeValidationOptions): SignatureChecks {
   let stopped = false;
@@ -164,7 +162,8 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
       record({ l, error: "credential", cause });
     }
   };
-  const verifyHere = async (l: LeafIndex, x = signatureCheck(l)): Promise<void> => {
+  const verifyHere = async (l: LeafIndex): Promise<void> => {
+    const x = signatureCheck(l);
     if (!(await cs.verify(x.publicKey, x.message, x.signature))) return record({ l, error: "signature" });
     await credential(l);
   };
@@ -185,18 +184,10 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
   const own = signed !== undefined ? credential(signed) : Promise.resolve();
   const answered = (l: LeafIndex, ok: boolean): Promise<void> | void => (ok ? credential(l) : record({ l, error: "signature" }));
   // A small tree's leaves on the provider's helper thread, from the first, while this thread goes on; the rest here.
-  const checks = leaves.length >= RACE_MIN_LEAVES && leaves.length < BATCH_MIN_LEAVES && cs.verifyShared !== undefined ? leaves.map(signatureCheck) : undefined;
-  const shared = checks !== undefined ? cs.verifyShared?.(checks) : undefined;
+  const shared = leaves.length >= RACE_MIN_LEAVES && leaves.length < BATCH_MIN_LEAVES ? cs.verifyShared?.(leaves.map(signatureCheck)) : undefined;
   let verified: () => Promise<void>;
-  if (shared !== undefined && checks !== undefined) {
-    verified = () =>
-      completeShared(
-        leaves,
-        shared,
-        (l, k) => verifyHere(l, checks[k]),
-        answered,
-        () => stopped,
-      );
+  if (shared !== undefined) {
+    verified = () => completeShared(leaves, shared, verifyHere, answered, () => stopped);
   } else if (verifyBatch === undefined || leaves.length < RACE_MIN_LEAVES) {
     const all = forEachConcurrent(leaves.length, window, check);
     all.catch(() => {});
