@@ -25,7 +25,7 @@ const thread = new HelperThread({ nice: true }, { reply: () => {}, down: () => {
 /** An item's state: not taken, taken by the helper, claimed by the caller, or done by the helper (valid or not). */
 export const FREE = 0;
 export const HELPER = 1;
-const CALLER = 2;
+export const CALLER = 2;
 export const VALID = 3;
 export const INVALID = 4;
 
