@@ -137,17 +137,6 @@ export interface CipherSuiteProvider {
    * `verify` otherwise.
    */
   verifyBatch?(items: readonly SignatureCheck[]): Promise<boolean[]>;
-  /**
-   * Optional: verifications shared with a helper thread that starts on them
-   * at once, from the first item on, while the caller goes on with other
-   * work; the caller then takes what the helper has not reached, from the
-   * last item down ({@link SharedVerification}), so it never waits for a
-   * helper that other processes keep from running. Each result is exactly
-   * {@link CipherSuiteProvider.verify}'s. Present where the provider has
-   * such a thread (`@mlskit/crypto-node`: a worker); `undefined` when the
-   * helper cannot take work (the caller verifies everything itself).
-   */
-  verifyShared?(items: readonly SignatureCheck[]): SharedVerification | undefined;
 
   /**
    * Public-key validation, where a key enters the protocol (a LeafNode's
@@ -194,27 +183,6 @@ export interface SignatureCheck {
   readonly publicKey: Uint8Array;
   readonly message: Uint8Array;
   readonly signature: Uint8Array;
-}
-
-/**
- * Verifications shared between the caller and a helper thread
- * ({@link CipherSuiteProvider.verifyShared}). The helper takes items in
- * order from the first; the caller claims items from the last down. An item
- * is verified by whoever takes it first, and at most twice (when the caller
- * claims the one item the helper is in the middle of, it verifies it too
- * rather than wait).
- */
-export interface SharedVerification {
-  /**
-   * Claims item `i` for the caller: `true` when the caller must verify it
-   * itself (the helper has not finished it), `false` when the helper has
-   * (its outcome is {@link SharedVerification.result}).
-   */
-  claim(i: number): boolean;
-  /** The helper's outcome for item `i`, once {@link SharedVerification.claim} returned `false` for it. */
-  result(i: number): boolean;
-  /** The caller no longer needs the outcomes: the helper takes no further item. */
-  cancel(): void;
 }
 
 /** A source of cipher-suite providers. */

@@ -6,7 +6,7 @@
 export * from "./ids.js";
 export * from "./cipher-suite-map.js";
 export * from "./errors.js";
-export type { CipherSuiteProvider, CryptoProvider, KeyPair, HpkeCiphertext, HpkeEncapsulation, HpkeSealInput, SharedVerification, SignatureCheck } from "./crypto-provider.js";
+export type { CipherSuiteProvider, CryptoProvider, KeyPair, HpkeCiphertext, HpkeEncapsulation, HpkeSealInput, SignatureCheck } from "./crypto-provider.js";
 export {
   expandWithLabel,
   deriveSecret,

@@ -2,9 +2,8 @@
 // Package lint for @mlskit/crypto-node, the one library package that is Node-only by design:
 // tools/scripts/lint-package.mjs forbids Node APIs in library sources, so this runs its
 // package.json checks again and then allows exactly
-// `node:crypto` imports (and Buffer, which node:crypto returns), `node:worker_threads` for the
-// helper threads (src/helper-thread.ts, src/helper-worker.ts: HPKE batches and shared signature verifications on a second core)
-// and `node:os` in the helper's script (its own priority), nothing else of Node's.
+// `node:crypto` imports (and Buffer, which node:crypto returns), and `node:worker_threads` for the
+// seal worker (src/seal-pool.ts, src/seal-worker.ts: HPKE batches on a second core), nothing else of Node's.
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -33,8 +32,7 @@ function* sources(d) {
 for (const file of sources(join(dir, "src"))) {
   const text = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
   for (const m of text.matchAll(/from\s+["'](node:[\w/]+|fs|path|os|crypto)["']/g)) {
-    const allowed = m[1] === "node:crypto" || m[1] === "node:worker_threads" || (m[1] === "node:os" && file.endsWith("/helper-worker.ts"));
-    if (!allowed) errors.push(`${file.slice(dir.length)} imports ${m[1]} (only node:crypto, node:worker_threads, and node:os in the helper's script, are allowed)`);
+    if (m[1] !== "node:crypto" && m[1] !== "node:worker_threads") errors.push(`${file.slice(dir.length)} imports ${m[1]} (only node:crypto and node:worker_threads are allowed)`);
   }
   if (/(?<![\w$.\-/])process\.\w/.test(text)) errors.push(`${file.slice(dir.length)} uses process`);
 }

@@ -13,7 +13,6 @@ import { ed448 } from "@noble/curves/ed448.js";
 import { NIST, isValidScalar, nistPrivateKey, nistPublicKey, nistPublicPoint } from "./dh.js";
 import { type KeyCache, okpPrivateKey, okpPublicBytes, okpPublicKey, u8 } from "./keys.js";
 import { checkLength, settle } from "./settle.js";
-import { shareVerifications } from "./verify-share.js";
 
 /**
  * One verification on node:crypto's thread pool (the callback form of
@@ -96,7 +95,6 @@ function eddsa(scheme: number, crv: "Ed25519" | "Ed448", keyLength: number, Poin
       if (problem === undefined) keys.publicKey(checked, pk, () => okpPublicKey(crv, pk));
       return problem;
     },
-    verifyShared: (items: readonly SignatureCheck[]) => shareVerifications(scheme, items),
     verifyBatch: (items: readonly SignatureCheck[]): Promise<boolean[]> =>
       batchOnPool(items, (x) => {
         if (x.publicKey.length !== keyLength || x.signature.length !== sigLength) return false;
@@ -174,7 +172,6 @@ function ecdsa(scheme: number, crv: "P-256" | "P-384" | "P-521", hash: string, k
         return `not a point of ${crv} (${e instanceof Error ? e.message : String(e)})`;
       }
     },
-    verifyShared: (items: readonly SignatureCheck[]) => shareVerifications(scheme, items),
     verifyBatch: (items: readonly SignatureCheck[]): Promise<boolean[]> =>
       batchOnPool(items, (x) => {
         if (x.publicKey.length !== pkLength || x.publicKey[0] !== 0x04) return false;

@@ -17,7 +17,6 @@ import {
   type HpkeEncapsulation,
   type KeyPair,
   type HpkeSealInput,
-  type SharedVerification,
   type SignatureCheck,
 } from "@mlskit/core";
 import { aeadName, kdfName, kemKdfId, kemName } from "./algorithms.js";
@@ -27,7 +26,6 @@ import type { Aead, HashPrimitive, Kdf, PrimitiveSource, SignaturePrimitive, Sui
 import { RandomPool } from "./random-pool.js";
 import { isPqKemId } from "./pq-kem.js";
 import { signaturePublicKeyProblem, signaturePublicKeyShapeProblem } from "./public-keys.js";
-import { shapeCheckedSharing } from "./shared-verification.js";
 import { encapForSealBase, openBase, receiveExport, sealBase, sendExport } from "./single-shot.js";
 
 const SIGNATURE_NAMES: Record<number, string> = {
@@ -66,8 +64,6 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
   readonly hpkeSealBatch?: (items: readonly HpkeSealInput[]) => Promise<HpkeCiphertext[]>;
   /** Present when the signature primitive verifies in batches (see `CipherSuiteProvider.verifyBatch`). */
   readonly verifyBatch?: (items: readonly SignatureCheck[]) => Promise<boolean[]>;
-  /** Present when the signature primitive shares verifications with a helper thread (see `CipherSuiteProvider.verifyShared`). */
-  readonly verifyShared?: (items: readonly SignatureCheck[]) => SharedVerification | undefined;
 
   constructor(p: SuitePrimitives) {
     const s = p.suite;
@@ -123,7 +119,6 @@ class SuiteCipherSuiteProvider implements CipherSuiteProvider {
         return ok.map((o) => o && results[j++] === true);
       };
     }
-    if (p.signature.verifyShared !== undefined) this.verifyShared = (items) => shapeCheckedSharing(p.signature, items);
     const pool = new RandomPool((n) => p.randomBytes(n));
     this.#random = (n) => pool.take(n);
     this.#hpke = new HpkeSuite({

@@ -4,7 +4,7 @@
  * WebCrypto, ...); the protocol logic — DHKEM, the HPKE key schedule, labeled
  * operations — is written once, in this package and in `@mlskit/core`.
  */
-import type { CipherSuiteDescription, HpkeCiphertext, HpkeSealInput, KeyPair, SharedVerification, SignatureCheck } from "@mlskit/core";
+import type { CipherSuiteDescription, HpkeCiphertext, HpkeSealInput, KeyPair, SignatureCheck } from "@mlskit/core";
 
 /** A hash function. */
 export interface HashPrimitive {
@@ -169,12 +169,6 @@ export interface SignaturePrimitive {
    * Exposed as `CipherSuiteProvider.verifyBatch` (after the shape checks).
    */
   verifyBatch?(items: readonly SignatureCheck[]): Promise<boolean[]>;
-  /**
-   * Optional: verifications shared with a helper thread (crypto-node's
-   * worker); `undefined` when it cannot take them. Exposed as
-   * `CipherSuiteProvider.verifyShared` (after the shape checks).
-   */
-  verifyShared?(items: readonly SignatureCheck[]): SharedVerification | undefined;
   /**
    * What only the curve's arithmetic can tell about a public key, asked after
    * the checks this package makes for every scheme

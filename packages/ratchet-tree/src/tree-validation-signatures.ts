@@ -10,7 +10,6 @@ import { bytesEqual, decode, utf8, varintSize } from "@mlskit/codec";
 import { credentialCodec, expectDefined } from "@mlskit/core";
 import { forEachConcurrent } from "./concurrency.js";
 import { RACE_MIN_LEAVES, raceThreadPool } from "./tree-validation-pool.js";
-import { completeShared } from "./tree-validation-shared.js";
 import { type LeafNode, LeafNodeSource, leafNodeLayout } from "./leaf-node.js";
 import { putOpaque, putVarint, syncHash } from "./tree-hash.js";
 import type { LeafIndex } from "./tree-math.js";
@@ -182,13 +181,8 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
   const window = syncHash(cs) !== undefined ? SIGNATURE_WINDOW_SYNC_HASH : SIGNATURE_WINDOW_ASYNC_HASH;
   // The caller's own leaf: its credential still goes to the application.
   const own = signed !== undefined ? credential(signed) : Promise.resolve();
-  const answered = (l: LeafIndex, ok: boolean): Promise<void> | void => (ok ? credential(l) : record({ l, error: "signature" }));
-  // A small tree's leaves on the provider's helper thread, from the first, while this thread goes on; the rest here.
-  const shared = leaves.length >= RACE_MIN_LEAVES && leaves.length < BATCH_MIN_LEAVES ? cs.verifyShared?.(leaves.map(signatureCheck)) : undefined;
   let verified: () => Promise<void>;
-  if (shared !== undefined) {
-    verified = () => completeShared(leaves, shared, verifyHere, answered, () => stopped);
-  } else if (verifyBatch === undefined || leaves.length < RACE_MIN_LEAVES) {
+  if (verifyBatch === undefined || leaves.length < RACE_MIN_LEAVES) {
     const all = forEachConcurrent(leaves.length, window, check);
     all.catch(() => {});
     verified = () => all;
@@ -198,7 +192,7 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     all.catch(() => {});
     verified = () => all;
   } else {
-    // No helper thread (it could not start): the small tree races node:crypto's pool.
+    const answered = (l: LeafIndex, ok: boolean): Promise<void> | void => (ok ? credential(l) : record({ l, error: "signature" }));
     verified = raceThreadPool(leaves, verifyBatch, signatureCheck, verifyHere, answered, () => stopped);
   }
   let finished: Promise<void> | undefined;
@@ -223,7 +217,6 @@ export function startSignatureChecks(tree: TreeView, options: TreeValidationOpti
     finish: () => (finished ??= settle()),
     stop() {
       stopped = true;
-      shared?.cancel();
     },
   };
 }
