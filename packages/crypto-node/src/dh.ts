@@ -2,7 +2,7 @@
  * DH groups for DHKEM (RFC 9180 §7.1) on node:crypto: X25519, X448 (RFC 7748)
  * and P-256, P-384, P-521, through `diffieHellman` on cached `KeyObject`s.
  */
-import { type KeyObject, createECDH, diffieHellman, generateKeyPairSync, randomBytes } from "node:crypto";
+import { type KeyObject, createECDH, diffieHellman, randomBytes } from "node:crypto";
 import { HpkeKemId, type KeyPair, expectDefined } from "@mlskit/core";
 import type { DhGroup, EphemeralDh } from "@mlskit/hpke";
 import { type MontgomeryCurve, type PooledKeyPair, generateOnThreadPoolAsync, takePooledKeyPair } from "./key-pool.js";
@@ -67,9 +67,15 @@ function montgomeryGroup(kemId: number, crv: MontgomeryCurve, length: number, ke
     return keys.publicKey(crv, pk, () => okpPublicKey(crv, pk));
   };
   const dhWith = (pair: PooledKeyPair, pkRKey: KeyObject): EphemeralDh => ({ dh: dhBytes(pair.privateKey, pkRKey, length), enc: pair.publicKey });
+  // A random private key imported (RFC 7748 §5: any Nsk bytes are a key), not generateKeyPairSync: on Node 20 a JWK
+  // export of a generated key hangs this thread for good when a garbage collection inside the export (which holds the
+  // key's mutex) destroys the finished generation job, whose destructor takes the same mutex; an imported key has no
+  // such job. Same cost (≈ 26-28 µs: one scalar multiplication either way).
   const generatedHere = (): PooledKeyPair => {
-    const pair = crv === "X25519" ? generateKeyPairSync("x25519") : generateKeyPairSync("x448");
-    return { privateKey: pair.privateKey, publicKey: okpPublicBytes(pair.privateKey) };
+    const sk = randomBytes(length);
+    const privateKey = okpPrivateKey(crv, sk);
+    sk.fill(0); // the key lives on in the KeyObject only
+    return { privateKey, publicKey: okpPublicBytes(privateKey) };
   };
   return Object.freeze({
     kemId,

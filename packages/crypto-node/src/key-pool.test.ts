@@ -3,15 +3,42 @@
  * thread pool (key-pool.ts), each handed out once, and Encap's ephemeral key
  * made and dropped inside the DH group (never cached, never serialised).
  */
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { CipherSuiteProvider } from "@mlskit/core";
 import { createCryptoProvider } from "@mlskit/hpke";
 import { nodePrimitives } from "./index.js";
-import { keyPairPoolSizes } from "./key-pool.js";
+import { type MontgomeryCurve, type PooledKeyPair, keyPairPoolSizes, takePooledKeyPair } from "./key-pool.js";
 
 const info = Uint8Array.of(1, 2);
 const aad = new Uint8Array(0);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits (bounded) until the pool of `crv` holds key pairs ready. */
+async function someReady(crv: MontgomeryCurve): Promise<void> {
+  takePooledKeyPair(crv); // starts the pool if it was not yet
+  for (let i = 0; i < 500 && keyPairPoolSizes(crv).ready === 0; i++) await pause(2);
+  if (keyPairPoolSizes(crv).ready === 0) throw new Error(`the ${crv} pool did not fill`);
+}
+
+/** Takes every ready key pair in this turn. */
+function drain(crv: MontgomeryCurve): PooledKeyPair[] {
+  const out: PooledKeyPair[] = [];
+  while (keyPairPoolSizes(crv).ready > 0) {
+    const pair = takePooledKeyPair(crv);
+    if (pair === undefined) throw new Error("a ready pair was not handed out");
+    out.push(pair);
+  }
+  return out;
+}
+
+/**
+ * The raw public key of a private KeyObject, computed apart from the pool: through a fresh import of its PKCS #8
+ * encoding (no JWK export of a generated key: on Node 20 that can hang, see dh.ts's generatedHere).
+ */
+const publicOf = (pair: PooledKeyPair) => {
+  const imported = createPrivateKey({ key: pair.privateKey.export({ format: "der", type: "pkcs8" }), format: "der", type: "pkcs8" });
+  return new Uint8Array(Buffer.from(createPublicKey(imported).export({ format: "jwk" }).x ?? "", "base64url"));
+};
 
 function suite(id: number): { cs: Promise<CipherSuiteProvider>; source: ReturnType<typeof nodePrimitives> } {
   const source = nodePrimitives();
@@ -35,6 +62,22 @@ describe("Encap's ephemeral key (DhGroup.ephemeralDh)", () => {
       }
       // RFC 9180 §4.1: a fresh ephemeral key pair per Encap.
       expect(kemOutputs.size).toBe(4 * 24);
+    });
+  }
+
+  for (const [id, crv] of [
+    [1, "X25519"],
+    [4, "X448"],
+  ] as const) {
+    it(`suite ${id}: with the pool drained, Encap's key is made on this thread, fresh each time, and opens`, async () => {
+      const cs = await suite(id).cs;
+      const r = await cs.hpkeGenerateKeyPair();
+      await someReady(crv);
+      drain(crv); // this turn: no pooled key left, and the burst threshold not reached
+      const cts = await Promise.all(Array.from({ length: 4 }, (_, k) => cs.hpkeSeal(r.publicKey, info, aad, Uint8Array.of(k))));
+      expect(keyPairPoolSizes(crv).ready).toBe(0);
+      expect(new Set(cts.map((ct) => Buffer.from(ct.kemOutput).toString("hex"))).size).toBe(4);
+      for (const [k, ct] of cts.entries()) expect(await cs.hpkeOpen(ct, r.privateKey, info, aad)).toEqual(Uint8Array.of(k));
     });
   }
 
@@ -80,4 +123,36 @@ describe("key pairs generated ahead on the thread pool (key-pool.ts)", () => {
       expect(await fresh.hpkeOpen(ct, p.privateKey, info, aad)).toEqual(Uint8Array.of(9));
     }
   });
+});
+
+describe("pooled key pairs of both curves (key-pool.ts)", () => {
+  for (const crv of ["X25519", "X448"] as const) {
+    const length = crv === "X25519" ? 32 : 56;
+    /** The public key is the private key's: computed apart, and DH agrees both ways with another key pair. */
+    const expectMatching = (p: PooledKeyPair) => {
+      expect(p.publicKey).toBeInstanceOf(Uint8Array);
+      expect(p.publicKey.length).toBe(length);
+      expect(p.publicKey).toEqual(publicOf(p));
+      const peer = crv === "X25519" ? generateKeyPairSync("x25519") : generateKeyPairSync("x448");
+      const pkKey = createPublicKey({ key: { kty: "OKP", crv, x: Buffer.from(p.publicKey).toString("base64url") }, format: "jwk" });
+      expect(diffieHellman({ privateKey: p.privateKey, publicKey: peer.publicKey })).toEqual(diffieHellman({ privateKey: peer.privateKey, publicKey: pkKey }));
+    };
+
+    it(`${crv}: pooled pairs are handed out once each, within capacity, each with its own public key`, async () => {
+      const pairs: PooledKeyPair[] = [];
+      for (let round = 0; round < 6; round++) {
+        await someReady(crv);
+        pairs.push(...drain(crv));
+        const s = keyPairPoolSizes(crv);
+        expect(s.ready + s.inFlight).toBeLessThanOrEqual(s.capacity);
+      }
+      expect(pairs.length).toBeGreaterThan(6);
+      expect(new Set(pairs.map((p) => p.privateKey)).size).toBe(pairs.length);
+      expect(new Set(pairs.map((p) => Buffer.from(p.publicKey).toString("hex"))).size).toBe(pairs.length);
+      for (const p of [pairs[0], pairs[pairs.length >> 1], pairs[pairs.length - 1]]) {
+        if (p === undefined) throw new Error("no pair");
+        expectMatching(p);
+      }
+    });
+  }
 });
