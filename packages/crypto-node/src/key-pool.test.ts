@@ -13,6 +13,21 @@ import { type MontgomeryCurve, type PooledKeyPair, keyPairPoolSizes, takePooledK
 const info = Uint8Array.of(1, 2);
 const aad = new Uint8Array(0);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** One turn of the event loop (the check phase, where a scheduled refill starts). */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** Ref'd immediates: what would keep the process alive. */
+const refImmediates = () => process.getActiveResourcesInfo().filter((r) => r === "Immediate").length;
+
+/** Waits (bounded) until the pool of `crv` holds its capacity, ready and with nothing in flight. */
+async function filled(crv: MontgomeryCurve): Promise<void> {
+  takePooledKeyPair(crv); // starts the pool if it was not yet
+  for (let i = 0; i < 500; i++) {
+    const s = keyPairPoolSizes(crv);
+    if (s.ready === s.capacity && s.inFlight === 0 && !s.refillScheduled) return;
+    await pause(2);
+  }
+  throw new Error(`the ${crv} pool did not fill`);
+}
 /** Waits (bounded) until the pool of `crv` holds key pairs ready. */
 async function someReady(crv: MontgomeryCurve): Promise<void> {
   takePooledKeyPair(crv); // starts the pool if it was not yet
@@ -153,6 +168,43 @@ describe("pooled key pairs of both curves (key-pool.ts)", () => {
         if (p === undefined) throw new Error("no pair");
         expectMatching(p);
       }
+    });
+  }
+});
+
+describe("the pool's refill runs after a burst of takes, not inside it (key-pool.ts)", () => {
+  for (const crv of ["X25519", "X448"] as const) {
+    it(`${crv}: takes from a ready pool start no generation; one refill to capacity follows once the event loop turns`, async () => {
+      await filled(crv);
+      const refs = refImmediates();
+      const taken = Array.from({ length: 10 }, () => takePooledKeyPair(crv));
+      expect(taken.every((p) => p !== undefined)).toBe(true);
+      const during = keyPairPoolSizes(crv);
+      expect(during).toMatchObject({ ready: during.capacity - 10, inFlight: 0, refillScheduled: true, failed: false });
+      // The scheduled refill keeps no process alive (an unref'd immediate).
+      expect(refImmediates()).toBe(refs);
+      await turn();
+      const after = keyPairPoolSizes(crv);
+      expect(after.refillScheduled).toBe(false);
+      expect(after.ready + after.inFlight).toBe(after.capacity);
+      expect(after.inFlight).toBeGreaterThan(0);
+      await filled(crv);
+    });
+
+    it(`${crv}: a take from an empty pool starts generations to capacity at once, never beyond it`, async () => {
+      await filled(crv);
+      const pairs = drain(crv);
+      expect(pairs.length).toBe(keyPairPoolSizes(crv).capacity);
+      expect(keyPairPoolSizes(crv)).toMatchObject({ ready: 0, inFlight: 0 });
+      expect(takePooledKeyPair(crv)).toBeUndefined(); // the caller generates its own
+      const s = keyPairPoolSizes(crv);
+      expect(s).toMatchObject({ ready: 0, inFlight: s.capacity, refillScheduled: true });
+      for (let i = 0; i < 40; i++) expect(takePooledKeyPair(crv)).toBeUndefined(); // still this turn: no generation can have landed
+      expect(keyPairPoolSizes(crv).inFlight).toBe(s.capacity);
+      await turn();
+      const after = keyPairPoolSizes(crv);
+      expect(after.ready + after.inFlight).toBe(s.capacity);
+      await filled(crv);
     });
   }
 });

@@ -6,15 +6,24 @@
  * on the message, so they can be made before they are asked for. Made on
  * this thread, each is a scalar multiplication (≈ 25-30 µs for X25519); a
  * small group's path Commit makes 5-7 of them one after another. Taken from
- * here, each costs this thread only the start and the completion of one
- * thread-pool job (≈ 8-10 µs), and the multiplication runs on another core.
+ * here, each costs this thread an array pop; the multiplication ran earlier
+ * on another core.
  *
- * Bounded ({@link POOL_CAPACITY} per curve, process-wide), started by the
- * first take and refilled only by takes (at most {@link REFILL_PER_TAKE}
- * jobs each): no timer, and nothing in flight once demand stops, so it never
- * keeps a process alive. Each key pair is handed out once and then belongs to
- * the taker; the pool keeps no reference to it. A generation that fails
- * stops the refills for good (takers then generate their own).
+ * Bounded ({@link POOL_CAPACITY} per curve, process-wide) and started by the
+ * first take. Refills are not made by the takes of an operation: each job
+ * started costs this thread its start and its completion, and a job running
+ * beside the operation competes with it for this machine's cores. A take
+ * instead schedules one refill to capacity for when the current burst of
+ * takes (one operation's microtask chain) has yielded to the event loop
+ * (`setImmediate`, unref'd: no timer, and nothing pending keeps a process
+ * alive). Only a take that finds the pool empty starts jobs itself, all the
+ * way to capacity at once: a caller that chains operations without yielding
+ * (a benchmark loop, a batch) collects completed jobs only when it next
+ * yields, and then finds the pool full; started a few per take instead,
+ * it would find a few and run dry again. That take is already on the slow
+ * path (it generates its own key). Each key pair is handed out once and then
+ * belongs to the taker; the pool keeps no reference to it. A generation that
+ * fails stops the refills for good (takers then generate their own).
  */
 import { type KeyObject, generateKeyPair } from "node:crypto";
 import { expectDefined } from "@mlskit/core";
@@ -31,8 +40,6 @@ export interface PooledKeyPair {
 
 /** Key pairs kept ready per curve: a path Commit of a group of up to about 32 members takes at most this many. */
 const POOL_CAPACITY = 32;
-/** Generations started per take: refills follow demand, at a bounded cost to the taker. */
-const REFILL_PER_TAKE = 2;
 
 /** One key pair generated on node:crypto's thread pool. */
 function generateOnThreadPool(crv: MontgomeryCurve, done: (err: Error | null, pair?: PooledKeyPair) => void): void {
@@ -61,29 +68,42 @@ class KeyPairPool {
   readonly #ready: PooledKeyPair[] = [];
   #inFlight = 0;
   #failed = false;
+  #refillScheduled = false;
 
   constructor(readonly crv: MontgomeryCurve) {}
 
-  /** A key pair generated ahead of time, or `undefined` when none is ready; either way starts refills. */
+  /** A key pair generated ahead of time, or `undefined` when none is ready; either way schedules a refill after this burst. */
   take(): PooledKeyPair | undefined {
     const pair = this.#ready.pop();
-    this.#refill();
+    if (pair === undefined) this.#fill();
+    this.#scheduleRefill();
     return pair;
   }
 
-  #refill(): void {
-    for (let i = 0; i < REFILL_PER_TAKE && !this.#failed && this.#ready.length + this.#inFlight < POOL_CAPACITY; i++) {
+  /** One refill to capacity per burst of takes, once the event loop turns (after the current operation's microtasks). */
+  #scheduleRefill(): void {
+    if (this.#refillScheduled || this.#failed) return;
+    this.#refillScheduled = true;
+    setImmediate(() => {
+      this.#refillScheduled = false;
+      this.#fill();
+    }).unref();
+  }
+
+  /** Starts generations up to capacity (ready and in flight together), none once one has failed. */
+  #fill(): void {
+    while (!this.#failed && this.#ready.length + this.#inFlight < POOL_CAPACITY) {
       this.#inFlight++;
       generateOnThreadPool(this.crv, (err, pair) => {
         this.#inFlight--;
         if (err !== null || pair === undefined) this.#failed = true;
-        else this.#ready.push(pair);
+        else if (!this.#failed) this.#ready.push(pair);
       });
     }
   }
 
-  get sizes(): { ready: number; inFlight: number } {
-    return { ready: this.#ready.length, inFlight: this.#inFlight };
+  get sizes(): { ready: number; inFlight: number; refillScheduled: boolean; failed: boolean } {
+    return { ready: this.#ready.length, inFlight: this.#inFlight, refillScheduled: this.#refillScheduled, failed: this.#failed };
   }
 }
 
@@ -100,6 +120,6 @@ export function takePooledKeyPair(crv: MontgomeryCurve): PooledKeyPair | undefin
 }
 
 /** Key pairs ready and being generated, per curve (for tests and reports). */
-export function keyPairPoolSizes(crv: MontgomeryCurve): { ready: number; inFlight: number; capacity: number } {
-  return { ...(pools.get(crv)?.sizes ?? { ready: 0, inFlight: 0 }), capacity: POOL_CAPACITY };
+export function keyPairPoolSizes(crv: MontgomeryCurve): { ready: number; inFlight: number; capacity: number; refillScheduled: boolean; failed: boolean } {
+  return { ...(pools.get(crv)?.sizes ?? { ready: 0, inFlight: 0, refillScheduled: false, failed: false }), capacity: POOL_CAPACITY };
 }
