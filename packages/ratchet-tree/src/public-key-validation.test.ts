@@ -13,12 +13,13 @@ import { type CipherSuiteProvider, HpkeKemId, ValidationError } from "@mlskit/co
 import { encodeGroupContext } from "@mlskit/key-schedule";
 import { hex, vectors } from "@mlskit/test-vectors";
 import { testProviders } from "@mlskit/test-vectors/providers";
-import { type LeafNode, LeafNodeSource, signLeafNode } from "./leaf-node.js";
+import { type LeafNode, signLeafNode } from "./leaf-node.js";
 import { type Node, NodeType, ratchetTreeCodec } from "./node.js";
 import { computeParentHash } from "./parent-hash.js";
 import type { ParentNode } from "./parent-node.js";
 import { TreePrivateKeys, deriveNodeKeyPair } from "./private-keys.js";
 import { RatchetTree } from "./ratchet-tree.js";
+import { signedKeyPackageLeaf } from "./signed-leaf.fixture.js";
 import { type LeafIndex, type NodeIndex, leafToNode } from "./tree-math.js";
 import { validateTree } from "./tree-validation.js";
 import { createUpdatePath } from "./treekem.js";
@@ -79,16 +80,7 @@ for (const provider of testProviders()) {
       /** The vector tree with one more leaf: a member's KeyPackage leaf, signed with a fresh real key, with `patch` applied. */
       async function withNewLeaf(cs: CipherSuiteProvider, patch: (real: { encryptionKey: Uint8Array; signatureKey: Uint8Array }) => Partial<LeafNode>) {
         const base = await RatchetTree.decode(cs, hex(source.tree));
-        const sig = await cs.signatureGenerateKeyPair();
-        const encryptionKey = (await cs.hpkeGenerateKeyPair()).publicKey;
-        const leaf = await signLeafNode(cs, sig.privateKey, {
-          ...base.leafNode(0 as LeafIndex)!,
-          encryptionKey,
-          signatureKey: sig.publicKey,
-          leafNodeSource: LeafNodeSource.key_package,
-          lifetime: { notBefore: 0n, notAfter: 2n ** 64n - 1n },
-          ...patch({ encryptionKey, signatureKey: sig.publicKey }),
-        });
+        const leaf = await signedKeyPackageLeaf(cs, base.leafNode(0 as LeafIndex)!, patch);
         const d = base.stage();
         const l = d.addLeaf(leaf);
         return { tree: await d.merge(), leafIndex: l };

@@ -12,6 +12,7 @@ import { type LeafNode, LeafNodeSource, signLeafNode } from "./leaf-node.js";
 import { type Node, NodeType, ratchetTreeCodec } from "./node.js";
 import type { ParentNode } from "./parent-node.js";
 import { RatchetTree } from "./ratchet-tree.js";
+import { signedKeyPackageLeaf } from "./signed-leaf.fixture.js";
 import { type LeafIndex, directPath, leafToNode } from "./tree-math.js";
 import { type TreeValidationOptions, decodeAndValidateTree, validateTree } from "./tree-validation.js";
 
@@ -110,15 +111,7 @@ for (const provider of testProviders()) {
       // A member added without a path is unmerged at all its ancestors, so no
       // parent hash covers its leaf: the signature check is what must catch it.
       const base = await RatchetTree.decode(c, hex(source.tree));
-      const template = base.leafNode(0 as LeafIndex)!;
-      const sig = await c.signatureGenerateKeyPair();
-      const leaf = await signLeafNode(c, sig.privateKey, {
-        ...template,
-        encryptionKey: (await c.hpkeGenerateKeyPair()).publicKey,
-        signatureKey: sig.publicKey,
-        leafNodeSource: LeafNodeSource.key_package,
-        lifetime: { notBefore: 0n, notAfter: 2n ** 64n - 1n },
-      });
+      const leaf = await signedKeyPackageLeaf(c, base.leafNode(0 as LeafIndex)!);
       const good = base.stage();
       const added = good.addLeaf(leaf);
       const goodTree = await good.merge();

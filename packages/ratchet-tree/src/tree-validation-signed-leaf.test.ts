@@ -11,8 +11,9 @@ import { decode } from "@mlskit/codec";
 import { type CipherSuiteProvider, ValidationError } from "@mlskit/core";
 import { hex, vectors } from "@mlskit/test-vectors";
 import { testProviders } from "@mlskit/test-vectors/providers";
-import { type LeafNode, LeafNodeSource, encodeLeafNode, signLeafNode } from "./leaf-node.js";
+import { type LeafNode, LeafNodeSource, encodeLeafNode } from "./leaf-node.js";
 import { NodeType, ratchetTreeCodec } from "./node.js";
+import { signedKeyPackageLeaf } from "./signed-leaf.fixture.js";
 import { RatchetTree } from "./ratchet-tree.js";
 import type { LeafIndex } from "./tree-math.js";
 import { decodeAndValidateTree, validateTree } from "./tree-validation.js";
@@ -47,15 +48,7 @@ for (const provider of testProviders()) {
   describe(`tree validation, signedLeaf × ${provider.name}`, () => {
     const setup = async () => {
       const cs = await provider.cipherSuite(1);
-      const template = (await RatchetTree.decode(cs, hex(source.tree))).leafNode(0 as LeafIndex)!;
-      const sig = await cs.signatureGenerateKeyPair();
-      const good = await signLeafNode(cs, sig.privateKey, {
-        ...template,
-        encryptionKey: (await cs.hpkeGenerateKeyPair()).publicKey,
-        signatureKey: sig.publicKey,
-        leafNodeSource: LeafNodeSource.key_package,
-        lifetime: { notBefore: 0n, notAfter: 2n ** 64n - 1n },
-      });
+      const good = await signedKeyPackageLeaf(cs, (await RatchetTree.decode(cs, hex(source.tree))).leafNode(0 as LeafIndex)!);
       return { cs, good, bad: { ...good, signature: flip(good.signature, 3) } };
     };
 
