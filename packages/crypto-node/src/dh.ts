@@ -71,11 +71,14 @@ function montgomeryGroup(kemId: number, crv: MontgomeryCurve, length: number, ke
   // export of a generated key hangs this thread for good when a garbage collection inside the export (which holds the
   // key's mutex) destroys the finished generation job, whose destructor takes the same mutex; an imported key has no
   // such job. Same cost (≈ 26-28 µs: one scalar multiplication either way).
+  const randomKey = (): { sk: Uint8Array; key: KeyObject } => {
+    const sk = u8(randomBytes(length));
+    return { sk, key: okpPrivateKey(crv, sk) };
+  };
   const generatedHere = (): PooledKeyPair => {
-    const sk = randomBytes(length);
-    const privateKey = okpPrivateKey(crv, sk);
+    const { sk, key } = randomKey();
     sk.fill(0); // the key lives on in the KeyObject only
-    return { privateKey, publicKey: okpPublicBytes(privateKey) };
+    return { privateKey: key, publicKey: okpPublicBytes(key) };
   };
   return Object.freeze({
     kemId,
@@ -91,10 +94,9 @@ function montgomeryGroup(kemId: number, crv: MontgomeryCurve, length: number, ke
       if (pooled !== undefined) return settle(() => handOut(crv, length, pooled, keys));
       if (inBurst()) return generateOnThreadPoolAsync(crv).then((pair) => handOut(crv, length, pair, keys));
       return settle(() => {
-        const privateKey = u8(randomBytes(length));
-        const key = okpPrivateKey(crv, privateKey);
-        keys.putPrivateKey(crv, privateKey, key);
-        return { privateKey, publicKey: okpPublicBytes(key) };
+        const { sk, key } = randomKey();
+        keys.putPrivateKey(crv, sk, key);
+        return { privateKey: sk, publicKey: okpPublicBytes(key) };
       });
     },
     // Encap's GenerateKeyPair and DH (RFC 9180 §4.1) with an ephemeral key that is used once and never leaves this
