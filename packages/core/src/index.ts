@@ -14,6 +14,7 @@ export {
   type SyncKdfProvider,
   hasSyncKdf,
   expandWithLabelSync,
+  deriveSecretSync,
   deriveTreeSecretSync,
   encodeSignContent,
   signWithLabel,

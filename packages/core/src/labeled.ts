@@ -79,6 +79,11 @@ export function expandWithLabelSync(cs: SyncKdfProvider, secret: Uint8Array, lab
   return cs.kdfExpandSync(secret, encodeKdfLabel(label, context, length), length);
 }
 
+/** {@link deriveSecret} without an await, on a provider with a synchronous KDF. */
+export function deriveSecretSync(cs: SyncKdfProvider, secret: Uint8Array, label: string): Uint8Array {
+  return expandWithLabelSync(cs, secret, label, new Uint8Array(0), cs.hashLength);
+}
+
 /** {@link deriveTreeSecret} without an await, on a provider with a synchronous KDF. */
 export function deriveTreeSecretSync(cs: SyncKdfProvider, secret: Uint8Array, label: string, generation: number, length: number): Uint8Array {
   return expandWithLabelSync(cs, secret, label, generationContext(generation), length);

@@ -3,7 +3,7 @@
  * its leaf index and the HPKE private keys it holds for its leaf and for
  * nodes on its direct path. Redacts itself in JSON and `util.inspect`.
  */
-import { deriveSecret, expandWithLabelSync, hasSyncKdf, type CipherSuiteProvider, type KeyPair } from "@mlskit/core";
+import { deriveSecret, deriveSecretSync, hasSyncKdf, type CipherSuiteProvider, type KeyPair } from "@mlskit/core";
 import type { LeafIndex, NodeIndex } from "./tree-math.js";
 import type { TreeView } from "./tree-view.js";
 
@@ -60,12 +60,10 @@ export class TreePrivateKeys {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** node_secret = DeriveSecret(path_secret, "node"); (priv, pub) = KEM.DeriveKeyPair(node_secret) (§7.4). node_secret is wiped. */
 export async function deriveNodeKeyPair(cs: CipherSuiteProvider, pathSecret: Uint8Array): Promise<KeyPair> {
   // Without an await where the provider's KDF is synchronous (node:crypto, noble).
-  const nodeSecret = hasSyncKdf(cs) ? expandWithLabelSync(cs, pathSecret, "node", EMPTY, cs.hashLength) : await deriveSecret(cs, pathSecret, "node");
+  const nodeSecret = hasSyncKdf(cs) ? deriveSecretSync(cs, pathSecret, "node") : await deriveSecret(cs, pathSecret, "node");
   try {
     return await cs.hpkeDeriveKeyPair(nodeSecret);
   } finally {
@@ -86,7 +84,7 @@ export async function pathSecretChain(cs: CipherSuiteProvider, first: Uint8Array
   const out = [first];
   let last = first;
   for (let i = 0; i < count; i++) {
-    last = hasSyncKdf(cs) ? expandWithLabelSync(cs, last, "path", EMPTY, cs.hashLength) : await deriveSecret(cs, last, "path");
+    last = hasSyncKdf(cs) ? deriveSecretSync(cs, last, "path") : await deriveSecret(cs, last, "path");
     out.push(last);
   }
   return out;
